@@ -1,0 +1,59 @@
+"""The one way to write the audit trail. Services call it; views never do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from custodywatch.accounts.models import AuditEvent, User
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a read or a change came from."""
+
+    ip_address: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> Origin:
+        # Behind a proxy the operator sets REMOTE_ADDR correctly (docs/operations.md);
+        # X-Forwarded-For is client-controlled and never trusted here.
+        return cls(
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        )
+
+
+SYSTEM_ORIGIN = Origin(ip_address=None, user_agent="system")
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: AuditEvent.Action,
+    origin: Origin,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_label: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_label = object_label or str(obj)
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor.get_username() if actor is not None and actor.pk else "",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=object_label[:300],
+        ip_address=origin.ip_address,
+        user_agent=origin.user_agent,
+        detail=detail or {},
+    )

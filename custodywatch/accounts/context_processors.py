@@ -1,0 +1,50 @@
+"""The navigation: every module of the product, in the order people use them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    kwargs: dict[str, str] | None = None
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name, kwargs=self.kwargs)
+
+
+def _module(key: str, label: str | Promise) -> NavItem:
+    return NavItem(key, label, "module", {"module": key})
+
+
+NAVIGATION = [
+    NavItem("home", _("Dashboard"), "home"),
+    NavItem("registry", _("Registry"), "registry:facility_list"),
+    _module("custody", _("Custody")),
+    _module("video", _("Video")),
+    _module("complaints", _("Complaints")),
+    _module("cases", _("Cases")),
+    _module("visits", _("Visits")),
+    _module("ledger", _("Evidence ledger")),
+    _module("liveview", _("Live view")),
+    _module("reports", _("Reports")),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"navigation": []}
+    match = request.resolver_match
+    current = ""
+    if match is not None:
+        current = match.kwargs.get("module") or match.namespace or match.url_name or ""
+    return {"navigation": NAVIGATION, "navigation_current": current}

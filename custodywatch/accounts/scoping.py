@@ -1,0 +1,37 @@
+"""Which facilities a person may see: the one rule every app's selectors build on."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from custodywatch.accounts.models import Scope, User
+
+
+def facility_q(user: User, path: str = "") -> Q:
+    """A filter on the model at `path` (a lookup path to a Facility; "" for Facility itself).
+
+    Country scope sees every facility; region scope the facilities of its region;
+    facility scope its own facility only. Anyone else sees nothing.
+    """
+    prefix = f"{path}__" if path else ""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.scope == Scope.COUNTRY:
+        return Q()
+    if user.scope == Scope.REGION and user.region_id:
+        return Q(**{f"{prefix}region_id": user.region_id})
+    if user.scope == Scope.FACILITY and user.facility_id:
+        return Q(**{f"{prefix}pk" if not path else f"{path}_id": user.facility_id})
+    return Q(pk__in=[])
+
+
+def region_q(user: User, path: str = "") -> Q:
+    """A filter on a Region model (at `path`): the regions a person's scope touches."""
+    prefix = f"{path}__" if path else ""
+    if user.scope == Scope.COUNTRY:
+        return Q()
+    if user.scope == Scope.REGION and user.region_id:
+        return Q(**{f"{prefix}pk": user.region_id})
+    if user.scope == Scope.FACILITY and user.facility_id:
+        return Q(**{f"{prefix}facilities": user.facility_id})
+    return Q(pk__in=[])

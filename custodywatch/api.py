@@ -1,0 +1,64 @@
+"""The HTTP API: OpenAPI at /api/openapi.json, interactive docs at /api/docs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django_otp import user_has_device
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, SessionAuth
+
+from custodywatch.accounts.models import MachineToken
+from custodywatch.accounts.services import token_authenticate
+from custodywatch.registry.api import router as registry_router
+
+
+class BearerToken(HttpBearer):
+    """Machine clients: `Authorization: Bearer <token>`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> MachineToken | None:
+        machine_token = token_authenticate(token)
+        if machine_token is None:
+            return None
+        request.user = machine_token.user
+        request.machine_token = machine_token  # type: ignore[attr-defined]
+        return machine_token
+
+
+class VerifiedSession(SessionAuth):
+    """People signed in through the UI, second factor included when they have one."""
+
+    def authenticate(self, request: HttpRequest, key: str | None):  # type: ignore[no-untyped-def]
+        user = super().authenticate(request, key)
+        if user is None:
+            return None
+        if not user.is_verified() and (
+            user_has_device(user) or settings.CUSTODYWATCH_REQUIRE_2FA
+        ):
+            return None
+        request.machine_token = None  # type: ignore[attr-defined]
+        return user
+
+
+api = NinjaAPI(
+    title="CustodyWatch API",
+    version="1",
+    description="Custody oversight: registry, custody, video, complaints, cases, ledger.",
+    auth=[BearerToken(), VerifiedSession()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "Forbidden."}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+api.add_router("/registry/", registry_router)

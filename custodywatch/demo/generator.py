@@ -1,0 +1,273 @@
+"""A deterministic synthetic national dataset: the same seed gives the same data.
+
+`small` loads in seconds for looking around and for tests; `national` is the customer's
+size (about 3,000 facilities, 30,000 custody rooms, 20,000 cameras). Rows go in with
+bulk inserts in chunks so the national registry loads in well under a minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
+from custodywatch.accounts.services import user_create
+from custodywatch.demo.models import DemoDataset
+from custodywatch.registry.models import (
+    Agency,
+    Camera,
+    Facility,
+    HeadAppointment,
+    Recorder,
+    Region,
+    Room,
+)
+
+DEMO_PASSWORD = "custody-demo-2026"  # noqa: S105  (printed on the console: demo data only)
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Scale:
+    facilities: int
+    custody_rooms: int
+    cameras: int
+
+
+SCALES = {
+    "small": Scale(facilities=60, custody_rooms=600, cameras=420),
+    "national": Scale(facilities=3000, custody_rooms=30000, cameras=20000),
+}
+
+# Facility type: share of facilities, relative custody-room weight, agency, Russian label.
+FACILITY_MIX: list[tuple[str, float, float, str, str]] = [
+    (Facility.Kind.POLICE_STATION, 0.55, 4.0, "MVD", "Отдел полиции"),
+    (Facility.Kind.TEMPORARY_DETENTION, 0.12, 12.0, "MVD", "Изолятор временного содержания"),
+    (Facility.Kind.SPECIAL_RECEPTION, 0.07, 9.0, "MVD", "Специальный приёмник"),
+    (Facility.Kind.JUVENILE_CENTRE, 0.03, 6.0, "MVD", "Центр адаптации несовершеннолетних"),
+    (Facility.Kind.PRETRIAL_DETENTION, 0.04, 45.0, "KUIS", "Следственный изолятор"),
+    (Facility.Kind.CORRECTIONAL_COLONY, 0.06, 40.0, "KUIS", "Исправительное учреждение"),
+    (Facility.Kind.MILITARY_GUARDHOUSE, 0.03, 4.0, "MO-VP", "Гауптвахта"),
+    (Facility.Kind.PSYCHIATRIC, 0.04, 10.0, "MZ", "Психиатрическая больница"),
+    (Facility.Kind.OTHER, 0.06, 5.0, "KNB", "Изолятор"),
+]
+
+CUSTODY_ROOM_KINDS = [
+    (Room.Kind.CELL, "Камера", 0.72),
+    (Room.Kind.INTERROGATION, "Следственный кабинет", 0.12),
+    (Room.Kind.TRANSPARENT_INTERROGATION, "Прозрачная комната допроса", 0.03),
+    (Room.Kind.MEDICAL, "Медицинский кабинет", 0.05),
+    (Room.Kind.ADMISSION, "Комната приёма и досмотра", 0.04),
+    (Room.Kind.YARD, "Прогулочный двор", 0.04),
+]
+OTHER_ROOMS = [(Room.Kind.CORRIDOR, "Коридор"), (Room.Kind.DUTY, "Дежурная часть")]
+
+SURNAMES = ["Ахметов", "Сейтказиев", "Жумабаев", "Нурланов", "Иванов", "Ким", "Серикбаев",
+            "Абенов", "Тулегенов", "Петров", "Касымов", "Омаров", "Бекетов", "Исаев"]
+GIVEN_NAMES = ["Ерлан", "Асхат", "Даурен", "Бауыржан", "Сергей", "Марат", "Нурлан", "Айдос",
+               "Руслан", "Тимур", "Айгерим", "Динара"]
+RANKS = ["подполковник полиции", "полковник полиции", "майор полиции",
+         "полковник юстиции", "подполковник юстиции"]
+
+Progress = Callable[[int], None]
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(SURNAMES)} {rng.choice(GIVEN_NAMES)}"
+
+
+def _allocate(total: int, weights: list[float]) -> list[int]:
+    """Split `total` into integers proportional to `weights` (largest remainders)."""
+    whole = sum(weights)
+    exact = [total * w / whole for w in weights]
+    counts = [int(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: exact[i] - counts[i], reverse=True)
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _bulk(model: type, rows: list, progress: Progress) -> list:
+    created = []
+    for start in range(0, len(rows), CHUNK):
+        created.extend(model.objects.bulk_create(rows[start : start + CHUNK]))
+        progress(len(rows[start : start + CHUNK]))
+    return created
+
+
+def wipe() -> None:
+    """Remove a previous demo dataset (registry and demo accounts), keeping reference data."""
+    with transaction.atomic():
+        MachineToken.objects.all().delete()
+        AuditEvent.objects.all().delete()
+        User.objects.all().delete()
+        Camera.rooms.through.objects.all().delete()
+        for model in (Camera, Recorder, Room, HeadAppointment, Facility):
+            model.objects.all().delete()
+        DemoDataset.objects.all().delete()
+
+
+def build_registry(scale: Scale, rng: random.Random, progress: Progress) -> list[Facility]:
+    regions = list(Region.objects.order_by("code"))
+    agencies = {a.code: a for a in Agency.objects.all()}
+    kinds = rng.choices(FACILITY_MIX, weights=[m[1] for m in FACILITY_MIX], k=scale.facilities)
+    facilities = []
+    number_in_region: dict[tuple[str, str], int] = {}
+    for index, (kind, _share, _weight, agency_code, label) in enumerate(kinds):
+        region = regions[index % len(regions)]
+        key = (region.code, kind)
+        number_in_region[key] = number_in_region.get(key, 0) + 1
+        facilities.append(Facility(
+            code=f"{region.code.replace('KZ-', 'F')}-{index + 1:05d}",
+            name=f"{label} №{number_in_region[key]}, {region.name_ru}",
+            kind=kind, region=region, agency=agencies[agency_code],
+            address=f"{region.name_ru}, ул. {rng.choice(SURNAMES)}а, {rng.randint(1, 200)}",
+        ))
+    facilities = _bulk(Facility, facilities, progress)
+
+    weights = [kinds[i][2] * rng.uniform(0.5, 1.5) for i in range(len(facilities))]
+    room_counts = [max(1, n) for n in _allocate(scale.custody_rooms, weights)]
+    # Coverage differs by facility: most are well equipped, some have few cameras.
+    camera_weights = [n * rng.choice([1.0, 1.0, 0.9, 0.6, 0.3]) for n in room_counts]
+    camera_counts = _allocate(scale.cameras, camera_weights)
+
+    rooms: list[Room] = []
+    for facility, count in zip(facilities, room_counts, strict=True):
+        kinds_for_rooms = rng.choices(
+            CUSTODY_ROOM_KINDS, weights=[k[2] for k in CUSTODY_ROOM_KINDS], k=count
+        )
+        for number, (room_kind, room_label, _w) in enumerate(kinds_for_rooms, start=1):
+            rooms.append(Room(facility=facility, code=f"R{number:03d}",
+                              name=f"{room_label} {number}", kind=room_kind, custody_use=True))
+        for number, (room_kind, room_label) in enumerate(OTHER_ROOMS, start=1):
+            rooms.append(Room(facility=facility, code=f"X{number:02d}", name=room_label,
+                              kind=room_kind, custody_use=False))
+    rooms = _bulk(Room, rooms, progress)
+    rooms_by_facility: dict[int, list[Room]] = {}
+    for room in rooms:
+        rooms_by_facility.setdefault(room.facility_id, []).append(room)
+
+    recorders = _bulk(Recorder, [
+        Recorder(facility=f, code="NVR1", model=rng.choice(["Hikvision DS-9632NI", "Dahua NVR5432",
+                                                           "Uniview NVR304"]),
+                 storage_days=rng.choice([30, 30, 60, 90]))
+        for f in facilities
+    ], progress)
+    recorder_of = {r.facility_id: r for r in recorders}
+
+    cameras: list[Camera] = []
+    coverage: list[tuple[int, Room]] = []
+    for facility, count in zip(facilities, camera_counts, strict=True):
+        facility_rooms = rooms_by_facility[facility.pk]
+        custody = [r for r in facility_rooms if r.custody_use]
+        # Interrogation and admission rooms get cameras first; cells take what is left.
+        custody.sort(key=lambda r: (r.kind == Room.Kind.CELL, rng.random()))
+        targets = custody + [r for r in facility_rooms if not r.custody_use]
+        for number in range(1, count + 1):
+            cameras.append(Camera(facility=facility, recorder=recorder_of[facility.pk],
+                                  code=f"CAM{number:03d}", name=f"Камера {number}"))
+            covered = [targets[(number - 1) % len(targets)]]
+            if rng.random() < 0.25 and number < len(targets):
+                covered.append(targets[number % len(targets)])  # wide angle: two rooms
+            coverage.extend((len(cameras) - 1, room) for room in covered)
+    cameras = _bulk(Camera, cameras, progress)
+    through = Camera.rooms.through
+    _bulk(through, list({(cameras[i].pk, room.pk): through(camera_id=cameras[i].pk,
+                                                            room_id=room.pk)
+                         for i, room in coverage}.values()), progress)
+
+    heads = []
+    for facility in facilities:
+        start = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randint(0, 700))
+        for _term in range(rng.randint(1, 3)):
+            end = start + dt.timedelta(days=rng.randint(300, 1400))
+            heads.append(HeadAppointment(
+                facility=facility, full_name=_person(rng), position="Начальник",
+                rank=rng.choice(RANKS), started_on=start,
+                ended_on=end if end < dt.date(2026, 6, 1) else None))
+            if end >= dt.date(2026, 6, 1):
+                break
+            start = end + dt.timedelta(days=1)
+    _bulk(HeadAppointment, heads, progress)
+    return facilities
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+    scope: str
+
+
+def build_users(facilities: list[Facility]) -> list[DemoLogin]:
+    """One sign-in per role; the facility staff work in Almaty city's first facility."""
+    almaty = Region.objects.get(code="KZ-75")
+    home = next(f for f in facilities if f.region_id == almaty.pk)
+    people = [
+        ("admin", Role.SYSTEM_ADMIN, "Администратор Системы", None, None),
+        ("gpo", Role.GENERAL_PROSECUTOR, "Серикбаев Марат", None, None),
+        ("prosecutor", Role.REGIONAL_PROSECUTOR, "Касымов Айдос", almaty, None),
+        ("ombudsperson", Role.OMBUDSPERSON, "Абенова Динара", None, None),
+        ("monitor", Role.NPM_MONITOR, "Ким Сергей", None, None),
+        ("head", Role.FACILITY_HEAD, "Тулегенов Руслан", None, home),
+        ("duty", Role.DUTY_OFFICER, "Омаров Тимур", None, home),
+        ("forensic", Role.FORENSIC_EXPERT, "Исаева Айгерим", None, None),
+        ("compensation", Role.COMPENSATION_OFFICER, "Бекетов Нурлан", None, None),
+        ("analyst", Role.ANALYST, "Петров Даурен", None, None),
+    ]
+    logins = []
+    for username, role, name, region, facility in people:
+        user = user_create(acting_user=None, origin=SYSTEM_ORIGIN, username=username,
+                           password=DEMO_PASSWORD, role=role, full_name=name,
+                           region=region, facility=facility)
+        scope = facility.code if facility else (region.name_en if region else "country")
+        logins.append(DemoLogin(str(Role(role).label), user.username, DEMO_PASSWORD, scope))
+    user_create(acting_user=None, origin=SYSTEM_ORIGIN, username=f"agent-{home.code.lower()}",
+                password=None, role=Role.EDGE_AGENT, facility=home)
+    return logins
+
+
+def load(
+    *, scale_name: str, seed: int, progress: Progress = lambda n: None, reset: bool = False
+) -> tuple[list[DemoLogin], bool]:
+    """Load the dataset unless this database already holds the same one.
+
+    Returns the demo logins and whether anything was loaded.
+    """
+    existing = DemoDataset.objects.first()
+    if existing and existing.scale == scale_name and existing.seed == seed and not reset:
+        return describe_logins(), False
+    started = time.perf_counter()
+    wipe()
+    rng = random.Random(seed)
+    with transaction.atomic():
+        facilities = build_registry(SCALES[scale_name], rng, progress)
+        logins = build_users(facilities)
+        DemoDataset.objects.create(scale=scale_name, seed=seed,
+                                   seconds=time.perf_counter() - started)
+    return logins, True
+
+
+def describe_logins() -> list[DemoLogin]:
+    logins = []
+    for user in User.objects.exclude(role=Role.EDGE_AGENT).select_related("region", "facility"):
+        scope = user.facility.code if user.facility else (
+            user.region.name_en if user.region else "country")
+        logins.append(DemoLogin(str(Role(user.role).label), user.username, DEMO_PASSWORD, scope))
+    return sorted(logins, key=lambda login: list(Role.values).index(
+        next(r for r in Role if r.label == login.role).value))
+
+
+def expected_rows(scale_name: str) -> int:
+    """Rows the progress bar counts for a scale (approximate for coverage and heads)."""
+    scale = SCALES[scale_name]
+    facilities = scale.facilities
+    return (facilities + scale.custody_rooms + 2 * facilities + facilities + scale.cameras
+            + int(scale.cameras * 1.25) + 2 * facilities)

@@ -1,0 +1,121 @@
+"""Registry read endpoints, and the camera inventory an edge agent reports."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.registry import selectors, services
+from custodywatch.registry.models import Facility
+
+router = Router(tags=["registry"])
+
+
+class RegionOut(Schema):
+    code: str
+    kind: str
+    name_en: str
+    name_ru: str
+    name_kk: str
+
+
+class FacilityOut(Schema):
+    code: str
+    name: str
+    kind: str
+    region: str = Field(..., alias="region.code")
+    agency: str = Field(..., alias="agency.code")
+    address: str
+    is_active: bool
+
+
+class RoomOut(Schema):
+    code: str
+    name: str
+    kind: str
+    custody_use: bool
+    camera_count: int
+
+
+class CameraOut(Schema):
+    code: str
+    name: str
+    recorder: str | None
+    rooms: list[str]
+    is_active: bool
+
+    @staticmethod
+    def resolve_recorder(camera) -> str | None:  # type: ignore[no-untyped-def]
+        return camera.recorder.code if camera.recorder else None
+
+    @staticmethod
+    def resolve_rooms(camera) -> list[str]:  # type: ignore[no-untyped-def]
+        return [room.code for room in camera.rooms.all()]
+
+
+class FacilityDetailOut(FacilityOut):
+    rooms: list[RoomOut]
+    cameras: list[CameraOut]
+
+    @staticmethod
+    def resolve_rooms(facility: Facility) -> list:
+        return list(selectors.facility_rooms(facility=facility))
+
+    @staticmethod
+    def resolve_cameras(facility: Facility) -> list:
+        return list(selectors.facility_cameras(facility=facility))
+
+
+class CameraIn(Schema):
+    name: str = Field("", max_length=200)
+    rooms: list[str] = Field(default_factory=list, max_length=500)
+    recorder: str = Field("", max_length=40)
+    is_active: bool = True
+
+
+@router.get("/regions", response=list[RegionOut])
+def region_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return selectors.regions_visible(user=request.user)
+
+
+@router.get("/facilities", response=list[FacilityOut])
+@paginate(PageNumberPagination, page_size=100)
+def facility_list(  # type: ignore[no-untyped-def]
+    request: HttpRequest, search: str = "", region: str = "", agency: str = "", kind: str = ""
+):
+    return selectors.facility_search(
+        user=request.user, text=search, region_code=region, agency_code=agency, kind=kind
+    )
+
+
+@router.get("/facilities/{code}", response=FacilityDetailOut)
+def facility_get(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+    try:
+        return selectors.facility_detail(
+            user=request.user, code=code, origin=Origin.from_request(request)
+        )
+    except Facility.DoesNotExist:
+        raise HttpError(404, "No such facility in your scope.") from None
+
+
+@router.put("/facilities/{code}/cameras/{camera_code}", response={200: CameraOut, 201: CameraOut})
+def camera_put(  # type: ignore[no-untyped-def]
+    request: HttpRequest, code: str, camera_code: str, payload: CameraIn
+):
+    facility = get_object_or_404(Facility, code=code)
+    camera, created = services.camera_upsert(
+        acting_user=request.user,
+        origin=Origin.from_request(request),
+        token=getattr(request, "machine_token", None),
+        facility=facility,
+        code=camera_code,
+        name=payload.name,
+        room_codes=payload.rooms,
+        recorder_code=payload.recorder,
+        is_active=payload.is_active,
+    )
+    return Status(201 if created else 200, camera)

@@ -1,0 +1,223 @@
+"""Regions, agencies, facilities, rooms, recorders, cameras and the heads of units."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_-]{0,39}$",
+    _("Use 1-40 capital letters, digits, '-' or '_'."),
+)
+
+
+class TranslatedNameMixin(models.Model):
+    """Official names in the three interface languages; `name` follows the active one."""
+
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        language = (get_language() or "ru")[:2]
+        return getattr(self, f"name_{language}", "") or self.name_ru
+
+
+class Region(TranslatedNameMixin):
+    class Kind(models.TextChoices):
+        REGION = "region", _("Region")
+        CITY = "city", _("City of republican significance")
+
+    code = models.CharField(_("ISO 3166-2 code"), max_length=10, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # Position in the tile-grid map of the 20 regions (row, column).
+    grid_row = models.PositiveSmallIntegerField(default=0)
+    grid_col = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+
+class Agency(TranslatedNameMixin):
+    class Kind(models.TextChoices):
+        POLICE = "police", _("Police (Ministry of Internal Affairs)")
+        NATIONAL_SECURITY = "national_security", _("National Security Committee")
+        ANTI_CORRUPTION = "anti_corruption", _("Anti-Corruption Agency")
+        FINANCIAL_MONITORING = "financial_monitoring", _("Financial Monitoring Agency")
+        PENITENTIARY = "penitentiary", _("Penitentiary (Criminal Executive) Service")
+        MILITARY_POLICE = "military_police", _("Military police")
+        HEALTH = "health", _("Health care (psychiatric, medical-social)")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+
+class Facility(models.Model):
+    class Kind(models.TextChoices):
+        POLICE_STATION = "police_station", _("Police station")
+        TEMPORARY_DETENTION = "temporary_detention", _("Temporary detention isolator")
+        PRETRIAL_DETENTION = "pretrial_detention", _("Pre-trial detention centre")
+        CORRECTIONAL_COLONY = "correctional_colony", _("Correctional colony")
+        SPECIAL_RECEPTION = "special_reception", _("Special reception centre")
+        JUVENILE_CENTRE = "juvenile_centre", _("Centre for juveniles")
+        MILITARY_GUARDHOUSE = "military_guardhouse", _("Military guardhouse")
+        PSYCHIATRIC = "psychiatric", _("Psychiatric or medical-social institution")
+        OTHER = "other", _("Other place of deprivation of liberty")
+
+    code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=300)
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    region = models.ForeignKey(
+        Region, models.PROTECT, related_name="facilities", verbose_name=_("region")
+    )
+    agency = models.ForeignKey(
+        Agency, models.PROTECT, related_name="facilities", verbose_name=_("agency")
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("in operation"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+        indexes = [models.Index(fields=["region", "agency", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Room(models.Model):
+    class Kind(models.TextChoices):
+        CELL = "cell", _("Cell")
+        INTERROGATION = "interrogation", _("Interrogation room")
+        TRANSPARENT_INTERROGATION = "transparent_interrogation", _(
+            "Transparent interrogation room"
+        )
+        MEDICAL = "medical", _("Medical room")
+        ADMISSION = "admission", _("Admission and search room")
+        CORRIDOR = "corridor", _("Corridor")
+        YARD = "yard", _("Exercise yard")
+        VISITING = "visiting", _("Visiting room")
+        DUTY = "duty", _("Duty room")
+        VEHICLE = "vehicle", _("Vehicle")
+        OTHER = "other", _("Other")
+
+    facility = models.ForeignKey(
+        Facility, models.CASCADE, related_name="rooms", verbose_name=_("facility")
+    )
+    code = models.CharField(_("code"), max_length=40, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    custody_use = models.BooleanField(
+        _("custody use"),
+        default=True,
+        help_text=_("A person in custody may be held or questioned here."),
+    )
+
+    class Meta:
+        ordering = ["facility", "code"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "code"], name="room_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility.code}/{self.code}"
+
+
+class Recorder(models.Model):
+    facility = models.ForeignKey(
+        Facility, models.CASCADE, related_name="recorders", verbose_name=_("facility")
+    )
+    code = models.CharField(_("code"), max_length=40, validators=[code_validator])
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    storage_days = models.PositiveIntegerField(_("retention (days)"), default=30)
+
+    class Meta:
+        ordering = ["facility", "code"]
+        verbose_name = _("recorder")
+        verbose_name_plural = _("recorders")
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "code"], name="recorder_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility.code}/{self.code}"
+
+
+class Camera(models.Model):
+    facility = models.ForeignKey(
+        Facility, models.CASCADE, related_name="cameras", verbose_name=_("facility")
+    )
+    recorder = models.ForeignKey(
+        Recorder,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cameras",
+        verbose_name=_("recorder"),
+    )
+    code = models.CharField(_("code"), max_length=40, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    rooms = models.ManyToManyField(
+        Room, related_name="cameras", blank=True, verbose_name=_("rooms covered")
+    )
+    is_active = models.BooleanField(_("in service"), default=True)
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["facility", "code"]
+        verbose_name = _("camera")
+        verbose_name_plural = _("cameras")
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "code"], name="camera_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility.code}/{self.code}"
+
+
+class HeadAppointment(models.Model):
+    """Who headed a unit and when: heads are personally responsible for their subdivision."""
+
+    facility = models.ForeignKey(
+        Facility, models.CASCADE, related_name="head_appointments", verbose_name=_("unit")
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    position = models.CharField(_("position"), max_length=200)
+    rank = models.CharField(_("rank"), max_length=100, blank=True)
+    started_on = models.DateField(_("appointed on"))
+    ended_on = models.DateField(_("left on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["facility", "-started_on"]
+        verbose_name = _("head of unit")
+        verbose_name_plural = _("heads of units")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gt=models.F("started_on")),
+                name="head_appointment_period_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.facility.code})"

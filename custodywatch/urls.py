@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from custodywatch import views
+from custodywatch.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("m/<slug:module>/", views.module, name="module"),
+    path("health/", views.health, name="health"),
+    path("accounts/", include("custodywatch.accounts.urls")),
+    path("registry/", include("custodywatch.registry.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]

@@ -1,0 +1,34 @@
+"""The dashboard and the pages of modules that are not built yet."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from custodywatch.accounts.context_processors import NAVIGATION
+from custodywatch.registry import selectors as registry_selectors
+
+MODULES = {item.key: item for item in NAVIGATION}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    totals = registry_selectors.registry_totals(user=request.user)
+    return render(request, "home.html", {"totals": totals})
+
+
+@login_required
+def module(request: HttpRequest, module: str) -> HttpResponse:
+    item = MODULES.get(module)
+    if item is None or item.url_name != "module":
+        raise Http404
+    return render(request, "module_pending.html", {"item": item})
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers: the process answers and the database is reachable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

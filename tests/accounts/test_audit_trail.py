@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from custodywatch.accounts.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_overseers_read_the_whole_trail(signed_in, people):
+    response = signed_in(people["gpo"]).get(reverse("accounts:audit_trail"))
+    labels = {event.actor_label for event in response.context["page"].object_list}
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(actor=people["gpo"], action=AuditEvent.Action.LIST).exists()
+    assert "" in labels or len(labels) >= 1  # user creation events have no actor
+
+
+def test_others_read_only_their_own_actions(signed_in, people, client):
+    signed_in(people["gpo"]).get(reverse("accounts:audit_trail"))
+    client.logout()
+    response = signed_in(people["head_a"]).get(reverse("accounts:audit_trail"))
+    actors = {event.actor_id for event in response.context["page"].object_list}
+    assert actors <= {people["head_a"].pk}
+    assert people["gpo"].pk not in actors
+
+
+def test_htmx_request_gets_only_the_results(signed_in, people):
+    response = signed_in(people["gpo"]).get(reverse("accounts:audit_trail"),
+                                            HTTP_HX_REQUEST="true")
+    assert b'id="audit-results"' in response.content
+    assert b"<html" not in response.content

@@ -1,0 +1,128 @@
+"""Shared fixtures: two facilities in two regions and one person per role, so every test
+can check a denial as easily as a grant (the pattern of healthchecks' BaseTestCase)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.utils import translation
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.services import user_create
+from custodywatch.registry.models import Agency, Camera, Facility, Recorder, Region, Room
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_or_skip(condition: bool, reason: str) -> None:
+    """Skip locally when a real part is missing; in CI a missing part is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (mandatory when CI=true)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def fast_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AXES_ENABLED = True
+    settings.CUSTODYWATCH_REQUIRE_2FA = True
+    # Tests read English messages; the Kazakh and Russian pages have tests of their own.
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+def make_facility(code: str, region_code: str, *, rooms: int = 3, cameras: int = 2) -> Facility:
+    facility = Facility.objects.create(
+        code=code,
+        name=f"Facility {code}",
+        kind=Facility.Kind.TEMPORARY_DETENTION,
+        region=Region.objects.get(code=region_code),
+        agency=Agency.objects.get(code="MVD"),
+    )
+    recorder = Recorder.objects.create(facility=facility, code="NVR1")
+    room_objects = [
+        Room.objects.create(facility=facility, code=f"R{n}", name=f"Cell {n}",
+                            kind=Room.Kind.CELL, custody_use=True)
+        for n in range(1, rooms + 1)
+    ]
+    Room.objects.create(facility=facility, code="X1", name="Corridor", kind=Room.Kind.CORRIDOR,
+                        custody_use=False)
+    for n in range(1, cameras + 1):
+        camera = Camera.objects.create(facility=facility, recorder=recorder, code=f"CAM{n}")
+        camera.rooms.add(room_objects[n - 1])
+    return facility
+
+
+@pytest.fixture
+def facility_a(db) -> Facility:
+    """In Almaty city: three custody rooms, two of them with a camera."""
+    return make_facility("FA-1", "KZ-75")
+
+
+@pytest.fixture
+def facility_b(db) -> Facility:
+    """In Karaganda region."""
+    return make_facility("FB-1", "KZ-35")
+
+
+def make_user(username: str, role: Role, *, region=None, facility=None) -> User:
+    return user_create(acting_user=None, origin=SYSTEM_ORIGIN, username=username,
+                       password="correct horse battery", role=role, region=region,
+                       facility=facility)
+
+
+@pytest.fixture
+def people(facility_a, facility_b) -> dict[str, User]:
+    almaty = facility_a.region
+    return {
+        "admin": make_user("admin", Role.SYSTEM_ADMIN),
+        "gpo": make_user("gpo", Role.GENERAL_PROSECUTOR),
+        "prosecutor_a": make_user("prosecutor_a", Role.REGIONAL_PROSECUTOR, region=almaty),
+        "head_a": make_user("head_a", Role.FACILITY_HEAD, facility=facility_a),
+        "head_b": make_user("head_b", Role.FACILITY_HEAD, facility=facility_b),
+        "duty_a": make_user("duty_a", Role.DUTY_OFFICER, facility=facility_a),
+        "analyst": make_user("analyst", Role.ANALYST),
+        "agent_a": make_user("agent_a", Role.EDGE_AGENT, facility=facility_a),
+    }
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """A session that has passed both factors, as after a real sign-in."""
+    device, _created = TOTPDevice.objects.get_or_create(user=user, name="test",
+                                                        defaults={"confirmed": True})
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def signed_in(client):
+    def _sign_in(user: User) -> Client:
+        return sign_in(client, user)
+
+    return _sign_in
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A PostgreSQL server for oracle tests, from CUSTODYWATCH_TEST_POSTGRES_URL."""
+    url = os.environ.get("CUSTODYWATCH_TEST_POSTGRES_URL", "")
+    require_or_skip(bool(url), "no PostgreSQL: set CUSTODYWATCH_TEST_POSTGRES_URL")
+    return url

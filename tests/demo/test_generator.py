@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import hashlib
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from custodywatch.accounts.models import Role, Scope, User
+from custodywatch.demo import generator
+from custodywatch.registry.models import Camera, Facility, HeadAppointment, Room
+from custodywatch.registry.selectors import custody_rooms_without_camera
+
+pytestmark = pytest.mark.django_db
+
+
+def fingerprint() -> str:
+    rows = [
+        *Facility.objects.order_by("code").values_list("code", "name", "kind", "region__code"),
+        *Room.objects.order_by("facility__code", "code").values_list("facility__code", "code",
+                                                                     "kind"),
+        *Camera.rooms.through.objects.order_by("camera__facility__code", "camera__code",
+                                               "room__code")
+        .values_list("camera__facility__code", "camera__code", "room__code"),
+        *HeadAppointment.objects.order_by("facility__code", "started_on")
+        .values_list("facility__code", "full_name", "started_on"),
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_small_demo_has_its_size_and_one_login_per_role():
+    logins, loaded = generator.load(scale_name="small", seed=0)
+    scale = generator.SCALES["small"]
+    assert loaded
+    assert Facility.objects.count() == scale.facilities
+    assert Room.objects.filter(custody_use=True).count() == scale.custody_rooms
+    assert Camera.objects.count() == scale.cameras
+    assert 0 < custody_rooms_without_camera().count() < scale.custody_rooms
+    human_roles = {role for role in Role if role != Role.EDGE_AGENT}
+    assert {User.objects.get(username=login.username).role for login in logins} == human_roles
+    head = User.objects.get(role=Role.FACILITY_HEAD)
+    assert head.scope == Scope.FACILITY and head.check_password(generator.DEMO_PASSWORD)
+
+
+def test_same_seed_same_data_other_seed_other_data():
+    generator.load(scale_name="small", seed=7)
+    first = fingerprint()
+    generator.load(scale_name="small", seed=7, reset=True)
+    assert fingerprint() == first
+    generator.load(scale_name="small", seed=8)
+    assert fingerprint() != first
+
+
+def test_a_second_run_reuses_the_loaded_dataset():
+    generator.load(scale_name="small", seed=0)
+    facility_ids = list(Facility.objects.values_list("pk", flat=True))
+    logins, loaded = generator.load(scale_name="small", seed=0)
+    assert not loaded
+    assert list(Facility.objects.values_list("pk", flat=True)) == facility_ids
+    assert len(logins) == len(Role) - 1
+
+
+def test_heads_never_overlap_within_a_facility():
+    generator.load(scale_name="small", seed=3)
+    for facility in Facility.objects.prefetch_related("head_appointments"):
+        terms = sorted(facility.head_appointments.all(), key=lambda h: h.started_on)
+        for earlier, later in zip(terms, terms[1:], strict=False):
+            assert earlier.ended_on is not None and earlier.ended_on < later.started_on
+
+
+def test_demo_command_prints_logins_without_serving():
+    out = StringIO()
+    call_command("demo", "--no-serve", "--scale", "small", stdout=out, stderr=StringIO(),
+                 verbosity=0)
+    text = out.getvalue()
+    for username in ("admin", "gpo", "prosecutor", "ombudsperson", "monitor", "head", "duty",
+                     "forensic", "compensation", "analyst"):
+        assert f"user: {username} " in text
+    assert generator.DEMO_PASSWORD in text

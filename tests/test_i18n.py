@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+LOCALE = Path(settings.LOCALE_PATHS[0])
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_every_interface_string_is_translated(language):
+    catalogue = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    missing = [entry.msgid for entry in catalogue.untranslated_entries()]
+    fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
+    assert missing == [] and fuzzy == []
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_placeholders_survive_translation(language):
+    catalogue = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    for entry in catalogue.translated_entries():
+        for placeholder in ("%(", "{{"):
+            sources = [entry.msgid, entry.msgid_plural] if entry.msgid_plural else [entry.msgid]
+            targets = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+            if placeholder in sources[0]:
+                assert all(placeholder in target for target in targets), entry.msgid
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "expected"), [
+    ("kk", "Кіру"), ("ru", "Войти"), ("en", "Sign in"),
+])
+def test_language_switch_changes_the_page(client, language, expected):
+    response = client.post(reverse("set_language"), {"language": language, "next": "/"})
+    assert response.status_code == 302
+    page = client.get(reverse("accounts:login"))
+    assert f'lang="{language}"' in page.content.decode()
+    assert expected in page.content.decode()
+    translation.activate(settings.LANGUAGE_CODE)
