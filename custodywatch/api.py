@@ -11,6 +11,8 @@ from ninja.security import HttpBearer, SessionAuth
 
 from custodywatch.accounts.models import MachineToken
 from custodywatch.accounts.services import token_authenticate
+from custodywatch.custody.api import router as custody_router
+from custodywatch.ledger.api import router as ledger_router
 from custodywatch.registry.api import router as registry_router
 
 
@@ -62,3 +64,5 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 
 api.add_router("/registry/", registry_router)
+api.add_router("/custody/", custody_router)
+api.add_router("/ledger/", ledger_router)

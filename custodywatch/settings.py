@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "custodywatch.core",
     "custodywatch.accounts",
     "custodywatch.registry",
+    "custodywatch.custody",
+    "custodywatch.ledger",
     "custodywatch.demo",
 ]
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/", include("custodywatch.accounts.urls")),
     path("registry/", include("custodywatch.registry.urls")),
+    path("custody/", include("custodywatch.custody.urls")),
+    path("ledger/", include("custodywatch.ledger.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -7,8 +7,8 @@ import os
 import shutil
 
 import pytest
-from django.utils import translation
 from django.test import Client
+from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustodyConfig(AppConfig):
+    name = "custodywatch.custody"
+    verbose_name = _("Custody")
