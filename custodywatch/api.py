@@ -14,6 +14,7 @@ from custodywatch.accounts.services import token_authenticate
 from custodywatch.custody.api import router as custody_router
 from custodywatch.ledger.api import router as ledger_router
 from custodywatch.registry.api import router as registry_router
+from custodywatch.video.api import router as video_router
 
 
 class BearerToken(HttpBearer):
@@ -66,3 +67,4 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 api.add_router("/registry/", registry_router)
 api.add_router("/custody/", custody_router)
 api.add_router("/ledger/", ledger_router)
+api.add_router("/video/", video_router)

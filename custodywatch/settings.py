@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "custodywatch.registry",
     "custodywatch.custody",
     "custodywatch.ledger",
+    "custodywatch.video",
     "custodywatch.demo",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("registry/", include("custodywatch.registry.urls")),
     path("custody/", include("custodywatch.custody.urls")),
     path("ledger/", include("custodywatch.ledger.urls")),
+    path("video/", include("custodywatch.video.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
