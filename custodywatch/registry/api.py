@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
 from custodywatch.accounts.audit import Origin
+from custodywatch.core.idempotency import idempotent
 from custodywatch.registry import selectors, services
 from custodywatch.registry.models import Facility
 
@@ -103,6 +105,7 @@ def facility_get(request: HttpRequest, code: str):  # type: ignore[no-untyped-de
 
 
 @router.put("/facilities/{code}/cameras/{camera_code}", response={200: CameraOut, 201: CameraOut})
+@decorate_view(idempotent)
 def camera_put(  # type: ignore[no-untyped-def]
     request: HttpRequest, code: str, camera_code: str, payload: CameraIn
 ):
