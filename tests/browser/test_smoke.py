@@ -28,7 +28,7 @@ def test_sign_in_facility_list_and_language_switch(page, live_server, settings, 
     assert "region=KZ-75" in page.url
     page.screenshot(path=str(tmp_path / "facilities.png"), full_page=True)
 
-    page.locator("#language-select").select_option("kk")
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "kk"
-    assert page.get_by_role("heading", level=1).inner_text() == "Мекемелер"
+    with page.expect_navigation():
+        page.locator("#language-select").select_option("kk")  # app.js submits the form
+    expect(page.locator("html")).to_have_attribute("lang", "kk")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Мекемелер")
