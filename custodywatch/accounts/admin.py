@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from custodywatch.accounts.admin_audit import AuditedAdmin
 from custodywatch.accounts.models import AuditEvent, MachineToken, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "scope", "region", "facility",
                     "is_active"]
     list_filter = ["role", "scope", "is_active", "region"]
@@ -19,7 +20,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(MachineToken)
-class MachineTokenAdmin(admin.ModelAdmin):
+class MachineTokenAdmin(AuditedAdmin):
     list_display = ["prefix", "user", "facility", "name", "created_at", "last_used_at",
                     "revoked_at"]
     readonly_fields = ["prefix", "token_hash", "created_at", "last_used_at"]

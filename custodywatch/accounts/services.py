@@ -174,3 +174,11 @@ def user_preferences_update(
     user.save(update_fields=["time_zone", "language"])
     audit_record(actor=user, action=AuditEvent.Action.UPDATE, origin=origin, obj=user,
                  detail={"time_zone": time_zone, "language": language})
+
+
+def admin_action_record(
+    *, user: User, origin: Origin, action: AuditEvent.Action, obj: object, message: str = ""
+) -> None:
+    """The admin's own log is kept too; this puts admin work into the one audit trail."""
+    audit_record(actor=user, action=action, origin=origin, obj=obj,  # type: ignore[arg-type]
+                 detail={"via": "admin", "message": str(message)[:500]})

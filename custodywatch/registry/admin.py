@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from custodywatch.accounts.admin_audit import AuditedAdmin
 from custodywatch.registry.models import (
     Agency,
     Camera,
@@ -12,13 +13,13 @@ from custodywatch.registry.models import (
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(AuditedAdmin):
     list_display = ["code", "name_en", "name_ru", "name_kk", "kind"]
     search_fields = ["code", "name_en", "name_ru", "name_kk"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AuditedAdmin):
     list_display = ["code", "name_en", "kind"]
     search_fields = ["code", "name_en", "name_ru", "name_kk"]
 
@@ -34,7 +35,7 @@ class HeadAppointmentInline(admin.TabularInline):
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(AuditedAdmin):
     list_display = ["code", "name", "kind", "region", "agency", "is_active"]
     list_filter = ["kind", "region", "agency", "is_active"]
     search_fields = ["code", "name", "address"]
@@ -43,7 +44,7 @@ class FacilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(AuditedAdmin):
     list_display = ["facility", "code", "name", "kind", "custody_use"]
     list_filter = ["kind", "custody_use"]
     search_fields = ["code", "name", "facility__code"]
@@ -52,14 +53,14 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Recorder)
-class RecorderAdmin(admin.ModelAdmin):
+class RecorderAdmin(AuditedAdmin):
     list_display = ["facility", "code", "model", "storage_days"]
     search_fields = ["code", "facility__code"]
     autocomplete_fields = ["facility"]
 
 
 @admin.register(Camera)
-class CameraAdmin(admin.ModelAdmin):
+class CameraAdmin(AuditedAdmin):
     list_display = ["facility", "code", "name", "recorder", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name", "facility__code"]
@@ -68,7 +69,7 @@ class CameraAdmin(admin.ModelAdmin):
 
 
 @admin.register(HeadAppointment)
-class HeadAppointmentAdmin(admin.ModelAdmin):
+class HeadAppointmentAdmin(AuditedAdmin):
     list_display = ["facility", "full_name", "position", "started_on", "ended_on"]
     search_fields = ["full_name", "facility__code"]
     autocomplete_fields = ["facility"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +101,29 @@ def _resolve(kind: str, rows: list[ParsedRow], refs: References) -> list[LineErr
             "started_on"
         ]:
             errors.append(LineError(row.line, "ended_on", _("Must be after started_on.")))
+    if kind == "heads" and not errors:
+        errors.extend(_overlapping_heads(rows, refs))
+    return errors
+
+
+def _overlapping_heads(rows: list[ParsedRow], refs: References) -> list[LineError]:
+    """A unit has one head at a time: the scorecard splits its figures by these periods."""
+    periods: dict[str, dict[tuple, tuple[dt.date, dt.date | None, int]]] = {}
+    for (code, name, started), head in refs.heads({r.values["facility"] for r in rows}).items():
+        periods.setdefault(code, {})[(name, started)] = (started, head.ended_on, 0)
+    for row in rows:
+        values = row.values
+        periods.setdefault(values["facility"], {})[(values["full_name"], values["started_on"])] = (
+            values["started_on"], values.get("ended_on"), row.line)
+    errors = []
+    for terms in periods.values():
+        ordered = sorted(terms.values(), key=lambda term: term[0])
+        for (_start, end, _line), (next_start, _end, next_line) in zip(
+            ordered, ordered[1:], strict=False
+        ):
+            if (end is None or end > next_start) and next_line:
+                errors.append(LineError(next_line, "started_on", _(
+                    "Overlaps the term of another head of this unit.")))
     return errors
 
 

@@ -121,3 +121,16 @@ def test_only_administrators_import(people):
     with pytest.raises(PermissionDenied):
         run(people, "facilities", FACILITIES, user="gpo")
     assert not Facility.objects.filter(code="NEW-1").exists()
+
+
+def test_overlapping_heads_of_one_unit_are_refused(people, facility_a):
+    run(people, "heads", "facility,full_name,position,started_on,ended_on\n"
+                         "FA-1,Ахметов,Начальник,2020-01-01,2022-01-01\n")
+    with pytest.raises(RegistryImportError) as error:
+        run(people, "heads", "facility,full_name,position,started_on,ended_on\n"
+                             "FA-1,Омаров,Начальник,2021-06-01,\n")
+    assert [(e.line, e.field) for e in error.value.errors] == [(2, "started_on")]
+    assert HeadAppointment.objects.filter(facility=facility_a).count() == 1
+    run(people, "heads", "facility,full_name,position,started_on,ended_on\n"
+                         "FA-1,Омаров,Начальник,2022-01-01,\n")
+    assert HeadAppointment.objects.filter(facility=facility_a).count() == 2

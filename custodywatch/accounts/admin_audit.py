@@ -1,0 +1,40 @@
+"""Admin pages write to the audit trail like every other view: reads, changes, deletions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.models import AuditEvent
+from custodywatch.accounts.services import admin_action_record
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        admin_action_record(user=request.user, origin=Origin.from_request(request),
+                            action=AuditEvent.Action.CREATE, obj=obj, message=message)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        admin_action_record(user=request.user, origin=Origin.from_request(request),
+                            action=AuditEvent.Action.UPDATE, obj=obj, message=message)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        for obj in queryset:
+            admin_action_record(user=request.user, origin=Origin.from_request(request),
+                                action=AuditEvent.Action.DELETE, obj=obj)
+        return super().log_deletions(request, queryset)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                admin_action_record(user=request.user, origin=Origin.from_request(request),
+                                    action=AuditEvent.Action.READ, obj=obj)
+        return response
