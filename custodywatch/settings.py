@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "custodywatch.custody",
     "custodywatch.ledger",
     "custodywatch.video",
+    "custodywatch.reports",
     "custodywatch.demo",
 ]
 

@@ -6,9 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from custodywatch.accounts.context_processors import NAVIGATION
 from custodywatch.registry import selectors as registry_selectors
+from custodywatch.reports.maps import RegionValue
 
 MODULES = {item.key: item for item in NAVIGATION}
 
@@ -16,7 +19,21 @@ MODULES = {item.key: item for item in NAVIGATION}
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     totals = registry_selectors.registry_totals(user=request.user)
-    return render(request, "home.html", {"totals": totals})
+    return render(request, "home.html", {"totals": totals, "blind_map": _blind_map(request)})
+
+
+def _blind_map(request: HttpRequest) -> list[RegionValue]:
+    """The share of custody rooms no camera covers, per region, for the tile-grid map."""
+    list_url = reverse("registry:facility_list")
+    regions = []
+    for region, rooms, blind in registry_selectors.blind_rooms_by_region(user=request.user):
+        regions.append(RegionValue(
+            code=region.code, label=region.short_name, row=region.grid_row, col=region.grid_col,
+            value=blind / rooms if rooms else None,
+            caption=f"{blind}/{rooms}" if rooms else "—",
+            url=f"{list_url}?{urlencode({'region': region.code})}",
+        ))
+    return regions
 
 
 @login_required

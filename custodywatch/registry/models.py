@@ -49,6 +49,12 @@ class Region(TranslatedNameMixin):
         verbose_name = _("region")
         verbose_name_plural = _("regions")
 
+    @property
+    def short_name(self) -> str:
+        """The name without the word for "region", for tight places such as map tiles."""
+        words = [w for w in self.name.split() if w.lower() not in {"region", "область", "облысы"}]
+        return " ".join(words)
+
 
 class Agency(TranslatedNameMixin):
     class Kind(models.TextChoices):

@@ -26,12 +26,12 @@ REGIONS: list[tuple[str, str, str, str, str, int, int]] = [
      "Шығыс Қазақстан облысы", 1, 5),
     ("KZ-47", "region", "Mangystau Region", "Мангистауская область", "Маңғыстау облысы", 3, 0),
     ("KZ-43", "region", "Kyzylorda Region", "Кызылординская область", "Қызылорда облысы", 3, 1),
-    ("KZ-61", "region", "Turkistan Region", "Туркестанская область", "Түркістан облысы", 4, 2),
-    ("KZ-79", "city", "Shymkent", "Шымкент", "Шымкент", 4, 1),
+    ("KZ-61", "region", "Turkistan Region", "Туркестанская область", "Түркістан облысы", 3, 2),
+    ("KZ-79", "city", "Shymkent", "Шымкент", "Шымкент", 4, 2),
     ("KZ-31", "region", "Jambyl Region", "Жамбылская область", "Жамбыл облысы", 3, 3),
     ("KZ-19", "region", "Almaty Region", "Алматинская область", "Алматы облысы", 3, 4),
     ("KZ-75", "city", "Almaty", "Алматы", "Алматы", 4, 4),
-    ("KZ-33", "region", "Jetisu Region", "Область Жетісу", "Жетісу облысы", 2, 5),
+    ("KZ-33", "region", "Jetisu Region", "Область Жетісу", "Жетісу облысы", 3, 5),
 ]
 
 # code, kind, English, Russian, Kazakh

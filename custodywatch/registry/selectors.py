@@ -124,3 +124,16 @@ def registry_totals(*, user: User) -> dict[str, int]:
         "cameras": Camera.objects.filter(facility__in=facilities, is_active=True).count(),
         "blind_rooms": custody_rooms_without_camera().filter(facility__in=facilities).count(),
     }
+
+
+def blind_rooms_by_region(*, user: User) -> list[tuple[Region, int, int]]:
+    """Per region in scope: custody rooms, and those no camera in service covers."""
+    facilities = facilities_visible(user=user)
+    rooms = Room.objects.filter(custody_use=True, facility__in=facilities)
+    totals = dict(rooms.values_list("facility__region").annotate(n=Count("pk")).order_by())
+    blind = dict(
+        custody_rooms_without_camera().filter(facility__in=facilities)
+        .values_list("facility__region").annotate(n=Count("pk")).order_by()
+    )
+    return [(region, totals.get(region.pk, 0), blind.get(region.pk, 0))
+            for region in Region.objects.order_by("code")]
