@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "custodywatch.custody",
     "custodywatch.ledger",
     "custodywatch.video",
+    "custodywatch.complaints",
+    "custodywatch.visits",
     "custodywatch.reports",
     "custodywatch.demo",
 ]

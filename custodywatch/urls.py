@@ -14,6 +14,8 @@ urlpatterns = [
     path("custody/", include("custodywatch.custody.urls")),
     path("ledger/", include("custodywatch.ledger.urls")),
     path("video/", include("custodywatch.video.urls")),
+    path("complaints/", include("custodywatch.complaints.urls")),
+    path("visits/", include("custodywatch.visits.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
