@@ -1,0 +1,181 @@
+"""Every page and API operation, for every role, inside and outside the person's scope.
+
+The table below is the authority: a URL without an entry fails `test_every_route_is_in_the
+_table`, so nobody adds a page without deciding who may see it. Expected outcomes:
+- "allow": 200 (or a 302 that is not to the sign-in page);
+- "deny": 403 or 404 (404 where existence itself is not to be confirmed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from custodywatch.accounts.models import Scope, User
+from custodywatch.api import api
+from custodywatch.registry.models import Facility
+from tests.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+STAFF = ("admin", "gpo", "prosecutor_a", "head_a", "head_b", "duty_a", "analyst")
+
+
+@dataclass(frozen=True)
+class World:
+    """The objects of one facility that routes point at."""
+
+    facility: Facility
+
+
+@dataclass(frozen=True)
+class Route:
+    # "public": anyone; "signed_in": any staff; "scoped": staff whose scope holds the
+    # world's facility; "roles": only the listed users (and, with scoped=True, in scope).
+    access: str
+    kwargs: Callable[[World], dict] | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    scoped: bool = False
+    # Routes that only take a POST (or need a step before them) are checked for sign-in only.
+    get_checks_sign_in_only: bool = False
+
+
+def _facility(world: World) -> dict:
+    return {"code": world.facility.code}
+
+
+ROUTES: dict[str, Route] = {
+    "home": Route("signed_in"),
+    "module": Route("signed_in", kwargs=lambda w: {"module": "reports"}),
+    "health": Route("public"),
+    "accounts:login": Route("public"),
+    "accounts:logout": Route("public", get_checks_sign_in_only=True),
+    "accounts:otp_verify": Route("signed_in"),
+    "accounts:otp_setup": Route("signed_in"),
+    "accounts:preferences": Route("signed_in"),
+    "accounts:audit_trail": Route("signed_in"),
+    "registry:facility_list": Route("signed_in"),
+    "registry:facility_detail": Route("scoped", kwargs=_facility),
+    "registry:import": Route("roles", roles=frozenset({"admin"})),
+    "set_language": Route("public", get_checks_sign_in_only=True),
+    "javascript-catalog": Route("public"),
+}
+
+# Every API operation: "public" answers without credentials; "token" needs a bearer token
+# or a signed-in session past the second factor (tests/registry/test_api.py and each
+# app's API tests check scopes and denials in depth).
+API_ROUTES: dict[str, str] = {
+    "api:openapi-json": "public",
+    "api:openapi-view": "public",
+    "api:api-root": "public",
+    "api:region_list": "token",
+    "api:facility_list": "token",
+    "api:facility_get": "token",
+    "api:camera_put": "token",
+}
+
+
+def _route_names() -> list[tuple[str, str]]:
+    names = []
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str | None) -> None:
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(n for n in (namespace, pattern.namespace) if n) or None
+                walk(pattern, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                names.append((prefix + str(pattern.pattern), name))
+
+    walk(get_resolver(), "", None)
+    return names
+
+
+def test_every_route_is_in_the_table():
+    missing = [
+        (path, name) for path, name in _route_names()
+        if not path.startswith("admin/") and name not in ROUTES and name not in API_ROUTES
+    ]
+    assert missing == [], "add these routes to the authorization matrix"
+
+
+def _sees(user: User, facility: Facility) -> bool:
+    if user.scope == Scope.COUNTRY:
+        return True
+    if user.scope == Scope.REGION:
+        return user.region_id == facility.region_id
+    return user.facility_id == facility.pk
+
+
+def _expected(route: Route, username: str, user: User, world: World) -> str:
+    if route.access in ("public", "signed_in"):
+        return "allow"
+    if route.access == "scoped":
+        return "allow" if _sees(user, world.facility) else "deny"
+    allowed = username in route.roles and (not route.scoped or _sees(user, world.facility))
+    return "allow" if allowed else "deny"
+
+
+def _outcome(response) -> str:
+    if response.status_code == 200:
+        return "allow"
+    if response.status_code == 302 and "/accounts/" not in response["Location"]:
+        return "allow"
+    if response.status_code in (403, 404):
+        return "deny"
+    return f"status {response.status_code}"
+
+
+@pytest.fixture
+def worlds(people, facility_a, facility_b) -> dict[str, World]:
+    return {"a": World(facility_a), "b": World(facility_b)}
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_anonymous_visitors_are_sent_to_sign_in(client, worlds, name):
+    route = ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(worlds["a"]) if route.kwargs else None)
+    response = client.get(url)
+    if route.access == "public":
+        assert response.status_code in (200, 302, 405), (name, response.status_code)
+    else:
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items()
+                                        if r.access != "public" and not r.get_checks_sign_in_only))
+def test_each_role_inside_and_outside_its_scope(client, people, worlds, name):
+    route = ROUTES[name]
+    failures = []
+    for username in STAFF:
+        user = people[username]
+        client.logout()
+        sign_in(client, user)
+        for label, world in worlds.items():
+            url = reverse(name, kwargs=route.kwargs(world) if route.kwargs else None)
+            expected = _expected(route, username, user, world)
+            outcome = _outcome(client.get(url))
+            if outcome != expected:
+                failures.append(f"{username} on {label}: expected {expected}, got {outcome}")
+    assert failures == [], name
+
+
+def test_every_api_operation_is_in_the_table_and_needs_a_token_unless_public(client):
+    schema = api.get_openapi_schema()
+    api_names = {name for path, name in _route_names() if name.startswith("api:")}
+    assert api_names <= set(API_ROUTES), sorted(api_names - set(API_ROUTES))
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            concrete = path.replace("{", "").replace("}", "")
+            response = getattr(client, method)(concrete, content_type="application/json")
+            name = next((n for p, n in _route_names() if "/" + p.replace("<", "").replace(
+                ">", "") == concrete), None)
+            public = API_ROUTES.get(name or "", "token") == "public"
+            if public:
+                assert response.status_code != 401, (method, path)
+            else:
+                assert response.status_code == 401, (method, path, response.status_code)
+            assert "security" in operation or public, (method, path)
