@@ -1,9 +1,10 @@
 """`Idempotency-Key` for batch endpoints: a retried request returns the first answer.
 
 Wrap a django-ninja operation with `@decorate_view(idempotent)`. The operation, its writes
-and the stored answer share one transaction, so a crash leaves either all of them or none;
-an answer of 4xx or 5xx rolls the operation's writes back and is not stored, so the client
-may correct the body and retry with the same key.
+and the stored answer share one transaction, so a crash leaves either all of them or none.
+An answer of 4xx is not stored, so the client may correct the body and retry with the same
+key; the operation's services are atomic themselves and have rolled their writes back, while
+what they record on purpose outside their own transaction (an audited refusal) is kept.
 """
 
 from __future__ import annotations
@@ -68,9 +69,7 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         try:
             with transaction.atomic():
                 response = run(request, *args, **kwargs)
-                if response.status_code >= 400:
-                    transaction.set_rollback(True)
-                else:
+                if response.status_code < 400:
                     IdempotencyRecord.objects.create(
                         principal=principal, key=key, request_hash=request_hash,
                         status_code=response.status_code,

@@ -68,3 +68,14 @@ def test_an_overlong_key_is_a_clear_400(client, agent, facility_a):
     response = put(client, {"rooms": []}, "k" * 201, agent)
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["detail"]
+
+
+def test_a_refusal_with_a_key_is_still_audited(client, agent, facility_b):
+    response = client.put("/api/registry/facilities/FB-1/cameras/CAM9",
+                          data=json.dumps({"rooms": []}), content_type="application/json",
+                          HTTP_IDEMPOTENCY_KEY="denied-1", **agent)
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.DENIED,
+                                     object_id=str(facility_b.pk)).exists()
+    assert not IdempotencyRecord.objects.filter(key="denied-1").exists()
+    assert not Camera.objects.filter(facility=facility_b, code="CAM9").exists()
