@@ -10,6 +10,12 @@ clip, sort and merge its room's spans), timed on a subsample of stays and scaled
 of them; its grouping pass is timed in full. The kernel's answers are checked against
 the baseline's on that subsample.
 
+Also printed, not in the RESULT line: the floor (``numpy.sort`` of every endpoint once,
+less work than any sort-based sweep can do) and, when ``DATABASE_URL`` or
+``CUSTODYWATCH_TEST_POSTGRES_URL`` names a PostgreSQL server, the same question asked of
+PostgreSQL range arithmetic (``tstzmultirange(stay) - range_agg(ok spans of the room)``), its
+total checked against the kernel's to the millisecond.
+
 Last line: ``RESULT coverage=<stays/s> stays/s baseline=<stays/s> ratio=<x>``.
 """
 
@@ -123,6 +129,61 @@ def best_of(fn, repeats: int) -> tuple[float, object]:
     return best, result
 
 
+def postgres_url() -> str:
+    for name in ("CUSTODYWATCH_TEST_POSTGRES_URL", "DATABASE_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith(("postgres://", "postgresql://")):
+            return url
+    return ""
+
+
+PG_QUERY = """
+WITH cover AS (
+    SELECT c.room_id, range_agg(r.r) AS mr
+    FROM b_recs r JOIN b_cams c USING (camera_id) GROUP BY c.room_id
+)
+SELECT sum(COALESCE((
+    SELECT sum(extract(epoch FROM upper(p) - lower(p)) * 1000)
+    FROM unnest(tstzmultirange(st.r) - COALESCE(cv.mr, '{}'::tstzmultirange)) AS p), 0))::bigint
+FROM b_stays st LEFT JOIN cover cv USING (room_id)
+"""
+
+
+def postgres(d, url: str) -> tuple[float, float, int]:
+    """Load the data (not timed), then time the multirange query. Returns (load s, query s,
+    total blind ms)."""
+    import psycopg
+
+    ts = "timestamptz 'epoch' + {} * interval '1 millisecond'"
+    ok = d["rec_ok"]
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        t = time.perf_counter()
+        cursor.execute("CREATE TEMP TABLE b_raw (a bigint, b bigint, s bigint, e bigint)")
+        cursor.execute("CREATE TEMP TABLE b_cams (camera_id bigint, room_id bigint)")
+        with cursor.copy("COPY b_cams FROM STDIN") as copy:
+            for row in zip(d["map_camera"].tolist(), d["map_room"].tolist(), strict=True):
+                copy.write_row(row)
+        with cursor.copy("COPY b_raw FROM STDIN") as copy:
+            for row in zip(d["rec_camera"][ok].tolist(), d["rec_start"][ok].tolist(),
+                           d["rec_end"][ok].tolist(), strict=True):
+                copy.write_row((row[0], 0, row[1], row[2]))
+        cursor.execute(f"CREATE TEMP TABLE b_recs AS SELECT a AS camera_id, "
+                       f"tstzrange({ts.format('s')}, {ts.format('e')}) AS r FROM b_raw")
+        cursor.execute("TRUNCATE b_raw")
+        with cursor.copy("COPY b_raw FROM STDIN") as copy:
+            for row in zip(range(len(d["stay_room"])), d["stay_room"].tolist(),
+                           d["stay_start"].tolist(), d["stay_end"].tolist(), strict=True):
+                copy.write_row(row)
+        cursor.execute(f"CREATE TEMP TABLE b_stays AS SELECT a AS stay_id, b AS room_id, "
+                       f"tstzrange({ts.format('s')}, {ts.format('e')}) AS r FROM b_raw")
+        cursor.execute("ANALYZE b_recs; ANALYZE b_cams; ANALYZE b_stays")
+        load = time.perf_counter() - t
+        t = time.perf_counter()
+        cursor.execute(PG_QUERY)
+        total = int(cursor.fetchone()[0])
+        return load, time.perf_counter() - t, total
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller data, under a minute")
@@ -158,6 +219,23 @@ def main() -> None:
     )
     print(f"blind_intervals (for reference): {t_iv * 1e3:.1f} ms, {len(idx):,} blind pieces, "
           f"{len(rooms):,} room-expanded ok spans")
+
+    endpoints = np.concatenate([d["rec_start"], d["rec_end"], d["stay_start"], d["stay_end"]])
+    t_floor, _ = best_of(lambda: np.sort(endpoints), repeats)
+    print(f"floor (numpy.sort of all {len(endpoints):,} endpoints once): {t_floor * 1e3:.1f} ms "
+          f"-> {n_stays / t_floor:,.0f} stays/s; the kernel takes {t_kernel / t_floor:.1f}x that")
+
+    url = postgres_url()
+    if url:
+        load, t_pg, pg_total = postgres(d, url)
+        if pg_total != int(blind.sum()):
+            raise SystemExit(f"MISMATCH: PostgreSQL {pg_total} ms vs kernel {int(blind.sum())}")
+        print(f"PostgreSQL multirange (tstzmultirange - range_agg), query only: {t_pg:.2f} s -> "
+              f"{n_stays / t_pg:,.0f} stays/s (loading took {load:.1f} s, not counted); "
+              f"total blind time identical to the kernel's, to the millisecond")
+    else:
+        print("PostgreSQL comparison skipped: set CUSTODYWATCH_TEST_POSTGRES_URL or DATABASE_URL "
+              "to a postgresql:// URL")
 
     t_group, by_room = best_of(lambda: baseline_group(d), 1)
     pick = np.random.default_rng(7).choice(n_stays, sub, replace=False)

@@ -160,6 +160,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
+# A camera whose heartbeats stop for this long counts as no_signal (not covered).
+CUSTODYWATCH_VIDEO_SILENCE_SECONDS = env_int("CUSTODYWATCH_VIDEO_SILENCE_SECONDS", 120)
+
 # Staff sign in with a second factor; the embedded demo may switch it off.
 CUSTODYWATCH_REQUIRE_2FA = env_bool("CUSTODYWATCH_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "CustodyWatch"

@@ -7,11 +7,13 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from custodywatch.accounts.context_processors import NAVIGATION
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.reports.maps import RegionValue
+from custodywatch.video import selectors as video_selectors
 
 MODULES = {item.key: item for item in NAVIGATION}
 
@@ -19,7 +21,9 @@ MODULES = {item.key: item for item in NAVIGATION}
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     totals = registry_selectors.registry_totals(user=request.user)
-    return render(request, "home.html", {"totals": totals, "blind_map": _blind_map(request)})
+    video = video_selectors.video_totals(user=request.user, now=timezone.now())
+    return render(request, "home.html",
+                  {"totals": totals, "video": video, "blind_map": _blind_map(request)})
 
 
 def _blind_map(request: HttpRequest) -> list[RegionValue]:

@@ -62,6 +62,8 @@ ROUTES: dict[str, Route] = {
     "registry:import": Route("roles", roles=frozenset({"admin"})),
     "set_language": Route("public", get_checks_sign_in_only=True),
     "javascript-catalog": Route("public"),
+    "video:overview": Route("signed_in"),
+    "video:camera_wall": Route("scoped", kwargs=_facility),
 }
 
 # Every API operation: "public" answers without credentials; "token" needs a bearer token
@@ -75,6 +77,9 @@ API_ROUTES: dict[str, str] = {
     "api:facility_list": "token",
     "api:facility_get": "token",
     "api:camera_put": "token",
+    "api:heartbeats_post": "token",
+    "api:state_spans_post": "token",
+    "api:recordings_post": "token",
 }
 
 

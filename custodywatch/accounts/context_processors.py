@@ -30,7 +30,7 @@ NAVIGATION = [
     NavItem("home", _("Dashboard"), "home"),
     NavItem("registry", _("Registry"), "registry:facility_list"),
     _module("custody", _("Custody")),
-    _module("video", _("Video")),
+    NavItem("video", _("Video"), "video:overview"),
     _module("complaints", _("Complaints")),
     _module("cases", _("Cases")),
     _module("visits", _("Visits")),

@@ -28,6 +28,7 @@ __all__ = [
     "blind_intervals",
     "blind_ms",
     "expand_to_rooms",
+    "intersect_by_room",
     "union_by_room",
     "union_intervals",
 ]
@@ -355,3 +356,29 @@ def blind_intervals(
     # empty or reversed exactly when a cover starts before (ends after) the stay.
     keep = g_end > g_start
     return stay_idx[keep], g_start[keep], g_end[keep]
+
+
+def intersect_by_room(
+    rooms_a: npt.ArrayLike,
+    starts_a: npt.ArrayLike,
+    ends_a: npt.ArrayLike,
+    rooms_b: npt.ArrayLike,
+    starts_b: npt.ArrayLike,
+    ends_b: npt.ArrayLike,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Per room (or camera: any int64 key), the time inside both A and B.
+
+    Used for "a working recording": a camera's recorded runs intersected with its spans of
+    picture state ``ok``. Either side may overlap itself. Returns ``(rooms, starts, ends)``
+    sorted by (room, start), disjoint and non-touching within a room.
+
+    Two passes of ``blind_intervals``: A minus B, then A minus (A minus B).
+    """
+    ar, as_, ae = union_by_room(rooms_a, starts_a, ends_a)
+    br = _as_i64("rooms_b", rooms_b)
+    bs = _as_i64("starts_b", starts_b)
+    be = _as_i64("ends_b", ends_b)
+    _same_length(rooms_b=br, starts_b=bs, ends_b=be)
+    idx, ds, de = blind_intervals(ar, as_, ae, br, bs, be)
+    idx2, is_, ie = blind_intervals(ar, as_, ae, ar[idx], ds, de)
+    return ar[idx2], is_, ie

@@ -1,1 +1,151 @@
-"""Data and invariants of the video app."""
+"""Camera health and recordings as edge agents report them.
+
+Spans are half-open ``[started_at, ended_at)``. State spans and recording runs are merged
+on the way in (a span that touches or overlaps one of the same camera and state extends it),
+so these tables grow with changes of state, not with time. Recording segments keep one row
+per segment because each carries its own SHA-256 for the evidence trail.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from custodywatch.registry.models import Camera
+
+
+class CameraState(models.TextChoices):
+    """What the picture showed; only OK covers a room."""
+
+    OK = "ok", _("Working")
+    BLACK = "black", _("Black picture")
+    FROZEN = "frozen", _("Frozen picture")
+    COVERED = "covered", _("Lens covered")
+    BLURRED = "blurred", _("Out of focus")
+    MOVED = "moved", _("Turned away")
+    NO_SIGNAL = "no_signal", _("No signal")
+
+
+class SpanSource(models.TextChoices):
+    AGENT = "agent", _("Reported by the edge agent")
+    # Inferred by the sweep from silence; an agent's later report for the same time wins.
+    SWEEP = "sweep", _("Inferred from missing heartbeats")
+
+
+class CameraStateSpan(models.Model):
+    camera = models.ForeignKey(
+        Camera, models.CASCADE, related_name="state_spans", verbose_name=_("camera")
+    )
+    state = models.CharField(_("state"), max_length=12, choices=CameraState.choices)
+    source = models.CharField(
+        _("source"), max_length=8, choices=SpanSource.choices, default=SpanSource.AGENT
+    )
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+
+    class Meta:
+        ordering = ["camera", "started_at"]
+        verbose_name = _("camera state span")
+        verbose_name_plural = _("camera state spans")
+        indexes = [models.Index(fields=["camera", "ended_at"]),
+                   models.Index(fields=["state", "ended_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__gt=F("started_at")),
+                                   name="camera_state_span_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.state} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RecordingRun(models.Model):
+    """Uninterrupted recording of one camera (Moonfire's "run"): a gap starts a new run."""
+
+    camera = models.ForeignKey(
+        Camera, models.CASCADE, related_name="recording_runs", verbose_name=_("camera")
+    )
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+
+    class Meta:
+        ordering = ["camera", "started_at"]
+        verbose_name = _("recording run")
+        verbose_name_plural = _("recording runs")
+        indexes = [models.Index(fields=["camera", "ended_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__gt=F("started_at")),
+                                   name="recording_run_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RecordingSegment(models.Model):
+    """One recorded file as the agent hashed it; the hash is what evidence is checked by."""
+
+    camera = models.ForeignKey(
+        Camera, models.CASCADE, related_name="recording_segments", verbose_name=_("camera")
+    )
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["camera", "started_at"]
+        verbose_name = _("recording segment")
+        verbose_name_plural = _("recording segments")
+        constraints = [
+            # A second, different hash for the same segment is refused, never stored.
+            models.UniqueConstraint(fields=["camera", "started_at"],
+                                    name="recording_segment_unique"),
+            models.CheckConstraint(condition=Q(ended_at__gt=F("started_at")),
+                                   name="recording_segment_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.started_at:%Y-%m-%d %H:%M:%S} {self.sha256[:12]}"
+
+
+class SignalStatus(models.TextChoices):
+    LIVE = "live", _("Heartbeats arriving")
+    SILENT = "silent", _("Heartbeats stopped")
+
+
+class CameraHealth(models.Model):
+    """The latest heartbeat of a camera; one row per camera that ever reported.
+
+    The sweep claims LIVE rows whose ``silent_after`` has passed with a conditional UPDATE
+    (healthchecks' sendalerts pattern), so two sweepers never both record one silence.
+    Pages do not wait for the sweep: they judge silence from ``last_heartbeat_at`` directly.
+    """
+
+    camera = models.OneToOneField(
+        Camera, models.CASCADE, related_name="health", verbose_name=_("camera")
+    )
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat"))
+    reported_state = models.CharField(
+        _("reported state"), max_length=12, choices=CameraState.choices
+    )
+    state_since = models.DateTimeField(_("in this state since"))
+    status = models.CharField(
+        _("signal"), max_length=8, choices=SignalStatus.choices, default=SignalStatus.LIVE
+    )
+    silent_after = models.DateTimeField(_("silent after"))
+    # The sweep's open no_signal span while the camera stays silent; extended each sweep.
+    silence_span = models.ForeignKey(
+        CameraStateSpan, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("camera health")
+        verbose_name_plural = _("camera health")
+        indexes = [
+            models.Index(fields=["silent_after"], condition=Q(status="live"),
+                         name="camera_health_live_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.reported_state} {self.status}"

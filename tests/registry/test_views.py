@@ -94,6 +94,10 @@ def test_dashboard_counts_only_the_scope(signed_in, people):
     response = signed_in(people["head_b"]).get(reverse("home"))
     assert response.context["totals"] == {
         "facilities": 1, "custody_rooms": 3, "cameras": 2, "blind_rooms": 1}
+    video = response.context["video"]
+    # No camera has reported yet: unknown health is not working, so every room is blind now.
+    assert (video.cameras, video.out_of_order, video.blind_rooms, video.never_covered) == (
+        2, 2, 3, 1)
 
 
 def test_pending_modules_show_an_empty_state(signed_in, people):

@@ -1,0 +1,174 @@
+"""Every read of camera health a person sees, already scoped to that person.
+
+"Now" is judged from the heartbeat timestamps in the query itself, so the pages are right
+even when the sweep has not run yet: a camera whose last heartbeat is older than the
+silence limit is no_signal, one that never reported is unknown, and neither covers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+
+from custodywatch.accounts.models import User
+from custodywatch.accounts.scoping import facility_q
+from custodywatch.kernels.coverage import blind_intervals
+from custodywatch.registry.models import Camera, Facility, Room
+from custodywatch.video.models import CameraState, CameraStateSpan, RecordingRun
+from custodywatch.video.sparkline import Strip, state_strip
+from custodywatch.video.timing import from_ms, silence_after, to_ms
+
+UNKNOWN = "unknown"  # never reported: not a CameraState, because no agent ever says it
+WALL_DAYS = 7
+GAP_HOURS = 24
+# Recording runs arrive when a segment closes; the newest minutes are not a gap yet.
+UPLOAD_LAG = dt.timedelta(minutes=10)
+LIST_LIMIT = 100
+
+
+def _working_q(now: dt.datetime, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}health__reported_state": CameraState.OK,
+                f"{prefix}health__last_heartbeat_at__gte": now - silence_after()})
+
+
+def cameras_with_health(*, now: dt.datetime) -> QuerySet[Camera]:
+    """Cameras annotated with ``state_now`` and ``state_since`` (None when unknown)."""
+    silent_before = now - silence_after()
+    return Camera.objects.select_related("facility", "health").annotate(
+        state_now=Case(
+            When(health__isnull=True, then=Value(UNKNOWN)),
+            When(health__last_heartbeat_at__lt=silent_before,
+                 then=Value(CameraState.NO_SIGNAL.value)),
+            default=F("health__reported_state"),
+            output_field=CharField(),
+        ),
+        state_since=Case(
+            When(health__last_heartbeat_at__lt=silent_before,
+                 then=F("health__last_heartbeat_at")),
+            default=F("health__state_since"),
+        ),
+    )
+
+
+def cameras_out_of_order(*, user: User, now: dt.datetime) -> QuerySet[Camera]:
+    """Cameras in service whose picture is not working now, the longest broken first."""
+    return (cameras_with_health(now=now)
+            .filter(facility_q(user, "facility"), is_active=True)
+            .exclude(state_now=CameraState.OK)
+            .order_by(F("state_since").asc(nulls_first=True), "facility__code", "code"))
+
+
+def custody_rooms_blind_now(*, user: User, now: dt.datetime) -> QuerySet[Room]:
+    """Custody rooms no camera in service covers with a working picture now.
+
+    ``has_camera`` tells the rooms with cameras that are all broken from those with none.
+    """
+    cameras = Camera.objects.filter(rooms=OuterRef("pk"), is_active=True)
+    return (Room.objects.filter(facility_q(user, "facility"), custody_use=True,
+                                facility__is_active=True)
+            .annotate(has_camera=Exists(cameras))
+            .filter(~Exists(cameras.filter(_working_q(now))))
+            .select_related("facility").order_by("facility__code", "code"))
+
+
+@dataclass(frozen=True)
+class VideoTotals:
+    cameras: int
+    working: int
+    out_of_order: int
+    unknown: int
+    custody_rooms: int
+    blind_rooms: int
+    never_covered: int
+
+
+def video_totals(*, user: User, now: dt.datetime) -> VideoTotals:
+    cameras = Camera.objects.filter(facility_q(user, "facility"), is_active=True)
+    working = cameras.filter(_working_q(now)).count()
+    total = cameras.count()
+    unknown = cameras.filter(health__isnull=True).count()
+    blind = custody_rooms_blind_now(user=user, now=now)
+    return VideoTotals(
+        cameras=total, working=working, out_of_order=total - working, unknown=unknown,
+        custody_rooms=Room.objects.filter(facility_q(user, "facility"), custody_use=True,
+                                          facility__is_active=True).count(),
+        blind_rooms=blind.count(), never_covered=blind.filter(has_camera=False).count(),
+    )
+
+
+@dataclass(frozen=True)
+class RecordingGap:
+    camera: Camera
+    gap_ms: int
+    pieces: int
+    strip: Strip
+
+    @property
+    def gap_minutes(self) -> int:
+        return round(self.gap_ms / 60_000)
+
+
+def recording_gaps(*, user: User, now: dt.datetime, hours: int = GAP_HOURS,
+                   limit: int = LIST_LIMIT) -> tuple[list[RecordingGap], int]:
+    """Cameras in service with time unrecorded in the last ``hours``, the largest first.
+
+    Returns the first ``limit`` and how many cameras have gaps in all.
+    """
+    end = now - UPLOAD_LAG
+    start = end - dt.timedelta(hours=hours)
+    cameras = Camera.objects.filter(facility_q(user, "facility"), is_active=True)
+    camera_ids = np.array(list(cameras.values_list("pk", flat=True)), dtype=np.int64)
+    runs = list(RecordingRun.objects.filter(camera__in=cameras.values("pk"), started_at__lt=end,
+                                            ended_at__gt=start)
+                .values_list("camera_id", "started_at", "ended_at"))
+    run_cameras = np.array([r[0] for r in runs], dtype=np.int64)
+    run_starts = np.array([to_ms(r[1]) for r in runs], dtype=np.int64)
+    run_ends = np.array([to_ms(r[2]) for r in runs], dtype=np.int64)
+    window = np.full(len(camera_ids), to_ms(start), dtype=np.int64)
+    index, gap_starts, gap_ends = blind_intervals(
+        camera_ids, window, np.full(len(camera_ids), to_ms(end), dtype=np.int64),
+        run_cameras, run_starts, run_ends)
+    gap_ms = np.zeros(len(camera_ids), dtype=np.int64)
+    np.add.at(gap_ms, index, gap_ends - gap_starts)
+    counts = np.bincount(index, minlength=len(camera_ids))
+    with_gaps = np.flatnonzero(gap_ms)
+    top = with_gaps[np.argsort(-gap_ms[with_gaps], kind="stable")][:limit]
+    chosen = Camera.objects.select_related("facility").in_bulk(camera_ids[top].tolist())
+    gaps = []
+    for i in top.tolist():
+        recorded = [(from_ms(s), from_ms(e)) for s, e in
+                    zip(run_starts[run_cameras == camera_ids[i]].tolist(),
+                        run_ends[run_cameras == camera_ids[i]].tolist(), strict=True)]
+        strip = state_strip(start=start, end=end,
+                            spans=[(s, e, "recorded") for s, e in recorded], bins=96)
+        gaps.append(RecordingGap(camera=chosen[int(camera_ids[i])], gap_ms=int(gap_ms[i]),
+                                 pieces=int(counts[i]), strip=strip))
+    return gaps, len(with_gaps)
+
+
+@dataclass(frozen=True)
+class CameraTile:
+    camera: Camera
+    state: str
+    strip: Strip
+
+
+def camera_wall(*, facility: Facility, now: dt.datetime) -> list[CameraTile]:
+    """Every camera of a facility the caller already holds (registry facility_detail),
+    with its state now and a strip of its state over the last week."""
+    cameras = list(cameras_with_health(now=now).filter(facility=facility)
+                   .prefetch_related("rooms").order_by("code"))
+    start = now - dt.timedelta(days=WALL_DAYS)
+    spans: dict[int, list[tuple[dt.datetime, dt.datetime, str]]] = {}
+    for camera_id, began, ended, state in (
+        CameraStateSpan.objects.filter(camera__facility=facility, started_at__lt=now,
+                                       ended_at__gt=start)
+        .values_list("camera_id", "started_at", "ended_at", "state")
+    ):
+        spans.setdefault(camera_id, []).append((began, ended, state))
+    return [CameraTile(camera=camera, state=camera.state_now,
+                       strip=state_strip(start=start, end=now, spans=spans.get(camera.pk, [])))
+            for camera in cameras]

@@ -1,0 +1,507 @@
+"""Every write of the video app: what edge agents report, and the sweep for silent cameras.
+
+A batch is one transaction: one bad item rejects the whole batch and nothing is written.
+One audit row per accepted batch, never one per span (a national day is millions of spans).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, MachineToken, User
+from custodywatch.registry.models import Camera, Facility
+from custodywatch.registry.services import can_write_facility
+from custodywatch.video.merging import Plan, first_overlap, plan_merge, plan_trim
+from custodywatch.video.models import (
+    CameraHealth,
+    CameraState,
+    CameraStateSpan,
+    RecordingRun,
+    RecordingSegment,
+    SignalStatus,
+    SpanSource,
+)
+from custodywatch.video.timing import CLOCK_SKEW, from_ms, silence_after, timestamp_ms, to_ms
+
+MAX_ERRORS = 20  # enough to fix a batch, short enough to read
+SHA256_HEX = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+
+class _Errors:
+    """Collects ``items[i].field`` messages; raises them together as one ValidationError."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, list[str]] = {}
+
+    def add(self, index: int | None, field: str, message: str) -> None:
+        if len(self.messages) < MAX_ERRORS:
+            key = field if index is None else f"items[{index}].{field}"
+            self.messages.setdefault(key, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.messages:
+            raise ValidationError(self.messages)
+
+
+# --------------------------------------------------------------------------- shared checks
+
+
+def _writable_facility(
+    *, acting_user: User, origin: Origin, token: MachineToken | None, facility_code: str
+) -> Facility:
+    """The facility a batch writes to: the token's own, or the one named in the body."""
+    if token is not None and token.facility_id is not None:
+        facility = token.facility
+        if facility_code and facility_code != facility.code:
+            _refuse(acting_user, origin, facility_code)
+    elif facility_code:
+        found = Facility.objects.filter(code=facility_code).first()
+        if found is None:
+            raise ValidationError({"facility": [_("No facility %(code)s.")
+                                                % {"code": facility_code}]})
+        facility = found
+    elif acting_user.facility_id is not None:
+        facility = acting_user.facility
+    else:
+        raise ValidationError({"facility": [_("Name the facility: this sign-in has none.")]})
+    if not can_write_facility(user=acting_user, facility=facility, token=token):
+        _refuse(acting_user, origin, facility.code)
+    return facility
+
+
+def _refuse(acting_user: User, origin: Origin, facility_code: str) -> None:
+    audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                 object_type="registry.facility", object_label=facility_code,
+                 detail={"video": "ingest"})
+    raise PermissionDenied(_("This token may report only its own facility's cameras."))
+
+
+def _camera_ids(facility: Facility, items: Sequence[Mapping[str, Any]], errors: _Errors
+                ) -> list[int | None]:
+    codes = {str(item.get("camera", "")) for item in items}
+    known = dict(Camera.objects.filter(facility=facility, code__in=codes)
+                 .values_list("code", "pk"))
+    ids: list[int | None] = []
+    for index, item in enumerate(items):
+        camera_id = known.get(str(item.get("camera", "")))
+        if camera_id is None:
+            errors.add(index, "camera", _("No camera %(code)s in facility %(facility)s.")
+                       % {"code": item.get("camera", ""), "facility": facility.code})
+        ids.append(camera_id)
+    return ids
+
+
+def _time(item: Mapping[str, Any], index: int, field: str, errors: _Errors,
+          latest_ms: int) -> int | None:
+    try:
+        ms = timestamp_ms(item.get(field))
+    except ValueError as exc:
+        errors.add(index, field, str(exc))
+        return None
+    if ms > latest_ms:
+        errors.add(index, field, _("Lies in the future by the centre's clock."))
+        return None
+    return ms
+
+
+def _interval(item: Mapping[str, Any], index: int, errors: _Errors, latest_ms: int
+              ) -> tuple[int, int] | None:
+    start = _time(item, index, "start", errors, latest_ms)
+    end = _time(item, index, "end", errors, latest_ms)
+    if start is None or end is None:
+        return None
+    if end <= start:
+        errors.add(index, "end", _("Must be after start (intervals are [start, end))."))
+        return None
+    return start, end
+
+
+def _apply(model: type[CameraStateSpan] | type[RecordingRun], plan: Plan) -> None:
+    """Deletes and updates of a plan; its creates are built by the caller, who knows the
+    columns beyond the times."""
+    if plan.deletes:
+        model.objects.filter(pk__in=plan.deletes).delete()
+    if plan.updates:
+        rows = [model(pk=row_id, started_at=from_ms(s), ended_at=from_ms(e))
+                for row_id, s, e in plan.updates]
+        model.objects.bulk_update(rows, ["started_at", "ended_at"], batch_size=500)
+
+
+def _stored(model: type[CameraStateSpan] | type[RecordingRun],
+            windows: Mapping[int, tuple[int, int]], extra: Q) -> list[Any]:
+    """Stored rows touching each camera's window of the batch (touching ones merge)."""
+    where = Q(pk__in=[])
+    for camera_id, (start, end) in windows.items():
+        where |= Q(camera_id=camera_id, started_at__lte=from_ms(end),
+                   ended_at__gte=from_ms(start))
+    return list(model.objects.filter(where & extra))
+
+
+def _windows(spans: Sequence[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
+    windows: dict[int, tuple[int, int]] = {}
+    for camera_id, start, end in spans:
+        low, high = windows.get(camera_id, (start, end))
+        windows[camera_id] = (min(low, start), max(high, end))
+    return windows
+
+
+def _audit_batch(*, acting_user: User, origin: Origin, facility: Facility, kind: str,
+                 result: IngestResult) -> None:
+    audit_record(actor=acting_user, action=AuditEvent.Action.IMPORT, origin=origin,
+                 obj=facility, detail={"video": kind, **result.__dict__})
+
+
+# --------------------------------------------------------------------------- state spans
+
+
+def state_spans_ingest(
+    *,
+    acting_user: User,
+    origin: Origin,
+    token: MachineToken | None,
+    items: Sequence[Mapping[str, Any]],
+    facility_code: str = "",
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """What each camera's picture showed, ``{camera, state, start, end}`` per item."""
+    # Resolved before the transaction: a refusal is audited, and must stay so.
+    facility = _writable_facility(acting_user=acting_user, origin=origin, token=token,
+                                  facility_code=facility_code)
+    with transaction.atomic():
+        return _state_spans_ingest(
+            acting_user=acting_user, origin=origin, facility=facility, items=items, now=now)
+
+
+def _state_spans_ingest(
+    *, acting_user: User, origin: Origin, facility: Facility,
+    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
+) -> IngestResult:
+    latest_ms = to_ms((now or timezone.now()) + CLOCK_SKEW)
+    errors = _Errors()
+    camera_ids = _camera_ids(facility, items, errors)
+    parsed: list[tuple[int, int, int, int, str]] = []  # (index, camera, start, end, state)
+    for index, item in enumerate(items):
+        state = item.get("state")
+        if state not in CameraState.values:
+            errors.add(index, "state", _("Unknown state %(state)r; expected one of %(states)s.")
+                       % {"state": state, "states": ", ".join(CameraState.values)})
+        interval = _interval(item, index, errors, latest_ms)
+        camera_id = camera_ids[index]
+        if interval is not None and camera_id is not None and state in CameraState.values:
+            parsed.append((index, camera_id, interval[0], interval[1], str(state)))
+    errors.raise_if_any()
+
+    by_camera: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list)
+    for index, camera_id, start, end, state in parsed:
+        by_camera[camera_id].append((index, start, end, state))
+    for camera_items in by_camera.values():
+        clash = first_overlap(camera_items)
+        if clash is not None:
+            errors.add(clash[1], "start", _("Overlaps items[%(other)s], which has another "
+                                            "state: a camera shows one state at a time.")
+                       % {"other": clash[0]})
+    errors.raise_if_any()
+
+    windows = _windows([(camera_id, start, end) for _i, camera_id, start, end, _s in parsed])
+    stored = _stored(CameraStateSpan, windows, Q())
+    _check_against_stored(parsed, stored, errors)
+    errors.raise_if_any()
+
+    plan = Plan()
+    creates: list[CameraStateSpan] = []
+    for camera_id, camera_items in by_camera.items():
+        mine = [span for span in stored if span.camera_id == camera_id]
+        sweep = {s.pk: s for s in mine if s.source == SpanSource.SWEEP}
+        trim = plan_trim([(pk, to_ms(s.started_at), to_ms(s.ended_at)) for pk, s in sweep.items()],
+                         [(start, end) for _i, start, end, _s in camera_items])
+        for start, end in trim.creates:
+            # The right half of a sweep span cut in the middle: still an inferred silence.
+            halved = next(s for s in sweep.values()
+                          if to_ms(s.started_at) <= start and end <= to_ms(s.ended_at))
+            creates.append(CameraStateSpan(camera_id=camera_id, state=halved.state,
+                                           source=SpanSource.SWEEP, started_at=from_ms(start),
+                                           ended_at=from_ms(end)))
+        trim.creates = []
+        plan.extend(trim)
+        for state in sorted({state for *_rest, state in camera_items}):
+            same = [(s.pk, to_ms(s.started_at), to_ms(s.ended_at)) for s in mine
+                    if s.source == SpanSource.AGENT and s.state == state]
+            part = plan_merge(same, [(start, end) for _i, start, end, st in camera_items
+                                     if st == state])
+            creates += [CameraStateSpan(camera_id=camera_id, state=state, started_at=from_ms(s),
+                                        ended_at=from_ms(e)) for s, e in part.creates]
+            part.creates = []
+            plan.extend(part)
+    _apply(CameraStateSpan, plan)
+    CameraStateSpan.objects.bulk_create(creates, batch_size=500)
+    result = IngestResult(accepted=len(items), created=len(creates), updated=len(plan.updates),
+                          deleted=len(plan.deletes))
+    _audit_batch(acting_user=acting_user, origin=origin, facility=facility, kind="state_spans",
+                 result=result)
+    return result
+
+
+def _check_against_stored(parsed: Sequence[tuple[int, int, int, int, str]],
+                          stored: Sequence[CameraStateSpan], errors: _Errors) -> None:
+    """An agent does not contradict itself: a stored report of another state stands."""
+    for index, camera_id, start, end, state in parsed:
+        for span in stored:
+            if (span.camera_id == camera_id and span.source == SpanSource.AGENT
+                    and span.state != state and to_ms(span.started_at) < end
+                    and start < to_ms(span.ended_at)):
+                errors.add(index, "start", _(
+                    "Overlaps the stored %(state)s span from %(start)s to %(end)s."
+                ) % {"state": span.state, "start": span.started_at.isoformat(),
+                     "end": span.ended_at.isoformat()})
+                break
+
+
+# --------------------------------------------------------------------------- recordings
+
+
+def recording_spans_ingest(
+    *,
+    acting_user: User,
+    origin: Origin,
+    token: MachineToken | None,
+    items: Sequence[Mapping[str, Any]],
+    facility_code: str = "",
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """Recorded segments, ``{camera, start, end, sha256}`` per item.
+
+    Each segment keeps its hash; the runs they form are merged for coverage and gaps. A
+    segment sent again with the same hash is a harmless retry; with another hash it is
+    refused, because a changed hash for recorded time is what tampering looks like.
+    """
+    # Resolved before the transaction: a refusal is audited, and must stay so.
+    facility = _writable_facility(acting_user=acting_user, origin=origin, token=token,
+                                  facility_code=facility_code)
+    with transaction.atomic():
+        return _recording_spans_ingest(
+            acting_user=acting_user, origin=origin, facility=facility, items=items, now=now)
+
+
+def _recording_spans_ingest(
+    *, acting_user: User, origin: Origin, facility: Facility,
+    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
+) -> IngestResult:
+    latest_ms = to_ms((now or timezone.now()) + CLOCK_SKEW)
+    errors = _Errors()
+    camera_ids = _camera_ids(facility, items, errors)
+    segments: dict[tuple[int, int], tuple[int, int, str]] = {}  # (camera, start) -> ...
+    for index, item in enumerate(items):
+        digest = str(item.get("sha256", "")).lower()
+        if len(digest) != 64 or not set(digest) <= SHA256_HEX:
+            errors.add(index, "sha256", _("Expected 64 hexadecimal digits."))
+        interval = _interval(item, index, errors, latest_ms)
+        camera_id = camera_ids[index]
+        if interval is None or camera_id is None:
+            continue
+        seen = segments.get((camera_id, interval[0]))
+        if seen is not None and seen[2] != digest:
+            errors.add(index, "sha256", _("Same segment as items[%(other)s] with another hash.")
+                       % {"other": seen[0]})
+        segments[(camera_id, interval[0])] = (index, interval[1], digest)
+    errors.raise_if_any()
+
+    already = _stored_segments(segments)
+    fresh: list[RecordingSegment] = []
+    for (camera_id, start), (index, end, digest) in segments.items():
+        stored = already.get((camera_id, start))
+        if stored is not None:
+            if stored != (end, digest):
+                errors.add(index, "sha256", _(
+                    "This segment was already received with another hash or end."))
+            continue
+        fresh.append(RecordingSegment(camera_id=camera_id, started_at=from_ms(start),
+                                      ended_at=from_ms(end), sha256=digest))
+    errors.raise_if_any()
+    RecordingSegment.objects.bulk_create(fresh, batch_size=500)
+
+    spans = [(camera_id, start, end) for (camera_id, start), (_i, end, _d) in segments.items()]
+    stored_runs = _stored(RecordingRun, _windows(spans), Q())
+    by_camera: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for camera_id, start, end in spans:
+        by_camera[camera_id].append((start, end))
+    plan = Plan()
+    creates: list[RecordingRun] = []
+    for camera_id, incoming in by_camera.items():
+        mine = [(r.pk, to_ms(r.started_at), to_ms(r.ended_at)) for r in stored_runs
+                if r.camera_id == camera_id]
+        part = plan_merge(mine, incoming)
+        creates += [RecordingRun(camera_id=camera_id, started_at=from_ms(s), ended_at=from_ms(e))
+                    for s, e in part.creates]
+        part.creates = []
+        plan.extend(part)
+    _apply(RecordingRun, plan)
+    RecordingRun.objects.bulk_create(creates, batch_size=500)
+    result = IngestResult(accepted=len(items), created=len(fresh), updated=len(plan.updates),
+                          deleted=len(plan.deletes))
+    _audit_batch(acting_user=acting_user, origin=origin, facility=facility, kind="recordings",
+                 result=result)
+    return result
+
+
+def _stored_segments(segments: Mapping[tuple[int, int], object]
+                     ) -> dict[tuple[int, int], tuple[int, str]]:
+    where = Q(pk__in=[])
+    for camera_id, start in segments:
+        where |= Q(camera_id=camera_id, started_at=from_ms(start))
+    return {
+        (camera_id, to_ms(started)): (to_ms(ended), digest)
+        for camera_id, started, ended, digest in RecordingSegment.objects.filter(where)
+        .values_list("camera_id", "started_at", "ended_at", "sha256")
+    }
+
+
+# --------------------------------------------------------------------------- heartbeats
+
+
+def heartbeats_ingest(
+    *,
+    acting_user: User,
+    origin: Origin,
+    token: MachineToken | None,
+    items: Sequence[Mapping[str, Any]],
+    facility_code: str = "",
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """``{camera, at, state}`` per item: the camera is alive and shows ``state``.
+
+    Not audited: heartbeats change no record a person relies on, only the "now" of
+    CameraHealth, and an agent sends one per camera every few seconds.
+    """
+    # Resolved before the transaction: a refusal is audited, and must stay so.
+    facility = _writable_facility(acting_user=acting_user, origin=origin, token=token,
+                                  facility_code=facility_code)
+    with transaction.atomic():
+        return _heartbeats_ingest(
+            acting_user=acting_user, origin=origin, facility=facility, items=items, now=now)
+
+
+def _heartbeats_ingest(
+    *, acting_user: User, origin: Origin, facility: Facility,
+    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
+) -> IngestResult:
+    latest_ms = to_ms((now or timezone.now()) + CLOCK_SKEW)
+    errors = _Errors()
+    camera_ids = _camera_ids(facility, items, errors)
+    newest: dict[int, tuple[int, str]] = {}
+    for index, item in enumerate(items):
+        state = item.get("state", CameraState.OK)
+        if state not in CameraState.values:
+            errors.add(index, "state", _("Unknown state %(state)r; expected one of %(states)s.")
+                       % {"state": state, "states": ", ".join(CameraState.values)})
+        at = _time(item, index, "at", errors, latest_ms)
+        camera_id = camera_ids[index]
+        if (at is not None and camera_id is not None and state in CameraState.values
+                and (camera_id not in newest or newest[camera_id][0] <= at)):
+            newest[camera_id] = (at, str(state))
+    errors.raise_if_any()
+
+    grace = silence_after()
+    existing = {h.camera_id: h for h in CameraHealth.objects.select_for_update()
+                .filter(camera_id__in=newest)}
+    created: list[CameraHealth] = []
+    changed: list[CameraHealth] = []
+    silences: list[CameraStateSpan] = []
+    closed_silences: list[tuple[int, dt.datetime]] = []
+    for camera_id, (at_ms, state) in newest.items():
+        at = from_ms(at_ms)
+        health = existing.get(camera_id)
+        if health is None:
+            created.append(CameraHealth(camera_id=camera_id, last_heartbeat_at=at,
+                                        reported_state=state, state_since=at,
+                                        silent_after=at + grace))
+            continue
+        if at <= health.last_heartbeat_at:
+            continue  # a replayed older heartbeat says nothing new
+        if health.status == SignalStatus.SILENT and health.silence_span_id is not None:
+            closed_silences.append((health.silence_span_id, at))
+        elif at - health.last_heartbeat_at > grace:
+            # Silent and back before any sweep noticed: record the silence all the same.
+            silences.append(CameraStateSpan(camera_id=camera_id, state=CameraState.NO_SIGNAL,
+                                            source=SpanSource.SWEEP,
+                                            started_at=health.last_heartbeat_at, ended_at=at))
+        if state != health.reported_state or health.status == SignalStatus.SILENT:
+            health.state_since = at
+        health.reported_state = state
+        health.last_heartbeat_at = at
+        health.silent_after = at + grace
+        health.status = SignalStatus.LIVE
+        health.silence_span = None
+        changed.append(health)
+    for span_id, at in closed_silences:
+        # The sweep extended the silence to its last run; it really ended with this beat.
+        CameraStateSpan.objects.filter(pk=span_id, started_at__lt=at).update(ended_at=at)
+        CameraStateSpan.objects.filter(pk=span_id, started_at__gte=at).delete()
+    CameraStateSpan.objects.bulk_create(silences)
+    CameraHealth.objects.bulk_create(created)
+    CameraHealth.objects.bulk_update(
+        changed, ["state_since", "reported_state", "last_heartbeat_at", "silent_after", "status",
+                  "silence_span"], batch_size=500)
+    return IngestResult(accepted=len(items), created=len(created), updated=len(changed))
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    newly_silent: int
+    extended: int
+
+
+def video_sweep(*, now: dt.datetime | None = None, limit: int = 10_000) -> SweepResult:
+    """Record silent cameras as no_signal; safe to run in several processes at once.
+
+    Each due camera is claimed with a conditional UPDATE (LIVE -> SILENT where its last
+    heartbeat is still the one we saw); only the process whose UPDATE changed the row
+    writes the span. Spans of cameras still silent are then stretched to ``now``.
+    """
+    now = now or timezone.now()
+    newly_silent = 0
+    due = list(CameraHealth.objects.filter(status=SignalStatus.LIVE, silent_after__lt=now)
+               .order_by("silent_after").values_list("pk", "camera_id", "last_heartbeat_at")
+               [:limit])
+    for health_id, camera_id, last_heartbeat_at in due:
+        with transaction.atomic():
+            claimed = CameraHealth.objects.filter(
+                pk=health_id, status=SignalStatus.LIVE, last_heartbeat_at=last_heartbeat_at
+            ).update(status=SignalStatus.SILENT)
+            if not claimed:
+                continue  # another sweeper, or a fresh heartbeat, got there first
+            span = CameraStateSpan.objects.create(
+                camera_id=camera_id, state=CameraState.NO_SIGNAL, source=SpanSource.SWEEP,
+                started_at=last_heartbeat_at, ended_at=now)
+            CameraHealth.objects.filter(pk=health_id).update(silence_span=span)
+            newly_silent += 1
+    open_spans = CameraHealth.objects.filter(status=SignalStatus.SILENT,
+                                             silence_span__isnull=False).values("silence_span")
+    extended = CameraStateSpan.objects.filter(pk__in=open_spans, ended_at__lt=now).update(
+        ended_at=now)
+    if newly_silent:
+        audit_record(actor=None, action=AuditEvent.Action.UPDATE, origin=SYSTEM_ORIGIN,
+                     object_type="video.camerahealth", object_label="video_sweep",
+                     detail={"newly_silent": newly_silent, "extended": extended})
+    return SweepResult(newly_silent=newly_silent, extended=extended)
