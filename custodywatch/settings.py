@@ -163,6 +163,12 @@ AXES_VERBOSE = False
 # A camera whose heartbeats stop for this long counts as no_signal (not covered).
 CUSTODYWATCH_VIDEO_SILENCE_SECONDS = env_int("CUSTODYWATCH_VIDEO_SILENCE_SECONDS", 120)
 
+# Evidence ledger: the checkpoint signing key lives in a file outside the database
+# (docs/ledger.md: key rotation); verifiers may be given the public keys of earlier keys.
+LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
+LEDGER_ORIGIN = os.environ.get("LEDGER_ORIGIN", "custodywatch.local/ledger")
+LEDGER_VERIFIER_KEYS_FILE = os.environ.get("LEDGER_VERIFIER_KEYS_FILE", "")
+
 # Staff sign in with a second factor; the embedded demo may switch it off.
 CUSTODYWATCH_REQUIRE_2FA = env_bool("CUSTODYWATCH_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "CustodyWatch"

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from custodywatch.accounts.models import Scope, User
 from custodywatch.api import api
+from custodywatch.ledger.services import ledger_integrate_all
 from custodywatch.registry.models import Facility
 from tests.conftest import sign_in
 
@@ -47,6 +48,14 @@ def _facility(world: World) -> dict:
     return {"code": world.facility.code}
 
 
+def _ledger_leaf(world: World) -> dict:
+    ledger_integrate_all()  # the audit events of the fixtures become leaves 0, 1, ...
+    return {"index": 0}
+
+
+# Who reads ledger leaves: they reveal who looked at what (custodywatch/ledger/selectors.py).
+LEDGER_READERS = frozenset({"admin", "gpo", "prosecutor_a", "analyst"})
+
 ROUTES: dict[str, Route] = {
     "home": Route("signed_in"),
     "module": Route("signed_in", kwargs=lambda w: {"module": "reports"}),
@@ -63,6 +72,9 @@ ROUTES: dict[str, Route] = {
     "set_language": Route("public", get_checks_sign_in_only=True),
     "javascript-catalog": Route("public"),
     "video:overview": Route("signed_in"),
+    "ledger:overview": Route("roles", roles=LEDGER_READERS),
+    "ledger:leaf_detail": Route("roles", roles=LEDGER_READERS, kwargs=_ledger_leaf),
+    "ledger:file_check": Route("roles", roles=LEDGER_READERS),
     "video:camera_wall": Route("scoped", kwargs=_facility),
 }
 
@@ -78,6 +90,10 @@ API_ROUTES: dict[str, str] = {
     "api:facility_get": "token",
     "api:camera_put": "token",
     "api:heartbeats_post": "token",
+    "api:checkpoint": "public",
+    "api:proof_inclusion": "public",
+    "api:proof_consistency": "public",
+    "api:leaves": "token",
     "api:state_spans_post": "token",
     "api:recordings_post": "token",
 }

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from custodywatch.accounts.models import AuditEvent, User
+from custodywatch.ledger.appends import ledger_append_audit_event
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,19 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_label = object_label or str(obj)
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=actor.get_username() if actor is not None and actor.pk else "",
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        object_label=object_label[:300],
-        ip_address=origin.ip_address,
-        user_agent=origin.user_agent,
-        detail=detail or {},
-    )
+    # The event and its ledger leaf commit together or not at all; without an outer
+    # transaction this one is it, inside one no savepoint is spent (a failure undoes the caller).
+    with transaction.atomic(savepoint=False):
+        event = AuditEvent.objects.create(
+            actor=actor if actor is not None and actor.pk else None,
+            actor_label=actor.get_username() if actor is not None and actor.pk else "",
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_label=object_label[:300],
+            ip_address=origin.ip_address,
+            user_agent=origin.user_agent,
+            detail=detail or {},
+        )
+        ledger_append_audit_event(event)
+    return event

@@ -34,7 +34,7 @@ NAVIGATION = [
     _module("complaints", _("Complaints")),
     _module("cases", _("Cases")),
     _module("visits", _("Visits")),
-    _module("ledger", _("Evidence ledger")),
+    NavItem("ledger", _("Evidence ledger"), "ledger:overview"),
     _module("liveview", _("Live view")),
     _module("reports", _("Reports")),
 ]

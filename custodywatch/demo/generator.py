@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.services import user_create
 from custodywatch.demo.models import DemoDataset
+from custodywatch.ledger import db_guards
 from custodywatch.registry.models import (
     Agency,
     Camera,
@@ -102,8 +103,14 @@ def _bulk(model: type, rows: list, progress: Progress) -> list:
 
 
 def wipe() -> None:
-    """Remove a previous demo dataset (registry and demo accounts), keeping reference data."""
+    """Remove a previous demo dataset (registry and demo accounts), keeping reference data.
+
+    The evidence ledger is append-only in the database itself; a demo reset is the one path
+    that empties it (db_guards.reset_ledger_tables: drop the guards, delete, reinstate them).
+    Only this command reaches it, never a view (docs/ledger.md).
+    """
     with transaction.atomic():
+        db_guards.reset_ledger_tables(connection)
         MachineToken.objects.all().delete()
         AuditEvent.objects.all().delete()
         User.objects.all().delete()

@@ -408,3 +408,32 @@ def test_verify_consistency_never_raises(
 ) -> None:
     trivial = 0 < first == second and not proof and root1 == root2
     assert verify_consistency(first, second, root1, root2, proof) is trivial
+
+
+# --- Cross-check with an independent implementation (pymerkle, PyPI), on random trees ---------
+
+def _pymerkle_tree(leaves: list[bytes]):  # type: ignore[no-untyped-def]
+    pymerkle = pytest.importorskip("pymerkle")
+    tree = pymerkle.InmemoryTree(algorithm="sha256")
+    for data in leaves:
+        tree.append_entry(data)
+    return pymerkle, tree
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.binary(max_size=40), min_size=1, max_size=70), st.data())
+def test_roots_and_proofs_match_pymerkle(leaves: list[bytes], data: st.DataObject) -> None:
+    pymerkle, other = _pymerkle_tree(leaves)
+    ours = MemoryTree(leaf_hash(leaf) for leaf in leaves)
+    size = len(leaves)
+    for n in {1, size // 2 or 1, size}:
+        assert ours.root(n) == other.get_root(n)
+    index = data.draw(st.integers(0, size - 1))
+    # pymerkle numbers leaves from 1 and puts the leaf itself first on its path.
+    path = other.prove_inclusion(index + 1, size).serialize()["path"]
+    assert inclusion_proof(index, size, ours) == [bytes.fromhex(h) for h in path[1:]]
+    first = data.draw(st.integers(1, size))
+    their_proof = other.prove_consistency(first, size)
+    pymerkle.verify_consistency(ours.root(first), ours.root(size), their_proof)  # raises if bad
+    assert verify_consistency(first, size, other.get_root(first), other.get_root(size),
+                              consistency_proof(first, size, ours))

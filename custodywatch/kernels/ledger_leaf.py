@@ -1,0 +1,106 @@
+"""Canonical, versioned byte encoding of the ledger's leaves; no Django import.
+
+A leaf is ``b"CWL1" || 0x0A || kind || 0x0A || canonical JSON``, where canonical JSON has sorted
+keys, no spaces, UTF-8 (not ``\\u`` escapes) and only strings, integers, booleans and null:
+floats have no single spelling, so they are refused. Times are UTC ISO 8601 with milliseconds
+and ``Z``; hashes are lowercase hex SHA-256. docs/ledger.md lists every kind and its fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "LEAF_MAGIC",
+    "LeafError",
+    "canonical_json",
+    "decode_leaf",
+    "encode_leaf",
+    "iso_time",
+    "sha256_hex",
+]
+
+LEAF_MAGIC = b"CWL1"  # the version: a change of encoding gets a new magic, never a silent change
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+# The fields every kind must carry; more are allowed (a kind may grow, its old leaves stay valid).
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "evidence_registered": ("evidence", "sha256", "size", "by", "at"),
+    "custody_transfer": ("evidence", "sha256", "from", "to", "by", "at"),
+    "recording_segment": ("facility", "camera", "start", "end", "sha256"),
+    "legal_hold": ("subject", "action", "by", "at"),
+    "complaint_receipt": ("receipt_sha256", "channel", "at"),
+    "audit_event": ("event", "at", "actor", "action", "object_type", "object_id", "context"),
+}
+HASH_FIELDS = ("sha256", "receipt_sha256", "context")
+
+
+class LeafError(ValueError):
+    pass
+
+
+def _check_value(value: Any, path: str) -> None:
+    if value is None or isinstance(value, bool | int | str):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+            raise LeafError(f"{path}: integer out of range")
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_value(item, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise LeafError(f"{path}: keys are strings")
+            _check_value(item, f"{path}.{key}")
+        return
+    raise LeafError(f"{path}: {type(value).__name__} has no canonical encoding")
+
+
+def canonical_json(value: Any) -> bytes:
+    _check_value(value, "$")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def iso_time(moment: datetime) -> str:
+    """UTC, milliseconds, ``Z``: one spelling for one instant."""
+    if moment.tzinfo is None:
+        raise LeafError("naive datetime")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def encode_leaf(kind: str, fields: dict[str, Any]) -> bytes:
+    if not _KIND.fullmatch(kind):
+        raise LeafError(f"bad kind {kind!r}")
+    missing = [name for name in REQUIRED_FIELDS.get(kind, ()) if name not in fields]
+    if missing:
+        raise LeafError(f"{kind}: missing {', '.join(missing)}")
+    for name in HASH_FIELDS:
+        if name in fields and not (isinstance(fields[name], str)
+                                   and _SHA256_HEX.fullmatch(fields[name])):
+            raise LeafError(f"{kind}: {name} must be lowercase hex SHA-256")
+    return LEAF_MAGIC + b"\n" + kind.encode() + b"\n" + canonical_json(fields)
+
+
+def decode_leaf(data: bytes) -> tuple[str, dict[str, Any]]:
+    """Kind and fields; refuses any byte string that :func:`encode_leaf` would not produce."""
+    try:
+        magic, kind_bytes, body = data.split(b"\n", 2)
+        kind = kind_bytes.decode("ascii")
+        fields = json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise LeafError("not a ledger leaf") from None
+    if magic != LEAF_MAGIC or not isinstance(fields, dict):
+        raise LeafError("not a version 1 ledger leaf")
+    if encode_leaf(kind, fields) != data:
+        raise LeafError("leaf is not in canonical form")
+    return kind, fields

@@ -1,0 +1,121 @@
+"""Reads of the ledger: checkpoints and proofs are public, leaves need a reader's role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from custodywatch.accounts.models import Role, User
+from custodywatch.kernels import merkle
+from custodywatch.kernels.ledger_leaf import LeafError, decode_leaf
+from custodywatch.ledger import store
+from custodywatch.ledger.models import Checkpoint, Leaf, PendingLeaf
+
+# Leaves carry who read or changed what; facility staff must not learn who looked into their
+# facility, and machines have no business reading them.
+LEAF_READERS = {
+    Role.SYSTEM_ADMIN, Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR, Role.OMBUDSPERSON,
+    Role.NPM_MONITOR, Role.FORENSIC_EXPERT, Role.ANALYST,
+}
+MAX_LEAVES_PER_CALL = 1000
+
+
+class ProofError(ValueError):
+    """A proof asked for a tree or leaf that does not exist."""
+
+
+def can_read_leaves(user: User) -> bool:
+    return bool(user.is_authenticated and user.role in LEAF_READERS)
+
+
+def checkpoint_latest() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-id").first()
+
+
+def tree_size() -> int:
+    latest = checkpoint_latest()
+    return latest.size if latest is not None else 0
+
+
+def pending_count() -> int:
+    return PendingLeaf.objects.count()
+
+
+def leaves_range(*, start: int, end: int) -> list[Leaf]:
+    """Integrated leaves ``[start, end)``, clamped to the latest checkpoint and to 1,000."""
+    if start < 0 or end < start:
+        raise ProofError("need 0 <= start <= end")
+    end = min(end, start + MAX_LEAVES_PER_CALL, tree_size())
+    return list(Leaf.objects.filter(index__gte=start, index__lt=end).order_by("index"))
+
+
+def inclusion_proof(*, index: int, size: int) -> tuple[bytes, list[bytes]]:
+    """The leaf hash and its audit path in the tree of ``size`` leaves."""
+    if not 0 <= index < size or size > tree_size():
+        raise ProofError(f"no leaf {index} in a signed tree of size {size}")
+    leaf = Leaf.objects.filter(index=index).values_list("leaf_hash", flat=True).first()
+    if leaf is None:
+        raise ProofError(f"leaf {index} is missing from the store")
+    try:
+        return bytes(leaf), merkle.inclusion_proof(index, size, store.tree(size))
+    except LookupError as error:  # a signed head the store cannot back: say so, never a 500
+        raise ProofError(str(error)) from None
+
+
+def consistency_proof(*, first: int, second: int) -> list[bytes]:
+    if not 0 <= first <= second or second > tree_size():
+        raise ProofError(f"no consistency proof from {first} to {second}")
+    try:
+        return merkle.consistency_proof(first, second, store.tree(second))
+    except LookupError as error:
+        raise ProofError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class LeafView:
+    """A leaf as a person sees it: decoded fields and whether it is in the signed tree."""
+
+    leaf: Leaf
+    kind: str
+    fields: dict
+    leaf_hash: bytes
+    proof: list[bytes]
+    checkpoint: Checkpoint | None
+    verified: bool
+
+
+def leaf_view(*, user: User, index: int) -> LeafView:
+    if not can_read_leaves(user):
+        raise PermissionError
+    leaf = Leaf.objects.get(index=index)
+    data = bytes(leaf.data)
+    try:
+        kind, fields = decode_leaf(data)
+    except LeafError:
+        kind, fields = leaf.kind, {}
+    checkpoint = checkpoint_latest()
+    proof: list[bytes] = []
+    verified = False
+    digest = merkle.leaf_hash(data)  # re-hashed from the stored bytes, not read back
+    if checkpoint is not None and index < checkpoint.size:
+        try:
+            proof = merkle.inclusion_proof(index, checkpoint.size, store.tree(checkpoint.size))
+        except LookupError:
+            proof = []  # the store cannot back the signed head: shown as not verified
+        verified = merkle.verify_inclusion(index, checkpoint.size, digest, proof,
+                                           bytes(checkpoint.root))
+    return LeafView(leaf, kind, fields, digest, proof, checkpoint, verified)
+
+
+def leaves_with_hash(*, user: User, sha256: str) -> QuerySet[Leaf]:
+    if not can_read_leaves(user):
+        return Leaf.objects.none()
+    return Leaf.objects.filter(sha256=sha256.lower()).order_by("index")
+
+
+def leaves_recent(*, user: User, kind: str = "") -> QuerySet[Leaf]:
+    if not can_read_leaves(user):
+        return Leaf.objects.none()
+    leaves = Leaf.objects.order_by("-index")
+    return leaves.filter(kind=kind) if kind else leaves
