@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 
-from custodywatch import coverage_csv
+from custodywatch import agent, coverage_csv
 
-FILE_COMMANDS = {"coverage": coverage_csv.main}
+FILE_COMMANDS = {"coverage": coverage_csv.main, "agent": agent.main}
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import Role, User
 from custodywatch.accounts.services import user_create
 from custodywatch.registry.models import Agency, Camera, Facility, Recorder, Region, Room
+from custodywatch.registry.reference import REGIONS, load_reference_data
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -39,7 +40,15 @@ def fast_settings(settings):
         yield
 
 
+def ensure_reference_data() -> None:
+    """Regions and agencies come from a data migration; a transactional test's flush removes
+    them for the tests after it, so fixtures put them back (cheap when they are there)."""
+    if Region.objects.count() < len(REGIONS):
+        load_reference_data(Region, Agency)
+
+
 def make_facility(code: str, region_code: str, *, rooms: int = 3, cameras: int = 2) -> Facility:
+    ensure_reference_data()
     facility = Facility.objects.create(
         code=code,
         name=f"Facility {code}",

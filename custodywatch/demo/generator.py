@@ -19,6 +19,7 @@ from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.services import user_create
 from custodywatch.demo.models import DemoDataset
+from custodywatch.registry.reference import load_reference_data
 from custodywatch.ledger import db_guards
 from custodywatch.registry.models import (
     Agency,
@@ -253,6 +254,7 @@ def load(
         return describe_logins(), False
     started = time.perf_counter()
     wipe()
+    load_reference_data(Region, Agency)  # normally there from the migration; cheap to make sure
     rng = random.Random(seed)
     with transaction.atomic():
         facilities = build_registry(SCALES[scale_name], rng, progress)

@@ -51,3 +51,18 @@ AGENCIES: list[tuple[str, str, str, str, str]] = [
     ("MZ", "health", "Ministry of Health", "Министерство здравоохранения",
      "Денсаулық сақтау министрлігі"),
 ]
+
+
+def load_reference_data(region_model: type, agency_model: type) -> None:
+    """Create or update the regions and agencies; the models are passed in so the data
+    migration can use its historical models and everyone else the current ones."""
+    for code, kind, en, ru, kk, row, col in REGIONS:
+        region_model.objects.update_or_create(
+            code=code,
+            defaults={"kind": kind, "name_en": en, "name_ru": ru, "name_kk": kk,
+                      "grid_row": row, "grid_col": col},
+        )
+    for code, kind, en, ru, kk in AGENCIES:
+        agency_model.objects.update_or_create(
+            code=code, defaults={"kind": kind, "name_en": en, "name_ru": ru, "name_kk": kk}
+        )

@@ -1,0 +1,98 @@
+"""Benchmark the agent end to end: H.264 1280x720 file -> sparse decode -> classifier -> spans.
+
+    python bench/agent_e2e.py           # a 120 s clip (veryfast x264), read 3 times
+    python bench/agent_e2e.py --quick   # a 20 s clip (ultrafast x264), read 3 times
+
+The clip: a rendered custody room (people, noise, lights dimmed), scaled to 1280x720 with
+film grain by ffmpeg, 25 frames/s, one key frame a second (a recorder's usual stream). Each
+camera needs one analysed frame per second of video, so cameras per core = seconds of video
+handled per CPU second (decoder and OpenCV held to one thread). Baseline, same run, same
+file: the plain way, decoding every frame and keeping one a second.
+
+Last line: ``RESULT agent_e2e=<cameras> cameras/core baseline=<cameras> ratio=<x>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import cv2
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from custodywatch.agent.analyze import analyze_video  # noqa: E402 - after the sys.path line
+from custodywatch.agent.decode import analysis_gray  # noqa: E402
+from tests.agent.scenes import ClipSpec, render_frames  # noqa: E402
+
+
+def make_clip(seconds: int, directory: Path, preset: str) -> Path:
+    path = directory / "camera_720p.mp4"
+    spec = ClipSpec("e2e", seed=4, seconds=seconds, fps=25, people=2)
+    command = ["ffmpeg", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "gray",
+               "-s", f"{spec.width}x{spec.height}", "-r", "25", "-i", "-",
+               "-vf", "scale=1280:720:flags=bicubic,noise=alls=6:allf=t",
+               "-c:v", "libx264", "-preset", preset, "-crf", "26", "-g", "25",
+               "-keyint_min", "25", "-sc_threshold", "0", "-pix_fmt", "yuv420p", str(path)]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE)
+    assert process.stdin is not None
+    for _t, gray in render_frames(spec):
+        process.stdin.write(gray.tobytes())
+    process.stdin.close()
+    assert process.wait() == 0
+    return path
+
+
+def plain_decode(path: Path) -> tuple[float, int]:
+    """Every frame decoded (one thread), one a second made 320x180 gray as the agent does."""
+    started = time.process_time()
+    kept = 0
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "NONE"
+        next_at = 0.0
+        for frame in container.decode(stream):
+            if frame.time is not None and frame.time >= next_at:
+                analysis_gray(frame)
+                kept += 1
+                next_at = frame.time + 0.9
+    return time.process_time() - started, kept
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    seconds = 20 if args.quick else 120
+    with tempfile.TemporaryDirectory() as directory:
+        path = make_clip(seconds, Path(directory), "ultrafast" if args.quick else "veryfast")
+        runs = []
+        for _ in range(3):
+            started = time.process_time()
+            result = analyze_video(str(path))
+            runs.append((time.process_time() - started, result))
+        cpu, result = min(runs, key=lambda run: run[0])
+        plain_cpu, plain_kept = min(plain_decode(path) for _ in range(1 if args.quick else 2))
+    states = sorted({span.state for span in result.spans})
+    print(f"python {platform.python_version()}, PyAV {av.__version__}, one thread")
+    print(f"clip: {seconds} s of H.264 1280x720 at 25 frames/s, key frame every second")
+    print(f"agent: frames decoded {result.frames_decoded}, analysed {result.frames_analysed}, "
+          f"{cpu:.3f} s CPU; states found {states}")
+    print(f"plain: frames decoded {seconds * 25}, analysed {plain_kept}, {plain_cpu:.3f} s CPU")
+    cameras, base = result.duration / cpu, seconds / plain_cpu
+    print(f"cameras per core (one analysed frame per second each): {cameras:.0f} "
+          f"(plain: {base:.0f})")
+    print(f"RESULT agent_e2e={cameras:.0f} cameras/core baseline={base:.0f} "
+          f"ratio={cameras / base:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""One camera's health over time: sampled frames in, state spans out.
+
+Glue between the decoder and the pure kernel (``custodywatch.kernels.frames``): learns the
+camera's baseline from its first live samples (unless an approved reference and baseline
+are given), classifies each sample, turns gaps between packets into ``no_signal`` and runs
+the hysteresis tracker. No I/O: the same object serves ``agent analyze`` on a file and
+``agent run`` on a live stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from custodywatch.kernels import frames
+from custodywatch.kernels.frames import Baseline, Span, StateTracker
+
+LEARN_SAMPLES = 8  # live samples to learn a camera from (8 s at one sample a second)
+MAX_PENDING = 120  # samples held while a camera cannot be learned (black at start)
+SIGNAL_TIMEOUT = 3.0  # seconds without a single packet that make a stretch no_signal
+
+
+@dataclass
+class PendingSample:
+    at: float
+    gray: np.ndarray
+
+
+@dataclass
+class CameraAnalyser:
+    """Feed samples in time order; collect the spans that ``feed`` and ``finish`` return."""
+
+    reference: np.ndarray | None = None  # approved reference view (320x180 gray)
+    baseline: Baseline | None = None  # stored with an approved reference
+    start: float = 0.0
+    learn_samples: int = LEARN_SAMPLES
+    signal_timeout: float = SIGNAL_TIMEOUT
+    thresholds: frames.Thresholds = field(default_factory=frames.Thresholds)
+    tracker: StateTracker = field(init=False)
+    pending: list[PendingSample] = field(default_factory=list)
+    previous: np.ndarray | None = None
+    last_at: float | None = None
+    _signature: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.tracker = StateTracker(start=self.start)
+        if self.reference is not None:
+            self._signature = frames.reference_signature(self.reference)
+
+    @property
+    def learned(self) -> bool:
+        return self.baseline is not None and self._signature is not None
+
+    def feed(self, at: float, gray: np.ndarray, previous_packet_at: float | None = None
+             ) -> list[Span]:
+        """One sample; returns the spans it closed."""
+        spans: list[Span] = []
+        silent_since = previous_packet_at if previous_packet_at is not None else self.last_at
+        after_gap = silent_since is not None and at - silent_since > self.signal_timeout
+        if after_gap:
+            assert silent_since is not None
+            spans += self._drain()
+            spans += self.tracker.force(silent_since, frames.NO_SIGNAL)
+            self.previous = None  # nothing to compare with across a gap
+        self.last_at = at
+        if not self.learned:
+            self.pending.append(PendingSample(at, gray))
+            self._try_learn()
+            if self.learned or len(self.pending) > MAX_PENDING:
+                spans += self._drain(keep_learning=not self.learned)
+            return spans
+        state = self._classify(gray)
+        if after_gap:
+            return spans + self.tracker.force(at, state)
+        return spans + self.tracker.observe(at, state)
+
+    def signal_lost(self, at: float) -> list[Span]:
+        """The stream broke or stayed silent: no_signal from ``at`` (the last sign of life)."""
+        spans = self._drain()
+        self.previous = None
+        return spans + self.tracker.force(max(at, self.tracker.state_since), frames.NO_SIGNAL)
+
+    def finish(self, end: float) -> list[Span]:
+        """Close the last span at ``end`` (the video's duration, or now)."""
+        spans = self._drain()
+        if self.last_at is not None and end - self.last_at > self.signal_timeout:
+            spans += self.tracker.force(self.last_at, frames.NO_SIGNAL)
+        return spans + self.tracker.cut(end)
+
+    def cut(self, at: float) -> list[Span]:
+        """Report the running span up to ``at`` (live use: the centre hears every minute)."""
+        if self.pending:
+            return []  # still learning: the state of these seconds is not known yet
+        return self.tracker.cut(at)
+
+    # ------------------------------------------------------------------ internals
+
+    def _try_learn(self) -> None:
+        live = [p.gray for p in self.pending if frames.is_learnable(p.gray)]
+        if len(live) < self.learn_samples:
+            return
+        live = live[: self.learn_samples]
+        given_reference = self.reference is not None
+        if not given_reference:
+            self.reference = frames.learn_reference(live)
+            self._signature = frames.reference_signature(self.reference)
+        assert self.reference is not None
+        baseline = frames.learn_baseline(live, self.reference)
+        if given_reference:
+            # An approved image is the view as it must be; a stream that starts already
+            # turned away must not lower the bar to its own wrong view.
+            baseline.agreement = frames.REFERENCE_SELF_AGREEMENT
+        self.baseline = baseline
+
+    def _drain(self, keep_learning: bool = False) -> list[Span]:
+        """Classify held samples: with the baseline once learned, else with what a baseline-
+        free look can tell (a flat dark picture is black; anything else is taken as ok)."""
+        spans: list[Span] = []
+        keep = self.learn_samples if keep_learning else 0
+        while len(self.pending) > keep:
+            sample = self.pending.pop(0)
+            spans += self.tracker.observe(sample.at, self._classify(sample.gray))
+        return spans
+
+    def _classify(self, gray: np.ndarray) -> str:
+        previous, self.previous = self.previous, gray
+        if self.baseline is None:
+            mean, contrast = float(gray.mean()), float(gray.std())
+            flat = contrast < self.thresholds.flat_black_contrast
+            if flat and mean < self.thresholds.flat_black_mean:
+                return frames.BLACK
+            return frames.COVERED if flat else frames.OK
+        features = frames.frame_features(gray, previous, self._signature)
+        return frames.classify_frame(features, self.baseline, self.thresholds)

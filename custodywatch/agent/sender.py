@@ -1,0 +1,89 @@
+"""Delivery of sealed batches to the centre over HTTP(S), standard library only.
+
+An answer of 2xx (first or replayed) confirms a batch. 400, 413 and 422 mean the centre
+will never take that body: it is set aside on disk (``rejected``) so the queue moves on.
+Anything else (no route, timeouts, 5xx, 401/403 while a token is being fixed, 404 while a
+centre is being upgraded) is transient: the batch waits, unchanged, for the next try.
+"""
+
+from __future__ import annotations
+
+import random
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from custodywatch.agent import protocol
+from custodywatch.agent.outbox import Batch, Outbox
+
+REJECTING_STATUSES = frozenset({400, 413, 422})
+USER_AGENT = "custodywatch-agent/1"
+
+
+class DeliveryError(Exception):
+    """The centre could not be reached or asked us to try later."""
+
+
+@dataclass
+class Sender:
+    outbox: Outbox
+    centre_url: str
+    token: str
+    batch_size: int = 500
+    timeout: float = 30.0
+
+    def _post(self, batch: Batch) -> tuple[int, str]:
+        request = urllib.request.Request(  # noqa: S310 - the configured centre, http(s) only
+            protocol.endpoint(self.centre_url, batch.kind), data=batch.body, method="POST",
+            headers={"Authorization": f"Bearer {self.token}",
+                     "Content-Type": "application/json",
+                     "Idempotency-Key": batch.idempotency_key,
+                     "User-Agent": USER_AGENT})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+        except (urllib.error.URLError, OSError, TimeoutError) as error:
+            raise DeliveryError(f"{self.centre_url}: {error}") from error
+
+    def send_one(self) -> int | None:
+        """Deliver the next batch; the number of items it held, None when nothing is queued.
+
+        Raises DeliveryError when the batch must wait (it stays sealed on disk)."""
+        batch = self.outbox.next_batch(self.batch_size)
+        if batch is None:
+            return None
+        status, answer = self._post(batch)
+        if 200 <= status < 300:
+            self.outbox.delivered(batch)
+            return batch.size
+        if status in REJECTING_STATUSES:
+            self.outbox.rejected(batch, status, answer)
+            return 0
+        self.outbox.failed(batch, f"HTTP {status}: {answer[:200]}")
+        raise DeliveryError(f"{protocol.endpoint(self.centre_url, batch.kind)}: HTTP {status}")
+
+    def drain(self) -> int:
+        """Send until the queue is empty; items delivered. Raises DeliveryError."""
+        total = 0
+        while (sent := self.send_one()) is not None:
+            total += sent
+        return total
+
+
+@dataclass
+class Backoff:
+    """Exponential back-off with jitter, so a hundred agents do not retry in step."""
+
+    first: float = 1.0
+    cap: float = 300.0
+    attempt: int = 0
+
+    def next_delay(self) -> float:
+        delay = min(self.cap, self.first * 2 ** self.attempt)
+        self.attempt += 1
+        return delay * random.uniform(0.5, 1.0)
+
+    def reset(self) -> None:
+        self.attempt = 0

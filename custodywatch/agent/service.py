@@ -1,0 +1,176 @@
+"""``custodywatch agent run --config FILE``: the agent as a service.
+
+One thread per camera (decoding, classifying, queueing spans and heartbeats; reconnecting
+with back-off), one for recorder segments, one sending the queue to the centre. Everything
+the centre must hear goes through the on-disk outbox first, so a crash, a reboot or days
+without the centre lose nothing that was queued. Spans are cut every ``report_seconds``
+(the centre joins touching spans of one state), so a hard kill loses at most the running
+minute of one camera, which the centre then sees as silence (no_signal), never as ok.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+from custodywatch.agent import protocol, segments
+from custodywatch.agent.analysis import CameraAnalyser
+from custodywatch.agent.config import AgentConfig, CameraConfig
+from custodywatch.agent.decode import SourceError, VideoSource
+from custodywatch.agent.outbox import Outbox
+from custodywatch.agent.references import ReferenceStore
+from custodywatch.agent.sender import Backoff, DeliveryError, Sender
+from custodywatch.kernels.frames import Span
+
+log = logging.getLogger("custodywatch.agent")
+
+
+@dataclass
+class CameraWorker:
+    config: CameraConfig
+    agent: AgentConfig
+    outbox: Outbox
+    references: ReferenceStore
+    stop: threading.Event
+    analyser: CameraAnalyser = field(init=False)
+    reference_stamp: float | None = None
+    next_report: float = 0.0
+    next_heartbeat: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.analyser = self._new_analyser(time.time())
+
+    def _new_analyser(self, start: float) -> CameraAnalyser:
+        stored = self.references.load(self.config.code)
+        self.reference_stamp = self.references.stamp(self.config.code)
+        if stored is None:
+            return CameraAnalyser(start=start)
+        return CameraAnalyser(reference=stored.image, baseline=stored.baseline, start=start)
+
+    def _queue(self, spans: list[Span]) -> None:
+        self.outbox.put(protocol.STATE_SPANS, [
+            protocol.state_span(self.config.code, span.state, span.start, span.end)
+            for span in spans])
+
+    def _housekeeping(self, now: float) -> None:
+        """Periodic reports, heartbeats, first-learned reference, replaced reference."""
+        if now >= self.next_report:
+            self._queue(self.analyser.cut(now))
+            self.next_report = now + self.agent.report_seconds
+            if self.references.stamp(self.config.code) != self.reference_stamp:
+                # A person replaced the reference: judge against it from now on.
+                log.info("camera %s: reference replaced; reloading", self.config.code)
+                state = self.analyser.tracker.state
+                self.analyser = self._new_analyser(now)
+                self.analyser.tracker.state = state
+        if self.reference_stamp is None and self.analyser.learned:
+            # First view learned: kept for a person to approve, and for the next start.
+            assert self.analyser.reference is not None and self.analyser.baseline
+            self.references.save_learned(self.config.code, self.analyser.reference,
+                                         self.analyser.baseline)
+            self.reference_stamp = self.references.stamp(self.config.code)
+        if now >= self.next_heartbeat:
+            self.outbox.put_heartbeat(protocol.heartbeat(self.config.code, now,
+                                                         self.analyser.tracker.state))
+            self.next_heartbeat = now + self.agent.heartbeat_seconds
+
+    def _read_stream(self, backoff: Backoff) -> float | None:
+        """Read until the stream ends or breaks; the epoch of its last sign of life."""
+        source = VideoSource(self.config.url, sample_seconds=self.agent.sample_seconds)
+        anchor: float | None = None
+        last_seen: float | None = None
+        for sample in source.samples():
+            if anchor is None:
+                anchor = time.time() - sample.at
+                backoff.reset()
+            at = anchor + sample.at
+            # A file stands in for a camera: deliver its frames when they happen.
+            pacing = self.config.pace and not source.is_live() and at > time.time()
+            if pacing and self.stop.wait(at - time.time()):
+                break
+            previous = None if sample.previous_packet_at is None else (
+                anchor + sample.previous_packet_at)
+            self._queue(self.analyser.feed(at, sample.gray, previous))
+            last_seen = at
+            self._housekeeping(time.time())
+            if self.stop.is_set():
+                break
+        return last_seen
+
+    def run(self) -> None:
+        backoff = Backoff(first=1.0, cap=60.0)
+        while not self.stop.is_set():
+            try:
+                last_seen = self._read_stream(backoff)
+                reason = "stream ended"
+            except (SourceError, FileNotFoundError) as error:
+                last_seen, reason = None, str(error)
+            if self.stop.is_set():
+                break
+            now = time.time()
+            self._queue(self.analyser.signal_lost(last_seen if last_seen is not None else now))
+            delay = backoff.next_delay()
+            log.warning("camera %s: %s; reconnecting in %.0f s", self.config.code, reason, delay)
+            deadline = now + delay
+            while not self.stop.is_set() and time.time() < deadline:
+                self._housekeeping(time.time())
+                self.stop.wait(min(1.0, max(0.0, deadline - time.time())))
+        self._queue(self.analyser.cut(time.time()))
+
+
+def segment_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event) -> None:
+    watches = [segments.SegmentWatch(camera.code, camera.segments_dir, camera.segments_pattern,
+                                     camera.segments_time_zone)
+               for camera in config.cameras if camera.segments_dir is not None]
+    while watches and not stop.is_set():
+        for watch in watches:
+            try:
+                segments.scan(watch, outbox)
+            except OSError as error:
+                log.warning("segments of %s: %s", watch.camera, error)
+        stop.wait(config.segment_scan_seconds)
+
+
+def send_loop(sender: Sender, stop: threading.Event, idle_seconds: float = 1.0) -> None:
+    backoff = Backoff(first=1.0, cap=300.0)
+    while not stop.is_set():
+        try:
+            sender.drain()
+            backoff.reset()
+            stop.wait(idle_seconds)
+        except DeliveryError as error:
+            delay = backoff.next_delay()
+            log.warning("centre unreachable (%s); %s; retrying in %.0f s", error,
+                        sender.outbox.counts(), delay)
+            stop.wait(delay)
+
+
+def run_agent(config: AgentConfig, stop: threading.Event | None = None) -> int:
+    stop = stop or threading.Event()
+    outbox = Outbox(config.outbox_path, facility=config.facility)
+    references = ReferenceStore(config.references_dir)
+    sender = Sender(outbox, config.centre_url, config.token, batch_size=config.batch_size)
+    threads = [threading.Thread(target=send_loop, args=(sender, stop), name="sender")]
+    threads.append(threading.Thread(target=segment_loop, args=(config, outbox, stop),
+                                    name="segments"))
+    for camera in config.cameras:
+        worker = CameraWorker(camera, config, outbox, references, stop)
+        threads.append(threading.Thread(target=worker.run, name=f"camera-{camera.code}"))
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda _signum, _frame: stop.set())
+    for thread in threads:
+        thread.start()
+    log.info("agent running: %d cameras, centre %s", len(config.cameras), config.centre_url)
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(timeout=0.5)
+    try:
+        sender.drain()  # a last try, so a clean stop leaves nothing behind when it can
+    except DeliveryError:
+        log.info("stopped with %s queued for later", outbox.counts())
+    outbox.close()
+    return 0

@@ -1,0 +1,330 @@
+"""Frame-health classifier: is a camera's picture ok, black, frozen, covered, blurred or moved?
+
+Pure compute on sparse, small grayscale frames (numpy and OpenCV; no Django, no I/O). Every
+decision is relative to the camera's own baseline, learned from its first live frames (or
+given with an approved reference image), never to absolute thresholds that fit one room and
+fail the next: a dim cell at night and a bright corridor differ more than a healthy and a
+defocused picture of the same room.
+
+Per frame (``frame_features``) a handful of measures, each chosen to be blind to what a live
+room does (people walking, lights dimmed) and sharp on what a fault does:
+
+- brightness and contrast (mean, standard deviation): black is dark *and* flat;
+- detail (mean absolute Laplacian of a coarse 80x45 copy) and sharpness (detail /
+  contrast, so a dimmer room is not "less sharp"): defocus collapses sharpness against
+  the baseline;
+- change (share of pixels that moved by more than a few levels since the previous sampled
+  frame): a live sensor always adds noise, a frozen encoder repeats the picture;
+- agreement with the reference view (``view_agreement``): normalised correlation of signed
+  gradients of a coarse (80x45) copy, per tile, median over tiles. Normalisation makes it
+  blind to lighting; the median makes it blind to a person covering a few tiles; a turned
+  or knocked camera moves every edge, so every tile disagrees.
+
+Per span (``StateTracker``): a new state must hold for a few consecutive samples before it
+is taken (hysteresis: one odd frame, a person brushing past, changes nothing), and then it
+is dated back to its first sample, so spans keep their true boundaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import cv2
+import numpy as np
+
+OK = "ok"
+BLACK = "black"
+FROZEN = "frozen"
+COVERED = "covered"
+BLURRED = "blurred"
+MOVED = "moved"
+NO_SIGNAL = "no_signal"
+STATES = (OK, BLACK, FROZEN, COVERED, BLURRED, MOVED, NO_SIGNAL)
+FAULTS = STATES[1:]
+
+ANALYSIS_SIZE = (320, 180)  # (width, height) frames are analysed at; decoders scale to it
+DETAIL_SIZE = (160, 90)  # half size: sensor noise averages out, edges survive
+VIEW_SIZE = (80, 45)  # coarse: moderate defocus and noise leave the view's edges in place
+VIEW_TILES = (3, 4)  # rows, columns: a person covers one or two of twelve tiles
+# A pixel "changed" between samples when it moved more than this many 8-bit levels: an
+# encoder re-quantising an identical picture drifts by less, live sensor noise by more.
+CHANGE_LEVEL = 4
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Fractions of the camera's own baseline; one set fits every camera."""
+
+    black_brightness: float = 0.30  # dark: mean below this share of the baseline mean
+    black_contrast: float = 0.30  # ... and flat: contrast below this share
+    covered_contrast: float = 0.40  # covered: contrast and detail collapsed ...
+    covered_detail: float = 0.30
+    covered_agreement: float = 0.50  # ... and the view is gone
+    frozen_change: float = 0.35  # change below this share of the camera's noise floor
+    blurred_sharpness: float = 0.60  # sharpness below this share of the baseline sharpness
+    moved_agreement: float = 0.50  # view agreement below this share of the baseline's
+    # Below any scene, whatever the baseline: 8-bit levels of a dead, flat black picture.
+    flat_black_mean: float = 20.0
+    flat_black_contrast: float = 4.0
+
+
+@dataclass(frozen=True)
+class FrameFeatures:
+    brightness: float
+    contrast: float
+    detail: float
+    sharpness: float
+    change: float | None  # None for the first frame (nothing to compare with)
+    agreement: float | None  # None until there is a reference view
+
+
+@dataclass
+class Baseline:
+    """What this camera's healthy picture looks like; stored beside its reference image."""
+
+    brightness: float
+    contrast: float
+    detail: float
+    sharpness: float
+    noise_change: float  # typical change between samples of a live picture
+    agreement: float  # typical agreement of a live picture with the reference view
+
+    def to_dict(self) -> dict[str, float]:
+        return {key: round(float(value), 6) for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, float]) -> Baseline:
+        return cls(**{name: float(data[name]) for name in cls.__dataclass_fields__})
+
+
+def to_analysis_gray(image: np.ndarray) -> np.ndarray:
+    """Any 8-bit image (gray or BGR, any size) as the 320x180 gray the classifier reads."""
+    if image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if (image.shape[1], image.shape[0]) != ANALYSIS_SIZE:
+        image = cv2.resize(image, ANALYSIS_SIZE, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(image, dtype=np.uint8)
+
+
+def coarse_view(gray: np.ndarray) -> np.ndarray:
+    """The 80x45 float copy that detail and view agreement are measured on."""
+    return cv2.resize(gray, VIEW_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def view_signature(coarse: np.ndarray) -> np.ndarray:
+    """Per-tile normalised signed gradients of the coarse view, shape (tiles, 2 * pixels).
+
+    Zero mean and unit norm per tile, so a dot product of two signatures is their normalised
+    correlation, tile by tile: the reference's is computed once, a frame's per frame.
+    """
+    smooth = cv2.GaussianBlur(coarse, (3, 3), 0)
+    gradient_x = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
+    gradient_y = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
+    rows, columns = VIEW_TILES
+    tile_h, tile_w = VIEW_SIZE[1] // rows, VIEW_SIZE[0] // columns
+
+    def tiles(plane: np.ndarray) -> np.ndarray:
+        plane = plane[: rows * tile_h, : columns * tile_w]
+        return plane.reshape(rows, tile_h, columns, tile_w).swapaxes(1, 2).reshape(
+            rows * columns, tile_h * tile_w)
+
+    signature = np.concatenate([tiles(gradient_x), tiles(gradient_y)], axis=1)
+    signature -= signature.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(signature, axis=1, keepdims=True)
+    # A flat tile (bare wall) has no edges to agree or disagree with: weight zero.
+    return signature / np.maximum(norms, 1e-3)
+
+
+def reference_signature(reference: np.ndarray) -> np.ndarray:
+    """The signature of a 320x180 reference image (computed once per camera)."""
+    return view_signature(coarse_view(reference))
+
+
+def view_agreement(signature: np.ndarray, reference: np.ndarray) -> float:
+    """Median over tiles of the normalised gradient correlation with the reference view."""
+    per_tile = np.einsum("ij,ij->i", signature, reference)
+    return float(np.median(per_tile))
+
+
+def frame_features(gray: np.ndarray, previous: np.ndarray | None,
+                   reference: np.ndarray | None) -> FrameFeatures:
+    """The measures of one 320x180 8-bit gray frame (see the module's docstring);
+    ``reference`` is the reference view's signature (``reference_signature``)."""
+    mean, std = cv2.meanStdDev(gray)
+    brightness, contrast = float(mean[0, 0]), float(std[0, 0])
+    coarse = coarse_view(gray)
+    # Detail on the coarse copy: its 4x4 averaging quiets sensor noise, which would
+    # otherwise pass for detail in a dim room, while a defocus still wipes it out.
+    detail = float(cv2.mean(np.abs(cv2.Laplacian(coarse, cv2.CV_32F)))[0])
+    change = None
+    if previous is not None:
+        moved_levels = cv2.threshold(cv2.absdiff(gray, previous), CHANGE_LEVEL, 1,
+                                     cv2.THRESH_BINARY)[1]
+        change = cv2.countNonZero(moved_levels) / moved_levels.size
+    agreement = None
+    if reference is not None:
+        agreement = view_agreement(view_signature(coarse), reference)
+    return FrameFeatures(brightness, contrast, detail, detail / (contrast + 1.0), change,
+                         agreement)
+
+
+def classify_frame(features: FrameFeatures, baseline: Baseline,
+                   thresholds: Thresholds = Thresholds()) -> str:
+    """The state one frame shows, most telling first: black, covered, frozen, blurred, moved."""
+    t = thresholds
+    flat_black = (features.brightness < t.flat_black_mean
+                  and features.contrast < t.flat_black_contrast)
+    dark_and_flat = (features.brightness < t.black_brightness * baseline.brightness
+                     and features.contrast < t.black_contrast * baseline.contrast)
+    if flat_black or dark_and_flat:
+        return BLACK
+    view_lost = (features.agreement is not None
+                 and features.agreement < t.covered_agreement * baseline.agreement)
+    if view_lost and (features.contrast < t.covered_contrast * baseline.contrast
+                      or features.detail < t.covered_detail * baseline.detail):
+        return COVERED
+    if features.change is not None and features.change < t.frozen_change * baseline.noise_change:
+        return FROZEN
+    if features.sharpness < t.blurred_sharpness * baseline.sharpness:
+        return BLURRED
+    if features.agreement is not None and features.agreement < (
+            t.moved_agreement * baseline.agreement):
+        return MOVED
+    return OK
+
+
+def is_learnable(gray: np.ndarray) -> bool:
+    """A frame fit to learn from: not a flat or black picture (a camera faulty at start)."""
+    mean, std = cv2.meanStdDev(gray)
+    return bool(std[0, 0] >= Thresholds.flat_black_contrast and mean[0, 0] >= 8)
+
+
+def learn_reference(frames: Sequence[np.ndarray]) -> np.ndarray:
+    """The reference view from a few live frames: the per-pixel median, so a person who
+    walks through them leaves no trace."""
+    return np.median(np.stack(frames), axis=0).astype(np.uint8)
+
+
+def learn_baseline(frames: Sequence[np.ndarray], reference: np.ndarray) -> Baseline:
+    """The camera's healthy measures from consecutive live samples (at least three)."""
+    if len(frames) < 3:
+        raise ValueError("a baseline needs at least three frames")
+    signature = reference_signature(reference)
+    measured = [frame_features(frame, previous, signature)
+                for previous, frame in zip([None, *frames[:-1]], frames, strict=True)]
+    changes = [m.change for m in measured if m.change is not None]
+
+    def median(values: Iterable[float]) -> float:
+        return float(np.median(np.fromiter(values, np.float64)))
+
+    return Baseline(
+        brightness=median(m.brightness for m in measured),
+        contrast=median(m.contrast for m in measured),
+        detail=median(m.detail for m in measured),
+        sharpness=median(m.sharpness for m in measured),
+        # The quieter half of the changes: people walking inflate the rest.
+        noise_change=float(np.percentile(changes, 25)),
+        agreement=median(m.agreement or 0.0 for m in measured),
+    )
+
+
+def baseline_from_image(reference: np.ndarray, noise_change: float) -> Baseline:
+    """A baseline from an approved reference image alone (no stored baseline beside it).
+
+    The image is its own perfect match (agreement 1.0 scaled down to what live frames with
+    noise and people reach, ``REFERENCE_SELF_AGREEMENT``); the noise floor must come from
+    the stream, since a still image has none.
+    """
+    features = frame_features(reference, None, None)
+    return Baseline(features.brightness, features.contrast, features.detail,
+                    features.sharpness, noise_change, REFERENCE_SELF_AGREEMENT)
+
+
+# A live frame's typical agreement with a clean reference image of the same view (measured
+# on generated scenes with noise and a person: 0.75 to 0.9).
+REFERENCE_SELF_AGREEMENT = 0.8
+
+
+@dataclass(frozen=True)
+class Span:
+    start: float
+    end: float
+    state: str
+
+
+@dataclass
+class StateTracker:
+    """Hysteresis from per-frame states to spans.
+
+    A different state becomes the camera's state after ``confirm`` consecutive samples show
+    it (``confirm_ok`` to return to ok, since a healthy picture is unambiguous), dated back to
+    the first of them. Samples that disagree in between (a fault that flickers between two
+    faults) restart the count. Times are in seconds, any origin.
+    """
+
+    start: float = 0.0
+    confirm: int = 3
+    confirm_ok: int = 2
+    state: str = OK
+    state_since: float = 0.0
+    candidate: str | None = None
+    candidate_since: float = 0.0
+    candidate_count: int = 0
+    closed: list[Span] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.state_since = self.start
+
+    def _needed(self, state: str) -> int:
+        return self.confirm_ok if state == OK else self.confirm
+
+    def observe(self, at: float, state: str) -> list[Span]:
+        """Feed one sample; returns the spans this sample closed (usually none)."""
+        if state == self.state:
+            self.candidate, self.candidate_count = None, 0
+            return []
+        if state != self.candidate:
+            self.candidate, self.candidate_since, self.candidate_count = state, at, 0
+        self.candidate_count += 1
+        if self.candidate_count < self._needed(state):
+            return []
+        return self._switch(self.candidate_since, state)
+
+    def force(self, at: float, state: str) -> list[Span]:
+        """Take a state at once (no_signal is a fact of the connection, not a guess)."""
+        self.candidate, self.candidate_count = None, 0
+        if state == self.state:
+            return []
+        return self._switch(at, state)
+
+    def _switch(self, at: float, state: str) -> list[Span]:
+        self.candidate, self.candidate_count = None, 0
+        closed = []
+        if at > self.state_since:
+            closed.append(Span(self.state_since, at, self.state))
+            self.state_since = at
+        self.state = state
+        return closed
+
+    def cut(self, at: float) -> list[Span]:
+        """Close the running span at ``at`` and go on in the same state (periodic reports;
+        the centre merges touching spans of one state)."""
+        if at <= self.state_since:
+            return []
+        span = Span(self.state_since, at, self.state)
+        self.state_since = at
+        return [span]
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Join touching spans of one state and drop empty ones."""
+    merged: list[Span] = []
+    for span in spans:
+        if span.end <= span.start:
+            continue
+        if merged and merged[-1].state == span.state and merged[-1].end >= span.start:
+            merged[-1] = Span(merged[-1].start, max(merged[-1].end, span.end), span.state)
+        else:
+            merged.append(span)
+    return merged

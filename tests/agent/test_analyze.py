@@ -1,0 +1,116 @@
+"""The classifier on real H.264 clips: every injected fault found, boundaries within 3 s,
+no false fault on clean clips with people walking and the lights changing."""
+
+# ruff: noqa: S603 - the tests start this project's own commands with fixed arguments
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+from custodywatch.agent.analyze import BadInput, analyze_video
+from tests.agent.scenes import FAULTS
+
+TOLERANCE = 3.0
+
+
+def _assert_covers(spans, duration: float) -> None:
+    assert spans[0].start == 0.0
+    assert spans[-1].end == pytest.approx(duration, abs=0.01)
+    for before, after in zip(spans, spans[1:], strict=False):
+        assert before.end == after.start, "spans must touch: no gap, no overlap"
+        assert before.state != after.state, "touching spans of one state are merged"
+
+
+@pytest.mark.parametrize("name", ["clean_a", "clean_b"])
+def test_clean_clips_are_ok_throughout(clips, name):
+    result = analyze_video(str(clips[name]))
+    assert [(s.start, s.end, s.state) for s in result.spans] == [(0.0, 30.0, "ok")]
+
+
+@pytest.mark.parametrize("state", FAULTS)
+def test_each_injected_fault_is_found_within_three_seconds(clips, clip_specs, state):
+    truth = clip_specs[f"fault_{state}"].faults[0]
+    result = analyze_video(str(clips[f"fault_{state}"]))
+    _assert_covers(result.spans, 30.0)
+    faults = [s for s in result.spans if s.state != "ok"]
+    assert [s.state for s in faults] == [state]
+    assert faults[0].start == pytest.approx(truth.start, abs=TOLERANCE)
+    assert faults[0].end == pytest.approx(truth.end, abs=TOLERANCE)
+
+
+def test_a_gap_in_the_stream_is_no_signal(clips, clip_specs):
+    gap_start, gap_end = clip_specs["gap"].gap
+    result = analyze_video(str(clips["gap"]))
+    _assert_covers(result.spans, 30.0)
+    assert [s.state for s in result.spans] == ["ok", "no_signal", "ok"]
+    assert result.spans[1].start == pytest.approx(gap_start, abs=TOLERANCE)
+    assert result.spans[1].end == pytest.approx(gap_end, abs=TOLERANCE)
+
+
+def test_only_key_frames_are_decoded(clips):
+    result = analyze_video(str(clips["clean_a"]))
+    # 150 frames at 5 fps with a key frame a second: 30 decoded, not 150.
+    assert result.frames_decoded == 30
+    assert result.frames_analysed == 30
+
+
+def test_an_approved_reference_finds_a_camera_that_starts_turned_away(clips, tmp_path):
+    # The moved clip's first seconds are the right view; a clip of another room is not.
+    reference = tmp_path / "reference.png"
+    first = analyze_video(str(clips["fault_moved"]))
+    assert first.spans[0].state == "ok"
+    capture = cv2.VideoCapture(str(clips["clean_b"]))
+    ok, frame = capture.read()
+    capture.release()
+    assert ok
+    cv2.imwrite(str(reference), frame)
+    from custodywatch.agent.analyze import load_reference
+
+    result = analyze_video(str(clips["fault_moved"]), load_reference(str(reference)))
+    assert {s.state for s in result.spans} == {"moved"}
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from custodywatch.cli import main; main()",
+                           "agent", *args], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_cli_json_lines_follow_the_contract(clips):
+    done = _cli("analyze", str(clips["fault_covered"]), "--json")
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    spans, summary = lines[:-1], lines[-1]
+    assert [set(span) for span in spans] == [{"start", "end", "state"}] * len(spans)
+    assert [span["state"] for span in spans] == ["ok", "covered", "ok"]
+    assert spans[0]["start"] == 0.0 and spans[-1]["end"] == 30.0
+    assert all(a["end"] == b["start"] for a, b in zip(spans, spans[1:], strict=False))
+    assert summary["summary"] is True
+    assert summary["frames_decoded"] == 30 and summary["frames_analysed"] == 30
+    assert summary["seconds"] > 0
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["analyze", "/no/such/video.mp4"], "/no/such/video.mp4"),
+    (["analyze", "{pyproject}"], "pyproject.toml"),
+    (["analyze", "{clip}", "--reference", "/no/such.png"], "--reference"),
+    (["analyze"], "VIDEO"),
+])
+def test_cli_bad_input_exits_2_naming_the_file(clips, args, named):
+    args = [a.format(pyproject="pyproject.toml", clip=clips["clean_a"]) for a in args]
+    done = _cli(*args)
+    assert done.returncode == 2
+    assert named in done.stderr
+    assert done.stdout == ""
+
+
+def test_a_text_file_is_bad_input_not_a_crash(tmp_path):
+    bogus = tmp_path / "camera.mp4"
+    bogus.write_bytes(b"\x00\x01 not a video" * 100)
+    with pytest.raises(BadInput, match="camera.mp4"):
+        analyze_video(str(bogus))
