@@ -19,7 +19,6 @@ from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.services import user_create
 from custodywatch.demo.models import DemoDataset
-from custodywatch.registry.reference import load_reference_data
 from custodywatch.ledger import db_guards
 from custodywatch.registry.models import (
     Agency,
@@ -30,6 +29,7 @@ from custodywatch.registry.models import (
     Region,
     Room,
 )
+from custodywatch.registry.reference import load_reference_data
 
 DEMO_PASSWORD = "custody-demo-2026"  # noqa: S105  (printed on the console: demo data only)
 CHUNK = 2000
