@@ -8,17 +8,21 @@ _table`, so nobody adds a page without deciding who may see it. Expected outcome
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from custodywatch.accounts.models import Scope, User
+from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.accounts.models import Role, Scope, User
 from custodywatch.api import api
 from custodywatch.ledger.services import ledger_integrate_all
-from custodywatch.registry.models import Facility
-from tests.conftest import sign_in
+from custodywatch.registry.models import Agency, Facility
+from custodywatch.visits import services as visits
+from custodywatch.visits.models import Category, Recommendation, Source, TeamMember, Visit
+from tests.conftest import make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +34,8 @@ class World:
     """The objects of one facility that routes point at."""
 
     facility: Facility
+    visit: Visit
+    recommendation: Recommendation
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,14 @@ class Route:
 
 def _facility(world: World) -> dict:
     return {"code": world.facility.code}
+
+
+def _visit(world: World) -> dict:
+    return {"pk": world.visit.pk}
+
+
+def _recommendation(world: World) -> dict:
+    return {"pk": world.recommendation.pk}
 
 
 def _ledger_leaf(world: World) -> dict:
@@ -72,6 +86,21 @@ ROUTES: dict[str, Route] = {
     "set_language": Route("public", get_checks_sign_in_only=True),
     "javascript-catalog": Route("public"),
     "video:overview": Route("signed_in"),
+    "visits:calendar": Route("signed_in"),
+    "visits:tracker": Route("signed_in"),
+    "visits:planning": Route("signed_in"),
+    # Planning visits and issuing recommendations is the monitors' work (none among STAFF).
+    "visits:visit_plan": Route("roles"),
+    "visits:recommendation_new": Route("roles"),
+    "visits:visit_offline": Route("roles", kwargs=_visit),
+    # A completed visit is seen within the reader's scope; interview notes stay sealed.
+    "visits:visit_detail": Route("scoped", kwargs=_visit),
+    "visits:visit_report": Route("scoped", kwargs=lambda w: {"pk": w.visit.pk,
+                                                              "language": "en"}),
+    "visits:finding_photo": Route("scoped", kwargs=lambda w: {"pk": 0},
+                                  get_checks_sign_in_only=True),
+    "visits:recommendation_detail": Route("scoped", kwargs=_recommendation),
+    "visits:facility_history": Route("scoped", kwargs=_facility),
     "ledger:overview": Route("roles", roles=LEDGER_READERS),
     "ledger:leaf_detail": Route("roles", roles=LEDGER_READERS, kwargs=_ledger_leaf),
     "ledger:file_check": Route("roles", roles=LEDGER_READERS),
@@ -94,6 +123,9 @@ API_ROUTES: dict[str, str] = {
     "api:proof_inclusion": "public",
     "api:proof_consistency": "public",
     "api:leaves": "token",
+    "api:visits_findings_sync": "token",
+    "api:visit_list": "token",
+    "api:recommendation_list": "token",
     "api:state_spans_post": "token",
     "api:recordings_post": "token",
 }
@@ -150,9 +182,29 @@ def _outcome(response) -> str:
     return f"status {response.status_code}"
 
 
+def _completed_visit_with_recommendation(monitor: User, facility: Facility) -> World:
+    day = dt.date(2026, 3, 10)
+    visit = visits.visit_plan(
+        acting_user=monitor, origin=SYSTEM_ORIGIN, facility=facility, kind=Visit.Kind.PLANNED,
+        starts_on=day, ends_on=day,
+        team=[visits.TeamMemberInput(full_name="Ким Сергей", user=monitor, is_leader=True,
+                                     affiliation=TeamMember.Affiliation.NPM)])
+    for status in (Visit.Status.IN_PROGRESS, Visit.Status.COMPLETED):
+        visits.visit_status_set(acting_user=monitor, origin=SYSTEM_ORIGIN, visit=visit,
+                                status=status)
+    recommendation = visits.recommendation_issue(
+        acting_user=monitor, origin=SYSTEM_ORIGIN, source=Source.VISIT,
+        text="Install ventilation in cell R1.", category=Category.CONDITIONS,
+        addressee_body=Agency.objects.get(code="MVD"), responsible_official="Head of the unit",
+        issued_on=day, deadline=day + dt.timedelta(days=30), visit=visit)
+    return World(facility, visit, recommendation)
+
+
 @pytest.fixture
 def worlds(people, facility_a, facility_b) -> dict[str, World]:
-    return {"a": World(facility_a), "b": World(facility_b)}
+    monitor = make_user("monitor", Role.NPM_MONITOR)
+    return {label: _completed_visit_with_recommendation(monitor, facility)
+            for label, facility in (("a", facility_a), ("b", facility_b))}
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))

@@ -33,7 +33,7 @@ NAVIGATION = [
     NavItem("video", _("Video"), "video:overview"),
     _module("complaints", _("Complaints")),
     _module("cases", _("Cases")),
-    _module("visits", _("Visits")),
+    NavItem("visits", _("Visits"), "visits:calendar"),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview"),
     _module("liveview", _("Live view")),
     _module("reports", _("Reports")),

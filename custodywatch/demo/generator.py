@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
@@ -30,6 +31,7 @@ from custodywatch.registry.models import (
     Room,
 )
 from custodywatch.registry.reference import load_reference_data
+from custodywatch.visits.demo import build_visits, wipe_visits
 
 DEMO_PASSWORD = "custody-demo-2026"  # noqa: S105  (printed on the console: demo data only)
 CHUNK = 2000
@@ -112,6 +114,7 @@ def wipe() -> None:
     """
     with transaction.atomic():
         db_guards.reset_ledger_tables(connection)
+        wipe_visits()  # UN CAT recommendations belong to no facility
         MachineToken.objects.all().delete()
         AuditEvent.objects.all().delete()
         User.objects.all().delete()
@@ -256,9 +259,11 @@ def load(
     wipe()
     load_reference_data(Region, Agency)  # normally there from the migration; cheap to make sure
     rng = random.Random(seed)
+    demo_now = timezone.now().replace(minute=0, second=0, microsecond=0)
     with transaction.atomic():
         facilities = build_registry(SCALES[scale_name], rng, progress)
         logins = build_users(facilities)
+        build_visits(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
         DemoDataset.objects.create(scale=scale_name, seed=seed,
                                    seconds=time.perf_counter() - started)
     return logins, True

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from custodywatch.accounts.models import Role, User
+from custodywatch.kernels import risk
+from custodywatch.registry.models import Agency, Facility
+from custodywatch.visits.models import (
+    Category,
+    Evidence,
+    Finding,
+    ImplementationStatus,
+    Interview,
+    ResponseLevel,
+    Source,
+    TeamMember,
+    Visit,
+)
+from custodywatch.visits.risk_factors import LABELS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class VisitPlanForm(forms.Form):
+    facility = forms.CharField(label=_("Facility code"), max_length=40,
+                               help_text=_("The registry code, for example F75-00001."))
+    kind = forms.ChoiceField(label=_("Kind of visit"), choices=Visit.Kind.choices)
+    starts_on = forms.DateField(label=_("First day"), widget=DATE)
+    ends_on = forms.DateField(label=_("Last day"), widget=DATE)
+    monitors = forms.ModelMultipleChoiceField(
+        label=_("Monitors in the team"), queryset=User.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple)
+    others = forms.CharField(
+        label=_("Other members (one a line: name; affiliation)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Affiliation: civil_society, expert, npm or ombudsperson."))
+    summary = forms.CharField(label=_("Purpose of the visit"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["monitors"].queryset = User.objects.filter(
+            role__in=[Role.NPM_MONITOR, Role.OMBUDSPERSON], is_active=True).order_by("username")
+
+    def clean_facility(self) -> Facility:
+        code = self.cleaned_data["facility"].strip().upper()
+        facility = Facility.objects.filter(code=code, is_active=True).first()
+        if facility is None:
+            raise forms.ValidationError(_("No facility in operation has this code."))
+        return facility
+
+    def clean_others(self) -> list[tuple[str, str]]:
+        members = []
+        for number, line in enumerate(self.cleaned_data["others"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, _sep, affiliation = line.partition(";")
+            affiliation = affiliation.strip() or TeamMember.Affiliation.CIVIL_SOCIETY
+            if affiliation not in TeamMember.Affiliation.values or not name.strip():
+                raise forms.ValidationError(
+                    _("Line %(n)s: write a name, a semicolon and an affiliation.") % {"n": number})
+            members.append((name.strip(), affiliation))
+        return members
+
+
+class FindingForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Finding.Severity.choices,
+                                 initial=Finding.Severity.MEDIUM)
+    room = forms.ChoiceField(label=_("Room"), required=False)
+    text = forms.CharField(label=_("Finding"), widget=forms.Textarea(attrs={"rows": 4}))
+    photo = forms.FileField(label=_("Photo (JPEG or PNG)"), required=False)
+
+    def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["room"].choices = [("", _("Not in one room"))] + [
+            (r.code, f"{r.code} {r.name}") for r in rooms]
+
+
+class InterviewForm(forms.Form):
+    interviewee = forms.ChoiceField(label=_("Interviewee"), choices=Interview.Interviewee.choices)
+    in_private = forms.BooleanField(label=_("Held in private"), required=False, initial=True)
+    notes = forms.CharField(label=_("Notes (sealed; monitors only)"),
+                            widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class RoomsForm(forms.Form):
+    rooms = forms.MultipleChoiceField(label=_("Places inspected"), required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["rooms"].choices = [(r.code, f"{r.code} {r.name}") for r in rooms]
+
+
+class ChecklistForm(forms.Form):
+    observed_status = forms.ChoiceField(label=_("Status seen"),
+                                        choices=ImplementationStatus.choices)
+    note = forms.CharField(label=_("What was seen"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RecommendationForm(forms.Form):
+    source = forms.ChoiceField(label=_("Source"), choices=Source.choices)
+    text = forms.CharField(label=_("Recommendation"), widget=forms.Textarea(attrs={"rows": 4}))
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    addressee_body = forms.ModelChoiceField(label=_("Addressed to"),
+                                            queryset=Agency.objects.order_by("code"))
+    responsible_official = forms.CharField(label=_("Responsible official"), max_length=200)
+    facility = forms.CharField(label=_("Facility code"), max_length=40, required=False,
+                               help_text=_("Empty for a national recommendation."))
+    finding = forms.ChoiceField(label=_("Finding"), required=False)
+    cat_reference = forms.CharField(label=_("UN CAT article or paragraph"), max_length=200,
+                                    required=False)
+    issued_on = forms.DateField(label=_("Issued on"), widget=DATE)
+    deadline = forms.DateField(label=_("Deadline"), widget=DATE)
+
+    def __init__(self, *args, findings=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["finding"].choices = [("", _("None"))] + [
+            (str(f.uuid), f"{f.get_category_display()}: {f.text[:80]}") for f in findings]
+
+    def clean_facility(self) -> Facility | None:
+        code = self.cleaned_data["facility"].strip().upper()
+        if not code:
+            return None
+        facility = Facility.objects.filter(code=code).first()
+        if facility is None:
+            raise forms.ValidationError(_("No facility has this code."))
+        return facility
+
+
+class ResponseForm(forms.Form):
+    level = forms.ChoiceField(label=_("Your response"), choices=ResponseLevel.choices)
+    text = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of evidence"), choices=Evidence.Kind.choices)
+    description = forms.CharField(label=_("Description"),
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Implementation status"),
+                               choices=ImplementationStatus.choices)
+    evidence = forms.ChoiceField(label=_("Based on"))
+    note = forms.CharField(label=_("Note"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, evidence=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].choices = [
+            (str(e.pk), f"{e.get_kind_display()}: {e.description[:60]}") for e in evidence]
+
+
+class GroupForm(forms.Form):
+    other = forms.IntegerField(label=_("Recommendation number asking the same"), min_value=1)
+    title = forms.CharField(label=_("What they ask"), max_length=300)
+
+
+class TrackerFilterForm(forms.Form):
+    source = forms.ChoiceField(label=_("Source"), required=False,
+                               choices=[("", _("All sources")), *Source.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *ImplementationStatus.choices])
+    response_level = forms.ChoiceField(label=_("Response"), required=False,
+                                       choices=[("", _("All responses")), *ResponseLevel.choices])
+    category = forms.ChoiceField(label=_("Category"), required=False,
+                                 choices=[("", _("All categories")), *Category.choices])
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    body = forms.ChoiceField(label=_("Addressed to"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args, regions=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("All regions"))] + [
+            (r.code, r.name) for r in regions]
+        self.fields["body"].choices = [("", _("All bodies"))] + [
+            (a.code, a.name) for a in Agency.objects.order_by("code")]
+
+
+class WeightsForm(forms.Form):
+    def __init__(self, *args, weights: dict[str, float], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for spec in risk.FACTORS:
+            self.fields[spec.key] = forms.FloatField(
+                label=LABELS[spec.key].label, min_value=0, max_value=100,
+                initial=weights[spec.key])
+
+
+class RegionChoiceForm(forms.Form):
+    region = forms.ChoiceField(label=_("Region"), required=False)
+
+    def __init__(self, *args, regions=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("All regions"))] + [
+            (r.code, r.name) for r in regions]
+
