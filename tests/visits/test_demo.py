@@ -14,6 +14,8 @@ NOW = dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)
 
 def test_small_demo_is_deterministic_and_consistent(db):
     generator.load(scale_name="small", seed=0)
+    assert Visit.objects.exists()  # the demo loads visits; start this check from none
+    wipe_visits()
     counted = []
     result = build_visits(scale_name="small", rng=random.Random(1), now=NOW,
                           progress=counted.append)
