@@ -5,11 +5,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from custodywatch.accounts.models import Role, Scope, User
 from custodywatch.demo import generator
 from custodywatch.registry.models import Camera, Facility, HeadAppointment, Room
 from custodywatch.registry.selectors import custody_rooms_without_camera
+from custodywatch.video.selectors import video_totals
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +79,14 @@ def test_demo_command_prints_logins_without_serving():
                      "forensic", "compensation", "analyst"):
         assert f"user: {username} " in text
     assert generator.DEMO_PASSWORD in text
+
+
+def test_demo_reproduces_the_audit_proportions_from_camera_data():
+    """6,159 blind premises and 937 broken cameras of 20,000 (the seeds), scaled to small."""
+    generator.load(scale_name="small", seed=0)
+    gpo = User.objects.get(username="gpo")
+    totals = video_totals(user=gpo, now=timezone.now())
+    scale = generator.SCALES["small"]
+    assert totals.out_of_order == round(937 / 20_000 * scale.cameras)
+    assert totals.blind_rooms == round(6_159 / 30_000 * scale.custody_rooms)
+    assert 0 < totals.never_covered < totals.blind_rooms

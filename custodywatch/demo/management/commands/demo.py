@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import threading
 import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.utils import timezone, translation
 from tqdm import tqdm
 
 from custodywatch.demo import generator
+from custodywatch.video import demo as video_demo
+from custodywatch.video.services import video_sweep
 
 
 class Command(BaseCommand):
@@ -22,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        translation.activate("en")  # the console speaks English; the UI follows the browser
         call_command("migrate", interactive=False, verbosity=0)
         started = time.perf_counter()
         with tqdm(total=generator.expected_rows(options["scale"]), unit=" rows",
@@ -41,4 +47,22 @@ class Command(BaseCommand):
                               f"password: {login.password}   scope: {login.scope}")
         if not options["no_serve"]:
             self.stdout.write("")
+            _play_edge_agents_in_background()
             call_command("serve", host=options["host"], port=options["port"])
+
+
+def _play_edge_agents_in_background(interval_seconds: float = 30) -> None:
+    """No edge agent runs beside the demo: beat for its live cameras and sweep the silent
+    ones, so camera health stays current while the demo is served."""
+
+    def play() -> None:
+        while True:
+            try:
+                video_demo.demo_tick(now=timezone.now())
+                video_sweep()
+            finally:
+                close_old_connections()
+            time.sleep(interval_seconds)
+
+    video_demo.demo_tick(now=timezone.now())  # at once: the demo may have been stopped a while
+    threading.Thread(target=play, name="demo-edge-agents", daemon=True).start()
