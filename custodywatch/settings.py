@@ -169,6 +169,14 @@ LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
 LEDGER_ORIGIN = os.environ.get("LEDGER_ORIGIN", "custodywatch.local/ledger")
 LEDGER_VERIFIER_KEYS_FILE = os.environ.get("LEDGER_VERIFIER_KEYS_FILE", "")
 
+# Alerts go out by e-mail (custody clocks, overdue recommendations); in-app as well.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "custodywatch@localhost")
+# An alert nobody acknowledges for this long goes up to the General Prosecutor's Office.
+CUSTODY_ALERT_ESCALATE_MINUTES = env_int("CUSTODY_ALERT_ESCALATE_MINUTES", 30)
+
 # Staff sign in with a second factor; the embedded demo may switch it off.
 CUSTODYWATCH_REQUIRE_2FA = env_bool("CUSTODYWATCH_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "CustodyWatch"

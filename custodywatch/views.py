@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from custodywatch.accounts.context_processors import NAVIGATION
+from custodywatch.custody import selectors as custody_selectors
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.reports.maps import RegionValue
 from custodywatch.video import selectors as video_selectors
@@ -21,9 +22,11 @@ MODULES = {item.key: item for item in NAVIGATION}
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     totals = registry_selectors.registry_totals(user=request.user)
-    video = video_selectors.video_totals(user=request.user, now=timezone.now())
-    return render(request, "home.html",
-                  {"totals": totals, "video": video, "blind_map": _blind_map(request)})
+    now = timezone.now()
+    video = video_selectors.video_totals(user=request.user, now=now)
+    custody = custody_selectors.custody_totals(user=request.user, now=now)
+    return render(request, "home.html", {"totals": totals, "video": video, "custody": custody,
+                                         "blind_map": _blind_map(request)})
 
 
 def _blind_map(request: HttpRequest) -> list[RegionValue]:

@@ -14,10 +14,15 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import Role, Scope, User
 from custodywatch.api import api
+from custodywatch.complaints import services as complaints
+from custodywatch.complaints.models import Channel, Complaint
+from custodywatch.custody import services as custody
+from custodywatch.custody.models import CustodyRecord
 from custodywatch.ledger.services import ledger_integrate_all
 from custodywatch.registry.models import Agency, Facility
 from custodywatch.visits import services as visits
@@ -36,6 +41,8 @@ class World:
     facility: Facility
     visit: Visit
     recommendation: Recommendation
+    custody_record: CustodyRecord
+    complaint: Complaint
 
 
 @dataclass(frozen=True)
@@ -62,10 +69,30 @@ def _recommendation(world: World) -> dict:
     return {"pk": world.recommendation.pk}
 
 
+def _custody_record(world: World) -> dict:
+    return {"pk": world.custody_record.pk}
+
+
+def _complaint(world: World) -> dict:
+    return {"pk": world.complaint.pk}
+
+
+def _kiosk(world: World) -> dict:
+    return {"facility_code": world.facility.code}
+
+
 def _ledger_leaf(world: World) -> dict:
     ledger_integrate_all()  # the audit events of the fixtures become leaves 0, 1, ...
     return {"index": 0}
 
+
+# Who registers detentions: the facility's own staff, and system administrators.
+CUSTODY_WRITERS = frozenset({"admin", "head_a", "head_b", "duty_a"})
+# Who handles complaints: prosecutors (their region) and the Ombudsperson; never the staff
+# of a facility, whose own complaints they might be (docs/complaints.md).
+COMPLAINT_HANDLERS = frozenset({"gpo", "prosecutor_a"})
+# Who sees complaint statistics (anonymised, small cells suppressed).
+COMPLAINT_STATISTICS = frozenset({"gpo", "prosecutor_a", "analyst", "admin"})
 
 # Who reads ledger leaves: they reveal who looked at what (custodywatch/ledger/selectors.py).
 LEDGER_READERS = frozenset({"admin", "gpo", "prosecutor_a", "analyst"})
@@ -86,6 +113,34 @@ ROUTES: dict[str, Route] = {
     "set_language": Route("public", get_checks_sign_in_only=True),
     "javascript-catalog": Route("public"),
     "video:overview": Route("signed_in"),
+    "custody:index": Route("signed_in"),
+    "custody:desk": Route("scoped", kwargs=_facility),
+    "custody:record_new": Route("roles", roles=CUSTODY_WRITERS, scoped=True, kwargs=_facility),
+    "custody:record": Route("scoped", kwargs=_custody_record),
+    **{f"custody:record_{action}": Route("scoped", kwargs=_custody_record,
+                                         get_checks_sign_in_only=True)
+       for action in ("move", "interrogation", "medical", "notification", "safeguards", "end")},
+    "custody:overruns": Route("signed_in"),
+    "custody:alerts": Route("signed_in"),
+    "custody:alert_acknowledge": Route("signed_in", kwargs=lambda w: {"pk": 1},
+                                       get_checks_sign_in_only=True),
+    "complaints:intake": Route("public"),
+    "complaints:status": Route("public"),
+    "complaints:status_reply": Route("public", get_checks_sign_in_only=True),
+    "complaints:kiosk": Route("public", kwargs=_kiosk),
+    "complaints:kiosk_form": Route("public", kwargs=_kiosk),
+    "complaints:inbox": Route("roles", roles=COMPLAINT_HANDLERS),
+    "complaints:export": Route("roles", roles=COMPLAINT_HANDLERS),
+    "complaints:operator": Route("roles", roles=COMPLAINT_HANDLERS),
+    "complaints:statistics": Route("roles", roles=COMPLAINT_STATISTICS),
+    "complaints:detail": Route("roles", roles=COMPLAINT_HANDLERS, scoped=True,
+                               kwargs=_complaint),
+    "complaints:action": Route("roles", roles=COMPLAINT_HANDLERS, scoped=True,
+                               kwargs=lambda w: {"pk": w.complaint.pk, "action": "message"},
+                               get_checks_sign_in_only=True),
+    "complaints:identity_decide": Route("roles", roles=frozenset({"gpo"}),
+                                        kwargs=lambda w: {"pk": 1},
+                                        get_checks_sign_in_only=True),
     "visits:calendar": Route("signed_in"),
     "visits:tracker": Route("signed_in"),
     "visits:planning": Route("signed_in"),
@@ -124,6 +179,15 @@ API_ROUTES: dict[str, str] = {
     "api:proof_consistency": "public",
     "api:leaves": "token",
     "api:visits_findings_sync": "token",
+    "api:records_batch": "token",
+    "api:stays_batch": "token",
+    "api:interrogations_batch": "token",
+    "api:record_get": "token",
+    "api:complaint_status": "public",
+    "api:complaint_status_reply": "public",
+    "api:complaint_intake": "token",
+    "api:complaint_list": "token",
+    "api:complaint_get": "token",
     "api:visit_list": "token",
     "api:recommendation_list": "token",
     "api:state_spans_post": "token",
@@ -197,7 +261,14 @@ def _completed_visit_with_recommendation(monitor: User, facility: Facility) -> W
         text="Install ventilation in cell R1.", category=Category.CONDITIONS,
         addressee_body=Agency.objects.get(code="MVD"), responsible_official="Head of the unit",
         issued_on=day, deadline=day + dt.timedelta(days=30), visit=visit)
-    return World(facility, visit, recommendation)
+    record = custody.custody_record_create(
+        acting_user=User.objects.get(username="admin"), origin=SYSTEM_ORIGIN, facility=facility,
+        values={"full_name": "Matrix Person", "detained_at": timezone.now(),
+                "detained_place": "street", "detaining_officer": "officer", "grounds": "art. 188"})
+    filed = complaints.complaint_file(
+        acting_user=None, origin=SYSTEM_ORIGIN, channel=Channel.WEB, facility=facility,
+        text="В отделе меня избили дубинкой и требовали признание.")
+    return World(facility, visit, recommendation, record, filed.complaint)
 
 
 @pytest.fixture

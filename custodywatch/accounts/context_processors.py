@@ -29,9 +29,9 @@ def _module(key: str, label: str | Promise) -> NavItem:
 NAVIGATION = [
     NavItem("home", _("Dashboard"), "home"),
     NavItem("registry", _("Registry"), "registry:facility_list"),
-    _module("custody", _("Custody")),
+    NavItem("custody", _("Custody"), "custody:index"),
     NavItem("video", _("Video"), "video:overview"),
-    _module("complaints", _("Complaints")),
+    NavItem("complaints", _("Complaints"), "complaints:inbox"),
     _module("cases", _("Cases")),
     NavItem("visits", _("Visits"), "visits:calendar"),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview"),

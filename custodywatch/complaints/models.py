@@ -1,1 +1,328 @@
-"""Data and invariants of the complaints app."""
+"""Complaints and appeals: intake, receipt codes, sealed identity, triage, routing, legal holds.
+
+Who sees what is decided in selectors.py and written down in docs/complaints.md. Nothing in
+these tables is shown to the staff of the facility a complaint is about.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from custodywatch.custody.models import CustodyRecord
+from custodywatch.registry.models import Facility, Region, Room
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Public web form")
+    KIOSK = "kiosk", _("Kiosk in a facility")
+    HOTLINE = "hotline", _("Hotline (operator)")
+    LAWYER = "lawyer", _("Lawyer (operator)")
+    RELATIVE = "relative", _("Relative (operator)")
+    NPM_VISIT = "npm_visit", _("NPM visit (operator)")
+    E_APPEALS = "e_appeals", _("E-appeals system (API)")
+
+
+OPERATOR_CHANNELS = [Channel.HOTLINE, Channel.LAWYER, Channel.RELATIVE, Channel.NPM_VISIT]
+
+
+class Category(models.TextChoices):
+    """The allegation classes of custodywatch.kernels.triage.Allegation, with labels."""
+
+    TORTURE = "torture", _("Torture")
+    CRUEL_TREATMENT = "cruel_treatment", _("Cruel, inhuman or degrading treatment")
+    THREATS = "threats", _("Threats and intimidation")
+    DENIAL_OF_CARE = "denial_of_care", _("Denial of a lawyer or of medical care")
+    CONDITIONS = "conditions", _("Conditions of detention")
+    OTHER = "other", _("Other")
+
+
+class Urgency(models.TextChoices):
+    HIGH = "high", _("High: still held by the accused unit")
+    NORMAL = "normal", _("Normal")
+
+
+class HandlingBody(models.TextChoices):
+    PROSECUTOR = "prosecutor", _("Prosecutor's office")
+    OMBUDSPERSON = "ombudsperson", _("Ombudsperson")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received, awaiting registration")
+    REGISTERED = "registered", _("Registered, under examination")
+    AWAITING_COMPLAINANT = "awaiting_complainant", _("Waiting for the complainant's answer")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = [Status.RECEIVED, Status.REGISTERED, Status.AWAITING_COMPLAINANT]
+
+
+class Language(models.TextChoices):
+    KAZAKH = "kk", _("Kazakh")
+    RUSSIAN = "ru", _("Russian")
+    ENGLISH = "en", _("English")
+    UNKNOWN = "", _("Not recognised")
+
+
+class Complaint(models.Model):
+    # A public number for letters and for the handler; it opens nothing without the code.
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    text = models.TextField(_("complaint"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices,
+                                blank=True)
+
+    # What the complaint is about.
+    facility = models.ForeignKey(Facility, models.PROTECT, null=True, blank=True,
+                                 related_name="complaints", verbose_name=_("facility concerned"))
+    region = models.ForeignKey(Region, models.PROTECT, related_name="complaints",
+                               verbose_name=_("region"))
+    accused_officers = models.CharField(_("officers accused"), max_length=500, blank=True)
+    incident_started_at = models.DateTimeField(_("incident from"), null=True, blank=True)
+    incident_ended_at = models.DateTimeField(_("incident until"), null=True, blank=True)
+    still_in_custody = models.BooleanField(_("still held by the accused unit"), default=False)
+    custody_record = models.ForeignKey(CustodyRecord, models.SET_NULL, null=True, blank=True,
+                                       related_name="complaints",
+                                       verbose_name=_("custody record"))
+
+    # Triage: the machine's suggestion and the person's decision, both kept (bench/triage.py).
+    suggested_category = models.CharField(_("suggested category"), max_length=20,
+                                          choices=Category.choices)
+    triggering_words = models.JSONField(_("words that triggered it"), default=list, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices,
+                               default=Urgency.NORMAL)
+    triage_confirmed_at = models.DateTimeField(_("triage confirmed"), null=True, blank=True)
+    triage_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL,
+                                            null=True, blank=True, related_name="+")
+
+    # Routing and clocks.
+    handling_body = models.CharField(_("handled by"), max_length=20,
+                                     choices=HandlingBody.choices)
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                blank=True, related_name="complaints_handled",
+                                verbose_name=_("handling official"))
+    status = models.CharField(_("status"), max_length=25, choices=Status.choices,
+                              default=Status.RECEIVED, db_index=True)
+    registration_due_at = models.DateTimeField(_("registration due"))
+    registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
+    answer_due_at = models.DateTimeField(_("answer due"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    # The complainant.
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    identity_sealed = models.BinaryField(_("identity (sealed)"), null=True, blank=True,
+                                         editable=False)
+    # Argon2id of the secret part of the receipt code; the locator part finds the row.
+    receipt_locator = models.CharField(max_length=8, unique=True, editable=False)
+    receipt_hash = models.CharField(max_length=200, editable=False)
+    # SHA-256 of the proof of filing (the ledger leaf commits to it).
+    receipt_sha256 = models.CharField(_("proof-of-filing hash"), max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            models.Index(fields=["region", "handling_body", "status"]),
+            models.Index(fields=["facility", "received_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="complaint_incident_ends_after_start",
+                condition=Q(incident_ended_at__isnull=True)
+                | Q(incident_started_at__isnull=True)
+                | Q(incident_ended_at__gt=F("incident_started_at")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the complainant's name: labels end up in the audit trail.
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+def identity_context(complaint_id: int) -> str:
+    """The sealing context of a complaint's identity: a sealed value opens only in its row."""
+    return f"complaints.identity:{complaint_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is the content hash: no complainant-chosen name reaches the disk.
+    return f"complaints/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    media_type = models.CharField(_("type"), max_length=60)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+    from_complainant = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}/{self.sha256[:12]}"
+
+
+class Message(models.Model):
+    class Sender(models.TextChoices):
+        COMPLAINANT = "complainant", _("Complainant")
+        OFFICIAL = "official", _("Official")
+
+    complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="messages")
+    sender = models.CharField(_("from"), max_length=15, choices=Sender.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                               blank=True, related_name="+")
+    body = models.TextField(_("message"))
+    is_question = models.BooleanField(_("asks the complainant a question"), default=False)
+    sent_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.sender} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class TimelineEvent(models.Model):
+    """What happened to a complaint, in words a handler and a court can follow."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        TRIAGED = "triaged", _("Triage confirmed")
+        ROUTED = "routed", _("Routed")
+        REASSIGNED = "reassigned", _("Reassigned")
+        REGISTERED = "registered", _("Registered")
+        MESSAGE = "message", _("Message")
+        HOLD = "hold", _("Legal hold")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+        IDENTITY = "identity", _("Identity unsealed")
+        LINKED = "linked", _("Custody record linked")
+
+    complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="timeline")
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("when"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdentityAccess(models.Model):
+    """A request to see a complainant's identity, and its approval by a custodian.
+
+    Break-the-glass: a handler of an urgent complaint may open it at once; such an opening
+    is listed for the custodian's review afterwards (`reviewed_at`).
+    """
+
+    class Kind(models.TextChoices):
+        REQUEST = "request", _("Request for a custodian's approval")
+        BREAK_GLASS = "break_glass", _("Break the glass (urgent)")
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Awaiting a custodian")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="identity_accesses")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested"))
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    reason = models.TextField(_("reason"))
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices,
+                                default=Decision.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                   blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("access until"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                    blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("identity access")
+        verbose_name_plural = _("identity accesses")
+
+    def __str__(self) -> str:
+        return f"identity access {self.pk} ({self.kind}, {self.decision})"
+
+
+class LegalHold(models.Model):
+    """Footage that must not be deleted: a facility's rooms (or all of it) over a period.
+
+    A hold beats every retention rule (GlobaLeaks #3591: reports deleted at expiry). Video
+    retention reads `footage_on_hold` in selectors.py before it deletes anything.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        RELEASED = "released", _("Released")
+
+    complaint = models.ForeignKey(Complaint, models.PROTECT, related_name="legal_holds")
+    facility = models.ForeignKey(Facility, models.PROTECT, related_name="legal_holds")
+    rooms = models.ManyToManyField(Room, blank=True, related_name="legal_holds",
+                                   help_text=_("None: every room of the facility."))
+    custody_record = models.ForeignKey(CustodyRecord, models.SET_NULL, null=True, blank=True,
+                                       related_name="legal_holds")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("placed"))
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    release_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        indexes = [models.Index(fields=["facility", "status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(name="legal_hold_ends_after_start",
+                                   condition=Q(ends_at__gt=F("starts_at"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.pk} {self.facility_id} {self.starts_at:%Y-%m-%d}"
+
+
+class ReceiptAttempt(models.Model):
+    """A try at a receipt code, by a keyed hash of the address (addresses are not kept)."""
+
+    address_key = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(db_index=True)
+    succeeded = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["address_key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.address_key[:8]} {self.at:%Y-%m-%d %H:%M} {self.succeeded}"

@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from custodywatch.complaints import views
 
 app_name = "complaints"
-urlpatterns: list = []
+urlpatterns = [
+    # Public: no account needed.
+    path("file/", views.intake, name="intake"),
+    path("status/", views.status, name="status"),
+    path("status/reply/", views.status_reply, name="status_reply"),
+    path("kiosk/<str:facility_code>/", views.kiosk_start, name="kiosk"),
+    path("kiosk/<str:facility_code>/form/", views.kiosk_form, name="kiosk_form"),
+    # Officials.
+    path("", views.inbox, name="inbox"),
+    path("export.csv", views.export_csv, name="export"),
+    path("operator/", views.operator_intake, name="operator"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("<int:pk>/", views.complaint_detail, name="detail"),
+    path("<int:pk>/<slug:action>/", views.complaint_action, name="action"),
+    path("identity-access/<int:pk>/decide/", views.identity_decide, name="identity_decide"),
+]

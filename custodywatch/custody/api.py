@@ -1,3 +1,170 @@
-from ninja import Router
+"""Custody API for other state systems: batch writes (idempotent) and scoped, audited reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.decorators import decorate_view
+from ninja.errors import HttpError
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.core.idempotency import idempotent
+from custodywatch.custody import batch, selectors
+from custodywatch.custody.models import CustodyRecord, EndReason, Interrogation
 
 router = Router(tags=["custody"])
+
+MAX_ITEMS = 500
+# ISO 8601 with an offset or Z, or epoch seconds (CONTRACTS.md, Times).
+Moment = str | int | float
+
+
+class RecordKey(Schema):
+    facility: str = Field(..., max_length=40, description="Facility code.")
+    external_ref: str = Field(..., min_length=1, max_length=60,
+                              description="The sending system's identifier of the detention.")
+
+
+class RecordIn(RecordKey):
+    full_name: str = Field(..., max_length=200)
+    date_of_birth: dt.date | None = None
+    iin: str = Field("", max_length=12)
+    identity_document: str = Field("", max_length=120)
+    gender: str = Field("", max_length=40)
+    citizenship: str = Field("KZ", max_length=60)
+    language: str = Field("", max_length=40)
+    interpreter: str = Field("", max_length=200)
+    detained_at: Moment = Field(..., description="The actual moment of detention.")
+    detained_place: str = Field(..., max_length=300)
+    detaining_officer: str = Field(..., max_length=200)
+    detaining_unit: str = Field("", max_length=200)
+    grounds: str = Field(..., max_length=5000)
+    erdr_number: str = Field("", max_length=40)
+    arrived_at: Moment | None = None
+    rights_explained_at: Moment | None = None
+    personal_property: str = Field("", max_length=5000)
+    lawyer_requested_at: Moment | None = None
+    lawyer_name: str = Field("", max_length=200)
+    lawyer_assigned_at: Moment | None = None
+    lawyer_first_access_at: Moment | None = None
+    room: str | None = Field(None, max_length=40,
+                             description="First room (code), for a new record only.")
+    ended_at: Moment | None = None
+    end_reason: EndReason | None = None
+    end_note: str = Field("", max_length=5000)
+
+
+class StayIn(RecordKey):
+    id: int | None = Field(None, description="A stay to update; omit to create one.")
+    room: str = Field(..., max_length=40)
+    started_at: Moment
+    ended_at: Moment | None = None
+
+
+class InterrogationIn(RecordKey):
+    id: int | None = None
+    kind: Interrogation.Kind = Interrogation.Kind.INTERROGATION
+    room: str = Field(..., max_length=40)
+    started_at: Moment
+    ended_at: Moment | None = None
+    investigator: str = Field(..., max_length=200)
+    lawyer_present: bool
+    interpreter: str = Field("", max_length=200)
+    recording_ref: str = Field("", max_length=200)
+
+
+class RecordsBatch(Schema):
+    items: list[RecordIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
+
+
+class StaysBatch(Schema):
+    items: list[StayIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
+
+
+class InterrogationsBatch(Schema):
+    items: list[InterrogationIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
+
+
+class ItemResult(Schema):
+    index: int
+    id: int
+    created: bool
+
+
+class BatchOut(Schema):
+    items: list[ItemResult]
+
+
+class StayOut(Schema):
+    id: int
+    room: str = Field(..., alias="room.code")
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+
+
+class RecordOut(Schema):
+    id: int
+    facility: str = Field(..., alias="facility.code")
+    external_ref: str
+    full_name: str
+    is_minor: bool
+    detained_at: dt.datetime
+    detention_due_at: dt.datetime
+    arrived_at: dt.datetime | None
+    relatives_notified_at: dt.datetime | None
+    medical_checked_at: dt.datetime | None
+    lawyer_first_access_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    end_reason: str
+    stays: list[StayOut]
+
+    @staticmethod
+    def resolve_stays(record: CustodyRecord) -> list:
+        return list(record.stays.select_related("room").order_by("started_at"))
+
+
+def _items(payload: Schema) -> list[dict]:
+    # Only what the sender sent: an update never blanks a field it did not mention.
+    return [item.model_dump(exclude_unset=True) | {"facility": item.facility,
+                                                   "external_ref": item.external_ref}
+            for item in payload.items]  # type: ignore[attr-defined]
+
+
+def _call(request: HttpRequest, run, payload: Schema) -> dict:  # type: ignore[no-untyped-def]
+    results = run(acting_user=request.user, origin=Origin.from_request(request),
+                  token=getattr(request, "machine_token", None), items=_items(payload))
+    return {"items": results}
+
+
+@router.post("/records/batch", response=BatchOut)
+@decorate_view(idempotent)
+def records_batch(request: HttpRequest, payload: RecordsBatch):  # type: ignore[no-untyped-def]
+    """Create or update detentions by (facility, external_ref). All items or none."""
+    return _call(request, batch.records_batch, payload)
+
+
+@router.post("/stays/batch", response=BatchOut)
+@decorate_view(idempotent)
+def stays_batch(request: HttpRequest, payload: StaysBatch):  # type: ignore[no-untyped-def]
+    """Room stays; a stay that overlaps another or is in a wrong room rejects the batch."""
+    return _call(request, batch.stays_batch, payload)
+
+
+@router.post("/interrogations/batch", response=BatchOut)
+@decorate_view(idempotent)
+def interrogations_batch(  # type: ignore[no-untyped-def]
+    request: HttpRequest, payload: InterrogationsBatch
+):
+    return _call(request, batch.interrogations_batch, payload)
+
+
+@router.get("/records/{record_id}", response=RecordOut)
+def record_get(request: HttpRequest, record_id: int):  # type: ignore[no-untyped-def]
+    """One custody record in the caller's scope; the read is audited."""
+    try:
+        return selectors.custody_record_detail(user=request.user, pk=record_id,
+                                               origin=Origin.from_request(request))
+    except CustodyRecord.DoesNotExist:
+        raise HttpError(404, "No such custody record in your scope.") from None

@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from custodywatch.custody import views
 
 app_name = "custody"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("desk/<str:code>/", views.desk, name="desk"),
+    path("desk/<str:code>/new/", views.record_new, name="record_new"),
+    path("records/<int:pk>/", views.record, name="record"),
+    path("records/<int:pk>/move/", views.record_move, name="record_move"),
+    path("records/<int:pk>/interrogation/", views.record_interrogation,
+         name="record_interrogation"),
+    path("records/<int:pk>/medical/", views.record_medical, name="record_medical"),
+    path("records/<int:pk>/notification/", views.record_notification,
+         name="record_notification"),
+    path("records/<int:pk>/safeguards/", views.record_safeguards, name="record_safeguards"),
+    path("records/<int:pk>/end/", views.record_end, name="record_end"),
+    path("overruns/", views.overruns, name="overruns"),
+    path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+]

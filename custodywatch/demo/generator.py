@@ -19,6 +19,10 @@ from django.utils import timezone
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.services import user_create
+from custodywatch.complaints.demo import COUNTS as COMPLAINT_COUNTS
+from custodywatch.complaints.demo import build_complaints, wipe_complaints
+from custodywatch.custody.demo import build_custody, expected_custody_rows
+from custodywatch.custody.models import CustodyAlert, CustodyRecord
 from custodywatch.demo.models import DemoDataset
 from custodywatch.ledger import db_guards
 from custodywatch.registry.models import (
@@ -121,6 +125,10 @@ def wipe() -> None:
     with transaction.atomic():
         db_guards.reset_ledger_tables(connection)
         wipe_visits()  # UN CAT recommendations belong to no facility
+        wipe_complaints()  # complaints protect the facilities they concern
+        # Custody first: its stays and interrogations protect the rooms they happened in.
+        CustodyAlert.objects.all().delete()
+        CustodyRecord.objects.all().delete()
         MachineToken.objects.all().delete()
         AuditEvent.objects.all().delete()
         User.objects.all().delete()
@@ -270,8 +278,11 @@ def load(
         facilities = build_registry(SCALES[scale_name], rng, progress)
         # Camera health is judged against the clock: its "now" is the real one.
         build_video(scale_name=scale_name, rng=rng, now=timezone.now(), progress=progress)
+        build_custody(scale_name=scale_name, rng=rng,
+                      now=timezone.now().replace(second=0, microsecond=0), progress=progress)
         logins = build_users(facilities)
         build_visits(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
+        build_complaints(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
         DemoDataset.objects.create(scale=scale_name, seed=seed,
                                    seconds=time.perf_counter() - started)
     return logins, True
@@ -292,4 +303,5 @@ def expected_rows(scale_name: str) -> int:
     scale = SCALES[scale_name]
     facilities = scale.facilities
     return (facilities + scale.custody_rooms + 2 * facilities + facilities + scale.cameras
-            + int(scale.cameras * 1.6) + 2 * facilities + scale.cameras * 25)
+            + int(scale.cameras * 1.6) + 2 * facilities + scale.cameras * 25
+            + expected_custody_rows(scale_name) + COMPLAINT_COUNTS[scale_name])

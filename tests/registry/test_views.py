@@ -101,7 +101,7 @@ def test_dashboard_counts_only_the_scope(signed_in, people):
 
 
 def test_pending_modules_show_an_empty_state(signed_in, people):
-    response = signed_in(people["gpo"]).get(reverse("module", args=["complaints"]))
+    response = signed_in(people["gpo"]).get(reverse("module", args=["cases"]))
     assert response.status_code == 200
     assert b"not available yet" in response.content
     assert signed_in(people["gpo"]).get("/m/nonsense/").status_code == 404

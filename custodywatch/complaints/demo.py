@@ -1,0 +1,111 @@
+"""A year of synthetic complaints for the demo, bulk-inserted.
+
+National: about 27,000 complaints (the seeds: complaints against law enforcement fell from
+38k to 27k a year) of which about 700 allege torture; small: a few dozen. Demo complaints
+have no receipt code that opens them (their hash is unusable: Argon2id for tens of
+thousands of rows would take minutes) and no sealed identity; file one through the web form
+to see those. Each torture or cruel-treatment complaint carries a legal hold on its facility.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+from django.db import transaction
+
+from custodywatch.complaints import receipts, rules
+from custodywatch.complaints.models import (
+    Category,
+    Channel,
+    Complaint,
+    LegalHold,
+    Status,
+    Urgency,
+)
+from custodywatch.registry.models import Facility
+
+Progress = Callable[[int], None]
+CHUNK = 2000
+
+COUNTS = {"national": 27_000, "small": 40}
+TORTURE_COUNTS = {"national": 700, "small": 3}
+# Shares of the other classes among the rest.
+OTHER_SHARES = [(Category.CRUEL_TREATMENT, 0.08), (Category.THREATS, 0.12),
+                (Category.DENIAL_OF_CARE, 0.22), (Category.CONDITIONS, 0.33),
+                (Category.OTHER, 0.25)]
+CHANNEL_SHARES = [(Channel.WEB, 0.30), (Channel.KIOSK, 0.20), (Channel.HOTLINE, 0.15),
+                  (Channel.LAWYER, 0.10), (Channel.RELATIVE, 0.10), (Channel.NPM_VISIT, 0.05),
+                  (Channel.E_APPEALS, 0.10)]
+TEXTS = {
+    Category.TORTURE: ("В отделе полиции меня избили и требовали признание.", ["избили"]),
+    Category.CRUEL_TREATMENT: ("Сотрудники унижают задержанных и не дают спать.", ["унижают"]),
+    Category.THREATS: ("Следователь угрожает расправой за жалобу.", ["угрожает"]),
+    Category.DENIAL_OF_CARE: ("Мне не дали встретиться с адвокатом.", ["адвокатом"]),
+    Category.CONDITIONS: ("В камере холодно и сыро, нет одеял.", ["холодно"]),
+    Category.OTHER: ("Прошу сообщить, где содержится мой брат.", []),
+}
+
+
+def _pick(rng: random.Random, shares: list[tuple[str, float]]) -> str:
+    return rng.choices([value for value, _share in shares],
+                       weights=[share for _value, share in shares])[0]
+
+
+def wipe_complaints() -> None:
+    """Remove every complaint (before the registry is wiped: complaints protect facilities)."""
+    LegalHold.rooms.through.objects.all().delete()
+    LegalHold.objects.all().delete()
+    Complaint.objects.all().delete()
+
+
+def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
+                     progress: Progress = lambda n: None) -> int:
+    """Insert a year of complaints ending at `now`; returns how many."""
+    facilities = list(Facility.objects.select_related("region").order_by("pk"))
+    if not facilities:
+        return 0
+    total, torture = COUNTS[scale_name], TORTURE_COUNTS[scale_name]
+    categories = [Category.TORTURE] * torture + [
+        _pick(rng, OTHER_SHARES) for _ in range(total - torture)]
+    rng.shuffle(categories)
+    year_start = now - dt.timedelta(days=365)
+    complaints = []
+    for number, category in enumerate(categories, start=1):
+        received_at = year_start + dt.timedelta(seconds=rng.randrange(365 * 86400))
+        facility = rng.choice(facilities)
+        text, words = TEXTS[Category(category)]
+        age = now - received_at
+        answered = age > dt.timedelta(days=25) or (age > dt.timedelta(days=4)
+                                                   and rng.random() < 0.6)
+        complaints.append(Complaint(
+            reference=f"C-D{received_at.year}-{number:06d}",
+            channel=_pick(rng, CHANNEL_SHARES), received_at=received_at, text=text,
+            language="ru", facility=facility, region=facility.region,
+            suggested_category=category, category=category, triggering_words=words,
+            urgency=Urgency.HIGH if rng.random() < 0.1 else Urgency.NORMAL,
+            handling_body=rules.ROUTING[category],
+            status=Status.ANSWERED if answered else Status.REGISTERED,
+            registration_due_at=received_at + rules.COMPLAINT_TERMS.registration,
+            registered_at=received_at + dt.timedelta(hours=rng.randrange(1, 30)),
+            answer_due_at=received_at + rules.answer_term(category),
+            answered_at=received_at + dt.timedelta(days=rng.randrange(1, 25)) if answered
+            else None,
+            is_anonymous=rng.random() < 0.3,
+            # A lower-case letter: never a real locator (those are upper-case base32).
+            receipt_locator=f"d{number:07d}", receipt_hash=receipts.UNUSABLE_HASH,
+            receipt_sha256=""))
+    with transaction.atomic():
+        created: list[Complaint] = []
+        for start in range(0, len(complaints), CHUNK):
+            created.extend(Complaint.objects.bulk_create(complaints[start:start + CHUNK]))
+            progress(len(complaints[start:start + CHUNK]))
+        holds = [LegalHold(complaint=c, facility_id=c.facility_id,
+                           starts_at=c.received_at - rules.HOLD_DEFAULT_LOOKBACK,
+                           ends_at=c.received_at + rules.HOLD_MARGIN, created_at=c.received_at)
+                 for c in created
+                 if c.category in (Category.TORTURE, Category.CRUEL_TREATMENT)]
+        LegalHold.objects.bulk_create(holds, batch_size=CHUNK)
+        progress(len(holds))
+    return len(created)

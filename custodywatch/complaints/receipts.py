@@ -1,0 +1,87 @@
+"""Receipt codes: high-entropy, shown once, stored only as an Argon2id hash; guessing throttled.
+
+A code is 28 Crockford base32 characters in groups of four. The first 8 (40 bits) are a
+locator that finds the row without a slow search; the last 20 (100 bits) are the secret,
+stored as Argon2id. A locator alone opens nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from django.conf import settings
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+LOCATOR_CHARS = 8
+SECRET_CHARS = 20
+GROUP = 4
+# OWASP's Argon2id minimum (19 MiB, 2 passes): tens of milliseconds a try on a server core.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Verified against when the locator is unknown, so a miss costs as long as a wrong secret.
+_DUMMY_HASH = _HASHER.hash("0" * SECRET_CHARS)
+# Demo rows carry this instead of a hash: no code opens them (docs/complaints.md).
+UNUSABLE_HASH = "!"
+
+
+def _random_chars(count: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(count))
+
+
+def new_code() -> tuple[str, str, str]:
+    """(code as shown, locator, Argon2id hash of the secret)."""
+    locator = _random_chars(LOCATOR_CHARS)
+    secret = _random_chars(SECRET_CHARS)
+    raw = locator + secret
+    shown = "-".join(raw[i:i + GROUP] for i in range(0, len(raw), GROUP))
+    return shown, locator, _HASHER.hash(secret)
+
+
+def normalise(code: str) -> str:
+    """What a person typed, as the canonical characters: case, spaces, dashes, O/0, I/L/1."""
+    table = str.maketrans({"O": "0", "I": "1", "L": "1"})
+    return "".join(c for c in code.upper().translate(table) if c in ALPHABET)
+
+
+def split(code: str) -> tuple[str, str] | None:
+    raw = normalise(code)
+    if len(raw) != LOCATOR_CHARS + SECRET_CHARS:
+        return None
+    return raw[:LOCATOR_CHARS], raw[LOCATOR_CHARS:]
+
+
+def verify(secret: str, stored_hash: str | None) -> bool:
+    try:
+        return _HASHER.verify(stored_hash or _DUMMY_HASH, secret) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def burn_time() -> None:
+    """A wrong-format or unknown code still costs one Argon2id verification."""
+    verify("0" * SECRET_CHARS, None)
+
+
+def address_key(ip_address: str | None) -> str:
+    """A keyed hash of the address: enough to count tries, useless to find a complainant."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, (ip_address or "unknown").encode(), hashlib.sha256).hexdigest()
+
+
+def proof_of_filing(*, reference: str, received_at: dt.datetime, content_sha256: str) -> str:
+    """The text a complainant keeps; its SHA-256 is in the evidence ledger.
+
+    It proves that a complaint with this content was filed at this time without revealing
+    the content: a court given the complaint recomputes `content` and finds the leaf.
+    """
+    moment = received_at.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return (
+        "CustodyWatch complaint receipt v1\n"
+        f"reference: {reference}\n"
+        f"filed: {moment}\n"
+        f"content-sha256: {content_sha256}\n"
+    )

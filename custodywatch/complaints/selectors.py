@@ -1,0 +1,319 @@
+"""Every read of complaints a person sees, already scoped to that person.
+
+Who sees what (docs/complaints.md):
+- the General Prosecutor's Office and the Ombudsperson: every complaint;
+- a regional prosecutor: the complaints routed to the region;
+- NPM monitors, analysts and system administrators: statistics only, never a complaint,
+  with small counts suppressed (a count of 1 in a small facility names a person);
+- facility staff (heads, duty officers) and machine clients: nothing at all, not even
+  statistics: a count of complaints about one's own facility invites a hunt for who filed.
+Identity: only the handling body, after a custodian's approval or break-the-glass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, Role, Scope, User
+from custodywatch.complaints.models import (
+    Category,
+    Channel,
+    Complaint,
+    HandlingBody,
+    IdentityAccess,
+    LegalHold,
+)
+from custodywatch.complaints.rules import COMPLAINT_TERMS
+from custodywatch.custody.models import CustodyRecord, EndReason
+from custodywatch.kernels.deadlines import Clock, ClockKind, clock_reading
+from custodywatch.registry.models import Camera
+from custodywatch.video.models import RecordingSegment
+
+HANDLER_ROLES = {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR, Role.OMBUDSPERSON}
+IDENTITY_CUSTODIANS = {Role.GENERAL_PROSECUTOR, Role.OMBUDSPERSON}
+STATISTICS_READERS = HANDLER_ROLES | {Role.ANALYST, Role.NPM_MONITOR, Role.SYSTEM_ADMIN}
+# Counts below this are shown as "fewer than" to those who read statistics only.
+SMALL_CELL = 5
+
+
+def complaints_q(user: User) -> Q:
+    """The filter of the complaints a person may see: the one rule for UI, API, admin, export."""
+    if not user.is_authenticated or not user.is_active or user.role not in HANDLER_ROLES:
+        return Q(pk__in=[])
+    # Belt and braces: a handler bound to a facility (none is, by scope_for) would still
+    # never see complaints about it.
+    never_own = ~Q(facility_id=user.facility_id) if user.facility_id else Q()
+    if user.role == Role.REGIONAL_PROSECUTOR:
+        if user.scope != Scope.REGION or not user.region_id:
+            return Q(pk__in=[])
+        return Q(region_id=user.region_id) & never_own
+    return never_own
+
+
+def complaints_visible(*, user: User) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(complaints_q(user))
+
+
+def may_see_identity_of(*, user: User, complaint: Complaint) -> bool:
+    """The handling body only: the prosecutors for theirs, the Ombudsperson for theirs."""
+    if not complaints_visible(user=user).filter(pk=complaint.pk).exists():
+        return False
+    if complaint.handling_body == HandlingBody.OMBUDSPERSON:
+        return user.role == Role.OMBUDSPERSON
+    return user.role in {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR}
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    status: str = ""
+    category: str = ""
+    channel: str = ""
+    region_code: str = ""
+    urgency: str = ""
+    mine: bool = False
+    overdue: bool = False
+    text: str = ""
+
+
+def complaint_search(*, user: User, filters: InboxFilters) -> QuerySet[Complaint]:
+    complaints = complaints_visible(user=user).select_related("region", "facility", "handler")
+    if filters.status:
+        complaints = complaints.filter(status=filters.status)
+    if filters.category:
+        complaints = complaints.filter(category=filters.category)
+    if filters.channel:
+        complaints = complaints.filter(channel=filters.channel)
+    if filters.region_code:
+        complaints = complaints.filter(region__code=filters.region_code)
+    if filters.urgency:
+        complaints = complaints.filter(urgency=filters.urgency)
+    if filters.mine:
+        complaints = complaints.filter(handler=user)
+    if filters.overdue:
+        now = timezone.now()
+        complaints = complaints.filter(
+            Q(registered_at__isnull=True, registration_due_at__lt=now)
+            | Q(answered_at__isnull=True, answer_due_at__lt=now)
+        ).exclude(status="closed")
+    if filters.text:
+        complaints = complaints.filter(Q(reference__icontains=filters.text)
+                                       | Q(text__icontains=filters.text))
+    return complaints.order_by("-urgency", "answer_due_at", "-id")
+
+
+def complaint_inbox(*, user: User, origin: Origin, filters: InboxFilters
+                    ) -> QuerySet[Complaint]:
+    if user.role not in HANDLER_ROLES:
+        audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                     object_type="complaints.complaint", detail={"reason": "inbox"})
+        raise PermissionDenied
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="complaints.complaint", detail={"filters": filters.__dict__})
+    return complaint_search(user=user, filters=filters)
+
+
+def complaint_detail(*, user: User, pk: int, origin: Origin) -> Complaint:
+    """One complaint for its page, audited; Complaint.DoesNotExist outside the reader's scope."""
+    complaint = (complaints_visible(user=user)
+                 .select_related("region", "facility", "handler", "custody_record",
+                                 "triage_confirmed_by")
+                 .filter(pk=pk).first())
+    if complaint is None:
+        if Complaint.objects.filter(pk=pk).exists():
+            audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                         object_type="complaints.complaint", object_id=str(pk),
+                         detail={"reason": "outside scope"})
+        raise Complaint.DoesNotExist
+    audit_record(actor=user, action=AuditEvent.Action.READ, origin=origin, obj=complaint)
+    return complaint
+
+
+@dataclass(frozen=True)
+class ComplaintClock:
+    label: str
+    clock: Clock
+
+
+def complaint_clocks(complaint: Complaint, now: dt.datetime | None = None
+                     ) -> list[ComplaintClock]:
+    """Registration and answer clocks, in the custody clocks' states (kernels/deadlines).
+
+    The kernel's clock kinds name custody safeguards; the state machine is what is reused,
+    so the kind is only a placeholder here and the label says which clock it is.
+    """
+    now = now or timezone.now()
+    registration = clock_reading(
+        kind=ClockKind.DETENTION, started_at=complaint.received_at,
+        due_at=complaint.registration_due_at, met_at=complaint.registered_at,
+        custody_ended_at=complaint.closed_at, now=now, warnings=COMPLAINT_TERMS.warnings[1:])
+    answer = clock_reading(
+        kind=ClockKind.DETENTION, started_at=complaint.received_at,
+        due_at=complaint.answer_due_at, met_at=complaint.answered_at,
+        custody_ended_at=complaint.closed_at, now=now, warnings=COMPLAINT_TERMS.warnings)
+    return [ComplaintClock(str(_("Registration")), registration),
+            ComplaintClock(str(_("Answer")), answer)]
+
+
+def complaint_transfer_alert(complaint: Complaint) -> CustodyRecord | None:
+    """The complainant's custody record if it ended in a transfer while the complaint is open.
+
+    A transferred complainant is out of reach of the accused but maybe of their colleagues;
+    the handling prosecutor sees it on the complaint page and in the inbox.
+    """
+    record = complaint.custody_record
+    if record is None or not complaint.is_open:
+        return None
+    return record if record.end_reason == EndReason.TRANSFERRED else None
+
+
+def held_footage(*, complaint: Complaint) -> QuerySet[RecordingSegment]:
+    """The recording segments a complaint's holds keep, with their hashes."""
+    holds = list(complaint.legal_holds.filter(status=LegalHold.Status.ACTIVE)
+                 .prefetch_related("rooms"))
+    query = Q(pk__in=[])
+    for hold in holds:
+        rooms = list(hold.rooms.all())
+        cameras = (Camera.objects.filter(rooms__in=rooms) if rooms
+                   else Camera.objects.filter(facility_id=hold.facility_id))
+        query |= Q(camera__in=cameras, started_at__lt=hold.ends_at, ended_at__gt=hold.starts_at)
+    return RecordingSegment.objects.filter(query).select_related("camera").order_by(
+        "camera__code", "started_at")
+
+
+def footage_on_hold(*, camera: Camera, started_at: dt.datetime, ended_at: dt.datetime) -> bool:
+    """True when any active hold covers this camera in [started_at, ended_at).
+
+    Video retention asks this before it deletes a recording: a hold beats retention.
+    """
+    holds = LegalHold.objects.filter(status=LegalHold.Status.ACTIVE,
+                                     facility_id=camera.facility_id,
+                                     starts_at__lt=ended_at, ends_at__gt=started_at)
+    whole_facility = holds.filter(rooms__isnull=True)
+    by_room = holds.filter(rooms__in=camera.rooms.all())
+    return whole_facility.exists() or by_room.exists()
+
+
+def identity_accesses_to_decide(*, user: User) -> QuerySet[IdentityAccess]:
+    """Requests awaiting a custodian, and break-the-glass openings awaiting review."""
+    if user.role not in IDENTITY_CUSTODIANS:
+        return IdentityAccess.objects.none()
+    return (IdentityAccess.objects.filter(
+        Q(decision=IdentityAccess.Decision.PENDING)
+        | Q(kind=IdentityAccess.Kind.BREAK_GLASS, reviewed_at__isnull=True))
+        .filter(complaint__in=complaints_visible(user=user))
+        .exclude(requested_by=user)
+        .select_related("complaint", "requested_by"))
+
+
+def complainant_view(complaint: Complaint) -> dict:
+    """What the complainant sees with the code: no handler's name, no internal notes."""
+    return {
+        "complaint": complaint,
+        "thread": list(complaint.messages.all()),
+        "attachments": list(complaint.attachments.all()),
+    }
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int | None  # None: suppressed (fewer than SMALL_CELL)
+    share: float  # 0..1 of the largest bar, for the picture
+
+
+def _bars(rows: Iterable[tuple[str, int]], suppress: bool) -> list[Bar]:
+    rows = list(rows)
+    largest = max((count for _label, count in rows), default=0) or 1
+    return [Bar(label, None if suppress and count < SMALL_CELL else count,
+                0.0 if suppress and count < SMALL_CELL else count / largest)
+            for label, count in rows]
+
+
+def complaint_statistics(*, user: User, origin: Origin, year: int | None = None
+                         ) -> dict[str, list[Bar]]:
+    """Counts by channel, region, facility, category and month, as bars.
+
+    Handlers count the complaints they may see; readers of statistics only count every
+    complaint but see small counts suppressed and facilities only in aggregate (top 20).
+    """
+    if user.role not in STATISTICS_READERS:
+        audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                     object_type="complaints.statistics", detail={"reason": "role"})
+        raise PermissionDenied
+    handler = user.role in HANDLER_ROLES
+    complaints = complaints_visible(user=user) if handler else Complaint.objects.all()
+    if year:
+        complaints = complaints.filter(received_at__year=year)
+    suppress = not handler
+    channel_labels = dict(Channel.choices)
+    category_labels = dict(Category.choices)
+
+    def counted(field: str) -> list[tuple[str, int]]:
+        return [(row[field], row["n"]) for row in
+                complaints.order_by().values(field).annotate(n=Count("pk")).order_by("-n")]
+
+    by_month = (complaints.order_by().annotate(month=TruncMonth("received_at"))
+                .values("month").annotate(n=Count("pk")).order_by("month"))
+    result = {
+        "channel": _bars(((str(channel_labels.get(k, k)), n) for k, n in counted("channel")),
+                         suppress),
+        "region": _bars(counted("region__code"), suppress),
+        "facility": _bars(((k or "—", n) for k, n in counted("facility__code")[:20]),
+                          suppress),
+        "category": _bars(((str(category_labels.get(k, k)), n)
+                           for k, n in counted("category")), suppress),
+        "month": _bars(((row["month"].strftime("%Y-%m") if row["month"] else "—", row["n"])
+                        for row in by_month), suppress),
+    }
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="complaints.statistics", detail={"year": year})
+    return result
+
+
+EXPORT_COLUMNS = ["reference", "received_at", "channel", "region", "facility", "category",
+                  "suggested_category", "urgency", "handling_body", "status",
+                  "registration_due_at", "answer_due_at", "answered_at"]
+
+
+def complaint_export_rows(*, user: User, origin: Origin, filters: InboxFilters
+                          ) -> list[list[str]]:
+    """The inbox as rows for a CSV export: no text, no identity; audited as an export."""
+    if user.role not in HANDLER_ROLES:
+        audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                     object_type="complaints.complaint", detail={"reason": "export"})
+        raise PermissionDenied
+    rows = []
+    for c in complaint_search(user=user, filters=filters):
+        rows.append([c.reference, c.received_at.isoformat(), c.channel, c.region.code,
+                     c.facility.code if c.facility else "", c.category, c.suggested_category,
+                     c.urgency, c.handling_body, c.status, c.registration_due_at.isoformat(),
+                     c.answer_due_at.isoformat(),
+                     c.answered_at.isoformat() if c.answered_at else ""])
+    audit_record(actor=user, action=AuditEvent.Action.EXPORT, origin=origin,
+                 object_type="complaints.complaint", detail={"rows": len(rows),
+                                                            "filters": filters.__dict__})
+    return rows
+
+
+def triage_decisions() -> list[tuple[str, str]]:
+    """(suggested, confirmed) category of every complaint whose triage a person confirmed."""
+    return list(Complaint.objects.filter(triage_confirmed_at__isnull=False)
+                .values_list("suggested_category", "category"))
+
+
+def custody_records_for_linking(*, user: User, complaint: Complaint
+                                ) -> QuerySet[CustodyRecord]:
+    """Records of the facility concerned a handler may link (handlers see custody in scope)."""
+    if complaint.facility_id is None:
+        return CustodyRecord.objects.none()
+    return CustodyRecord.objects.filter(facility_id=complaint.facility_id).order_by(
+        "-detained_at")

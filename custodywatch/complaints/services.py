@@ -1,0 +1,683 @@
+"""Every write about complaints: one function per use case, atomic, audited.
+
+Refusals are audited as DENIED before the transaction starts, so that the refusal stays on
+record while the refused change does not. Nothing written here names the complainant in an
+audit label or a ledger leaf.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, Role, Scope, User
+from custodywatch.complaints import receipts, rules
+from custodywatch.complaints.attachments import CheckedAttachment, check_attachments
+from custodywatch.complaints.models import (
+    OPERATOR_CHANNELS,
+    Attachment,
+    Category,
+    Channel,
+    Complaint,
+    HandlingBody,
+    IdentityAccess,
+    LegalHold,
+    Message,
+    ReceiptAttempt,
+    Status,
+    TimelineEvent,
+    Urgency,
+    identity_context,
+)
+from custodywatch.complaints.selectors import (
+    HANDLER_ROLES,
+    IDENTITY_CUSTODIANS,
+    complaints_visible,
+    may_see_identity_of,
+)
+from custodywatch.core.sealing import seal, unseal
+from custodywatch.custody.models import CustodyRecord
+from custodywatch.kernels import triage
+from custodywatch.kernels.ledger_leaf import iso_time
+from custodywatch.ledger.appends import ledger_append
+from custodywatch.ledger.models import LeafKind
+from custodywatch.registry.models import Facility, Region, Room
+
+# What the kiosk tells the server about the person at the terminal: nothing.
+KIOSK_ORIGIN = Origin(ip_address=None, user_agent="kiosk")
+# Operators who take complaints by telephone, from lawyers and relatives, or on an NPM visit.
+OPERATOR_ROLES = HANDLER_ROLES | {Role.NPM_MONITOR}
+COMPLAINANT_LABEL = "complainant"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a complainant tells about themselves; sealed as one JSON value."""
+
+    full_name: str = ""
+    contact: str = ""
+    date_of_birth: str = ""
+    relation: str = ""  # the filer's relation to the person concerned (lawyer, mother …)
+
+    def is_empty(self) -> bool:
+        return not any((self.full_name, self.contact, self.date_of_birth, self.relation))
+
+
+@dataclass(frozen=True)
+class FiledComplaint:
+    complaint: Complaint
+    receipt_code: str  # shown once; only its hash is kept
+    proof_of_filing: str
+
+
+class ReceiptThrottled(Exception):
+    """Too many wrong codes from one address: wait before trying again."""
+
+
+def _deny(user: User | None, origin: Origin, message: str, obj: Complaint | None = None,
+          object_label: str = "") -> PermissionDenied:
+    audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin, obj=obj,
+                 object_type="complaints.complaint", object_label=object_label,
+                 detail={"reason": message})
+    return PermissionDenied(message)
+
+
+def _require_handler(user: User, origin: Origin, complaint: Complaint) -> None:
+    if user.role not in HANDLER_ROLES or not complaints_visible(user=user).filter(
+        pk=complaint.pk
+    ).exists():
+        raise _deny(user, origin, _("You do not handle this complaint."), complaint)
+
+
+def _timeline(complaint: Complaint, kind: TimelineEvent.Kind, at: dt.datetime,
+              actor: User | None = None, note: str = "") -> None:
+    TimelineEvent.objects.create(complaint=complaint, kind=kind, at=at,
+                                 actor=actor if actor is not None and actor.pk else None,
+                                 note=note[:500])
+
+
+def _next_reference(now: dt.datetime) -> str:
+    year = timezone.localtime(now).year
+    prefix = f"C-{year}-"
+    last = Complaint.objects.filter(reference__startswith=prefix).aggregate(
+        last=Max("reference"))["last"]
+    number = int(last[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{number:06d}"
+
+
+def _content_sha256(text: str, attachments: list[CheckedAttachment]) -> str:
+    content = {"text": text, "attachments": sorted(a.sha256 for a in attachments)}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _validate_intake(*, text: str, facility: Facility | None, region: Region | None,
+                     incident_started_at: dt.datetime | None,
+                     incident_ended_at: dt.datetime | None, anonymous: bool,
+                     identity: Identity, now: dt.datetime) -> None:
+    errors: dict[str, str] = {}
+    if not text.strip():
+        errors["text"] = _("Describe what happened.")
+    elif len(text) > rules.MAX_TEXT_CHARS:
+        errors["text"] = _("At most %(count)s characters.") % {"count": rules.MAX_TEXT_CHARS}
+    if facility is None and region is None:
+        errors["facility"] = _("Name the facility, or at least the region.")
+    for name, moment in (("incident_started_at", incident_started_at),
+                         ("incident_ended_at", incident_ended_at)):
+        if moment is not None and timezone.is_naive(moment):
+            errors[name] = _("A time needs its time zone.")
+        elif moment is not None and moment > now + dt.timedelta(minutes=5):
+            errors[name] = _("This is in the future.")
+    if (incident_started_at and incident_ended_at and "incident_ended_at" not in errors
+            and incident_ended_at <= incident_started_at):
+        errors["incident_ended_at"] = _("Must be after the start.")
+    if anonymous and not identity.is_empty():
+        errors["anonymous"] = _("An anonymous complaint carries no name or contact.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _store_attachments(complaint: Complaint, checked: list[CheckedAttachment],
+                       written: list[str], *, from_complainant: bool) -> None:
+    for item in checked:
+        attachment = Attachment(complaint=complaint, original_name=item.original_name,
+                                media_type=item.media_type, size=item.size, sha256=item.sha256,
+                                from_complainant=from_complainant)
+        # Content-addressed: the same file twice is stored once and never overwritten.
+        name = f"complaints/{item.sha256[:2]}/{item.sha256}"
+        if not default_storage.exists(name):
+            name = default_storage.save(name, item.upload)
+            written.append(name)
+        attachment.file.name = name
+        attachment.save()
+
+
+def _remove_written(written: list[str]) -> None:
+    for name in written:
+        default_storage.delete(name)
+
+
+def complaint_file(
+    *,
+    acting_user: User | None,
+    origin: Origin,
+    channel: Channel,
+    text: str,
+    facility: Facility | None = None,
+    region: Region | None = None,
+    accused_officers: str = "",
+    incident_started_at: dt.datetime | None = None,
+    incident_ended_at: dt.datetime | None = None,
+    still_in_custody: bool = False,
+    anonymous: bool = False,
+    identity: Identity | None = None,
+    attachments: list | None = None,
+    custody_record: CustodyRecord | None = None,
+    now: dt.datetime | None = None,
+) -> FiledComplaint:
+    """Receive a complaint from any channel: triage, route, start the clocks, hold footage.
+
+    Everything is checked before anything is written; a failure leaves no row and no file.
+    """
+    now = now or timezone.now()
+    identity = identity or Identity()
+    if channel in OPERATOR_CHANNELS and (
+        acting_user is None or acting_user.role not in OPERATOR_ROLES
+    ):
+        raise _deny(acting_user, origin, _("Only officials take complaints by operator."))
+    _validate_intake(text=text, facility=facility, region=region,
+                     incident_started_at=incident_started_at,
+                     incident_ended_at=incident_ended_at, anonymous=anonymous,
+                     identity=identity, now=now)
+    checked = check_attachments(list(attachments or []))
+    if custody_record is not None and facility is not None and (
+        custody_record.facility_id != facility.pk
+    ):
+        raise ValidationError({"custody_record": _("This custody record is of another facility.")})
+    received_at = now
+    if channel == Channel.KIOSK:
+        # The batch window: staff who saw someone at the terminal cannot match the minute.
+        epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        window = rules.KIOSK_BATCH
+        received_at = epoch + ((now - epoch) // window) * window
+        origin = KIOSK_ORIGIN
+    result = triage.classify(text)
+    category = Category(result.allegation.value)
+    urgency = Urgency(triage.urgency(still_in_custody_of_accused=still_in_custody).value)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            complaint = _create_complaint(
+                channel=channel, text=text, facility=facility, region=region,
+                accused_officers=accused_officers, incident_started_at=incident_started_at,
+                incident_ended_at=incident_ended_at, still_in_custody=still_in_custody,
+                anonymous=anonymous, custody_record=custody_record, received_at=received_at,
+                result=result, category=category, urgency=urgency)
+            if not anonymous and not identity.is_empty():
+                plain = json.dumps(identity.__dict__, ensure_ascii=False).encode()
+                complaint.identity_sealed = seal(plain, context=identity_context(complaint.pk))
+            code, locator, code_hash = receipts.new_code()
+            complaint.receipt_locator, complaint.receipt_hash = locator, code_hash
+            proof = receipts.proof_of_filing(reference=complaint.reference,
+                                             received_at=received_at,
+                                             content_sha256=_content_sha256(text, checked))
+            complaint.receipt_sha256 = hashlib.sha256(proof.encode()).hexdigest()
+            complaint.save(update_fields=["identity_sealed", "receipt_locator", "receipt_hash",
+                                          "receipt_sha256"])
+            _store_attachments(complaint, checked, written, from_complainant=True)
+            _timeline(complaint, TimelineEvent.Kind.RECEIVED, received_at, acting_user,
+                      str(Channel(channel).label))
+            _timeline(complaint, TimelineEvent.Kind.ROUTED, received_at, None,
+                      f"{HandlingBody(complaint.handling_body).label}, {complaint.region.code}")
+            ledger_append(kind=LeafKind.COMPLAINT_RECEIPT, fields={
+                "receipt_sha256": complaint.receipt_sha256, "channel": str(channel),
+                "at": iso_time(received_at)})
+            if complaint.facility_id is not None:
+                legal_hold_place(complaint=complaint, acting_user=acting_user, now=now)
+            audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                         obj=complaint, detail={"channel": str(channel),
+                                                "attachments": len(checked)})
+    except BaseException:
+        _remove_written(written)
+        raise
+    return FiledComplaint(complaint, code, proof)
+
+
+def _create_complaint(*, channel: Channel, text: str, facility: Facility | None,
+                      region: Region | None, accused_officers: str,
+                      incident_started_at: dt.datetime | None,
+                      incident_ended_at: dt.datetime | None, still_in_custody: bool,
+                      anonymous: bool, custody_record: CustodyRecord | None,
+                      received_at: dt.datetime, result: triage.TriageResult,
+                      category: Category, urgency: Urgency) -> Complaint:
+    complaint = Complaint(
+        reference=_next_reference(received_at),
+        channel=channel,
+        received_at=received_at,
+        text=text.strip(),
+        language=result.language.value,
+        facility=facility,
+        region=facility.region if facility is not None else region,
+        accused_officers=accused_officers.strip()[:500],
+        incident_started_at=incident_started_at,
+        incident_ended_at=incident_ended_at,
+        still_in_custody=still_in_custody,
+        custody_record=custody_record,
+        suggested_category=category,
+        triggering_words=list(result.words),
+        category=category,
+        urgency=urgency,
+        handling_body=rules.ROUTING[category],
+        status=Status.RECEIVED,
+        registration_due_at=received_at + rules.COMPLAINT_TERMS.registration,
+        answer_due_at=received_at + rules.answer_term(category),
+        is_anonymous=anonymous,
+        # Placeholders until the code is drawn: the row needs its id for the sealing context.
+        receipt_locator=get_random_string(8),
+        receipt_hash=receipts.UNUSABLE_HASH,
+        receipt_sha256="",
+    )
+    complaint.full_clean(exclude=["identity_sealed", "receipt_sha256"])
+    complaint.save()
+    return complaint
+
+
+# ---------------------------------------------------------------- legal hold
+
+
+def _hold_period(complaint: Complaint, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    margin = rules.HOLD_MARGIN
+    if complaint.incident_started_at is not None:
+        end = complaint.incident_ended_at or complaint.incident_started_at + dt.timedelta(days=1)
+        return complaint.incident_started_at - margin, min(end + margin, now + margin)
+    record = complaint.custody_record
+    if record is not None:
+        return record.detained_at - margin, (record.ended_at or now) + margin
+    return now - rules.HOLD_DEFAULT_LOOKBACK, now + margin
+
+
+def _rooms_of_stays(record: CustodyRecord, start: dt.datetime, end: dt.datetime) -> list[Room]:
+    """The rooms the person was in during [start, end), from the custody register's stays."""
+    stays = record.stays.filter(started_at__lt=end).exclude(ended_at__lte=start)
+    return list(Room.objects.filter(stays__in=stays).distinct())
+
+
+def legal_hold_place(*, complaint: Complaint, acting_user: User | None,
+                     now: dt.datetime | None = None) -> LegalHold:
+    """Hold the footage of the complaint: the person's rooms when known, else the facility.
+
+    Runs inside the complaint's own transaction (the hold and the complaint commit together).
+    """
+    now = now or timezone.now()
+    starts_at, ends_at = _hold_period(complaint, now)
+    rooms: list[Room] = []
+    if complaint.custody_record is not None:
+        rooms = _rooms_of_stays(complaint.custody_record, starts_at, ends_at)
+    with transaction.atomic(savepoint=False):
+        hold = LegalHold.objects.create(
+            complaint=complaint, facility_id=complaint.facility_id,
+            custody_record=complaint.custody_record, starts_at=starts_at, ends_at=ends_at,
+            created_at=now)
+        if rooms:
+            hold.rooms.set(rooms)
+        room_codes = sorted(room.code for room in rooms)
+        _timeline(complaint, TimelineEvent.Kind.HOLD, now, acting_user,
+                  ", ".join(room_codes) or _("every room of the facility"))
+        ledger_append(kind=LeafKind.LEGAL_HOLD, fields={
+            "subject": f"complaint:{complaint.reference}", "action": "placed",
+            "by": acting_user.get_username() if acting_user is not None else "system",
+            "at": iso_time(now), "hold": hold.pk, "facility": complaint.facility.code,
+            "rooms": room_codes, "from": iso_time(starts_at), "until": iso_time(ends_at)})
+    return hold
+
+
+def legal_hold_release(*, acting_user: User, origin: Origin, hold: LegalHold,
+                       reason: str) -> LegalHold:
+    """Only a prosecutor releases a hold, with a reason, once the complaint is closed."""
+    if acting_user.role not in {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR}:
+        raise _deny(acting_user, origin, _("Only a prosecutor releases a legal hold."),
+                    hold.complaint)
+    _require_handler(acting_user, origin, hold.complaint)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for releasing the footage.")})
+    if hold.complaint.is_open:
+        raise ValidationError({"reason": _("Close the complaint before releasing its footage.")})
+    now = timezone.now()
+    with transaction.atomic():
+        hold.status, hold.released_at, hold.released_by = LegalHold.Status.RELEASED, now, \
+            acting_user
+        hold.release_reason = reason.strip()
+        hold.save(update_fields=["status", "released_at", "released_by", "release_reason"])
+        ledger_append(kind=LeafKind.LEGAL_HOLD, fields={
+            "subject": f"complaint:{hold.complaint.reference}", "action": "released",
+            "by": acting_user.get_username(), "at": iso_time(now), "hold": hold.pk})
+        _timeline(hold.complaint, TimelineEvent.Kind.HOLD, now, acting_user, _("released"))
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=hold,
+                     detail={"released": True})
+    return hold
+
+
+# ---------------------------------------------------------------- handling
+
+
+def complaint_triage_confirm(*, acting_user: User, origin: Origin, complaint: Complaint,
+                             category: Category, urgency: Urgency) -> Complaint:
+    """A person confirms or corrects the machine's triage; a new class may mean a new body."""
+    _require_handler(acting_user, origin, complaint)
+    now = timezone.now()
+    with transaction.atomic():
+        before = (complaint.category, complaint.urgency, complaint.handling_body)
+        complaint.category, complaint.urgency = Category(category), Urgency(urgency)
+        complaint.triage_confirmed_at, complaint.triage_confirmed_by = now, acting_user
+        complaint.handling_body = rules.ROUTING[complaint.category]
+        complaint.answer_due_at = complaint.received_at + rules.answer_term(complaint.category)
+        complaint.save(update_fields=["category", "urgency", "triage_confirmed_at",
+                                      "triage_confirmed_by", "handling_body", "answer_due_at"])
+        corrected = complaint.category != complaint.suggested_category
+        _timeline(complaint, TimelineEvent.Kind.TRIAGED, now, acting_user,
+                  str(Category(complaint.category).label)
+                  + (f" ({_('corrected')})" if corrected else ""))
+        if before[2] != complaint.handling_body:
+            complaint.handler = None
+            complaint.save(update_fields=["handler"])
+            _timeline(complaint, TimelineEvent.Kind.ROUTED, now, acting_user,
+                      str(HandlingBody(complaint.handling_body).label))
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=complaint, detail={"triage": complaint.category,
+                                            "suggested": complaint.suggested_category,
+                                            "urgency": complaint.urgency,
+                                            "before": list(before)})
+    return complaint
+
+
+def complaint_register(*, acting_user: User, origin: Origin, complaint: Complaint) -> Complaint:
+    _require_handler(acting_user, origin, complaint)
+    if complaint.status != Status.RECEIVED:
+        raise ValidationError({"status": _("Already registered.")})
+    now = timezone.now()
+    with transaction.atomic():
+        complaint.status, complaint.registered_at = Status.REGISTERED, now
+        if complaint.handler_id is None:
+            complaint.handler = acting_user
+        complaint.save(update_fields=["status", "registered_at", "handler"])
+        _timeline(complaint, TimelineEvent.Kind.REGISTERED, now, acting_user)
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=complaint, detail={"status": Status.REGISTERED})
+    return complaint
+
+
+def _eligible_handler(complaint: Complaint, user: User) -> bool:
+    """Who may be given a complaint: a handler in scope, never anyone of the accused facility."""
+    if not user.is_active or user.role not in HANDLER_ROLES or user.scope == Scope.FACILITY:
+        return False
+    if complaint.handling_body == HandlingBody.OMBUDSPERSON:
+        return user.role == Role.OMBUDSPERSON
+    if user.role == Role.REGIONAL_PROSECUTOR:
+        return user.region_id == complaint.region_id
+    return user.role == Role.GENERAL_PROSECUTOR
+
+
+def complaint_reassign(*, acting_user: User, origin: Origin, complaint: Complaint,
+                       handler: User, reason: str) -> Complaint:
+    """Give the complaint to another official; every reassignment is audited with its reason."""
+    _require_handler(acting_user, origin, complaint)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the reassignment.")})
+    if not _eligible_handler(complaint, handler):
+        raise ValidationError({"handler": _("This person cannot handle this complaint.")})
+    now = timezone.now()
+    with transaction.atomic():
+        previous = complaint.handler
+        complaint.handler = handler
+        complaint.save(update_fields=["handler"])
+        _timeline(complaint, TimelineEvent.Kind.REASSIGNED, now, acting_user,
+                  f"{previous.get_username() if previous else '—'} → {handler.get_username()}: "
+                  f"{reason.strip()}")
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=complaint, detail={"handler": handler.get_username(),
+                                            "previous": previous.get_username() if previous
+                                            else None, "reason": reason.strip()})
+    return complaint
+
+
+def complaint_link_custody_record(*, acting_user: User, origin: Origin, complaint: Complaint,
+                                  custody_record: CustodyRecord) -> Complaint:
+    """Link the complainant's custody record; the footage of their rooms is held at once."""
+    _require_handler(acting_user, origin, complaint)
+    if complaint.facility_id and custody_record.facility_id != complaint.facility_id:
+        raise ValidationError({"custody_record": _("This custody record is of another facility.")})
+    now = timezone.now()
+    with transaction.atomic():
+        complaint.custody_record = custody_record
+        if complaint.facility_id is None:
+            complaint.facility = custody_record.facility
+        complaint.save(update_fields=["custody_record", "facility"])
+        _timeline(complaint, TimelineEvent.Kind.LINKED, now, acting_user)
+        legal_hold_place(complaint=complaint, acting_user=acting_user, now=now)
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=complaint, detail={"custody_record": custody_record.pk})
+    return complaint
+
+
+def message_send_official(*, acting_user: User, origin: Origin, complaint: Complaint, body: str,
+                          is_question: bool = False, answer: bool = False) -> Message:
+    """A message to the complainant; a question waits for them, an answer ends the clock."""
+    _require_handler(acting_user, origin, complaint)
+    if not body.strip():
+        raise ValidationError({"body": _("Write the message.")})
+    if not complaint.is_open and not answer:
+        raise ValidationError({"body": _("This complaint is closed.")})
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(complaint=complaint, sender=Message.Sender.OFFICIAL,
+                                         author=acting_user, body=body.strip(),
+                                         is_question=is_question, sent_at=now)
+        fields = ["status"]
+        if complaint.handler_id is None:
+            complaint.handler = acting_user
+            fields.append("handler")
+        if complaint.registered_at is None:
+            complaint.registered_at = now
+            fields.append("registered_at")
+        if answer:
+            complaint.status, complaint.answered_at = Status.ANSWERED, now
+            fields.append("answered_at")
+            _timeline(complaint, TimelineEvent.Kind.ANSWERED, now, acting_user)
+        else:
+            complaint.status = (Status.AWAITING_COMPLAINANT if is_question
+                                else Status.REGISTERED)
+            _timeline(complaint, TimelineEvent.Kind.MESSAGE, now, acting_user,
+                      _("question") if is_question else "")
+        complaint.save(update_fields=fields)
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=message, object_label=complaint.reference,
+                     detail={"question": is_question, "answer": answer})
+    return message
+
+
+def complaint_close(*, acting_user: User, origin: Origin, complaint: Complaint,
+                    note: str = "") -> Complaint:
+    _require_handler(acting_user, origin, complaint)
+    now = timezone.now()
+    with transaction.atomic():
+        complaint.status, complaint.closed_at = Status.CLOSED, now
+        complaint.save(update_fields=["status", "closed_at"])
+        _timeline(complaint, TimelineEvent.Kind.CLOSED, now, acting_user, note)
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=complaint, detail={"status": Status.CLOSED})
+    return complaint
+
+
+# ---------------------------------------------------------------- the complainant
+
+
+def _attempt(address: str, now: dt.datetime, succeeded: bool) -> None:
+    ReceiptAttempt.objects.create(address_key=address, at=now, succeeded=succeeded)
+
+
+def complainant_open(*, code: str, origin: Origin, now: dt.datetime | None = None) -> Complaint:
+    """The complaint a receipt code opens; PermissionDenied for a wrong code.
+
+    Throttled per address: after RECEIPT_FAILURE_LIMIT wrong codes in RECEIPT_WINDOW, every
+    try (a right one too) is refused until the window has passed.
+    """
+    now = now or timezone.now()
+    address = receipts.address_key(origin.ip_address)
+    failures = ReceiptAttempt.objects.filter(address_key=address, succeeded=False,
+                                             at__gte=now - rules.RECEIPT_WINDOW).count()
+    if failures >= rules.RECEIPT_FAILURE_LIMIT:
+        audit_record(actor=None, action=AuditEvent.Action.DENIED, origin=origin,
+                     object_type="complaints.complaint", object_label=COMPLAINANT_LABEL,
+                     detail={"reason": "receipt code throttled"})
+        raise ReceiptThrottled
+    parts = receipts.split(code)
+    complaint = None
+    if parts is not None:
+        complaint = Complaint.objects.filter(receipt_locator=parts[0]).first()
+    if parts is None or complaint is None:
+        receipts.burn_time()
+        ok = False
+    else:
+        ok = receipts.verify(parts[1], complaint.receipt_hash)
+    _attempt(address, now, ok)
+    if not ok:
+        audit_record(actor=None, action=AuditEvent.Action.DENIED, origin=origin,
+                     object_type="complaints.complaint", object_label=COMPLAINANT_LABEL,
+                     detail={"reason": "wrong receipt code"})
+        raise PermissionDenied(_("No complaint has this receipt code."))
+    assert complaint is not None
+    audit_record(actor=None, action=AuditEvent.Action.READ, origin=origin, obj=complaint,
+                 detail={"by": COMPLAINANT_LABEL})
+    return complaint
+
+
+def complainant_reply(*, complaint: Complaint, origin: Origin, body: str,
+                      attachments: list | None = None) -> Message:
+    """The complainant answers or adds information (the caller opened it with the code)."""
+    if not body.strip():
+        raise ValidationError({"body": _("Write the message.")})
+    if len(body) > rules.MAX_TEXT_CHARS:
+        raise ValidationError({"body": _("At most %(count)s characters.")
+                               % {"count": rules.MAX_TEXT_CHARS}})
+    if complaint.status == Status.CLOSED:
+        raise ValidationError({"body": _("This complaint is closed.")})
+    checked = check_attachments(list(attachments or []))
+    now = timezone.now()
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(complaint=complaint,
+                                             sender=Message.Sender.COMPLAINANT,
+                                             body=body.strip(), sent_at=now)
+            _store_attachments(complaint, checked, written, from_complainant=True)
+            if complaint.status == Status.AWAITING_COMPLAINANT:
+                complaint.status = Status.REGISTERED
+                complaint.save(update_fields=["status"])
+            _timeline(complaint, TimelineEvent.Kind.MESSAGE, now, None, COMPLAINANT_LABEL)
+            audit_record(actor=None, action=AuditEvent.Action.CREATE, origin=origin,
+                         obj=message, object_label=complaint.reference,
+                         detail={"by": COMPLAINANT_LABEL, "attachments": len(checked)})
+    except BaseException:
+        _remove_written(written)
+        raise
+    return message
+
+
+# ---------------------------------------------------------------- sealed identity
+
+
+def identity_access_request(*, acting_user: User, origin: Origin, complaint: Complaint,
+                            reason: str, break_glass: bool = False) -> IdentityAccess:
+    """Ask to see who filed; break-the-glass opens at once for an urgent complaint."""
+    if not may_see_identity_of(user=acting_user, complaint=complaint):
+        raise _deny(acting_user, origin, _("You may not see this complainant's identity."),
+                    complaint)
+    if not reason.strip():
+        raise ValidationError({"reason": _("State why you need the identity.")})
+    if complaint.identity_sealed is None:
+        raise ValidationError({"reason": _("This complaint is anonymous.")})
+    if break_glass and complaint.urgency != Urgency.HIGH:
+        raise ValidationError({"reason": _("Break the glass only for an urgent complaint.")})
+    now = timezone.now()
+    with transaction.atomic():
+        access = IdentityAccess.objects.create(
+            complaint=complaint, requested_by=acting_user, requested_at=now,
+            kind=IdentityAccess.Kind.BREAK_GLASS if break_glass else IdentityAccess.Kind.REQUEST,
+            reason=reason.strip(),
+            decision=IdentityAccess.Decision.APPROVED if break_glass
+            else IdentityAccess.Decision.PENDING,
+            decided_at=now if break_glass else None,
+            expires_at=now + rules.IDENTITY_ACCESS_TERM if break_glass else None)
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=access, object_label=complaint.reference,
+                     detail={"kind": access.kind, "reason": access.reason})
+    return access
+
+
+def identity_access_decide(*, acting_user: User, origin: Origin, access: IdentityAccess,
+                           approve: bool) -> IdentityAccess:
+    """A custodian, never the requester, approves or refuses a request."""
+    if acting_user.role not in IDENTITY_CUSTODIANS or acting_user.pk == access.requested_by_id:
+        raise _deny(acting_user, origin, _("Only another custodian decides this request."),
+                    access.complaint)
+    if access.decision != IdentityAccess.Decision.PENDING:
+        raise ValidationError({"decision": _("Already decided.")})
+    now = timezone.now()
+    with transaction.atomic():
+        access.decision = (IdentityAccess.Decision.APPROVED if approve
+                           else IdentityAccess.Decision.REFUSED)
+        access.decided_by, access.decided_at = acting_user, now
+        access.expires_at = now + rules.IDENTITY_ACCESS_TERM if approve else None
+        access.save(update_fields=["decision", "decided_by", "decided_at", "expires_at"])
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=access, object_label=access.complaint.reference,
+                     detail={"decision": access.decision})
+    return access
+
+
+def identity_access_review(*, acting_user: User, origin: Origin,
+                           access: IdentityAccess) -> IdentityAccess:
+    """The custodian's after-the-fact review of a break-the-glass opening."""
+    if acting_user.role not in IDENTITY_CUSTODIANS or acting_user.pk == access.requested_by_id:
+        raise _deny(acting_user, origin, _("Only another custodian reviews this opening."),
+                    access.complaint)
+    with transaction.atomic():
+        access.reviewed_by, access.reviewed_at = acting_user, timezone.now()
+        access.save(update_fields=["reviewed_by", "reviewed_at"])
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=access, object_label=access.complaint.reference,
+                     detail={"reviewed": True})
+    return access
+
+
+def identity_unseal(*, acting_user: User, origin: Origin, complaint: Complaint) -> dict[str, Any]:
+    """The complainant's identity, for a person with an approved, unexpired access.
+
+    Every unsealing is audited with the reason of the access it relies on.
+    """
+    now = timezone.now()
+    access = (IdentityAccess.objects.filter(
+        complaint=complaint, requested_by=acting_user,
+        decision=IdentityAccess.Decision.APPROVED, expires_at__gt=now).first()
+        if may_see_identity_of(user=acting_user, complaint=complaint) else None)
+    if access is None or complaint.identity_sealed is None:
+        raise _deny(acting_user, origin, _("No approved access to this identity."), complaint)
+    identity = json.loads(unseal(bytes(complaint.identity_sealed),
+                                 context=identity_context(complaint.pk)))
+    with transaction.atomic():
+        _timeline(complaint, TimelineEvent.Kind.IDENTITY, now, acting_user, access.reason)
+        audit_record(actor=acting_user, action=AuditEvent.Action.READ, origin=origin,
+                     obj=complaint, detail={"identity": True, "access": access.pk,
+                                            "kind": access.kind, "reason": access.reason})
+    return identity

@@ -1,0 +1,419 @@
+"""Pages: intake (web, kiosk, operator), the complainant's status page, inbox, complaint page,
+statistics and export. Thin: forms check, services write, selectors read."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from functools import wraps
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.models import Role, User
+from custodywatch.complaints import selectors, services
+from custodywatch.complaints.forms import (
+    ComplainantReplyForm,
+    ComplaintForm,
+    IdentityRequestForm,
+    InboxFilterForm,
+    KioskForm,
+    LinkCustodyForm,
+    OfficialMessageForm,
+    OperatorForm,
+    ReassignForm,
+    ReceiptCodeForm,
+    TriageForm,
+)
+from custodywatch.complaints.models import Channel, Complaint, IdentityAccess
+from custodywatch.custody.models import CustodyRecord
+from custodywatch.registry.models import Facility, Region
+
+PAGE_SIZE = 50
+# Each language named in itself: the person at the terminal may read only one of them.
+KIOSK_LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+
+
+def _copy_errors(form: Form, error: ValidationError) -> None:
+    """A service's refusal shown beside the field it names (or above the form)."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _identity(data: dict) -> services.Identity:
+    return services.Identity(full_name=data.get("full_name", ""), contact=data.get("contact", ""),
+                             relation=data.get("relation", ""))
+
+
+def _qr_data_uri(code: str) -> str:
+    return segno.make(code, error="m").svg_data_uri(scale=6, border=2)
+
+
+def _receipt_context(filed: services.FiledComplaint) -> dict:
+    return {"complaint": filed.complaint, "receipt_code": filed.receipt_code,
+            "proof": filed.proof_of_filing, "qr": _qr_data_uri(filed.receipt_code)}
+
+
+def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
+          facility: Facility | None = None) -> services.FiledComplaint | None:
+    data = form.cleaned_data
+    try:
+        return services.complaint_file(
+            acting_user=request.user if request.user.is_authenticated else None,
+            origin=Origin.from_request(request), channel=channel, text=data["text"],
+            facility=facility or data.get("facility"), region=data.get("region"),
+            accused_officers=data.get("accused_officers", ""),
+            incident_started_at=data.get("incident_started_at"),
+            incident_ended_at=data.get("incident_ended_at"),
+            still_in_custody=data.get("still_in_custody", False),
+            anonymous=data.get("anonymous", False), identity=_identity(data),
+            attachments=data.get("attachments") or [])
+    except ValidationError as error:
+        _copy_errors(form, error)
+        return None
+
+
+# ------------------------------------------------------------------ public web form
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    form = ComplaintForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        filed = _file(request, form, Channel.WEB)
+        if filed is not None:
+            return render(request, "complaints/receipt.html", _receipt_context(filed))
+    return render(request, "complaints/intake.html", {"form": form}, status=(
+        422 if request.method == "POST" else 200))
+
+
+# ------------------------------------------------------------------ kiosk
+
+
+def _kiosk_facility(code: str) -> Facility:
+    return get_object_or_404(Facility, code=code, is_active=True)
+
+
+def _wipe(request: HttpRequest) -> None:
+    # A kiosk keeps nothing from one person to the next: no session, no language, no cookie.
+    request.session.flush()
+
+
+@never_cache
+def kiosk_start(request: HttpRequest, facility_code: str) -> HttpResponse:
+    facility = _kiosk_facility(facility_code)
+    _wipe(request)
+    response = render(request, "complaints/kiosk_start.html",
+                      {"facility": facility, "kiosk_languages": KIOSK_LANGUAGES})
+    response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
+    facility = _kiosk_facility(facility_code)
+    form = KioskForm(request.POST or None, request.FILES or None, kiosk_facility=facility)
+    if request.method == "POST" and form.is_valid():
+        filed = _file(request, form, Channel.KIOSK,
+                      facility=form.cleaned_data.get("facility") or facility)
+        if filed is not None:
+            _wipe(request)
+            context = _receipt_context(filed) | {"facility": facility}
+            return render(request, "complaints/kiosk_receipt.html", context)
+    return render(request, "complaints/kiosk_form.html", {"form": form, "facility": facility},
+                  status=422 if request.method == "POST" else 200)
+
+
+# ------------------------------------------------------------------ complainant's status page
+
+
+def _open_with_code(request: HttpRequest, code: str) -> Complaint | HttpResponse:
+    try:
+        return services.complainant_open(code=code, origin=Origin.from_request(request))
+    except services.ReceiptThrottled:
+        return render(request, "complaints/status_throttled.html", status=429)
+    except PermissionDenied:
+        form = ReceiptCodeForm({"code": code})
+        form.is_valid()
+        form.add_error("code", _("No complaint has this receipt code. Check it and try again."))
+        return render(request, "complaints/status_code.html", {"form": form}, status=403)
+
+
+def _status_page(request: HttpRequest, complaint: Complaint, code: str,
+                 reply_form: ComplainantReplyForm | None = None, status: int = 200
+                 ) -> HttpResponse:
+    context = selectors.complainant_view(complaint) | {
+        "reply_form": reply_form or ComplainantReplyForm(initial={"code": code})}
+    return render(request, "complaints/status.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    """The code travels in a POST body only: never in a URL, a log line or the history."""
+    form = ReceiptCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        opened = _open_with_code(request, form.cleaned_data["code"])
+        if isinstance(opened, HttpResponse):
+            return opened
+        return _status_page(request, opened, form.cleaned_data["code"])
+    return render(request, "complaints/status_code.html", {"form": form})
+
+
+@never_cache
+@require_POST
+def status_reply(request: HttpRequest) -> HttpResponse:
+    form = ComplainantReplyForm(request.POST, request.FILES)
+    opened = _open_with_code(request, request.POST.get("code", ""))
+    if isinstance(opened, HttpResponse):
+        return opened
+    if form.is_valid():
+        try:
+            services.complainant_reply(complaint=opened, origin=Origin.from_request(request),
+                                       body=form.cleaned_data["body"],
+                                       attachments=form.cleaned_data["attachments"])
+        except ValidationError as error:
+            _copy_errors(form, error)
+        else:
+            messages.success(request, _("Your message was sent."))
+            return _status_page(request, opened, form.cleaned_data["code"])
+    return _status_page(request, opened, request.POST.get("code", ""), form, status=422)
+
+
+# ------------------------------------------------------------------ officials
+
+
+def handlers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+        if request.user.role not in selectors.HANDLER_ROLES:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _inbox_filters(form: InboxFilterForm) -> selectors.InboxFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    return selectors.InboxFilters(
+        status=data.get("status", ""), category=data.get("category", ""),
+        channel=data.get("channel", ""), region_code=data.get("region", ""),
+        urgency=data.get("urgency", ""), mine=data.get("mine", False),
+        overdue=data.get("overdue", False), text=data.get("q", ""))
+
+
+def _visible_regions(user: User) -> list[Region]:
+    if user.role == Role.REGIONAL_PROSECUTOR:
+        return list(Region.objects.filter(pk=user.region_id))
+    return list(Region.objects.all())
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    form = InboxFilterForm(request.GET or None, regions=_visible_regions(request.user))
+    complaints = selectors.complaint_inbox(user=request.user, origin=Origin.from_request(request),
+                                           filters=_inbox_filters(form))
+    page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(),
+               "to_decide": selectors.identity_accesses_to_decide(user=request.user)}
+    if request.htmx and request.htmx.target == "complaint-results":
+        return render(request, "complaints/inbox.html#results", context)
+    return render(request, "complaints/inbox.html", context)
+
+
+@login_required
+def export_csv(request: HttpRequest) -> HttpResponse:
+    form = InboxFilterForm(request.GET or None, regions=_visible_regions(request.user))
+    rows = selectors.complaint_export_rows(user=request.user,
+                                           origin=Origin.from_request(request),
+                                           filters=_inbox_filters(form))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="complaints.csv"'
+    writer = csv.writer(response)
+    writer.writerow(selectors.EXPORT_COLUMNS)
+    writer.writerows(rows)
+    return response
+
+
+@handlers_only
+@require_http_methods(["GET", "POST"])
+def operator_intake(request: HttpRequest) -> HttpResponse:
+    form = OperatorForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        filed = _file(request, form, Channel(form.cleaned_data["channel"]))
+        if filed is not None:
+            return render(request, "complaints/receipt.html",
+                          _receipt_context(filed) | {"operator": True})
+    return render(request, "complaints/operator.html", {"form": form},
+                  status=422 if request.method == "POST" else 200)
+
+
+def _eligible_handlers(complaint: Complaint) -> list[User]:
+    people = User.objects.filter(is_active=True, role__in=selectors.HANDLER_ROLES).filter(
+        Q(region__isnull=True) | Q(region_id=complaint.region_id))
+    return [p for p in people if services._eligible_handler(complaint, p)]
+
+
+def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -> dict:
+    user = request.user
+    handlers = _eligible_handlers(complaint)
+    return {
+        "complaint": complaint,
+        "clocks": selectors.complaint_clocks(complaint),
+        "timeline": complaint.timeline.select_related("actor"),
+        "messages_": complaint.messages.select_related("author"),
+        "attachments": complaint.attachments.all(),
+        "holds": complaint.legal_holds.prefetch_related("rooms"),
+        "footage": selectors.held_footage(complaint=complaint)[:200],
+        "transfer": selectors.complaint_transfer_alert(complaint),
+        "may_see_identity": selectors.may_see_identity_of(user=user, complaint=complaint),
+        "accesses": complaint.identity_accesses.filter(requested_by=user),
+        "triage_form": forms.get("triage_form") or TriageForm(
+            initial={"category": complaint.category, "urgency": complaint.urgency}),
+        "message_form": forms.get("message_form") or OfficialMessageForm(),
+        "reassign_form": forms.get("reassign_form") or ReassignForm(
+            handlers=User.objects.filter(pk__in=[h.pk for h in handlers])),
+        "identity_form": forms.get("identity_form") or IdentityRequestForm(),
+        "link_form": forms.get("link_form") or LinkCustodyForm(),
+        "identity": forms.get("identity"),
+    }
+
+
+def _complaint_for(request: HttpRequest, pk: int) -> Complaint:
+    try:
+        return selectors.complaint_detail(user=request.user, pk=pk,
+                                          origin=Origin.from_request(request))
+    except Complaint.DoesNotExist:
+        raise Http404(_("No such complaint in your scope.")) from None
+
+
+@handlers_only
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _complaint_for(request, pk)
+    return render(request, "complaints/detail.html", _detail_context(request, complaint))
+
+
+@handlers_only
+@require_POST
+def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Every change on the complaint page: one POST per action, then back to the page."""
+    complaint = _complaint_for(request, pk)
+    origin = Origin.from_request(request)
+    user = request.user
+    form: Form
+    identity = None
+    try:
+        if action == "triage":
+            form = TriageForm(request.POST)
+            if form.is_valid():
+                services.complaint_triage_confirm(acting_user=user, origin=origin,
+                                                  complaint=complaint, **form.cleaned_data)
+        elif action == "register":
+            form = Form(request.POST)
+            services.complaint_register(acting_user=user, origin=origin, complaint=complaint)
+        elif action == "message":
+            form = OfficialMessageForm(request.POST)
+            if form.is_valid():
+                kind = form.cleaned_data["kind"]
+                services.message_send_official(
+                    acting_user=user, origin=origin, complaint=complaint,
+                    body=form.cleaned_data["body"], is_question=kind == "question",
+                    answer=kind == "answer")
+        elif action == "reassign":
+            form = ReassignForm(request.POST, handlers=User.objects.filter(
+                pk__in=[h.pk for h in _eligible_handlers(complaint)]))
+            if form.is_valid():
+                services.complaint_reassign(acting_user=user, origin=origin,
+                                            complaint=complaint, **form.cleaned_data)
+        elif action == "link":
+            form = LinkCustodyForm(request.POST)
+            if form.is_valid():
+                record = CustodyRecord.objects.filter(
+                    pk=form.cleaned_data["custody_record"]).first()
+                if record is None:
+                    form.add_error("custody_record", _("No such custody record."))
+                else:
+                    services.complaint_link_custody_record(
+                        acting_user=user, origin=origin, complaint=complaint,
+                        custody_record=record)
+        elif action == "identity_request":
+            form = IdentityRequestForm(request.POST)
+            if form.is_valid():
+                services.identity_access_request(
+                    acting_user=user, origin=origin, complaint=complaint,
+                    reason=form.cleaned_data["reason"],
+                    break_glass=form.cleaned_data["break_glass"])
+        elif action == "identity_open":
+            form = Form(request.POST)
+            identity = services.identity_unseal(acting_user=user, origin=origin,
+                                                complaint=complaint)
+        elif action == "close":
+            form = Form(request.POST)
+            services.complaint_close(acting_user=user, origin=origin, complaint=complaint)
+        else:
+            raise Http404
+    except ValidationError as error:
+        _copy_errors(form, error)
+    if form.errors:
+        names = {"triage": "triage_form", "message": "message_form",
+                 "reassign": "reassign_form", "identity_request": "identity_form",
+                 "link": "link_form"}
+        context = _detail_context(request, complaint, **{names.get(action, "x"): form})
+        context["action_errors"] = form.non_field_errors() if names.get(action) is None else []
+        return render(request, "complaints/detail.html", context, status=422)
+    if identity is not None:
+        # Shown on this response only: the identity is never put in a URL, a session or a cache.
+        complaint.refresh_from_db()
+        return render(request, "complaints/detail.html",
+                      _detail_context(request, complaint, identity=identity))
+    messages.success(request, _("Saved."))
+    return redirect("complaints:detail", pk=complaint.pk)
+
+
+@login_required
+@require_POST
+def identity_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_object_or_404(IdentityAccess, pk=pk)
+    origin = Origin.from_request(request)
+    if request.POST.get("decision") == "review":
+        services.identity_access_review(acting_user=request.user, origin=origin, access=access)
+    else:
+        services.identity_access_decide(acting_user=request.user, origin=origin, access=access,
+                                        approve=request.POST.get("decision") == "approve")
+    messages.success(request, _("Saved."))
+    return redirect("complaints:inbox")
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    year = request.GET.get("year", "")
+    charts = selectors.complaint_statistics(
+        user=request.user, origin=Origin.from_request(request),
+        year=int(year) if year.isdigit() else None)
+    titles = {"channel": _("By channel"), "region": _("By region"),
+              "facility": _("By facility (top 20)"), "category": _("By category"),
+              "month": _("By month")}
+    return render(request, "complaints/statistics.html", {
+        "charts": [(titles[key], bars) for key, bars in charts.items()],
+        "suppressed": request.user.role not in selectors.HANDLER_ROLES,
+        "small_cell": selectors.SMALL_CELL, "year": year})

@@ -1,0 +1,184 @@
+"""Custody alerts: raised by the sweep or by a death, e-mailed once, acknowledged by a
+named person, escalated when nobody acknowledges them.
+
+The sweep copies healthchecks' `sendalerts`: several sweepers may run at once, so each
+row is claimed with a conditional UPDATE (`... WHERE mailed_at IS NULL`) and only the
+sweeper whose UPDATE changed the row sends its e-mail. Raising is idempotent through a
+unique constraint on (record, clock, level, warning).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.scoping import facility_q
+from custodywatch.custody.models import CustodyAlert, CustodyRecord
+from custodywatch.kernels import deadlines
+
+logger = logging.getLogger(__name__)
+
+# Unacknowledged this long, an alert goes up to the General Prosecutor's Office.
+ESCALATE_AFTER = dt.timedelta(minutes=getattr(settings, "CUSTODY_ALERT_ESCALATE_MINUTES", 30))
+ACKNOWLEDGERS = {Role.FACILITY_HEAD, Role.DUTY_OFFICER, Role.REGIONAL_PROSECUTOR,
+                 Role.GENERAL_PROSECUTOR}
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    raised: int
+    mailed: int
+    escalated: int
+
+
+def facts_of(record: CustodyRecord) -> deadlines.CustodyFacts:
+    return deadlines.CustodyFacts(
+        detained_at=record.detained_at, date_of_birth=record.date_of_birth,
+        arrived_at=record.arrived_at, relatives_notified_at=record.relatives_notified_at,
+        lawyer_access_at=record.lawyer_first_access_at,
+        medical_checked_at=record.medical_checked_at, ended_at=record.ended_at)
+
+
+def recipients(record: CustodyRecord) -> list[User]:
+    """The facility's head and the supervising prosecutors of its region."""
+    return list(User.objects.filter(
+        Q(role=Role.FACILITY_HEAD, facility_id=record.facility_id)
+        | Q(role=Role.REGIONAL_PROSECUTOR, region_id=record.facility.region_id),
+        is_active=True))
+
+
+def escalation_recipients() -> list[User]:
+    return list(User.objects.filter(role=Role.GENERAL_PROSECUTOR, is_active=True))
+
+
+def death_alert_raise(*, record: CustodyRecord, now: dt.datetime) -> CustodyAlert:
+    """Inside the transaction that ends the record; the e-mail goes once it commits."""
+    alert, _created = CustodyAlert.objects.get_or_create(
+        custody_record=record, clock=CustodyAlert.Clock.DEATH, level=CustodyAlert.Level.DEATH,
+        warning_seconds=0, defaults={"raised_at": now, "due_at": record.ended_at})
+    transaction.on_commit(lambda: alerts_mail(now=timezone.now()))
+    return alert
+
+
+def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyAlert]:
+    alerts = []
+    for record in records:
+        for clock in deadlines.custody_clocks(facts_of(record), now):
+            if clock.state == deadlines.ClockState.DUE_SOON and clock.warning is not None:
+                level, warning = CustodyAlert.Level.DUE_SOON, int(clock.warning.total_seconds())
+            elif clock.state == deadlines.ClockState.OVERDUE:
+                level, warning = CustodyAlert.Level.OVERDUE, 0
+            else:
+                continue
+            alerts.append(CustodyAlert(custody_record=record, clock=str(clock.kind),
+                                       level=level, warning_seconds=warning,
+                                       due_at=clock.due_at, raised_at=now))
+    return alerts
+
+
+def alerts_raise(*, now: dt.datetime) -> int:
+    """Raise an alert for every open clock now due soon or overdue, once each."""
+    records = list(CustodyRecord.objects.filter(ended_at__isnull=True, detained_at__lte=now))
+    candidates = _alerts_due(records, now)
+    existing = set(CustodyAlert.objects.filter(
+        custody_record__in=[record.pk for record in records]
+    ).values_list("custody_record_id", "clock", "level", "warning_seconds"))
+    new = [a for a in candidates
+           if (a.custody_record_id, a.clock, a.level, a.warning_seconds) not in existing]
+    CustodyAlert.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def _mail(alert: CustodyAlert, people: list[User], escalated: bool) -> None:
+    addresses = sorted({person.email for person in people if person.email})
+    if not addresses:
+        return
+    record = alert.custody_record
+    subject = _("[CustodyWatch] %(what)s: %(clock)s, %(facility)s") % {
+        "what": _("ESCALATED") if escalated else alert.get_level_display(),
+        "clock": alert.get_clock_display(), "facility": record.facility.code}
+    due = timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M %Z") if alert.due_at else ""
+    body = _("%(clock)s for custody record %(record)s at %(facility)s: %(level)s (due "
+             "%(due)s). Open CustodyWatch to acknowledge it.") % {
+        "clock": alert.get_clock_display(), "record": record.pk,
+        "facility": record.facility.code, "level": alert.get_level_display(), "due": due}
+    # Names of detainees stay out of e-mail: the record number is enough to find them.
+    send_mail(subject, body, None, addresses, fail_silently=False)
+
+
+def alerts_mail(*, now: dt.datetime) -> int:
+    """E-mail each alert not yet e-mailed; a conditional UPDATE claims it first."""
+    sent = 0
+    pending = CustodyAlert.objects.filter(mailed_at__isnull=True).select_related(
+        "custody_record__facility").order_by("raised_at")
+    for alert in pending:
+        claimed = CustodyAlert.objects.filter(pk=alert.pk, mailed_at__isnull=True).update(
+            mailed_at=now)
+        if not claimed:
+            continue
+        try:
+            _mail(alert, recipients(alert.custody_record), escalated=False)
+        except OSError:
+            # The mail server is down: give the claim back so the next sweep tries again.
+            # The alert itself is already on the pages, so nobody is left unwarned there.
+            logger.exception("custody alert %s: e-mail failed, will retry", alert.pk)
+            CustodyAlert.objects.filter(pk=alert.pk, mailed_at=now).update(mailed_at=None)
+            continue
+        sent += 1
+    return sent
+
+
+def alerts_escalate(*, now: dt.datetime) -> int:
+    escalated = 0
+    stale = CustodyAlert.objects.filter(
+        acknowledged_at__isnull=True, escalated_at__isnull=True,
+        raised_at__lte=now - ESCALATE_AFTER).select_related("custody_record__facility")
+    for alert in stale:
+        claimed = CustodyAlert.objects.filter(
+            pk=alert.pk, acknowledged_at__isnull=True, escalated_at__isnull=True
+        ).update(escalated_at=now)
+        if claimed:
+            _mail(alert, escalation_recipients() + recipients(alert.custody_record),
+                  escalated=True)
+            escalated += 1
+    return escalated
+
+
+def custody_sweep(*, now: dt.datetime | None = None) -> SweepResult:
+    """One pass: raise, e-mail, escalate. Safe to run from several workers at once."""
+    now = now or timezone.now()
+    raised = alerts_raise(now=now)
+    return SweepResult(raised=raised, mailed=alerts_mail(now=now),
+                       escalated=alerts_escalate(now=now))
+
+
+def alert_acknowledge(*, acting_user: User, origin: Origin, alert: CustodyAlert) -> CustodyAlert:
+    """A named person takes responsibility for an alert."""
+    visible = CustodyAlert.objects.filter(
+        facility_q(acting_user, "custody_record__facility"), pk=alert.pk).exists()
+    if not visible or acting_user.role not in ACKNOWLEDGERS:
+        audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                     obj=alert, detail={"acknowledge": True})
+        raise PermissionDenied(_("You may not acknowledge this alert."))
+    with transaction.atomic():
+        now = timezone.now()
+        name = acting_user.get_full_name() or acting_user.get_username()
+        claimed = CustodyAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=acting_user, acknowledged_by_name=name)
+        if not claimed:
+            raise ValidationError({"alert": [_("This alert was already acknowledged.")]})
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=alert, detail={"acknowledged": True})
+    alert.refresh_from_db()
+    return alert

@@ -1,0 +1,187 @@
+"""Batch writes from other state systems: all items or none, errors named by item and field.
+
+Items name their detention by (facility code, external reference), the other system's own
+identifier. Permissions are checked for every item before anything is written, and a
+refusal is audited outside the transaction it rolls back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.models import MachineToken, User
+from custodywatch.custody import services
+from custodywatch.custody.models import CustodyRecord, Interrogation, RoomStay
+from custodywatch.kernels.timeparse import parse_timestamp_ms
+from custodywatch.registry.models import Facility, Room
+
+Item = Mapping[str, Any]
+Result = dict[str, Any]
+MOMENT_FIELDS = {"detained_at", "arrived_at", "rights_explained_at", "lawyer_requested_at",
+                 "lawyer_assigned_at", "lawyer_first_access_at", "ended_at", "started_at"}
+
+
+def moment(value: str | int | float | None, name: str) -> dt.datetime | None:
+    """A contract timestamp (ISO 8601 with offset, or epoch seconds) as an aware datetime."""
+    if value is None:
+        return None
+    try:
+        ms = parse_timestamp_ms(value if isinstance(value, str) else repr(value))
+    except ValueError as error:
+        raise ValidationError({name: [str(error)]}) from None
+    return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=ms)
+
+
+def _messages(error: ValidationError) -> dict[str, list[str]]:
+    return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+
+
+def _facilities(items: Sequence[Item]) -> dict[str, Facility]:
+    codes = {item["facility"] for item in items}
+    found = Facility.objects.select_related("region").in_bulk(codes, field_name="code")
+    for index, item in enumerate(items):
+        if item["facility"] not in found:
+            raise ValidationError({f"items[{index}].facility": [
+                _("Unknown facility %(code)s.") % {"code": item["facility"]}]})
+    return found
+
+
+def _authorize(user: User, origin: Origin, token: MachineToken | None,
+               facilities: dict[str, Facility], items: Sequence[Item], what: str) -> None:
+    allowed: dict[str, bool] = {}
+    for index, item in enumerate(items):
+        code = item["facility"]
+        if code not in allowed:
+            allowed[code] = services.can_write_custody(user=user, facility=facilities[code],
+                                                       token=token)
+        if not allowed[code]:
+            try:
+                services.require_write(user=user, origin=origin, facility=facilities[code],
+                                       token=token, what=f"batch {what}")
+            except PermissionDenied as error:
+                raise PermissionDenied(f"items[{index}].facility: {error}") from None
+
+
+def _run(
+    *, acting_user: User, origin: Origin, token: MachineToken | None, items: Sequence[Item],
+    what: str, write_one: Callable[[Item, Facility], Result],
+) -> list[Result]:
+    facilities = _facilities(items)
+    _authorize(acting_user, origin, token, facilities, items, what)
+    results = []
+    with transaction.atomic():
+        for index, item in enumerate(items):
+            try:
+                result = write_one(item, facilities[item["facility"]])
+            except ValidationError as error:
+                raise ValidationError({f"items[{index}].{name}": texts for name, texts
+                                       in _messages(error).items()}) from None
+            results.append({"index": index, **result})
+    return results
+
+
+def _record_of(item: Item, facility: Facility) -> CustodyRecord:
+    record = CustodyRecord.objects.filter(facility=facility,
+                                          external_ref=item["external_ref"]).first()
+    if record is None:
+        raise ValidationError({"external_ref": [_("No custody record %(ref)s at %(code)s.")
+                                                % {"ref": item["external_ref"],
+                                                   "code": facility.code}]})
+    record.facility = facility
+    return record
+
+
+def _room_of(facility: Facility, code: str) -> Room:
+    room = Room.objects.filter(facility=facility, code=code).first()
+    if room is None:
+        raise ValidationError({"room": [_("Room %(room)s is not a room of facility "
+                                          "%(facility)s.") % {"room": code,
+                                                              "facility": facility.code}]})
+    return room
+
+
+def _parse_moments(item: Item) -> dict[str, Any]:
+    return {name: moment(value, name) if name in MOMENT_FIELDS else value
+            for name, value in item.items()}
+
+
+def records_batch(*, acting_user: User, origin: Origin, token: MachineToken | None,
+                  items: Sequence[Item]) -> list[Result]:
+    """Create or update detentions by (facility, external_ref); an item may end custody."""
+
+    def write_one(item: Item, facility: Facility) -> Result:
+        values = _parse_moments(item)
+        values.pop("facility")
+        room_code = values.pop("room", None)
+        end = {name: values.pop(name) for name in ("ended_at", "end_reason", "end_note")
+               if name in values}
+        record = CustodyRecord.objects.filter(facility=facility,
+                                              external_ref=item["external_ref"]).first()
+        created = record is None
+        record = services._record_write(acting_user=acting_user, origin=origin,
+                                        facility=facility, values=values, record=record)
+        if created and room_code:
+            services._stay_write(acting_user=acting_user, origin=origin, record=record,
+                                 room=_room_of(facility, room_code),
+                                 started_at=record.arrived_at or record.detained_at,
+                                 ended_at=None)
+        if end.get("ended_at") and record.ended_at is None:
+            services._end_write(acting_user=acting_user, origin=origin, record=record,
+                                ended_at=end["ended_at"], end_reason=end.get("end_reason", ""),
+                                end_note=end.get("end_note", ""))
+        return {"id": record.pk, "created": created}
+
+    return _run(acting_user=acting_user, origin=origin, token=token, items=items,
+                what="records", write_one=write_one)
+
+
+def stays_batch(*, acting_user: User, origin: Origin, token: MachineToken | None,
+                items: Sequence[Item]) -> list[Result]:
+    """Create stays, or update one by its `id`; overlaps and wrong rooms are refused."""
+
+    def write_one(item: Item, facility: Facility) -> Result:
+        record = _record_of(item, facility)
+        stay = None
+        if item.get("id"):
+            stay = RoomStay.objects.filter(pk=item["id"], custody_record=record).first()
+            if stay is None:
+                raise ValidationError({"id": [_("No such stay of this record.")]})
+        stay = services._stay_write(
+            acting_user=acting_user, origin=origin, record=record,
+            room=_room_of(facility, item["room"]),
+            started_at=moment(item["started_at"], "started_at"),
+            ended_at=moment(item.get("ended_at"), "ended_at"), stay=stay)
+        return {"id": stay.pk, "created": not item.get("id")}
+
+    return _run(acting_user=acting_user, origin=origin, token=token, items=items,
+                what="stays", write_one=write_one)
+
+
+def interrogations_batch(*, acting_user: User, origin: Origin, token: MachineToken | None,
+                         items: Sequence[Item]) -> list[Result]:
+
+    def write_one(item: Item, facility: Facility) -> Result:
+        record = _record_of(item, facility)
+        interrogation = None
+        if item.get("id"):
+            interrogation = Interrogation.objects.filter(pk=item["id"],
+                                                         custody_record=record).first()
+            if interrogation is None:
+                raise ValidationError({"id": [_("No such interrogation of this record.")]})
+        values = _parse_moments({name: value for name, value in item.items()
+                                 if name not in {"facility", "external_ref", "id"}})
+        values["room"] = _room_of(facility, item["room"])
+        interrogation = services._interrogation_write(
+            acting_user=acting_user, origin=origin, record=record, values=values,
+            interrogation=interrogation)
+        return {"id": interrogation.pk, "created": not item.get("id")}
+
+    return _run(acting_user=acting_user, origin=origin, token=token, items=items,
+                what="interrogations", write_one=write_one)

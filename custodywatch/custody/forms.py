@@ -1,0 +1,161 @@
+"""Forms of the custody register: they parse input; the services judge it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from custodywatch.custody.models import (
+    CustodyRecord,
+    EndReason,
+    Injury,
+    Interrogation,
+    MedicalCheck,
+    RelativesNotification,
+)
+
+MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class RoomChoiceField(forms.ModelChoiceField):
+    """Rooms by code and name; never through Room.__str__, which reads the facility."""
+
+    def label_from_instance(self, obj) -> str:  # type: ignore[no-untyped-def]
+        return f"{obj.code} · {obj.name}"
+
+
+def moment_field(label: str, *, required: bool = True) -> forms.DateTimeField:
+    """A moment typed in the person's own time zone (the middleware activates it)."""
+    return forms.DateTimeField(
+        label=label, required=required, input_formats=[MOMENT_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MOMENT_FORMAT))
+
+
+class MomentsMixin:
+    """Every DateTimeField of a ModelForm gets the datetime-local widget."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            if isinstance(field, forms.DateTimeField):
+                field.input_formats = [MOMENT_FORMAT, "%Y-%m-%d %H:%M"]
+                field.widget = forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                   format=MOMENT_FORMAT)
+            if isinstance(field, forms.DateField) and not isinstance(field, forms.DateTimeField):
+                field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DetentionForm(MomentsMixin, forms.ModelForm):
+    room = RoomChoiceField(label=_("First room"), queryset=None, required=False,
+                                  help_text=_("Where the person is placed on arrival."))
+
+    class Meta:
+        model = CustodyRecord
+        fields = ["full_name", "date_of_birth", "iin", "identity_document", "gender",
+                  "citizenship", "language", "interpreter", "detained_at", "detained_place",
+                  "detaining_officer", "detaining_unit", "grounds", "erdr_number", "arrived_at",
+                  "rights_explained_at", "personal_property"]
+        widgets = {"grounds": forms.Textarea(attrs={"rows": 2}),
+                   "personal_property": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = rooms
+        self.fields["detained_at"].help_text = _(
+            "The actual moment the person was detained: the clock starts here, not at booking.")
+
+
+class SafeguardsForm(MomentsMixin, forms.ModelForm):
+    prefix = "safeguards"
+    class Meta:
+        model = CustodyRecord
+        fields = ["rights_explained_at", "interpreter", "lawyer_requested_at", "lawyer_name",
+                  "lawyer_assigned_at", "lawyer_first_access_at", "personal_property"]
+        widgets = {"personal_property": forms.Textarea(attrs={"rows": 2})}
+
+
+class MoveForm(forms.Form):
+    prefix = "move"
+    room = RoomChoiceField(label=_("Move to room"), queryset=None)
+    at = moment_field(_("At"))
+
+    def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = rooms
+
+
+class InterrogationForm(MomentsMixin, forms.ModelForm):
+    prefix = "interrogation"
+    class Meta:
+        model = Interrogation
+        fields = ["kind", "room", "started_at", "ended_at", "investigator", "lawyer_present",
+                  "interpreter", "recording_ref"]
+        field_classes = {"room": RoomChoiceField}
+
+    def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = rooms
+        self.fields["lawyer_present"].required = False
+
+
+class MedicalCheckForm(MomentsMixin, forms.ModelForm):
+    prefix = "medical"
+    FINDINGS = [("none", _("No injuries found")), ("injuries", _("Injuries found"))]
+    findings = forms.ChoiceField(label=_("Findings"), choices=FINDINGS,
+                                 widget=forms.RadioSelect,
+                                 help_text=_("An explicit answer: nothing is assumed."))
+    body_location = forms.CharField(label=_("Injury: body location"), required=False,
+                                    max_length=120)
+    injury_kind = forms.ChoiceField(label=_("Injury: type"), required=False,
+                                    choices=[("", "—"), *Injury.Kind.choices])
+    injury_description = forms.CharField(label=_("Injury: description"), required=False,
+                                         widget=forms.Textarea(attrs={"rows": 2}))
+    photo_refs = forms.CharField(label=_("Injury: photo references"), required=False,
+                                 max_length=500)
+
+    class Meta:
+        model = MedicalCheck
+        fields = ["occasion", "examined_at", "examiner", "declared_ill_treatment", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if data.get("findings") == "injuries":
+            for name in ("body_location", "injury_kind"):
+                if not data.get(name):
+                    self.add_error(name, _("Describe the injury found."))
+        return data
+
+    def service_arguments(self) -> tuple[dict, list[dict]]:
+        data = self.cleaned_data
+        values = {name: data[name] for name in self._meta.fields}
+        values["no_injuries"] = data["findings"] == "none"
+        injuries = [] if values["no_injuries"] else [{
+            "body_location": data["body_location"], "kind": data["injury_kind"],
+            "description": data["injury_description"], "photo_refs": data["photo_refs"]}]
+        return values, injuries
+
+
+class NotificationForm(MomentsMixin, forms.ModelForm):
+    prefix = "notification"
+    class Meta:
+        model = RelativesNotification
+        fields = ["notified_at", "person_notified", "relationship", "method", "notified_by"]
+
+
+class EndForm(forms.Form):
+    prefix = "end"
+    ended_at = moment_field(_("End of custody"))
+    end_reason = forms.ChoiceField(label=_("How custody ended"), choices=EndReason.choices)
+    end_note = forms.CharField(label=_("Court decision, destination or circumstances"),
+                               required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's error on the field it names, or above the form."""
+    messages = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    for name, texts in messages.items():
+        target = name if name in form.fields else None
+        for text in texts:
+            form.add_error(target, text)

@@ -1,0 +1,197 @@
+"""Every read of the custody register that a person sees, scoped and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, User
+from custodywatch.accounts.scoping import facility_q, region_q
+from custodywatch.custody.alerts import facts_of
+from custodywatch.custody.models import CustodyAlert, CustodyRecord, RoomStay
+from custodywatch.kernels import deadlines
+from custodywatch.registry.models import Facility, Region, Room
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    record: CustodyRecord
+    room: Room | None
+    clocks: list[deadlines.Clock]
+
+    @property
+    def detention_clock(self) -> deadlines.Clock:
+        return self.clocks[0]
+
+    @property
+    def other_clocks(self) -> list[deadlines.Clock]:
+        return self.clocks[1:]
+
+
+def records_visible(*, user: User) -> QuerySet[CustodyRecord]:
+    return CustodyRecord.objects.filter(facility_q(user, "facility"))
+
+
+def _deny(user: User, origin: Origin, object_type: str, label: str) -> None:
+    audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                 object_type=object_type, object_label=label)
+
+
+def facility_for_desk(*, user: User, code: str, origin: Origin) -> Facility:
+    facility = Facility.objects.filter(facility_q(user), code=code).select_related(
+        "region").first()
+    if facility is None:
+        if Facility.objects.filter(code=code).exists():
+            _deny(user, origin, "custody.desk", code)
+        raise Facility.DoesNotExist(code)
+    return facility
+
+
+# What the desk and its clocks read: the long texts of a record stay in the database.
+DESK_FIELDS = ("facility_id", "full_name", "is_minor", "date_of_birth", "detained_at",
+               "arrived_at", "relatives_notified_at", "lawyer_first_access_at",
+               "medical_checked_at", "ended_at", "detention_due_at")
+
+
+def duty_desk(
+    *, user: User, facility: Facility, origin: Origin, now: dt.datetime
+) -> list[DeskRow]:
+    """People in custody now at a facility, most urgent first; two queries in all."""
+    current_stays = Prefetch("stays", to_attr="open_stays", queryset=RoomStay.objects.filter(
+        ended_at__isnull=True).select_related("room").only(
+        "custody_record_id", "room__code", "room__name", "room__kind"))
+    records = list(records_visible(user=user).filter(
+        facility=facility, ended_at__isnull=True, detained_at__lte=now,
+    ).only(*DESK_FIELDS).prefetch_related(current_stays).order_by("detention_due_at"))
+    rows = []
+    for record in records:
+        record.facility = facility  # already in hand: saves a query per row
+        room = record.open_stays[0].room if record.open_stays else None
+        rows.append(DeskRow(record, room, deadlines.custody_clocks(facts_of(record), now)))
+    rows.sort(key=lambda row: deadlines.urgency_key(row.clocks))
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="custody.custodyrecord", object_label=f"desk {facility.code}",
+                 detail={"records": [row.record.pk for row in rows]})
+    return rows
+
+
+def custody_record_detail(*, user: User, pk: int, origin: Origin) -> CustodyRecord:
+    """One record for its page; raises DoesNotExist outside the reader's scope (audited)."""
+    record = records_visible(user=user).select_related("facility__region").filter(pk=pk).first()
+    if record is None:
+        if CustodyRecord.objects.filter(pk=pk).exists():
+            _deny(user, origin, "custody.custodyrecord", str(pk))
+        raise CustodyRecord.DoesNotExist(pk)
+    audit_record(actor=user, action=AuditEvent.Action.READ, origin=origin, obj=record)
+    return record
+
+
+def record_history(*, record: CustodyRecord) -> dict[str, list]:
+    """The stays, interrogations, checks and notifications of a record already read."""
+    return {
+        "stays": list(record.stays.select_related("room").order_by("started_at")),
+        "interrogations": list(record.interrogations.select_related("room")
+                               .order_by("started_at")),
+        "medical_checks": list(record.medical_checks.prefetch_related("injuries")
+                               .order_by("examined_at")),
+        "notifications": list(record.notifications.order_by("notified_at")),
+        "alerts": list(record.alerts.order_by("raised_at")),
+    }
+
+
+def custody_rooms(*, facility: Facility) -> QuerySet[Room]:
+    return facility.rooms.filter(custody_use=True).order_by("code")
+
+
+def overrun_q(now: dt.datetime) -> Q:
+    """Held past the limit: released late, or still held after it."""
+    return (Q(ended_at__isnull=False, ended_at__gt=F("detention_due_at"))
+            | Q(ended_at__isnull=True, detention_due_at__lte=now))
+
+
+def late_relatives_q(now: dt.datetime, terms: deadlines.CustodyTerms) -> Q:
+    due = F("detained_at") + terms.relatives_notification
+    return (Q(relatives_notified_at__gt=due)
+            | Q(relatives_notified_at__isnull=True, ended_at__gt=due)
+            | Q(relatives_notified_at__isnull=True, ended_at__isnull=True,
+                detained_at__lte=now - terms.relatives_notification))
+
+
+def missing_medical_q(now: dt.datetime, terms: deadlines.CustodyTerms) -> Q:
+    due = F("arrived_at") + terms.intake_medical_check
+    return Q(arrived_at__isnull=False) & (
+        Q(medical_checked_at__gt=due)
+        | Q(medical_checked_at__isnull=True, ended_at__gt=due)
+        | Q(medical_checked_at__isnull=True, ended_at__isnull=True,
+            arrived_at__lte=now - terms.intake_medical_check))
+
+
+@dataclass(frozen=True)
+class RegionOverruns:
+    region: Region
+    detentions: int
+    overruns: int
+    late_notifications: int
+    missing_medical: int
+
+    @property
+    def overrun_share(self) -> float:
+        return self.overruns / self.detentions if self.detentions else 0.0
+
+
+OVERRUN_PAGE_SIZE = 50
+
+
+def overruns_report(
+    *, user: User, origin: Origin, now: dt.datetime, since: dt.datetime,
+    region_code: str = "", page_number: int | str = 1,
+    terms: deadlines.CustodyTerms = deadlines.CUSTODY_TERMS,
+) -> tuple[list[RegionOverruns], Page]:
+    """Per region: detentions since `since`, overruns and safeguards given late; and the
+    overrun records themselves, latest limit first."""
+    records = records_visible(user=user).filter(detained_at__gte=since, detained_at__lte=now)
+    if region_code:
+        records = records.filter(facility__region__code=region_code)
+    counts = records.values("facility__region").annotate(
+        detentions=Count("pk"), overruns=Count("pk", filter=overrun_q(now)),
+        late_notifications=Count("pk", filter=late_relatives_q(now, terms)),
+        missing_medical=Count("pk", filter=missing_medical_q(now, terms)),
+    ).order_by()
+    regions = Region.objects.in_bulk([row["facility__region"] for row in counts])
+    summary = sorted(
+        (RegionOverruns(regions[row["facility__region"]], row["detentions"], row["overruns"],
+                        row["late_notifications"], row["missing_medical"]) for row in counts),
+        key=lambda item: (-item.overruns, item.region.code))
+    overruns = records.filter(overrun_q(now)).select_related("facility__region").order_by(
+        "-detention_due_at")
+    page = Paginator(overruns, OVERRUN_PAGE_SIZE).get_page(page_number)
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="custody.custodyrecord", object_label="overruns",
+                 detail={"region": region_code, "since": since.isoformat(),
+                         "records": [record.pk for record in page.object_list]})
+    return summary, page
+
+
+def alerts_visible(*, user: User) -> QuerySet[CustodyAlert]:
+    return CustodyAlert.objects.filter(facility_q(user, "custody_record__facility")).select_related(
+        "custody_record__facility")
+
+
+def regions_in_scope(*, user: User) -> list[Region]:
+    return list(Region.objects.filter(region_q(user)).distinct().order_by("code"))
+
+
+def custody_totals(*, user: User, now: dt.datetime) -> dict[str, int]:
+    """For the dashboard: people held now in the reader's scope, those past the limit, and
+    alerts nobody has acknowledged. Counts only: no record is read."""
+    held = records_visible(user=user).filter(ended_at__isnull=True, detained_at__lte=now)
+    return {
+        "in_custody": held.count(),
+        "overdue": held.filter(detention_due_at__lte=now).count(),
+        "unacknowledged_alerts": alerts_visible(user=user).filter(
+            acknowledged_at__isnull=True).count(),
+    }

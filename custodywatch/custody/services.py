@@ -1,0 +1,381 @@
+"""Every write to the custody register: one function per use case, atomic, audited.
+
+Public functions check who may write, record a refusal in the audit trail outside the
+transaction that the refusal rolls back, and then call a `_write` helper inside one
+transaction. The batch API calls the same helpers for many items in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
+from custodywatch.custody import alerts
+from custodywatch.custody.models import (
+    CustodyRecord,
+    EndReason,
+    Injury,
+    Interrogation,
+    MedicalCheck,
+    RelativesNotification,
+    RoomStay,
+)
+from custodywatch.kernels import deadlines
+from custodywatch.registry.models import Facility, Room
+
+# Facility staff write their own facility's register; system administrators (and the
+# state systems whose tokens they issue, scoped to one facility) write any facility's.
+FACILITY_WRITERS = {Role.DUTY_OFFICER, Role.FACILITY_HEAD}
+COUNTRY_WRITERS = {Role.SYSTEM_ADMIN}
+# A clock in the future is a typing error: things are recorded when they happened.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+RECORD_FIELDS = (
+    "external_ref", "full_name", "date_of_birth", "iin", "identity_document", "gender",
+    "citizenship", "language", "interpreter", "detained_at", "detained_place",
+    "detaining_officer", "detaining_unit", "grounds", "erdr_number", "arrived_at",
+    "rights_explained_at", "personal_property", "lawyer_requested_at", "lawyer_name",
+    "lawyer_assigned_at", "lawyer_first_access_at",
+)
+# Moments that cannot precede the detention they belong to.
+AFTER_DETENTION = ("arrived_at", "rights_explained_at", "lawyer_requested_at",
+                   "lawyer_assigned_at", "lawyer_first_access_at")
+
+
+def can_write_custody(*, user: User, facility: Facility, token: MachineToken | None) -> bool:
+    """A token scoped to a facility writes only that facility, whoever holds it."""
+    if token is not None and token.facility_id is not None and token.facility_id != facility.pk:
+        return False
+    if user.role in FACILITY_WRITERS:
+        return user.facility_id == facility.pk
+    return user.role in COUNTRY_WRITERS
+
+
+def require_write(
+    *, user: User, origin: Origin, facility: Facility, token: MachineToken | None,
+    what: str,
+) -> None:
+    if can_write_custody(user=user, facility=facility, token=token):
+        return
+    # Recorded outside the write's transaction, which the refusal would roll back.
+    audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin, obj=facility,
+                 detail={"custody": what})
+    raise PermissionDenied(_("You may not change the custody register of %(code)s.")
+                           % {"code": facility.code})
+
+
+def _check_not_future(errors: dict[str, str], now: dt.datetime, **moments: Any) -> None:
+    for name, moment in moments.items():
+        if moment is not None and moment > now + FUTURE_TOLERANCE:
+            errors.setdefault(name, _("This moment is in the future."))
+
+
+def _raise(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError({name: [message] for name, message in errors.items()})
+
+
+def _derive_clock_facts(record: CustodyRecord) -> None:
+    """The kernel decides minor status and the limit; both are kept for SQL sorting."""
+    record.is_minor = deadlines.is_minor_at(record.date_of_birth, record.detained_at)
+    record.detention_due_at = deadlines.detention_due_at(record.date_of_birth,
+                                                         record.detained_at)
+
+
+def _validate_record(record: CustodyRecord) -> None:
+    errors: dict[str, str] = {}
+    now = timezone.now()
+    moments = {name: getattr(record, name) for name in ("detained_at", *AFTER_DETENTION)}
+    _check_not_future(errors, now, **moments)
+    if record.detained_at is not None:
+        for name in AFTER_DETENTION:
+            if moments[name] is not None and moments[name] < record.detained_at:
+                errors.setdefault(name, _("Cannot be before the moment of detention."))
+        if record.date_of_birth and record.date_of_birth > record.detained_at.date():
+            errors["date_of_birth"] = _("Cannot be after the moment of detention.")
+        if record.ended_at is not None and record.detained_at >= record.ended_at:
+            errors["detained_at"] = _("Must be before the end of custody.")
+        elif record.pk and record.stays.filter(started_at__lt=record.detained_at).exists():
+            errors["detained_at"] = _("A room stay starts before this moment.")
+    _raise(errors)
+
+
+def _record_write(
+    *, acting_user: User, origin: Origin, facility: Facility, values: Mapping[str, Any],
+    record: CustodyRecord | None = None,
+) -> CustodyRecord:
+    unknown = sorted(set(values) - set(RECORD_FIELDS))
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in unknown})
+    created = record is None
+    if record is None:
+        record = CustodyRecord(facility=facility)
+    for name, value in values.items():
+        setattr(record, name, "" if value is None and name not in _NULLABLE else value)
+    record.full_clean(exclude=["detention_due_at"], validate_unique=False,
+                      validate_constraints=False)
+    _validate_record(record)
+    _derive_clock_facts(record)
+    if record.external_ref and CustodyRecord.objects.filter(
+        facility=facility, external_ref=record.external_ref
+    ).exclude(pk=record.pk).exists():
+        raise ValidationError({"external_ref": [_("Already used in this facility.")]})
+    record.save()
+    audit_record(actor=acting_user, origin=origin, obj=record,
+                 action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+                 detail={"fields": sorted(values)})
+    return record
+
+
+_NULLABLE = {"date_of_birth", "detained_at", "arrived_at", "rights_explained_at",
+             "lawyer_requested_at", "lawyer_assigned_at", "lawyer_first_access_at"}
+
+
+def custody_record_create(
+    *, acting_user: User, origin: Origin, facility: Facility, values: Mapping[str, Any],
+    token: MachineToken | None = None, room: Room | None = None,
+) -> CustodyRecord:
+    """Register a detention; with `room`, the person's first stay starts at arrival."""
+    require_write(user=acting_user, origin=origin, facility=facility, token=token,
+                  what="create")
+    with transaction.atomic():
+        record = _record_write(acting_user=acting_user, origin=origin, facility=facility,
+                               values=values)
+        if room is not None:
+            _stay_write(acting_user=acting_user, origin=origin, record=record, room=room,
+                        started_at=record.arrived_at or record.detained_at, ended_at=None)
+    return record
+
+
+def custody_record_update(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+    token: MachineToken | None = None,
+) -> CustodyRecord:
+    require_write(user=acting_user, origin=origin, facility=record.facility, token=token,
+                  what=f"update {record.pk}")
+    with transaction.atomic():
+        return _record_write(acting_user=acting_user, origin=origin, facility=record.facility,
+                             values=values, record=record)
+
+
+def custody_record_end(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, ended_at: dt.datetime,
+    end_reason: EndReason, end_note: str = "", token: MachineToken | None = None,
+) -> CustodyRecord:
+    """End custody; a death raises the prosecutor's alert in this same transaction."""
+    require_write(user=acting_user, origin=origin, facility=record.facility, token=token,
+                  what=f"end {record.pk}")
+    with transaction.atomic():
+        return _end_write(acting_user=acting_user, origin=origin, record=record,
+                          ended_at=ended_at, end_reason=end_reason, end_note=end_note)
+
+
+def _end_write(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, ended_at: dt.datetime,
+    end_reason: str, end_note: str,
+) -> CustodyRecord:
+    record = CustodyRecord.objects.select_for_update().get(pk=record.pk)
+    errors: dict[str, str] = {}
+    if record.ended_at is not None:
+        errors["ended_at"] = _("Custody has already ended.")
+    elif ended_at <= record.detained_at:
+        errors["ended_at"] = _("Must be after the moment of detention.")
+    _check_not_future(errors, timezone.now(), ended_at=ended_at)
+    if end_reason not in EndReason.values:
+        errors["end_reason"] = _("Choose how custody ended.")
+    open_stay = record.stays.filter(ended_at__isnull=True).first()
+    if open_stay is not None and ended_at <= open_stay.started_at:
+        errors.setdefault("ended_at", _("Must be after the start of the current room stay."))
+    _raise(errors)
+    if open_stay is not None:
+        open_stay.ended_at = ended_at
+        open_stay.save(update_fields=["ended_at"])
+    record.ended_at, record.end_reason, record.end_note = ended_at, end_reason, end_note
+    record.save(update_fields=["ended_at", "end_reason", "end_note", "updated_at"])
+    audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=record,
+                 detail={"ended": end_reason})
+    if end_reason == EndReason.DIED:
+        alerts.death_alert_raise(record=record, now=timezone.now())
+    return record
+
+
+def _check_room(record: CustodyRecord, room: Room, errors: dict[str, str]) -> None:
+    if room.facility_id != record.facility_id:
+        errors["room"] = _("Room %(room)s is not a room of facility %(facility)s.") % {
+            "room": room.code, "facility": record.facility.code}
+    elif not room.custody_use:
+        errors["room"] = _("Room %(room)s has no custody use: nobody may be held or "
+                           "questioned there.") % {"room": room.code}
+
+
+def _check_within_custody(
+    record: CustodyRecord, started_at: dt.datetime, ended_at: dt.datetime | None,
+    errors: dict[str, str],
+) -> None:
+    if ended_at is not None and ended_at <= started_at:
+        errors["ended_at"] = _("Must be after the start.")
+    if started_at < record.detained_at:
+        errors.setdefault("started_at", _("Cannot be before the moment of detention."))
+    if record.ended_at is not None:
+        if started_at >= record.ended_at:
+            errors.setdefault("started_at", _("Custody had already ended."))
+        if ended_at is None or ended_at > record.ended_at:
+            errors.setdefault("ended_at", _("Must end by the end of custody."))
+    _check_not_future(errors, timezone.now(), started_at=started_at, ended_at=ended_at)
+
+
+def _stay_write(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, room: Room,
+    started_at: dt.datetime, ended_at: dt.datetime | None, stay: RoomStay | None = None,
+) -> RoomStay:
+    errors: dict[str, str] = {}
+    _check_room(record, room, errors)
+    _check_within_custody(record, started_at, ended_at, errors)
+    others = record.stays.exclude(pk=stay.pk) if stay is not None else record.stays.all()
+    overlapping = others.filter(started_at__lt=ended_at) if ended_at else others
+    overlapping = overlapping.exclude(ended_at__lte=started_at).select_related("room").first()
+    if overlapping is not None and "started_at" not in errors:
+        errors["started_at"] = _("Overlaps the stay in room %(room)s from %(start)s.") % {
+            "room": overlapping.room.code,
+            "start": timezone.localtime(overlapping.started_at).strftime("%Y-%m-%d %H:%M")}
+    _raise(errors)
+    created = stay is None
+    stay = stay or RoomStay(custody_record=record)
+    stay.room, stay.started_at, stay.ended_at = room, started_at, ended_at
+    stay.save()
+    audit_record(actor=acting_user, origin=origin, obj=stay,
+                 action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+                 detail={"record": record.pk, "room": room.code})
+    return stay
+
+
+def room_stay_move(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, room: Room, at: dt.datetime,
+    token: MachineToken | None = None,
+) -> RoomStay:
+    """Move the person: the current stay ends at `at` and a stay in `room` starts then."""
+    require_write(user=acting_user, origin=origin, facility=record.facility, token=token,
+                  what=f"move {record.pk}")
+    with transaction.atomic():
+        current = record.stays.select_for_update().filter(ended_at__isnull=True).first()
+        if current is not None:
+            if current.room_id == room.pk:
+                raise ValidationError({"room": [_("The person is already in this room.")]})
+            if at <= current.started_at:
+                raise ValidationError({"at": [_("Must be after the start of the current "
+                                                "stay.")]})
+            current.ended_at = at
+            current.save(update_fields=["ended_at"])
+        return _stay_write(acting_user=acting_user, origin=origin, record=record, room=room,
+                           started_at=at, ended_at=None)
+
+
+def _interrogation_write(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+    interrogation: Interrogation | None = None,
+) -> Interrogation:
+    created = interrogation is None
+    interrogation = interrogation or Interrogation(custody_record=record)
+    for name, value in values.items():
+        setattr(interrogation, name, value)
+    interrogation.full_clean(exclude=["custody_record"], validate_constraints=False)
+    errors: dict[str, str] = {}
+    _check_room(record, interrogation.room, errors)
+    _check_within_custody(record, interrogation.started_at, interrogation.ended_at, errors)
+    _raise(errors)
+    interrogation.save()
+    audit_record(actor=acting_user, origin=origin, obj=interrogation,
+                 action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+                 detail={"record": record.pk, "room": interrogation.room.code})
+    return interrogation
+
+
+def interrogation_add(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+    token: MachineToken | None = None,
+) -> Interrogation:
+    require_write(user=acting_user, origin=origin, facility=record.facility, token=token,
+                  what=f"interrogation {record.pk}")
+    with transaction.atomic():
+        return _interrogation_write(acting_user=acting_user, origin=origin, record=record,
+                                    values=values)
+
+
+def _medical_check_write(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+    injuries: list[Mapping[str, Any]],
+) -> MedicalCheck:
+    check = MedicalCheck(custody_record=record, **values)
+    if check.no_injuries is None and not injuries:
+        raise ValidationError({"no_injuries": [_(
+            "Answer explicitly: either no injuries were found, or describe each injury.")]})
+    if check.no_injuries and injuries:
+        raise ValidationError({"no_injuries": [_(
+            "Injuries are listed, so 'no injuries' cannot be the answer.")]})
+    check.no_injuries = bool(check.no_injuries)
+    check.full_clean(exclude=["custody_record"])
+    errors: dict[str, str] = {}
+    _check_within_custody(record, check.examined_at, None, errors)
+    _raise({"examined_at": errors["started_at"]} if "started_at" in errors else {})
+    check.save()
+    for index, injury_values in enumerate(injuries):
+        injury = Injury(medical_check=check, **injury_values)
+        try:
+            injury.full_clean(exclude=["medical_check"])
+        except ValidationError as error:
+            raise ValidationError({f"injuries[{index}].{name}": messages for name, messages
+                                   in error.message_dict.items()}) from None
+        injury.save()
+    if check.occasion == MedicalCheck.Occasion.INTAKE and (
+        record.medical_checked_at is None or check.examined_at < record.medical_checked_at
+    ):
+        record.medical_checked_at = check.examined_at
+        record.save(update_fields=["medical_checked_at", "updated_at"])
+    audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=check,
+                 detail={"record": record.pk, "injuries": len(injuries)})
+    return check
+
+
+def medical_check_add(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+    injuries: list[Mapping[str, Any]], token: MachineToken | None = None,
+) -> MedicalCheck:
+    """An examination; `no_injuries` must be True or injuries listed, never left unsaid."""
+    require_write(user=acting_user, origin=origin, facility=record.facility, token=token,
+                  what=f"medical {record.pk}")
+    with transaction.atomic():
+        return _medical_check_write(acting_user=acting_user, origin=origin, record=record,
+                                    values=values, injuries=injuries)
+
+
+def relatives_notification_add(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+    token: MachineToken | None = None,
+) -> RelativesNotification:
+    require_write(user=acting_user, origin=origin, facility=record.facility, token=token,
+                  what=f"notification {record.pk}")
+    with transaction.atomic():
+        notification = RelativesNotification(custody_record=record, **values)
+        notification.full_clean(exclude=["custody_record"])
+        errors: dict[str, str] = {}
+        if notification.notified_at < record.detained_at:
+            errors["notified_at"] = _("Cannot be before the moment of detention.")
+        _check_not_future(errors, timezone.now(), notified_at=notification.notified_at)
+        _raise(errors)
+        notification.save()
+        if record.relatives_notified_at is None or (
+            notification.notified_at < record.relatives_notified_at
+        ):
+            record.relatives_notified_at = notification.notified_at
+            record.save(update_fields=["relatives_notified_at", "updated_at"])
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=notification, detail={"record": record.pk})
+        return notification

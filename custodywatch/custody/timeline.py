@@ -1,0 +1,117 @@
+"""The geometry of a detention's timeline picture: lanes of bars and marks on one time axis.
+
+Plain arithmetic on times; the template draws it as SVG. Positions are in the SVG's own
+units (`WIDTH` wide), so the picture scales with the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from custodywatch.custody.models import CustodyRecord
+from custodywatch.registry.models import Room
+
+WIDTH = 1000
+LEFT = 130  # room for the lane labels
+LANE_HEIGHT = 34
+TICK_STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 168)
+INTERROGATION_ROOMS = {Room.Kind.INTERROGATION, Room.Kind.TRANSPARENT_INTERROGATION}
+
+
+@dataclass
+class Bar:
+    x: float
+    width: float
+    label: str
+    title: str
+    css: str
+
+
+@dataclass
+class Mark:
+    x: float
+    title: str
+    css: str
+
+
+@dataclass
+class Lane:
+    label: str
+    y: float
+    bars: list[Bar] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+
+
+@dataclass
+class Tick:
+    x: float
+    label: str
+
+
+@dataclass
+class Timeline:
+    lanes: list[Lane]
+    ticks: list[Tick]
+    height: float
+    limit_x: float | None
+    now_x: float | None
+    width: int = WIDTH
+    left: int = LEFT
+
+
+def _local(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%d.%m %H:%M")
+
+
+def build_timeline(*, record: CustodyRecord, history: dict[str, list],
+                   now: dt.datetime) -> Timeline:
+    start = record.detained_at
+    end = record.ended_at or max(now, start + dt.timedelta(minutes=30))
+    if record.ended_at is None:
+        end = max(end, record.detention_due_at)  # show the limit ahead of the person
+    span = max((end - start).total_seconds(), 60.0)
+
+    def x(moment: dt.datetime) -> float:
+        seconds = min(max((moment - start).total_seconds(), 0.0), span)
+        return round(LEFT + (WIDTH - LEFT - 10) * seconds / span, 1)
+
+    def bar(begin: dt.datetime, finish: dt.datetime | None, label: str, css: str) -> Bar:
+        left, right = x(begin), x(finish or min(now, end))
+        title = f"{label}: {_local(begin)} – {_local(finish) if finish else _('now')}"
+        return Bar(left, max(right - left, 2.0), label, title, css)
+
+    rooms = Lane(_("Rooms"), 0)
+    for stay in history["stays"]:
+        css = "tl-interrogation-room" if stay.room.kind in INTERROGATION_ROOMS else "tl-room"
+        rooms.bars.append(bar(stay.started_at, stay.ended_at, stay.room.code, css))
+    actions = Lane(_("Interrogations"), LANE_HEIGHT)
+    for item in history["interrogations"]:
+        css = "tl-action" if item.lawyer_present else "tl-action tl-no-lawyer"
+        actions.bars.append(bar(item.started_at, item.ended_at, item.room.code, css))
+    safeguards = Lane(_("Safeguards"), 2 * LANE_HEIGHT)
+    for check in history["medical_checks"]:
+        css = "tl-medical" if check.no_injuries else "tl-medical tl-injury"
+        safeguards.marks.append(Mark(x(check.examined_at),
+                                     f"{_('Medical check')}: {_local(check.examined_at)}", css))
+    for notice in history["notifications"]:
+        title = f"{_('Relatives notified')}: {_local(notice.notified_at)}"
+        safeguards.marks.append(Mark(x(notice.notified_at), title, "tl-notice"))
+    if record.lawyer_first_access_at:
+        title = f"{_('Lawyer first seen')}: {_local(record.lawyer_first_access_at)}"
+        safeguards.marks.append(Mark(x(record.lawyer_first_access_at), title, "tl-lawyer"))
+    lanes = [rooms, actions, safeguards]
+    hours = span / 3600
+    step = next((s for s in TICK_STEPS_HOURS if hours / s <= 8), TICK_STEPS_HOURS[-1])
+    ticks, moment = [], start
+    while moment <= end:
+        ticks.append(Tick(x(moment), _local(moment)))
+        moment += dt.timedelta(hours=step)
+    limit = record.detention_due_at
+    return Timeline(
+        lanes=lanes, ticks=ticks, height=len(lanes) * LANE_HEIGHT + 30,
+        limit_x=x(limit) if limit <= end else None,
+        now_x=x(now) if record.ended_at is None and now <= end else None)

@@ -1,0 +1,250 @@
+"""Pages of the custody register: the duty desk, the record, overruns and alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.models import Scope
+from custodywatch.custody import alerts, forms, presenters, selectors, services
+from custodywatch.custody.models import CustodyRecord
+from custodywatch.custody.timeline import build_timeline
+from custodywatch.kernels import deadlines
+from custodywatch.registry.models import Facility
+
+DESK_POLL_SECONDS = 30
+OVERRUN_PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Facility staff land on their duty desk; those who oversee, on the overruns."""
+    user = request.user
+    if user.scope == Scope.FACILITY and user.facility_id:
+        return redirect("custody:desk", code=user.facility.code)
+    return redirect("custody:overruns")
+
+
+def _facility(request: HttpRequest, code: str) -> Facility:
+    try:
+        return selectors.facility_for_desk(user=request.user, code=code,
+                                           origin=Origin.from_request(request))
+    except Facility.DoesNotExist:
+        raise Http404(_("No such facility in your scope.")) from None
+
+
+@login_required
+def desk(request: HttpRequest, code: str) -> HttpResponse:
+    facility = _facility(request, code)
+    rows = selectors.duty_desk(user=request.user, facility=facility,
+                               origin=Origin.from_request(request), now=timezone.now())
+    context = {"facility": facility, "rows": presenters.desk_lines(rows),
+               "poll_seconds": DESK_POLL_SECONDS,
+               # One reverse() for the page, not one per row: the desk shows hundreds.
+               "record_url": reverse("custody:record", args=[0]).removesuffix("0/"),
+               "can_write": services.can_write_custody(user=request.user, facility=facility,
+                                                       token=None)}
+    if request.htmx and request.htmx.target == "desk-results":
+        return render(request, "custody/desk.html#results", context)
+    return render(request, "custody/desk.html", context)
+
+
+@login_required
+def record_new(request: HttpRequest, code: str) -> HttpResponse:
+    facility = _facility(request, code)
+    if not services.can_write_custody(user=request.user, facility=facility, token=None):
+        raise PermissionDenied  # overseers read the register; they do not keep it
+    rooms = selectors.custody_rooms(facility=facility)
+    form = forms.DetentionForm(request.POST or None, rooms=rooms)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        room = values.pop("room")
+        try:
+            record = services.custody_record_create(
+                acting_user=request.user, origin=Origin.from_request(request),
+                facility=facility, values=values, room=room)
+        except ValidationError as error:
+            forms.add_service_errors(form, error)
+        else:
+            messages.success(request, _("Detention registered."))
+            return redirect("custody:record", pk=record.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "custody/record_new.html", {"facility": facility, "form": form},
+                  status=status)
+
+
+def _record(request: HttpRequest, pk: int) -> CustodyRecord:
+    try:
+        return selectors.custody_record_detail(user=request.user, pk=pk,
+                                               origin=Origin.from_request(request))
+    except CustodyRecord.DoesNotExist:
+        raise Http404(_("No such custody record in your scope.")) from None
+
+
+def _record_forms(record: CustodyRecord, now: dt.datetime, **bound: object) -> dict:
+    rooms = selectors.custody_rooms(facility=record.facility)
+    local_now = timezone.localtime(now).strftime(forms.MOMENT_FORMAT)
+    return {
+        "move_form": bound.get("move_form") or forms.MoveForm(rooms=rooms,
+                                                              initial={"at": local_now}),
+        "interrogation_form": bound.get("interrogation_form") or forms.InterrogationForm(
+            rooms=rooms, initial={"started_at": local_now}),
+        "medical_form": bound.get("medical_form") or forms.MedicalCheckForm(
+            initial={"examined_at": local_now}),
+        "notification_form": bound.get("notification_form") or forms.NotificationForm(
+            initial={"notified_at": local_now}),
+        "safeguards_form": bound.get("safeguards_form") or forms.SafeguardsForm(
+            instance=record),
+        "end_form": bound.get("end_form") or forms.EndForm(initial={"ended_at": local_now}),
+    }
+
+
+def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 200,
+                   **bound: object) -> HttpResponse:
+    now = timezone.now()
+    history = selectors.record_history(record=record)
+    clocks = deadlines.custody_clocks(alerts.facts_of(record), now)
+    context = {
+        "record": record, "history": history, "clocks": presenters.clock_views(clocks),
+        "timeline": build_timeline(record=record, history=history, now=now),
+        "can_write": services.can_write_custody(user=request.user, facility=record.facility,
+                                                token=None),
+        **_record_forms(record, now, **bound),
+    }
+    return render(request, "custody/record.html", context, status=status)
+
+
+@login_required
+def record(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_record(request, _record(request, pk))
+
+
+def _record_action(form_name: str, build_form, call):  # type: ignore[no-untyped-def]
+    """A POST on a record: bind the form, call the service, show errors in place."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        record = _record(request, pk)
+        form = build_form(request, record)
+        if form.is_valid():
+            try:
+                call(request, record, form)
+            except ValidationError as error:
+                forms.add_service_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("custody:record", pk=record.pk)
+        return _render_record(request, record, status=422, **{form_name: form})
+
+    return view
+
+
+def _rooms(record: CustodyRecord):  # type: ignore[no-untyped-def]
+    return selectors.custody_rooms(facility=record.facility)
+
+
+def _common(request: HttpRequest, record: CustodyRecord) -> dict:
+    return {"acting_user": request.user, "origin": Origin.from_request(request),
+            "record": record}
+
+
+record_move = _record_action(
+    "move_form",
+    lambda request, record: forms.MoveForm(request.POST, rooms=_rooms(record)),
+    lambda request, record, form: services.room_stay_move(
+        **_common(request, record), room=form.cleaned_data["room"], at=form.cleaned_data["at"]))
+
+record_interrogation = _record_action(
+    "interrogation_form",
+    lambda request, record: forms.InterrogationForm(request.POST, rooms=_rooms(record)),
+    lambda request, record, form: services.interrogation_add(
+        **_common(request, record), values=form.cleaned_data))
+
+record_medical = _record_action(
+    "medical_form",
+    lambda request, record: forms.MedicalCheckForm(request.POST),
+    lambda request, record, form: services.medical_check_add(
+        **_common(request, record), values=form.service_arguments()[0],
+        injuries=form.service_arguments()[1]))
+
+record_notification = _record_action(
+    "notification_form",
+    lambda request, record: forms.NotificationForm(request.POST),
+    lambda request, record, form: services.relatives_notification_add(
+        **_common(request, record), values=form.cleaned_data))
+
+record_safeguards = _record_action(
+    "safeguards_form",
+    # Bound to a copy: a refused change must not show as if saved.
+    lambda request, record: forms.SafeguardsForm(
+        request.POST, instance=CustodyRecord.objects.get(pk=record.pk)),
+    lambda request, record, form: services.custody_record_update(
+        **_common(request, record), values={name: form.cleaned_data[name]
+                                            for name in form._meta.fields}))
+
+record_end = _record_action(
+    "end_form",
+    lambda request, record: forms.EndForm(request.POST),
+    lambda request, record, form: services.custody_record_end(
+        **_common(request, record), **form.cleaned_data))
+
+
+@login_required
+def overruns(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    days = OVERRUN_PERIODS.get(request.GET.get("days", ""), 30)
+    regions = selectors.regions_in_scope(user=request.user)
+    region_code = request.GET.get("region", "")
+    if region_code not in {region.code for region in regions}:
+        region_code = ""
+    summary, page = selectors.overruns_report(
+        user=request.user, origin=Origin.from_request(request), now=now,
+        since=now - dt.timedelta(days=days), region_code=region_code,
+        page_number=request.GET.get("page", 1))
+    most = max((item.overruns for item in summary), default=0)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "custody/overruns.html", {
+        "summary": summary, "page": page, "days": days, "periods": OVERRUN_PERIODS,
+        "regions": regions, "region_code": region_code, "most": most, "now": now,
+        "totals": {name: sum(getattr(item, name) for item in summary) for name in (
+            "detentions", "overruns", "late_notifications", "missing_medical")},
+        "query": query.urlencode()})
+
+
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    open_only = request.GET.get("all") != "1"
+    items = selectors.alerts_visible(user=request.user)
+    if open_only:
+        items = items.filter(acknowledged_at__isnull=True)
+    return render(request, "custody/alerts.html", {
+        "alerts": items[:200], "open_only": open_only,
+        "can_acknowledge": request.user.role in alerts.ACKNOWLEDGERS})
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(selectors.alerts_visible(user=request.user), pk=pk)
+    try:
+        alerts.alert_acknowledge(acting_user=request.user, origin=Origin.from_request(request),
+                                 alert=alert)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied:
+        raise
+    else:
+        messages.success(request, _("Alert acknowledged."))
+    return redirect("custody:alerts")

@@ -1,0 +1,57 @@
+"""Complaint fixtures: a private sealing key and media folder per test, and filing helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.complaints import services
+from custodywatch.complaints.models import Channel
+from custodywatch.core import sealing
+from custodywatch.custody.models import CustodyRecord, RoomStay
+
+PUBLIC = Origin(ip_address="203.0.113.7", user_agent="pytest")
+TORTURE_TEXT = "В отделе меня избили дубинкой и требовали признание."
+CONDITIONS_TEXT = "В камере холодно, плесень на стенах, нет одеял."
+
+
+@pytest.fixture(autouse=True)
+def sealing_key(tmp_path, monkeypatch):
+    path = tmp_path / "sealing.key"
+    path.write_text(sealing.generate_key_line() + "\n")
+    monkeypatch.setenv(sealing.KEY_FILE_ENV, str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def file_complaint(db):
+    def _file(*, facility=None, region=None, text=TORTURE_TEXT, channel=Channel.WEB,
+              acting_user=None, **kwargs):
+        return services.complaint_file(acting_user=acting_user, origin=PUBLIC, channel=channel,
+                                       text=text, facility=facility, region=region, **kwargs)
+
+    return _file
+
+
+@pytest.fixture
+def custody_record(facility_a):
+    detained = timezone.now() - dt.timedelta(hours=30)
+    record = CustodyRecord.objects.create(
+        facility=facility_a, full_name="Нурланов Ерлан", detained_at=detained,
+        detained_place="ул. Абая", detaining_officer="Иванов", grounds="ст. 188",
+        detention_due_at=detained + dt.timedelta(hours=48))
+    rooms = list(facility_a.rooms.order_by("code"))
+    RoomStay.objects.create(custody_record=record, room=rooms[0], started_at=detained,
+                            ended_at=detained + dt.timedelta(hours=2))
+    RoomStay.objects.create(custody_record=record, room=rooms[1],
+                            started_at=detained + dt.timedelta(hours=2))
+    return record

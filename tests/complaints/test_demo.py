@@ -1,0 +1,35 @@
+"""The demo's year of complaints: the seeds' orders of magnitude, deterministic, no open codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from custodywatch.complaints import demo, services
+from custodywatch.complaints.models import Category, Complaint, LegalHold
+from custodywatch.complaints.selectors import complaints_visible
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def test_small_demo_is_deterministic_and_routed(facility_a, facility_b, people):
+    count = demo.build_complaints(scale_name="small", rng=random.Random(1), now=NOW)
+    assert count == demo.COUNTS["small"] == Complaint.objects.count()
+    assert Complaint.objects.filter(category=Category.TORTURE).count() == 3
+    assert LegalHold.objects.count() == Complaint.objects.filter(
+        category__in=[Category.TORTURE, Category.CRUEL_TREATMENT]).count()
+    first = list(Complaint.objects.order_by("reference").values_list("category", "facility"))
+    demo.wipe_complaints()
+    demo.build_complaints(scale_name="small", rng=random.Random(1), now=NOW)
+    assert first == list(Complaint.objects.order_by("reference").values_list("category",
+                                                                           "facility"))
+    assert complaints_visible(user=people["head_a"]).count() == 0
+    # No demo complaint opens with any code.
+    assert all(h == "!" for h in Complaint.objects.values_list("receipt_hash", flat=True))
+    # Filing a real one afterwards does not collide with the demo's references or locators.
+    services.complaint_file(acting_user=None, origin=services.KIOSK_ORIGIN, channel="web",
+                            text="Меня избили", facility=facility_a)
+    assert Complaint.objects.count() == count + 1
