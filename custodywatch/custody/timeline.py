@@ -67,8 +67,8 @@ def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%d.%m %H:%M")
 
 
-def build_timeline(*, record: CustodyRecord, history: dict[str, list],
-                   now: dt.datetime) -> Timeline:
+def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.datetime,
+                   blind: list[tuple[dt.datetime, dt.datetime]] = ()) -> Timeline:  # type: ignore[assignment]
     start = record.detained_at
     end = record.ended_at or max(now, start + dt.timedelta(minutes=30))
     if record.ended_at is None:
@@ -103,7 +103,11 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list],
     if record.lawyer_first_access_at:
         title = f"{_('Lawyer first seen')}: {_local(record.lawyer_first_access_at)}"
         safeguards.marks.append(Mark(x(record.lawyer_first_access_at), title, "tl-lawyer"))
-    lanes = [rooms, actions, safeguards]
+    # Moments of custody no working camera recorded (the coverage engine's answer).
+    unseen = Lane(_("No working camera"), 3 * LANE_HEIGHT)
+    for begin, finish in blind:
+        unseen.bars.append(bar(begin, finish, _("blind"), "tl-blind"))
+    lanes = [rooms, actions, safeguards, unseen]
     hours = span / 3600
     step = next((s for s in TICK_STEPS_HOURS if hours / s <= 8), TICK_STEPS_HOURS[-1])
     ticks, moment = [], start

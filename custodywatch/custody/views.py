@@ -21,6 +21,7 @@ from custodywatch.custody.models import CustodyRecord
 from custodywatch.custody.timeline import build_timeline
 from custodywatch.kernels import deadlines
 from custodywatch.registry.models import Facility
+from custodywatch.video.coverage import stay_coverage
 
 DESK_POLL_SECONDS = 30
 OVERRUN_PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
@@ -114,9 +115,15 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
     now = timezone.now()
     history = selectors.record_history(record=record)
     clocks = deadlines.custody_clocks(alerts.facts_of(record), now)
+    # The record was read through the scoped selector: its stays may be checked for cameras.
+    coverage = stay_coverage(stays=[(stay.pk, stay.room_id, stay.started_at, stay.ended_at)
+                                    for stay in history["stays"]])
+    blind = [piece for stay in coverage for piece in stay.blind]
     context = {
         "record": record, "history": history, "clocks": presenters.clock_views(clocks),
-        "timeline": build_timeline(record=record, history=history, now=now),
+        "timeline": build_timeline(record=record, history=history, now=now, blind=blind),
+        "blind_minutes": round(sum(stay.blind_ms for stay in coverage) / 60_000),
+        "blind_stays": sum(1 for stay in coverage if stay.blind_ms),
         "can_write": services.can_write_custody(user=request.user, facility=record.facility,
                                                 token=None),
         **_record_forms(record, now, **bound),
