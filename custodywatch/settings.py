@@ -203,6 +203,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Almaty")
 USE_TZ = True
+FORMAT_MODULE_PATH = ["custodywatch.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

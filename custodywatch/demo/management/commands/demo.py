@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from tqdm import tqdm
 
 from custodywatch.demo import generator
+from custodywatch.ledger.services import ledger_integrate_all
 from custodywatch.video import demo as video_demo
 from custodywatch.video.services import video_sweep
 
@@ -37,9 +38,11 @@ class Command(BaseCommand):
                                             progress=bar.update, reset=options["reset"])
             if loaded:
                 bar.update(bar.total - bar.n if bar.n < bar.total else 0)
+        checkpoints = ledger_integrate_all()  # the demo's audit trail, into the evidence ledger
         verb = "Loaded" if loaded else "Reusing the loaded"
         self.stdout.write(f"{verb} demo dataset scale={options['scale']} seed={options['seed']} "
-                          f"in {time.perf_counter() - started:.1f} s.")
+                          f"in {time.perf_counter() - started:.1f} s; "
+                          f"{len(checkpoints)} ledger checkpoint(s) signed.")
         self.stdout.write("\nDemo logins (one per role):")
         width = max(len(login.role) for login in logins)
         for login in logins:
@@ -60,9 +63,11 @@ def _play_edge_agents_in_background(interval_seconds: float = 30) -> None:
             try:
                 video_demo.demo_tick(now=timezone.now())
                 video_sweep()
+                ledger_integrate_all()  # the ledger worker's job (`custodywatch ledger run`)
             finally:
                 close_old_connections()
             time.sleep(interval_seconds)
 
     video_demo.demo_tick(now=timezone.now())  # at once: the demo may have been stopped a while
+    ledger_integrate_all()
     threading.Thread(target=play, name="demo-edge-agents", daemon=True).start()
