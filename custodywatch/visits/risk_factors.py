@@ -28,15 +28,23 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from custodywatch.complaints.models import Complaint
+from custodywatch.custody.models import CustodyRecord, EndReason, RoomStay
 from custodywatch.kernels import risk
+from custodywatch.registry.models import Camera
 from custodywatch.registry.selectors import custody_rooms_without_camera
+from custodywatch.video.coverage import stay_coverage
+from custodywatch.video.models import CameraState
+from custodywatch.video.timing import silence_after
 from custodywatch.visits.models import CLOSED_STATUSES, Recommendation, Visit
 
 Provider = Callable[[Sequence[int], dt.datetime], dict[int, float]]
+YEAR = dt.timedelta(days=365)
+BLIND_WINDOW = dt.timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,10 @@ def register_provider(key: str, provider: Provider) -> None:
     if key not in risk.FACTOR_KEYS:
         raise KeyError(f"{key!r} is not a planning factor; add it to kernels.risk.FACTORS")
     _PROVIDERS[key] = provider
+
+
+def registered_provider(key: str) -> Provider | None:
+    return _PROVIDERS.get(key)
 
 
 def unregister_provider(key: str) -> None:
@@ -136,7 +148,68 @@ def _rooms_without_camera(facility_ids: Sequence[int], now: dt.datetime) -> dict
     )
 
 
+def _complaints(facility_ids: Sequence[int], now: dt.datetime) -> dict[int, float]:
+    return dict(
+        Complaint.objects.filter(facility_id__in=facility_ids, received_at__gte=now - YEAR,
+                                 received_at__lte=now)
+        .values_list("facility_id").annotate(n=Count("pk")).order_by()
+    )
+
+
+def _custody_overruns(facility_ids: Sequence[int], now: dt.datetime) -> dict[int, float]:
+    """Detentions of the last 12 months that ended after the limit, or are past it now."""
+    overran = Q(ended_at__gt=F("detention_due_at")) | Q(ended_at__isnull=True,
+                                                        detention_due_at__lt=now)
+    return dict(
+        CustodyRecord.objects.filter(overran, facility_id__in=facility_ids,
+                                     detained_at__gte=now - YEAR)
+        .values_list("facility_id").annotate(n=Count("pk")).order_by()
+    )
+
+
+def _deaths_in_custody(facility_ids: Sequence[int], now: dt.datetime) -> dict[int, float]:
+    return dict(
+        CustodyRecord.objects.filter(facility_id__in=facility_ids, end_reason=EndReason.DIED,
+                                     ended_at__gte=now - YEAR)
+        .values_list("facility_id").annotate(n=Count("pk")).order_by()
+    )
+
+
+def _blind_custody_minutes(facility_ids: Sequence[int], now: dt.datetime) -> dict[int, float]:
+    """Minutes of the last 30 days' room stays no working camera recorded (coverage engine)."""
+    since = now - BLIND_WINDOW
+    stays = (RoomStay.objects.filter(custody_record__facility_id__in=facility_ids,
+                                     started_at__lt=now)
+             .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=since))
+             .values_list("pk", "room_id", "room__facility_id", "started_at", "ended_at"))
+    facility_of: dict[int, int] = {}
+    windows = []
+    for pk, room_id, facility_id, started_at, ended_at in stays:
+        facility_of[pk] = facility_id
+        windows.append((pk, room_id, max(started_at, since), min(ended_at or now, now)))
+    minutes: dict[int, float] = {}
+    for stay in stay_coverage(stays=[w for w in windows if w[3] > w[2]]):
+        facility_id = facility_of[stay.stay_id]
+        minutes[facility_id] = minutes.get(facility_id, 0.0) + stay.blind_ms / 60_000
+    return minutes
+
+
+def _cameras_out_of_order(facility_ids: Sequence[int], now: dt.datetime) -> dict[int, float]:
+    """Cameras in service not working now; a camera that never reported is not working."""
+    working = Q(health__reported_state=CameraState.OK,
+                health__last_heartbeat_at__gte=now - silence_after())
+    return dict(
+        Camera.objects.filter(facility_id__in=facility_ids, is_active=True).exclude(working)
+        .values_list("facility_id").annotate(n=Count("pk")).order_by()
+    )
+
+
 register_provider("days_since_last_visit", _days_since_last_visit)
 register_provider("overdue_recommendations", _overdue_recommendations)
 register_provider("open_recommendations", _open_recommendations)
 register_provider("custody_rooms_without_camera", _rooms_without_camera)
+register_provider("complaints", _complaints)
+register_provider("custody_overruns", _custody_overruns)
+register_provider("deaths_in_custody", _deaths_in_custody)
+register_provider("blind_custody_minutes", _blind_custody_minutes)
+register_provider("cameras_out_of_order", _cameras_out_of_order)
