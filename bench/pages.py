@@ -30,6 +30,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PEOPLE_AT_DESK = 200
 
 
+def _database_name(connection) -> str:  # type: ignore[no-untyped-def]
+    if connection.vendor == "sqlite":
+        return f"SQLite {connection.Database.sqlite_version}"
+    return f"{connection.vendor} {connection.pg_version}"
+
+
 def _setup(var_dir: str) -> None:
     os.environ["CUSTODYWATCH_VAR_DIR"] = var_dir
     os.environ["CUSTODYWATCH_REQUIRE_2FA"] = "false"
@@ -83,7 +89,7 @@ def main() -> None:
                               rng=random.Random(1), now=timezone.now())
     held = CustodyRecord.objects.filter(facility=facility, ended_at__isnull=True).count()
     print(f"python {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} cpus, SQLite {connection.Database.sqlite_version}")
+          f"{os.cpu_count()} cpus, {_database_name(connection)}")
     how = f"loaded in {load_s:.1f} s" if loaded else "reused"
     print(f"data: {scale} demo ({how}): "
           f"{CustodyRecord.objects.count():,} detentions, {RoomStay.objects.count():,} "
