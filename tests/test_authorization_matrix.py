@@ -138,6 +138,10 @@ ROUTES: dict[str, Route] = {
     "complaints:action": Route("roles", roles=COMPLAINT_HANDLERS, scoped=True,
                                kwargs=lambda w: {"pk": w.complaint.pk, "action": "message"},
                                get_checks_sign_in_only=True),
+    # A download needs an attachment: tests/complaints/test_attachment_download.py checks it.
+    "complaints:attachment": Route("roles", roles=COMPLAINT_HANDLERS, scoped=True,
+                                   kwargs=lambda w: {"pk": w.complaint.pk, "attachment_pk": 0},
+                                   get_checks_sign_in_only=True),
     "complaints:identity_decide": Route("roles", roles=frozenset({"gpo"}),
                                         kwargs=lambda w: {"pk": 1},
                                         get_checks_sign_in_only=True),

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, Scope, User
 from custodywatch.complaints.models import (
+    Attachment,
     Category,
     Channel,
     Complaint,
@@ -135,6 +136,25 @@ def complaint_detail(*, user: User, pk: int, origin: Origin) -> Complaint:
         raise Complaint.DoesNotExist
     audit_record(actor=user, action=AuditEvent.Action.READ, origin=origin, obj=complaint)
     return complaint
+
+
+def attachment_for_download(*, user: User, complaint_pk: int, attachment_pk: int,
+                            origin: Origin) -> Attachment:
+    """A file of a complaint the reader handles; every download is audited (GlobaLeaks
+    #3695: an audit without downloads is no audit). Attachment.DoesNotExist otherwise."""
+    attachment = (Attachment.objects.filter(complaint__in=complaints_visible(user=user))
+                  .select_related("complaint").filter(pk=attachment_pk,
+                                                      complaint_id=complaint_pk).first())
+    if attachment is None:
+        if Attachment.objects.filter(pk=attachment_pk, complaint_id=complaint_pk).exists():
+            audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                         object_type="complaints.attachment", object_id=str(attachment_pk),
+                         detail={"complaint": complaint_pk, "reason": "outside scope"})
+        raise Attachment.DoesNotExist
+    audit_record(actor=user, action=AuditEvent.Action.EXPORT, origin=origin, obj=attachment,
+                 detail={"complaint": attachment.complaint.reference, "download": True,
+                         "sha256": attachment.sha256})
+    return attachment
 
 
 @dataclass(frozen=True)

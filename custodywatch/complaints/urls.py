@@ -16,6 +16,8 @@ urlpatterns = [
     path("operator/", views.operator_intake, name="operator"),
     path("statistics/", views.statistics, name="statistics"),
     path("<int:pk>/", views.complaint_detail, name="detail"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download,
+         name="attachment"),
     path("<int:pk>/<slug:action>/", views.complaint_action, name="action"),
     path("identity-access/<int:pk>/decide/", views.identity_decide, name="identity_decide"),
 ]

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -37,7 +37,7 @@ from custodywatch.complaints.forms import (
     ReceiptCodeForm,
     TriageForm,
 )
-from custodywatch.complaints.models import Channel, Complaint, IdentityAccess
+from custodywatch.complaints.models import Attachment, Channel, Complaint, IdentityAccess
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.registry.models import Facility, Region
 
@@ -311,6 +311,22 @@ def _complaint_for(request: HttpRequest, pk: int) -> Complaint:
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _complaint_for(request, pk)
     return render(request, "complaints/detail.html", _detail_context(request, complaint))
+
+
+@handlers_only
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    try:
+        attachment = selectors.attachment_for_download(
+            user=request.user, complaint_pk=pk, attachment_pk=attachment_pk,
+            origin=Origin.from_request(request))
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    # Always a download, never rendered in the page: a complainant's file is untrusted.
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
+                            filename=attachment.original_name,
+                            content_type="application/octet-stream")
+    response["X-Content-SHA256"] = attachment.sha256
+    return response
 
 
 @handlers_only
