@@ -113,6 +113,8 @@ class Complaint(models.Model):
     answer_due_at = models.DateTimeField(_("answer due"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # When the handler was told that the complainant was moved to another facility.
+    transfer_alerted_at = models.DateTimeField(_("transfer alert sent"), null=True, blank=True)
 
     # The complainant.
     is_anonymous = models.BooleanField(_("anonymous"), default=False)

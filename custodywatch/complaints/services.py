@@ -15,17 +15,19 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, Scope, User
 from custodywatch.complaints import receipts, rules
 from custodywatch.complaints.attachments import CheckedAttachment, check_attachments
 from custodywatch.complaints.models import (
+    OPEN_STATUSES,
     OPERATOR_CHANNELS,
     Attachment,
     Category,
@@ -48,7 +50,7 @@ from custodywatch.complaints.selectors import (
     may_see_identity_of,
 )
 from custodywatch.core.sealing import seal, unseal
-from custodywatch.custody.models import CustodyRecord
+from custodywatch.custody.models import CustodyRecord, EndReason
 from custodywatch.kernels import triage
 from custodywatch.kernels.ledger_leaf import iso_time
 from custodywatch.ledger.appends import ledger_append
@@ -681,3 +683,52 @@ def identity_unseal(*, acting_user: User, origin: Origin, complaint: Complaint) 
                      obj=complaint, detail={"identity": True, "access": access.pk,
                                             "kind": access.kind, "reason": access.reason})
     return identity
+
+
+def _transfer_alert_recipients(complaint: Complaint) -> list[User]:
+    """The handler; else whoever handles such complaints in the region; else the country."""
+    if complaint.handler is not None and complaint.handler.is_active:
+        return [complaint.handler]
+    role = (Role.OMBUDSPERSON if complaint.handling_body == HandlingBody.OMBUDSPERSON
+            else Role.REGIONAL_PROSECUTOR)
+    regional = list(User.objects.filter(role=role, region=complaint.region, is_active=True))
+    return regional or list(User.objects.filter(role=Role.GENERAL_PROSECUTOR, is_active=True))
+
+
+def complaint_transfer_alerts_send(*, now: dt.datetime | None = None) -> int:
+    """Tell the handling official once when an open complaint's complainant was transferred.
+
+    A person moved away from the accused unit may now be held by its colleagues. Each
+    complaint is claimed with a conditional UPDATE, so two sweeps never alert twice; a mail
+    that fails hands the claim back. The mail names the complaint, never the complainant.
+    """
+    now = now or timezone.now()
+    candidates = (Complaint.objects.filter(status__in=OPEN_STATUSES,
+                                           transfer_alerted_at__isnull=True,
+                                           custody_record__end_reason=EndReason.TRANSFERRED)
+                  .select_related("custody_record__facility", "handler", "region"))
+    sent = 0
+    for complaint in candidates:
+        claimed = Complaint.objects.filter(pk=complaint.pk, transfer_alerted_at__isnull=True)
+        if not claimed.update(transfer_alerted_at=now):
+            continue
+        recipients = _transfer_alert_recipients(complaint)
+        record = complaint.custody_record
+        try:
+            send_mail(
+                _("Complaint %(reference)s: the complainant was transferred")
+                % {"reference": complaint.reference},
+                _("The custody record linked to complaint %(reference)s ended in a transfer "
+                  "from %(facility)s at %(moment)s. Check where the person is held now and "
+                  "that they are safe from the officers complained about.")
+                % {"reference": complaint.reference, "facility": record.facility.code,
+                   "moment": timezone.localtime(record.ended_at).strftime("%Y-%m-%d %H:%M")},
+                None, [user.email for user in recipients if user.email],
+                fail_silently=False)
+        except OSError:
+            claimed.update(transfer_alerted_at=None)  # the next sweep tries again
+            continue
+        audit_record(actor=None, action=AuditEvent.Action.UPDATE, origin=SYSTEM_ORIGIN,
+                     obj=complaint, detail={"transfer_alert": [u.username for u in recipients]})
+        sent += 1
+    return sent
