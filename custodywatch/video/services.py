@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,6 @@ from custodywatch.video.timing import CLOCK_SKEW, from_ms, silence_after, timest
 
 MAX_ERRORS = 20  # enough to fix a batch, short enough to read
 SHA256_HEX = frozenset("0123456789abcdef")
-STATES = frozenset(CameraState.values)  # CameraState.values builds a new list per call
 
 
 @dataclass(frozen=True)
@@ -142,49 +141,19 @@ def _apply(model: type[CameraStateSpan] | type[RecordingRun], plan: Plan) -> Non
     if plan.deletes:
         model.objects.filter(pk__in=plan.deletes).delete()
     if plan.updates:
-        _update_times(model, plan.updates)
-
-
-def _update_times(model: type[CameraStateSpan] | type[RecordingRun],
-                  updates: Sequence[tuple[int, int, int]]) -> None:
-    """New (start, end) per row id: one prepared UPDATE run for all rows.
-
-    What bulk_update writes, without its CASE WHEN per row, whose compilation cost more than
-    the rest of a batch (no signals either way).
-    """
-    connection = connections[router.db_for_write(model)]
-    meta = model._meta
-    quote = connection.ops.quote_name
-    start_field, end_field = meta.get_field("started_at"), meta.get_field("ended_at")
-    # Only quoted names from the model go into the text; the values are parameters.
-    table, start_col = quote(meta.db_table), quote(start_field.column)
-    end_col, pk_col = quote(end_field.column), quote(meta.pk.column)
-    sql = f"UPDATE {table} SET {start_col} = %s, {end_col} = %s WHERE {pk_col} = %s"  # noqa: S608
-    params = [(start_field.get_db_prep_save(from_ms(s), connection),
-               end_field.get_db_prep_save(from_ms(e), connection), row_id)
-              for row_id, s, e in updates]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        rows = [model(pk=row_id, started_at=from_ms(s), ended_at=from_ms(e))
+                for row_id, s, e in plan.updates]
+        model.objects.bulk_update(rows, ["started_at", "ended_at"], batch_size=500)
 
 
 def _stored(model: type[CameraStateSpan] | type[RecordingRun],
             windows: Mapping[int, tuple[int, int]], extra: Q) -> list[Any]:
-    """Stored rows touching each camera's window of the batch (touching ones merge).
-
-    One range query over all the batch's cameras (served by the (camera, ended_at) index),
-    then each row is kept only if it touches its own camera's window.
-    """
-    if not windows:
-        return []
-    low = from_ms(min(start for start, _end in windows.values()))
-    high = from_ms(max(end for _start, end in windows.values()))
-    bounds = {camera_id: (from_ms(start), from_ms(end))
-              for camera_id, (start, end) in windows.items()}
-    rows = model.objects.filter(extra, camera_id__in=list(windows), ended_at__gte=low,
-                                started_at__lte=high)
-    return [row for row in rows
-            if row.started_at <= bounds[row.camera_id][1]
-            and row.ended_at >= bounds[row.camera_id][0]]
+    """Stored rows touching each camera's window of the batch (touching ones merge)."""
+    where = Q(pk__in=[])
+    for camera_id, (start, end) in windows.items():
+        where |= Q(camera_id=camera_id, started_at__lte=from_ms(end),
+                   ended_at__gte=from_ms(start))
+    return list(model.objects.filter(where & extra))
 
 
 def _windows(spans: Sequence[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
@@ -232,13 +201,12 @@ def _state_spans_ingest(
     parsed: list[tuple[int, int, int, int, str]] = []  # (index, camera, start, end, state)
     for index, item in enumerate(items):
         state = item.get("state")
-        known_state = isinstance(state, str) and state in STATES
-        if not known_state:
+        if state not in CameraState.values:
             errors.add(index, "state", _("Unknown state %(state)r; expected one of %(states)s.")
                        % {"state": state, "states": ", ".join(CameraState.values)})
         interval = _interval(item, index, errors, latest_ms)
         camera_id = camera_ids[index]
-        if interval is not None and camera_id is not None and known_state:
+        if interval is not None and camera_id is not None and state in CameraState.values:
             parsed.append((index, camera_id, interval[0], interval[1], str(state)))
     errors.raise_if_any()
 
@@ -254,29 +222,29 @@ def _state_spans_ingest(
     errors.raise_if_any()
 
     windows = _windows([(camera_id, start, end) for _i, camera_id, start, end, _s in parsed])
-    stored = _by_camera(_stored(CameraStateSpan, windows, Q()))
+    stored = _stored(CameraStateSpan, windows, Q())
     _check_against_stored(parsed, stored, errors)
     errors.raise_if_any()
 
     plan = Plan()
     creates: list[CameraStateSpan] = []
     for camera_id, camera_items in by_camera.items():
-        mine = stored.get(camera_id, [])
-        sweep = [(span, s, e) for span, s, e in mine if span.source == SpanSource.SWEEP]
-        if sweep:
-            trim = plan_trim([(span.pk, s, e) for span, s, e in sweep],
-                             [(start, end) for _i, start, end, _s in camera_items])
-            for start, end in trim.creates:
-                # The right half of a sweep span cut in the middle: still an inferred silence.
-                halved = next(span for span, s, e in sweep if s <= start and end <= e)
-                creates.append(CameraStateSpan(camera_id=camera_id, state=halved.state,
-                                               source=SpanSource.SWEEP,
-                                               started_at=from_ms(start), ended_at=from_ms(end)))
-            trim.creates = []
-            plan.extend(trim)
+        mine = [span for span in stored if span.camera_id == camera_id]
+        sweep = {s.pk: s for s in mine if s.source == SpanSource.SWEEP}
+        trim = plan_trim([(pk, to_ms(s.started_at), to_ms(s.ended_at)) for pk, s in sweep.items()],
+                         [(start, end) for _i, start, end, _s in camera_items])
+        for start, end in trim.creates:
+            # The right half of a sweep span cut in the middle: still an inferred silence.
+            halved = next(s for s in sweep.values()
+                          if to_ms(s.started_at) <= start and end <= to_ms(s.ended_at))
+            creates.append(CameraStateSpan(camera_id=camera_id, state=halved.state,
+                                           source=SpanSource.SWEEP, started_at=from_ms(start),
+                                           ended_at=from_ms(end)))
+        trim.creates = []
+        plan.extend(trim)
         for state in sorted({state for *_rest, state in camera_items}):
-            same = [(span.pk, s, e) for span, s, e in mine
-                    if span.source == SpanSource.AGENT and span.state == state]
+            same = [(s.pk, to_ms(s.started_at), to_ms(s.ended_at)) for s in mine
+                    if s.source == SpanSource.AGENT and s.state == state]
             part = plan_merge(same, [(start, end) for _i, start, end, st in camera_items
                                      if st == state])
             creates += [CameraStateSpan(camera_id=camera_id, state=state, started_at=from_ms(s),
@@ -292,29 +260,14 @@ def _state_spans_ingest(
     return result
 
 
-StoredRow = tuple[CameraStateSpan, int, int]  # (row, start ms, end ms)
-
-
-def _by_camera(stored: Sequence[CameraStateSpan]) -> dict[int, list[StoredRow]]:
-    """Stored rows per camera, in the order they were read, with their times in ms."""
-    grouped: dict[int, list[StoredRow]] = defaultdict(list)
-    for span in stored:
-        grouped[span.camera_id].append((span, to_ms(span.started_at), to_ms(span.ended_at)))
-    return grouped
-
-
 def _check_against_stored(parsed: Sequence[tuple[int, int, int, int, str]],
-                          stored: Mapping[int, Sequence[StoredRow]], errors: _Errors) -> None:
-    """An agent does not contradict itself: a stored report of another state stands.
-
-    Each item is checked against its own camera's stored agent spans only; the first one
-    (in stored order) of another state that overlaps it is named.
-    """
-    agent = {camera_id: [row for row in rows if row[0].source == SpanSource.AGENT]
-             for camera_id, rows in stored.items()}
+                          stored: Sequence[CameraStateSpan], errors: _Errors) -> None:
+    """An agent does not contradict itself: a stored report of another state stands."""
     for index, camera_id, start, end, state in parsed:
-        for span, span_start, span_end in agent.get(camera_id, ()):
-            if span.state != state and span_start < end and start < span_end:
+        for span in stored:
+            if (span.camera_id == camera_id and span.source == SpanSource.AGENT
+                    and span.state != state and to_ms(span.started_at) < end
+                    and start < to_ms(span.ended_at)):
                 errors.add(index, "start", _(
                     "Overlaps the stored %(state)s span from %(start)s to %(end)s."
                 ) % {"state": span.state, "start": span.started_at.isoformat(),
