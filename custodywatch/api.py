@@ -11,10 +11,13 @@ from ninja.security import HttpBearer, SessionAuth
 
 from custodywatch.accounts.models import MachineToken
 from custodywatch.accounts.services import token_authenticate
+from custodywatch.cases.api import router as cases_router
 from custodywatch.complaints.api import router as complaints_router
 from custodywatch.custody.api import router as custody_router
 from custodywatch.ledger.api import router as ledger_router
+from custodywatch.liveview.api import router as liveview_router
 from custodywatch.registry.api import router as registry_router
+from custodywatch.reports.api import router as reports_router
 from custodywatch.video.api import router as video_router
 from custodywatch.visits.api import router as visits_router
 
@@ -72,3 +75,6 @@ api.add_router("/ledger/", ledger_router)
 api.add_router("/video/", video_router)
 api.add_router("/complaints/", complaints_router)
 api.add_router("/visits/", visits_router)
+api.add_router("/cases/", cases_router)
+api.add_router("/reports/", reports_router)
+api.add_router("/live/", liveview_router)

@@ -70,8 +70,10 @@ INSTALLED_APPS = [
     "custodywatch.ledger",
     "custodywatch.video",
     "custodywatch.complaints",
+    "custodywatch.cases",
     "custodywatch.visits",
     "custodywatch.reports",
+    "custodywatch.liveview",
     "custodywatch.demo",
 ]
 
