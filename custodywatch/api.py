@@ -13,6 +13,7 @@ from custodywatch.accounts.models import MachineToken
 from custodywatch.accounts.services import token_authenticate
 from custodywatch.cases.api import router as cases_router
 from custodywatch.complaints.api import router as complaints_router
+from custodywatch.complaints.preservation_api import router as preservation_router
 from custodywatch.custody.api import router as custody_router
 from custodywatch.ledger.api import router as ledger_router
 from custodywatch.liveview.api import router as liveview_router
@@ -74,6 +75,7 @@ api.add_router("/custody/", custody_router)
 api.add_router("/ledger/", ledger_router)
 api.add_router("/video/", video_router)
 api.add_router("/complaints/", complaints_router)
+api.add_router("/preservation/", preservation_router)
 api.add_router("/visits/", visits_router)
 api.add_router("/cases/", cases_router)
 api.add_router("/reports/", reports_router)

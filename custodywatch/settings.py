@@ -164,6 +164,10 @@ AXES_VERBOSE = False
 
 # A camera whose heartbeats stop for this long counts as no_signal (not covered).
 CUSTODYWATCH_VIDEO_SILENCE_SECONDS = env_int("CUSTODYWATCH_VIDEO_SILENCE_SECONDS", 120)
+# Footage preservation orders to agents: held segments mixed with a routine sample of this
+# share of the last days' segments (complaints/preservation.py).
+PRESERVATION_SAMPLE_PERCENT = env_int("CUSTODYWATCH_PRESERVATION_SAMPLE_PERCENT", 2)
+PRESERVATION_SAMPLE_DAYS = env_int("CUSTODYWATCH_PRESERVATION_SAMPLE_DAYS", 3)
 
 # Evidence ledger: the checkpoint signing key lives in a file outside the database
 # (docs/ledger.md: key rotation); verifiers may be given the public keys of earlier keys.
@@ -193,6 +197,10 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CUSTODYWATCH_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+# Browser preload lists are for public hosts; an intranet deployment opts in explicitly.
+SECURE_HSTS_PRELOAD = env_bool("CUSTODYWATCH_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -192,6 +192,8 @@ API_ROUTES: dict[str, str] = {
     "api:complaint_intake": "token",
     "api:complaint_list": "token",
     "api:complaint_get": "token",
+    "api:preservation_orders": "token",
+    "api:preservation_reports": "token",
     "api:visit_list": "token",
     "api:recommendation_list": "token",
     "api:state_spans_post": "token",

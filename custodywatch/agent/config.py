@@ -41,11 +41,18 @@ class AgentConfig:
     heartbeat_seconds: float = 60.0
     batch_size: int = 500
     segment_scan_seconds: float = 30.0
+    # Footage preservation orders (agent/preservation.py): how often to ask, how long to keep.
+    preservation_seconds: float = 300.0
+    preservation_keep_days: float = 30.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def outbox_path(self) -> Path:
         return self.state_dir / "outbox.sqlite3"
+
+    @property
+    def preserved_dir(self) -> Path:
+        return self.state_dir / "preserved"
 
     @property
     def references_dir(self) -> Path:
@@ -167,4 +174,8 @@ def load_config(path: str | Path) -> AgentConfig:
         batch_size=int(reader.number(agent, "batch_size", "agent.batch_size", 500, 1, 5000)),
         segment_scan_seconds=reader.number(agent, "segment_scan_seconds",
                                            "agent.segment_scan_seconds", 30.0, 1, 3600),
+        preservation_seconds=reader.number(agent, "preservation_seconds",
+                                           "agent.preservation_seconds", 300.0, 5, 86400),
+        preservation_keep_days=reader.number(agent, "preservation_keep_days",
+                                             "agent.preservation_keep_days", 30.0, 1, 3650),
     )

@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS segment_seen (
     mtime REAL NOT NULL,
     sha256 TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS segment_seen_sha256 ON segment_seen(sha256);
 """
 
 
@@ -126,6 +127,13 @@ class Outbox:
                        (protocol.RECORDINGS, json.dumps(item, sort_keys=True)))
             db.execute("INSERT OR REPLACE INTO segment_seen VALUES (?, ?, ?, ?)",
                        (path, size, mtime, item["sha256"]))
+
+    def segment_path(self, sha256: str) -> str | None:
+        """The file last hashed to ``sha256`` (what a preservation order names), if any."""
+        with self._lock:
+            row = self._db.execute("SELECT path FROM segment_seen WHERE sha256 = ? LIMIT 1",
+                                   (sha256,)).fetchone()
+        return row[0] if row else None
 
     def segment_known(self, path: str, size: int, mtime: float) -> bool:
         with self._lock:

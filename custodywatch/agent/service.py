@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from custodywatch.agent import protocol, segments
+from custodywatch.agent import preservation, protocol, segments
 from custodywatch.agent.analysis import CameraAnalyser
 from custodywatch.agent.config import AgentConfig, CameraConfig
 from custodywatch.agent.decode import SourceError, VideoSource
@@ -68,7 +68,8 @@ class CameraWorker:
                 self.analyser.tracker.state = state
         if self.reference_stamp is None and self.analyser.learned:
             # First view learned: kept for a person to approve, and for the next start.
-            assert self.analyser.reference is not None and self.analyser.baseline
+            # noqa below: narrows the type; `learned` implies both are set
+            assert self.analyser.reference is not None and self.analyser.baseline  # noqa: S101
             self.references.save_learned(self.config.code, self.analyser.reference,
                                          self.analyser.baseline)
             self.reference_stamp = self.references.stamp(self.config.code)
@@ -134,6 +135,27 @@ def segment_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event) -> 
         stop.wait(config.segment_scan_seconds)
 
 
+def preservation_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event) -> None:
+    """Only cameras whose recorder segments this agent watches: it can keep nothing else."""
+    watched = {camera.code for camera in config.cameras if camera.segments_dir is not None}
+    if not watched:
+        return
+    client = preservation.PreservationClient(config.centre_url, config.token)
+    store = preservation.PreservationStore(config.preserved_dir)
+    try:
+        while not stop.is_set():
+            try:
+                counts = preservation.preservation_cycle(
+                    client, outbox, store, config.preservation_keep_days, cameras=watched)
+                if counts["preserved"] or counts["altered"] or counts["missing"]:
+                    log.info("preservation: %s", counts)
+            except (DeliveryError, OSError, ValueError) as error:
+                log.warning("preservation orders: %s", error)
+            stop.wait(config.preservation_seconds)
+    finally:
+        store.close()
+
+
 def send_loop(sender: Sender, stop: threading.Event, idle_seconds: float = 1.0) -> None:
     backoff = Backoff(first=1.0, cap=300.0)
     while not stop.is_set():
@@ -156,6 +178,8 @@ def run_agent(config: AgentConfig, stop: threading.Event | None = None) -> int:
     threads = [threading.Thread(target=send_loop, args=(sender, stop), name="sender")]
     threads.append(threading.Thread(target=segment_loop, args=(config, outbox, stop),
                                     name="segments"))
+    threads.append(threading.Thread(target=preservation_loop, args=(config, outbox, stop),
+                                    name="preservation"))
     for camera in config.cameras:
         worker = CameraWorker(camera, config, outbox, references, stop)
         threads.append(threading.Thread(target=worker.run, name=f"camera-{camera.code}"))

@@ -328,3 +328,29 @@ class ReceiptAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address_key[:8]} {self.at:%Y-%m-%d %H:%M} {self.succeeded}"
+
+
+class SegmentPreservation(models.Model):
+    """What a facility's agent reported about a recording segment the centre asked it to keep.
+
+    The centre asks for held segments mixed with a routine sample of ordinary ones (see
+    preservation.py), so an order never tells the facility that a complaint exists.
+    """
+
+    class Status(models.TextChoices):
+        PRESERVED = "preserved", _("Preserved, hash matches")
+        MISSING = "missing", _("Missing on the recorder")
+        ALTERED = "altered", _("Altered since it was recorded")
+
+    segment = models.OneToOneField("video.RecordingSegment", models.CASCADE,
+                                   related_name="preservation")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    reported_sha256 = models.CharField(_("hash of the file found"), max_length=64, blank=True)
+    reported_at = models.DateTimeField(_("reported"))
+
+    class Meta:
+        verbose_name = _("segment preservation")
+        verbose_name_plural = _("segment preservations")
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}: {self.status}"

@@ -205,8 +205,8 @@ def held_footage(*, complaint: Complaint) -> QuerySet[RecordingSegment]:
         cameras = (Camera.objects.filter(rooms__in=rooms) if rooms
                    else Camera.objects.filter(facility_id=hold.facility_id))
         query |= Q(camera__in=cameras, started_at__lt=hold.ends_at, ended_at__gt=hold.starts_at)
-    return RecordingSegment.objects.filter(query).select_related("camera").order_by(
-        "camera__code", "started_at")
+    return RecordingSegment.objects.filter(query).select_related(
+        "camera", "preservation").order_by("camera__code", "started_at")
 
 
 def footage_on_hold(*, camera: Camera, started_at: dt.datetime, ended_at: dt.datetime) -> bool:

@@ -38,6 +38,7 @@ from custodywatch.complaints.forms import (
     TriageForm,
 )
 from custodywatch.complaints.models import Attachment, Channel, Complaint, IdentityAccess
+from custodywatch.complaints.preservation import preservation_summary
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.registry.models import Facility, Region
 
@@ -284,7 +285,8 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -
         "messages_": complaint.messages.select_related("author"),
         "attachments": complaint.attachments.all(),
         "holds": complaint.legal_holds.prefetch_related("rooms"),
-        "footage": selectors.held_footage(complaint=complaint)[:200],
+        "footage": (footage := list(selectors.held_footage(complaint=complaint)[:200])),
+        "preservation": preservation_summary(footage),
         "transfer": selectors.complaint_transfer_alert(complaint),
         "may_see_identity": selectors.may_see_identity_of(user=user, complaint=complaint),
         "accesses": complaint.identity_accesses.filter(requested_by=user),
