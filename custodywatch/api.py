@@ -20,6 +20,7 @@ from custodywatch.liveview.api import router as liveview_router
 from custodywatch.registry.api import router as registry_router
 from custodywatch.reports.api import router as reports_router
 from custodywatch.video.api import router as video_router
+from custodywatch.video.references_api import router as references_router
 from custodywatch.visits.api import router as visits_router
 
 
@@ -74,6 +75,7 @@ api.add_router("/registry/", registry_router)
 api.add_router("/custody/", custody_router)
 api.add_router("/ledger/", ledger_router)
 api.add_router("/video/", video_router)
+api.add_router("/references/", references_router)
 api.add_router("/complaints/", complaints_router)
 api.add_router("/preservation/", preservation_router)
 api.add_router("/visits/", visits_router)

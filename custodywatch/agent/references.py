@@ -118,6 +118,29 @@ class ReferenceStore:
         self._save(camera, gray, meta)
         return Reference(gray, APPROVED, None, meta)
 
+    def forget(self, camera: str, decided_by: str) -> None:
+        """A person asked for the reference to be relearned from the stream: drop it (the
+        description last, so a reader never sees a description without its image)."""
+        folder = self._folder(camera)
+        log_path = folder / "relearn.json"
+        if folder.exists():
+            _write_atomically(log_path, json.dumps({"decided_by": decided_by,
+                                                    "at": time.time()}).encode())
+        (folder / "reference.png").unlink(missing_ok=True)
+        (folder / "reference.json").unlink(missing_ok=True)
+
+    def save_current(self, camera: str, gray: np.ndarray) -> None:
+        """The latest analysed view, for a person to compare with the reference."""
+        folder = self._folder(camera)
+        folder.mkdir(parents=True, exist_ok=True)
+        ok, png = cv2.imencode(".png", to_analysis_gray(gray))
+        if ok:
+            _write_atomically(folder / "current.png", png.tobytes())
+
+    def current_png(self, camera: str) -> bytes | None:
+        path = self._folder(camera) / "current.png"
+        return path.read_bytes() if path.exists() else None
+
     def png(self, camera: str) -> bytes | None:
         """The stored image as PNG bytes (for a person to look at)."""
         path = self._folder(camera) / "reference.png"

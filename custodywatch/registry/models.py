@@ -227,3 +227,54 @@ class HeadAppointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.facility.code})"
+
+
+class CameraView(models.Model):
+    """What a camera's agent judges it against (its reference) and what it sees lately.
+
+    Sent by the agent (``/api/references/sync``), shown side by side to a person who approves
+    the reference, adopts the current view as the new reference, or asks the agent to relearn.
+    """
+
+    camera = models.OneToOneField(Camera, models.CASCADE, related_name="view")
+    reference_png = models.BinaryField(null=True, blank=True)
+    reference_sha256 = models.CharField(max_length=64, blank=True)
+    reference_status = models.CharField(_("reference"), max_length=10, blank=True)
+    reference_at = models.DateTimeField(_("reference received"), null=True, blank=True)
+    current_png = models.BinaryField(null=True, blank=True)
+    current_sha256 = models.CharField(max_length=64, blank=True)
+    current_at = models.DateTimeField(_("current view received"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("camera view")
+        verbose_name_plural = _("camera views")
+
+    def __str__(self) -> str:
+        return f"view of {self.camera_id}"
+
+
+class ReferenceDecision(models.Model):
+    """A person's decision about a camera's reference view, delivered to its agent once."""
+
+    class Kind(models.TextChoices):
+        APPROVE = "approve", _("Approve the reference")
+        ADOPT_CURRENT = "adopt_current", _("Make the current view the reference")
+        RELEARN = "relearn", _("Relearn the reference from the stream")
+
+    camera = models.ForeignKey(Camera, models.CASCADE, related_name="reference_decisions")
+    kind = models.CharField(_("decision"), max_length=15, choices=Kind.choices)
+    # The image decided on (the reference approved, or the current view adopted).
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    image_png = models.BinaryField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    decided_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided"))
+    applied_at = models.DateTimeField(_("applied by the agent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("reference decision")
+        verbose_name_plural = _("reference decisions")
+
+    def __str__(self) -> str:
+        return f"{self.camera_id}: {self.kind}"

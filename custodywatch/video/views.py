@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.registry import selectors as registry_selectors
-from custodywatch.registry.models import Facility
-from custodywatch.video import selectors
+from custodywatch.registry.models import Camera, CameraView, Facility
+from custodywatch.video import references, selectors
+from custodywatch.video.forms import ReferenceDecisionForm
 from custodywatch.video.presentation import STATE_COLORS, legend
 
 LIVE_TARGET = "video-live"
@@ -54,3 +58,49 @@ def camera_wall(request: HttpRequest, code: str) -> HttpResponse:
     if request.htmx and request.htmx.target == LIVE_TARGET:
         return render(request, "video/camera_wall.html#live", context)
     return render(request, "video/camera_wall.html", context)
+
+
+def _camera_for_views(request: HttpRequest, code: str, camera: str):  # type: ignore[no-untyped-def]
+    try:
+        return references.camera_for_views(user=request.user, facility_code=code,
+                                           camera_code=camera,
+                                           origin=Origin.from_request(request))
+    except Camera.DoesNotExist:
+        raise Http404(_("No such camera in your scope.")) from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def camera_views(request: HttpRequest, code: str, camera: str) -> HttpResponse:
+    """The camera's reference beside its current view, and the decisions about them."""
+    found = _camera_for_views(request, code, camera)
+    form = ReferenceDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            references.reference_decide(
+                acting_user=request.user, origin=Origin.from_request(request), camera=found,
+                kind=form.cleaned_data["kind"], reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, _("Decision recorded; the agent applies it on its next "
+                                        "call."))
+            return redirect("video:camera_views", code=code, camera=camera)
+    view = CameraView.objects.filter(camera=found).first()
+    context = {"camera": found, "facility": found.facility, "view": view, "form": form,
+               "may_decide": references.may_decide(request.user, found),
+               "decisions": found.reference_decisions.select_related("decided_by")[:20]}
+    return render(request, "video/camera_views.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def camera_view_image(request: HttpRequest, code: str, camera: str, which: str) -> HttpResponse:
+    found = _camera_for_views(request, code, camera)
+    view = CameraView.objects.filter(camera=found).first()
+    data = getattr(view, f"{which}_png", None) if which in ("reference", "current") else None
+    if not data:
+        raise Http404(_("No such image."))
+    response = HttpResponse(bytes(data), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
