@@ -11,7 +11,7 @@ from custodywatch.accounts.models import TIME_ZONE_CHOICES, Role
 class SignInForm(AuthenticationForm):
     def confirm_login_allowed(self, user) -> None:  # type: ignore[no-untyped-def]
         super().confirm_login_allowed(user)
-        if user.role == Role.EDGE_AGENT:
+        if user.role in (Role.EDGE_AGENT, Role.STATE_SYSTEM):
             raise forms.ValidationError(_("Machine accounts cannot sign in here."), "machine")
 
 

@@ -30,6 +30,7 @@ class Role(models.TextChoices):
     COMPENSATION_OFFICER = "compensation_officer", _("Compensation officer")
     ANALYST = "analyst", _("Analyst")
     EDGE_AGENT = "edge_agent", _("Edge agent (machine)")
+    STATE_SYSTEM = "state_system", _("State information system (machine)")
 
 
 class Scope(models.TextChoices):

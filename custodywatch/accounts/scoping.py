@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from custodywatch.accounts.models import Scope, User
+from custodywatch.accounts.models import Role, Scope, User
 
 
 def facility_q(user: User, path: str = "") -> Q:
     """A filter on the model at `path` (a lookup path to a Facility; "" for Facility itself).
 
     Country scope sees every facility; region scope the facilities of its region;
-    facility scope its own facility only. Anyone else sees nothing.
+    facility scope its own facility only. Anyone else sees nothing, and so does another state
+    system (e-appeals): its token files complaints and reads nothing.
     """
     prefix = f"{path}__" if path else ""
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or not user.is_active or user.role == Role.STATE_SYSTEM:
         return Q(pk__in=[])
     if user.scope == Scope.COUNTRY:
         return Q()
@@ -28,6 +29,8 @@ def facility_q(user: User, path: str = "") -> Q:
 def region_q(user: User, path: str = "") -> Q:
     """A filter on a Region model (at `path`): the regions a person's scope touches."""
     prefix = f"{path}__" if path else ""
+    if user.role == Role.STATE_SYSTEM:
+        return Q(pk__in=[])
     if user.scope == Scope.COUNTRY:
         return Q()
     if user.scope == Scope.REGION and user.region_id:

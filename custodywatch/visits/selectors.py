@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Scope, User
+from custodywatch.accounts.models import AuditEvent, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.core import sealing
 from custodywatch.kernels import risk
@@ -122,7 +122,7 @@ def photo_for(*, user: User, pk: int, origin: Origin) -> FindingPhoto:
 # ------------------------------------------------------------------------- recommendations
 
 def recommendations_visible(*, user: User) -> QuerySet[Recommendation]:
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or not user.is_active or user.role == Role.STATE_SYSTEM:
         return Recommendation.objects.none()
     recommendations = Recommendation.objects.select_related(
         "facility", "facility__region", "addressee_body", "group")
