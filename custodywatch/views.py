@@ -13,6 +13,8 @@ from django.utils.http import urlencode
 from custodywatch.accounts.context_processors import NAVIGATION
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.registry import selectors as registry_selectors
+from custodywatch.reports import dashboard
+from custodywatch.reports import selectors as report_selectors
 from custodywatch.reports.maps import RegionValue
 from custodywatch.video import selectors as video_selectors
 
@@ -21,8 +23,20 @@ MODULES = {item.key: item for item in NAVIGATION}
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    totals = registry_selectors.registry_totals(user=request.user)
+    """Prosecutors, the Ombudsperson and others who read reports get the national dashboard;
+    facility staff their unit's custody, registry and video tiles."""
     now = timezone.now()
+    if report_selectors.may_read_reports(request.user):
+        indicator = request.GET.get("indicator", "blind_rooms")
+        if indicator not in dashboard.INDICATORS:
+            indicator = "blind_rooms"
+        return render(request, "reports/dashboard.html", {
+            "tiles": dashboard.tiles(user=request.user, now=now),
+            "blind_map": dashboard.region_map(request=request, indicator=indicator, now=now),
+            "indicator": indicator, "indicators": dashboard.INDICATORS,
+            "indicator_label": dashboard.INDICATORS[indicator],
+            "refresh": report_selectors.last_refresh()})
+    totals = registry_selectors.registry_totals(user=request.user)
     video = video_selectors.video_totals(user=request.user, now=now)
     custody = custody_selectors.custody_totals(user=request.user, now=now)
     return render(request, "home.html", {"totals": totals, "video": video, "custody": custody,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -27,6 +28,7 @@ from custodywatch.ledger.services import ledger_integrate_all
 from custodywatch.registry.models import Agency, Facility
 from custodywatch.visits import services as visits
 from custodywatch.visits.models import Category, Recommendation, Source, TeamMember, Visit
+from tests.cases.matrix import CASE_PROSECUTORS, CASE_READERS, with_case
 from tests.conftest import make_user, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,11 @@ class World:
     recommendation: Recommendation
     custody_record: CustodyRecord
     complaint: Complaint
+    # The cases app's objects (tests/cases/matrix.py).
+    case: Any = None
+    examination: Any = None
+    evidence: Any = None
+    officer: Any = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,10 @@ class Route:
 
 def _facility(world: World) -> dict:
     return {"code": world.facility.code}
+
+
+def _camera(world: World) -> dict:
+    return {"code": world.facility.code, "camera": "CAM1"}
 
 
 def _visit(world: World) -> dict:
@@ -96,10 +107,12 @@ COMPLAINT_STATISTICS = frozenset({"gpo", "prosecutor_a", "analyst", "admin"})
 
 # Who reads ledger leaves: they reveal who looked at what (custodywatch/ledger/selectors.py).
 LEDGER_READERS = frozenset({"admin", "gpo", "prosecutor_a", "analyst"})
+# Who reads reports (dashboard, scorecard, UN CAT): the statistics readers, not unit staff.
+REPORT_READERS = frozenset({"admin", "gpo", "prosecutor_a", "analyst"})
 
 ROUTES: dict[str, Route] = {
     "home": Route("signed_in"),
-    "module": Route("signed_in", kwargs=lambda w: {"module": "reports"}),
+    "module": Route("signed_in", kwargs=lambda w: {"module": "cases"}),
     "health": Route("public"),
     "accounts:login": Route("public"),
     "accounts:logout": Route("public", get_checks_sign_in_only=True),
@@ -164,6 +177,59 @@ ROUTES: dict[str, Route] = {
     "ledger:leaf_detail": Route("roles", roles=LEDGER_READERS, kwargs=_ledger_leaf),
     "ledger:file_check": Route("roles", roles=LEDGER_READERS),
     "video:camera_wall": Route("scoped", kwargs=_facility),
+    # Cases (tests/cases/test_access.py checks the other roles and the suspect officer).
+    "cases:index": Route("roles", roles=CASE_READERS),
+    "cases:case_new": Route("roles", roles=CASE_PROSECUTORS),
+    "cases:import": Route("roles", roles=CASE_PROSECUTORS),
+    "cases:case_detail": Route("roles", roles=CASE_READERS, scoped=True,
+                               kwargs=lambda w: {"pk": w.case.pk}),
+    "cases:case_action": Route("roles", roles=CASE_PROSECUTORS, scoped=True,
+                               kwargs=lambda w: {"pk": w.case.pk, "action": "step"},
+                               get_checks_sign_in_only=True),
+    # No evidence in the signed ledger yet: a reader is sent back to the case page (302).
+    "cases:evidence_package": Route("roles", roles=CASE_READERS, scoped=True,
+                                    kwargs=lambda w: {"pk": w.case.pk}),
+    # Forensic reports: the case's prosecutors (prosecutor_a supervises case a), the GPO.
+    "cases:examination": Route("roles", roles=CASE_PROSECUTORS, scoped=True,
+                               kwargs=lambda w: {"pk": w.examination.pk}),
+    "cases:examination_pdf": Route("roles", roles=CASE_PROSECUTORS, scoped=True,
+                                   kwargs=lambda w: {"pk": w.examination.pk}),
+    "cases:examination_action": Route("roles", roles=CASE_PROSECUTORS, scoped=True,
+                                      kwargs=lambda w: {"pk": w.examination.pk,
+                                                        "action": "finding"},
+                                      get_checks_sign_in_only=True),
+    "cases:photo": Route("roles", kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
+    "cases:evidence": Route("roles", roles=CASE_READERS, scoped=True,
+                            kwargs=lambda w: {"pk": w.evidence.pk}),
+    "cases:evidence_file": Route("roles", roles=CASE_READERS, scoped=True,
+                                 kwargs=lambda w: {"pk": w.evidence.pk},
+                                 get_checks_sign_in_only=True),
+    "cases:officer": Route("roles", roles=CASE_READERS, scoped=True,
+                           kwargs=lambda w: {"pk": w.officer.pk}),
+    "cases:unit": Route("roles", roles=CASE_READERS, scoped=True, kwargs=_facility),
+    # Live view: staff see a record's viewers within their scope; viewers open their link
+    # without sign-in (the link is the key: tests/liveview/test_access.py).
+    "liveview:index": Route("signed_in"),
+    "liveview:record": Route("scoped", kwargs=_custody_record),
+    "liveview:viewer_add": Route("scoped", kwargs=_custody_record,
+                                 get_checks_sign_in_only=True),
+    "liveview:viewer_revoke": Route("scoped", kwargs=lambda w: {
+        "pk": w.custody_record.pk, "viewer_pk": 0}, get_checks_sign_in_only=True),
+    "liveview:open": Route("public", kwargs=lambda w: {"code": "0" * 25}),
+    "liveview:code": Route("public"),
+    "liveview:watch": Route("public", kwargs=lambda w: {"pk": 0}),
+    "video:camera_views": Route("scoped", kwargs=_camera),
+    # No image in this world (404 for everyone); its scope is tests/agent/test_reference_sync.py.
+    "video:camera_view_image": Route("scoped", kwargs=lambda w: {**_camera(w), "which": "current"},
+                                     get_checks_sign_in_only=True),
+    "reports:index": Route("roles", roles=REPORT_READERS),
+    "reports:scorecard": Route("roles", roles=REPORT_READERS),
+    "reports:unit": Route("roles", roles=REPORT_READERS, scoped=True, kwargs=_facility),
+    "reports:cat": Route("roles", roles=REPORT_READERS),
+    "reports:cat_export": Route("roles", roles=REPORT_READERS, kwargs=lambda w: {"fmt": "xlsx"}),
+    "reports:open_data": Route("public"),
+    "reports:open_data_download": Route("public", kwargs=lambda w: {"table": "complaints",
+                                                                     "fmt": "csv"}),
 }
 
 # Every API operation: "public" answers without credentials; "token" needs a bearer token
@@ -194,10 +260,19 @@ API_ROUTES: dict[str, str] = {
     "api:complaint_get": "token",
     "api:preservation_orders": "token",
     "api:preservation_reports": "token",
+    "api:references_sync": "token",
     "api:visit_list": "token",
     "api:recommendation_list": "token",
     "api:state_spans_post": "token",
     "api:recordings_post": "token",
+    "api:case_list": "token",
+    "api:case_get": "token",
+    "api:charges_batch": "token",
+    # Live view: agents send frames with their token; a viewer's page fetches frames with
+    # the cookie its link set (tests/liveview/test_access.py checks the refusals).
+    "api:live_camera_wanted": "token",
+    "api:live_frame_post": "token",
+    "api:live_viewer_frame": "public",
 }
 
 
@@ -280,8 +355,8 @@ def _completed_visit_with_recommendation(monitor: User, facility: Facility) -> W
 @pytest.fixture
 def worlds(people, facility_a, facility_b) -> dict[str, World]:
     monitor = make_user("monitor", Role.NPM_MONITOR)
-    return {label: _completed_visit_with_recommendation(monitor, facility)
-            for label, facility in (("a", facility_a), ("b", facility_b))}
+    return {label: with_case(_completed_visit_with_recommendation(monitor, facility), people, n)
+            for n, (label, facility) in enumerate((("a", facility_a), ("b", facility_b)))}
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))

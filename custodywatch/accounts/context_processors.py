@@ -35,8 +35,8 @@ NAVIGATION = [
     _module("cases", _("Cases")),
     NavItem("visits", _("Visits"), "visits:calendar"),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview"),
-    _module("liveview", _("Live view")),
-    _module("reports", _("Reports")),
+    NavItem("liveview", _("Live view"), "liveview:index"),
+    NavItem("reports", _("Reports"), "reports:index"),
 ]
 
 

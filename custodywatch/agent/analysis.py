@@ -59,7 +59,7 @@ class CameraAnalyser:
         silent_since = previous_packet_at if previous_packet_at is not None else self.last_at
         after_gap = silent_since is not None and at - silent_since > self.signal_timeout
         if after_gap:
-            assert silent_since is not None
+            assert silent_since is not None  # noqa: S101 - narrows the type; checked above
             spans += self._drain()
             spans += self.tracker.force(silent_since, frames.NO_SIGNAL)
             self.previous = None  # nothing to compare with across a gap
@@ -105,7 +105,7 @@ class CameraAnalyser:
         if not given_reference:
             self.reference = frames.learn_reference(live)
             self._signature = frames.reference_signature(self.reference)
-        assert self.reference is not None
+        assert self.reference is not None  # noqa: S101 - narrows the type; set just above
         baseline = frames.learn_baseline(live, self.reference)
         if given_reference:
             # An approved image is the view as it must be; a stream that starts already

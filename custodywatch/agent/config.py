@@ -26,6 +26,10 @@ class CameraConfig:
     segments_pattern: str = "*.mp4"
     segments_time_zone: str = "UTC"
     pace: bool = True  # a file is read at the speed of time, as a camera sends
+    # Live view (agent/relay.py): relay this camera while the centre wants it; live_url
+    # may name a smaller sub-stream of the same camera.
+    live: bool = False
+    live_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class AgentConfig:
     # Footage preservation orders (agent/preservation.py): how often to ask, how long to keep.
     preservation_seconds: float = 300.0
     preservation_keep_days: float = 30.0
+    # Reference and current views to the centre, decisions back (agent/reference_sync.py).
+    view_sync_seconds: float = 300.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -129,9 +135,13 @@ def _camera(reader: _Reader, data: Any, index: int, seen: set[str]) -> CameraCon
     pace = data.get("pace", True)
     if not isinstance(pace, bool):
         raise reader.fail(f"{where}.pace", "must be true or false")
+    live = data.get("live", False)
+    if not isinstance(live, bool):
+        raise reader.fail(f"{where}.live", "must be true or false")
+    live_url = reader.text(data, "live_url", f"{where}.live_url", url)
     return CameraConfig(code, url, segments_dir,
                         reader.text(data, "segments_pattern", f"{where}.segments_pattern",
-                                    "*.mp4"), time_zone, pace)
+                                    "*.mp4"), time_zone, pace, live, live_url)
 
 
 def load_config(path: str | Path) -> AgentConfig:
@@ -178,4 +188,6 @@ def load_config(path: str | Path) -> AgentConfig:
                                            "agent.preservation_seconds", 300.0, 5, 86400),
         preservation_keep_days=reader.number(agent, "preservation_keep_days",
                                              "agent.preservation_keep_days", 30.0, 1, 3650),
+        view_sync_seconds=reader.number(agent, "view_sync_seconds", "agent.view_sync_seconds",
+                                        300.0, 5, 86400),
     )

@@ -16,12 +16,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from custodywatch.agent import preservation, protocol, segments
 from custodywatch.agent.analysis import CameraAnalyser
 from custodywatch.agent.config import AgentConfig, CameraConfig
 from custodywatch.agent.decode import SourceError, VideoSource
 from custodywatch.agent.outbox import Outbox
+from custodywatch.agent.reference_sync import ViewSync
 from custodywatch.agent.references import ReferenceStore
+from custodywatch.agent.relay import CameraRelay, RelayClient
 from custodywatch.agent.sender import Backoff, DeliveryError, Sender
 from custodywatch.kernels.frames import Span
 
@@ -39,6 +43,7 @@ class CameraWorker:
     reference_stamp: float | None = None
     next_report: float = 0.0
     next_heartbeat: float = 0.0
+    last_gray: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.analyser = self._new_analyser(time.time())
@@ -60,6 +65,9 @@ class CameraWorker:
         if now >= self.next_report:
             self._queue(self.analyser.cut(now))
             self.next_report = now + self.agent.report_seconds
+            if self.last_gray is not None:
+                # What the camera shows now, for a person comparing it with the reference.
+                self.references.save_current(self.config.code, self.last_gray)
             if self.references.stamp(self.config.code) != self.reference_stamp:
                 # A person replaced the reference: judge against it from now on.
                 log.info("camera %s: reference replaced; reloading", self.config.code)
@@ -95,6 +103,7 @@ class CameraWorker:
             previous = None if sample.previous_packet_at is None else (
                 anchor + sample.previous_packet_at)
             self._queue(self.analyser.feed(at, sample.gray, previous))
+            self.last_gray = sample.gray
             last_seen = at
             self._housekeeping(time.time())
             if self.stop.is_set():
@@ -156,6 +165,20 @@ def preservation_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event
         store.close()
 
 
+def view_sync_loop(config: AgentConfig, references: ReferenceStore,
+                   stop: threading.Event) -> None:
+    sync = ViewSync(config.centre_url, config.token, references,
+                    [camera.code for camera in config.cameras])
+    while not stop.is_set():
+        try:
+            applied = sync.cycle()
+            if applied:
+                log.info("reference decisions applied: %s", applied)
+        except (DeliveryError, OSError, ValueError) as error:
+            log.warning("camera views: %s", error)
+        stop.wait(config.view_sync_seconds)
+
+
 def send_loop(sender: Sender, stop: threading.Event, idle_seconds: float = 1.0) -> None:
     backoff = Backoff(first=1.0, cap=300.0)
     while not stop.is_set():
@@ -178,11 +201,20 @@ def run_agent(config: AgentConfig, stop: threading.Event | None = None) -> int:
     threads = [threading.Thread(target=send_loop, args=(sender, stop), name="sender")]
     threads.append(threading.Thread(target=segment_loop, args=(config, outbox, stop),
                                     name="segments"))
+    threads.append(threading.Thread(target=view_sync_loop, args=(config, references, stop),
+                                    name="views"))
     threads.append(threading.Thread(target=preservation_loop, args=(config, outbox, stop),
                                     name="preservation"))
     for camera in config.cameras:
         worker = CameraWorker(camera, config, outbox, references, stop)
         threads.append(threading.Thread(target=worker.run, name=f"camera-{camera.code}"))
+    # Live view of transparent interrogation rooms (agent/relay.py), cameras marked live.
+    live_client = RelayClient(config.centre_url, config.token)
+    for camera in config.cameras:
+        if camera.live:
+            relay = CameraRelay(camera.code, camera.live_url or camera.url, live_client, stop,
+                                pace=camera.pace)
+            threads.append(threading.Thread(target=relay.run, name=f"live-{camera.code}"))
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda _signum, _frame: stop.set())

@@ -68,7 +68,9 @@ def _local(moment: dt.datetime) -> str:
 
 
 def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.datetime,
-                   blind: list[tuple[dt.datetime, dt.datetime]] = ()) -> Timeline:  # type: ignore[assignment]
+                   blind: list[tuple[dt.datetime, dt.datetime]] = (),  # type: ignore[assignment]
+                   feed_gaps: list[tuple[dt.datetime, dt.datetime | None]] = (),  # type: ignore[assignment]
+                   ) -> Timeline:
     start = record.detained_at
     end = record.ended_at or max(now, start + dt.timedelta(minutes=30))
     if record.ended_at is None:
@@ -108,6 +110,11 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.d
     for begin, finish in blind:
         unseen.bars.append(bar(begin, finish, _("blind"), "tl-blind"))
     lanes = [rooms, actions, safeguards, unseen]
+    if feed_gaps:  # live view (liveview app): the picture of a transparent room was lost
+        lost = Lane(_("Live picture lost"), 4 * LANE_HEIGHT)
+        for begin, finish in feed_gaps:
+            lost.bars.append(bar(begin, finish, _("live gap"), "tl-feed-gap"))
+        lanes.append(lost)
     hours = span / 3600
     step = next((s for s in TICK_STEPS_HOURS if hours / s <= 8), TICK_STEPS_HOURS[-1])
     ticks, moment = [], start

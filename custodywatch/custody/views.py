@@ -20,6 +20,7 @@ from custodywatch.custody import alerts, forms, presenters, selectors, services
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.custody.timeline import build_timeline
 from custodywatch.kernels import deadlines
+from custodywatch.liveview import selectors as live_selectors
 from custodywatch.registry.models import Facility
 from custodywatch.video.coverage import stay_coverage
 
@@ -121,7 +122,9 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
     blind = [piece for stay in coverage for piece in stay.blind]
     context = {
         "record": record, "history": history, "clocks": presenters.clock_views(clocks),
-        "timeline": build_timeline(record=record, history=history, now=now, blind=blind),
+        "timeline": build_timeline(record=record, history=history, now=now, blind=blind,
+                                   feed_gaps=live_selectors.feed_gaps_for_timeline(
+                                       record=record)),
         "blind_minutes": round(sum(stay.blind_ms for stay in coverage) / 60_000),
         "blind_stays": sum(1 for stay in coverage if stay.blind_ms),
         "can_write": services.can_write_custody(user=request.user, facility=record.facility,

@@ -19,12 +19,14 @@ from django.utils import timezone
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.services import user_create
+from custodywatch.cases.demo import build_cases, wipe_cases
 from custodywatch.complaints.demo import COUNTS as COMPLAINT_COUNTS
 from custodywatch.complaints.demo import build_complaints, wipe_complaints
 from custodywatch.custody.demo import build_custody, expected_custody_rows
 from custodywatch.custody.models import CustodyAlert, CustodyRecord
 from custodywatch.demo.models import DemoDataset
 from custodywatch.ledger import db_guards
+from custodywatch.liveview.demo import build_liveview
 from custodywatch.registry.models import (
     Agency,
     Camera,
@@ -35,6 +37,7 @@ from custodywatch.registry.models import (
     Room,
 )
 from custodywatch.registry.reference import load_reference_data
+from custodywatch.reports.demo import build_reports
 from custodywatch.video.demo import build_video
 from custodywatch.visits.demo import build_visits, wipe_visits
 
@@ -125,6 +128,7 @@ def wipe() -> None:
     with transaction.atomic():
         db_guards.reset_ledger_tables(connection)
         wipe_visits()  # UN CAT recommendations belong to no facility
+        wipe_cases()  # cases protect the complaints, facilities and officers they concern
         wipe_complaints()  # complaints protect the facilities they concern
         # Custody first: its stays and interrogations protect the rooms they happened in.
         CustodyAlert.objects.all().delete()
@@ -272,7 +276,7 @@ def load(
     started = time.perf_counter()
     wipe()
     load_reference_data(Region, Agency)  # normally there from the migration; cheap to make sure
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - deterministic demo data, not a secret
     demo_now = timezone.now().replace(minute=0, second=0, microsecond=0)
     with transaction.atomic():
         facilities = build_registry(SCALES[scale_name], rng, progress)
@@ -283,6 +287,10 @@ def load(
         logins = build_users(facilities)
         build_visits(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
         build_complaints(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
+        build_cases(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
+        build_liveview(rng=rng, now=timezone.now())
+        # Last: the precomputed figures count what the builders above wrote.
+        build_reports(now=timezone.now())
         DemoDataset.objects.create(scale=scale_name, seed=seed,
                                    seconds=time.perf_counter() - started)
     return logins, True

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from custodywatch.liveview import views
 
 app_name = "liveview"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("records/<int:pk>/", views.record, name="record"),
+    path("records/<int:pk>/viewers/", views.viewer_add, name="viewer_add"),
+    path("records/<int:pk>/viewers/<int:viewer_pk>/revoke/", views.viewer_revoke,
+         name="viewer_revoke"),
+    # For viewers, without sign-in: the link (code in the path), typing the code, watching.
+    path("v/<str:code>/", views.open_link, name="open"),
+    path("code/", views.code_entry, name="code"),
+    path("watch/<int:pk>/", views.watch, name="watch"),
+]

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from custodywatch.reports import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("scorecard/", views.scorecard, name="scorecard"),
+    path("scorecard/<str:code>/", views.unit, name="unit"),
+    path("un-cat/", views.cat_statistics, name="cat"),
+    path("un-cat/export.<str:fmt>", views.cat_export, name="cat_export"),
+    # Public: no account needed.
+    path("open-data/", views.open_data, name="open_data"),
+    path("open-data/<slug:table>.<str:fmt>", views.open_data_download,
+         name="open_data_download"),
+]

@@ -1,0 +1,95 @@
+"""Every read of the live view that staff see: scoped through the facility rule, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, User
+from custodywatch.accounts.scoping import facility_q
+from custodywatch.custody.models import CustodyRecord, Interrogation
+from custodywatch.liveview import frames
+from custodywatch.liveview.models import FeedGap, Viewer, Watching
+from custodywatch.liveview.services import live_interrogations, ongoing_q, window_refusal
+
+
+@dataclass(frozen=True)
+class LivePanel:
+    """One interrogation in a transparent room, as its custody record's page shows it."""
+
+    interrogation: Interrogation
+    viewers: list[Viewer]
+    gaps: list[FeedGap]
+    ongoing: bool
+    last_frame_at: dt.datetime | None
+
+
+def interrogations_visible(*, user: User) -> QuerySet[Interrogation]:
+    """The one scoped query of this app: live interrogations in the reader's facilities."""
+    return live_interrogations().filter(facility_q(user, "custody_record__facility"))
+
+
+def _with_details(queryset: QuerySet[Interrogation]) -> QuerySet[Interrogation]:
+    viewers = Viewer.objects.prefetch_related(
+        Prefetch("watchings", queryset=Watching.objects.order_by("started_at")))
+    return queryset.select_related("room", "custody_record__facility").prefetch_related(
+        "room__cameras", Prefetch("viewing_session__viewers", queryset=viewers),
+        Prefetch("feed_gaps", queryset=FeedGap.objects.order_by("started_at")))
+
+
+def _panel(interrogation: Interrogation, now: dt.datetime) -> LivePanel:
+    session = getattr(interrogation, "viewing_session", None)
+    camera_ids = [camera.pk for camera in interrogation.room.cameras.all()]
+    latest = [at for at in map(frames.frame_received_at, camera_ids) if at is not None]
+    return LivePanel(
+        interrogation=interrogation,
+        viewers=list(session.viewers.all()) if session is not None else [],
+        gaps=list(interrogation.feed_gaps.all()),
+        ongoing=window_refusal(interrogation, now) is None,
+        last_frame_at=max(latest, default=None))
+
+
+def record_live_panels(*, user: User, record: CustodyRecord, origin: Origin,
+                       now: dt.datetime) -> list[LivePanel]:
+    """The live-view panels of a record the caller already read through its scoped
+    selector; the viewers' names are a read of their own, audited."""
+    interrogations = list(_with_details(interrogations_visible(user=user).filter(
+        custody_record=record)).order_by("started_at"))
+    if interrogations:
+        audit_record(actor=user, action=AuditEvent.Action.READ, origin=origin,
+                     object_type="liveview.viewingsession", object_label=f"record {record.pk}",
+                     detail={"interrogations": [item.pk for item in interrogations]})
+    return [_panel(item, now) for item in interrogations]
+
+
+def live_now(*, user: User, origin: Origin, now: dt.datetime) -> list[LivePanel]:
+    """Interrogations in transparent rooms going on now in the reader's scope."""
+    interrogations = list(_with_details(interrogations_visible(user=user).filter(
+        ongoing_q(now))).order_by("started_at")[:200])
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="liveview.viewingsession", object_label="live now",
+                 detail={"interrogations": [item.pk for item in interrogations]})
+    return [_panel(item, now) for item in interrogations]
+
+
+def viewer_in_record(*, user: User, record: CustodyRecord, viewer_pk: int) -> Viewer:
+    """A viewer of one of the record's interrogations, within the reader's scope."""
+    return Viewer.objects.select_related(
+        "session__interrogation__room", "session__interrogation__custody_record__facility"
+    ).get(pk=viewer_pk, session__interrogation__in=interrogations_visible(user=user).filter(
+        custody_record=record))
+
+
+def interrogation_in_record(*, user: User, record: CustodyRecord, pk: int) -> Interrogation:
+    return interrogations_visible(user=user).select_related(
+        "room", "custody_record__facility").get(pk=pk, custody_record=record)
+
+
+def feed_gaps_for_timeline(*, record: CustodyRecord
+                           ) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """The record (already read through the custody selector) as gaps for its timeline."""
+    return [(gap.started_at, gap.ended_at) for gap in FeedGap.objects.filter(
+        interrogation__custody_record=record).order_by("started_at")]

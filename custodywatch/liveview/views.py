@@ -1,0 +1,200 @@
+"""Pages: the staff's live-view list and a record's viewers (signed in, scoped); a viewer's
+link, code entry and watching page (no sign-in: the link is the key). Thin views."""
+
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.custody import selectors as custody_selectors
+from custodywatch.custody.models import CustodyRecord, Interrogation
+from custodywatch.custody.services import can_write_custody
+from custodywatch.liveview import codes, selectors, services
+from custodywatch.liveview.forms import CodeForm, ViewerForm, add_service_errors
+from custodywatch.liveview.models import Relationship, Viewer
+from custodywatch.liveview.services import LinkRefused, Refusal
+
+COOKIE_SALT = "custodywatch.liveview"
+COOKIE_MAX_AGE = 12 * 3600  # no interrogation lasts longer; the window is checked anyway
+# The viewer's page shows the facility's time: Kazakhstan keeps one zone (UTC+5).
+FACILITY_TIME_ZONE = settings.TIME_ZONE
+
+
+def browser_cookie_name(viewer_id: int) -> str:
+    return f"cwlive{int(viewer_id)}"
+
+
+def browser_secret(request: HttpRequest, viewer_id: int) -> str | None:
+    return request.get_signed_cookie(browser_cookie_name(viewer_id), default=None,
+                                     salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE)
+
+
+# ------------------------------------------------------------------ staff
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    panels = selectors.live_now(user=request.user, origin=Origin.from_request(request),
+                                now=timezone.now())
+    return render(request, "liveview/index.html", {"panels": panels})
+
+
+def _record(request: HttpRequest, pk: int) -> CustodyRecord:
+    try:
+        return custody_selectors.custody_record_detail(user=request.user, pk=pk,
+                                                       origin=Origin.from_request(request))
+    except CustodyRecord.DoesNotExist:
+        raise Http404(_("No such custody record in your scope.")) from None
+
+
+def _render_record(request: HttpRequest, record: CustodyRecord, form: ViewerForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    panels = selectors.record_live_panels(user=request.user, record=record,
+                                          origin=Origin.from_request(request),
+                                          now=timezone.now())
+    context = {"record": record, "panels": panels, "form": form,
+               "gap_seconds": services.GAP_SECONDS, "relationships": Relationship.choices,
+               "can_write": can_write_custody(user=request.user, facility=record.facility,
+                                              token=None)}
+    return render(request, "liveview/record.html", context, status=status)
+
+
+@login_required
+def record(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_record(request, _record(request, pk))
+
+
+def _qr_data_uri(text: str) -> str:
+    return segno.make(text, error="m").svg_data_uri(scale=5, border=2)
+
+
+@login_required
+@require_POST
+def viewer_add(request: HttpRequest, pk: int) -> HttpResponse:
+    record_ = _record(request, pk)
+    form = ViewerForm(request.POST)
+    if form.is_valid():
+        try:
+            interrogation = selectors.interrogation_in_record(
+                user=request.user, record=record_, pk=form.cleaned_data["interrogation"])
+        except Interrogation.DoesNotExist:
+            raise Http404(_("No such interrogation in a transparent room.")) from None
+        try:
+            named = services.viewer_add(acting_user=request.user,
+                                        origin=Origin.from_request(request),
+                                        interrogation=interrogation,
+                                        full_name=form.cleaned_data["full_name"],
+                                        relationship=form.cleaned_data["relationship"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            link = request.build_absolute_uri(reverse("liveview:open", args=[named.code]))
+            return render(request, "liveview/slip.html", {
+                "record": record_, "viewer": named.viewer, "interrogation": interrogation,
+                "code": codes.shown(named.code), "link": link, "qr": _qr_data_uri(link)})
+    return _render_record(request, record_, form=form, status=422)
+
+
+@login_required
+@require_POST
+def viewer_revoke(request: HttpRequest, pk: int, viewer_pk: int) -> HttpResponse:
+    record_ = _record(request, pk)
+    try:
+        viewer = selectors.viewer_in_record(user=request.user, record=record_,
+                                            viewer_pk=viewer_pk)
+    except Viewer.DoesNotExist:
+        raise Http404(_("No such viewer.")) from None
+    try:
+        services.viewer_revoke(acting_user=request.user, origin=Origin.from_request(request),
+                               viewer=viewer)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The link of %(name)s no longer opens anything.")
+                         % {"name": viewer.full_name})
+    return redirect("liveview:record", pk=record_.pk)
+
+
+# ------------------------------------------------------------------ viewers (no sign-in)
+
+REFUSALS = {
+    Refusal.UNKNOWN: (403, _("This link or code opens nothing. Check it, or ask the duty "
+                             "officer for a new one.")),
+    Refusal.REVOKED: (403, _("This link was revoked by the facility.")),
+    Refusal.NOT_STARTED: (403, _("The interrogation has not started yet. Open the link "
+                                 "again when it starts.")),
+    Refusal.ENDED: (410, _("The interrogation has ended. There is nothing more to watch.")),
+    Refusal.OTHER_DEVICE: (403, _("This link was already opened on another device. A link "
+                                  "works only on the first device that opened it; ask the "
+                                  "duty officer for a new one.")),
+    Refusal.THROTTLED: (429, _("Too many wrong codes from this address. Wait a quarter of an "
+                               "hour and try again.")),
+}
+
+
+def refused(request: HttpRequest, reason: str) -> HttpResponse:
+    status, message = REFUSALS.get(reason, REFUSALS[Refusal.UNKNOWN])
+    return render(request, "liveview/refused.html",
+                  {"message": message, "reason": reason, "ended": reason == Refusal.ENDED},
+                  status=status)
+
+
+def _open(request: HttpRequest, code: str) -> HttpResponse:
+    origin = Origin.from_request(request)
+    try:
+        opened = services.link_open(code=code, origin=origin,
+                                    browser_secret_of=lambda pk: browser_secret(request, pk))
+    except LinkRefused as refusal:
+        return refused(request, refusal.reason)
+    response = redirect("liveview:watch", pk=opened.viewer.pk)
+    response.set_signed_cookie(browser_cookie_name(opened.viewer.pk), opened.browser_secret,
+                               salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE, httponly=True,
+                               samesite="Lax", secure=request.is_secure())
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def open_link(request: HttpRequest, code: str) -> HttpResponse:
+    """GET only shows a button: link previews of messengers must not use up the link."""
+    if request.method == "POST":
+        return _open(request, code)
+    return render(request, "liveview/landing.html", {"code": code})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def code_entry(request: HttpRequest) -> HttpResponse:
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _open(request, form.cleaned_data["code"])
+    return render(request, "liveview/code.html", {"form": form})
+
+
+@never_cache
+def watch(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        viewer = services.viewer_for_browser(viewer_id=pk,
+                                             browser_secret=browser_secret(request, pk))
+    except LinkRefused as refusal:
+        if refusal.reason == Refusal.UNKNOWN:
+            return redirect("liveview:code")
+        return refused(request, refusal.reason)
+    watching = services.watching_start(viewer=viewer, origin=Origin.from_request(request))
+    interrogation = viewer.session.interrogation
+    frame_url = reverse("api:live_viewer_frame", kwargs={"viewer_id": viewer.pk})
+    return render(request, "liveview/watch.html", {
+        "viewer": viewer, "interrogation": interrogation, "room": interrogation.room,
+        "facility": interrogation.room.facility, "time_zone": FACILITY_TIME_ZONE,
+        "frame_url": f"{frame_url}?watching={watching.pk}", "watching": watching})

@@ -1,0 +1,179 @@
+"""The statistics a periodic report to the UN Committee against Torture needs.
+
+Each table carries its definition in words: what is counted, from which register, by which
+date. The export (reports/exports.py) writes the definitions and the ledger checkpoint of the
+moment beside the figures, so anyone can recount them from the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from custodywatch.accounts.models import User
+from custodywatch.accounts.scoping import facility_q
+from custodywatch.cases.models import Case, CaseParty, CaseStatus, Charge, CompensationClaim, Person
+from custodywatch.cases.models import Verdict as V
+from custodywatch.complaints.models import Complaint
+from custodywatch.registry.models import Agency, Region
+from custodywatch.reports.aggregates import ALLEGATION_CATEGORIES, local_midnight
+
+PROSECUTED = (CaseStatus.SENT_TO_COURT, CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
+AGE_GROUPS = [(0, 18, "0-17"), (18, 30, "18-29"), (30, 45, "30-44"), (45, 60, "45-59"),
+              (60, 200, "60+")]
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    definition: str
+    header: list[str]
+    rows: list[list[object]]
+
+
+def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    return local_midnight(dt.date(year, 1, 1)), local_midnight(dt.date(year + 1, 1, 1))
+
+
+def _scoped(user: User) -> tuple[Q, Q]:
+    """Filters on Complaint and on Case for the reader's scope."""
+    scope = facility_q(user, "facility")
+    if user.region_id and not user.facility_id:
+        return Q(region_id=user.region_id), scope
+    if user.facility_id:
+        return Q(facility_id=user.facility_id), scope
+    return scope, scope
+
+
+def _by(queryset, key: str, **annotations) -> dict:  # type: ignore[no-untyped-def]
+    return {row[key]: row for row in queryset.values(key).annotate(**annotations).order_by()}
+
+
+def _flow_rows(labels: list[tuple[object, str]], received: dict, cases: dict, convicted: dict,
+               paid: dict) -> list[list[object]]:
+    rows = []
+    total = [0, 0, 0, 0, 0, 0.0]
+    for key, label in labels:
+        figures = [(received.get(key) or {}).get("n", 0), (cases.get(key) or {}).get("n", 0),
+                   (cases.get(key) or {}).get("court", 0), (convicted.get(key) or {}).get("n", 0),
+                   (paid.get(key) or {}).get("n", 0),
+                   float((paid.get(key) or {}).get("amount") or 0)]
+        if any(figures):
+            rows.append([label, *figures])
+            total = [a + b for a, b in zip(total, figures, strict=True)]
+    rows.append([_("Total"), *total])
+    return rows
+
+
+def cat_tables(*, user: User, year: int) -> list[Table]:
+    start, end = _year_bounds(year)
+    complaint_scope, case_scope = _scoped(user)
+    complaints = Complaint.objects.filter(complaint_scope, received_at__gte=start,
+                                          received_at__lt=end,
+                                          category__in=ALLEGATION_CATEGORIES)
+    cases = Case.objects.filter(case_scope, registered_at__gte=start, registered_at__lt=end)
+    convicted = Charge.objects.filter(verdict=V.CONVICTED, verdict_on__year=year).filter(
+        facility_q(user, "case__facility"))
+    paid = CompensationClaim.objects.filter(paid_at__year=year).filter(
+        facility_q(user, "case__facility"))
+    court = Count("pk", filter=Q(status__in=PROSECUTED))
+    header = [_("Allegations received"), _("Investigated (cases registered)"),
+              _("Prosecuted (sent to court)"), _("Convictions (charges)"),
+              _("Compensation payments"), _("Compensation paid (KZT)")]
+    flow_definition = _(
+        "Allegations received: complaints in the categories torture; cruel, inhuman or "
+        "degrading treatment; threats, received in {year} (complaints register, date "
+        "received). Investigated: pre-trial investigations registered in {year} (cases "
+        "register, date registered). Prosecuted: of those, the cases that reached court "
+        "(status sent to court, verdict, appeal or final). Convictions: charges with a "
+        "conviction dated in {year}, any article. Compensation: claims with a payment dated "
+        "in {year}, the amount granted. Scope: {scope}.").format(
+        year=year, scope=_scope_label(user))
+    regions = [(r.pk, r.name) for r in Region.objects.order_by("code")]
+    by_region = Table("region", _("Allegations and their follow-up, by region"),
+                      flow_definition, [_("Region"), *header], _flow_rows(
+        regions, _by(complaints, "region_id", n=Count("pk")),
+        _by(cases, "region_id", n=Count("pk"), court=court),
+        _by(convicted, "case__region_id", n=Count("pk")),
+        _by(paid, "case__region_id", n=Count("pk"), amount=Sum("amount_granted"))))
+    agencies = [(a.pk, a.name) for a in Agency.objects.order_by("code")]
+    by_agency = Table("agency", _("Allegations and their follow-up, by agency"),
+                      flow_definition + " " + _(
+                          "Agency: the agency of the facility concerned (complaints that name "
+                          "no facility are not in this table)."),
+                      [_("Agency"), *header], _flow_rows(
+        agencies, _by(complaints.filter(facility__isnull=False), "facility__agency_id",
+                      n=Count("pk")),
+        _by(cases, "facility__agency_id", n=Count("pk"), court=court),
+        _by(convicted, "case__facility__agency_id", n=Count("pk")),
+        _by(paid, "case__facility__agency_id", n=Count("pk"), amount=Sum("amount_granted"))))
+    return [by_region, by_agency, _victims(cases, year), _sentences(convicted, year)]
+
+
+def _scope_label(user: User) -> str:
+    if user.facility_id:
+        return str(user.facility)
+    if user.region_id:
+        return user.region.name
+    return _("the whole country")
+
+
+def _victims(cases, year: int) -> Table:  # type: ignore[no-untyped-def]
+    parties = (CaseParty.objects.filter(case__in=cases.values("pk"), role=CaseParty.Role.VICTIM)
+               .annotate(moment=Coalesce("case__events_from", "case__registered_at"))
+               .values_list("person__sex", "person__date_of_birth", "moment"))
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for sex, born, moment in parties:
+        counts[(sex or Person.Sex.UNKNOWN, _age_group(born, moment.date()))] += 1
+    groups = [label for _low, _high, label in AGE_GROUPS] + [_("age not stated")]
+    rows = []
+    for sex, label in Person.Sex.choices:
+        row = [counts.get((sex, group), 0) for group in groups]
+        rows.append([str(label), *row, sum(row)])
+    totals = [sum(row[i] for row in rows) for i in range(1, len(groups) + 2)]
+    rows.append([_("Total"), *totals])
+    return Table("victims", _("Victims in cases registered, by sex and age group"), _(
+        "Victims: parties with the role victim in the pre-trial investigations registered in "
+        "{year}; a person who is a victim in two cases counts twice. Age: full years at the "
+        "beginning of the events (else at registration), from the date of birth recorded; "
+        "sex as recorded.").format(year=year), [_("Sex"), *groups, _("Total")], rows)
+
+
+def _age_group(born: dt.date | None, on: dt.date) -> str:
+    if born is None:
+        return _("age not stated")
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return next(label for low, high, label in AGE_GROUPS if low <= age < high)
+
+
+def _sentences(convicted, year: int) -> Table:  # type: ignore[no-untyped-def]
+    rows = []
+    for article, label in Charge._meta.get_field("article").choices:
+        charges = convicted.filter(article=article)
+        figures = charges.aggregate(
+            n=Count("pk"), prison=Count("pk", filter=Q(imprisonment_months__isnull=False,
+                                                       probation=False)),
+            months=Sum("imprisonment_months", filter=Q(probation=False)),
+            fine=Count("pk", filter=Q(fine_amount__isnull=False)),
+            ban=Count("pk", filter=Q(ban_on_positions_years__isnull=False)),
+            probation=Count("pk", filter=Q(probation=True)),
+            released=Count("pk", filter=Q(amnesty=True) | Q(limitation=True)
+                           | Q(reconciliation=True) | Q(active_repentance=True)))
+        if figures["n"]:
+            average = round(figures["months"] / figures["prison"], 1) if figures["prison"] else 0
+            rows.append([str(label), figures["n"], figures["prison"], average, figures["fine"],
+                         figures["ban"], figures["probation"], figures["released"]])
+    return Table("sentences", _("Sentences of convictions, by article"), _(
+        "Charges with a conviction dated in {year}. Imprisonment: a term of imprisonment not "
+        "suspended (average in months over those); fine, ban on holding positions, probation "
+        "as sentenced; released: by amnesty, limitation, reconciliation or active repentance "
+        "(which art. 146 forbids: each such charge is also flagged in the cases register). A "
+        "charge may carry several penalties.").format(year=year),
+        [_("Article"), _("Convictions"), _("Imprisonment"), _("Average months"), _("Fine"),
+         _("Ban on positions"), _("Probation"), _("Released")], rows)

@@ -1,0 +1,86 @@
+"""Small server-drawn SVG pictures (CSP-safe: no script, no style attribute).
+
+Every number that goes into the markup is a float or int we computed; labels are escaped by
+format_html.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+
+def trend_line(values: Sequence[float], labels: Sequence[str], title: str,
+               width: int = 220, height: int = 56) -> SafeString:
+    """A line over months with a dot on the last value."""
+    if not values:
+        return mark_safe("")  # noqa: S308 (a constant)
+    top = max(max(values), 1)
+    step = width / max(len(values) - 1, 1)
+    points = [(round(i * step, 1), round(height - 4 - (v / top) * (height - 10), 1))
+              for i, v in enumerate(values)]
+    path = " ".join(f"{x},{y}" for x, y in points)
+    dots = format_html_join(
+        "", '<circle cx="{}" cy="{}" r="2" class="trend-dot"><title>{}: {}</title></circle>',
+        ((x, y, label, value) for (x, y), label, value in zip(points, labels, values,
+                                                             strict=True)))
+    return format_html(
+        '<svg class="trend" viewBox="0 0 {} {}" role="img" aria-label="{}">'
+        '<polyline points="{}" class="trend-line" fill="none"/>{}</svg>',
+        width, height, title, path, dots)
+
+
+def bars(items: Sequence[tuple[str, int]], title: str, width: int = 220) -> SafeString:
+    """Horizontal bars with their labels and counts."""
+    if not items:
+        return mark_safe("")  # noqa: S308 (a constant)
+    top = max(max(count for _label, count in items), 1)
+    row = 16
+    height = row * len(items)
+    label_width = 110
+    rows = format_html_join("", (
+        '<text x="0" y="{}" class="bars-label">{}</text>'
+        '<rect x="{}" y="{}" width="{}" height="10" class="bars-bar"><title>{}: {}</title></rect>'
+        '<text x="{}" y="{}" class="bars-value">{}</text>'), (
+        (i * row + 11, label, label_width, i * row + 2,
+         round(count / top * (width - label_width - 40), 1), label, count,
+         label_width + round(count / top * (width - label_width - 40), 1) + 4, i * row + 11,
+         count)
+        for i, (label, count) in enumerate(items)))
+    return format_html('<svg class="bars" viewBox="0 0 {} {}" role="img" aria-label="{}">{}'
+                       '</svg>', width, height, title, rows)
+
+
+def quantiles(distribution: np.ndarray) -> tuple[float, ...] | None:
+    """(p25, median, p75, p90, largest) of all units' values: computed once per figure."""
+    if distribution.size == 0:
+        return None
+    return (*np.percentile(distribution, [25, 50, 75, 90]).tolist(),
+            float(distribution.max()))
+
+
+def distribution_strip(summary: tuple[float, ...] | None, value: float, title: str,
+                       width: int = 120, height: int = 14) -> SafeString:
+    """Where ``value`` sits among all units (``summary`` from quantiles()): the middle half
+    as a band, the median as a tick, this unit as a dot (red above the 90th percentile)."""
+    if summary is None:
+        return mark_safe("")  # noqa: S308 (a constant)
+    p25, p50, p75, p90, largest = summary
+    top = float(max(largest, value, 1))
+
+    def x(v: float) -> float:
+        return round(2 + v / top * (width - 4), 1)
+
+    outlier = value > p90 and value > 0
+    return format_html(
+        '<svg class="diststrip" viewBox="0 0 {w} {h}" role="img" aria-label="{t}">'
+        '<line x1="2" x2="{end}" y1="{mid}" y2="{mid}" class="strip-axis"/>'
+        '<rect x="{a}" y="3" width="{band}" height="{bh}" class="strip-band"/>'
+        '<line x1="{m}" x2="{m}" y1="2" y2="{h2}" class="strip-median"/>'
+        '<circle cx="{v}" cy="{mid}" r="3.5" class="{cls}"/></svg>',
+        w=width, h=height, t=title, end=width - 2, mid=height / 2, a=x(p25),
+        band=max(x(p75) - x(p25), 1), bh=height - 6, m=x(p50), h2=height - 2, v=x(value),
+        cls="strip-unit strip-outlier" if outlier else "strip-unit")

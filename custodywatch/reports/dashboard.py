@@ -1,0 +1,166 @@
+"""The national dashboard: what each tile shows, its picture and the list behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from custodywatch.accounts.models import User
+from custodywatch.complaints.selectors import HANDLER_ROLES
+from custodywatch.custody import selectors as custody_selectors
+from custodywatch.registry import selectors as registry_selectors
+from custodywatch.registry.models import Region
+from custodywatch.reports import charts, selectors
+from custodywatch.reports.maps import RegionValue
+from custodywatch.video import selectors as video_selectors
+
+# The map's indicators: label, and where a click on a region goes.
+INDICATORS = {
+    "blind_rooms": _("Custody rooms no camera covers (share)"),
+    "detentions": _("Detentions, last 12 months"),
+    "overruns": _("Held past the limit, last 12 months (share of detentions)"),
+    "allegations": _("Allegations of ill-treatment, last 12 months"),
+    "blind_minutes": _("Blind custody minutes, this month"),
+}
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    figure: int
+    url: str
+    picture: SafeString
+    alert: bool = False
+    testid: str = ""
+
+
+def _url(name: str, **query: object) -> str:
+    base = reverse(name)
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def _complaints_url(user: User, **query: object) -> str:
+    if user.role in HANDLER_ROLES:
+        return _url("complaints:inbox", **query)
+    return _url("complaints:statistics")
+
+
+def tiles(*, user: User, now: dt.datetime) -> list[Tile]:
+    today = timezone.localdate(now)
+    custody = custody_selectors.custody_totals(user=user, now=now)
+    video = video_selectors.video_totals(user=user, now=now)
+    registry = registry_selectors.registry_totals(user=user)
+    trends = selectors.monthly_trends(user=user, today=today)
+    statuses = selectors.cases_by_status(user=user)
+    overdue_recommendations = selectors.recommendations_overdue(user=user, today=today)
+    blind_minutes = [round(v / 60) for v in trends["blind_seconds"].values]
+    labels = trends["detentions"].labels
+    return [
+        Tile("in_custody", str(_("People in custody now")), custody["in_custody"],
+             reverse("custody:index"),
+             charts.trend_line(trends["detentions"].values, labels,
+                               str(_("Detentions by month")))),
+        Tile("overdue", str(_("Held past the legal limit now")), custody["overdue"],
+             _url("custody:overruns", days=30),
+             charts.trend_line(trends["overruns"].values, labels,
+                               str(_("Overruns by month"))), alert=custody["overdue"] > 0),
+        Tile("blind_rooms", str(_("Custody rooms blind now")), video.blind_rooms,
+             reverse("video:overview"),
+             charts.bars([(str(_("blind")), video.blind_rooms),
+                          (str(_("covered")), video.custody_rooms - video.blind_rooms)],
+                         str(_("Custody rooms blind and covered"))),
+             alert=video.blind_rooms > 0),
+        Tile("cameras", str(_("Cameras out of order now")), video.out_of_order,
+             reverse("video:overview"),
+             charts.bars([(str(_("out of order")), video.out_of_order),
+                          (str(_("working")), video.working)], str(_("Cameras"))),
+             alert=video.out_of_order > 0),
+        Tile("blind_minutes", str(_("Blind custody minutes this month")), blind_minutes[-1],
+             reverse("video:overview"),
+             charts.trend_line(blind_minutes, labels, str(_("Blind custody minutes by month")))),
+        Tile("complaints", str(_("Complaints this month")), trends["complaints"].last,
+             _complaints_url(user),
+             charts.trend_line(trends["complaints"].values, labels,
+                               str(_("Complaints by month")))),
+        Tile("allegations", str(_("Allegations of ill-treatment this month")),
+             trends["allegations"].last, _complaints_url(user, category="torture"),
+             charts.trend_line(trends["allegations"].values, labels,
+                               str(_("Allegations by month")))),
+        Tile("cases", str(_("Open cases")), selectors.open_case_count(statuses),
+             cases_url(),
+             charts.bars([item for item in selectors.case_outcomes(statuses) if item[1]],
+                         str(_("Cases by status")))),
+        Tile("recommendations", str(_("Recommendations overdue")), overdue_recommendations,
+             _url("visits:tracker", overdue="on"),
+             charts.trend_line(trends["convictions"].values, labels,
+                               str(_("Convictions by month"))),
+             alert=overdue_recommendations > 0),
+        Tile("facilities", str(_("Facilities")), registry["facilities"],
+             reverse("registry:facility_list"),
+             charts.bars([(str(_("custody rooms")), registry["custody_rooms"]),
+                          (str(_("cameras")), registry["cameras"])], str(_("Registry"))),
+             testid="facility-count"),
+    ]
+
+
+def cases_url() -> str:
+    try:
+        return reverse("cases:index")
+    except NoReverseMatch:  # the cases pages are being built: the module page until then
+        return reverse("module", kwargs={"module": "cases"})
+
+
+def region_map(*, request: HttpRequest, indicator: str, now: dt.datetime) -> list[RegionValue]:
+    """The regions for the tile-grid map, shaded by ``indicator``; a click opens the list of
+    that region behind the indicator."""
+    user = request.user
+    if indicator == "blind_rooms" or indicator not in INDICATORS:
+        list_url = reverse("registry:facility_list")
+        return [RegionValue(code=region.code, label=region.short_name, row=region.grid_row,
+                            col=region.grid_col, value=blind / rooms if rooms else None,
+                            caption=f"{blind}/{rooms}" if rooms else "—",
+                            url=f"{list_url}?{urlencode({'region': region.code})}")
+                for region, rooms, blind in registry_selectors.blind_rooms_by_region(user=user)]
+    today = timezone.localdate(now)
+    months = selectors.months_back(today)
+    since = months[-1] if indicator == "blind_minutes" else months[0]
+    figure = {"blind_minutes": "blind_seconds"}.get(indicator, indicator)
+    values = selectors.region_figures(user=user, since=since, figure=figure)
+    detentions = selectors.region_figures(user=user, since=since, figure="detentions")
+    in_scope = {region.pk for region in selectors.regions_in_scope(user=user)}
+    result = []
+    for region in Region.objects.order_by("code"):
+        value: float | None = None
+        caption = "—"
+        if region.pk in in_scope:
+            raw = values.get(region.pk) or 0
+            if indicator == "overruns":
+                total = detentions.get(region.pk) or 0
+                value = raw / total if total else None
+                caption = f"{raw}/{total}" if total else "—"
+            elif indicator == "blind_minutes":
+                value = round(raw / 60)
+                caption = f"{value:,}".replace(",", "\u202f")
+            else:
+                value, caption = raw, f"{raw:,}".replace(",", "\u202f")
+        result.append(RegionValue(code=region.code, label=region.short_name,
+                                  row=region.grid_row, col=region.grid_col, value=value,
+                                  caption=caption, url=_region_list(user, indicator,
+                                                                    region.code)))
+    return result
+
+
+def _region_list(user: User, indicator: str, code: str) -> str:
+    if indicator in ("detentions", "overruns"):
+        return _url("custody:overruns", region=code, days=365)
+    if indicator == "allegations":
+        return _complaints_url(user, region=code, category="torture")
+    return _url("registry:facility_list", region=code)

@@ -1,0 +1,289 @@
+"""Every read of the reports, scoped to the reader: the dashboard, the scorecard.
+
+Who reads reports: those who read statistics (complaints.selectors.STATISTICS_READERS:
+prosecutors, the Ombudsperson, NPM monitors, analysts, administrators). Everything is
+counted within the reader's scope (a regional prosecutor: his region's units); the national
+distribution beside a unit's figure is anonymous (quartiles, no unit named).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, User
+from custodywatch.accounts.scoping import facility_q, region_q
+from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
+from custodywatch.complaints.selectors import STATISTICS_READERS
+from custodywatch.registry.models import Facility, HeadAppointment, Region
+from custodywatch.reports import aggregates
+from custodywatch.reports.models import AggregateRefresh, FacilityDay, RegionMonth
+from custodywatch.visits.models import CLOSED_STATUSES, Recommendation
+
+REPORT_READERS = STATISTICS_READERS
+SCORECARD_PAGE_SIZE = 50
+TREND_MONTHS = 12
+
+# The scorecard's figures, in order, with their labels.
+SCORE_FIGURES = {
+    "detentions": _("Detentions"),
+    "overruns": _("Held past the limit"),
+    "blind_minutes": _("Blind custody minutes"),
+    "allegations": _("Allegations"),
+    "substantiated": _("Substantiated allegations"),
+    "cases": _("Cases"),
+    "convictions": _("Cases with a conviction"),
+    "open_recommendations": _("Open recommendations"),
+}
+
+
+def may_read_reports(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in REPORT_READERS)
+
+
+def _require_reader(user: User, origin: Origin, what: str) -> None:
+    if not may_read_reports(user):
+        audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                     object_type=f"reports.{what}")
+        raise PermissionDenied
+
+
+def last_refresh() -> AggregateRefresh | None:
+    return AggregateRefresh.objects.order_by("-finished_at", "-id").first()
+
+
+# ------------------------------------------------------------------------------- periods
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # exclusive
+    key: str
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+
+def parse_period(text: str, today: dt.date) -> Period:
+    """``YYYY`` (a year) or ``YYYY-MM`` (a month); anything else: the current year."""
+    try:
+        if len(text) == 7:
+            start = dt.date.fromisoformat(f"{text}-01")
+            return Period(start, aggregates.next_month(start), text)
+        if len(text) == 4 and text.isdigit():
+            year = int(text)
+            return Period(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), text)
+    except ValueError:
+        pass
+    return Period(dt.date(today.year, 1, 1), dt.date(today.year + 1, 1, 1), str(today.year))
+
+
+# ------------------------------------------------------------------------------ dashboard
+
+@dataclass(frozen=True)
+class Trend:
+    labels: list[str]
+    values: list[int]
+
+    @property
+    def last(self) -> int:
+        return self.values[-1] if self.values else 0
+
+
+def months_back(today: dt.date, count: int = TREND_MONTHS) -> list[dt.date]:
+    month = aggregates.month_start(today)
+    months = [month]
+    for _i in range(count - 1):
+        month = aggregates.month_start(month - dt.timedelta(days=1))
+        months.append(month)
+    return months[::-1]
+
+
+def region_months_visible(*, user: User) -> QuerySet[RegionMonth]:
+    return RegionMonth.objects.filter(region_q(user, "region"))
+
+
+def monthly_trends(*, user: User, today: dt.date) -> dict[str, Trend]:
+    """Per figure of RegionMonth, the last twelve months (this one last) in the reader's
+    regions: one query over at most 20 x 12 rows."""
+    months = months_back(today)
+    rows = {row["month"]: row for row in region_months_visible(user=user).filter(
+        month__gte=months[0]).values("month").annotate(
+        **{name: Sum(name) for name in aggregates.MONTH_FIGURES}).order_by()}
+    labels = [f"{month:%m.%Y}" for month in months]
+    return {name: Trend(labels, [int((rows.get(month) or {}).get(name) or 0) for month in months])
+            for name in aggregates.MONTH_FIGURES}
+
+
+def region_figures(*, user: User, since: dt.date, figure: str) -> dict[int, int]:
+    """Per region in scope, the sum of one RegionMonth figure from ``since``."""
+    if figure not in aggregates.MONTH_FIGURES:
+        raise ValueError(figure)
+    return dict(region_months_visible(user=user).filter(month__gte=since)
+                .values_list("region_id").annotate(n=Sum(figure)).order_by())
+
+
+def cases_by_status(*, user: User) -> dict[str, int]:
+    return dict(Case.objects.filter(facility_q(user, "facility")).values_list("status")
+                .annotate(n=Count("pk")).order_by())
+
+
+def recommendations_overdue(*, user: User, today: dt.date) -> int:
+    return Recommendation.objects.filter(facility_q(user, "facility"), facility__isnull=False,
+                                         deadline__lt=today).exclude(
+        status__in=CLOSED_STATUSES).count()
+
+
+def open_case_count(statuses: dict[str, int]) -> int:
+    return sum(statuses.get(status, 0) for status in OPEN_CASE_STATUSES)
+
+
+def case_outcomes(statuses: dict[str, int]) -> list[tuple[str, int]]:
+    return [(str(label), statuses.get(value, 0)) for value, label in CaseStatus.choices]
+
+
+def regions_in_scope(*, user: User) -> list[Region]:
+    return list(Region.objects.filter(region_q(user)).distinct().order_by("code"))
+
+
+# ------------------------------------------------------------------------------ scorecard
+
+@dataclass
+class UnitScore:
+    facility: Facility
+    figures: dict[str, int]
+
+
+@dataclass
+class HeadScore:
+    head: HeadAppointment
+    start: dt.date
+    end: dt.date  # exclusive
+    figures: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+
+def _figures_of(row: dict | None) -> dict[str, int]:
+    row = row or {}
+    return {
+        "detentions": int(row.get("detentions") or 0),
+        "overruns": int(row.get("overruns") or 0),
+        "blind_minutes": round(int(row.get("blind_seconds") or 0) / 60),
+        "allegations": int(row.get("allegations") or 0),
+        "substantiated": int(row.get("substantiated") or 0),
+        "cases": int(row.get("cases") or 0),
+        "convictions": int(row.get("convictions") or 0),
+    }
+
+
+SUMS = {name: Sum(name) for name in aggregates.FIGURES}
+
+
+def _open_recommendations(facilities: Q, start: dt.date, end: dt.date) -> dict[int, int]:
+    """Recommendations issued to each unit in [start, end) that are not closed now."""
+    return dict(Recommendation.objects.filter(facilities, issued_on__gte=start, issued_on__lt=end)
+                .exclude(status__in=CLOSED_STATUSES).values_list("facility_id")
+                .annotate(n=Count("pk")).order_by())
+
+
+def national_distribution(*, period: Period) -> dict[str, np.ndarray]:
+    """Each figure over every unit in operation in the country, zeros included (anonymous:
+    the pages show its quartiles only)."""
+    ids = list(Facility.objects.filter(is_active=True).values_list("pk", flat=True))
+    position = {pk: i for i, pk in enumerate(ids)}
+    values = {name: np.zeros(len(ids), dtype=np.int64) for name in SCORE_FIGURES}
+    for row in (FacilityDay.objects.filter(day__gte=period.start, day__lt=period.end)
+                .values("facility_id").annotate(**SUMS).order_by()):
+        i = position.get(row["facility_id"])
+        if i is None:
+            continue
+        for name, value in _figures_of(row).items():
+            values[name][i] = value
+    for facility_id, n in _open_recommendations(Q(facility__isnull=False), period.start,
+                                                period.end).items():
+        if facility_id in position:
+            values["open_recommendations"][position[facility_id]] = n
+    return values
+
+
+def scorecard(*, user: User, origin: Origin, period: Period, sort: str, region_code: str = "",
+              page_number: int | str = 1) -> Page:
+    """Units in the reader's scope with their figures for the period, the largest ``sort``
+    figure first, a page at a time."""
+    _require_reader(user, origin, "scorecard")
+    if sort not in SCORE_FIGURES:
+        sort = "allegations"
+    facilities = Facility.objects.filter(facility_q(user), is_active=True)
+    if region_code:
+        facilities = facilities.filter(region__code=region_code)
+    sums = {row["facility_id"]: row for row in FacilityDay.objects.filter(
+        facility__in=facilities.values("pk"), day__gte=period.start, day__lt=period.end)
+        .values("facility_id").annotate(**SUMS).order_by()}
+    recommendations = _open_recommendations(Q(facility__in=facilities.values("pk")),
+                                            period.start, period.end)
+    keys = []
+    for pk, code in facilities.values_list("pk", "code"):
+        figures = _figures_of(sums.get(pk))
+        figures["open_recommendations"] = recommendations.get(pk, 0)
+        keys.append((-figures[sort], code, pk, figures))
+    keys.sort(key=lambda item: item[:2])
+    page = Paginator(keys, SCORECARD_PAGE_SIZE).get_page(page_number)
+    chosen = Facility.objects.select_related("region").in_bulk([k[2] for k in page.object_list])
+    page.object_list = [UnitScore(chosen[pk], figures) for _s, _c, pk, figures in page.object_list]
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="reports.scorecard", object_label=period.key,
+                 detail={"sort": sort, "region": region_code,
+                         "facilities": [unit.facility.code for unit in page.object_list]})
+    return page
+
+
+def unit_detail(*, user: User, origin: Origin, code: str) -> Facility:
+    """One unit for its scorecard page; DoesNotExist outside the reader's scope (audited)."""
+    _require_reader(user, origin, "unit")
+    facility = Facility.objects.filter(facility_q(user), code=code).select_related(
+        "region", "agency").first()
+    if facility is None:
+        if Facility.objects.filter(code=code).exists():
+            audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                         object_type="reports.unit", object_label=code)
+        raise Facility.DoesNotExist(code)
+    audit_record(actor=user, action=AuditEvent.Action.READ, origin=origin,
+                 object_type="reports.unit", obj=facility)
+    return facility
+
+
+def unit_figures(*, facility: Facility, start: dt.date, end: dt.date) -> dict[str, int]:
+    """A unit's figures over the days [start, end) (a unit already read through
+    unit_detail)."""
+    row = FacilityDay.objects.filter(facility=facility, day__gte=start, day__lt=end).aggregate(
+        **SUMS)
+    figures = _figures_of(row)
+    figures["open_recommendations"] = _open_recommendations(
+        Q(facility=facility), start, end).get(facility.pk, 0)
+    return figures
+
+
+def head_scores(*, facility: Facility, period: Period) -> list[HeadScore]:
+    """Each head of the unit whose appointment meets the period, with the unit's figures for
+    the days he headed it within the period. An appointment covers the days from
+    ``started_on`` up to, not including, ``ended_on`` (the day he left is his successor's)."""
+    heads = HeadAppointment.objects.filter(facility=facility, started_on__lt=period.end).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=period.start)).order_by("started_on", "pk")
+    scores = []
+    for head in heads:
+        start = max(head.started_on, period.start)
+        end = min(head.ended_on or period.end, period.end)
+        scores.append(HeadScore(head, start, end, unit_figures(facility=facility, start=start,
+                                                               end=end)))
+    return scores

@@ -1,0 +1,177 @@
+"""Pages of the reports: the scorecard, a unit's scorecard, UN CAT statistics, open data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.ledger.selectors import checkpoint_latest
+from custodywatch.registry.models import Facility
+from custodywatch.reports import cat, charts, exports, selectors, services
+from custodywatch.reports.dashboard import cases_url
+from custodywatch.reports.open_data import open_tables
+
+FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "pdf": "application/pdf"}
+
+
+def _reader(request: HttpRequest) -> None:
+    if not selectors.may_read_reports(request.user):
+        raise PermissionDenied
+
+
+def _year(request: HttpRequest) -> int:
+    text = request.GET.get("year", "")
+    today = timezone.localdate()
+    if text.isdigit() and 2000 <= int(text) <= today.year:
+        return int(text)
+    return today.year
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    return render(request, "reports/index.html", {"refresh": selectors.last_refresh()})
+
+
+def _summaries(distribution: dict) -> dict[str, tuple[float, ...] | None]:
+    return {key: charts.quantiles(values) for key, values in distribution.items()}
+
+
+def _strips(summaries: dict, figures: dict[str, int]) -> list[dict]:
+    return [{"key": key, "label": label, "value": figures[key],
+             "strip": charts.distribution_strip(summaries[key], figures[key],
+                                                _("%(figure)s among all units") % {
+                                                    "figure": label})}
+            for key, label in selectors.SCORE_FIGURES.items()]
+
+
+def _links(facility: Facility) -> dict[str, str]:
+    region = urlencode({"region": facility.region.code, "days": 365})
+    overruns = f"{reverse('custody:overruns')}?{region}"
+    history = reverse("visits:facility_history", kwargs={"code": facility.code})
+    complaints = f"{reverse('complaints:inbox')}?{urlencode({'region': facility.region.code})}"
+    return {"detentions": reverse("custody:desk", kwargs={"code": facility.code}),
+            "overruns": overruns,
+            "blind_minutes": reverse("video:camera_wall", kwargs={"code": facility.code}),
+            "allegations": complaints, "substantiated": complaints,
+            "cases": cases_url(), "convictions": cases_url(),
+            "open_recommendations": history}
+
+
+@login_required
+def scorecard(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    period = selectors.parse_period(request.GET.get("period", ""), timezone.localdate())
+    sort = request.GET.get("sort", "allegations")
+    regions = selectors.regions_in_scope(user=request.user)
+    region_code = request.GET.get("region", "")
+    if region_code not in {region.code for region in regions}:
+        region_code = ""
+    page = selectors.scorecard(user=request.user, origin=Origin.from_request(request),
+                               period=period, sort=sort, region_code=region_code,
+                               page_number=request.GET.get("page", 1))
+    summaries = _summaries(selectors.national_distribution(period=period))
+    rows = [{"unit": unit, "cells": _strips(summaries, unit.figures)}
+            for unit in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "reports/scorecard.html", {
+        "page": page, "rows": rows, "period": period, "sort": sort, "regions": regions,
+        "region_code": region_code, "figures": selectors.SCORE_FIGURES,
+        "query": query.urlencode(), "refresh": selectors.last_refresh()})
+
+
+@login_required
+def unit(request: HttpRequest, code: str) -> HttpResponse:
+    _reader(request)
+    try:
+        facility = selectors.unit_detail(user=request.user, origin=Origin.from_request(request),
+                                         code=code)
+    except Facility.DoesNotExist:
+        raise Http404(_("No such unit in your scope.")) from None
+    period = selectors.parse_period(request.GET.get("period", ""), timezone.localdate())
+    summaries = _summaries(selectors.national_distribution(period=period))
+    figures = selectors.unit_figures(facility=facility, start=period.start, end=period.end)
+    links = _links(facility)
+    cells = _strips(summaries, figures)
+    for cell in cells:
+        cell["url"] = links[cell["key"]]
+    heads = selectors.head_scores(facility=facility, period=period)
+    return render(request, "reports/unit.html", {
+        "facility": facility, "period": period, "cells": cells, "heads": heads,
+        "figures": selectors.SCORE_FIGURES, "refresh": selectors.last_refresh()})
+
+
+@login_required
+def cat_statistics(request: HttpRequest) -> HttpResponse:
+    _reader(request)
+    year = _year(request)
+    tables = cat.cat_tables(user=request.user, year=year)
+    return render(request, "reports/cat.html", {
+        "tables": tables, "year": year, "years": range(timezone.localdate().year, 2019, -1),
+        "checkpoint": checkpoint_latest()})
+
+
+@login_required
+def cat_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _reader(request)
+    if fmt not in FORMATS:
+        raise Http404
+    year = _year(request)
+    tables = cat.cat_tables(user=request.user, year=year)
+    checkpoint = checkpoint_latest()
+    provenance = exports.Provenance(made_at=timezone.localtime(),
+                                    made_by=request.user.get_username(),
+                                    scope=cat._scope_label(request.user), checkpoint=checkpoint)
+    title = _("UN CAT statistics, %(year)s") % {"year": year}
+    make = exports.cat_xlsx if fmt == "xlsx" else exports.cat_pdf
+    content = make(title=title, tables=tables, provenance=provenance)
+    services.export_record(user=request.user, origin=Origin.from_request(request), what="cat",
+                           detail={"year": year, "format": fmt,
+                                   "checkpoint_size": checkpoint.size if checkpoint else None})
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="un-cat-{year}.{fmt}"'
+    return response
+
+
+def open_data(request: HttpRequest) -> HttpResponse:
+    """Public: no sign-in."""
+    year = _year(request)
+    return render(request, "reports/open_data.html", {
+        "tables": open_tables(year=year), "year": year,
+        "years": range(timezone.localdate().year, 2019, -1)})
+
+
+def open_data_download(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    """Public: one open-data table as CSV (cells, totals in the last row and column; an empty
+    field where suppressed) or JSON (null where suppressed)."""
+    year = _year(request)
+    chosen = next((t for t in open_tables(year=year) if t.key == table), None)
+    if chosen is None or fmt not in ("csv", "json"):
+        raise Http404
+    name = f"custodywatch-{table}-{year}.{fmt}"
+    if fmt == "json":
+        response = HttpResponse(json.dumps({"year": year, **chosen.as_json()},
+                                           ensure_ascii=False, indent=1),
+                                content_type="application/json")
+    else:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["region", *chosen.column_codes, "total"])
+        for code, values in zip([*chosen.row_codes, "total"], chosen.values, strict=True):
+            writer.writerow([code, *("" if v is None else v for v in values)])
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
