@@ -7,7 +7,6 @@ from custodywatch.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("m/<slug:module>/", views.module, name="module"),
     path("health/", views.health, name="health"),
     path("accounts/", include("custodywatch.accounts.urls")),
     path("registry/", include("custodywatch.registry.urls")),

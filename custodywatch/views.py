@@ -1,24 +1,21 @@
-"""The dashboard and the pages of modules that are not built yet."""
+"""The home page (the national dashboard for those who read statistics) and the health check."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from custodywatch.accounts.context_processors import NAVIGATION
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.reports import dashboard
 from custodywatch.reports import selectors as report_selectors
 from custodywatch.reports.maps import RegionValue
 from custodywatch.video import selectors as video_selectors
-
-MODULES = {item.key: item for item in NAVIGATION}
 
 
 @login_required
@@ -45,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _blind_map(request: HttpRequest) -> list[RegionValue]:
     """The share of custody rooms no camera covers, per region, for the tile-grid map."""
-    list_url = reverse("registry:facility_list")
+    list_url = reverse("video:overview")  # a click lands on the region's video lists
     regions = []
     for region, rooms, blind in registry_selectors.blind_rooms_by_region(user=request.user):
         regions.append(RegionValue(
@@ -55,14 +52,6 @@ def _blind_map(request: HttpRequest) -> list[RegionValue]:
             url=f"{list_url}?{urlencode({'region': region.code})}",
         ))
     return regions
-
-
-@login_required
-def module(request: HttpRequest, module: str) -> HttpResponse:
-    item = MODULES.get(module)
-    if item is None or item.url_name != "module":
-        raise Http404
-    return render(request, "module_pending.html", {"item": item})
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -112,7 +112,6 @@ REPORT_READERS = frozenset({"admin", "gpo", "prosecutor_a", "analyst"})
 
 ROUTES: dict[str, Route] = {
     "home": Route("signed_in"),
-    "module": Route("signed_in", kwargs=lambda w: {"module": "cases"}),
     "health": Route("public"),
     "accounts:login": Route("public"),
     "accounts:logout": Route("public", get_checks_sign_in_only=True),
@@ -273,6 +272,13 @@ API_ROUTES: dict[str, str] = {
     "api:live_camera_wanted": "token",
     "api:live_frame_post": "token",
     "api:live_viewer_frame": "public",
+    # Reports: readers of reports only, scoped like the pages (tests/reports/test_api.py);
+    # the open-data tables are public like their page.
+    "api:reports_dashboard": "token",
+    "api:reports_regions": "token",
+    "api:reports_scorecard": "token",
+    "api:reports_unit": "token",
+    "api:reports_open_data": "public",
 }
 
 

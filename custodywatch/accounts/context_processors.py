@@ -22,17 +22,13 @@ class NavItem:
         return reverse(self.url_name, kwargs=self.kwargs)
 
 
-def _module(key: str, label: str | Promise) -> NavItem:
-    return NavItem(key, label, "module", {"module": key})
-
-
 NAVIGATION = [
     NavItem("home", _("Dashboard"), "home"),
     NavItem("registry", _("Registry"), "registry:facility_list"),
     NavItem("custody", _("Custody"), "custody:index"),
     NavItem("video", _("Video"), "video:overview"),
     NavItem("complaints", _("Complaints"), "complaints:inbox"),
-    _module("cases", _("Cases")),
+    NavItem("cases", _("Cases"), "cases:index"),
     NavItem("visits", _("Visits"), "visits:calendar"),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview"),
     NavItem("liveview", _("Live view"), "liveview:index"),
@@ -46,5 +42,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     match = request.resolver_match
     current = ""
     if match is not None:
-        current = match.kwargs.get("module") or match.namespace or match.url_name or ""
+        current = match.namespace or match.url_name or ""
     return {"navigation": NAVIGATION, "navigation_current": current}

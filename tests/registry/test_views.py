@@ -100,13 +100,6 @@ def test_dashboard_counts_only_the_scope(signed_in, people):
         2, 2, 3, 1)
 
 
-def test_pending_modules_show_an_empty_state(signed_in, people):
-    response = signed_in(people["gpo"]).get(reverse("module", args=["cases"]))
-    assert response.status_code == 200
-    assert b"not available yet" in response.content
-    assert signed_in(people["gpo"]).get("/m/nonsense/").status_code == 404
-
-
 def test_facility_list_query_count_does_not_grow_with_rows(signed_in, people,
                                                            django_assert_max_num_queries):
     client = signed_in(people["gpo"])

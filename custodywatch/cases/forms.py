@@ -1,0 +1,298 @@
+"""Forms of the cases pages: they parse input; the services judge it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from custodywatch.accounts.models import Role, User
+from custodywatch.cases import body
+from custodywatch.cases.models import (
+    Article,
+    CaseParty,
+    CaseStatus,
+    CaseStep,
+    ClosureGround,
+    CompensationClaim,
+    Consistency,
+    EvidenceItem,
+    Finding,
+    Person,
+    SupportReferral,
+    Verdict,
+)
+from custodywatch.custody.forms import MOMENT_FORMAT, moment_field
+from custodywatch.kernels.case_rules import RELEASE_FLAGS
+
+BLANK = [("", "—")]
+
+
+def date_field(label: str, *, required: bool = True) -> forms.DateField:
+    return forms.DateField(label=label, required=required,
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.get_full_name() or obj.username
+
+
+class PartyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:  # type: ignore[no-untyped-def]
+        who = obj.officer.full_name if obj.officer_id else obj.person.full_name
+        return f"{who} ({obj.get_role_display()})"
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal shown beside the field it names (or above the form)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=BLANK + list(CaseStatus.choices))
+    region = forms.CharField(label=_("Region code"), required=False, max_length=10)
+    facility = forms.CharField(label=_("Facility code"), required=False, max_length=40)
+    article = forms.ChoiceField(label=_("Article"), required=False,
+                                choices=BLANK + list(Article.choices))
+    overdue = forms.BooleanField(label=_("Overdue clock"), required=False)
+    flagged = forms.BooleanField(label=_("Legal-rule flags"), required=False)
+    q = forms.CharField(label=_("ERDR number"), required=False, max_length=40)
+
+
+class CaseForm(forms.Form):
+    register_number = forms.CharField(label=_("ERDR number"), max_length=40,
+                                      help_text=_("15 digits; spaces are ignored."))
+    title = forms.CharField(label=_("Title"), max_length=300)
+    facility = forms.ModelChoiceField(label=_("Facility concerned"), queryset=None)
+    complaints = forms.ModelMultipleChoiceField(label=_("Complaints"), queryset=None,
+                                                required=False)
+    ex_officio = forms.BooleanField(label=_("Opened ex officio"), required=False)
+    unit = forms.CharField(label=_("Unit concerned"), max_length=200, required=False)
+    investigating_prosecutor = UserChoiceField(label=_("Investigating prosecutor"),
+                                               queryset=None, required=False)
+    events_from = moment_field(_("Events from"), required=False)
+    events_until = moment_field(_("Events until"), required=False)
+    summary = forms.CharField(label=_("Summary of the allegation"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, facilities, complaints, prosecutors, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+        self.fields["complaints"].queryset = complaints
+        self.fields["investigating_prosecutor"].queryset = prosecutors
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"), choices=CaseStatus.choices)
+    ground = forms.ChoiceField(label=_("Ground for closing"), required=False,
+                               choices=BLANK + list(ClosureGround.choices))
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    at = moment_field(_("At"), required=False)
+
+    def __init__(self, *args, allowed=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if allowed is not None:
+            labels = dict(CaseStatus.choices)
+            self.fields["to_status"].choices = [(s, labels[s]) for s in allowed]
+
+
+class StepForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Step"), choices=CaseStep.Kind.choices)
+    taken_at = moment_field(_("Taken at"))
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PersonPartyForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=[
+        (CaseParty.Role.VICTIM, CaseParty.Role.VICTIM.label),
+        (CaseParty.Role.WITNESS, CaseParty.Role.WITNESS.label),
+        (CaseParty.Role.LAWYER, CaseParty.Role.LAWYER.label)])
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    iin = forms.CharField(label=_("IIN"), max_length=12, required=False)
+    date_of_birth = date_field(_("Date of birth"), required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices,
+                            initial=Person.Sex.UNKNOWN)
+    represents = PartyChoiceField(label=_("Represents (for a lawyer)"), queryset=None,
+                                  required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, victims, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["represents"].queryset = victims
+
+
+class OfficerPartyForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=[
+        (CaseParty.Role.SUSPECT, CaseParty.Role.SUSPECT.label),
+        (CaseParty.Role.ACCUSED, CaseParty.Role.ACCUSED.label)])
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    personnel_number = forms.CharField(label=_("Personnel number"), max_length=40,
+                                       required=False)
+    rank = forms.CharField(label=_("Rank"), max_length=100, required=False)
+    position = forms.CharField(label=_("Position"), max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class ChargeForm(forms.Form):
+    accused = PartyChoiceField(label=_("Accused"), queryset=None)
+    victim = PartyChoiceField(label=_("Victim"), queryset=None)
+    article = forms.ChoiceField(label=_("Article"), choices=Article.choices)
+    article_part = forms.CharField(label=_("Part"), max_length=10, required=False)
+    verdict = forms.ChoiceField(label=_("Verdict"), choices=Verdict.choices,
+                                initial=Verdict.PENDING)
+    verdict_on = date_field(_("Verdict date"), required=False)
+    imprisonment_months = forms.IntegerField(label=_("Imprisonment (months)"), min_value=0,
+                                             required=False)
+    fine_amount = forms.DecimalField(label=_("Fine (KZT)"), min_value=0, required=False,
+                                     max_digits=14, decimal_places=2)
+    ban_on_positions_years = forms.IntegerField(label=_("Ban on holding positions (years)"),
+                                                min_value=0, required=False)
+    probation = forms.BooleanField(label=_("Probation (conditional sentence)"), required=False)
+    amnesty = forms.BooleanField(label=_("Released by amnesty"), required=False)
+    limitation = forms.BooleanField(label=_("Released by the statute of limitations"),
+                                    required=False)
+    reconciliation = forms.BooleanField(label=_("Released by reconciliation with the victim"),
+                                        required=False)
+    active_repentance = forms.BooleanField(label=_("Released for active repentance"),
+                                           required=False)
+
+    def __init__(self, *args, accused, victims, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["accused"].queryset = accused
+        self.fields["victim"].queryset = victims
+
+    def outcome(self) -> dict:
+        data = self.cleaned_data
+        names = ("verdict", "verdict_on", "imprisonment_months", "fine_amount",
+                 "ban_on_positions_years", *RELEASE_FLAGS)
+        return {name: data.get(name) for name in names}
+
+
+class ExaminationRequestForm(forms.Form):
+    subject = PartyChoiceField(label=_("Person examined"), queryset=None)
+    examiner = UserChoiceField(label=_("Examiner"), queryset=None)
+    place = forms.CharField(label=_("Place of examination"), max_length=300, required=False)
+
+    def __init__(self, *args, persons, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].queryset = persons
+        self.fields["examiner"].queryset = User.objects.filter(
+            role=Role.FORENSIC_EXPERT, is_active=True).order_by("last_name", "username")
+
+
+class ExaminationRecordForm(forms.Form):
+    examined_at = moment_field(_("Examined"), required=False)
+    place = forms.CharField(label=_("Place of examination"), max_length=300, required=False)
+    history = forms.CharField(label=_("History given by the person"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+    psychological_findings = forms.CharField(label=_("Psychological findings"), required=False,
+                                             widget=forms.Textarea(attrs={"rows": 3}))
+    psychological_consistency = forms.ChoiceField(
+        label=_("Consistency of the psychological findings"), required=False,
+        choices=BLANK + list(Consistency.choices))
+    conclusion = forms.CharField(label=_("Conclusion"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+    complete = forms.BooleanField(label=_("The report is complete"), required=False)
+
+
+class FindingForm(forms.Form):
+    view = forms.ChoiceField(label=_("View"), choices=Finding.View.choices)
+    body_region = forms.ChoiceField(label=_("Body region"), choices=[])
+    x = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
+    y = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
+    description = forms.CharField(label=_("Description"),
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    consistency = forms.ChoiceField(label=_("Degree of consistency"),
+                                    choices=Consistency.choices)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["body_region"].choices = body.region_choices()
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(label=_("Photograph (JPEG or PNG)"))
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+
+
+class EvidenceForm(forms.Form):
+    label = forms.CharField(label=_("Label"), max_length=40)
+    kind = forms.ChoiceField(label=_("Type"), choices=EvidenceItem.Kind.choices)
+    description = forms.CharField(label=_("Description"),
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    found_at = forms.CharField(label=_("Where found"), max_length=300)
+    collected_by = forms.CharField(label=_("Collected by"), max_length=200)
+    collected_at = moment_field(_("Collected"))
+    holder = forms.CharField(label=_("Current holder"), max_length=200)
+    location = forms.CharField(label=_("Storage location"), max_length=300)
+    file = forms.FileField(label=_("File (digital items)"), required=False)
+    legal_hold = forms.ModelChoiceField(label=_("Held footage"), queryset=None, required=False)
+
+    def __init__(self, *args, holds, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["legal_hold"].queryset = holds
+
+
+class TransferForm(forms.Form):
+    item = forms.ModelChoiceField(label=_("Item"), queryset=None)
+    from_holder = forms.CharField(label=_("From (holder)"), max_length=200)
+    from_location = forms.CharField(label=_("From (location)"), max_length=300)
+    to_holder = forms.CharField(label=_("To (holder)"), max_length=200)
+    to_location = forms.CharField(label=_("To (location)"), max_length=300)
+    transferred_at = moment_field(_("Transferred"))
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args, items, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+
+
+class ReferralForm(forms.Form):
+    victim = PartyChoiceField(label=_("Victim"), queryset=None)
+    kind = forms.ChoiceField(label=_("Support"), choices=SupportReferral.Kind.choices)
+    centre = forms.CharField(label=_("Crisis centre"), max_length=200)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, victims, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["victim"].queryset = victims
+
+
+class ReferralStatusForm(forms.Form):
+    referral = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("Status"), choices=SupportReferral.Status.choices)
+
+
+class ClaimForm(forms.Form):
+    victim = PartyChoiceField(label=_("Victim"), queryset=None)
+    claimed_at = date_field(_("Claimed"))
+    amount_claimed = forms.DecimalField(label=_("Amount claimed (KZT)"), min_value=0,
+                                        max_digits=14, decimal_places=2)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, victims, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["victim"].queryset = victims
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[
+        c for c in CompensationClaim.Decision.choices if c[0] != "pending"])
+    decided_at = date_field(_("Decided"))
+    amount_granted = forms.DecimalField(label=_("Amount granted (KZT)"), min_value=0,
+                                        max_digits=14, decimal_places=2, required=False)
+    paid_at = date_field(_("Paid"), required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Charges (CSV, UTF-8)"))
+
+
+__all__ = ["MOMENT_FORMAT"]

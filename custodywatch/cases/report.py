@@ -1,0 +1,138 @@
+"""The forensic examination report (Istanbul Protocol form) as a printable PDF.
+
+Same font machinery as the visit report (visits/report.py: Noto Sans, Latin and Cyrillic with
+every Kazakh letter). The body diagram is drawn with the same region table as the page
+(cases/body.py), with each finding's numbered mark where it was placed.
+"""
+
+from __future__ import annotations
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+from custodywatch.cases import body
+from custodywatch.cases.models import Examination, Finding
+from custodywatch.visits.report import FAMILY, static_font
+
+SCALE = 0.45  # mm per diagram unit: a 100 x 220 view is 45 x 99 mm
+
+
+class _Report(FPDF):
+    footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FAMILY, "", 8)
+        self.cell(0, 6, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
+
+
+def _pdf() -> _Report:
+    pdf = _Report(format="A4")
+    font = str(static_font())
+    pdf.add_font(FAMILY, "", font)
+    pdf.add_font(FAMILY, "B", font)
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.set_margins(18, 16, 18)
+    return pdf
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    pdf.ln(3)
+    pdf.set_font(FAMILY, "B", 13)
+    pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "", 10)
+
+
+def _pair(pdf: FPDF, label: str, value: str) -> None:
+    pdf.set_font(FAMILY, "B", 10)
+    pdf.cell(60, 6, label)
+    pdf.set_font(FAMILY, "", 10)
+    pdf.multi_cell(0, 6, value or "—", new_x="LMARGIN", new_y="NEXT")
+
+
+def _text(pdf: FPDF, text: str) -> None:
+    pdf.multi_cell(0, 5.5, text or "—", new_x="LMARGIN", new_y="NEXT")
+
+
+def _moment(value) -> str:  # type: ignore[no-untyped-def]
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else "—"
+
+
+def _diagram(pdf: FPDF, findings: list[Finding]) -> None:
+    if pdf.get_y() + body.HEIGHT * SCALE + 12 > pdf.h - 16:
+        pdf.add_page()
+    top = pdf.get_y() + 6
+    for n, view in enumerate(("front", "back")):
+        left = pdf.l_margin + n * (body.WIDTH * SCALE + 20)
+        pdf.set_font(FAMILY, "", 9)
+        pdf.text(left, top - 1.5, _("Front") if view == "front" else _("Back"))
+        pdf.set_draw_color(120, 120, 120)
+        pdf.set_fill_color(238, 238, 238)
+        for shape in body.shapes(view):
+            pdf.rect(left + shape["x"] * SCALE, top + shape["y"] * SCALE, shape["w"] * SCALE,
+                     shape["h"] * SCALE, style="DF", round_corners=True,
+                     corner_radius=min(shape["r"], shape["w"] / 2, shape["h"] / 2) * SCALE)
+        pdf.set_fill_color(200, 30, 30)
+        pdf.set_draw_color(200, 30, 30)
+        for number, finding in enumerate(findings, start=1):
+            if finding.view != view:
+                continue
+            cx = left + finding.x * body.WIDTH * SCALE
+            cy = top + finding.y * body.HEIGHT * SCALE
+            pdf.ellipse(cx - 2, cy - 2, 4, 4, style="F")
+            pdf.set_font(FAMILY, "B", 8)
+            pdf.text(cx + 2.5, cy + 1, str(number))
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_y(top + body.HEIGHT * SCALE + 4)
+
+
+def examination_pdf(*, examination: Examination, findings: list[Finding]) -> bytes:
+    case = examination.case
+    subject = examination.subject.person
+    pdf = _pdf()
+    pdf.footer_text = _("Forensic report %(number)s, case %(case)s") % {
+        "number": examination.pk, "case": case.register_number}
+    pdf.add_page()
+    pdf.set_font(FAMILY, "B", 16)
+    pdf.multi_cell(0, 8, _("Forensic medical examination (Istanbul Protocol)"),
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "", 10)
+    pdf.ln(2)
+    _pair(pdf, _("Case (ERDR number)"), case.register_number)
+    _pair(pdf, _("Facility concerned"), f"{case.facility.code} · {case.facility.name}")
+    _pair(pdf, _("Person examined"), subject.full_name if subject else "—")
+    _pair(pdf, _("Examiner"), (examination.examiner.get_full_name()
+                               or examination.examiner.username) if examination.examiner else "—")
+    _pair(pdf, _("Requested"), _moment(examination.requested_at))
+    _pair(pdf, _("Examined"), _moment(examination.examined_at))
+    _pair(pdf, _("Place of examination"), examination.place)
+    _pair(pdf, _("Status"), str(examination.get_status_display()))
+    _heading(pdf, _("History given by the person"))
+    _text(pdf, examination.history)
+    _heading(pdf, _("Physical findings"))
+    if findings:
+        _diagram(pdf, findings)
+    else:
+        _text(pdf, _("No physical findings were recorded."))
+    labels = {region.code: str(region.label) for region in body.REGIONS}
+    for number, finding in enumerate(findings, start=1):
+        pdf.set_font(FAMILY, "B", 10)
+        pdf.multi_cell(0, 6, f"{number}. {labels.get(finding.body_region, finding.body_region)}"
+                             f" ({finding.get_view_display()}) · "
+                             f"{finding.get_consistency_display()}",
+                       new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, "", 10)
+        _text(pdf, finding.description)
+    _heading(pdf, _("Psychological findings"))
+    _text(pdf, examination.psychological_findings)
+    if examination.psychological_consistency:
+        _pair(pdf, _("Degree of consistency"),
+              str(examination.get_psychological_consistency_display()))
+    _heading(pdf, _("Photographs"))
+    photos = list(examination.photos.all())
+    _text(pdf, "\n".join(f"{p.caption or _('Photograph')} · SHA-256 {p.sha256}"
+                         for p in photos) or _("None."))
+    _heading(pdf, _("Conclusion"))
+    _text(pdf, examination.conclusion)
+    return bytes(pdf.output())

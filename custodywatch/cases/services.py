@@ -1,0 +1,832 @@
+"""Every write about cases: one function per use case, atomic, audited.
+
+Refusals (scope, legal rules) are audited as DENIED before anything is written, so that the
+refusal stays on record while the refused change does not. Evidence registrations and
+transfers queue their ledger leaf in the same transaction as the row they record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, Role, Scope, User
+from custodywatch.accounts.scoping import facility_q
+from custodywatch.cases import body, selectors
+from custodywatch.cases.models import (
+    Article,
+    Case,
+    CaseParty,
+    CaseStatus,
+    CaseStep,
+    CaseTransition,
+    Charge,
+    ClosureGround,
+    CompensationClaim,
+    Consistency,
+    EvidenceItem,
+    EvidenceTransfer,
+    Examination,
+    ExaminationPhoto,
+    Finding,
+    Officer,
+    Person,
+    SupportReferral,
+    Verdict,
+    evidence_file_path,
+    examination_photo_path,
+)
+from custodywatch.cases.rules import MAX_EVIDENCE_BYTES, MAX_PHOTO_BYTES, PROSECUTORS
+from custodywatch.complaints.attachments import sniff
+from custodywatch.complaints.models import Complaint, LegalHold
+from custodywatch.complaints.selectors import complaints_visible, held_footage
+from custodywatch.custody.models import CustodyRecord
+from custodywatch.kernels import case_rules
+from custodywatch.kernels.ledger_leaf import iso_time
+from custodywatch.ledger.appends import evidence_registered_fields, ledger_append
+from custodywatch.ledger.models import LeafKind
+from custodywatch.registry.models import Facility, HeadAppointment
+
+CHUNK = 256 * 1024
+PHOTO_TYPES = {"image/jpeg", "image/png"}
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _deny(user: User | None, origin: Origin, message: str, obj: Model | None = None,
+          object_type: str = "cases.case") -> PermissionDenied:
+    audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin, obj=obj,
+                 object_type=object_type if obj is None else "", detail={"reason": message})
+    return PermissionDenied(message)
+
+
+def _require_writer(user: User, origin: Origin, case: Case) -> None:
+    if not selectors.can_write(user=user, case=case):
+        raise _deny(user, origin, _("You do not run this case."), case)
+
+
+def _refuse_rules(user: User, origin: Origin, case: Case,
+                  violations: list[case_rules.RuleViolation]) -> ValidationError:
+    """A legal-rule refusal: the rule's text beside each field; the refusal is audited."""
+    audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin, obj=case,
+                 detail={"reason": "legal rule", "rules": [v.code for v in violations]})
+    errors: dict[str, list[str]] = {}
+    for violation in violations:
+        errors.setdefault(violation.field, []).append(_(violation.text))
+    return ValidationError(errors)
+
+
+def _now_or(moment: dt.datetime | None) -> dt.datetime:
+    return moment or timezone.now()
+
+
+def _not_future(errors: dict, field: str, moment: dt.datetime | None, now: dt.datetime) -> None:
+    if moment is not None and moment > now + dt.timedelta(minutes=5):
+        errors[field] = _("This moment is in the future.")
+
+
+def _raise(errors: dict) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def _lock(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _may_lead(user: User | None, facility: Facility) -> bool:
+    """A prosecutor who may supervise or investigate a case about this facility."""
+    if user is None:
+        return True
+    if user.role not in PROSECUTORS or not user.is_active:
+        return False
+    return user.scope == Scope.COUNTRY or (user.scope == Scope.REGION
+                                           and user.region_id == facility.region_id)
+
+
+# ------------------------------------------------------------------ case
+
+
+def case_open(*, acting_user: User, origin: Origin, register_number: str, title: str,
+              facility: Facility, complaints: Iterable[Complaint] = (),
+              ex_officio: bool = False, summary: str = "", unit: str = "",
+              supervising_prosecutor: User | None = None,
+              investigating_prosecutor: User | None = None,
+              events_from: dt.datetime | None = None, events_until: dt.datetime | None = None,
+              registered_at: dt.datetime | None = None) -> Case:
+    """Register a pre-trial investigation from complaints, or ex officio."""
+    if acting_user.role not in PROSECUTORS:
+        raise _deny(acting_user, origin, _("Only prosecutors open torture cases."))
+    now = timezone.now()
+    registered_at = _now_or(registered_at)
+    complaints = list(complaints)
+    number = case_rules.normalise_register_number(register_number)
+    errors: dict[str, Any] = {}
+    bad_number = case_rules.check_register_number(register_number)
+    if bad_number is not None:
+        errors["register_number"] = _(bad_number.text)
+    elif Case.objects.filter(register_number=number).exists():
+        errors["register_number"] = _("A case with this ERDR number is already registered.")
+    if not title.strip():
+        errors["title"] = _("Give the case a title.")
+    if not _may_lead(acting_user, facility):
+        errors["facility"] = _("This facility is outside your region.")
+    if not complaints and not ex_officio:
+        errors["complaints"] = _("Name the complaints the case is opened from, or open it "
+                                 "ex officio.")
+    visible = complaints_visible(user=acting_user)
+    hidden = [c.reference for c in complaints if not visible.filter(pk=c.pk).exists()]
+    if hidden:
+        errors["complaints"] = _("Not among the complaints you handle: %(refs)s.") % {
+            "refs": ", ".join(hidden)}
+    for field, prosecutor in (("supervising_prosecutor", supervising_prosecutor),
+                              ("investigating_prosecutor", investigating_prosecutor)):
+        if not _may_lead(prosecutor, facility):
+            errors[field] = _("Choose a prosecutor competent for this facility's region.")
+    if events_from and events_until and events_until <= events_from:
+        errors["events_until"] = _("The events end after they start.")
+    _not_future(errors, "registered_at", registered_at, now)
+    _not_future(errors, "events_from", events_from, now)
+    _raise(errors)
+    if supervising_prosecutor is None:
+        supervising_prosecutor = acting_user
+    with transaction.atomic():
+        case = Case.objects.create(
+            register_number=number, title=title.strip(), summary=summary, ex_officio=ex_officio,
+            facility=facility, region_id=facility.region_id, unit=unit,
+            supervising_prosecutor=supervising_prosecutor,
+            investigating_prosecutor=investigating_prosecutor, events_from=events_from,
+            events_until=events_until, status=CaseStatus.REGISTERED,
+            registered_at=registered_at, status_changed_at=registered_at)
+        case.complaints.set(complaints)
+        CaseTransition.objects.create(case=case, from_status="", to_status=CaseStatus.REGISTERED,
+                                      actor=acting_user, at=registered_at)
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=case,
+                     detail={"complaints": [c.reference for c in complaints],
+                             "ex_officio": ex_officio})
+        # The complaints app has no timeline kind for "case opened": its audit trail says it.
+        for complaint in complaints:
+            audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                         obj=complaint, detail={"case_opened": case.register_number})
+    return case
+
+
+def case_transition(*, acting_user: User, origin: Origin, case: Case, to_status: str,
+                    ground: str = "", note: str = "", at: dt.datetime | None = None) -> Case:
+    """Move a case along its lifecycle (kernels/case_rules.TRANSITIONS)."""
+    _require_writer(acting_user, origin, case)
+    at = _now_or(at)
+    with transaction.atomic():
+        case = _lock(case)
+        violation = case_rules.check_transition(from_status=case.status, to_status=to_status,
+                                                ground=ground, note=note)
+        errors: dict[str, Any] = {}
+        if violation is not None:
+            errors[violation.field] = _(violation.text)
+        if ground and ground not in ClosureGround.values:
+            errors["ground"] = _("Unknown ground.")
+        if at < case.status_changed_at:
+            errors["at"] = _("A status change cannot precede the last one.")
+        _not_future(errors, "at", at, timezone.now())
+        if errors:
+            audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                         obj=case, detail={"reason": "transition", "to": to_status})
+            _raise(errors)
+        from_status = case.status
+        case.status = to_status
+        case.status_changed_at = at
+        case.closure_ground = ground if to_status == CaseStatus.CLOSED else ""
+        if to_status in case_rules.DECISIONS and case.decision_at is None:
+            case.decision_at = at
+        case.save(update_fields=["status", "status_changed_at", "closure_ground", "decision_at",
+                                 "updated_at"])
+        CaseTransition.objects.create(case=case, from_status=from_status, to_status=to_status,
+                                      ground=ground, note=note[:500], actor=acting_user, at=at)
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=case,
+                     detail={"from": from_status, "to": to_status, "ground": ground})
+    return case
+
+
+def case_step_add(*, acting_user: User, origin: Origin, case: Case, kind: str,
+                  taken_at: dt.datetime, description: str = "") -> CaseStep:
+    _require_writer(acting_user, origin, case)
+    errors: dict[str, Any] = {}
+    if kind not in CaseStep.Kind.values:
+        errors["kind"] = _("Unknown step.")
+    if taken_at < case.registered_at:
+        errors["taken_at"] = _("A step of this case cannot precede its registration.")
+    _not_future(errors, "taken_at", taken_at, timezone.now())
+    _raise(errors)
+    with transaction.atomic():
+        case = _lock(case)
+        step = CaseStep.objects.create(case=case, kind=kind, taken_at=taken_at,
+                                       description=description, recorded_by=acting_user)
+        _first_step(case, taken_at)
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=step,
+                     detail={"case": case.register_number, "kind": kind})
+    return step
+
+
+def _first_step(case: Case, moment: dt.datetime) -> None:
+    if case.first_step_at is None or moment < case.first_step_at:
+        case.first_step_at = moment
+        case.save(update_fields=["first_step_at", "updated_at"])
+
+
+# ------------------------------------------------------------------ parties
+
+
+def party_add_person(*, acting_user: User, origin: Origin, case: Case, role: str,
+                     full_name: str = "", person: Person | None = None, iin: str = "",
+                     date_of_birth: dt.date | None = None, sex: str = Person.Sex.UNKNOWN,
+                     custody_record: CustodyRecord | None = None,
+                     represents: CaseParty | None = None, note: str = "") -> CaseParty:
+    """A victim, witness or lawyer. The same person (by IIN) is one Person in every case."""
+    _require_writer(acting_user, origin, case)
+    errors: dict[str, Any] = {}
+    if role not in CaseParty.Role.values or role in CaseParty.OFFICER_ROLES:
+        errors["role"] = _("Victims, witnesses and lawyers are persons; suspects and accused "
+                           "are officers.")
+    if person is None and not full_name.strip():
+        errors["full_name"] = _("Give the person's full name.")
+    if iin and not (iin.isdigit() and len(iin) == 12):
+        errors["iin"] = _("An IIN has 12 digits.")
+    if custody_record is not None and not CustodyRecord.objects.filter(
+            facility_q(acting_user, "facility"), pk=custody_record.pk).exists():
+        errors["custody_record"] = _("No such custody record in your scope.")
+    if represents is not None and (represents.case_id != case.pk
+                                   or represents.role != CaseParty.Role.VICTIM):
+        errors["represents"] = _("A lawyer represents a victim of this case.")
+    if role == CaseParty.Role.LAWYER and represents is None and "represents" not in errors:
+        errors["represents"] = _("Name the victim the lawyer represents.")
+    _raise(errors)
+    with transaction.atomic():
+        if person is None and iin:
+            person = Person.objects.filter(iin=iin).first()
+        if person is None:
+            person = Person.objects.create(full_name=full_name.strip(), iin=iin,
+                                           date_of_birth=date_of_birth, sex=sex)
+        if case.parties.filter(person=person, role=role).exists():
+            raise ValidationError({"full_name": _("This person is already a party in this "
+                                                  "role.")})
+        if custody_record is not None:
+            person.custody_records.add(custody_record)
+        party = CaseParty.objects.create(case=case, role=role, person=person,
+                                         custody_record=custody_record,
+                                         represents=represents if role == CaseParty.Role.LAWYER
+                                         else None, note=note[:500])
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=party, object_label=f"{case.register_number}: {role}",
+                     detail={"case": case.register_number, "role": role})
+    return party
+
+
+def unit_head_at(facility: Facility | None, day: dt.date) -> HeadAppointment | None:
+    """Who headed the unit on that day (heads are personally responsible)."""
+    if facility is None:
+        return None
+    return selectors.head_at(list(facility.head_appointments.all()), day)
+
+
+def party_add_officer(*, acting_user: User, origin: Origin, case: Case, role: str,
+                      officer: Officer | None = None, full_name: str = "",
+                      personnel_number: str = "", rank: str = "", position: str = "",
+                      facility: Facility | None = None, user: User | None = None,
+                      note: str = "") -> CaseParty:
+    """A suspect or accused officer; a suspect charged becomes the accused (same row)."""
+    _require_writer(acting_user, origin, case)
+    errors: dict[str, Any] = {}
+    if role not in CaseParty.OFFICER_ROLES:
+        errors["role"] = _("Only suspects and accused are officers.")
+    if officer is None and not full_name.strip():
+        errors["full_name"] = _("Give the officer's full name.")
+    _raise(errors)
+    with transaction.atomic():
+        if officer is None and personnel_number:
+            officer = Officer.objects.filter(personnel_number=personnel_number).first()
+        if officer is None:
+            officer = Officer.objects.create(
+                full_name=full_name.strip(), personnel_number=personnel_number, rank=rank,
+                position=position, facility=facility or case.facility, user=user)
+        existing = case.parties.filter(officer=officer).first()
+        if existing is not None:
+            if existing.role == role or role == CaseParty.Role.SUSPECT:
+                raise ValidationError({"full_name": _("This officer is already a party.")})
+            existing.role = role
+            existing.save(update_fields=["role"])
+            party = existing
+        else:
+            day = _local_day(case.events_from or case.registered_at)
+            party = CaseParty.objects.create(
+                case=case, role=role, officer=officer, note=note[:500],
+                unit_head=unit_head_at(officer.facility, day))
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=party, object_label=f"{case.register_number}: {role}",
+                     detail={"case": case.register_number, "role": role,
+                             "officer": officer.pk})
+    return party
+
+
+# ------------------------------------------------------------------ charges
+
+
+FLAG_FIELDS = case_rules.RELEASE_FLAGS
+SENTENCE_FIELDS = ("imprisonment_months", "fine_amount", "ban_on_positions_years")
+
+
+def _outcome_errors(values: dict[str, Any]) -> dict[str, Any]:
+    """Consistency of a verdict and its sentence (not legal rules: plain input checks)."""
+    errors: dict[str, Any] = {}
+    verdict = values.get("verdict") or Verdict.PENDING
+    if verdict not in Verdict.values:
+        errors["verdict"] = _("Unknown verdict.")
+    if verdict != Verdict.PENDING and not values.get("verdict_on"):
+        errors["verdict_on"] = _("Give the date of the verdict.")
+    if verdict != Verdict.CONVICTED:
+        for field in (*SENTENCE_FIELDS, "probation"):
+            if values.get(field):
+                errors[field] = _("A sentence follows a conviction only.")
+    for field in SENTENCE_FIELDS:
+        value = values.get(field)
+        if value is not None and value != "" and Decimal(str(value)) < 0:
+            errors[field] = _("Not a negative number.")
+    return errors
+
+
+def _charge_violations(article: str, values: dict[str, Any]) -> list[case_rules.RuleViolation]:
+    return case_rules.charge_rule_violations(
+        article=article, verdict=values.get("verdict") or Verdict.PENDING,
+        flags={name: bool(values.get(name)) for name in FLAG_FIELDS})
+
+
+def charge_add(*, acting_user: User, origin: Origin, case: Case, accused: CaseParty,
+               victim: CaseParty, article: str, article_part: str = "",
+               **outcome: Any) -> Charge:
+    """One accused x one victim x one article, with its verdict and sentence if known.
+
+    Legal rules (art. 146) are checked at entry and a breach is refused with the rule's text.
+    """
+    _require_writer(acting_user, origin, case)
+    errors: dict[str, Any] = {}
+    if accused.case_id != case.pk or accused.role != CaseParty.Role.ACCUSED:
+        errors["accused"] = _("Choose an accused of this case.")
+    if victim.case_id != case.pk or victim.role != CaseParty.Role.VICTIM:
+        errors["victim"] = _("Choose a victim of this case.")
+    if article not in Article.values:
+        errors["article"] = _("Unknown article.")
+    errors.update(_outcome_errors(outcome))
+    _raise(errors)
+    violations = _charge_violations(article, outcome)
+    if violations:
+        raise _refuse_rules(acting_user, origin, case, violations)
+    try:
+        with transaction.atomic():
+            charge = Charge.objects.create(case=case, accused=accused, victim=victim,
+                                           article=article, article_part=article_part,
+                                           **_outcome_values(outcome))
+            audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                         obj=charge, detail={"case": case.register_number, "article": article,
+                                             "verdict": charge.verdict})
+    except IntegrityError:
+        raise ValidationError({"article": _("This accused is already charged under this "
+                                            "article for this victim.")}) from None
+    return charge
+
+
+def _outcome_values(outcome: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {"verdict": outcome.get("verdict") or Verdict.PENDING,
+                              "verdict_on": outcome.get("verdict_on")}
+    for field in SENTENCE_FIELDS:
+        value = outcome.get(field)
+        values[field] = None if value in (None, "") else value
+    for field in FLAG_FIELDS:
+        values[field] = bool(outcome.get(field))
+    return values
+
+
+def charge_outcome_set(*, acting_user: User, origin: Origin, charge: Charge,
+                       **outcome: Any) -> Charge:
+    """Record a verdict and sentence on a charge; the same legal rules as at entry."""
+    case = charge.case
+    _require_writer(acting_user, origin, case)
+    _raise(_outcome_errors(outcome))
+    violations = _charge_violations(charge.article, outcome)
+    if violations:
+        raise _refuse_rules(acting_user, origin, case, violations)
+    with transaction.atomic():
+        for field, value in _outcome_values(outcome).items():
+            setattr(charge, field, value)
+        charge.rule_flags = []
+        charge.save()
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=charge, detail={"case": case.register_number, "verdict": charge.verdict})
+    return charge
+
+
+# ------------------------------------------------------------------ forensic examinations
+
+
+def examination_request(*, acting_user: User, origin: Origin, case: Case, subject: CaseParty,
+                        examiner: User, requested_at: dt.datetime | None = None,
+                        place: str = "") -> Examination:
+    _require_writer(acting_user, origin, case)
+    requested_at = _now_or(requested_at)
+    errors: dict[str, Any] = {}
+    if subject.case_id != case.pk or subject.person_id is None:
+        errors["subject"] = _("Choose a person of this case.")
+    if examiner.role != Role.FORENSIC_EXPERT or not examiner.is_active:
+        errors["examiner"] = _("The examiner is a forensic expert.")
+    if requested_at < case.registered_at:
+        errors["requested_at"] = _("A step of this case cannot precede its registration.")
+    _not_future(errors, "requested_at", requested_at, timezone.now())
+    _raise(errors)
+    with transaction.atomic():
+        case = _lock(case)
+        examination = Examination.objects.create(case=case, subject=subject,
+                                                 requested_at=requested_at,
+                                                 requested_by=acting_user, examiner=examiner,
+                                                 place=place)
+        CaseStep.objects.create(case=case, kind=CaseStep.Kind.EXAMINATION_ORDERED,
+                                taken_at=requested_at, recorded_by=acting_user,
+                                description=_("Examination ordered; examiner: %(name)s") % {
+                                    "name": examiner.get_full_name() or examiner.username})
+        _first_step(case, requested_at)
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=examination, detail={"case": case.register_number,
+                                              "examiner": examiner.username})
+    return examination
+
+
+def _require_examination_writer(user: User, origin: Origin, examination: Examination) -> None:
+    if not selectors.may_write_examination(user=user, examination=examination):
+        raise _deny(user, origin, _("You do not write this examination."), examination)
+    if examination.status == Examination.Status.DONE:
+        raise ValidationError(_("The report is completed and can no longer be changed."))
+
+
+def examination_record(*, acting_user: User, origin: Origin, examination: Examination,
+                       examined_at: dt.datetime | None, place: str = "", history: str = "",
+                       psychological_findings: str = "", psychological_consistency: str = "",
+                       conclusion: str = "", complete: bool = False) -> Examination:
+    """The examiner's report; ``complete`` closes it and stops the examination clock."""
+    _require_examination_writer(acting_user, origin, examination)
+    errors: dict[str, Any] = {}
+    if psychological_consistency and psychological_consistency not in Consistency.values:
+        errors["psychological_consistency"] = _("Unknown degree of consistency.")
+    if examined_at is not None and examined_at < examination.requested_at:
+        errors["examined_at"] = _("The examination follows its request.")
+    _not_future(errors, "examined_at", examined_at, timezone.now())
+    if complete:
+        if examined_at is None:
+            errors["examined_at"] = _("Give the moment of the examination.")
+        if not conclusion.strip():
+            errors["conclusion"] = _("A completed report has a conclusion.")
+    _raise(errors)
+    with transaction.atomic():
+        examination.examined_at = examined_at
+        examination.place = place
+        examination.history = history
+        examination.psychological_findings = psychological_findings
+        examination.psychological_consistency = psychological_consistency
+        examination.conclusion = conclusion
+        if complete:
+            examination.status = Examination.Status.DONE
+        examination.save()
+        if complete and examined_at is not None:
+            case = _lock(examination.case)
+            if case.examination_at is None or examined_at < case.examination_at:
+                case.examination_at = examined_at
+                case.save(update_fields=["examination_at", "updated_at"])
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=examination, detail={"completed": complete})
+    return examination
+
+
+def finding_add(*, acting_user: User, origin: Origin, examination: Examination, view: str,
+                body_region: str, x: float | None, y: float | None, description: str,
+                consistency: str) -> Finding:
+    """A physical finding on the body diagram; without x/y it sits at the region's centre."""
+    _require_examination_writer(acting_user, origin, examination)
+    errors: dict[str, Any] = {}
+    if view not in Finding.View.values:
+        errors["view"] = _("Front or back.")
+    if body_region not in body.BY_CODE or (
+            view in Finding.View.values and view not in body.BY_CODE[body_region].views):
+        errors["body_region"] = _("Choose a body region of this view.")
+    if (x is None) != (y is None) or any(v is not None and not 0 <= v <= 1 for v in (x, y)):
+        errors["x"] = _("The mark lies on the diagram.")
+    if not description.strip():
+        errors["description"] = _("Describe the finding.")
+    if consistency not in Consistency.values:
+        errors["consistency"] = _("Give the degree of consistency.")
+    _raise(errors)
+    if x is None or y is None:
+        x, y = body.centre_of(body_region, view)
+    with transaction.atomic():
+        finding = Finding.objects.create(examination=examination, view=view,
+                                         body_region=body_region, x=x, y=y,
+                                         description=description.strip(),
+                                         consistency=consistency)
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=finding, object_label=f"examination {examination.pk}",
+                     detail={"examination": examination.pk, "region": body_region})
+    return finding
+
+
+def _hash_upload(upload: UploadedFile) -> tuple[str, int]:
+    upload.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in upload.chunks(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return digest.hexdigest(), size
+
+
+def photo_add(*, acting_user: User, origin: Origin, examination: Examination,
+              upload: UploadedFile, finding: Finding | None = None,
+              caption: str = "") -> ExaminationPhoto:
+    """A photograph, checked by its first bytes (JPEG or PNG) and hashed on arrival."""
+    _require_examination_writer(acting_user, origin, examination)
+    name = (upload.name or "photo")[-200:]
+    if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
+        raise ValidationError({"photo": _("%(name)s is %(size)s; the limit is %(limit)s.") % {
+            "name": name, "size": filesizeformat(upload.size),
+            "limit": filesizeformat(MAX_PHOTO_BYTES)}})
+    upload.seek(0)
+    media = sniff(upload.read(16))
+    if media is None or media.name not in PHOTO_TYPES:
+        raise ValidationError({"photo": _("%(name)s is not a JPEG or PNG photograph.") % {
+            "name": name}})
+    if finding is not None and finding.examination_id != examination.pk:
+        raise ValidationError({"finding": _("Choose a finding of this examination.")})
+    sha256, size = _hash_upload(upload)
+    if size > MAX_PHOTO_BYTES:
+        raise ValidationError({"photo": _("%(name)s is %(size)s; the limit is %(limit)s.") % {
+            "name": name, "size": filesizeformat(size),
+            "limit": filesizeformat(MAX_PHOTO_BYTES)}})
+    photo = ExaminationPhoto(examination=examination, finding=finding, media_type=media.name,
+                             sha256=sha256, caption=caption[:200])
+    path = examination_photo_path(photo, name)
+    stored = path if default_storage.exists(path) else default_storage.save(path, upload)
+    photo.file.name = stored
+    with transaction.atomic():
+        photo.save()
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=photo, detail={"examination": examination.pk, "sha256": sha256})
+    return photo
+
+
+# ------------------------------------------------------------------ evidence
+
+
+def _record_hash(fields: dict[str, Any]) -> str:
+    """A physical item has no file: its registration commits to the hash of its record."""
+    dumped = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                        default=str)
+    return hashlib.sha256(dumped.encode()).hexdigest()
+
+
+def _footage_manifest(hold: LegalHold) -> tuple[str, int]:
+    """The held footage as one hash: SHA-256 over the held segments' lines, in order."""
+    lines = [f"{s.camera.code} {iso_time(s.started_at)} {iso_time(s.ended_at)} {s.sha256}"
+             for s in held_footage(complaint=hold.complaint)
+             if s.camera.facility_id == hold.facility_id]
+    data = "\n".join(lines).encode()
+    return hashlib.sha256(data).hexdigest(), len(lines)
+
+
+def evidence_register(*, acting_user: User, origin: Origin, case: Case, label: str, kind: str,
+                      description: str, found_at: str, collected_by: str,
+                      collected_at: dt.datetime, holder: str, location: str,
+                      upload: UploadedFile | None = None,
+                      legal_hold: LegalHold | None = None) -> EvidenceItem:
+    """An evidence item, hashed (file streamed, footage manifest, or the record itself) and
+    logged in the evidence ledger in the same transaction."""
+    _require_writer(acting_user, origin, case)
+    errors: dict[str, Any] = {}
+    required = {"label": label, "description": description, "found_at": found_at,
+                "collected_by": collected_by, "holder": holder, "location": location}
+    for field, value in required.items():
+        if not (value or "").strip():
+            errors[field] = _("This field is required.")
+    if kind not in EvidenceItem.Kind.values:
+        errors["kind"] = _("Unknown type.")
+    if label and case.evidence.filter(label=label.strip()).exists():
+        errors["label"] = _("Another item of this case has this label.")
+    _not_future(errors, "collected_at", collected_at, timezone.now())
+    if legal_hold is not None and not case.complaints.filter(pk=legal_hold.complaint_id).exists():
+        errors["legal_hold"] = _("Choose held footage of a complaint of this case.")
+    if upload is not None and upload.size is not None and upload.size > MAX_EVIDENCE_BYTES:
+        errors["file"] = _("The file is larger than %(limit)s.") % {
+            "limit": filesizeformat(MAX_EVIDENCE_BYTES)}
+    _raise(errors)
+    now = timezone.now()
+    item = EvidenceItem(case=case, label=label.strip(), kind=kind, description=description,
+                        found_at=found_at, collected_by=collected_by, collected_at=collected_at,
+                        holder=holder.strip(), location=location.strip(),
+                        legal_hold=legal_hold, registered_by=acting_user)
+    media_type = ""
+    if upload is not None:
+        item.sha256, item.size = _hash_upload(upload)
+        media = sniff(upload.read(16))
+        upload.seek(0)
+        media_type = media.name if media else "application/octet-stream"
+        item.original_name = (upload.name or "file")[-200:]
+        path = evidence_file_path(item, item.original_name)
+        item.file.name = path if default_storage.exists(path) else default_storage.save(
+            path, upload)
+    elif legal_hold is not None:
+        item.sha256, item.size = _footage_manifest(legal_hold)
+        media_type = "text/x-footage-manifest"
+    else:
+        item.sha256 = _record_hash({"case": case.register_number, **required, "kind": kind,
+                                    "collected_at": iso_time(collected_at)})
+        item.size = 0
+    with transaction.atomic():
+        item.save()
+        fields = evidence_registered_fields(
+            evidence=selectors.evidence_ledger_name(item), sha256=item.sha256,
+            size=item.size or 0, by=acting_user.get_username(), at=now,
+            case=case.register_number, media_type=media_type, name=item.original_name)
+        pending = ledger_append(kind=LeafKind.EVIDENCE_REGISTERED, fields=fields)
+        item.ledger_pending_id = pending.pk
+        item.save(update_fields=["ledger_pending_id"])
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=item,
+                     detail={"case": case.register_number, "sha256": item.sha256})
+    return item
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def evidence_transfer(*, acting_user: User, origin: Origin, item: EvidenceItem,
+                      from_holder: str, from_location: str, to_holder: str, to_location: str,
+                      transferred_at: dt.datetime, reason: str) -> EvidenceTransfer:
+    """One hand-over. It must start where the chain last ended, else it is refused."""
+    _require_writer(acting_user, origin, item.case)
+    with transaction.atomic():
+        item = EvidenceItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+        errors: dict[str, Any] = {}
+        if not _same(from_holder, item.holder) or not _same(from_location, item.location):
+            errors["from_holder"] = _(
+                "The chain of custody would break: the item is with %(holder)s at "
+                "%(location)s, and a transfer starts there.") % {
+                "holder": item.holder, "location": item.location}
+        if not to_holder.strip() or not to_location.strip():
+            errors["to_holder"] = _("Say to whom and where the item goes.")
+        elif _same(to_holder, from_holder) and _same(to_location, from_location):
+            errors["to_holder"] = _("A transfer changes the holder or the place.")
+        if not reason.strip():
+            errors["reason"] = _("Give the reason for the transfer.")
+        last = item.transfers.order_by("-transferred_at").first()
+        since = last.transferred_at if last is not None else item.collected_at
+        if transferred_at < since:
+            errors["transferred_at"] = _("A transfer cannot precede the last step of the chain.")
+        _not_future(errors, "transferred_at", transferred_at, timezone.now())
+        if errors:
+            audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                         obj=item, detail={"reason": "chain of custody"})
+            _raise(errors)
+        transfer = EvidenceTransfer.objects.create(
+            item=item, from_holder=item.holder, from_location=item.location,
+            to_holder=to_holder.strip(), to_location=to_location.strip(),
+            transferred_at=transferred_at, reason=reason.strip(), recorded_by=acting_user)
+        pending = ledger_append(kind=LeafKind.CUSTODY_TRANSFER, fields={
+            "evidence": selectors.evidence_ledger_name(item), "sha256": item.sha256,
+            "from": f"{item.holder} @ {item.location}",
+            "to": f"{transfer.to_holder} @ {transfer.to_location}",
+            "by": acting_user.get_username(), "at": iso_time(transferred_at),
+            "reason": transfer.reason, "transfer": transfer.pk,
+            "case": item.case.register_number})
+        transfer.ledger_pending_id = pending.pk
+        transfer.save(update_fields=["ledger_pending_id"])
+        item.holder, item.location = transfer.to_holder, transfer.to_location
+        item.save(update_fields=["holder", "location"])
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=item,
+                     detail={"transfer": transfer.pk})
+    return transfer
+
+
+# ------------------------------------------------------------------ victims' support
+
+
+def _victim_of(case: Case, victim: CaseParty, errors: dict) -> None:
+    if victim.case_id != case.pk or victim.role != CaseParty.Role.VICTIM:
+        errors["victim"] = _("Choose a victim of this case.")
+
+
+def referral_add(*, acting_user: User, origin: Origin, case: Case, victim: CaseParty,
+                 kind: str, centre: str, referred_at: dt.datetime | None = None,
+                 note: str = "") -> SupportReferral:
+    _require_writer(acting_user, origin, case)
+    referred_at = _now_or(referred_at)
+    errors: dict[str, Any] = {}
+    _victim_of(case, victim, errors)
+    if kind not in SupportReferral.Kind.values:
+        errors["kind"] = _("Unknown kind of support.")
+    if not centre.strip():
+        errors["centre"] = _("Name the crisis centre.")
+    _not_future(errors, "referred_at", referred_at, timezone.now())
+    _raise(errors)
+    with transaction.atomic():
+        referral = SupportReferral.objects.create(
+            case=case, victim=victim, kind=kind, centre=centre.strip(), referred_at=referred_at,
+            status_changed_at=referred_at, note=note[:500])
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=referral, detail={"case": case.register_number, "kind": kind})
+    return referral
+
+
+def referral_status_set(*, acting_user: User, origin: Origin, referral: SupportReferral,
+                        status: str, note: str = "") -> SupportReferral:
+    _require_writer(acting_user, origin, referral.case)
+    if status not in SupportReferral.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    with transaction.atomic():
+        previous = referral.status
+        referral.status = status
+        referral.status_changed_at = timezone.now()
+        if note:
+            referral.note = note[:500]
+        referral.save()
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=referral, detail={"from": previous, "to": status})
+    return referral
+
+
+def compensation_claim_add(*, acting_user: User, origin: Origin, case: Case,
+                           victim: CaseParty, claimed_at: dt.date, amount_claimed: Decimal,
+                           note: str = "") -> CompensationClaim:
+    """A claim to the Victim Compensation Fund, recorded by the case's prosecutor."""
+    _require_writer(acting_user, origin, case)
+    errors: dict[str, Any] = {}
+    _victim_of(case, victim, errors)
+    if amount_claimed is None or amount_claimed <= 0:
+        errors["amount_claimed"] = _("The amount is positive.")
+    if claimed_at > timezone.localdate():
+        errors["claimed_at"] = _("This date is in the future.")
+    _raise(errors)
+    with transaction.atomic():
+        claim = CompensationClaim.objects.create(case=case, victim=victim, claimed_at=claimed_at,
+                                                 amount_claimed=amount_claimed, note=note[:500])
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=claim, detail={"case": case.register_number})
+    return claim
+
+
+def compensation_decide(*, acting_user: User, origin: Origin, claim: CompensationClaim,
+                        decision: str, decided_at: dt.date,
+                        amount_granted: Decimal | None = None, paid_at: dt.date | None = None,
+                        note: str = "") -> CompensationClaim:
+    """The Fund's decision and payment, recorded by a compensation officer."""
+    if acting_user.role != Role.COMPENSATION_OFFICER or not selectors.cases_visible(
+            user=acting_user).filter(pk=claim.case_id).exists():
+        raise _deny(acting_user, origin, _("Only the Fund's officers decide claims."), claim)
+    errors: dict[str, Any] = {}
+    granted = decision in (CompensationClaim.Decision.GRANTED, CompensationClaim.Decision.PARTLY)
+    if decision not in CompensationClaim.Decision.values or decision == "pending":
+        errors["decision"] = _("Choose the decision.")
+    if decided_at < claim.claimed_at:
+        errors["decided_at"] = _("The decision follows the claim.")
+    if granted and (amount_granted is None or amount_granted <= 0):
+        errors["amount_granted"] = _("Give the amount granted.")
+    elif granted and amount_granted is not None and amount_granted > claim.amount_claimed:
+        errors["amount_granted"] = _("More than was claimed.")
+    if not granted and (amount_granted or paid_at):
+        errors["amount_granted"] = _("A refused claim has no amount and no payment.")
+    if paid_at is not None and paid_at < decided_at:
+        errors["paid_at"] = _("Payment follows the decision.")
+    _raise(errors)
+    with transaction.atomic():
+        claim.decision = decision
+        claim.decided_at = decided_at
+        claim.amount_granted = amount_granted if granted else None
+        claim.paid_at = paid_at
+        if note:
+            claim.note = note[:500]
+        claim.save()
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=claim, detail={"decision": decision, "paid": bool(paid_at)})
+    return claim

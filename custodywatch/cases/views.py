@@ -1,0 +1,600 @@
+"""Pages of cases: list, new case, case page with its actions, examination (forensic report,
+PDF), evidence item, officer and unit pages, and the import of charges. Thin: forms parse,
+services write, selectors read (and audit)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.models import Role, Scope, User
+from custodywatch.accounts.scoping import facility_q
+from custodywatch.cases import batch, body, forms, pictures, report, selectors, services
+from custodywatch.cases.models import (
+    Case,
+    CaseParty,
+    CompensationClaim,
+    EvidenceItem,
+    Examination,
+    ExaminationPhoto,
+    Officer,
+    SupportReferral,
+)
+from custodywatch.cases.rules import PROSECUTORS
+from custodywatch.complaints.models import LegalHold
+from custodywatch.complaints.selectors import complaints_visible
+from custodywatch.kernels import case_rules
+from custodywatch.ledger import selectors as ledger_selectors
+from custodywatch.ledger.package import PackageError
+from custodywatch.ledger.services import evidence_package_export
+from custodywatch.registry.models import Facility
+
+PAGE_SIZE = 50
+
+
+def _origin(request: HttpRequest) -> Origin:
+    return Origin.from_request(request)
+
+
+# ------------------------------------------------------------------ list and new case
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    form = forms.CaseFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.CaseFilters(
+        status=data.get("status", ""), region_code=data.get("region", ""),
+        facility_code=data.get("facility", ""), article=data.get("article", ""),
+        overdue=data.get("overdue", False), flagged=data.get("flagged", False),
+        text=data.get("q", ""))
+    cases = selectors.case_list(user=request.user, origin=_origin(request), filters=filters)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(case, selectors.clocks_of(case, now)) for case in page]
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    context = {"form": form, "page": page, "rows": rows, "query": query,
+               "can_open": request.user.role in PROSECUTORS, "target": "#case-results"}
+    template = "cases/index.html"
+    if getattr(request, "htmx", None) and request.htmx.target == "case-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+def _prosecutors_for(user: User):  # type: ignore[no-untyped-def]
+    prosecutors = User.objects.filter(role__in=PROSECUTORS, is_active=True)
+    if user.scope == Scope.REGION:
+        prosecutors = prosecutors.filter(region_id=user.region_id) | prosecutors.filter(
+            scope=Scope.COUNTRY)
+    return prosecutors.order_by("username")
+
+
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role not in PROSECUTORS:
+        raise PermissionDenied
+    complaints = complaints_visible(user=user).order_by("-received_at")
+    initial: dict = {}
+    source = request.GET.get("complaint", "")
+    if source.isdigit():
+        complaint = complaints.filter(pk=int(source)).first()
+        if complaint is not None:
+            initial = {"complaints": [complaint.pk], "facility": complaint.facility_id,
+                       "title": _("Allegation of torture, complaint %(ref)s") % {
+                           "ref": complaint.reference},
+                       "events_from": complaint.incident_started_at,
+                       "events_until": complaint.incident_ended_at}
+    form = forms.CaseForm(request.POST or None, initial=initial,
+                          facilities=Facility.objects.filter(facility_q(user)).order_by("code"),
+                          complaints=complaints, prosecutors=_prosecutors_for(user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_open(
+                acting_user=user, origin=_origin(request),
+                register_number=data["register_number"], title=data["title"],
+                facility=data["facility"], complaints=data["complaints"],
+                ex_officio=data["ex_officio"], summary=data["summary"], unit=data["unit"],
+                investigating_prosecutor=data["investigating_prosecutor"],
+                events_from=data["events_from"], events_until=data["events_until"])
+        except ValidationError as error:
+            forms.add_service_errors(form, error)
+        else:
+            messages.success(request, _("Case registered."))
+            return redirect("cases:case_detail", pk=case.pk)
+    return render(request, "cases/case_new.html", {"form": form},
+                  status=422 if request.method == "POST" else 200)
+
+
+# ------------------------------------------------------------------ case page
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    try:
+        return selectors.case_detail(user=request.user, pk=pk, origin=_origin(request))
+    except Case.DoesNotExist:
+        raise Http404(_("No such case in your scope.")) from None
+
+
+def _action_forms(case: Case, bound: dict) -> dict:
+    victims = case.parties.filter(role=CaseParty.Role.VICTIM).select_related("person")
+    persons = case.parties.filter(person__isnull=False).select_related("person")
+    accused = case.parties.filter(role=CaseParty.Role.ACCUSED).select_related("officer")
+    now = timezone.localtime().strftime(forms.MOMENT_FORMAT)
+    return {
+        "transition": bound.get("transition") or forms.TransitionForm(
+            allowed=sorted(case_rules.allowed_transitions(case.status))),
+        "step": bound.get("step") or forms.StepForm(initial={"taken_at": now}),
+        "person": bound.get("person") or forms.PersonPartyForm(victims=victims),
+        "officer": bound.get("officer") or forms.OfficerPartyForm(),
+        "charge": bound.get("charge") or forms.ChargeForm(accused=accused, victims=victims),
+        "examination": bound.get("examination") or forms.ExaminationRequestForm(
+            persons=persons),
+        "evidence": bound.get("evidence") or forms.EvidenceForm(
+            holds=LegalHold.objects.filter(complaint__in=case.complaints.all()),
+            initial={"collected_at": now}),
+        "transfer": bound.get("transfer") or forms.TransferForm(
+            items=case.evidence.all(), initial={"transferred_at": now}),
+        "referral": bound.get("referral") or forms.ReferralForm(victims=victims),
+        "claim": bound.get("claim") or forms.ClaimForm(
+            victims=victims, initial={"claimed_at": timezone.localdate()}),
+        "decision": bound.get("decision") or forms.DecisionForm(
+            initial={"decided_at": timezone.localdate()}),
+    }
+
+
+def _render_case(request: HttpRequest, case: Case, status: int = 200, **bound: object
+                 ) -> HttpResponse:
+    user = request.user
+    contents = selectors.case_contents(user=user, case=case)
+    can_write = selectors.can_write(user=user, case=case)
+    action_forms = _action_forms(case, bound) if can_write or user.role == \
+        Role.COMPENSATION_OFFICER else {}
+    for slot, form in action_forms.items():
+        form.auto_id = f"id_{slot}_%s"  # many forms on one page: ids stay unique
+    context = {
+        "case": case, "c": contents, "clocks": pictures.clock_views(selectors.clocks_of(case)),
+        "can_write": can_write,
+        "can_decide": user.role == Role.COMPENSATION_OFFICER,
+        "chain_svg": pictures.evidence_chain_svg(contents.evidence),
+        "timeline": pictures.case_timeline(contents.transitions, contents.steps),
+        "active": bound.pop("active", ""),
+        "forms": action_forms,
+        "referral_statuses": SupportReferral.Status.choices,
+    }
+    return render(request, "cases/case_detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_case(request, _case(request, pk))
+
+
+def _victims(case: Case):  # type: ignore[no-untyped-def]
+    return case.parties.filter(role=CaseParty.Role.VICTIM).select_related("person")
+
+
+def _do_transition(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.TransitionForm(post)
+    if form.is_valid():
+        d = form.cleaned_data
+        services.case_transition(acting_user=request.user, origin=_origin(request), case=case,
+                                 to_status=d["to_status"], ground=d["ground"], note=d["note"],
+                                 at=d["at"])
+    return form
+
+
+def _do_step(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.StepForm(post)
+    if form.is_valid():
+        d = form.cleaned_data
+        services.case_step_add(acting_user=request.user, origin=_origin(request), case=case,
+                               kind=d["kind"], taken_at=d["taken_at"],
+                               description=d["description"])
+    return form
+
+
+def _do_person(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.PersonPartyForm(post, victims=_victims(case))
+    if form.is_valid():
+        d = form.cleaned_data
+        services.party_add_person(acting_user=request.user, origin=_origin(request), case=case,
+                                  role=d["role"], full_name=d["full_name"], iin=d["iin"],
+                                  date_of_birth=d["date_of_birth"], sex=d["sex"],
+                                  represents=d["represents"], note=d["note"])
+    return form
+
+
+def _do_officer(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.OfficerPartyForm(post)
+    if form.is_valid():
+        d = form.cleaned_data
+        services.party_add_officer(acting_user=request.user, origin=_origin(request), case=case,
+                                   role=d["role"], full_name=d["full_name"],
+                                   personnel_number=d["personnel_number"], rank=d["rank"],
+                                   position=d["position"], note=d["note"])
+    return form
+
+
+def _do_charge(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.ChargeForm(post, victims=_victims(case), accused=case.parties.filter(
+        role=CaseParty.Role.ACCUSED))
+    if form.is_valid():
+        d = form.cleaned_data
+        services.charge_add(acting_user=request.user, origin=_origin(request), case=case,
+                            accused=d["accused"], victim=d["victim"], article=d["article"],
+                            article_part=d["article_part"], **form.outcome())
+    return form
+
+
+def _do_examination(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.ExaminationRequestForm(post, persons=case.parties.filter(person__isnull=False))
+    if form.is_valid():
+        d = form.cleaned_data
+        examination = services.examination_request(
+            acting_user=request.user, origin=_origin(request), case=case, subject=d["subject"],
+            examiner=d["examiner"], place=d["place"])
+        form.redirect_to = reverse("cases:examination", args=[examination.pk])
+    return form
+
+
+def _do_evidence(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.EvidenceForm(post, files, holds=LegalHold.objects.filter(
+        complaint__in=case.complaints.all()))
+    if form.is_valid():
+        d = form.cleaned_data
+        item = services.evidence_register(
+            acting_user=request.user, origin=_origin(request), case=case, label=d["label"],
+            kind=d["kind"], description=d["description"], found_at=d["found_at"],
+            collected_by=d["collected_by"], collected_at=d["collected_at"], holder=d["holder"],
+            location=d["location"], upload=d["file"], legal_hold=d["legal_hold"])
+        form.redirect_to = reverse("cases:evidence", args=[item.pk])
+    return form
+
+
+def _do_transfer(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.TransferForm(post, items=case.evidence.all())
+    if form.is_valid():
+        d = form.cleaned_data
+        services.evidence_transfer(
+            acting_user=request.user, origin=_origin(request), item=d["item"],
+            from_holder=d["from_holder"], from_location=d["from_location"],
+            to_holder=d["to_holder"], to_location=d["to_location"],
+            transferred_at=d["transferred_at"], reason=d["reason"])
+    return form
+
+
+def _do_referral(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.ReferralForm(post, victims=_victims(case))
+    if form.is_valid():
+        d = form.cleaned_data
+        services.referral_add(acting_user=request.user, origin=_origin(request), case=case,
+                              victim=d["victim"], kind=d["kind"], centre=d["centre"],
+                              note=d["note"])
+    return form
+
+
+def _do_referral_status(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.ReferralStatusForm(post)
+    if form.is_valid():
+        referral = case.referrals.filter(pk=form.cleaned_data["referral"]).first()
+        if referral is None:
+            raise Http404
+        services.referral_status_set(acting_user=request.user, origin=_origin(request),
+                                     referral=referral, status=form.cleaned_data["status"])
+    return form
+
+
+def _do_claim(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.ClaimForm(post, victims=_victims(case))
+    if form.is_valid():
+        d = form.cleaned_data
+        services.compensation_claim_add(acting_user=request.user, origin=_origin(request),
+                                        case=case, victim=d["victim"],
+                                        claimed_at=d["claimed_at"],
+                                        amount_claimed=d["amount_claimed"], note=d["note"])
+    return form
+
+
+def _do_decision(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.DecisionForm(post)
+    if form.is_valid():
+        d = form.cleaned_data
+        claim_pk = str(post.get("claim", ""))
+        claim = (CompensationClaim.objects.filter(case=case, pk=int(claim_pk)).first()
+                 if claim_pk.isdigit() else None)
+        if claim is None:
+            raise Http404
+        services.compensation_decide(acting_user=request.user, origin=_origin(request),
+                                     claim=claim, decision=d["decision"],
+                                     decided_at=d["decided_at"],
+                                     amount_granted=d["amount_granted"], paid_at=d["paid_at"])
+    return form
+
+
+ACTIONS: dict[str, tuple[str, Callable]] = {
+    "transition": ("transition", _do_transition),
+    "step": ("step", _do_step),
+    "person": ("person", _do_person),
+    "officer": ("officer", _do_officer),
+    "charge": ("charge", _do_charge),
+    "examination": ("examination", _do_examination),
+    "evidence": ("evidence", _do_evidence),
+    "transfer": ("transfer", _do_transfer),
+    "referral": ("referral", _do_referral),
+    "referral_status": ("referral", _do_referral_status),
+    "claim": ("claim", _do_claim),
+    "decision": ("decision", _do_decision),
+}
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = _case(request, pk)
+    if action not in ACTIONS:
+        raise Http404
+    slot, run = ACTIONS[action]
+    if action != "decision" and not selectors.can_write(user=request.user, case=case):
+        raise PermissionDenied
+    try:
+        form = run(request, case, request.POST, request.FILES)
+    except ValidationError as error:
+        form = _bound_after_error(request, case, action, error)
+    if form.is_valid() and not form.errors:
+        messages.success(request, _("Saved."))
+        return redirect(getattr(form, "redirect_to", None)
+                        or reverse("cases:case_detail", args=[case.pk]) + f"#{slot}")
+    return _render_case(request, case, status=422, active=slot, **{slot: form})
+
+
+def _bound_after_error(request: HttpRequest, case: Case, action: str,
+                       error: ValidationError):  # type: ignore[no-untyped-def]
+    """Re-bind the action's form and put the service's refusal beside its fields."""
+    bound = {
+        "transition": lambda: forms.TransitionForm(request.POST),
+        "step": lambda: forms.StepForm(request.POST),
+        "person": lambda: forms.PersonPartyForm(request.POST, victims=_victims(case)),
+        "officer": lambda: forms.OfficerPartyForm(request.POST),
+        "charge": lambda: forms.ChargeForm(request.POST, victims=_victims(case),
+                                           accused=case.parties.filter(
+                                               role=CaseParty.Role.ACCUSED)),
+        "examination": lambda: forms.ExaminationRequestForm(
+            request.POST, persons=case.parties.filter(person__isnull=False)),
+        "evidence": lambda: forms.EvidenceForm(request.POST, request.FILES,
+                                               holds=LegalHold.objects.filter(
+                                                   complaint__in=case.complaints.all())),
+        "transfer": lambda: forms.TransferForm(request.POST, items=case.evidence.all()),
+        "referral": lambda: forms.ReferralForm(request.POST, victims=_victims(case)),
+        "referral_status": lambda: forms.ReferralStatusForm(request.POST),
+        "claim": lambda: forms.ClaimForm(request.POST, victims=_victims(case)),
+        "decision": lambda: forms.DecisionForm(request.POST),
+    }[action]()
+    bound.is_valid()
+    forms.add_service_errors(bound, error)
+    return bound
+
+
+# ------------------------------------------------------------------ examinations
+
+
+def _examination(request: HttpRequest, pk: int) -> Examination:
+    try:
+        return selectors.examination_detail(user=request.user, pk=pk, origin=_origin(request))
+    except Examination.DoesNotExist:
+        raise Http404(_("No such forensic report for you.")) from None
+
+
+def _render_examination(request: HttpRequest, examination: Examination, status: int = 200,
+                        **bound: object) -> HttpResponse:
+    findings = list(examination.findings.all())
+    can_write = (selectors.may_write_examination(user=request.user, examination=examination)
+                 and examination.status == Examination.Status.REQUESTED)
+    local = timezone.localtime(examination.examined_at) if examination.examined_at else None
+    context = {
+        "examination": examination, "case": examination.case, "findings": findings,
+        "photos": list(examination.photos.all()), "can_write": can_write,
+        "diagram": pictures.body_diagram(findings, clickable=can_write),
+        "record_form": bound.get("record") or forms.ExaminationRecordForm(initial={
+            "examined_at": local.strftime(forms.MOMENT_FORMAT) if local else
+            timezone.localtime().strftime(forms.MOMENT_FORMAT),
+            "place": examination.place, "history": examination.history,
+            "psychological_findings": examination.psychological_findings,
+            "psychological_consistency": examination.psychological_consistency,
+            "conclusion": examination.conclusion}),
+        "finding_form": bound.get("finding") or forms.FindingForm(),
+        "photo_form": bound.get("photo") or forms.PhotoForm(),
+        "regions": body.REGIONS,
+    }
+    return render(request, "cases/examination.html", context, status=status)
+
+
+@login_required
+def examination(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_examination(request, _examination(request, pk))
+
+
+@login_required
+@require_POST
+def examination_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    item = _examination(request, pk)
+    origin = _origin(request)
+    if action == "record":
+        form = forms.ExaminationRecordForm(request.POST)
+    elif action == "finding":
+        form = forms.FindingForm(request.POST)
+    elif action == "photo":
+        form = forms.PhotoForm(request.POST, request.FILES)
+    else:
+        raise Http404
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            if action == "record":
+                services.examination_record(
+                    acting_user=request.user, origin=origin, examination=item,
+                    examined_at=d["examined_at"], place=d["place"], history=d["history"],
+                    psychological_findings=d["psychological_findings"],
+                    psychological_consistency=d["psychological_consistency"],
+                    conclusion=d["conclusion"], complete=d["complete"])
+            elif action == "finding":
+                services.finding_add(acting_user=request.user, origin=origin, examination=item,
+                                     view=d["view"], body_region=d["body_region"], x=d["x"],
+                                     y=d["y"], description=d["description"],
+                                     consistency=d["consistency"])
+            else:
+                services.photo_add(acting_user=request.user, origin=origin, examination=item,
+                                   upload=d["photo"], caption=d["caption"])
+        except ValidationError as error:
+            forms.add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cases:examination", pk=item.pk)
+    return _render_examination(request, item, status=422, **{action: form})
+
+
+@login_required
+def examination_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _examination(request, pk)
+    payload = report.examination_pdf(examination=item, findings=list(item.findings.all()))
+    response = HttpResponse(payload, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="examination-{item.case.register_number}-{item.pk}.pdf"')
+    return response
+
+
+@login_required
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    picture = ExaminationPhoto.objects.select_related("examination").filter(pk=pk).first()
+    if picture is None:
+        raise Http404
+    _examination(request, picture.examination_id)  # the report's readers only; audited
+    return FileResponse(picture.file.open("rb"), content_type=picture.media_type)
+
+
+# ------------------------------------------------------------------ evidence
+
+
+def _evidence(request: HttpRequest, pk: int) -> EvidenceItem:
+    try:
+        return selectors.evidence_detail(user=request.user, pk=pk, origin=_origin(request))
+    except EvidenceItem.DoesNotExist:
+        raise Http404(_("No such evidence item in your scope.")) from None
+
+
+@login_required
+def evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _evidence(request, pk)
+    leaves = selectors.evidence_ledger_leaves(item=item)
+    proof = None
+    if leaves and ledger_selectors.can_read_leaves(request.user):
+        view = ledger_selectors.leaf_view(user=request.user, index=leaves[0].index)
+        proof = pictures.proof_context(view)
+    return render(request, "cases/evidence.html", {
+        "item": item, "case": item.case, "transfers": list(item.transfers.all()),
+        "leaves": leaves, "proof": proof,
+        "chain_svg": pictures.evidence_chain_svg([item]),
+    })
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _evidence(request, pk)
+    if not item.file:
+        raise Http404
+    return FileResponse(item.file.open("rb"), as_attachment=True,
+                        filename=item.original_name or item.sha256)
+
+
+@login_required
+def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    indexes, files = selectors.evidence_package_indexes(case=case)
+    if not indexes:
+        messages.warning(request, _("No evidence of this case is in the signed ledger yet; "
+                                    "the package can be made after the next checkpoint."))
+        return redirect("cases:case_detail", pk=case.pk)
+    try:
+        payload = evidence_package_export(acting_user=request.user, origin=_origin(request),
+                                          indexes=indexes, files=files)
+    except PackageError as error:
+        messages.warning(request, str(error))
+        return redirect("cases:case_detail", pk=case.pk)
+    response = HttpResponse(payload, content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="evidence-{case.register_number}.zip"')
+    return response
+
+
+# ------------------------------------------------------------------ officer and unit
+
+
+@login_required
+def officer(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        person, cases = selectors.officer_cases(user=request.user, pk=pk,
+                                                origin=_origin(request))
+    except Officer.DoesNotExist:
+        raise Http404(_("No such officer in your cases.")) from None
+    parties = (CaseParty.objects.filter(officer=person, case__in=cases)
+               .select_related("case", "unit_head").order_by("-case__registered_at"))
+    charges = {}
+    for party in parties:
+        charges[party.pk] = list(party.charges_as_accused.all())
+    return render(request, "cases/officer.html", {"officer": person, "parties": parties,
+                                                  "charges": charges})
+
+
+@login_required
+def unit(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        facility, cases, heads = selectors.unit_cases(user=request.user, code=code,
+                                                      origin=_origin(request))
+    except Facility.DoesNotExist:
+        raise Http404(_("No such unit in your scope.")) from None
+    rows = []
+    for case in cases.order_by("-registered_at"):
+        day = timezone.localtime(case.events_from or case.registered_at).date()
+        rows.append((case, selectors.head_at(heads, day)))
+    return render(request, "cases/unit.html", {"facility": facility, "rows": rows,
+                                               "heads": heads})
+
+
+# ------------------------------------------------------------------ import
+
+
+@login_required
+def charges_import(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in PROSECUTORS:
+        raise PermissionDenied
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            text = form.cleaned_data["file"].read().decode("utf-8")
+            rows = batch.parse_csv(text)
+            result = batch.charges_import(acting_user=request.user, origin=_origin(request),
+                                          rows=rows, source="csv")
+        except UnicodeDecodeError:
+            form.add_error("file", _("The file is not UTF-8 text."))
+        except ValidationError as error:
+            for messages_ in error.message_dict.values():
+                form.add_error("file", messages_)
+    status = 422 if request.method == "POST" and result is None else 200
+    return render(request, "cases/import.html", {"form": form, "result": result,
+                                                 "columns": batch.COLUMNS}, status=status)
+
+
