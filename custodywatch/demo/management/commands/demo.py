@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from custodywatch.demo import generator
 from custodywatch.ledger.services import ledger_integrate_all
+from custodywatch.reports.services import figures_refresh
 from custodywatch.video import demo as video_demo
 from custodywatch.video.services import video_sweep
 
@@ -56,14 +57,19 @@ class Command(BaseCommand):
 
 def _play_edge_agents_in_background(interval_seconds: float = 30) -> None:
     """No edge agent runs beside the demo: beat for its live cameras and sweep the silent
-    ones, so camera health stays current while the demo is served."""
+    ones, so camera health stays current while the demo is served; integrate the ledger and
+    refresh the dashboard's figures as their workers would."""
 
     def play() -> None:
+        ticks = 0
         while True:
             try:
                 video_demo.demo_tick(now=timezone.now())
                 video_sweep()
                 ledger_integrate_all()  # the ledger worker's job (`custodywatch ledger run`)
+                ticks += 1
+                if ticks % 30 == 0:  # every 15 minutes, as the `reports refresh` timer would
+                    figures_refresh()
             finally:
                 close_old_connections()
             time.sleep(interval_seconds)
