@@ -20,6 +20,7 @@ from django.db import transaction
 from custodywatch.accounts.models import Role, User
 from custodywatch.cases.body import centre_of
 from custodywatch.cases.models import (
+    Accusation,
     Case,
     CaseParty,
     CaseStatus,
@@ -93,10 +94,16 @@ def _name(rng: random.Random) -> str:
     return f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}"
 
 
+def expected_case_rows(scale_name: str) -> int:
+    """What build_cases reports to the progress bar: one per case."""
+    return SIZES[scale_name][0]
+
+
 def wipe_cases() -> None:
     """Remove every case and its people (before complaints and the registry are wiped)."""
-    for model in (EvidenceTransfer, EvidenceItem, Finding, Examination, CompensationClaim,
-                  SupportReferral, Charge, CaseParty, CaseStep, CaseTransition):
+    for model in (Accusation, EvidenceTransfer, EvidenceItem, Finding, Examination,
+                  CompensationClaim, SupportReferral, Charge, CaseParty, CaseStep,
+                  CaseTransition):
         model.objects.all().delete()
     Case.complaints.through.objects.all().delete()
     Case.objects.all().delete()
@@ -217,6 +224,15 @@ def _people_and_charges(court_cases: list[Case], rng: random.Random, n_accused: 
         parties.append(party)
         victims_by_case.setdefault(case.pk, []).append(party)
     CaseParty.objects.bulk_create(parties)
+    # The complaints the court cases came from accuse their officers (linked by the handler).
+    sources = Case.complaints.through.objects.filter(case__in=court_cases)
+    complaints_of: dict[int, list[int]] = {}
+    for case_id, complaint_id in sources.values_list("case_id", "complaint_id"):
+        complaints_of.setdefault(case_id, []).append(complaint_id)
+    Accusation.objects.bulk_create([
+        Accusation(complaint_id=complaint_id, officer=officer)
+        for case, officer in officers for complaint_id in complaints_of.get(case.pk, [])],
+        ignore_conflicts=True)
     charges, convicted = [], 0
     final_like = (CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
     for case in court_cases:
@@ -269,13 +285,13 @@ def _people_and_charges(court_cases: list[Case], rng: random.Random, n_accused: 
 
 def _examinations(cases: list[Case], rng: random.Random, examiner: User | None,
                   now: dt.datetime) -> None:
-    victims = {p.case_id: p for p in CaseParty.objects.filter(
-        case__in=cases, role=CaseParty.Role.VICTIM)}
+    """One examination per victim of every case that has victims (Istanbul Protocol: each
+    alleged victim is examined)."""
+    by_pk = {case.pk: case for case in cases}
+    victims = CaseParty.objects.filter(case__in=cases, role=CaseParty.Role.VICTIM).order_by("pk")
     exams, chosen = [], []
-    for case in cases:
-        subject = victims.get(case.pk)
-        if subject is None or rng.random() < 0.2:
-            continue
+    for subject in victims:
+        case = by_pk[subject.case_id]
         examined = case.registered_at + dt.timedelta(hours=rng.randrange(6, 120))
         done = examined < now
         exams.append(Examination(
@@ -295,9 +311,12 @@ def _examinations(cases: list[Case], rng: random.Random, examiner: User | None,
             findings.append(Finding(examination=exam, view=view, body_region=region, x=x, y=y,
                                     description=text, consistency=consistency))
     Finding.objects.bulk_create(findings)
+    first: dict[int, dt.datetime] = {}
     for case, examined in chosen:
-        if examined is not None:
-            Case.objects.filter(pk=case.pk).update(examination_at=examined)
+        if examined is not None and (case.pk not in first or examined < first[case.pk]):
+            first[case.pk] = examined
+    for case_pk, examined in first.items():
+        Case.objects.filter(pk=case_pk).update(examination_at=examined)
 
 
 def _evidence(cases: list[Case], rng: random.Random, now: dt.datetime) -> None:

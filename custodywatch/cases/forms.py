@@ -18,6 +18,7 @@ from custodywatch.cases.models import (
     Consistency,
     EvidenceItem,
     Finding,
+    Officer,
     Person,
     SupportReferral,
     Verdict,
@@ -80,12 +81,57 @@ class CaseForm(forms.Form):
     events_until = moment_field(_("Events until"), required=False)
     summary = forms.CharField(label=_("Summary of the allegation"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
+    suspects = forms.ModelMultipleChoiceField(
+        label=_("Suspects"), queryset=None, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The officers the complaints accuse; uncheck any who is not a suspect."))
 
-    def __init__(self, *args, facilities, complaints, prosecutors, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, facilities, complaints, prosecutors, suspects=None,  # type: ignore[no-untyped-def]
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = facilities
         self.fields["complaints"].queryset = complaints
         self.fields["investigating_prosecutor"].queryset = prosecutors
+        self.fields["suspects"].queryset = suspects if suspects is not None \
+            else Officer.objects.none()
+        self.fields["suspects"].label_from_instance = _officer_label
+        if not self.fields["suspects"].queryset.exists():
+            del self.fields["suspects"]
+
+
+def _officer_label(officer: Officer) -> str:
+    details = ", ".join(v for v in (officer.rank, officer.position, officer.personnel_number)
+                        if v)
+    return f"{officer.full_name} ({details})" if details else officer.full_name
+
+
+class AccusationForm(forms.Form):
+    """An officer a complaint accuses, linked to an officer record (complaint page)."""
+
+    full_name = forms.CharField(label=_("Officer's full name"), max_length=200, required=False)
+    personnel_number = forms.CharField(
+        label=_("Personnel number"), max_length=40, required=False,
+        help_text=_("An officer already recorded is found by it."))
+    rank = forms.CharField(label=_("Rank"), max_length=100, required=False)
+    position = forms.CharField(label=_("Position"), max_length=200, required=False)
+    username = forms.CharField(
+        label=_("His user account, if he has one"), max_length=150, required=False,
+        help_text=_("That account will never see this complaint, nor a case opened from it."))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def clean_username(self) -> User | None:
+        username = self.cleaned_data["username"].strip()
+        if not username:
+            return None
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise ValidationError(_("No user account has this name."))
+        return user
+
+
+class AccusationRemoveForm(forms.Form):
+    accusation = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason for removing the link"), max_length=300)
 
 
 class TransitionForm(forms.Form):

@@ -209,6 +209,36 @@ class Officer(models.Model):
         return self.full_name
 
 
+class Accusation(models.Model):
+    """An officer a complaint accuses, linked by its handler to an :class:`Officer` record.
+
+    Owned by the cases app (which already depends on complaints): the complaints app reads
+    it through the reverse name ``Complaint.accusations``. Its officer's user account never
+    sees the complaint, is never given it, and never sees a case opened from it.
+    """
+
+    complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="accusations",
+                                  verbose_name=_("complaint"))
+    officer = models.ForeignKey(Officer, models.PROTECT, related_name="accusations",
+                                verbose_name=_("officer"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                 blank=True, related_name="+")
+    added_at = models.DateTimeField(_("linked"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("accused officer of a complaint")
+        verbose_name_plural = _("accused officers of complaints")
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "officer"],
+                                    name="accusation_unique_complaint_officer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: officer {self.officer_id}"
+
+
 class CaseParty(models.Model):
     class Role(models.TextChoices):
         VICTIM = "victim", _("Victim")

@@ -7,15 +7,25 @@ every Kazakh letter). The body diagram is drawn with the same region table as th
 
 from __future__ import annotations
 
+import io
+
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
+from PIL import Image, ImageOps
 
 from custodywatch.cases import body
-from custodywatch.cases.models import Examination, Finding
+from custodywatch.cases.models import Examination, ExaminationPhoto, Finding
 from custodywatch.visits.report import FAMILY, static_font
 
 SCALE = 0.45  # mm per diagram unit: a 100 x 220 view is 45 x 99 mm
+# Photographs: two a row, each in an 84 x 68 mm box; scaled to 1200 px on the long side
+# (about 360 dpi in the box) and re-encoded as JPEG, so a report of 25 MB originals stays
+# small. The originals and their SHA-256 stay on the report's page in the application.
+PHOTO_BOX = (84.0, 68.0)
+PHOTO_GAP = 6.0
+PHOTO_MAX_PX = 1200
+PHOTO_QUALITY = 82
 
 
 class _Report(FPDF):
@@ -87,6 +97,60 @@ def _diagram(pdf: FPDF, findings: list[Finding]) -> None:
     pdf.set_y(top + body.HEIGHT * SCALE + 4)
 
 
+def scaled_jpeg(photo: ExaminationPhoto) -> bytes | None:
+    """The photograph turned upright (EXIF), scaled to PHOTO_MAX_PX and JPEG-encoded; None
+    when the stored file cannot be decoded (it is then listed by its hash only)."""
+    try:
+        with photo.file.open("rb") as stored, Image.open(stored) as original:
+            original.draft("RGB", (PHOTO_MAX_PX, PHOTO_MAX_PX))  # JPEG: decode at a lower size
+            picture = ImageOps.exif_transpose(original)
+            picture.thumbnail((PHOTO_MAX_PX, PHOTO_MAX_PX))
+            if picture.mode != "RGB":
+                picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
+                if picture.mode == "RGBA":  # transparency onto white paper
+                    flat = Image.new("RGB", picture.size, "white")
+                    flat.paste(picture, mask=picture.getchannel("A"))
+                    picture = flat
+            out = io.BytesIO()
+            picture.save(out, "JPEG", quality=PHOTO_QUALITY)
+            return out.getvalue()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+
+
+def _photographs(pdf: FPDF, photos: list[ExaminationPhoto], numbers: dict[int, int]) -> None:
+    """The photographs themselves, two a row, each captioned (finding number, hash)."""
+    width, height = PHOTO_BOX
+    for start in range(0, len(photos), 2):
+        if pdf.get_y() + height + 16 > pdf.h - 16:
+            pdf.add_page()
+        top = pdf.get_y() + 1
+        bottom = top + height
+        for column, photo in enumerate(photos[start:start + 2]):
+            left = pdf.l_margin + column * (width + PHOTO_GAP)
+            data = scaled_jpeg(photo)
+            if data is not None:
+                pdf.image(io.BytesIO(data), x=left, y=top, w=width, h=height,
+                          keep_aspect_ratio=True)
+            else:
+                pdf.rect(left, top, width, height)
+                pdf.set_xy(left + 2, top + height / 2 - 3)
+                pdf.set_font(FAMILY, "", 9)
+                pdf.multi_cell(width - 4, 5, _("This file could not be drawn."), align="C")
+            caption = photo.caption or _("Photograph")
+            number = numbers.get(photo.finding_id) if photo.finding_id else None
+            if number is not None:
+                caption = _("%(caption)s (finding %(number)s)") % {"caption": caption,
+                                                                   "number": number}
+            pdf.set_xy(left, top + height + 1)
+            pdf.set_font(FAMILY, "", 8)
+            pdf.multi_cell(width, 4, f"{start + column + 1}. {caption}\nSHA-256 {photo.sha256}",
+                           new_x="LEFT", new_y="NEXT")
+            bottom = max(bottom, pdf.get_y())
+        pdf.set_font(FAMILY, "", 10)
+        pdf.set_xy(pdf.l_margin, bottom + 3)
+
+
 def examination_pdf(*, examination: Examination, findings: list[Finding]) -> bytes:
     case = examination.case
     subject = examination.subject.person
@@ -129,10 +193,14 @@ def examination_pdf(*, examination: Examination, findings: list[Finding]) -> byt
     if examination.psychological_consistency:
         _pair(pdf, _("Degree of consistency"),
               str(examination.get_psychological_consistency_display()))
-    _heading(pdf, _("Photographs"))
     photos = list(examination.photos.all())
-    _text(pdf, "\n".join(f"{p.caption or _('Photograph')} · SHA-256 {p.sha256}"
-                         for p in photos) or _("None."))
+    if photos and pdf.get_y() + PHOTO_BOX[1] + 30 > pdf.h - 16:
+        pdf.add_page()  # the heading stays with its first row of pictures
+    _heading(pdf, _("Photographs"))
+    if photos:
+        _photographs(pdf, photos, {f.pk: n for n, f in enumerate(findings, start=1)})
+    else:
+        _text(pdf, _("None."))
     _heading(pdf, _("Conclusion"))
     _text(pdf, examination.conclusion)
     return bytes(pdf.output())

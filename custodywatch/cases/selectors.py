@@ -8,7 +8,8 @@ Who sees what:
 - compensation officer: the header of cases with compensation claims, and the claims;
 - facility staff, NPM monitors, analysts, machines: no case (analysts get aggregates through
   reports);
-- an officer named as suspect or accused (Officer.user) never sees that case, whatever his role.
+- an officer named as suspect or accused (Officer.user) never sees that case, whatever his role,
+  nor a case opened from a complaint that accuses him (Accusation).
 Forensic reports (examination page and PDF): the case's supervising and investigating
 prosecutors, a country-scope general prosecutor, and the examiner. Every read is audited.
 """
@@ -28,6 +29,7 @@ from custodywatch.accounts.models import AuditEvent, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases.models import (
     OPEN_CASE_STATUSES,
+    Accusation,
     Case,
     CaseParty,
     CompensationClaim,
@@ -36,6 +38,7 @@ from custodywatch.cases.models import (
     Officer,
 )
 from custodywatch.cases.rules import PROSECUTORS, case_terms
+from custodywatch.complaints.models import Complaint
 from custodywatch.kernels.case_clocks import CaseClock, CaseFacts, case_clocks
 from custodywatch.ledger.models import Leaf, LeafKind
 from custodywatch.registry.models import Facility, HeadAppointment
@@ -69,12 +72,18 @@ def _own_cases(user: User) -> QuerySet:
     return CaseParty.objects.filter(officer__user=user).values("case_id")
 
 
+def _accused_cases(user: User) -> QuerySet:
+    """Cases opened from a complaint that accuses him (Accusation), named in the case or not."""
+    return Case.complaints.through.objects.filter(
+        complaint__accusations__officer__user=user).values("case_id")
+
+
 def cases_q(user: User) -> Q:
     """The filter of the cases a person may open: the one rule for UI, API and exports."""
     access = access_of(user)
     if access == Access.NONE:
         return Q(pk__in=[])
-    never_own = ~Q(pk__in=_own_cases(user))
+    never_own = ~Q(pk__in=_own_cases(user)) & ~Q(pk__in=_accused_cases(user))
     if access == Access.EXAMINER:
         return Q(pk__in=Examination.objects.filter(examiner=user).values("case_id")) & never_own
     if access == Access.COMPENSATION:
@@ -293,6 +302,36 @@ def evidence_package_indexes(*, case: Case) -> tuple[list[int], dict[str, str]]:
             with contextlib.suppress(NotImplementedError):  # no local path: hashes only
                 files[item.sha256] = item.file.path
     return indexes, files
+
+
+# ------------------------------------------------------------------ from a complaint's page
+
+
+def complaint_cases(*, user: User, complaint: Complaint, origin: Origin) -> list[Case]:
+    """The cases opened from a complaint that this reader may open (none without case
+    access); listed on the complaint's page, the listing audited."""
+    if access_of(user) not in (Access.FULL, Access.READ):
+        return []
+    cases = list(cases_visible(user=user).filter(complaints=complaint)
+                 .order_by("registered_at", "id"))
+    if cases:
+        audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                     object_type="cases.case",
+                     detail={"complaint": complaint.reference,
+                             "cases": [case.register_number for case in cases]})
+    return cases
+
+
+def complaint_accusations(*, complaint: Complaint) -> list[Accusation]:
+    """The officers linked as accused to a complaint its reader already opened (the
+    complaints selector decided that he may)."""
+    return list(complaint.accusations.select_related("officer__facility", "officer__user"))
+
+
+def officers_accused_in(complaints: QuerySet[Complaint]) -> QuerySet[Officer]:
+    """Officers the given complaints accuse: the suspects a case opened from them starts with."""
+    return Officer.objects.filter(accusations__complaint__in=complaints).distinct().order_by(
+        "full_name", "pk")
 
 
 # ------------------------------------------------------------------ officer and unit pages

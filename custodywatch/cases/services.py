@@ -28,6 +28,7 @@ from custodywatch.accounts.models import AuditEvent, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases import body, selectors
 from custodywatch.cases.models import (
+    Accusation,
     Article,
     Case,
     CaseParty,
@@ -52,8 +53,8 @@ from custodywatch.cases.models import (
 )
 from custodywatch.cases.rules import MAX_EVIDENCE_BYTES, MAX_PHOTO_BYTES, PROSECUTORS
 from custodywatch.complaints.attachments import sniff
-from custodywatch.complaints.models import Complaint, LegalHold
-from custodywatch.complaints.selectors import complaints_visible, held_footage
+from custodywatch.complaints.models import Complaint, LegalHold, TimelineEvent
+from custodywatch.complaints.selectors import HANDLER_ROLES, complaints_visible, held_footage
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import case_rules
 from custodywatch.kernels.ledger_leaf import iso_time
@@ -132,8 +133,13 @@ def case_open(*, acting_user: User, origin: Origin, register_number: str, title:
               supervising_prosecutor: User | None = None,
               investigating_prosecutor: User | None = None,
               events_from: dt.datetime | None = None, events_until: dt.datetime | None = None,
-              registered_at: dt.datetime | None = None) -> Case:
-    """Register a pre-trial investigation from complaints, or ex officio."""
+              registered_at: dt.datetime | None = None,
+              suspects: Iterable[Officer] = ()) -> Case:
+    """Register a pre-trial investigation from complaints, or ex officio.
+
+    Each complaint's timeline gets a "case opened" event; `suspects` (the page pre-fills the
+    officers the complaints accuse) become the case's suspects.
+    """
     if acting_user.role not in PROSECUTORS:
         raise _deny(acting_user, origin, _("Only prosecutors open torture cases."))
     now = timezone.now()
@@ -164,6 +170,9 @@ def case_open(*, acting_user: User, origin: Origin, register_number: str, title:
             errors[field] = _("Choose a prosecutor competent for this facility's region.")
     if events_from and events_until and events_until <= events_from:
         errors["events_until"] = _("The events end after they start.")
+    suspects = list(dict.fromkeys(suspects))
+    if any(officer.pk is None for officer in suspects):
+        errors["suspects"] = _("Choose recorded officers.")
     _not_future(errors, "registered_at", registered_at, now)
     _not_future(errors, "events_from", events_from, now)
     _raise(errors)
@@ -183,10 +192,23 @@ def case_open(*, acting_user: User, origin: Origin, register_number: str, title:
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=case,
                      detail={"complaints": [c.reference for c in complaints],
                              "ex_officio": ex_officio})
-        # The complaints app has no timeline kind for "case opened": its audit trail says it.
         for complaint in complaints:
+            # The note is the register number; the complaint's page shows it only to readers
+            # who may open the case (complaints/views.py).
+            TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.CASE_OPENED,
+                                         at=registered_at, actor=acting_user,
+                                         note=case.register_number)
             audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
                          obj=complaint, detail={"case_opened": case.register_number})
+        day = _local_day(events_from or registered_at)
+        for officer in suspects:
+            party = CaseParty.objects.create(case=case, role=CaseParty.Role.SUSPECT,
+                                             officer=officer,
+                                             unit_head=unit_head_at(officer.facility, day))
+            audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                         obj=party, object_label=f"{case.register_number}: suspect",
+                         detail={"case": case.register_number, "role": "suspect",
+                                 "officer": officer.pk, "from_complaint": True})
     return case
 
 
@@ -344,6 +366,100 @@ def party_add_officer(*, acting_user: User, origin: Origin, case: Case, role: st
                      detail={"case": case.register_number, "role": role,
                              "officer": officer.pk})
     return party
+
+
+# ------------------------------------------------------------------ accused officers of a complaint
+
+
+def _require_complaint_handler(user: User, origin: Origin, complaint: Complaint) -> None:
+    if user.role not in HANDLER_ROLES or not complaints_visible(user=user).filter(
+            pk=complaint.pk).exists():
+        raise _deny(user, origin, _("You do not handle this complaint."), complaint)
+
+
+def accusation_add(*, acting_user: User, origin: Origin, complaint: Complaint,
+                   officer: Officer | None = None, full_name: str = "",
+                   personnel_number: str = "", rank: str = "", position: str = "",
+                   user: User | None = None, note: str = "") -> Accusation:
+    """Link an officer the complaint accuses to an Officer record (found by personnel number,
+    else created in the facility concerned), optionally with his user account.
+
+    From then on that account never sees the complaint (complaints_q), is never given it, and
+    stops handling it at once if he did.
+    """
+    _require_complaint_handler(acting_user, origin, complaint)
+    errors: dict[str, Any] = {}
+    personnel_number = personnel_number.strip()
+    if officer is None and not full_name.strip() and not personnel_number:
+        errors["full_name"] = _("Give the officer's full name or personnel number.")
+    if officer is None and personnel_number:
+        officer = Officer.objects.filter(personnel_number=personnel_number).first()
+    if officer is None and not full_name.strip():
+        errors.setdefault("personnel_number", _("No officer has this personnel number; give "
+                                                "his full name to record him."))
+    if officer is not None and user is not None and officer.user_id not in (None, user.pk):
+        errors["user"] = _("This officer is recorded with another user account.")
+    if officer is not None and complaint.accusations.filter(officer=officer).exists():
+        errors["full_name"] = _("This officer is already linked to the complaint.")
+    _raise(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        if officer is None:
+            officer = Officer.objects.create(
+                full_name=full_name.strip(), personnel_number=personnel_number,
+                rank=rank.strip(), position=position.strip(), facility=complaint.facility,
+                user=user)
+            audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                         obj=officer, detail={"complaint": complaint.reference})
+        elif user is not None and officer.user_id is None:
+            officer.user = user
+            officer.save(update_fields=["user"])
+            audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                         obj=officer, detail={"user": user.get_username()})
+        accusation = Accusation.objects.create(complaint=complaint, officer=officer,
+                                               note=note.strip()[:500], added_by=acting_user)
+        TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.ACCUSED,
+                                     at=now, actor=acting_user,
+                                     note=_("Accused officer linked: %(name)s") % {
+                                         "name": officer.full_name})
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=accusation, object_label=f"{complaint.reference}: accused officer",
+                     detail={"complaint": complaint.reference, "officer": officer.pk})
+        handler = complaint.handler
+        if handler is not None and officer.user_id == handler.pk:
+            # The accused never handles the complaint: back to the handling body's inbox.
+            Complaint.objects.filter(pk=complaint.pk).update(handler=None)
+            complaint.handler = None
+            TimelineEvent.objects.create(
+                complaint=complaint, kind=TimelineEvent.Kind.REASSIGNED, at=now,
+                actor=acting_user,
+                note=_("%(user)s → —: accused in this complaint") % {
+                    "user": handler.get_username()})
+            audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                         obj=complaint, detail={"handler": None,
+                                                "previous": handler.get_username(),
+                                                "reason": "accused officer"})
+    return accusation
+
+
+def accusation_remove(*, acting_user: User, origin: Origin, accusation: Accusation,
+                      reason: str) -> None:
+    """Undo a wrong link, with a reason (audited; the timeline keeps both)."""
+    complaint = accusation.complaint
+    _require_complaint_handler(acting_user, origin, complaint)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for removing the link.")})
+    with transaction.atomic():
+        name = accusation.officer.full_name
+        audit_record(actor=acting_user, action=AuditEvent.Action.DELETE, origin=origin,
+                     obj=accusation, object_label=f"{complaint.reference}: accused officer",
+                     detail={"complaint": complaint.reference,
+                             "officer": accusation.officer_id, "reason": reason.strip()})
+        accusation.delete()
+        TimelineEvent.objects.create(
+            complaint=complaint, kind=TimelineEvent.Kind.ACCUSED, at=timezone.now(),
+            actor=acting_user, note=(_("Accused officer unlinked: %(name)s") % {
+                "name": name} + f": {reason.strip()}")[:500])
 
 
 # ------------------------------------------------------------------ charges

@@ -89,17 +89,26 @@ def case_new(request: HttpRequest) -> HttpResponse:
     complaints = complaints_visible(user=user).order_by("-received_at")
     initial: dict = {}
     source = request.GET.get("complaint", "")
-    if source.isdigit():
+    # The suspects offered: the officers the complaints accuse (the source one, or on a
+    # POST those chosen); pre-checked for a case opened from a complaint.
+    sources = complaints.none()
+    if request.method == "POST":
+        chosen = [pk for pk in request.POST.getlist("complaints") if pk.isdigit()]
+        sources = complaints.filter(pk__in=chosen)
+    elif source.isdigit():
         complaint = complaints.filter(pk=int(source)).first()
         if complaint is not None:
+            sources = complaints.filter(pk=complaint.pk)
             initial = {"complaints": [complaint.pk], "facility": complaint.facility_id,
                        "title": _("Allegation of torture, complaint %(ref)s") % {
                            "ref": complaint.reference},
                        "events_from": complaint.incident_started_at,
-                       "events_until": complaint.incident_ended_at}
+                       "events_until": complaint.incident_ended_at,
+                       "suspects": list(selectors.officers_accused_in(sources))}
     form = forms.CaseForm(request.POST or None, initial=initial,
                           facilities=Facility.objects.filter(facility_q(user)).order_by("code"),
-                          complaints=complaints, prosecutors=_prosecutors_for(user))
+                          complaints=complaints, prosecutors=_prosecutors_for(user),
+                          suspects=selectors.officers_accused_in(sources))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -109,7 +118,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 facility=data["facility"], complaints=data["complaints"],
                 ex_officio=data["ex_officio"], summary=data["summary"], unit=data["unit"],
                 investigating_prosecutor=data["investigating_prosecutor"],
-                events_from=data["events_from"], events_until=data["events_until"])
+                events_from=data["events_from"], events_until=data["events_until"],
+                suspects=data.get("suspects") or ())
         except ValidationError as error:
             forms.add_service_errors(form, error)
         else:

@@ -10,13 +10,14 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.models import Scope
 from custodywatch.complaints import selectors, services
 from custodywatch.complaints.models import Channel, Complaint
 from custodywatch.core.idempotency import idempotent
+from custodywatch.core.pagination import BoundedPageNumberPagination
 from custodywatch.registry.models import Facility, Region
 
 router = Router(tags=["complaints"])
@@ -129,7 +130,7 @@ def complaint_intake(request: HttpRequest, payload: ComplaintIn):  # type: ignor
 
 
 @router.get("/", response=list[ComplaintOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPageNumberPagination, page_size=100)
 def complaint_list(  # type: ignore[no-untyped-def]
     request: HttpRequest, status: str = "", category: str = "", region: str = "",
     urgency: str = ""

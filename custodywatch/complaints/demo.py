@@ -48,6 +48,14 @@ TEXTS = {
 }
 
 
+def expected_complaint_rows(scale_name: str) -> int:
+    """What build_complaints reports to the progress bar: the complaints, then the holds of
+    the torture and cruel-treatment ones (the latter drawn by share, so approximate)."""
+    total, torture = COUNTS[scale_name], TORTURE_COUNTS[scale_name]
+    cruel_share = dict(OTHER_SHARES)[Category.CRUEL_TREATMENT]
+    return total + torture + round((total - torture) * cruel_share)
+
+
 def _pick(rng: random.Random, shares: list[tuple[str, float]]) -> str:
     return rng.choices([value for value, _share in shares],
                        weights=[share for _value, share in shares])[0]

@@ -139,6 +139,16 @@ class InboxFilterForm(forms.Form):
     region = forms.ChoiceField(label=_("Region"), required=False)
     mine = forms.BooleanField(label=_("Mine only"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    facility = forms.CharField(label=_("Facility code"), required=False, max_length=40)
+    allegations = forms.BooleanField(label=_("Allegations of ill-treatment only"),
+                                     required=False)
+    happened_from = forms.DateField(
+        label=_("Happened from"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day of the incident, else the day received."))
+    happened_to = forms.DateField(label=_("Happened to (included)"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"},
+                                                         format="%Y-%m-%d"))
 
     def __init__(self, *args, regions, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

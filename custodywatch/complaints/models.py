@@ -218,6 +218,8 @@ class TimelineEvent(models.Model):
         CLOSED = "closed", _("Closed")
         IDENTITY = "identity", _("Identity unsealed")
         LINKED = "linked", _("Custody record linked")
+        CASE_OPENED = "case_opened", _("Case opened")
+        ACCUSED = "accused", _("Accused officers")
 
     complaint = models.ForeignKey(Complaint, models.CASCADE, related_name="timeline")
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)

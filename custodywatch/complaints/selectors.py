@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,11 +53,23 @@ def complaints_q(user: User) -> Q:
     # Belt and braces: a handler bound to a facility (none is, by scope_for) would still
     # never see complaints about it.
     never_own = ~Q(facility_id=user.facility_id) if user.facility_id else Q()
+    # Never a complaint that accuses him, whatever his role (docs/complaints.md).
+    never_own &= never_accused_q(user)
     if user.role == Role.REGIONAL_PROSECUTOR:
         if user.scope != Scope.REGION or not user.region_id:
             return Q(pk__in=[])
         return Q(region_id=user.region_id) & never_own
     return never_own
+
+
+def never_accused_q(user: User) -> Q:
+    """Not the complaints that accuse this user: an officer (cases.Officer, by its user
+    account) linked to the complaint by its handler (cases.Accusation), or named as suspect
+    or accused in a case opened from it. Read through reverse names: the cases app owns
+    both tables and depends on this one."""
+    accused = Complaint.objects.filter(accusations__officer__user_id=user.pk).values("pk")
+    in_case = Complaint.objects.filter(cases__parties__officer__user_id=user.pk).values("pk")
+    return ~Q(pk__in=accused) & ~Q(pk__in=in_case)
 
 
 def complaints_visible(*, user: User) -> QuerySet[Complaint]:
@@ -73,6 +85,10 @@ def may_see_identity_of(*, user: User, complaint: Complaint) -> bool:
     return user.role in {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR}
 
 
+# Allegations of ill-treatment: the categories the reports count (reports/aggregates.py).
+ALLEGATION_CATEGORIES = (Category.TORTURE, Category.CRUEL_TREATMENT, Category.THREATS)
+
+
 @dataclass(frozen=True)
 class InboxFilters:
     status: str = ""
@@ -83,6 +99,21 @@ class InboxFilters:
     mine: bool = False
     overdue: bool = False
     text: str = ""
+    # A unit (by code; one outside the reader's scope finds nothing), allegations of
+    # ill-treatment only, and the days it happened (the incident's, else the day received;
+    # local days, both included): what the reports' scorecard counts and links to.
+    facility_code: str = ""
+    allegations: bool = False
+    happened_from: dt.date | None = None
+    happened_to: dt.date | None = None
+
+    def as_detail(self) -> dict:
+        return {key: value.isoformat() if isinstance(value, dt.date) else value
+                for key, value in self.__dict__.items()}
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def complaint_search(*, user: User, filters: InboxFilters) -> QuerySet[Complaint]:
@@ -108,6 +139,17 @@ def complaint_search(*, user: User, filters: InboxFilters) -> QuerySet[Complaint
     if filters.text:
         complaints = complaints.filter(Q(reference__icontains=filters.text)
                                        | Q(text__icontains=filters.text))
+    if filters.facility_code:
+        complaints = complaints.filter(facility__code=filters.facility_code)
+    if filters.allegations:
+        complaints = complaints.filter(category__in=ALLEGATION_CATEGORIES)
+    if filters.happened_from or filters.happened_to:
+        complaints = complaints.annotate(happened=Coalesce("incident_started_at", "received_at"))
+        if filters.happened_from:
+            complaints = complaints.filter(happened__gte=_local_midnight(filters.happened_from))
+        if filters.happened_to:
+            complaints = complaints.filter(happened__lt=_local_midnight(
+                filters.happened_to + dt.timedelta(days=1)))
     return complaints.order_by("-urgency", "answer_due_at", "-id")
 
 
@@ -118,7 +160,7 @@ def complaint_inbox(*, user: User, origin: Origin, filters: InboxFilters
                      object_type="complaints.complaint", detail={"reason": "inbox"})
         raise PermissionDenied
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
-                 object_type="complaints.complaint", detail={"filters": filters.__dict__})
+                 object_type="complaints.complaint", detail={"filters": filters.as_detail()})
     return complaint_search(user=user, filters=filters)
 
 
@@ -320,7 +362,7 @@ def complaint_export_rows(*, user: User, origin: Origin, filters: InboxFilters
                      c.answered_at.isoformat() if c.answered_at else ""])
     audit_record(actor=user, action=AuditEvent.Action.EXPORT, origin=origin,
                  object_type="complaints.complaint", detail={"rows": len(rows),
-                                                            "filters": filters.__dict__})
+                                                            "filters": filters.as_detail()})
     return rows
 
 

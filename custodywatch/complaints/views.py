@@ -23,7 +23,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.models import Role, User
+from custodywatch.cases import forms as case_forms
+from custodywatch.cases import selectors as case_selectors
+from custodywatch.cases import services as case_services
 from custodywatch.complaints import selectors, services
+from custodywatch.complaints.attachments import AttachmentDamaged, open_verified
 from custodywatch.complaints.forms import (
     ComplainantReplyForm,
     ComplaintForm,
@@ -37,7 +41,13 @@ from custodywatch.complaints.forms import (
     ReceiptCodeForm,
     TriageForm,
 )
-from custodywatch.complaints.models import Attachment, Channel, Complaint, IdentityAccess
+from custodywatch.complaints.models import (
+    Attachment,
+    Channel,
+    Complaint,
+    IdentityAccess,
+    TimelineEvent,
+)
 from custodywatch.complaints.preservation import preservation_summary
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.registry.models import Facility, Region
@@ -213,12 +223,17 @@ def handlers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 def _inbox_filters(form: InboxFilterForm) -> selectors.InboxFilters:
-    data = form.cleaned_data if form.is_valid() else {}
+    # The valid filters apply even where another is not (a bad date): never fewer filters.
+    if form.is_bound:
+        form.is_valid()
+    data = getattr(form, "cleaned_data", {})
     return selectors.InboxFilters(
         status=data.get("status", ""), category=data.get("category", ""),
         channel=data.get("channel", ""), region_code=data.get("region", ""),
         urgency=data.get("urgency", ""), mine=data.get("mine", False),
-        overdue=data.get("overdue", False), text=data.get("q", ""))
+        overdue=data.get("overdue", False), text=data.get("q", ""),
+        facility_code=data.get("facility", ""), allegations=data.get("allegations", False),
+        happened_from=data.get("happened_from"), happened_to=data.get("happened_to"))
 
 
 def _visible_regions(user: User) -> list[Region]:
@@ -275,13 +290,29 @@ def _eligible_handlers(complaint: Complaint) -> list[User]:
     return [p for p in people if services._eligible_handler(complaint, p)]
 
 
+def _timeline(complaint: Complaint, cases: list) -> list:
+    """The timeline; a "case opened" event names the case only to those who may open it."""
+    visible = {case.register_number for case in cases}
+    events = list(complaint.timeline.select_related("actor"))
+    for event in events:
+        if event.kind == TimelineEvent.Kind.CASE_OPENED and event.note not in visible:
+            event.note = ""
+    return events
+
+
 def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -> dict:
     user = request.user
     handlers = _eligible_handlers(complaint)
+    cases = case_selectors.complaint_cases(user=user, complaint=complaint,
+                                           origin=Origin.from_request(request))
     return {
         "complaint": complaint,
         "clocks": selectors.complaint_clocks(complaint),
-        "timeline": complaint.timeline.select_related("actor"),
+        "timeline": _timeline(complaint, cases),
+        "cases": cases,
+        "accusations": case_selectors.complaint_accusations(complaint=complaint),
+        "accuse_form": forms.get("accuse_form") or case_forms.AccusationForm(),
+        "unaccuse_form": forms.get("unaccuse_form"),
         "messages_": complaint.messages.select_related("author"),
         "attachments": complaint.attachments.all(),
         "holds": complaint.legal_holds.prefetch_related("rooms"),
@@ -323,8 +354,16 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
             origin=Origin.from_request(request))
     except Attachment.DoesNotExist:
         raise Http404 from None
+    try:
+        handle = open_verified(attachment)
+    except AttachmentDamaged:
+        # A damaged file is never sent as if it were the evidence received (docs/reliability.md).
+        return HttpResponse(_("This file is damaged: it no longer matches the SHA-256 recorded "
+                              "when it was received. Nothing was sent; tell the system "
+                              "administrator."), status=409,
+                            content_type="text/plain; charset=utf-8")
     # Always a download, never rendered in the page: a complainant's file is untrusted.
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
+    response = FileResponse(handle, as_attachment=True,
                             filename=attachment.original_name,
                             content_type="application/octet-stream")
     response["X-Content-SHA256"] = attachment.sha256
@@ -374,6 +413,24 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
                     services.complaint_link_custody_record(
                         acting_user=user, origin=origin, complaint=complaint,
                         custody_record=record)
+        elif action == "accuse":
+            form = case_forms.AccusationForm(request.POST)
+            if form.is_valid():
+                d = form.cleaned_data
+                case_services.accusation_add(
+                    acting_user=user, origin=origin, complaint=complaint,
+                    full_name=d["full_name"], personnel_number=d["personnel_number"],
+                    rank=d["rank"], position=d["position"], user=d["username"], note=d["note"])
+        elif action == "unaccuse":
+            form = case_forms.AccusationRemoveForm(request.POST)
+            if form.is_valid():
+                accusation = complaint.accusations.filter(
+                    pk=form.cleaned_data["accusation"]).first()
+                if accusation is None:
+                    raise Http404
+                case_services.accusation_remove(acting_user=user, origin=origin,
+                                                accusation=accusation,
+                                                reason=form.cleaned_data["reason"])
         elif action == "identity_request":
             form = IdentityRequestForm(request.POST)
             if form.is_valid():
@@ -395,7 +452,7 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     if form.errors:
         names = {"triage": "triage_form", "message": "message_form",
                  "reassign": "reassign_form", "identity_request": "identity_form",
-                 "link": "link_form"}
+                 "link": "link_form", "accuse": "accuse_form", "unaccuse": "unaccuse_form"}
         context = _detail_context(request, complaint, **{names.get(action, "x"): form})
         context["action_errors"] = form.non_field_errors() if names.get(action) is None else []
         return render(request, "complaints/detail.html", context, status=422)

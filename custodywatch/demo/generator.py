@@ -19,9 +19,12 @@ from django.utils import timezone
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.services import user_create
-from custodywatch.cases.demo import build_cases, wipe_cases
-from custodywatch.complaints.demo import COUNTS as COMPLAINT_COUNTS
-from custodywatch.complaints.demo import build_complaints, wipe_complaints
+from custodywatch.cases.demo import build_cases, expected_case_rows, wipe_cases
+from custodywatch.complaints.demo import (
+    build_complaints,
+    expected_complaint_rows,
+    wipe_complaints,
+)
 from custodywatch.custody.demo import build_custody, expected_custody_rows
 from custodywatch.custody.models import CustodyAlert, CustodyRecord
 from custodywatch.demo.models import DemoDataset
@@ -312,4 +315,5 @@ def expected_rows(scale_name: str) -> int:
     facilities = scale.facilities
     return (facilities + scale.custody_rooms + 2 * facilities + facilities + scale.cameras
             + int(scale.cameras * 1.6) + 2 * facilities + scale.cameras * 25
-            + expected_custody_rows(scale_name) + COMPLAINT_COUNTS[scale_name])
+            + expected_custody_rows(scale_name) + expected_complaint_rows(scale_name)
+            + expected_case_rows(scale_name))

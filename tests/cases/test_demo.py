@@ -8,7 +8,14 @@ import random
 import pytest
 
 from custodywatch.cases import demo, selectors
-from custodywatch.cases.models import Case, CaseParty, Charge, EvidenceTransfer, Examination
+from custodywatch.cases.models import (
+    Accusation,
+    Case,
+    CaseParty,
+    Charge,
+    EvidenceTransfer,
+    Examination,
+)
 from custodywatch.complaints import demo as complaints_demo
 from custodywatch.kernels import case_rules
 from custodywatch.ledger.models import LeafKind, PendingLeaf
@@ -26,9 +33,26 @@ def _fingerprint() -> list:
 
 def test_small_demo_cases(facility_a, facility_b, people):
     complaints_demo.build_complaints(scale_name="small", rng=random.Random(1), now=NOW)
-    count = demo.build_cases(scale_name="small", rng=random.Random(2), now=NOW)
+    reported: list[int] = []
+    count = demo.build_cases(scale_name="small", rng=random.Random(2), now=NOW,
+                             progress=reported.append)
     total, court, accused, victims, convicted, flagged = demo.SIZES["small"]
     assert count == total == Case.objects.count()
+    assert sum(reported) == demo.expected_case_rows("small") == total
+    # One examination per victim, each of his own case; the case's clock stops at the first.
+    examined = list(Examination.objects.values_list("subject_id", "subject__case_id",
+                                                    "case_id"))
+    assert len(examined) == victims == len({subject for subject, _c, _e in examined})
+    assert all(case == own for _s, case, own in examined)
+    for case in Case.objects.filter(examinations__status="done").distinct():
+        first = min(e.examined_at for e in case.examinations.filter(status="done"))
+        assert case.examination_at == first
+    # The accused officers of cases opened from complaints are linked to those complaints.
+    linked = Accusation.objects.values_list("complaint_id", "officer_id")
+    assert len(linked) == 3  # the three court cases opened from torture complaints
+    assert set(linked) == set(CaseParty.objects.filter(
+        role="accused", case__complaints__isnull=False).values_list(
+        "case__complaints", "officer_id"))
     assert CaseParty.objects.filter(role="accused").count() == accused
     assert CaseParty.objects.filter(role="victim").count() == victims
     assert Charge.objects.filter(verdict="convicted").values("accused").distinct().count() \

@@ -23,7 +23,12 @@ def test_small_demo_is_deterministic_and_routed(facility_a, facility_b, people):
         category__in=[Category.TORTURE, Category.CRUEL_TREATMENT]).count()
     first = list(Complaint.objects.order_by("reference").values_list("category", "facility"))
     demo.wipe_complaints()
-    demo.build_complaints(scale_name="small", rng=random.Random(1), now=NOW)
+    reported: list[int] = []
+    demo.build_complaints(scale_name="small", rng=random.Random(1), now=NOW,
+                          progress=reported.append)
+    # The progress bar counts complaints and their holds; the estimate is close to it.
+    assert sum(reported) == count + LegalHold.objects.count()
+    assert abs(demo.expected_complaint_rows("small") - sum(reported)) <= 0.1 * sum(reported)
     assert first == list(Complaint.objects.order_by("reference").values_list("category",
                                                                            "facility"))
     assert complaints_visible(user=people["head_a"]).count() == 0
