@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django_otp import user_has_device
 from ninja import NinjaAPI
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from custodywatch.accounts.models import MachineToken
@@ -14,6 +15,7 @@ from custodywatch.accounts.services import token_authenticate
 from custodywatch.cases.api import router as cases_router
 from custodywatch.complaints.api import router as complaints_router
 from custodywatch.complaints.preservation_api import router as preservation_router
+from custodywatch.core.middleware import contains_nul
 from custodywatch.custody.api import router as custody_router
 from custodywatch.ledger.api import router as ledger_router
 from custodywatch.liveview.api import router as liveview_router
@@ -51,11 +53,25 @@ class VerifiedSession(SessionAuth):
         return user
 
 
+class ObjectBodyParser(Parser):
+    """Every request body of this API is a JSON object: an array or a bare value is refused
+    with 400, instead of reading as an object with every field left at its default."""
+
+    def parse_body(self, request: HttpRequest) -> dict:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("The request body must be a JSON object.")
+        if contains_nul(data):  # PostgreSQL text cannot hold it (core/middleware.py)
+            raise ValueError("The request body may not contain the NUL character.")
+        return data
+
+
 api = NinjaAPI(
     title="CustodyWatch API",
     version="1",
     description="Custody oversight: registry, custody, video, complaints, cases, ledger.",
     auth=[BearerToken(), VerifiedSession()],
+    parser=ObjectBodyParser(),
     urls_namespace="api",
 )
 

@@ -97,7 +97,10 @@ class Outbox:
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite has already rolled back on some errors (a full disk: SQLITE_FULL);
+                # a second ROLLBACK would hide the real error behind "no transaction".
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 

@@ -93,7 +93,7 @@ class ItemResult(Schema):
     created: bool
 
 
-class BatchOut(Schema):
+class CustodyBatchOut(Schema):
     items: list[ItemResult]
 
 
@@ -138,21 +138,21 @@ def _call(request: HttpRequest, run, payload: Schema) -> dict:  # type: ignore[n
     return {"items": results}
 
 
-@router.post("/records/batch", response=BatchOut)
+@router.post("/records/batch", response=CustodyBatchOut)
 @decorate_view(idempotent)
 def records_batch(request: HttpRequest, payload: RecordsBatch):  # type: ignore[no-untyped-def]
     """Create or update detentions by (facility, external_ref). All items or none."""
     return _call(request, batch.records_batch, payload)
 
 
-@router.post("/stays/batch", response=BatchOut)
+@router.post("/stays/batch", response=CustodyBatchOut)
 @decorate_view(idempotent)
 def stays_batch(request: HttpRequest, payload: StaysBatch):  # type: ignore[no-untyped-def]
     """Room stays; a stay that overlaps another or is in a wrong room rejects the batch."""
     return _call(request, batch.stays_batch, payload)
 
 
-@router.post("/interrogations/batch", response=BatchOut)
+@router.post("/interrogations/batch", response=CustodyBatchOut)
 @decorate_view(idempotent)
 def interrogations_batch(  # type: ignore[no-untyped-def]
     request: HttpRequest, payload: InterrogationsBatch

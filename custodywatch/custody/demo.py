@@ -279,7 +279,7 @@ def _column_writer(model: type[models.Model]) -> tuple[str, Callable[[Row], tupl
             None if model_field.null else ""))
     names = [model_field.attname for model_field in fields]
     columns = ", ".join(ops.quote_name(model_field.column) for model_field in fields)
-    # Names come from the models, values travel as parameters.
+    # noqa below: names come from the models, values travel as parameters.
     sql = (f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) "  # noqa: S608
            f"VALUES ({', '.join(['%s'] * len(fields))})")
     plan = list(zip(names, defaults, adapters, strict=True))

@@ -7,17 +7,18 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.core.idempotency import idempotent
+from custodywatch.core.pagination import BoundedPageNumberPagination
 from custodywatch.registry import selectors, services
 from custodywatch.registry.models import Facility
 
 router = Router(tags=["registry"])
 
 
-class RegionOut(Schema):
+class RegistryRegionOut(Schema):
     code: str
     kind: str
     name_en: str
@@ -79,13 +80,13 @@ class CameraIn(Schema):
     is_active: bool = True
 
 
-@router.get("/regions", response=list[RegionOut])
+@router.get("/regions", response=list[RegistryRegionOut])
 def region_list(request: HttpRequest):  # type: ignore[no-untyped-def]
     return selectors.regions_visible(user=request.user)
 
 
 @router.get("/facilities", response=list[FacilityOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPageNumberPagination, page_size=100)
 def facility_list(  # type: ignore[no-untyped-def]
     request: HttpRequest, search: str = "", region: str = "", agency: str = "", kind: str = ""
 ):

@@ -211,6 +211,9 @@ def parse_rows(kind: ImportKind, content: bytes) -> list[ParsedRow]:
         raise RegistryImportError(
             [LineError(line, "-", _("The file is not UTF-8 text."))]
         ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise RegistryImportError([LineError(line, "-", _("The file contains a NUL character."))])
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = reader.fieldnames or []
@@ -226,9 +229,12 @@ def parse_rows(kind: ImportKind, content: bytes) -> list[ParsedRow]:
     if errors:
         raise RegistryImportError(errors)
     rows: list[ParsedRow] = []
+    # csv's line_num does not count the line a broken record fails on: name the line after
+    # the last good record instead.
+    last_good_line = reader.line_num
     try:
         for record in reader:
-            line = reader.line_num
+            line = last_good_line = reader.line_num
             if len(rows) >= MAX_ROWS:
                 raise RegistryImportError(
                     [LineError(line, "-", _("At most %(n)s lines a file.") % {"n": MAX_ROWS})]
@@ -252,7 +258,7 @@ def parse_rows(kind: ImportKind, content: bytes) -> list[ParsedRow]:
                     errors.append(LineError(line, column, str(error)))
             rows.append(row)
     except csv.Error as error:
-        errors.append(LineError(reader.line_num, "-", str(error)))
+        errors.append(LineError(last_good_line + 1, "-", str(error)))
     if errors:
         raise RegistryImportError(errors)
     return rows

@@ -27,7 +27,7 @@ class CameraViewsIn(Schema):
                                     description="A recent view, PNG, base64.")
 
 
-class SyncIn(Schema):
+class ReferenceSyncIn(Schema):
     cameras: list[CameraViewsIn] = Field(default_factory=list, max_length=500)
     applied: list[int] = Field(default_factory=list, max_length=1000,
                                description="Decisions the agent has applied.")
@@ -43,7 +43,7 @@ class DecisionOut(Schema):
     reason: str
 
 
-class SyncOut(Schema):
+class ReferenceSyncOut(Schema):
     decisions: list[DecisionOut]
 
 
@@ -56,8 +56,8 @@ def _decode(value: str | None, where: str) -> bytes | None:
         raise ValidationError({where: ["Not base64."]}) from None
 
 
-@router.post("/sync", response=SyncOut)
-def references_sync(request: HttpRequest, payload: SyncIn):  # type: ignore[no-untyped-def]
+@router.post("/sync", response=ReferenceSyncOut)
+def references_sync(request: HttpRequest, payload: ReferenceSyncIn):  # type: ignore[no-untyped-def]
     token = getattr(request, "machine_token", None)
     if token is None or token.facility_id is None:
         raise PermissionDenied("Only a facility's agent token syncs camera views.")

@@ -12,10 +12,11 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.core.idempotency import idempotent
+from custodywatch.core.pagination import BoundedPageNumberPagination
 from custodywatch.visits import selectors, services
 from custodywatch.visits.models import Visit
 
@@ -120,13 +121,13 @@ def findings_sync(request: HttpRequest, visit_id: int, payload: SyncIn):  # type
 
 
 @router.get("/", response=list[VisitOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPageNumberPagination, page_size=100)
 def visit_list(request: HttpRequest):  # type: ignore[no-untyped-def]
     return selectors.visits_visible(user=request.user).order_by("-starts_on", "-pk")
 
 
 @router.get("/recommendations", response=list[RecommendationOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPageNumberPagination, page_size=100)
 def recommendation_list(  # type: ignore[no-untyped-def]
     request: HttpRequest, source: str = "", status: str = "", region: str = "", body: str = "",
     facility: str = "", overdue: bool = False,
