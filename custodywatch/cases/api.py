@@ -9,12 +9,13 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.cases import batch, selectors
 from custodywatch.cases.models import Case
 from custodywatch.core.idempotency import idempotent
+from custodywatch.core.pagination import BoundedPageNumberPagination
 
 router = Router(tags=["cases"])
 
@@ -87,7 +88,7 @@ class BatchOut(Schema):
 
 
 @router.get("/", response=list[CaseOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPageNumberPagination, page_size=100)
 def case_list(request: HttpRequest, status: str = "", region: str = "",  # type: ignore[no-untyped-def]
               article: str = "", overdue: bool = False):
     return selectors.case_list(user=request.user, origin=Origin.from_request(request),

@@ -128,8 +128,6 @@ def test_a_huge_page_number_is_refused_not_a_500(client, tokens, path):
     assert "page" in str(response.json()["detail"])
 
 
-@pytest.mark.xfail(strict=True, reason="cases/api.py paginates with ninja's unbounded "
-                   "PageNumberPagination: use core.pagination.BoundedPageNumberPagination")
 def test_cases_list_refuses_a_huge_page_number(client, tokens):
     path = next(p for p in api.get_openapi_schema()["paths"]
                 if p.startswith("/api/cases") and "{" not in p)
