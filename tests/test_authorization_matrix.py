@@ -174,6 +174,7 @@ ROUTES: dict[str, Route] = {
     "visits:facility_history": Route("scoped", kwargs=_facility),
     "ledger:overview": Route("roles", roles=LEDGER_READERS),
     "ledger:leaf_detail": Route("roles", roles=LEDGER_READERS, kwargs=_ledger_leaf),
+    "ledger:leaf_proof": Route("roles", roles=LEDGER_READERS, kwargs=_ledger_leaf),
     "ledger:file_check": Route("roles", roles=LEDGER_READERS),
     "video:camera_wall": Route("scoped", kwargs=_facility),
     # Cases (tests/cases/test_access.py checks the other roles and the suspect officer).
@@ -224,6 +225,7 @@ ROUTES: dict[str, Route] = {
     "reports:index": Route("roles", roles=REPORT_READERS),
     "reports:scorecard": Route("roles", roles=REPORT_READERS),
     "reports:unit": Route("roles", roles=REPORT_READERS, scoped=True, kwargs=_facility),
+    "reports:heads": Route("roles", roles=REPORT_READERS),
     "reports:cat": Route("roles", roles=REPORT_READERS),
     "reports:cat_export": Route("roles", roles=REPORT_READERS, kwargs=lambda w: {"fmt": "xlsx"}),
     "reports:open_data": Route("public"),
@@ -278,6 +280,7 @@ API_ROUTES: dict[str, str] = {
     "api:reports_regions": "token",
     "api:reports_scorecard": "token",
     "api:reports_unit": "token",
+    "api:reports_heads": "token",
     "api:reports_open_data": "public",
 }
 

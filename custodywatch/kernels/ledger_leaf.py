@@ -44,7 +44,22 @@ class LeafError(ValueError):
     pass
 
 
+_INT_LIMIT = 2**63
+
+
 def _check_value(value: Any, path: str) -> None:
+    kind = type(value)
+    if kind is dict:
+        # The common leaf, flat fields of plain scalars, without building a path per field.
+        for key, item in value.items():
+            item_kind = type(item)
+            if type(key) is str and (item_kind is str or item_kind is bool or item is None
+                                     or (item_kind is int and -_INT_LIMIT < item < _INT_LIMIT)):
+                continue
+            if not isinstance(key, str):
+                raise LeafError(f"{path}: keys are strings")
+            _check_value(item, f"{path}.{key}")
+        return
     if value is None or isinstance(value, bool | int | str):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
             raise LeafError(f"{path}: integer out of range")

@@ -293,6 +293,23 @@ class CompactRange:
         self._size += 1
         return index
 
+    def extend(self, leaf_hashes: Sequence[bytes]) -> int:
+        """Append many leaf hashes (a batch); return the index of the first. Same result as
+        calling :meth:`append` for each, without a call per leaf."""
+        first = self._size
+        edge = self._hashes
+        for value in leaf_hashes:
+            if len(value) != HASH_SIZE or not isinstance(value, bytes):
+                raise ValueError(f"expected a {HASH_SIZE}-byte hash")
+            edge.append(value)
+            n = self._size
+            while n & 1:
+                right = edge.pop()
+                edge[-1] = hashlib.sha256(b"\x01" + edge[-1] + right).digest()
+                n >>= 1
+            self._size += 1
+        return first
+
     def root(self) -> bytes:
         """MTH of all leaves appended so far."""
         if not self._hashes:

@@ -11,18 +11,28 @@ O(log n) reads, never a rebuild.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 from custodywatch.kernels.merkle import EMPTY_ROOT, HASH_SIZE, node_hash
 
 __all__ = [
+    "INTERNAL_HASHES",
+    "ProofPlan",
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "MemoryTiles",
     "TileReader",
     "TiledTree",
+    "compact_nodes",
     "fold_perfect",
+    "internal_nodes",
+    "perfect_nodes",
+    "plan_nodes",
+    "proof_ranges",
+    "range_hash",
+    "resolve_nodes",
     "tiles_completed",
 ]
 
@@ -146,3 +156,158 @@ class MemoryTiles:
 
     def edge_entries(self, level: int, start: int, end: int) -> list[bytes]:
         return self._entries(level, start, end)
+
+
+# --------------------------------------------------------------------------- planned proofs
+#
+# A database proof in one read: list the perfect subtrees (nodes) a proof needs, fetch what
+# holds them in one query, then assemble. A node is, by preference, (1) one of the right
+# edge's perfect subtrees, kept with each checkpoint (its compact range); (2) a slice of a
+# full tile, whose internal rows are stored beside its 256 hashes, so no hashing at all; or
+# (3) folded from the entries of a tile that is not full at that size (at most 255).
+
+Node = tuple[int, int]  # (height, index): leaves [index << height, (index + 1) << height)
+
+# Rows of a full tile's internal nodes, heights 1..8 (128 + 64 + ... + 1 = 255 hashes).
+INTERNAL_HASHES = TILE_WIDTH - 1
+
+
+def internal_nodes(entries: list[bytes]) -> bytes:
+    """Heights 1..8 of a full tile above its 256 entries, row by row, concatenated; the last
+    hash is the tile's root."""
+    if len(entries) != TILE_WIDTH:
+        raise ValueError(f"a full tile has {TILE_WIDTH} entries, not {len(entries)}")
+    rows = []
+    while len(entries) > 1:
+        entries = [node_hash(entries[i], entries[i + 1]) for i in range(0, len(entries), 2)]
+        rows.append(b"".join(entries))
+    return b"".join(rows)
+
+
+def _internal_offset(rest: int) -> int:
+    """Position (in hashes) of height ``rest`` (1..8) in :func:`internal_nodes`."""
+    return TILE_WIDTH - (TILE_WIDTH >> (rest - 1))
+
+
+def perfect_nodes(start: int, end: int) -> list[Node]:
+    """The perfect subtrees RFC 6962 splits ``[start, end)`` into, as :meth:`TiledTree.
+    subtree_hash` does, left to right."""
+    n = end - start
+    if n <= 0:
+        return []
+    if n & (n - 1) == 0 and start % n == 0:
+        height = n.bit_length() - 1
+        return [(height, start >> height)]
+    mid = start + _split(n)
+    return perfect_nodes(start, mid) + perfect_nodes(mid, end)
+
+
+def compact_nodes(size: int) -> list[Node]:
+    """The right edge of a tree of ``size`` leaves: one perfect subtree per set bit, largest
+    first, as :class:`custodywatch.kernels.merkle.CompactRange` keeps their hashes."""
+    nodes, start = [], 0
+    for height in range(size.bit_length() - 1, -1, -1):
+        if size >> height & 1:
+            nodes.append((height, start >> height))
+            start += 1 << height
+    return nodes
+
+
+@dataclass(frozen=True)
+class ProofPlan:
+    """What to read for the nodes of a tree of ``size`` leaves."""
+
+    size: int
+    nodes: list[Node]
+    edge: bool  # read the compact range stored with a checkpoint of this size
+    tiles: dict[int, set[int]]  # level -> full tile indexes
+    partial: dict[int, tuple[int, int]]  # level -> entry range [low, high) folded from below
+
+
+def plan_nodes(size: int, nodes: list[Node], have_edge: bool = True) -> ProofPlan:
+    compact = set(compact_nodes(size)) if have_edge else set()
+    tiles: dict[int, set[int]] = {}
+    partial: dict[int, tuple[int, int]] = {}
+    for height, index in nodes:
+        if (height, index) in compact:
+            continue
+        level, rest = divmod(height, TILE_HEIGHT)
+        first = index << rest  # first entry at this level
+        tile = first >> TILE_HEIGHT
+        if ((tile + 1) * TILE_WIDTH) << (TILE_HEIGHT * level) <= size:
+            tiles.setdefault(level, set()).add(tile)
+        else:
+            low, high = partial.get(level, (first, first + (1 << rest)))
+            partial[level] = (min(low, first), max(high, first + (1 << rest)))
+    return ProofPlan(size, nodes, bool(compact), tiles, partial)
+
+
+def resolve_nodes(plan: ProofPlan, *, edge: list[bytes] | None,
+                  tiles: dict[tuple[int, int], tuple[bytes, bytes | None]],
+                  entries: dict[tuple[int, int], bytes]) -> dict[Node, bytes]:
+    """Hashes of ``plan.nodes`` from what the read returned.
+
+    ``edge``: the compact range's hashes (or None); ``tiles``: (level, index) -> (256 hashes,
+    internal rows or None for a tile stored before they were kept); ``entries``: (level,
+    entry index) -> hash for the partial ranges. Raises LookupError when something is missing.
+    """
+    known: dict[Node, bytes] = {}
+    if edge is not None and plan.edge:
+        compact = compact_nodes(plan.size)
+        if len(edge) != len(compact):
+            raise LookupError(f"stored right edge of size {plan.size} has {len(edge)} hashes")
+        known.update(zip(compact, edge, strict=True))
+    for height, index in plan.nodes:
+        if (height, index) in known:
+            continue
+        level, rest = divmod(height, TILE_HEIGHT)
+        first, count = index << rest, 1 << rest
+        tile_index = first >> TILE_HEIGHT
+        stored = tiles.get((level, tile_index))
+        if stored is not None and plan.tiles.get(level) and tile_index in plan.tiles[level]:
+            hashes, internal = stored
+            if rest == 0:
+                offset = first - tile_index * TILE_WIDTH
+                known[height, index] = hashes[offset * HASH_SIZE: (offset + 1) * HASH_SIZE]
+                continue
+            if internal:
+                offset = _internal_offset(rest) + index - (tile_index << (TILE_HEIGHT - rest))
+                known[height, index] = internal[offset * HASH_SIZE: (offset + 1) * HASH_SIZE]
+                continue
+            chunk = hashes[(first % TILE_WIDTH) * HASH_SIZE: (first % TILE_WIDTH + count)
+                           * HASH_SIZE]
+            known[height, index] = fold_perfect(
+                [chunk[i: i + HASH_SIZE] for i in range(0, len(chunk), HASH_SIZE)])
+            continue
+        if stored is None and level in plan.tiles and tile_index in plan.tiles[level]:
+            raise LookupError(f"ledger store lacks tile {level}/{tile_index}")
+        try:
+            known[height, index] = fold_perfect([entries[level, i]
+                                                 for i in range(first, first + count)])
+        except KeyError:
+            raise LookupError(f"ledger store lacks entries of node {height}/{index}") from None
+    return known
+
+
+def range_hash(known: dict[Node, bytes], start: int, end: int) -> bytes:
+    """MTH of ``[start, end)`` from resolved nodes (see :func:`perfect_nodes`)."""
+    n = end - start
+    if n == 0:
+        return EMPTY_ROOT
+    if n & (n - 1) == 0 and start % n == 0:
+        height = n.bit_length() - 1
+        return known[height, start >> height]
+    mid = start + _split(n)
+    return node_hash(range_hash(known, start, mid), range_hash(known, mid, end))
+
+
+def proof_ranges(proof: Callable[[Callable[[int, int], bytes]], object]) -> list[Node]:
+    """The perfect nodes a proof function asks for: run it once on a recorder."""
+    wanted: list[Node] = []
+
+    def record(start: int, end: int) -> bytes:
+        wanted.extend(perfect_nodes(start, end))
+        return EMPTY_ROOT
+
+    proof(record)
+    return list(dict.fromkeys(wanted))

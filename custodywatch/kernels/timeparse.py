@@ -62,6 +62,26 @@ def _check_range(ms: int, text: str) -> int:
     return ms
 
 
+# Days since the epoch per "YYYY-MM-DD" seen: a batch of spans names few distinct days, and
+# validating the calendar date is the dearest step of a parse. Bounded; cleared when full.
+_DAYS: dict[str, int] = {}
+_DAYS_MAX = 4096
+
+
+def _days(text: str, year: str, month: str, day: str, whole: str) -> int:
+    days = _DAYS.get(text)
+    if days is None:
+        try:
+            # Calendar validation (month lengths, leap years) is datetime's.
+            days = _dt.date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL
+        except ValueError as exc:
+            raise ValueError(f"invalid date/time in {_show(whole)}: {exc}") from None
+        if len(_DAYS) >= _DAYS_MAX:
+            _DAYS.clear()
+        _DAYS[text] = days
+    return days
+
+
 def parse_timestamp_ms(text: str) -> int:
     """Return ``text`` as integer milliseconds since 1970-01-01T00:00:00Z.
 
@@ -70,6 +90,12 @@ def parse_timestamp_ms(text: str) -> int:
     """
     if not isinstance(text, str):
         raise TypeError(f"timestamp must be str, not {type(text).__name__}")
+    # Fast path, what agents send: unsigned epoch seconds with at most three decimals. At
+    # most 11 integer digits keeps it inside MAX_MS; anything else takes the full path.
+    whole, dot, frac = text.partition(".")
+    if (whole.isascii() and whole.isdigit() and len(whole) <= 11
+            and (not dot or (frac.isascii() and frac.isdigit() and len(frac) <= 3))):
+        return int(whole) * 1000 + (int(frac.ljust(3, "0")) if frac else 0)
     s = text.strip()
     if not s:
         raise ValueError("empty timestamp")
@@ -92,13 +118,13 @@ def parse_timestamp_ms(text: str) -> int:
     frac_ms = _fraction_ms(frac, s)
     if tz is None:
         raise ValueError(f"naive ISO time {_show(s)}: a UTC offset or Z is required")
-    try:
-        # Delegate calendar validation (month lengths, leap years, hour <= 23,
-        # second <= 59) to datetime; the arithmetic below stays integer.
-        date = _dt.date(int(year), int(month), int(day))
-        _dt.time(int(hour), int(minute), int(second))
-    except ValueError as exc:
-        raise ValueError(f"invalid date/time in {_show(s)}: {exc}") from None
+    days = _days(s[:10], year, month, day, s)
+    hours, minutes, seconds = int(hour), int(minute), int(second)
+    if hours > 23 or minutes > 59 or seconds > 59:
+        try:
+            _dt.time(hours, minutes, seconds)  # datetime's own words for what is wrong
+        except ValueError as exc:
+            raise ValueError(f"invalid date/time in {_show(s)}: {exc}") from None
 
     if tz == "Z":
         offset_min = 0
@@ -111,8 +137,7 @@ def parse_timestamp_ms(text: str) -> int:
         if tz[0] == "-":
             offset_min = -offset_min
 
-    days = date.toordinal() - _EPOCH_ORDINAL
-    local_s = ((days * 24 + int(hour)) * 60 + int(minute)) * 60 + int(second)
+    local_s = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
     # Local time = UTC + offset, so UTC = local - offset.
     ms = (local_s - offset_min * 60) * 1000 + frac_ms
     return _check_range(ms, s)

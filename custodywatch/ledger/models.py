@@ -65,6 +65,9 @@ class Tile(models.Model):
     index = models.BigIntegerField()
     hashes = models.BinaryField(max_length=256 * 32)
     root = models.BinaryField(max_length=32)
+    # The tile's internal nodes, heights 1..8 (255 hashes, kernels.tiles.internal_nodes), so a
+    # proof slices them instead of hashing. Null on tiles written before they were kept.
+    nodes = models.BinaryField(max_length=255 * 32, null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["level", "index"], name="ledger_tile_key")]

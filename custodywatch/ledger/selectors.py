@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from custodywatch.accounts.models import Role, User
 from custodywatch.kernels import merkle
 from custodywatch.kernels.ledger_leaf import LeafError, decode_leaf
-from custodywatch.ledger import store
+from custodywatch.ledger import store, tlog_proof
 from custodywatch.ledger.models import Checkpoint, Leaf, PendingLeaf
 
 # Leaves carry who read or changed what; facility staff must not learn who looked into their
@@ -51,25 +51,34 @@ def leaves_range(*, start: int, end: int) -> list[Leaf]:
 
 
 def inclusion_proof(*, index: int, size: int) -> tuple[bytes, list[bytes]]:
-    """The leaf hash and its audit path in the tree of ``size`` leaves."""
-    if not 0 <= index < size or size > tree_size():
+    """The leaf hash and its audit path in the tree of ``size`` leaves.
+
+    One database read (kernels/tiles.py "planned proofs"): the latest size, the stored right
+    edge, the tiles and the leaf hash come back together.
+    """
+    if not 0 <= index < size:
         raise ProofError(f"no leaf {index} in a signed tree of size {size}")
-    leaf = Leaf.objects.filter(index=index).values_list("leaf_hash", flat=True).first()
-    if leaf is None:
-        raise ProofError(f"leaf {index} is missing from the store")
     try:
-        return bytes(leaf), merkle.inclusion_proof(index, size, store.tree(size))
+        latest, leaf, proof = store.inclusion(index, size)
     except LookupError as error:  # a signed head the store cannot back: say so, never a 500
         raise ProofError(str(error)) from None
+    if size > latest:
+        raise ProofError(f"no leaf {index} in a signed tree of size {size}")
+    if leaf is None:
+        raise ProofError(f"leaf {index} is missing from the store")
+    return leaf, proof
 
 
 def consistency_proof(*, first: int, second: int) -> list[bytes]:
-    if not 0 <= first <= second or second > tree_size():
+    if not 0 <= first <= second:
         raise ProofError(f"no consistency proof from {first} to {second}")
     try:
-        return merkle.consistency_proof(first, second, store.tree(second))
+        latest, proof = store.consistency(first, second)
     except LookupError as error:
         raise ProofError(str(error)) from None
+    if second > latest:
+        raise ProofError(f"no consistency proof from {first} to {second}")
+    return proof
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,7 @@ def leaf_view(*, user: User, index: int) -> LeafView:
     digest = merkle.leaf_hash(data)  # re-hashed from the stored bytes, not read back
     if checkpoint is not None and index < checkpoint.size:
         try:
-            proof = merkle.inclusion_proof(index, checkpoint.size, store.tree(checkpoint.size))
+            _latest, _leaf, proof = store.inclusion(index, checkpoint.size)
         except LookupError:
             proof = []  # the store cannot back the signed head: shown as not verified
         verified = merkle.verify_inclusion(index, checkpoint.size, digest, proof,
@@ -119,3 +128,19 @@ def leaves_recent(*, user: User, kind: str = "") -> QuerySet[Leaf]:
         return Leaf.objects.none()
     leaves = Leaf.objects.order_by("-index")
     return leaves.filter(kind=kind) if kind else leaves
+
+
+def tlog_receipt(*, user: User, index: int) -> str:
+    """Entry ``index`` as a C2SP ``.tlog-proof`` receipt against the latest checkpoint, the
+    leaf's bytes in ``extra`` (custodywatch/ledger/tlog_proof.py). Readers of leaves only."""
+    if not can_read_leaves(user):
+        raise PermissionError
+    checkpoint = checkpoint_latest()
+    if checkpoint is None or not 0 <= index < checkpoint.size:
+        raise ProofError(f"entry {index} is not in a signed tree yet")
+    data = Leaf.objects.filter(index=index).values_list("data", flat=True).first()
+    if data is None:
+        raise ProofError(f"leaf {index} is missing from the store")
+    _leaf, proof = inclusion_proof(index=index, size=checkpoint.size)
+    return tlog_proof.format_proof(tlog_proof.TlogProof(index, proof, checkpoint.note,
+                                                        bytes(data)))

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import connection
+
+from custodywatch.kernels import merkle
 from custodywatch.kernels.merkle import HASH_SIZE
-from custodywatch.kernels.tiles import TILE_WIDTH, TiledTree
+from custodywatch.kernels.tiles import (
+    TILE_WIDTH,
+    Node,
+    ProofPlan,
+    TiledTree,
+    plan_nodes,
+    proof_ranges,
+    range_hash,
+    resolve_nodes,
+)
 from custodywatch.ledger.models import Leaf, Tile
 
 
@@ -49,4 +63,93 @@ def tree(size: int) -> TiledTree:
     return TiledTree(size, DatabaseTiles())
 
 
-__all__ = ["TILE_WIDTH", "DatabaseTiles", "split_hashes", "tree"]
+__all__ = ["TILE_WIDTH", "DatabaseTiles", "consistency", "inclusion", "read_plan",
+           "split_hashes", "tree"]
+
+
+# --------------------------------------------------------------------------- one-read proofs
+
+
+def _null_blob() -> str:
+    return "CAST(NULL AS bytea)" if connection.vendor == "postgresql" else "NULL"
+
+
+def read_plan(plan: ProofPlan, *, leaf: int | None = None
+              ) -> tuple[dict[Node, bytes], int, bytes | None]:
+    """Resolve a plan's nodes in ONE query (UNION ALL of: the latest tree size, the stored
+    right edge of ``plan.size``, the full tiles, the entries of tiles not full at that size,
+    and the hash of leaf ``leaf``). Returns (nodes, latest signed size, leaf hash or None).
+
+    Raises LookupError when the store cannot back the plan (a missing tile or entry).
+    """
+    # Only constant fragments are formatted into the text; every value is a parameter.
+    null = _null_blob()
+    parts = [
+        # 'z': the size of the latest checkpoint, so the caller checks the size asked for.
+        f"SELECT * FROM (SELECT 'z' AS src, 0 AS a, size AS b, {null} AS x, {null} AS y "  # noqa: S608
+        "FROM ledger_checkpoint ORDER BY id DESC LIMIT 1) AS latest",
+    ]
+    params: list[Any] = []
+    if plan.edge:
+        parts.append(f"SELECT * FROM (SELECT 'e' AS src, 0 AS a, size AS b, edge AS x, "  # noqa: S608
+                     f"{null} AS y FROM ledger_checkpoint WHERE size = %s "
+                     "ORDER BY id DESC LIMIT 1) AS edge")
+        params.append(plan.size)
+    for level, indexes in sorted(plan.tiles.items()):
+        marks = ", ".join(["%s"] * len(indexes))
+        parts.append('SELECT \'t\', level, "index", hashes, nodes FROM ledger_tile '  # noqa: S608
+                     f'WHERE level = %s AND "index" IN ({marks})')
+        params += [level, *sorted(indexes)]
+    for level, (low, high) in sorted(plan.partial.items()):
+        if level == 0:
+            parts.append(f"SELECT 'p', 0, \"index\", leaf_hash, {null} FROM ledger_leaf "  # noqa: S608
+                         'WHERE "index" >= %s AND "index" < %s')
+            params += [low, high]
+        else:
+            parts.append(f"SELECT 'p', level + 1, \"index\", root, {null} "  # noqa: S608
+                         "FROM ledger_tile "
+                         'WHERE level = %s AND "index" >= %s AND "index" < %s')
+            params += [level - 1, low, high]
+    if leaf is not None:
+        parts.append(f"SELECT 'l', 0, \"index\", leaf_hash, {null} FROM ledger_leaf "  # noqa: S608
+                     'WHERE "index" = %s')
+        params.append(leaf)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    latest, edge, leaf_hash = 0, None, None
+    tiles: dict[tuple[int, int], tuple[bytes, bytes | None]] = {}
+    entries: dict[tuple[int, int], bytes] = {}
+    for src, a, b, x, y in rows:
+        if src == "z":
+            latest = int(b)
+        elif src == "e":
+            edge = split_hashes(x)
+        elif src == "t":
+            tiles[int(a), int(b)] = (bytes(x), bytes(y) if y is not None else None)
+        elif src == "p":
+            entries[int(a), int(b)] = bytes(x)
+        else:
+            leaf_hash = bytes(x)
+    if plan.edge and edge is None:
+        # No checkpoint of exactly this size: plan again without the edge.
+        plan = plan_nodes(plan.size, plan.nodes, have_edge=False)
+        known, _latest, _leaf = read_plan(plan)
+        return known, latest, leaf_hash
+    return resolve_nodes(plan, edge=edge, tiles=tiles, entries=entries), latest, leaf_hash
+
+
+def inclusion(index: int, size: int) -> tuple[int, bytes | None, list[bytes]]:
+    """(latest signed size, leaf hash, audit path) for leaf ``index`` in the tree of ``size``;
+    one query (two when ``size`` is no checkpoint's size)."""
+    nodes = proof_ranges(lambda get: merkle.inclusion_proof(index, size, get))
+    known, latest, leaf = read_plan(plan_nodes(size, nodes), leaf=index)
+    return latest, leaf, merkle.inclusion_proof(
+        index, size, lambda start, end: range_hash(known, start, end))
+
+
+def consistency(first: int, second: int) -> tuple[int, list[bytes]]:
+    nodes = proof_ranges(lambda get: merkle.consistency_proof(first, second, get))
+    known, latest, _leaf = read_plan(plan_nodes(second, nodes))
+    return latest, merkle.consistency_proof(
+        first, second, lambda start, end: range_hash(known, start, end))

@@ -15,7 +15,7 @@ from custodywatch.kernels.checkpoint import CheckpointError, parse_checkpoint
 from custodywatch.kernels.ledger_leaf import LeafError, decode_leaf
 from custodywatch.kernels.merkle import HASH_SIZE, CompactRange, leaf_hash
 from custodywatch.kernels.signed_note import NoteError, Verifier, open_note
-from custodywatch.kernels.tiles import TILE_WIDTH, fold_perfect
+from custodywatch.kernels.tiles import TILE_WIDTH, internal_nodes
 from custodywatch.ledger.appends import audit_event_fields
 from custodywatch.ledger.keys import ledger_origin
 from custodywatch.ledger.models import Checkpoint, Leaf, LeafKind, Tile
@@ -76,11 +76,20 @@ class _AuditCheck:
 def _check_upper_tiles(size: int) -> None:
     """Each tile's root must fold from its hashes; each tile above level 0 must hold the roots
     of the 256 tiles below it."""
-    for level, index, hashes, root in Tile.objects.values_list("level", "index", "hashes",
-                                                               "root").iterator(chunk_size=500):
-        if fold_perfect(split_hashes(hashes)) != bytes(root):
+    for level, index, hashes, root, nodes in Tile.objects.values_list(
+            "level", "index", "hashes", "root", "nodes").iterator(chunk_size=500):
+        entries = split_hashes(hashes)
+        if len(entries) != TILE_WIDTH:
+            raise _Failure((index * TILE_WIDTH) << (8 * level),
+                           f"stored tile {level}/{index} is truncated")
+        internal = internal_nodes(entries)
+        if internal[-HASH_SIZE:] != bytes(root):
             raise _Failure((index * TILE_WIDTH) << (8 * level),
                            f"stored tile {level}/{index} does not match its root")
+        if nodes is not None and bytes(nodes) != internal:
+            # Proofs slice these (store.read_plan): they must be the tile's.
+            raise _Failure((index * TILE_WIDTH) << (8 * level),
+                           f"stored internal nodes of tile {level}/{index} do not match it")
     level = 1
     while size >> (8 * (level + 1)):
         below = {i: bytes(r) for i, r in Tile.objects.filter(level=level - 1)
@@ -119,6 +128,10 @@ def _verify(verifiers: list[Verifier], checkpoint_note: str | None) -> Verdict:
     expected_roots[size] = root
     compact = CompactRange()
     verified_prefix = 0
+    edges: dict[int, bytes] = {}
+    for stored_size, edge in Checkpoint.objects.filter(size__lte=size).values_list("size", "edge"):
+        if edges.setdefault(stored_size, bytes(edge)) != bytes(edge):
+            raise _Failure(None, f"two stored right edges for size {stored_size} differ")
     audit = _AuditCheck()
     tiles = dict(Tile.objects.filter(level=0, index__lt=size // TILE_WIDTH)
                  .values_list("index", "hashes"))
@@ -149,6 +162,10 @@ def _verify(verifiers: list[Verifier], checkpoint_note: str | None) -> Verdict:
                 raise _Failure(verified_prefix, f"leaves [{verified_prefix}, {compact.size}) do "
                                f"not give the signed root of size {compact.size}")
             verified_prefix = compact.size
+        if compact.size in edges and edges[compact.size] != b"".join(compact.hashes):
+            # Proofs read the right edge from here (store.read_plan): it must be the tree's.
+            raise _Failure(verified_prefix, f"stored right edge of size {compact.size} does not "
+                           "match the leaves")
     audit.flush()
     if compact.size < size:
         raise _Failure(compact.size, f"leaf {compact.size} is missing")

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from custodywatch.ledger import selectors
+from custodywatch.ledger import selectors, tlog_proof
 from custodywatch.ledger.models import Leaf, LeafKind
 
 PAGE_SIZE = 50
@@ -78,3 +78,16 @@ def file_check(request: HttpRequest) -> HttpResponse:
             error = _("That is not a SHA-256 hash (64 hexadecimal digits).")
     return render(request, "ledger/file_check.html",
                   {"sha256": digest.lower(), "matches": matches, "error": error})
+
+
+@login_required
+def leaf_proof(request: HttpRequest, index: int) -> HttpResponse:
+    """Download entry ``index``'s receipt (C2SP tlog-proof) to verify offline."""
+    _require_reader(request)
+    try:
+        receipt = selectors.tlog_receipt(user=request.user, index=index)
+    except selectors.ProofError:
+        raise Http404(_("This entry is not in a signed checkpoint yet.")) from None
+    response = HttpResponse(receipt, content_type=tlog_proof.MEDIA_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="ledger-entry-{index}.tlog-proof"'
+    return response

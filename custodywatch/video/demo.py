@@ -22,15 +22,20 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from custodywatch.kernels.coverage import blind_intervals
+from custodywatch.ledger.appends import ledger_append_many
+from custodywatch.ledger.models import LeafKind
 from custodywatch.registry.models import Camera, Room
+from custodywatch.video.bulk import connection_for, insert_rows, time_adapter
 from custodywatch.video.models import (
     CameraHealth,
     CameraState,
     CameraStateSpan,
     RecordingRun,
+    RecordingSegment,
     SignalStatus,
     SpanSource,
 )
+from custodywatch.video.services import segment_leaf_fields
 from custodywatch.video.timing import from_ms, silence_after, to_ms
 
 Progress = Callable[[int], None]
@@ -42,6 +47,11 @@ BLIND_ROOMS = 6_159  # premises with no video in the audit
 HISTORY_DAYS = 365
 FAULTS_PER_CAMERA_DAY = 1 / 30
 RECORDING_GAPS_PER_CAMERA_DAY = 1 / 20
+# Segment files with their hashes (and ledger leaves) for the most recent recording only:
+# a year of 10-minute files for 20,000 cameras would be 10^9 rows; the last half hour shows
+# the evidence trail at 60,000 rows.
+SEGMENT_MINUTES = 10
+SEGMENTS_PER_CAMERA = 3
 CHUNK = 5000
 DAY_MS = 86_400_000
 MINUTE_MS = 60_000
@@ -61,6 +71,7 @@ class VideoDemoSummary:
     blind_rooms: int
     state_spans: int
     recording_runs: int
+    recording_segments: int = 0
 
 
 def _fault(rng: random.Random) -> str:
@@ -205,9 +216,41 @@ def build_video(*, scale_name: str, rng: random.Random, now: dt.datetime,
         for start in range(0, len(healths), CHUNK):
             CameraHealth.objects.bulk_create(healths[start : start + CHUNK])
             progress(len(healths[start : start + CHUNK]))
+        segments = _recent_segments(runs, now_ms, rng)
+        progress(segments)
     return VideoDemoSummary(cameras=len(cameras), out_of_order=len(broken),
                             blind_rooms_target=target_blind, rooms_without_camera=without,
-                            blind_rooms=blind, state_spans=len(spans), recording_runs=len(runs))
+                            blind_rooms=blind, state_spans=len(spans), recording_runs=len(runs),
+                            recording_segments=segments)
+
+
+def _recent_segments(runs: list[RecordingRun], now_ms: int, rng: random.Random) -> int:
+    """The last few segment files of every camera still recording, with their SHA-256 and a
+    ledger leaf each, as an agent would report them (services.recording_spans_ingest)."""
+    length = SEGMENT_MINUTES * MINUTE_MS
+    codes = dict(Camera.objects.values_list("pk", "code"))
+    facility_of = dict(Camera.objects.values_list("pk", "facility__code"))
+    rows, leaves = [], []
+    for run in runs:
+        end_ms = to_ms(run.ended_at)
+        if end_ms != now_ms:
+            continue
+        first = max(to_ms(run.started_at), now_ms - SEGMENTS_PER_CAMERA * length)
+        for start in range(now_ms - length, first - 1, -length):
+            digest = f"{rng.getrandbits(256):064x}"
+            rows.append((run.camera_id, start, start + length, digest))
+            leaves.append((LeafKind.RECORDING_SEGMENT, segment_leaf_fields(
+                facility=facility_of[run.camera_id], camera=codes[run.camera_id],
+                start_ms=start, end_ms=start + length, sha256=digest)))
+    adapt = time_adapter(connection_for(RecordingSegment))
+    received = adapt(now_ms)
+    for first in range(0, len(rows), CHUNK):
+        insert_rows(RecordingSegment, ["camera", "started_at", "ended_at", "sha256",
+                                       "received_at"],
+                    [(camera, adapt(s), adapt(e), digest, received)
+                     for camera, s, e, digest in rows[first: first + CHUNK]])
+        ledger_append_many(entries=leaves[first: first + CHUNK])
+    return len(rows)
 
 
 def _recording_runs(cameras: list[int], holes: list[tuple[int, int, int]], start_ms: int,

@@ -11,7 +11,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from custodywatch.accounts.models import User
 from custodywatch.accounts.scoping import facility_q
@@ -27,6 +38,27 @@ GAP_HOURS = 24
 # Recording runs arrive when a segment closes; the newest minutes are not a gap yet.
 UPLOAD_LAG = dt.timedelta(minutes=10)
 LIST_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Place:
+    """Narrows the video lists to a region and/or one unit, by code, always within the
+    reader's scope (facility_q is applied beside it): a code outside the scope finds nothing.
+    """
+
+    region_code: str = ""
+    facility_code: str = ""
+
+    def q(self, path: str = "facility") -> Q:
+        q = Q()
+        if self.region_code:
+            q &= Q(**{f"{path}__region__code": self.region_code})
+        if self.facility_code:
+            q &= Q(**{f"{path}__code": self.facility_code})
+        return q
+
+
+EVERYWHERE = Place()
 
 
 def _working_q(now: dt.datetime, prefix: str = "") -> Q:
@@ -53,21 +85,23 @@ def cameras_with_health(*, now: dt.datetime) -> QuerySet[Camera]:
     )
 
 
-def cameras_out_of_order(*, user: User, now: dt.datetime) -> QuerySet[Camera]:
+def cameras_out_of_order(*, user: User, now: dt.datetime,
+                         place: Place = EVERYWHERE) -> QuerySet[Camera]:
     """Cameras in service whose picture is not working now, the longest broken first."""
     return (cameras_with_health(now=now)
-            .filter(facility_q(user, "facility"), is_active=True)
+            .filter(facility_q(user, "facility"), place.q(), is_active=True)
             .exclude(state_now=CameraState.OK)
             .order_by(F("state_since").asc(nulls_first=True), "facility__code", "code"))
 
 
-def custody_rooms_blind_now(*, user: User, now: dt.datetime) -> QuerySet[Room]:
+def custody_rooms_blind_now(*, user: User, now: dt.datetime,
+                            place: Place = EVERYWHERE) -> QuerySet[Room]:
     """Custody rooms no camera in service covers with a working picture now.
 
     ``has_camera`` tells the rooms with cameras that are all broken from those with none.
     """
     cameras = Camera.objects.filter(rooms=OuterRef("pk"), is_active=True)
-    return (Room.objects.filter(facility_q(user, "facility"), custody_use=True,
+    return (Room.objects.filter(facility_q(user, "facility"), place.q(), custody_use=True,
                                 facility__is_active=True)
             .annotate(has_camera=Exists(cameras))
             .filter(~Exists(cameras.filter(_working_q(now))))
@@ -85,17 +119,47 @@ class VideoTotals:
     never_covered: int
 
 
-def video_totals(*, user: User, now: dt.datetime) -> VideoTotals:
-    cameras = Camera.objects.filter(facility_q(user, "facility"), is_active=True)
-    working = cameras.filter(_working_q(now)).count()
-    total = cameras.count()
-    unknown = cameras.filter(health__isnull=True).count()
-    blind = custody_rooms_blind_now(user=user, now=now)
+@dataclass(frozen=True)
+class RoomCounts:
+    custody_rooms: int
+    blind_now: int  # no camera in service with a working picture now
+    never_covered: int  # no camera in service at all (some of blind_now)
+
+
+def rooms_by_region(*, user: User, now: dt.datetime,
+                    place: Place = EVERYWHERE) -> dict[int, RoomCounts]:
+    """Per region id: the custody rooms of units in service in scope, as
+    custody_rooms_blind_now counts them; one query (the dashboard's map and totals)."""
+    # Uncorrelated "room in (rooms of cameras in service)": one hash each, not a subquery
+    # per room.
+    links = Camera.rooms.through.objects.filter(camera__is_active=True)
+    covered = links.values("room_id")
+    working = links.filter(_working_q(now, "camera__")).values("room_id")
+    rows = (Room.objects.filter(facility_q(user, "facility"), place.q(), custody_use=True,
+                                facility__is_active=True)
+            .values_list("facility__region")
+            .annotate(n=Count("pk"), blind=Count("pk", filter=~Q(pk__in=working)),
+                      never=Count("pk", filter=~Q(pk__in=covered)))
+            .order_by())
+    return {region: RoomCounts(n, blind, never) for region, n, blind, never in rows}
+
+
+def video_totals(*, user: User, now: dt.datetime, place: Place = EVERYWHERE,
+                 rooms: dict[int, RoomCounts] | None = None) -> VideoTotals:
+    """Cameras in service and custody rooms in scope now: two queries (one with ``rooms``,
+    from rooms_by_region)."""
+    cameras = Camera.objects.filter(facility_q(user, "facility"), place.q(),
+                                    is_active=True).aggregate(
+        total=Count("pk"), working=Count("pk", filter=_working_q(now)),
+        unknown=Count("pk", filter=Q(health__isnull=True)))
+    if rooms is None:
+        rooms = rooms_by_region(user=user, now=now, place=place)
     return VideoTotals(
-        cameras=total, working=working, out_of_order=total - working, unknown=unknown,
-        custody_rooms=Room.objects.filter(facility_q(user, "facility"), custody_use=True,
-                                          facility__is_active=True).count(),
-        blind_rooms=blind.count(), never_covered=blind.filter(has_camera=False).count(),
+        cameras=cameras["total"], working=cameras["working"],
+        out_of_order=cameras["total"] - cameras["working"], unknown=cameras["unknown"],
+        custody_rooms=sum(r.custody_rooms for r in rooms.values()),
+        blind_rooms=sum(r.blind_now for r in rooms.values()),
+        never_covered=sum(r.never_covered for r in rooms.values()),
     )
 
 
@@ -112,14 +176,15 @@ class RecordingGap:
 
 
 def recording_gaps(*, user: User, now: dt.datetime, hours: int = GAP_HOURS,
-                   limit: int = LIST_LIMIT) -> tuple[list[RecordingGap], int]:
+                   limit: int = LIST_LIMIT, place: Place = EVERYWHERE
+                   ) -> tuple[list[RecordingGap], int]:
     """Cameras in service with time unrecorded in the last ``hours``, the largest first.
 
     Returns the first ``limit`` and how many cameras have gaps in all.
     """
     end = now - UPLOAD_LAG
     start = end - dt.timedelta(hours=hours)
-    cameras = Camera.objects.filter(facility_q(user, "facility"), is_active=True)
+    cameras = Camera.objects.filter(facility_q(user, "facility"), place.q(), is_active=True)
     camera_ids = np.array(list(cameras.values_list("pk", flat=True)), dtype=np.int64)
     runs = list(RecordingRun.objects.filter(camera__in=cameras.values("pk"), started_at__lt=end,
                                             ended_at__gt=start)

@@ -8,20 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, router, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, User
+from custodywatch.kernels.ledger_leaf import iso_time
+from custodywatch.ledger.appends import ledger_append_many
+from custodywatch.ledger.models import LeafKind
 from custodywatch.registry.models import Camera, Facility
 from custodywatch.registry.services import can_write_facility
+from custodywatch.video.bulk import (
+    connection_for,
+    insert_rows,
+    read_spans,
+    time_adapter,
+    update_times,
+)
 from custodywatch.video.merging import Plan, first_overlap, plan_merge, plan_trim
 from custodywatch.video.models import (
     CameraHealth,
@@ -124,6 +133,22 @@ def _time(item: Mapping[str, Any], index: int, field: str, errors: _Errors,
     return ms
 
 
+def _memo_parse() -> Callable[[object], int]:
+    """timestamp_ms with a memory for one batch: a camera's spans are laid end to end, so
+    every end comes back as the next start, and half the parses are repeats."""
+    memo: dict[str, int] = {}
+
+    def parse(value: object) -> int:
+        if type(value) is not str:  # True == 1 as a key: only strings are remembered
+            return timestamp_ms(value)
+        ms = memo.get(value)
+        if ms is None:
+            ms = memo[value] = timestamp_ms(value)
+        return ms
+
+    return parse
+
+
 def _interval(item: Mapping[str, Any], index: int, errors: _Errors, latest_ms: int
               ) -> tuple[int, int] | None:
     start = _time(item, index, "start", errors, latest_ms)
@@ -137,71 +162,45 @@ def _interval(item: Mapping[str, Any], index: int, errors: _Errors, latest_ms: i
 
 
 def _apply(model: type[CameraStateSpan] | type[RecordingRun], plan: Plan) -> None:
-    """Deletes and updates of a plan; its creates are built by the caller, who knows the
+    """Deletes and updates of a plan; its creates are inserted by the caller, who knows the
     columns beyond the times."""
     if plan.deletes:
         model.objects.filter(pk__in=plan.deletes).delete()
-    if plan.updates:
-        _update_times(model, plan.updates)
-
-
-def _update_times(model: type[CameraStateSpan] | type[RecordingRun],
-                  updates: Sequence[tuple[int, int, int]]) -> None:
-    """New (start, end) per row id: one prepared UPDATE run for all rows.
-
-    What bulk_update writes, without its CASE WHEN per row, whose compilation cost more than
-    the rest of a batch (no signals either way).
-    """
-    connection = connections[router.db_for_write(model)]
-    meta = model._meta
-    quote = connection.ops.quote_name
-    start_field, end_field = meta.get_field("started_at"), meta.get_field("ended_at")
-    # Only quoted names from the model go into the text; the values are parameters.
-    table, start_col = quote(meta.db_table), quote(start_field.column)
-    end_col, pk_col = quote(end_field.column), quote(meta.pk.column)
-    sql = f"UPDATE {table} SET {start_col} = %s, {end_col} = %s WHERE {pk_col} = %s"  # noqa: S608
-    params = [(start_field.get_db_prep_save(from_ms(s), connection),
-               end_field.get_db_prep_save(from_ms(e), connection), row_id)
-              for row_id, s, e in updates]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    update_times(model, plan.updates)
 
 
 def _stored(model: type[CameraStateSpan] | type[RecordingRun],
             windows: Mapping[int, tuple[int, int]], *fields: str) -> list[tuple[Any, ...]]:
     """Stored rows touching each camera's window of the batch (touching ones merge), in
-    the model's order, as ``(camera_id, pk, started_at, ended_at, *fields)`` tuples.
+    (camera, start) order, as ``(camera_id, pk, start_ms, end_ms, *fields)`` tuples.
 
     Cameras whose windows overlap share one range clause (camera IN ..., served by the
     (camera, ended_at) index); an agent's batch usually needs just one. Windows far apart
     in time (a backfill) get clauses of their own, so a range never spans a gap between
     them. Each row read is then kept only if it touches its own camera's window.
     """
-    if not windows:
-        return []
-    clauses: list[Q] = []
+    rows = read_spans(model, _window_groups(windows), fields)
+    return [row for row in rows
+            if row[2] <= windows[row[0]][1] and row[3] >= windows[row[0]][0]]
+
+
+def _window_groups(windows: Mapping[int, tuple[int, int]]
+                   ) -> list[tuple[list[int], int, int]]:
+    """Cameras whose windows overlap, as (camera ids, low, high): one range clause each."""
+    groups: list[tuple[list[int], int, int]] = []
     group: list[int] = []
     low = high = 0
     for camera_id, (start, end) in sorted(windows.items(), key=lambda item: item[1]):
         if group and start > high:
-            clauses.append(Q(camera_id__in=group, ended_at__gte=from_ms(low),
-                             started_at__lte=from_ms(high)))
+            groups.append((group, low, high))
             group = []
         if not group:
             low, high = start, end
         group.append(camera_id)
         high = max(high, end)
-    clauses.append(Q(camera_id__in=group, ended_at__gte=from_ms(low),
-                     started_at__lte=from_ms(high)))
-    where = clauses[0]
-    for clause in clauses[1:]:
-        where |= clause
-    bounds = {camera_id: (from_ms(start), from_ms(end))
-              for camera_id, (start, end) in windows.items()}
-    rows = (model.objects.filter(where)
-            .values_list("camera_id", "pk", "started_at", "ended_at", *fields))
-    return [row for row in rows
-            if row[2] <= bounds[row[0]][1] and row[3] >= bounds[row[0]][0]]
+    if group:
+        groups.append((group, low, high))
+    return groups
 
 
 def _windows(spans: Sequence[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
@@ -247,16 +246,24 @@ def _state_spans_ingest(
     errors = _Errors()
     camera_ids = _camera_ids(facility, items, errors)
     parsed: list[tuple[int, int, int, int, str]] = []  # (index, camera, start, end, state)
+    parse = _memo_parse()
     for index, item in enumerate(items):
-        state = item.get("state")
+        # The common case in one go; any exception or doubt takes the careful path, which
+        # names each bad field.
+        state, camera_id = item.get("state"), camera_ids[index]
+        try:
+            start, end = parse(item.get("start")), parse(item.get("end"))
+        except ValueError:
+            start = end = None
+        if (camera_id is not None and start is not None and end is not None
+                and start < end <= latest_ms and isinstance(state, str) and state in STATES):
+            parsed.append((index, camera_id, start, end, state))
+            continue
         known_state = isinstance(state, str) and state in STATES
         if not known_state:
             errors.add(index, "state", _("Unknown state %(state)r; expected one of %(states)s.")
                        % {"state": state, "states": ", ".join(CameraState.values)})
-        interval = _interval(item, index, errors, latest_ms)
-        camera_id = camera_ids[index]
-        if interval is not None and camera_id is not None and known_state:
-            parsed.append((index, camera_id, interval[0], interval[1], str(state)))
+        _interval(item, index, errors, latest_ms)
     errors.raise_if_any()
 
     by_camera: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list)
@@ -276,7 +283,7 @@ def _state_spans_ingest(
     errors.raise_if_any()
 
     plan = Plan()
-    creates: list[CameraStateSpan] = []
+    creates: list[tuple[int, str, str, int, int]] = []  # camera, state, source, start, end
     for camera_id, camera_items in by_camera.items():
         mine = stored.get(camera_id, [])
         sweep = [row for row in mine if row.source == SpanSource.SWEEP]
@@ -286,9 +293,7 @@ def _state_spans_ingest(
             for start, end in trim.creates:
                 # The right half of a sweep span cut in the middle: still an inferred silence.
                 halved = next(row for row in sweep if row.start <= start and end <= row.end)
-                creates.append(CameraStateSpan(camera_id=camera_id, state=halved.state,
-                                               source=SpanSource.SWEEP,
-                                               started_at=from_ms(start), ended_at=from_ms(end)))
+                creates.append((camera_id, halved.state, SpanSource.SWEEP, start, end))
             trim.creates = []
             plan.extend(trim)
         for state in sorted({state for *_rest, state in camera_items}):
@@ -296,12 +301,14 @@ def _state_spans_ingest(
                     if row.source == SpanSource.AGENT and row.state == state]
             part = plan_merge(same, [(start, end) for _i, start, end, st in camera_items
                                      if st == state])
-            creates += [CameraStateSpan(camera_id=camera_id, state=state, started_at=from_ms(s),
-                                        ended_at=from_ms(e)) for s, e in part.creates]
+            creates += [(camera_id, state, SpanSource.AGENT, s, e) for s, e in part.creates]
             part.creates = []
             plan.extend(part)
     _apply(CameraStateSpan, plan)
-    CameraStateSpan.objects.bulk_create(creates, batch_size=500)
+    adapt = time_adapter(connection_for(CameraStateSpan))
+    insert_rows(CameraStateSpan, ["camera", "state", "source", "started_at", "ended_at"],
+                [(camera_id, state, str(source), adapt(s), adapt(e))
+                 for camera_id, state, source, s, e in creates])
     result = IngestResult(accepted=len(items), created=len(creates), updated=len(plan.updates),
                           deleted=len(plan.deletes))
     _audit_batch(acting_user=acting_user, origin=origin, facility=facility, kind="state_spans",
@@ -315,16 +322,13 @@ class _StoredSpan(NamedTuple):
     end: int  # ms
     state: str
     source: str
-    started_at: dt.datetime
-    ended_at: dt.datetime
 
 
 def _by_camera(stored: Sequence[tuple[Any, ...]]) -> dict[int, list[_StoredSpan]]:
-    """Stored spans per camera, in the order they were read, with their times in ms."""
+    """Stored spans per camera, in the order they were read."""
     grouped: dict[int, list[_StoredSpan]] = defaultdict(list)
-    for camera_id, pk, started_at, ended_at, state, source in stored:
-        grouped[camera_id].append(_StoredSpan(pk, to_ms(started_at), to_ms(ended_at), state,
-                                              source, started_at, ended_at))
+    for camera_id, pk, start, end, state, source in stored:
+        grouped[camera_id].append(_StoredSpan(pk, start, end, state, source))
     return grouped
 
 
@@ -342,8 +346,8 @@ def _check_against_stored(parsed: Sequence[tuple[int, int, int, int, str]],
             if span.state != state and span.start < end and start < span.end:
                 errors.add(index, "start", _(
                     "Overlaps the stored %(state)s span from %(start)s to %(end)s."
-                ) % {"state": span.state, "start": span.started_at.isoformat(),
-                     "end": span.ended_at.isoformat()})
+                ) % {"state": span.state, "start": from_ms(span.start).isoformat(),
+                     "end": from_ms(span.end).isoformat()})
                 break
 
 
@@ -397,7 +401,7 @@ def _recording_spans_ingest(
     errors.raise_if_any()
 
     already = _stored_segments(segments)
-    fresh: list[RecordingSegment] = []
+    fresh: list[tuple[int, int, int, str]] = []  # camera, start, end, sha256
     for (camera_id, start), (index, end, digest) in segments.items():
         stored = already.get((camera_id, start))
         if stored is not None:
@@ -405,28 +409,39 @@ def _recording_spans_ingest(
                 errors.add(index, "sha256", _(
                     "This segment was already received with another hash or end."))
             continue
-        fresh.append(RecordingSegment(camera_id=camera_id, started_at=from_ms(start),
-                                      ended_at=from_ms(end), sha256=digest))
+        fresh.append((camera_id, start, end, digest))
     errors.raise_if_any()
-    RecordingSegment.objects.bulk_create(fresh, batch_size=500)
+    adapt = time_adapter(connection_for(RecordingSegment))
+    received = adapt(to_ms(timezone.now()))
+    insert_rows(RecordingSegment, ["camera", "started_at", "ended_at", "sha256", "received_at"],
+                [(camera_id, adapt(start), adapt(end), digest, received)
+                 for camera_id, start, end, digest in fresh])
+    # Each new segment's hash becomes a ledger leaf in this same transaction (issue 8).
+    codes = {camera_id: str(item.get("camera")) for item, camera_id
+             in zip(items, camera_ids, strict=True) if camera_id is not None}
+    ledger_append_many(entries=[
+        (LeafKind.RECORDING_SEGMENT, segment_leaf_fields(
+            facility=facility.code, camera=codes[camera_id], start_ms=start, end_ms=end,
+            sha256=digest))
+        for camera_id, start, end, digest in fresh])
 
     spans = [(camera_id, start, end) for (camera_id, start), (_i, end, _d) in segments.items()]
-    stored_runs = _stored(RecordingRun, _windows(spans))
+    stored_runs: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for run_camera, pk, started, ended in _stored(RecordingRun, _windows(spans)):
+        stored_runs[run_camera].append((pk, started, ended))
     by_camera: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for camera_id, start, end in spans:
         by_camera[camera_id].append((start, end))
     plan = Plan()
-    creates: list[RecordingRun] = []
+    creates: list[tuple[int, int, int]] = []  # camera, start, end
     for camera_id, incoming in by_camera.items():
-        mine = [(pk, to_ms(started), to_ms(ended)) for run_camera, pk, started, ended
-                in stored_runs if run_camera == camera_id]
-        part = plan_merge(mine, incoming)
-        creates += [RecordingRun(camera_id=camera_id, started_at=from_ms(s), ended_at=from_ms(e))
-                    for s, e in part.creates]
+        part = plan_merge(stored_runs.get(camera_id, []), incoming)
+        creates += [(camera_id, s, e) for s, e in part.creates]
         part.creates = []
         plan.extend(part)
     _apply(RecordingRun, plan)
-    RecordingRun.objects.bulk_create(creates, batch_size=500)
+    insert_rows(RecordingRun, ["camera", "started_at", "ended_at"],
+                [(camera_id, adapt(s), adapt(e)) for camera_id, s, e in creates])
     result = IngestResult(accepted=len(items), created=len(fresh), updated=len(plan.updates),
                           deleted=len(plan.deletes))
     _audit_batch(acting_user=acting_user, origin=origin, facility=facility, kind="recordings",
@@ -434,16 +449,32 @@ def _recording_spans_ingest(
     return result
 
 
+def segment_leaf_fields(*, facility: str, camera: str, start_ms: int, end_ms: int,
+                        sha256: str) -> dict[str, Any]:
+    """The ledger leaf of one recorded segment (docs/ledger.md, kind recording_segment)."""
+    return {"facility": facility, "camera": camera, "start": iso_time(from_ms(start_ms)),
+            "end": iso_time(from_ms(end_ms)), "sha256": sha256}
+
+
 def _stored_segments(segments: Mapping[tuple[int, int], object]
                      ) -> dict[tuple[int, int], tuple[int, str]]:
-    where = Q(pk__in=[])
+    """Stored segments with the same (camera, start) as a batch's: one range read per
+    camera group (see :func:`_stored`), not one OR clause per segment."""
+    windows: dict[int, tuple[int, int]] = {}
     for camera_id, start in segments:
-        where |= Q(camera_id=camera_id, started_at=from_ms(start))
-    return {
-        (camera_id, to_ms(started)): (to_ms(ended), digest)
-        for camera_id, started, ended, digest in RecordingSegment.objects.filter(where)
-        .values_list("camera_id", "started_at", "ended_at", "sha256")
-    }
+        low, high = windows.get(camera_id, (start, start))
+        windows[camera_id] = (min(low, start), max(high, start))
+    found: dict[tuple[int, int], tuple[int, str]] = {}
+    for group, low, high in _window_groups(windows):
+        rows = (RecordingSegment.objects
+                .filter(camera_id__in=group, started_at__gte=from_ms(low),
+                        started_at__lte=from_ms(high))
+                .values_list("camera_id", "started_at", "ended_at", "sha256"))
+        for camera, started, ended, digest in rows:
+            key = (camera, to_ms(started))
+            if key in segments:
+                found[key] = (to_ms(ended), digest)
+    return found
 
 
 # --------------------------------------------------------------------------- heartbeats

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -24,12 +25,22 @@ LIVE_TARGET = "video-live"
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    out_of_order = selectors.cameras_out_of_order(user=request.user, now=now)
-    blind_rooms = selectors.custody_rooms_blind_now(user=request.user, now=now)
-    gaps, gap_cameras = selectors.recording_gaps(user=request.user, now=now)
+    # A region (the dashboard's map) or a unit (the scorecard), by code; the lists stay
+    # within the reader's scope, so another's code shows nothing.
+    place = selectors.Place(region_code=request.GET.get("region", "").strip()[:10],
+                            facility_code=request.GET.get("facility", "").strip()[:40])
+    out_of_order = selectors.cameras_out_of_order(user=request.user, now=now, place=place)
+    blind_rooms = selectors.custody_rooms_blind_now(user=request.user, now=now, place=place)
+    gaps, gap_cameras = selectors.recording_gaps(user=request.user, now=now, place=place)
+    query = urlencode({key: value for key, value in (("region", place.region_code),
+                                                     ("facility", place.facility_code))
+                       if value})
     context = {
         "now": now,
-        "totals": selectors.video_totals(user=request.user, now=now),
+        "place": place,
+        "query": query,
+        "regions": registry_selectors.regions_visible(user=request.user),
+        "totals": selectors.video_totals(user=request.user, now=now, place=place),
         "out_of_order": out_of_order[: selectors.LIST_LIMIT],
         "blind_rooms": blind_rooms.filter(has_camera=True)[: selectors.LIST_LIMIT],
         "never_covered": blind_rooms.filter(has_camera=False)[: selectors.LIST_LIMIT],

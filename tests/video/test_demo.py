@@ -8,8 +8,14 @@ import random
 import pytest
 from django.utils import timezone
 
+from custodywatch.ledger.models import LeafKind, PendingLeaf
 from custodywatch.video import demo, selectors
-from custodywatch.video.models import CameraHealth, CameraStateSpan, RecordingRun
+from custodywatch.video.models import (
+    CameraHealth,
+    CameraStateSpan,
+    RecordingRun,
+    RecordingSegment,
+)
 from custodywatch.video.services import video_sweep
 
 
@@ -38,6 +44,13 @@ def test_build_video_figures_match_the_selectors(people, monkeypatch):
     assert CameraHealth.objects.count() == 4
     assert CameraStateSpan.objects.filter(started_at__lt=now - dt.timedelta(days=300)).exists()
     assert RecordingRun.objects.count() >= 4
+    # The last half hour of every recording camera comes as hashed segments, each logged.
+    recording_now = RecordingRun.objects.filter(ended_at=now).count()
+    assert summary.recording_segments == RecordingSegment.objects.count()
+    assert 0 < summary.recording_segments <= recording_now * demo.SEGMENTS_PER_CAMERA
+    assert PendingLeaf.objects.filter(kind=LeafKind.RECORDING_SEGMENT).count() == \
+        summary.recording_segments
+    assert not RecordingSegment.objects.filter(ended_at__gt=now).exists()
     # Minutes later the demo's agents have beaten again; nothing new went silent.
     later = now + dt.timedelta(minutes=5)
     assert demo.demo_tick(now=later) == CameraHealth.objects.filter(status="live").count()

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 
 from custodywatch.accounts.models import AuditEvent
+from custodywatch.kernels.ledger_leaf import decode_leaf
+from custodywatch.ledger.models import LeafKind, PendingLeaf
 from custodywatch.registry.models import Camera
 from custodywatch.video.models import (
     CameraHealth,
@@ -179,16 +181,24 @@ def test_recordings_keep_segment_hashes_and_merge_runs(post, token_a, facility_a
     response = post("recordings", {"items": items}, token_a)
     assert response.status_code == 200, response.content
     assert RecordingSegment.objects.count() == 4
+    # Each new segment's hash is queued as a ledger leaf with the segment, in one transaction.
+    leaves = [decode_leaf(bytes(data))[1] for data in PendingLeaf.objects.filter(
+        kind=LeafKind.RECORDING_SEGMENT).order_by("id").values_list("data", flat=True)]
+    assert [(leaf["camera"], leaf["sha256"], leaf["facility"]) for leaf in leaves] == [
+        ("CAM1", item["sha256"], "FA-1") for item in items]
+    assert leaves[0]["start"] == at(0).replace("+00:00", "Z")
     runs = list(RecordingRun.objects.order_by("started_at").values_list("started_at", "ended_at"))
     assert runs == [(minutes(0), minutes(3)), (minutes(5), minutes(6))]
     # A retry without a key is harmless; the same segment with another hash is refused.
     assert post("recordings", {"items": items[:1]}, token_a).status_code == 200
     assert RecordingSegment.objects.count() == 4
+    assert PendingLeaf.objects.filter(kind=LeafKind.RECORDING_SEGMENT).count() == 4
     tampered = post("recordings", {"items": [dict(items[0], sha256=HASH)]}, token_a)
     assert tampered.status_code == 422
     assert "another hash" in tampered.json()["detail"]["items[0].sha256"][0]
     bad = post("recordings", {"items": [dict(items[0], sha256="xyz")]}, token_a)
     assert "64 hexadecimal" in bad.json()["detail"]["items[0].sha256"][0]
+    assert PendingLeaf.objects.filter(kind=LeafKind.RECORDING_SEGMENT).count() == 4
     # Filling the gap joins the runs.
     post("recordings", {"items": [{"camera": "CAM1", "start": at(3), "end": at(5),
                                    "sha256": "cd" * 32}]}, token_a)

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.kernels.filehash import file_sha256
-from custodywatch.kernels.signed_note import NoteError, Verifier, generate_key
-from custodywatch.ledger import services
+from custodywatch.kernels.signed_note import NoteError, Signer, Verifier, generate_key
+from custodywatch.ledger import cosignature, services, tlog_proof
 from custodywatch.ledger.keys import ledger_origin, trusted_verifiers
 from custodywatch.ledger.models import Leaf
 from custodywatch.ledger.package import PackageError
@@ -54,6 +54,8 @@ class Command(BaseCommand):
         witness.add_argument("--origin", help="the log's origin (default: the key's name)")
         witness.add_argument("--token-file", help="file with a bearer token to mirror leaves")
         witness.add_argument("--no-mirror", action="store_true", help="checkpoints only")
+        witness.add_argument("--cosign-key", help="the witness's own signing key file: write "
+                             "DIR/cosigned.checkpoint with its C2SP cosignature")
         export = sub.add_parser("export", help="an evidence package for a court")
         export.add_argument("--index", type=int, action="append", default=[])
         export.add_argument("--sha256", action="append", default=[],
@@ -66,15 +68,35 @@ class Command(BaseCommand):
         keygen.add_argument("--out", required=True)
         hash_file = sub.add_parser("hash", help="SHA-256 of files, as sha256sum prints it")
         hash_file.add_argument("files", nargs="+")
+        receipt = sub.add_parser("verify-proof",
+                                 help="check an entry receipt (.tlog-proof) offline")
+        receipt.add_argument("file")
+        receipt.add_argument("--key", action="append", default=[],
+                             help="a verifier key of the log (default: the configured keys)")
+        receipt.add_argument("--leaf", help="the entry's bytes, if not taken from the receipt")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        getattr(self, f"_{options['action']}")(options)
+        getattr(self, f"_{options['action'].replace('-', '_')}")(options)
 
     def _verifiers(self) -> list[Verifier]:
         try:
             return trusted_verifiers()
         except (OSError, NoteError) as error:
             raise _bad_input(f"ledger keys: {error}") from None
+
+    def _verify_proof(self, options: dict[str, Any]) -> None:
+        try:
+            text = Path(options["file"]).read_text("utf-8")
+            leaf = Path(options["leaf"]).read_bytes() if options["leaf"] else None
+            verifiers = ([Verifier.from_text(k) for k in options["key"]] if options["key"]
+                         else trusted_verifiers())
+        except (OSError, UnicodeDecodeError, NoteError) as error:
+            raise _bad_input(f"verify-proof: {error}") from None
+        try:
+            index, size = tlog_proof.verify_proof(text, verifiers, leaf=leaf)
+        except tlog_proof.ProofFormatError as error:
+            raise CommandError(f"receipt verification FAILED: {error}", returncode=1) from None
+        self.stdout.write(f"receipt verified: entry {index} is in the signed tree of {size}")
 
     def _verify(self, options: dict[str, Any]) -> None:
         note = None
@@ -135,6 +157,26 @@ class Command(BaseCommand):
             store.close()
         self.stdout.write(f"consistent: tree size {report.previous_size} -> {report.size}, "
                           f"{report.leaves_mirrored} leaves mirrored")
+        if options["cosign_key"]:
+            self._cosign(Path(options["dir"]), Path(options["cosign_key"]))
+
+    def _cosign(self, directory: Path, key_file: Path) -> None:
+        """Countersign the checkpoint just checked (C2SP tlog-cosignature)."""
+        try:
+            signer = Signer.from_text(key_file.read_text())
+        except (OSError, NoteError) as error:
+            raise _bad_input(f"witness --cosign-key: {error}") from None
+        store = WitnessStore(directory)
+        try:
+            latest = store.latest()
+        finally:
+            store.close()
+        if latest is None:
+            raise _bad_input("witness: no checkpoint to cosign")
+        target = directory / "cosigned.checkpoint"
+        target.write_text(cosignature.cosign(latest[2], signer))
+        self.stdout.write(f"cosigned tree size {latest[0]} as "
+                          f"{cosignature.witness_key_text(signer)}: {target}")
 
     def _export(self, options: dict[str, Any]) -> None:
         files = {}
