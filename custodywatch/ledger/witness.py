@@ -60,11 +60,15 @@ class WitnessReport:
 
 
 def http_fetcher(base_url: str, token: str = "", timeout: float = 30) -> Fetch:
+    if not base_url.startswith(("https://", "http://")):
+        raise WitnessError(f"{base_url}: the log's URL must start with https:// or http://")
+
     def fetch(path: str) -> tuple[int, bytes]:
-        request = urllib.request.Request(base_url.rstrip("/") + path)  # noqa: S310
+        request = urllib.request.Request(base_url.rstrip("/") + path)  # noqa: S310 - http(s) only
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         try:
+            # noqa below: the scheme was checked above (http or https only)
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 return response.status, response.read()
         except urllib.error.HTTPError as error:

@@ -67,7 +67,7 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 - model names, values as parameters
                 rows)
 
 
@@ -90,11 +90,11 @@ def update_times(model: type[Model], updates: Sequence[tuple[int, int, int]]) ->
                 chunk = updates[first: first + _UPDATE_CHUNK]
                 rows = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz)"] * len(chunk))
                 cursor.execute(
-                    f"UPDATE {table} SET {start_col} = v.s, {end_col} = v.e "  # noqa: S608
+                    f"UPDATE {table} SET {start_col} = v.s, {end_col} = v.e "  # noqa: S608 - model names, values as parameters
                     f"FROM (VALUES {rows}) AS v(id, s, e) WHERE {table}.{pk_col} = v.id",
                     [value for row_id, s, e in chunk for value in (row_id, adapt(s), adapt(e))])
             return
-        sql = f"UPDATE {table} SET {start_col} = %s, {end_col} = %s WHERE {pk_col} = %s"  # noqa: S608
+        sql = f"UPDATE {table} SET {start_col} = %s, {end_col} = %s WHERE {pk_col} = %s"  # noqa: S608 - model names, values as parameters
         cursor.executemany(sql, [(adapt(s), adapt(e), row_id) for row_id, s, e in updates])
 
 
