@@ -121,7 +121,7 @@ def main() -> None:
 
     # The reports: the national dashboard (the GPO's home) and the scorecard, both reading
     # the precomputed figures the demo load refreshed.
-    from custodywatch.reports.models import FacilityDay, RegionMonth
+    from custodywatch.reports.models import FacilityDay, FacilityMonth, RegionMonth
 
     _timed(client, "/", 3)
     dashboard_ms = _timed(client, "/", runs)
@@ -131,10 +131,15 @@ def main() -> None:
     _timed(client, f"/reports/scorecard/{unit_code}/", 3)
     unit_ms = _timed(client, f"/reports/scorecard/{unit_code}/", runs)
     print(f"reports data: {FacilityDay.objects.count():,} unit-days, "
+          f"{FacilityMonth.objects.count():,} unit-months, "
           f"{RegionMonth.objects.count():,} region-months")
+    base = statistics.median(baseline_ms)
     print(f"national dashboard (gpo): median {statistics.median(dashboard_ms):.1f} ms; "
           f"scorecard (50 units a page): median {statistics.median(scorecard_ms):.1f} ms; "
-          f"unit {unit_code} with its heads: median {statistics.median(unit_ms):.1f} ms")
+          f"unit {unit_code} with its heads: median {statistics.median(unit_ms):.1f} ms; "
+          f"ratios to the facility list baseline: "
+          f"{statistics.median(dashboard_ms) / base:.2f} / "
+          f"{statistics.median(scorecard_ms) / base:.2f} / {statistics.median(unit_ms) / base:.2f}")
 
     started = time.perf_counter()
     with connection.cursor() as cursor:

@@ -27,9 +27,11 @@ def home(request: HttpRequest) -> HttpResponse:
         indicator = request.GET.get("indicator", "blind_rooms")
         if indicator not in dashboard.INDICATORS:
             indicator = "blind_rooms"
+        figures = dashboard.figures(user=request.user, now=now)
         return render(request, "reports/dashboard.html", {
-            "tiles": dashboard.tiles(user=request.user, now=now),
-            "blind_map": dashboard.region_map(request=request, indicator=indicator, now=now),
+            "tiles": dashboard.tiles(user=request.user, now=now, data=figures),
+            "blind_map": dashboard.region_map(request=request, indicator=indicator, now=now,
+                                              data=figures),
             "indicator": indicator, "indicators": dashboard.INDICATORS,
             "indicator_label": dashboard.INDICATORS[indicator],
             "refresh": report_selectors.last_refresh()})

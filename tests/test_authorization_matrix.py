@@ -274,7 +274,7 @@ API_ROUTES: dict[str, str] = {
     "api:live_camera_wanted": "token",
     "api:live_frame_post": "token",
     "api:live_viewer_frame": "public",
-    # Reports: readers of reports only, scoped like the pages (tests/reports/test_api.py);
+    # Reports: readers of reports only, scoped like the pages (tests/reports/test_links_api.py);
     # the open-data tables are public like their page.
     "api:reports_dashboard": "token",
     "api:reports_regions": "token",

@@ -150,12 +150,18 @@ def overruns_report(
     *, user: User, origin: Origin, now: dt.datetime, since: dt.datetime,
     region_code: str = "", page_number: int | str = 1,
     terms: deadlines.CustodyTerms = deadlines.CUSTODY_TERMS,
+    facility_code: str = "", until: dt.datetime | None = None,
 ) -> tuple[list[RegionOverruns], Page]:
-    """Per region: detentions since `since`, overruns and safeguards given late; and the
-    overrun records themselves, latest limit first."""
+    """Per region: detentions since `since` (and before `until`, else up to now), overruns
+    and safeguards given late; and the overrun records themselves, latest limit first.
+    `facility_code` narrows to one unit within the reader's scope (another's: nothing)."""
     records = records_visible(user=user).filter(detained_at__gte=since, detained_at__lte=now)
+    if until is not None:
+        records = records.filter(detained_at__lt=until)
     if region_code:
         records = records.filter(facility__region__code=region_code)
+    if facility_code:
+        records = records.filter(facility__code=facility_code)
     counts = records.values("facility__region").annotate(
         detentions=Count("pk"), overruns=Count("pk", filter=overrun_q(now)),
         late_notifications=Count("pk", filter=late_relatives_q(now, terms)),
@@ -171,7 +177,9 @@ def overruns_report(
     page = Paginator(overruns, OVERRUN_PAGE_SIZE).get_page(page_number)
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
                  object_type="custody.custodyrecord", object_label="overruns",
-                 detail={"region": region_code, "since": since.isoformat(),
+                 detail={"region": region_code, "facility": facility_code,
+                         "since": since.isoformat(),
+                         "until": until.isoformat() if until else None,
                          "records": [record.pk for record in page.object_list]})
     return summary, page
 

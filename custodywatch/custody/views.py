@@ -210,6 +210,17 @@ record_end = _record_action(
         **_common(request, record), **form.cleaned_data))
 
 
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 @login_required
 def overruns(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -218,9 +229,15 @@ def overruns(request: HttpRequest) -> HttpResponse:
     region_code = request.GET.get("region", "")
     if region_code not in {region.code for region in regions}:
         region_code = ""
+    # A unit (a code outside the reader's scope finds nothing) and dates, both days
+    # included, in the reader's time zone: the scorecard links here with them.
+    facility_code = request.GET.get("facility", "").strip()[:40]
+    first, last = _day(request.GET.get("from", "")), _day(request.GET.get("to", ""))
+    since = _local_midnight(first) if first else now - dt.timedelta(days=days)
+    until = _local_midnight(last + dt.timedelta(days=1)) if last else None
     summary, page = selectors.overruns_report(
         user=request.user, origin=Origin.from_request(request), now=now,
-        since=now - dt.timedelta(days=days), region_code=region_code,
+        since=since, until=until, region_code=region_code, facility_code=facility_code,
         page_number=request.GET.get("page", 1))
     most = max((item.overruns for item in summary), default=0)
     query = request.GET.copy()
@@ -228,6 +245,7 @@ def overruns(request: HttpRequest) -> HttpResponse:
     return render(request, "custody/overruns.html", {
         "summary": summary, "page": page, "days": days, "periods": OVERRUN_PERIODS,
         "regions": regions, "region_code": region_code, "most": most, "now": now,
+        "facility_code": facility_code, "first": first, "last": last,
         "totals": {name: sum(getattr(item, name) for item in summary) for name in (
             "detentions", "overruns", "late_notifications", "missing_medical")},
         "query": query.urlencode()})

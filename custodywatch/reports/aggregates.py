@@ -154,6 +154,16 @@ def facility_days(*, since: dt.date, now: dt.datetime) -> dict[Key, dict[str, in
     return {key: values for key, values in into.items() if any(values.values())}
 
 
+def facility_months(days: dict[Key, dict[str, int]]) -> dict[Key, dict[str, int]]:
+    """The unit-days summed per unit and month (the month's first day)."""
+    into: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+    for (facility_id, day), values in days.items():
+        sums = into[(facility_id, month_start(day))]
+        for name in FIGURES:
+            sums[name] += values[name]
+    return dict(into)
+
+
 def region_months(*, since: dt.date, now: dt.datetime,
                   days: dict[Key, dict[str, int]]) -> dict[tuple[int, dt.date], dict[str, int]]:
     """Every region-month from the month of ``since`` (its first day) to ``now``."""

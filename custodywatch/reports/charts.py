@@ -84,3 +84,50 @@ def distribution_strip(summary: tuple[float, ...] | None, value: float, title: s
         w=width, h=height, t=title, end=width - 2, mid=height / 2, a=x(p25),
         band=max(x(p75) - x(p25), 1), bh=height - 6, m=x(p50), h2=height - 2, v=x(value),
         cls="strip-unit strip-outlier" if outlier else "strip-unit")
+
+
+class StripMaker:
+    """distribution_strip() for many units against one distribution: the band, the median
+    and the title are drawn once; each unit adds its dot. Same markup, a fraction of the
+    cost on a page of 50 units x 8 figures."""
+
+    def __init__(self, summary: tuple[float, ...] | None, title: str, width: int = 120,
+                 height: int = 14) -> None:
+        self.summary, self.width, self.height = summary, width, height
+        if summary is None:
+            return
+        p25, p50, p75, self.p90, self.largest = summary
+        self.title = title
+        self.mid = height / 2
+        self._fixed = {}  # per top of the scale: the markup before the dot
+        self._quartiles = (p25, p50, p75)
+
+    def _x(self, v: float, top: float) -> float:
+        return round(2 + v / top * (self.width - 4), 1)
+
+    def _head(self, top: float) -> SafeString:
+        head = self._fixed.get(top)
+        if head is None:
+            p25, p50, p75 = self._quartiles
+            w, h = self.width, self.height
+            head = format_html(
+                '<svg class="diststrip" viewBox="0 0 {w} {h}" role="img" aria-label="{t}">'
+                '<line x1="2" x2="{end}" y1="{mid}" y2="{mid}" class="strip-axis"/>'
+                '<rect x="{a}" y="3" width="{band}" height="{bh}" class="strip-band"/>'
+                '<line x1="{m}" x2="{m}" y1="2" y2="{h2}" class="strip-median"/>',
+                w=w, h=h, t=self.title, end=w - 2, mid=self.mid, a=self._x(p25, top),
+                band=max(self._x(p75, top) - self._x(p25, top), 1), bh=h - 6,
+                m=self._x(p50, top), h2=h - 2)
+            self._fixed[top] = head
+        return head
+
+    def strip(self, value: float) -> SafeString:
+        if self.summary is None:
+            return mark_safe("")  # noqa: S308 (a constant)
+        top = float(max(self.largest, value, 1))
+        outlier = value > self.p90 and value > 0
+        cls = "strip-unit strip-outlier" if outlier else "strip-unit"
+        # Only numbers we computed and a constant class go into the dot.
+        return mark_safe(  # noqa: S308
+            f'{self._head(top)}<circle cx="{self._x(float(value), top)}" cy="{self.mid}" '
+            f'r="3.5" class="{cls}"/></svg>')

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
@@ -18,6 +18,7 @@ from custodywatch.custody import selectors as custody_selectors
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.registry.models import Region
 from custodywatch.reports import charts, selectors
+from custodywatch.reports.links import cases_url
 from custodywatch.reports.maps import RegionValue
 from custodywatch.video import selectors as video_selectors
 
@@ -29,6 +30,10 @@ INDICATORS = {
     "allegations": _("Allegations of ill-treatment, last 12 months"),
     "blind_minutes": _("Blind custody minutes, this month"),
 }
+
+
+# The overdue recommendations' picture: the bodies with the most, one bar each.
+OVERDUE_BODIES = 5
 
 
 @dataclass(frozen=True)
@@ -53,14 +58,42 @@ def _complaints_url(user: User, **query: object) -> str:
     return _url("complaints:statistics")
 
 
-def tiles(*, user: User, now: dt.datetime) -> list[Tile]:
+@dataclass(frozen=True)
+class Figures:
+    """Every figure of the dashboard in the reader's scope (the pages draw them, the API
+    returns them)."""
+
+    custody: dict[str, int]
+    video: video_selectors.VideoTotals
+    rooms: dict[int, video_selectors.RoomCounts]  # per region id
+    facilities: int
+    trends: dict[str, selectors.Trend]
+    case_statuses: dict[str, int]
+    overdue_by_body: list[tuple[str, int]]
+
+    @property
+    def recommendations_overdue(self) -> int:
+        return sum(n for _body, n in self.overdue_by_body)
+
+
+def figures(*, user: User, now: dt.datetime) -> Figures:
     today = timezone.localdate(now)
-    custody = custody_selectors.custody_totals(user=user, now=now)
-    video = video_selectors.video_totals(user=user, now=now)
-    registry = registry_selectors.registry_totals(user=user)
-    trends = selectors.monthly_trends(user=user, today=today)
-    statuses = selectors.cases_by_status(user=user)
-    overdue_recommendations = selectors.recommendations_overdue(user=user, today=today)
+    # The rooms are counted once, per region: the map and the totals read the same rows.
+    rooms = video_selectors.rooms_by_region(user=user, now=now)
+    return Figures(
+        custody=custody_selectors.custody_totals(user=user, now=now),
+        video=video_selectors.video_totals(user=user, now=now, rooms=rooms), rooms=rooms,
+        facilities=registry_selectors.facilities_visible(user=user).count(),
+        trends=selectors.monthly_trends(user=user, today=today),
+        case_statuses=selectors.cases_by_status(user=user),
+        overdue_by_body=selectors.recommendations_overdue_by_body(user=user, today=today))
+
+
+def tiles(*, user: User, now: dt.datetime, data: Figures | None = None) -> list[Tile]:
+    data = data or figures(user=user, now=now)
+    custody, video, trends = data.custody, data.video, data.trends
+    statuses = data.case_statuses
+    overdue_recommendations = data.recommendations_overdue
     blind_minutes = [round(v / 60) for v in trends["blind_seconds"].values]
     labels = trends["detentions"].labels
     return [
@@ -73,7 +106,7 @@ def tiles(*, user: User, now: dt.datetime) -> list[Tile]:
              charts.trend_line(trends["overruns"].values, labels,
                                str(_("Overruns by month"))), alert=custody["overdue"] > 0),
         Tile("blind_rooms", str(_("Custody rooms blind now")), video.blind_rooms,
-             reverse("video:overview"),
+             reverse("video:overview") + "#blind-rooms",
              charts.bars([(str(_("blind")), video.blind_rooms),
                           (str(_("covered")), video.custody_rooms - video.blind_rooms)],
                          str(_("Custody rooms blind and covered"))),
@@ -91,7 +124,7 @@ def tiles(*, user: User, now: dt.datetime) -> list[Tile]:
              charts.trend_line(trends["complaints"].values, labels,
                                str(_("Complaints by month")))),
         Tile("allegations", str(_("Allegations of ill-treatment this month")),
-             trends["allegations"].last, _complaints_url(user, category="torture"),
+             trends["allegations"].last, _complaints_url(user, allegations="on"),
              charts.trend_line(trends["allegations"].values, labels,
                                str(_("Allegations by month")))),
         Tile("cases", str(_("Open cases")), selectors.open_case_count(statuses),
@@ -100,35 +133,37 @@ def tiles(*, user: User, now: dt.datetime) -> list[Tile]:
                          str(_("Cases by status")))),
         Tile("recommendations", str(_("Recommendations overdue")), overdue_recommendations,
              _url("visits:tracker", overdue="on"),
-             charts.trend_line(trends["convictions"].values, labels,
-                               str(_("Convictions by month"))),
+             charts.bars(data.overdue_by_body[:OVERDUE_BODIES],
+                         str(_("Overdue recommendations by the body they are addressed to"))),
              alert=overdue_recommendations > 0),
-        Tile("facilities", str(_("Facilities")), registry["facilities"],
+        Tile("facilities", str(_("Facilities")), data.facilities,
              reverse("registry:facility_list"),
-             charts.bars([(str(_("custody rooms")), registry["custody_rooms"]),
-                          (str(_("cameras")), registry["cameras"])], str(_("Registry"))),
+             charts.bars([(str(_("custody rooms")), video.custody_rooms),
+                          (str(_("cameras")), video.cameras)],
+                         str(_("Custody rooms and cameras in service"))),
              testid="facility-count"),
     ]
 
 
-def cases_url() -> str:
-    try:
-        return reverse("cases:index")
-    except NoReverseMatch:  # the cases pages are being built: the module page until then
-        return reverse("module", kwargs={"module": "cases"})
-
-
-def region_map(*, request: HttpRequest, indicator: str, now: dt.datetime) -> list[RegionValue]:
+def region_map(*, request: HttpRequest, indicator: str, now: dt.datetime,
+               data: Figures | None = None) -> list[RegionValue]:
     """The regions for the tile-grid map, shaded by ``indicator``; a click opens the list of
     that region behind the indicator."""
     user = request.user
     if indicator == "blind_rooms" or indicator not in INDICATORS:
-        list_url = reverse("registry:facility_list")
-        return [RegionValue(code=region.code, label=region.short_name, row=region.grid_row,
-                            col=region.grid_col, value=blind / rooms if rooms else None,
-                            caption=f"{blind}/{rooms}" if rooms else "—",
-                            url=f"{list_url}?{urlencode({'region': region.code})}")
-                for region, rooms, blind in registry_selectors.blind_rooms_by_region(user=user)]
+        # Custody rooms of units in service that no camera in service covers, per region.
+        list_url = reverse("video:overview")
+        counts = data.rooms if data else video_selectors.rooms_by_region(user=user, now=now)
+        result = []
+        for region in Region.objects.order_by("code"):
+            found = counts.get(region.pk)
+            rooms, blind = (found.custody_rooms, found.never_covered) if found else (0, 0)
+            result.append(RegionValue(
+                code=region.code, label=region.short_name, row=region.grid_row,
+                col=region.grid_col, value=blind / rooms if rooms else None,
+                caption=f"{blind}/{rooms}" if rooms else "—",
+                url=f"{list_url}?{urlencode({'region': region.code})}"))
+        return result
     today = timezone.localdate(now)
     months = selectors.months_back(today)
     since = months[-1] if indicator == "blind_minutes" else months[0]
@@ -162,5 +197,5 @@ def _region_list(user: User, indicator: str, code: str) -> str:
     if indicator in ("detentions", "overruns"):
         return _url("custody:overruns", region=code, days=365)
     if indicator == "allegations":
-        return _complaints_url(user, region=code, category="torture")
-    return _url("registry:facility_list", region=code)
+        return _complaints_url(user, region=code, allegations="on")
+    return _url("video:overview", region=code)  # blind zones: the region's video lists

@@ -38,6 +38,34 @@ class FacilityDay(models.Model):
         return f"{self.facility_id} {self.day}"
 
 
+class FacilityMonth(models.Model):
+    """A unit's figures for one month: the sum of its FacilityDay rows, rebuilt with them.
+    The scorecard of a month or a year and the national distribution read these (a twelfth
+    of the rows); a head's part of a month reads the days."""
+
+    facility = models.ForeignKey(Facility, models.CASCADE, related_name="+",
+                                 verbose_name=_("unit"))
+    month = models.DateField(_("month"))  # its first day
+    detentions = models.PositiveIntegerField(_("detentions"), default=0)
+    overruns = models.PositiveIntegerField(_("held past the limit"), default=0)
+    blind_seconds = models.BigIntegerField(_("blind custody seconds"), default=0)
+    allegations = models.PositiveIntegerField(_("allegations"), default=0)
+    substantiated = models.PositiveIntegerField(_("substantiated allegations"), default=0)
+    cases = models.PositiveIntegerField(_("cases"), default=0)
+    convictions = models.PositiveIntegerField(_("cases with a conviction"), default=0)
+
+    class Meta:
+        verbose_name = _("unit's figures of a month")
+        verbose_name_plural = _("units' figures by month")
+        constraints = [models.UniqueConstraint(fields=["facility", "month"],
+                                               name="reports_facility_month_unique")]
+        indexes = [models.Index(fields=["month", "facility"],
+                                name="reports_facmonth_by_month")]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.month:%Y-%m}"
+
+
 class RegionMonth(models.Model):
     region = models.ForeignKey(Region, models.CASCADE, related_name="+",
                                verbose_name=_("region"))

@@ -24,7 +24,12 @@ from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
 from custodywatch.complaints.selectors import STATISTICS_READERS
 from custodywatch.registry.models import Facility, HeadAppointment, Region
 from custodywatch.reports import aggregates
-from custodywatch.reports.models import AggregateRefresh, FacilityDay, RegionMonth
+from custodywatch.reports.models import (
+    AggregateRefresh,
+    FacilityDay,
+    FacilityMonth,
+    RegionMonth,
+)
 from custodywatch.visits.models import CLOSED_STATUSES, Recommendation
 
 REPORT_READERS = STATISTICS_READERS
@@ -48,11 +53,15 @@ def may_read_reports(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role in REPORT_READERS)
 
 
-def _require_reader(user: User, origin: Origin, what: str) -> None:
+def require_reader(user: User, origin: Origin, what: str) -> None:
+    """PermissionDenied (audited) unless ``user`` reads reports."""
     if not may_read_reports(user):
         audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
                      object_type=f"reports.{what}")
         raise PermissionDenied
+
+
+_require_reader = require_reader
 
 
 def last_refresh() -> AggregateRefresh | None:
@@ -142,6 +151,16 @@ def recommendations_overdue(*, user: User, today: dt.date) -> int:
         status__in=CLOSED_STATUSES).count()
 
 
+def recommendations_overdue_by_body(*, user: User, today: dt.date) -> list[tuple[str, int]]:
+    """Overdue recommendations (past the deadline, not closed) to units in scope, per body
+    they are addressed to (its code), the most first: they add up to
+    recommendations_overdue()."""
+    return list(Recommendation.objects.filter(facility_q(user, "facility"),
+                                              facility__isnull=False, deadline__lt=today)
+                .exclude(status__in=CLOSED_STATUSES).values_list("addressee_body__code")
+                .annotate(n=Count("pk")).order_by("-n", "addressee_body__code"))
+
+
 def open_case_count(statuses: dict[str, int]) -> int:
     return sum(statuses.get(status, 0) for status in OPEN_CASE_STATUSES)
 
@@ -190,6 +209,17 @@ def _figures_of(row: dict | None) -> dict[str, int]:
 SUMS = {name: Sum(name) for name in aggregates.FIGURES}
 
 
+def _unit_sums(period: Period) -> QuerySet:
+    """The units' figures over the period, one row per unit (``facility_id`` and the
+    figures): from the unit-months where the period is whole months (a year or a month,
+    always on the pages), else from the unit-days."""
+    if period.start.day == 1 and period.end.day == 1:
+        rows = FacilityMonth.objects.filter(month__gte=period.start, month__lt=period.end)
+    else:
+        rows = FacilityDay.objects.filter(day__gte=period.start, day__lt=period.end)
+    return rows.values("facility_id").annotate(**SUMS).order_by()
+
+
 def _open_recommendations(facilities: Q, start: dt.date, end: dt.date) -> dict[int, int]:
     """Recommendations issued to each unit in [start, end) that are not closed now."""
     return dict(Recommendation.objects.filter(facilities, issued_on__gte=start, issued_on__lt=end)
@@ -197,50 +227,67 @@ def _open_recommendations(facilities: Q, start: dt.date, end: dt.date) -> dict[i
                 .annotate(n=Count("pk")).order_by())
 
 
-def national_distribution(*, period: Period) -> dict[str, np.ndarray]:
+def period_figures(*, period: Period) -> dict[int, dict[str, int]]:
+    """Every unit's figures of the period, by unit id (units with nothing to count are
+    left out): two queries, read once per page by both the scorecard and the national
+    distribution. Not scoped: callers keep to the reader's units (scorecard) or show
+    anonymous quantiles only (national_distribution)."""
+    result = {}
+    for (facility_id, detentions, overruns, blind_seconds, allegations, substantiated, cases,
+         convictions) in _unit_sums(period).values_list("facility_id", *aggregates.FIGURES):
+        result[facility_id] = {
+            "detentions": detentions or 0, "overruns": overruns or 0,
+            "blind_minutes": round((blind_seconds or 0) / 60),
+            "allegations": allegations or 0, "substantiated": substantiated or 0,
+            "cases": cases or 0, "convictions": convictions or 0, "open_recommendations": 0}
+    for facility_id, n in _open_recommendations(Q(facility__isnull=False), period.start,
+                                                period.end).items():
+        if facility_id not in result:
+            result[facility_id] = {**_figures_of(None), "open_recommendations": 0}
+        result[facility_id]["open_recommendations"] = n
+    return result
+
+
+def national_distribution(*, period: Period, figures: dict[int, dict[str, int]] | None = None
+                          ) -> dict[str, np.ndarray]:
     """Each figure over every unit in operation in the country, zeros included (anonymous:
-    the pages show its quartiles only)."""
+    the pages show its quartiles only). ``figures``: period_figures(), if already read."""
+    if figures is None:
+        figures = period_figures(period=period)
     ids = list(Facility.objects.filter(is_active=True).values_list("pk", flat=True))
     position = {pk: i for i, pk in enumerate(ids)}
     values = {name: np.zeros(len(ids), dtype=np.int64) for name in SCORE_FIGURES}
-    for row in (FacilityDay.objects.filter(day__gte=period.start, day__lt=period.end)
-                .values("facility_id").annotate(**SUMS).order_by()):
-        i = position.get(row["facility_id"])
+    for facility_id, unit in figures.items():
+        i = position.get(facility_id)
         if i is None:
             continue
-        for name, value in _figures_of(row).items():
+        for name, value in unit.items():
             values[name][i] = value
-    for facility_id, n in _open_recommendations(Q(facility__isnull=False), period.start,
-                                                period.end).items():
-        if facility_id in position:
-            values["open_recommendations"][position[facility_id]] = n
     return values
 
 
 def scorecard(*, user: User, origin: Origin, period: Period, sort: str, region_code: str = "",
-              page_number: int | str = 1) -> Page:
+              page_number: int | str = 1, figures: dict[int, dict[str, int]] | None = None
+              ) -> Page:
     """Units in the reader's scope with their figures for the period, the largest ``sort``
-    figure first, a page at a time."""
+    figure first, a page at a time. ``figures``: period_figures(), if already read."""
     _require_reader(user, origin, "scorecard")
     if sort not in SCORE_FIGURES:
         sort = "allegations"
+    if figures is None:
+        figures = period_figures(period=period)
     facilities = Facility.objects.filter(facility_q(user), is_active=True)
     if region_code:
         facilities = facilities.filter(region__code=region_code)
-    sums = {row["facility_id"]: row for row in FacilityDay.objects.filter(
-        facility__in=facilities.values("pk"), day__gte=period.start, day__lt=period.end)
-        .values("facility_id").annotate(**SUMS).order_by()}
-    recommendations = _open_recommendations(Q(facility__in=facilities.values("pk")),
-                                            period.start, period.end)
+    zeros = {**_figures_of(None), "open_recommendations": 0}
     keys = []
     for pk, code in facilities.values_list("pk", "code"):
-        figures = _figures_of(sums.get(pk))
-        figures["open_recommendations"] = recommendations.get(pk, 0)
-        keys.append((-figures[sort], code, pk, figures))
+        unit = figures.get(pk) or dict(zeros)
+        keys.append((-unit[sort], code, pk, unit))
     keys.sort(key=lambda item: item[:2])
     page = Paginator(keys, SCORECARD_PAGE_SIZE).get_page(page_number)
     chosen = Facility.objects.select_related("region").in_bulk([k[2] for k in page.object_list])
-    page.object_list = [UnitScore(chosen[pk], figures) for _s, _c, pk, figures in page.object_list]
+    page.object_list = [UnitScore(chosen[pk], unit) for _s, _c, pk, unit in page.object_list]
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
                  object_type="reports.scorecard", object_label=period.key,
                  detail={"sort": sort, "region": region_code,
@@ -287,3 +334,56 @@ def head_scores(*, facility: Facility, period: Period) -> list[HeadScore]:
         scores.append(HeadScore(head, start, end, unit_figures(facility=facility, start=start,
                                                                end=end)))
     return scores
+
+
+HEADS_PAGE_SIZE = 50
+
+
+def heads_scorecard(*, user: User, origin: Origin, period: Period, region_code: str = "",
+                    text: str = "", page_number: int | str = 1) -> Page:
+    """Heads of units in the reader's scope whose appointment meets the period, by unit
+    code, a page at a time: each with his unit's figures for the days he headed it within the
+    period (as head_scores, for the page's heads in three queries)."""
+    _require_reader(user, origin, "heads")
+    heads = HeadAppointment.objects.filter(
+        facility_q(user, "facility"), started_on__lt=period.end).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=period.start)).select_related(
+        "facility__region")
+    if region_code:
+        heads = heads.filter(facility__region__code=region_code)
+    if text:
+        heads = heads.filter(Q(full_name__icontains=text) | Q(facility__code__iexact=text))
+    page = Paginator(heads.order_by("facility__code", "started_on", "pk"),
+                     HEADS_PAGE_SIZE).get_page(page_number)
+    chosen = list(page.object_list)
+    facility_ids = {head.facility_id for head in chosen}
+    days: dict[int, list[tuple]] = {}
+    for row in FacilityDay.objects.filter(facility_id__in=facility_ids, day__gte=period.start,
+                                          day__lt=period.end).values_list(
+            "facility_id", "day", *aggregates.FIGURES):
+        days.setdefault(row[0], []).append(row[1:])
+    issued: dict[int, list[dt.date]] = {}
+    for facility_id, day in (Recommendation.objects.filter(
+            facility_id__in=facility_ids, issued_on__gte=period.start,
+            issued_on__lt=period.end).exclude(status__in=CLOSED_STATUSES)
+            .values_list("facility_id", "issued_on")):
+        issued.setdefault(facility_id, []).append(day)
+    scores = []
+    for head in chosen:
+        start = max(head.started_on, period.start)
+        end = min(head.ended_on or period.end, period.end)
+        sums = dict.fromkeys(aggregates.FIGURES, 0)
+        for day, *values in days.get(head.facility_id, []):
+            if start <= day < end:
+                for name, value in zip(aggregates.FIGURES, values, strict=True):
+                    sums[name] += value
+        figures = _figures_of(sums)
+        figures["open_recommendations"] = sum(
+            1 for day in issued.get(head.facility_id, []) if start <= day < end)
+        scores.append(HeadScore(head, start, end, figures))
+    page.object_list = scores
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="registry.headappointment", object_label=f"heads {period.key}",
+                 detail={"region": region_code, "text": text,
+                         "heads": [score.head.pk for score in scores]})
+    return page

@@ -11,7 +11,7 @@ from django.utils import timezone
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.reports import aggregates
-from custodywatch.reports.models import AggregateRefresh, FacilityDay, RegionMonth
+from custodywatch.reports.models import AggregateRefresh, FacilityDay, FacilityMonth, RegionMonth
 
 CHUNK = 5000
 
@@ -26,20 +26,25 @@ def default_since(now: dt.datetime) -> dt.date:
 def figures_refresh(*, since: dt.date | None = None, now: dt.datetime | None = None,
                     acting_user: User | None = None, origin: Origin = SYSTEM_ORIGIN
                     ) -> AggregateRefresh:
-    """Rebuild every unit-day and region-month from the first day of the month of ``since``
-    (default: last month) to ``now``, in one transaction: readers see the old figures or the
-    new ones, never half of them."""
+    """Rebuild every unit-day, unit-month and region-month from the first day of the month
+    of ``since`` (default: last month) to ``now``, in one transaction: readers see the old
+    figures or the new ones, never half of them."""
     started = time.perf_counter()
     now = now or timezone.now()
     since = aggregates.month_start(since or default_since(now))
     days = aggregates.facility_days(since=since, now=now)
     months = aggregates.region_months(since=since, now=now, days=days)
+    unit_months = aggregates.facility_months(days)
     with transaction.atomic():
         FacilityDay.objects.filter(day__gte=since).delete()
+        FacilityMonth.objects.filter(month__gte=since).delete()
         RegionMonth.objects.filter(month__gte=since).delete()
         FacilityDay.objects.bulk_create(
             (FacilityDay(facility_id=facility_id, day=day, **values)
              for (facility_id, day), values in days.items()), batch_size=CHUNK)
+        FacilityMonth.objects.bulk_create(
+            (FacilityMonth(facility_id=facility_id, month=month, **values)
+             for (facility_id, month), values in unit_months.items()), batch_size=CHUNK)
         RegionMonth.objects.bulk_create(
             (RegionMonth(region_id=region_id, month=month, **values)
              for (region_id, month), values in months.items()), batch_size=CHUNK)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("scorecard/", views.scorecard, name="scorecard"),
     path("scorecard/<str:code>/", views.unit, name="unit"),
+    path("heads/", views.heads, name="heads"),
     path("un-cat/", views.cat_statistics, name="cat"),
     path("un-cat/export.<str:fmt>", views.cat_export, name="cat_export"),
     # Public: no account needed.

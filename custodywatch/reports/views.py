@@ -10,16 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.ledger.selectors import checkpoint_latest
 from custodywatch.registry.models import Facility
 from custodywatch.reports import cat, charts, exports, selectors, services
-from custodywatch.reports.dashboard import cases_url
+from custodywatch.reports.links import UnitLinks
 from custodywatch.reports.open_data import open_tables
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -45,29 +43,26 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/index.html", {"refresh": selectors.last_refresh()})
 
 
-def _summaries(distribution: dict) -> dict[str, tuple[float, ...] | None]:
-    return {key: charts.quantiles(values) for key, values in distribution.items()}
+def _strip_makers(distribution: dict) -> dict[str, charts.StripMaker]:
+    """Per figure, the national distribution's picture, drawn once for the whole page."""
+    return {key: charts.StripMaker(charts.quantiles(distribution[key]),
+                                   _("%(figure)s among all units") % {"figure": label})
+            for key, label in selectors.SCORE_FIGURES.items()}
 
 
-def _strips(summaries: dict, figures: dict[str, int]) -> list[dict]:
+def _grouped(value: int, separator: str) -> str:
+    """``intcomma`` for a page of 400 figures: the locale's separator looked up once."""
+    return f"{value:,}".replace(",", separator)
+
+
+def _strips(makers: dict[str, charts.StripMaker], figures: dict[str, int],
+            separator: str | None = None) -> list[dict]:
+    if separator is None:
+        separator = str(formats.get_format("THOUSAND_SEPARATOR"))
     return [{"key": key, "label": label, "value": figures[key],
-             "strip": charts.distribution_strip(summaries[key], figures[key],
-                                                _("%(figure)s among all units") % {
-                                                    "figure": label})}
+             "shown": _grouped(figures[key], separator),
+             "strip": makers[key].strip(figures[key])}
             for key, label in selectors.SCORE_FIGURES.items()]
-
-
-def _links(facility: Facility) -> dict[str, str]:
-    region = urlencode({"region": facility.region.code, "days": 365})
-    overruns = f"{reverse('custody:overruns')}?{region}"
-    history = reverse("visits:facility_history", kwargs={"code": facility.code})
-    complaints = f"{reverse('complaints:inbox')}?{urlencode({'region': facility.region.code})}"
-    return {"detentions": reverse("custody:desk", kwargs={"code": facility.code}),
-            "overruns": overruns,
-            "blind_minutes": reverse("video:camera_wall", kwargs={"code": facility.code}),
-            "allegations": complaints, "substantiated": complaints,
-            "cases": cases_url(), "convictions": cases_url(),
-            "open_recommendations": history}
 
 
 @login_required
@@ -79,12 +74,20 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     region_code = request.GET.get("region", "")
     if region_code not in {region.code for region in regions}:
         region_code = ""
+    figures = selectors.period_figures(period=period)
     page = selectors.scorecard(user=request.user, origin=Origin.from_request(request),
                                period=period, sort=sort, region_code=region_code,
-                               page_number=request.GET.get("page", 1))
-    summaries = _summaries(selectors.national_distribution(period=period))
-    rows = [{"unit": unit, "cells": _strips(summaries, unit.figures)}
-            for unit in page.object_list]
+                               page_number=request.GET.get("page", 1), figures=figures)
+    makers = _strip_makers(selectors.national_distribution(period=period, figures=figures))
+    links = UnitLinks(request.user)
+    separator = str(formats.get_format("THOUSAND_SEPARATOR"))
+    rows = []
+    for unit in page.object_list:
+        cells = _strips(makers, unit.figures, separator)
+        urls = links.for_unit(unit.facility.code, period.start, period.end, period.key)
+        for cell in cells:
+            cell["url"] = urls[cell["key"]]
+        rows.append({"unit": unit, "cells": cells})
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "reports/scorecard.html", {
@@ -102,16 +105,39 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
     except Facility.DoesNotExist:
         raise Http404(_("No such unit in your scope.")) from None
     period = selectors.parse_period(request.GET.get("period", ""), timezone.localdate())
-    summaries = _summaries(selectors.national_distribution(period=period))
+    makers = _strip_makers(selectors.national_distribution(period=period))
     figures = selectors.unit_figures(facility=facility, start=period.start, end=period.end)
-    links = _links(facility)
-    cells = _strips(summaries, figures)
+    links = UnitLinks(request.user).for_unit(facility.code, period.start, period.end,
+                                             period.key)
+    cells = _strips(makers, figures)
     for cell in cells:
         cell["url"] = links[cell["key"]]
     heads = selectors.head_scores(facility=facility, period=period)
     return render(request, "reports/unit.html", {
         "facility": facility, "period": period, "cells": cells, "heads": heads,
         "figures": selectors.SCORE_FIGURES, "refresh": selectors.last_refresh()})
+
+
+@login_required
+def heads(request: HttpRequest) -> HttpResponse:
+    """Heads of units in the reader's scope with their figures for the period, each linking
+    to his unit's scorecard."""
+    _reader(request)
+    period = selectors.parse_period(request.GET.get("period", ""), timezone.localdate())
+    regions = selectors.regions_in_scope(user=request.user)
+    region_code = request.GET.get("region", "")
+    if region_code not in {region.code for region in regions}:
+        region_code = ""
+    text = request.GET.get("q", "").strip()[:100]
+    page = selectors.heads_scorecard(user=request.user, origin=Origin.from_request(request),
+                                     period=period, region_code=region_code, text=text,
+                                     page_number=request.GET.get("page", 1))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "reports/heads.html", {
+        "page": page, "period": period, "regions": regions, "region_code": region_code,
+        "text": text, "figures": selectors.SCORE_FIGURES, "query": query.urlencode(),
+        "refresh": selectors.last_refresh()})
 
 
 @login_required

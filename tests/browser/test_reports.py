@@ -1,5 +1,6 @@
 """A prosecutor opens the national dashboard, clicks a region on the map and lands on that
-region's list; with the map shaded by detentions, on that region's custody overruns."""
+region's video list (blind zones); with the map shaded by detentions, on that region's
+custody overruns."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ def test_dashboard_map_click_opens_the_region_list(page, live_server, settings):
     expect(page.get_by_test_id("tile-in_custody")).to_be_visible()
 
     page.locator('.regionmap a[href$="region=KZ-75"]').click()
-    page.wait_for_url("**/registry/facilities/?region=KZ-75")
+    page.wait_for_url("**/video/?region=KZ-75")
     expect(page.get_by_label("Region")).to_have_value("KZ-75")
+    expect(page.get_by_test_id("blind-rooms")).to_be_visible()
 
     page.goto(f"{live_server.url}/")
     with page.expect_navigation():
