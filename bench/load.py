@@ -6,8 +6,12 @@ Serves the database (a loaded demo: `custodywatch demo --no-serve`) with `custod
 serve` (waitress), as production would. Each virtual person opens the main pages one after
 the other as a country-wide prosecutor (the heaviest scope); each virtual agent posts a
 batch of state spans for its facility's cameras, with an Idempotency-Key, every second.
-Baseline in the same run: the same pages, one person alone. Reports throughput, p50, p95,
-p99 and errors per group; the goal is no errors and p95 under 300 ms.
+A person reads a page before opening the next (`--think`, mean seconds, exponential; 0 gives
+the closed-loop stress figure, every person clicking as fast as the server answers). The site
+runs as `--processes` servers (default: one per core, as behind a load balancer), the client
+spreading requests over them. Baseline in the same run: the same pages, one person alone.
+Reports throughput, p50, p95, p99 and errors per group; the goal is no errors and p95 under
+300 ms.
 The last line: `RESULT load_pages_p95=X ms baseline=Y ratio=Z`.
 """
 
@@ -17,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -92,12 +97,16 @@ class Recorder:
                 "first_errors": self.errors[group][:3]}
 
 
-async def person(client: httpx.AsyncClient, session: str, pages: list[str], until: float,
-                 recorder: Recorder) -> None:
+async def person(clients: list[httpx.AsyncClient], session: str, pages: list[str],
+                 until: float, recorder: Recorder, think: float) -> None:
     cookies = {"sessionid": session}
     index = hash(session) % len(pages)
+    rng = random.Random(session)  # noqa: S311 - think times, not secrets
+    if think:
+        await asyncio.sleep(rng.uniform(0, think))  # people do not all arrive at once
     while time.monotonic() < until:
         path = pages[index % len(pages)]
+        client = clients[index % len(clients)]
         index += 1
         started = time.perf_counter()
         try:
@@ -107,6 +116,8 @@ async def person(client: httpx.AsyncClient, session: str, pages: list[str], unti
                 recorder.errors["pages"].append(f"{path}: {response.status_code}")
         except httpx.HTTPError as error:
             recorder.errors["pages"].append(f"{path}: {error!r}")
+        if think:
+            await asyncio.sleep(rng.expovariate(1 / think))
 
 
 async def agent(client: httpx.AsyncClient, agent: dict, until: float, recorder: Recorder,
@@ -137,16 +148,22 @@ def _stamp(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + ".000Z"
 
 
-async def run_load(base: str, sessions: list[str], agents: list[dict], pages: list[str],
-                   seconds: float, period: float) -> tuple[Recorder, float]:
+async def run_load(bases: list[str], sessions: list[str], agents: list[dict], pages: list[str],
+                   seconds: float, period: float, think: float) -> tuple[Recorder, float]:
     recorder = Recorder()
     limits = httpx.Limits(max_connections=len(sessions) + len(agents) + 10)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits) for base in bases]
+    try:
         started = time.monotonic()
         until = started + seconds
-        await asyncio.gather(*(person(client, s, pages, until, recorder) for s in sessions),
-                             *(agent(client, a, until, recorder, period) for a in agents))
+        await asyncio.gather(
+            *(person(clients, s, pages, until, recorder, think) for s in sessions),
+            *(agent(clients[n % len(clients)], a, until, recorder, period)
+              for n, a in enumerate(agents)))
         return recorder, time.monotonic() - started
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
 def main() -> int:
@@ -156,6 +173,10 @@ def main() -> int:
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--threads", type=int, default=16, help="waitress threads")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="servers behind the client's round robin (default: one per core)")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="mean seconds a person reads a page (0: closed loop)")
     args = parser.parse_args()
     if args.quick:
         args.users, args.agents, args.seconds = 30, 15, 20
@@ -164,36 +185,42 @@ def main() -> int:
         [CLI, "shell", "-c", PREPARE.format(users=args.users, agents=args.agents)],
         env=environment, cwd=ROOT, capture_output=True, text=True, check=True)
     data = json.loads(prepared.stdout.split("JSON", 1)[1])
-    port = free_port()
-    server = subprocess.Popen([CLI, "serve", "--port", str(port), "--threads", str(args.threads)],
-                              env=environment, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    ports = [free_port() for _ in range(args.processes)]
+    servers = [subprocess.Popen([CLI, "serve", "--port", str(port), "--threads",
+                                 str(args.threads)], env=environment, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for port in ports]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    base = bases[0]
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/health/", timeout=2)  # noqa: S310 - loopback
-                break
-            except OSError:
-                time.sleep(0.2)
+        for server_base in bases:
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(server_base + "/health/", timeout=2)  # noqa: S310 - loopback
+                    break
+                except OSError:
+                    time.sleep(0.2)
         # Pages this person may open (a page that refuses him is not a load figure).
         probe = httpx.get(base + "/", cookies={"sessionid": data["sessions"][0]})
         pages = [p for p in PAGES
                  if httpx.get(base + p, cookies={"sessionid": data["sessions"][0]},
                               timeout=60).status_code == 200]
         print(f"database: {environment.get('DATABASE_URL', 'SQLite (var/)').split('@')[-1]}; "
-              f"waitress threads: {args.threads}; home page {probe.status_code}")
+              f"{args.processes} server process(es) x {args.threads} waitress threads; "
+              f"think time {args.think:.1f} s; home page {probe.status_code}")
         print(f"data size: {args.users} people on {len(pages)} pages {pages}; "
               f"{len(data['agents'])} agents with {sum(len(a['cameras']) for a in data['agents'])}"
               f" cameras posting every second; {args.seconds:.0f} s")
-        alone, alone_seconds = asyncio.run(run_load(base, data["sessions"][:1], [], pages,
-                                                    min(10.0, args.seconds / 3), 1.0))
+        alone, alone_seconds = asyncio.run(run_load(bases, data["sessions"][:1], [], pages,
+                                                    min(10.0, args.seconds / 3), 1.0, 0.0))
         baseline = alone.report("pages", alone_seconds)
-        loaded, seconds = asyncio.run(run_load(base, data["sessions"], data["agents"], pages,
-                                               args.seconds, 1.0))
+        loaded, seconds = asyncio.run(run_load(bases, data["sessions"], data["agents"], pages,
+                                               args.seconds, 1.0, args.think))
     finally:
-        server.terminate()
-        server.wait()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait()
     pages_report = loaded.report("pages", seconds)
     spans_report = loaded.report("spans", seconds)
     for label, report in (("baseline, one person alone", baseline),
