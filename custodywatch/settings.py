@@ -165,6 +165,8 @@ AXES_VERBOSE = False
 
 # A camera whose heartbeats stop for this long counts as no_signal (not covered).
 CUSTODYWATCH_VIDEO_SILENCE_SECONDS = env_int("CUSTODYWATCH_VIDEO_SILENCE_SECONDS", 120)
+# Readers of the same scope share the video overview's figures this long (video/selectors.py).
+CUSTODYWATCH_OVERVIEW_CACHE_SECONDS = env_int("CUSTODYWATCH_OVERVIEW_CACHE_SECONDS", 30)
 # Footage preservation orders to agents: held segments mixed with a routine sample of this
 # share of the last days' segments (complaints/preservation.py).
 PRESERVATION_SAMPLE_PERCENT = env_int("CUSTODYWATCH_PRESERVATION_SAMPLE_PERCENT", 2)

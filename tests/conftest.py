@@ -36,6 +36,8 @@ def fast_settings(settings):
     settings.CUSTODYWATCH_REQUIRE_2FA = True
     # Tests read English messages; the Kazakh and Russian pages have tests of their own.
     settings.LANGUAGE_CODE = "en"
+    # Each test sees its own data at once; tests/video/test_overview_cache.py turns it on.
+    settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS = 0
     with translation.override("en"):
         yield
 

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -237,3 +239,46 @@ def camera_wall(*, facility: Facility, now: dt.datetime) -> list[CameraTile]:
     return [CameraTile(camera=camera, state=camera.state_now,
                        strip=state_strip(start=start, end=now, spans=spans.get(camera.pk, [])))
             for camera in cameras]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the video overview shows, computed at ``now``."""
+
+    now: dt.datetime
+    totals: VideoTotals
+    out_of_order: list[Camera]
+    blind_rooms: list
+    never_covered: list
+    gaps: list[RecordingGap]
+    gap_cameras: int
+
+
+def _overview_key(user: User, place: Place) -> str:
+    # The figures depend on the reader only through his scope (facility_q): people with the
+    # same scope share one computation.
+    scope = f"{user.scope}:{user.region_id}:{user.facility_id}:{user.role}"
+    return f"video-overview:{scope}:{place.region_code}:{place.facility_code}"
+
+
+def video_overview(*, user: User, now: dt.datetime, place: Place = EVERYWHERE) -> Overview:
+    """The overview's figures and lists, shared for ``CUSTODYWATCH_OVERVIEW_CACHE_SECONDS``
+    (30: the video sweep's cadence) by readers of the same scope: the national page costs
+    about a second of database and numpy work, and a hundred prosecutors opening it must not
+    multiply that. 0 computes every time."""
+    key = _overview_key(user, place)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    blind = custody_rooms_blind_now(user=user, now=now, place=place)
+    gaps, gap_cameras = recording_gaps(user=user, now=now, place=place)
+    overview = Overview(
+        now=now, totals=video_totals(user=user, now=now, place=place),
+        out_of_order=list(cameras_out_of_order(user=user, now=now, place=place)[:LIST_LIMIT]),
+        blind_rooms=list(blind.filter(has_camera=True)[:LIST_LIMIT]),
+        never_covered=list(blind.filter(has_camera=False)[:LIST_LIMIT]),
+        gaps=gaps, gap_cameras=gap_cameras)
+    seconds = settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS
+    if seconds:
+        cache.set(key, overview, seconds)
+    return overview

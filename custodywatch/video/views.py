@@ -29,23 +29,21 @@ def overview(request: HttpRequest) -> HttpResponse:
     # within the reader's scope, so another's code shows nothing.
     place = selectors.Place(region_code=request.GET.get("region", "").strip()[:10],
                             facility_code=request.GET.get("facility", "").strip()[:40])
-    out_of_order = selectors.cameras_out_of_order(user=request.user, now=now, place=place)
-    blind_rooms = selectors.custody_rooms_blind_now(user=request.user, now=now, place=place)
-    gaps, gap_cameras = selectors.recording_gaps(user=request.user, now=now, place=place)
+    overview = selectors.video_overview(user=request.user, now=now, place=place)
     query = urlencode({key: value for key, value in (("region", place.region_code),
                                                      ("facility", place.facility_code))
                        if value})
     context = {
-        "now": now,
+        "now": overview.now,
         "place": place,
         "query": query,
         "regions": registry_selectors.regions_visible(user=request.user),
-        "totals": selectors.video_totals(user=request.user, now=now, place=place),
-        "out_of_order": out_of_order[: selectors.LIST_LIMIT],
-        "blind_rooms": blind_rooms.filter(has_camera=True)[: selectors.LIST_LIMIT],
-        "never_covered": blind_rooms.filter(has_camera=False)[: selectors.LIST_LIMIT],
-        "gaps": gaps,
-        "gap_cameras": gap_cameras,
+        "totals": overview.totals,
+        "out_of_order": overview.out_of_order,
+        "blind_rooms": overview.blind_rooms,
+        "never_covered": overview.never_covered,
+        "gaps": overview.gaps,
+        "gap_cameras": overview.gap_cameras,
         "colors": STATE_COLORS,
         "legend": legend(),
         "limit": selectors.LIST_LIMIT,

@@ -115,3 +115,35 @@ def test_overview_queries_do_not_grow_with_cameras(signed_in, people, health_a, 
         Camera.objects.create(facility=facility_a, code=f"CAM{n}")
     with django_assert_max_num_queries(25):
         assert client.get("/video/").status_code == 200
+
+
+def test_readers_of_one_scope_share_the_overview_and_no_other_scope_does(
+        people, health_a, facility_b, settings, client):
+    """The overview is computed once per scope for a while: a second reader of the same scope
+    gets the same figures, a reader of another scope never gets them."""
+    from django.core.cache import cache
+
+    from tests.conftest import make_user, sign_in
+
+    settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS = 30
+    cache.clear()
+    now = timezone.now()
+    national = selectors.video_overview(user=people["gpo"], now=now)
+    assert national.totals.cameras == 4
+    # Another facility's camera breaks after the first reading: a second national reader
+    # still sees the shared figures, taken at `national.now` (and says so on the page).
+    Camera.objects.filter(facility=facility_b).update(is_active=False)
+    second = selectors.video_overview(user=make_user("gpo_2", "general_prosecutor"),
+                                      now=timezone.now())
+    assert second == national and second.totals.cameras == 4
+    # Another role, even of the same scope, computes its own (here: after the change).
+    analyst = selectors.video_overview(user=people["analyst"], now=timezone.now())
+    assert analyst.totals.cameras == 2
+    # Facility scope and region scope never get the national figures.
+    own = selectors.video_overview(user=people["head_a"], now=timezone.now())
+    assert own.totals.cameras == 2 and own is not national
+    regional = selectors.video_overview(user=people["prosecutor_a"], now=timezone.now())
+    assert regional.totals.cameras == 2
+    page = sign_in(client, people["head_b"]).get("/video/")
+    assert page.status_code == 200 and "CAM1" not in {c.code for c in page.context["out_of_order"]}
+    cache.clear()
