@@ -16,7 +16,7 @@ from PIL import Image, ImageOps
 
 from custodywatch.cases import body
 from custodywatch.cases.models import Examination, ExaminationPhoto, Finding
-from custodywatch.visits.report import FAMILY, static_font
+from custodywatch.core.pdf import FAMILY, new_pdf
 
 SCALE = 0.45  # mm per diagram unit: a 100 x 220 view is 45 x 99 mm
 # Photographs: two a row, each in an 84 x 68 mm box; scaled to 1200 px on the long side
@@ -26,25 +26,6 @@ PHOTO_BOX = (84.0, 68.0)
 PHOTO_GAP = 6.0
 PHOTO_MAX_PX = 1200
 PHOTO_QUALITY = 82
-
-
-class _Report(FPDF):
-    footer_text = ""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FAMILY, "", 8)
-        self.cell(0, 6, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
-
-
-def _pdf() -> _Report:
-    pdf = _Report(format="A4")
-    font = str(static_font())
-    pdf.add_font(FAMILY, "", font)
-    pdf.add_font(FAMILY, "B", font)
-    pdf.set_auto_page_break(auto=True, margin=16)
-    pdf.set_margins(18, 16, 18)
-    return pdf
 
 
 def _heading(pdf: FPDF, text: str) -> None:
@@ -154,7 +135,7 @@ def _photographs(pdf: FPDF, photos: list[ExaminationPhoto], numbers: dict[int, i
 def examination_pdf(*, examination: Examination, findings: list[Finding]) -> bytes:
     case = examination.case
     subject = examination.subject.person
-    pdf = _pdf()
+    pdf = new_pdf()
     pdf.footer_text = _("Forensic report %(number)s, case %(case)s") % {
         "number": examination.pk, "case": case.register_number}
     pdf.add_page()

@@ -19,9 +19,9 @@ from fpdf.enums import XPos, YPos
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from custodywatch.core.pdf import FAMILY, static_font
 from custodywatch.ledger.models import Checkpoint
 from custodywatch.reports.cat import Table
-from custodywatch.visits.report import FAMILY, static_font
 
 
 @dataclass(frozen=True)
