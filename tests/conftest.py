@@ -41,6 +41,23 @@ def fast_settings(settings):
     with translation.override("en"):
         yield
 
+@pytest.fixture
+def sealing_key(tmp_path, monkeypatch):
+    """A private sealing key for one test (core/sealing.py reads the file named by the env)."""
+    from custodywatch.core import sealing
+
+    path = tmp_path / "sealing.key"
+    path.write_text(sealing.generate_key_line() + "\n")
+    monkeypatch.setenv(sealing.KEY_FILE_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def media_root(tmp_path, settings):
+    """A private media folder for one test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
 
 def ensure_reference_data() -> None:
     """Regions and agencies come from a data migration; a transactional test's flush removes

@@ -16,7 +16,6 @@ from custodywatch.cases import services
 from custodywatch.cases.models import Case, CaseParty, Examination
 from custodywatch.complaints import services as complaints
 from custodywatch.complaints.models import Channel, Complaint
-from custodywatch.core import sealing
 from tests.conftest import make_user
 
 ORIGIN = Origin(ip_address="198.51.100.4", user_agent="pytest")
@@ -26,17 +25,8 @@ TORTURE_TEXT = "В отделе меня избили дубинкой и тре
 
 
 @pytest.fixture(autouse=True)
-def sealing_key(tmp_path, monkeypatch):
-    path = tmp_path / "sealing.key"
-    path.write_text(sealing.generate_key_line() + "\n")
-    monkeypatch.setenv(sealing.KEY_FILE_ENV, str(path))
-    return path
-
-
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def _private_keys_and_media(sealing_key, media_root):
+    """Every test here seals with its own key and stores files in its own folder."""
 
 
 @dataclass

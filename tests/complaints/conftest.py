@@ -10,7 +10,6 @@ from django.utils import timezone
 from custodywatch.accounts.audit import Origin
 from custodywatch.complaints import services
 from custodywatch.complaints.models import Channel
-from custodywatch.core import sealing
 from custodywatch.custody.models import CustodyRecord, RoomStay
 
 PUBLIC = Origin(ip_address="203.0.113.7", user_agent="pytest")
@@ -19,17 +18,8 @@ CONDITIONS_TEXT = "В камере холодно, плесень на стен�
 
 
 @pytest.fixture(autouse=True)
-def sealing_key(tmp_path, monkeypatch):
-    path = tmp_path / "sealing.key"
-    path.write_text(sealing.generate_key_line() + "\n")
-    monkeypatch.setenv(sealing.KEY_FILE_ENV, str(path))
-    return path
-
-
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def _private_keys_and_media(sealing_key, media_root):
+    """Every test here seals with its own key and stores files in its own folder."""
 
 
 @pytest.fixture

@@ -6,21 +6,11 @@ import pytest
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.services import token_create
-from custodywatch.core import sealing
 
 
 @pytest.fixture(autouse=True)
-def sealing_key(tmp_path, monkeypatch):
-    path = tmp_path / "sealing.key"
-    path.write_text(sealing.generate_key_line() + "\n")
-    monkeypatch.setenv(sealing.KEY_FILE_ENV, str(path))
-    return path
-
-
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def _private_keys_and_media(sealing_key, media_root):
+    """Every test here seals with its own key and stores files in its own folder."""
 
 
 @pytest.fixture
