@@ -8,6 +8,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+import custodywatch
+
 LOCALE = Path(settings.LOCALE_PATHS[0])
 
 
@@ -41,3 +43,33 @@ def test_language_switch_changes_the_page(client, language, expected):
     assert f'lang="{language}"' in page.content.decode()
     assert expected in page.content.decode()
     translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_no_string_is_translated_once_at_import():
+    """A module-level gettext() is translated in whatever language was active at import, for
+    everyone; such constants must use gettext_lazy."""
+    import ast
+
+    eager_names = {"gettext", "ngettext", "pgettext"}
+    found = []
+    for path in sorted(Path(custodywatch.__file__).parent.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text())
+        eager = {alias.asname or alias.name for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+                 for alias in node.names if alias.name in eager_names}
+
+        def scan(body, eager=eager, path=path):
+            for statement in body:
+                if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                    continue
+                if isinstance(statement, ast.ClassDef):
+                    scan(statement.body)
+                    continue
+                found.extend(f"{path.name}:{node.lineno}" for node in ast.walk(statement)
+                             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                             and node.func.id in eager)
+
+        scan(tree.body)
+    assert found == []

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -128,18 +129,20 @@ def viewer_revoke(request: HttpRequest, pk: int, viewer_pk: int) -> HttpResponse
 
 # ------------------------------------------------------------------ viewers (no sign-in)
 
+# Lazy: translated when shown, in the viewer's language, not once at import.
 REFUSALS = {
-    Refusal.UNKNOWN: (403, _("This link or code opens nothing. Check it, or ask the duty "
-                             "officer for a new one.")),
-    Refusal.REVOKED: (403, _("This link was revoked by the facility.")),
-    Refusal.NOT_STARTED: (403, _("The interrogation has not started yet. Open the link "
-                                 "again when it starts.")),
-    Refusal.ENDED: (410, _("The interrogation has ended. There is nothing more to watch.")),
-    Refusal.OTHER_DEVICE: (403, _("This link was already opened on another device. A link "
-                                  "works only on the first device that opened it; ask the "
-                                  "duty officer for a new one.")),
-    Refusal.THROTTLED: (429, _("Too many wrong codes from this address. Wait a quarter of an "
-                               "hour and try again.")),
+    Refusal.UNKNOWN: (403, gettext_lazy(
+        "This link or code opens nothing. Check it, or ask the duty officer for a new one.")),
+    Refusal.REVOKED: (403, gettext_lazy("This link was revoked by the facility.")),
+    Refusal.NOT_STARTED: (403, gettext_lazy(
+        "The interrogation has not started yet. Open the link again when it starts.")),
+    Refusal.ENDED: (410, gettext_lazy(
+        "The interrogation has ended. There is nothing more to watch.")),
+    Refusal.OTHER_DEVICE: (403, gettext_lazy(
+        "This link was already opened on another device. A link works only on the first "
+        "device that opened it; ask the duty officer for a new one.")),
+    Refusal.THROTTLED: (429, gettext_lazy(
+        "Too many wrong codes from this address. Wait a quarter of an hour and try again.")),
 }
 
 
