@@ -143,9 +143,10 @@ def signed_in(client):
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str | None:
-    return shutil.which("chromium") or (
-        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
-    )
+    """Debian's Chromium first (the one CI installs), then any other on PATH."""
+    if os.path.exists("/usr/bin/chromium"):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
 
 
 @pytest.fixture(scope="session")
