@@ -23,7 +23,7 @@ def test_register_move_and_see_clock_and_timeline(page, live_server, settings, p
     page.get_by_label("Username").fill("duty_a")
     page.get_by_label("Password").fill("correct horse battery")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/custody/desk/FA-1/")
+    page.wait_for_url(f"{live_server.url}/custody/desk/FA-1/")
     expect(page.get_by_test_id("desk-count")).to_have_text("0 people in custody now")
 
     page.get_by_role("link", name="Register a detention").first.click()
