@@ -171,6 +171,9 @@ CUSTODYWATCH_OVERVIEW_CACHE_SECONDS = env_int("CUSTODYWATCH_OVERVIEW_CACHE_SECON
 # share of the last days' segments (complaints/preservation.py).
 PRESERVATION_SAMPLE_PERCENT = env_int("CUSTODYWATCH_PRESERVATION_SAMPLE_PERCENT", 2)
 PRESERVATION_SAMPLE_DAYS = env_int("CUSTODYWATCH_PRESERVATION_SAMPLE_DAYS", 3)
+# Live view: no frame from a transparent room's camera for this long during an interrogation
+# is a feed gap (alert, timeline); the viewer sees "waiting" instead of a stale picture.
+LIVEVIEW_GAP_SECONDS = env_int("CUSTODYWATCH_LIVEVIEW_GAP_SECONDS", 15)
 
 # Evidence ledger: the checkpoint signing key lives in a file outside the database
 # (docs/ledger.md: key rotation); verifiers may be given the public keys of earlier keys.

@@ -68,7 +68,7 @@ def live_viewer_frame(request: HttpRequest, viewer_id: int,
     frame = frames.frame_latest([camera.pk for camera in room.cameras.filter(is_active=True)])
     services.watching_frame(watching=current)
     if frame is None or (timezone.now() - frame.received_at).total_seconds() > (
-            services.GAP_SECONDS):
+            services.gap_seconds()):
         return HttpResponse(status=204, headers={"Cache-Control": "no-store"})
     headers = {"Cache-Control": "no-store", "ETag": frame.etag,
                "X-Frame-Time": frame.received_at.isoformat()}

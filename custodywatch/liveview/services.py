@@ -40,8 +40,14 @@ from custodywatch.registry.models import Camera, Facility, Room
 logger = logging.getLogger(__name__)
 
 TRANSPARENT = Room.Kind.TRANSPARENT_INTERROGATION
-# No frame for this long during an interrogation is a gap (settings may change it).
-GAP_SECONDS = getattr(settings, "LIVEVIEW_GAP_SECONDS", 15)
+
+
+def gap_seconds() -> int:
+    """No frame for this long during an interrogation is a gap; read at each use so that a
+    changed setting takes effect without a restart of the sweep or a re-import."""
+    return settings.LIVEVIEW_GAP_SECONDS
+
+
 # How often an agent sends while the room is watched, and asks while it is not.
 FRAME_SECONDS = 1 / 3
 PROBE_SECONDS = 5.0
@@ -413,7 +419,7 @@ def _gaps_detect(now: dt.datetime) -> int:
         "room").prefetch_related("room__cameras")
     for interrogation in ongoing:
         last = _last_frame(_room_camera_ids(interrogation), interrogation.started_at)
-        if (now - last).total_seconds() > GAP_SECONDS:
+        if (now - last).total_seconds() > gap_seconds():
             opened += _gap_open(interrogation, last, now)
     return opened
 

@@ -65,7 +65,7 @@ def _render_record(request: HttpRequest, record: CustodyRecord, form: ViewerForm
                                           origin=Origin.from_request(request),
                                           now=timezone.now())
     context = {"record": record, "panels": panels, "form": form,
-               "gap_seconds": services.GAP_SECONDS, "relationships": Relationship.choices,
+               "gap_seconds": services.gap_seconds(), "relationships": Relationship.choices,
                "can_write": can_write_custody(user=request.user, facility=record.facility,
                                               token=None)}
     return render(request, "liveview/record.html", context, status=status)

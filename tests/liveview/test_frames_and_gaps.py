@@ -64,7 +64,7 @@ def test_feed_gap_opens_once_alerts_and_closes_when_the_picture_returns(
     assert services.liveview_sweep().gaps_opened == 0
     # The picture stops: after the allowed gap, one gap from the last frame, e-mailed once.
     last = frames.frame_received_at(live.camera.pk)
-    later = last + dt.timedelta(seconds=services.GAP_SECONDS + 1)
+    later = last + dt.timedelta(seconds=services.gap_seconds() + 1)
     result = services.liveview_sweep(now=later)
     assert (result.gaps_opened, result.mailed) == (1, 1)
     assert services.liveview_sweep(now=later + dt.timedelta(seconds=30)).gaps_opened == 0
@@ -90,9 +90,9 @@ def test_feed_gap_opens_once_alerts_and_closes_when_the_picture_returns(
 
 def test_a_room_that_never_sent_a_picture_has_a_gap_from_the_start(people, live):
     start = live.interrogation.started_at
-    services.liveview_sweep(now=start + dt.timedelta(seconds=services.GAP_SECONDS - 1))
+    services.liveview_sweep(now=start + dt.timedelta(seconds=services.gap_seconds() - 1))
     assert not FeedGap.objects.exists()
-    services.liveview_sweep(now=start + dt.timedelta(seconds=services.GAP_SECONDS + 1))
+    services.liveview_sweep(now=start + dt.timedelta(seconds=services.gap_seconds() + 1))
     assert FeedGap.objects.get().started_at == start
     # The interrogation ends without the picture: the gap ends with it.
     end = start + dt.timedelta(minutes=5)
@@ -100,3 +100,13 @@ def test_a_room_that_never_sent_a_picture_has_a_gap_from_the_start(people, live)
     live.interrogation.save()
     assert services.liveview_sweep(now=end + dt.timedelta(seconds=1)).gaps_closed == 1
     assert FeedGap.objects.get().ended_at == end
+
+
+def test_a_changed_gap_setting_applies_without_a_restart(people, live, settings):
+    start = live.interrogation.started_at
+    settings.LIVEVIEW_GAP_SECONDS = 60
+    services.liveview_sweep(now=start + dt.timedelta(seconds=30))
+    assert not FeedGap.objects.exists()
+    settings.LIVEVIEW_GAP_SECONDS = 20
+    services.liveview_sweep(now=start + dt.timedelta(seconds=30))
+    assert FeedGap.objects.get().started_at == start
