@@ -52,6 +52,8 @@ class DashboardOut(Schema):
     allegations_this_month: int
     open_cases: int
     cases_by_status: dict[str, int]
+    cases_breaking_a_legal_rule: int = Field(
+        0, description="Cases whose imported charges break a rule of art. 146 (flagged).")
     recommendations_overdue: int
     recommendations_overdue_by_body: dict[str, int] = Field(
         ..., description="Agency code of the body addressed: overdue recommendations.")
@@ -170,6 +172,7 @@ def reports_dashboard(request: HttpRequest):  # type: ignore[no-untyped-def]
         allegations_this_month=trends["allegations"].last,
         open_cases=selectors.open_case_count(data.case_statuses),
         cases_by_status=data.case_statuses,
+        cases_breaking_a_legal_rule=data.flagged_cases,
         recommendations_overdue=data.recommendations_overdue,
         recommendations_overdue_by_body=dict(data.overdue_by_body),
         facilities=data.facilities,

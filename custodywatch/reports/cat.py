@@ -164,16 +164,19 @@ def _sentences(convicted, year: int) -> Table:  # type: ignore[no-untyped-def]
             ban=Count("pk", filter=Q(ban_on_positions_years__isnull=False)),
             probation=Count("pk", filter=Q(probation=True)),
             released=Count("pk", filter=Q(amnesty=True) | Q(limitation=True)
-                           | Q(reconciliation=True) | Q(active_repentance=True)))
+                           | Q(reconciliation=True) | Q(active_repentance=True)),
+            flagged=Count("pk", filter=~Q(rule_flags=[])))
         if figures["n"]:
             average = round(figures["months"] / figures["prison"], 1) if figures["prison"] else 0
             rows.append([str(label), figures["n"], figures["prison"], average, figures["fine"],
-                         figures["ban"], figures["probation"], figures["released"]])
+                         figures["ban"], figures["probation"], figures["released"],
+                         figures["flagged"]])
     return Table("sentences", _("Sentences of convictions, by article"), _(
         "Charges with a conviction dated in {year}. Imprisonment: a term of imprisonment not "
         "suspended (average in months over those); fine, ban on holding positions, probation "
         "as sentenced; released: by amnesty, limitation, reconciliation or active repentance "
-        "(which art. 146 forbids: each such charge is also flagged in the cases register). A "
+        "(which art. 146 forbids: each such charge is also flagged in the cases register). "
+        "Rule flags: imported charges that break a rule of art. 146, as flagged at import. A "
         "charge may carry several penalties.").format(year=year),
         [_("Article"), _("Convictions"), _("Imprisonment"), _("Average months"), _("Fine"),
-         _("Ban on positions"), _("Probation"), _("Released")], rows)
+         _("Ban on positions"), _("Probation"), _("Released"), _("Rule flags")], rows)

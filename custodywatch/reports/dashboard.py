@@ -69,6 +69,7 @@ class Figures:
     facilities: int
     trends: dict[str, selectors.Trend]
     case_statuses: dict[str, int]
+    flagged_cases: int
     overdue_by_body: list[tuple[str, int]]
 
     @property
@@ -86,6 +87,7 @@ def figures(*, user: User, now: dt.datetime) -> Figures:
         facilities=registry_selectors.facilities_visible(user=user).count(),
         trends=selectors.monthly_trends(user=user, today=today),
         case_statuses=selectors.cases_by_status(user=user),
+        flagged_cases=selectors.flagged_case_count(user=user),
         overdue_by_body=selectors.recommendations_overdue_by_body(user=user, today=today))
 
 
@@ -131,6 +133,12 @@ def tiles(*, user: User, now: dt.datetime, data: Figures | None = None) -> list[
              cases_url(),
              charts.bars([item for item in selectors.case_outcomes(statuses) if item[1]],
                          str(_("Cases by status")))),
+        Tile("rule_flags", str(_("Cases breaking a legal rule")), data.flagged_cases,
+             cases_url(flagged="on"),
+             charts.bars([(str(_("rule broken")), data.flagged_cases),
+                          (str(_("other cases")), sum(statuses.values()) - data.flagged_cases)],
+                         str(_("Cases whose imported charges break art. 146's rules"))),
+             alert=data.flagged_cases > 0),
         Tile("recommendations", str(_("Recommendations overdue")), overdue_recommendations,
              _url("visits:tracker", overdue="on"),
              charts.bars(data.overdue_by_body[:OVERDUE_BODIES],

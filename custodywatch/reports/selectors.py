@@ -145,6 +145,12 @@ def cases_by_status(*, user: User) -> dict[str, int]:
                 .annotate(n=Count("pk")).order_by())
 
 
+def flagged_case_count(*, user: User) -> int:
+    """Cases in scope whose imported data break a legal rule (art. 146: no probation, amnesty,
+    limitation or reconciliation): flagged at import, never hidden from reports."""
+    return Case.objects.filter(facility_q(user, "facility")).exclude(rule_flags=[]).count()
+
+
 def recommendations_overdue(*, user: User, today: dt.date) -> int:
     return Recommendation.objects.filter(facility_q(user, "facility"), facility__isnull=False,
                                          deadline__lt=today).exclude(

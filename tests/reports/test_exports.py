@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from custodywatch.accounts.models import AuditEvent
+from custodywatch.accounts.models import AuditEvent, Role
+from custodywatch.cases.models import Case, Charge
 from custodywatch.complaints.models import Category
 from custodywatch.kernels.suppression import augment
 from custodywatch.ledger.models import Checkpoint
@@ -22,7 +23,7 @@ from custodywatch.ledger.services import ledger_integrate_all
 from custodywatch.registry.models import Region
 from custodywatch.reports import cat
 from custodywatch.reports.services import figures_refresh
-from tests.conftest import require_or_skip
+from tests.conftest import make_user, require_or_skip
 from tests.kernels.test_suppression import pinned_cells
 from tests.reports.conftest import NOW, at, complaint
 
@@ -40,10 +41,38 @@ def test_cat_tables_hand_computed(dataset, people):
     male = next(r for r in victims.rows if r[0] == "Male")
     assert male[victims.header.index("30-44")] == 1 and male[-1] == 1
     sentences = tables["sentences"].rows
-    assert sentences == [["Art. 146 Torture", 1, 1, 36.0, 0, 0, 0, 0]]
+    assert sentences == [["Art. 146 Torture", 1, 1, 36.0, 0, 0, 0, 0, 0]]
     # A regional prosecutor elsewhere counts nothing of KZ-75.
     other = cat.cat_tables(user=people["head_b"], year=2025)[0]
     assert other.rows[-1][1:] == [0, 0, 0, 0, 0, 0.0]
+
+
+def test_imported_charges_breaking_art_146_are_flagged_in_reports(dataset, people, signed_in,
+                                                                   facility_b):
+    """A conviction imported with probation is flagged, not refused: the dashboard counts the
+    case (and links to the flagged list), the API says so, and the UN CAT sentences table
+    counts the charge in its own column."""
+    rule = [{"code": "art146_probation", "text": "No probation for torture (art. 146)."}]
+    charge = Charge.objects.get(case=dataset.case)
+    Charge.objects.filter(pk=charge.pk).update(probation=True, rule_flags=rule)
+    Case.objects.filter(pk=dataset.case.pk).update(
+        rule_flags=[dict(rule[0], charge=charge.pk)])
+    client = signed_in(people["prosecutor_a"])
+    tiles = {tile.key: tile for tile in client.get(reverse("home")).context["tiles"]}
+    assert tiles["rule_flags"].figure == 1 and tiles["rule_flags"].alert
+    assert tiles["rule_flags"].url == reverse("cases:index") + "?flagged=on"
+    listed = client.get(tiles["rule_flags"].url)
+    assert dataset.case.register_number in listed.content.decode()
+    api = signed_in(people["prosecutor_a"]).get("/api/reports/dashboard")
+    assert api.json()["cases_breaking_a_legal_rule"] == 1
+    sentences = {t.key: t for t in cat.cat_tables(user=people["prosecutor_a"], year=2025)}
+    row = sentences["sentences"].rows[0]
+    assert row[sentences["sentences"].header.index("Rule flags")] == 1
+    assert row[sentences["sentences"].header.index("Probation")] == 1
+    # A prosecutor of another region counts nothing of it.
+    other = make_user("prosecutor_b", Role.REGIONAL_PROSECUTOR, region=facility_b.region)
+    elsewhere = {t.key: t for t in signed_in(other).get(reverse("home")).context["tiles"]}
+    assert elsewhere["rule_flags"].figure == 0
 
 
 def test_exports_carry_the_definitions_and_the_checkpoint(dataset, people, signed_in):
@@ -125,7 +154,8 @@ def test_dashboard_for_readers_and_the_old_home_for_staff(dataset, people, signe
     assert response.status_code == 200
     keys = [tile.key for tile in response.context["tiles"]]
     assert keys == ["in_custody", "overdue", "blind_rooms", "cameras", "blind_minutes",
-                    "complaints", "allegations", "cases", "recommendations", "facilities"]
+                    "complaints", "allegations", "cases", "rule_flags", "recommendations",
+                    "facilities"]
     tiles = {tile.key: tile for tile in response.context["tiles"]}
     assert tiles["in_custody"].figure == 1  # r4 (FB-1 is outside the region)
     assert tiles["overdue"].figure == 1 and tiles["cases"].figure == 0  # K1 is final
