@@ -16,7 +16,7 @@ from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.models import Scope
 from custodywatch.complaints import selectors, services
 from custodywatch.complaints.models import Channel, Complaint
-from custodywatch.core.idempotency import idempotent
+from custodywatch.core.idempotency import idempotent_sealed
 from custodywatch.core.pagination import BoundedPageNumberPagination
 from custodywatch.registry.models import Facility, Region
 
@@ -105,7 +105,7 @@ def _lookup(model, field: str, code: str):  # type: ignore[no-untyped-def]
 
 
 @router.post("/intake", response={201: FiledOut})
-@decorate_view(idempotent)
+@decorate_view(idempotent_sealed)  # the answer carries the receipt code
 def complaint_intake(request: HttpRequest, payload: ComplaintIn):  # type: ignore[no-untyped-def]
     """A complaint from another state system. Facility-bound tokens (facility staff, edge
     agents) may not file: a facility never learns of complaints through its own token."""

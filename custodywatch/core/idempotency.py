@@ -5,6 +5,10 @@ and the stored answer share one transaction, so a crash leaves either all of the
 An answer of 4xx is not stored, so the client may correct the body and retry with the same
 key; the operation's services are atomic themselves and have rolled their writes back, while
 what they record on purpose outside their own transaction (an audited refusal) is kept.
+
+An answer that carries a secret (a complaint's receipt code, shown once) is stored sealed:
+`@decorate_view(idempotent_sealed)` keeps it encrypted under the sealing key
+(core/sealing.py), so the database alone never holds the secret in the clear.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from custodywatch.core import sealing
 from custodywatch.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -39,19 +44,33 @@ def _request_hash(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
+def _sealing_context(principal: str, key: str) -> str:
+    return f"core.idempotency:{principal}:{key}"
+
+
+def _stored_content(content: bytes, *, sealed: bool, principal: str, key: str) -> bytes:
+    if not sealed:
+        return content
+    return sealing.seal(content, context=_sealing_context(principal, key))
+
+
 def _replay(record: IdempotencyRecord, request_hash: str) -> HttpResponse:
     if record.request_hash != request_hash:
         return JsonResponse(
             {"detail": f"{HEADER} {record.key!r} was already used with a different request."},
             status=422,
         )
-    response = HttpResponse(bytes(record.content), status=record.status_code,
+    content = bytes(record.content)
+    if content.startswith(sealing.MAGIC):  # no JSON answer starts with these bytes
+        content = sealing.unseal(content, context=_sealing_context(record.principal, record.key))
+    response = HttpResponse(content, status=record.status_code,
                             content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
     return response
 
 
-def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def idempotent(run: Callable[..., HttpResponse], *,
+               sealed: bool = False) -> Callable[..., HttpResponse]:
     @functools.wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         key = request.headers.get(HEADER, "").strip()
@@ -74,7 +93,8 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                         principal=principal, key=key, request_hash=request_hash,
                         status_code=response.status_code,
                         content_type=response.get("Content-Type", "application/json"),
-                        content=response.content,
+                        content=_stored_content(response.content, sealed=sealed,
+                                                principal=principal, key=key),
                     )
         except IntegrityError:
             # The same key raced us and won: its answer is the answer, our writes are undone.
@@ -85,3 +105,8 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         return response
 
     return wrapper
+
+
+def idempotent_sealed(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """`idempotent`, with the stored answer sealed: for answers that carry a secret."""
+    return idempotent(run, sealed=True)

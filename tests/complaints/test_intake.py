@@ -186,6 +186,12 @@ def test_api_intake_for_state_systems(client, people, facility_a):
     again = client.post("/api/complaints/intake", json.dumps(body),
                         content_type="application/json", **headers)
     assert again.json() == first.json()
+    # The replayed answer carries the receipt code, but the stored answer is sealed: the
+    # database alone never holds the code in the clear (only its slow hash).
+    from custodywatch.core.models import IdempotencyRecord
+    stored = bytes(IdempotencyRecord.objects.get(key="k1").content)
+    assert first.json()["receipt_code"].encode() not in stored
+    assert first.json()["reference"].encode() not in stored
     assert Complaint.objects.get().channel == Channel.E_APPEALS
     bad = client.post("/api/complaints/intake", json.dumps({"text": "x", "facility": "NOPE"}),
                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
