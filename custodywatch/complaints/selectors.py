@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncMonth
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, Scope, User
+from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints.models import (
     Attachment,
     Category,
@@ -35,6 +37,7 @@ from custodywatch.complaints.models import (
 )
 from custodywatch.complaints.rules import COMPLAINT_TERMS
 from custodywatch.custody.models import CustodyRecord, EndReason
+from custodywatch.kernels import suppression
 from custodywatch.kernels.deadlines import Clock, ClockKind, clock_reading
 from custodywatch.registry.models import Camera
 from custodywatch.video.models import RecordingSegment
@@ -55,7 +58,9 @@ def complaints_q(user: User) -> Q:
     never_own = ~Q(facility_id=user.facility_id) if user.facility_id else Q()
     # Never a complaint that accuses him, whatever his role (docs/complaints.md).
     never_own &= never_accused_q(user)
-    if user.role == Role.REGIONAL_PROSECUTOR:
+    # A regional prosecutor, and any other handler whose account is bound to a region (an
+    # Ombudsperson's regional representative), sees that region's complaints only.
+    if user.role == Role.REGIONAL_PROSECUTOR or user.scope == Scope.REGION:
         if user.scope != Scope.REGION or not user.region_id:
             return Q(pk__in=[])
         return Q(region_id=user.region_id) & never_own
@@ -288,16 +293,114 @@ def complainant_view(complaint: Complaint) -> dict:
 @dataclass(frozen=True)
 class Bar:
     label: str
-    count: int | None  # None: suppressed (fewer than SMALL_CELL)
-    share: float  # 0..1 of the largest bar, for the picture
+    count: int | None  # None: suppressed (small, or hidden so that a small one stays hidden)
+    share: float  # 0..1 of the largest shown bar, for the picture
 
 
-def _bars(rows: Iterable[tuple[str, int]], suppress: bool) -> list[Bar]:
+def _bars(rows: Iterable[tuple[str, int]], hidden: list[bool] | None = None,
+          *, by_size: bool = True) -> list[Bar]:
+    """Bars in the given order, or (suppressed) without a hint of any hidden count.
+
+    ``hidden`` is None for a handler, who sees every count. Otherwise the picture is scaled
+    to the largest shown bar (a share of a hidden one would tell it) and, where bars go by
+    size, the hidden ones come last by label (their place among the others would bound them).
+    """
     rows = list(rows)
-    largest = max((count for _label, count in rows), default=0) or 1
-    return [Bar(label, None if suppress and count < SMALL_CELL else count,
-                0.0 if suppress and count < SMALL_CELL else count / largest)
-            for label, count in rows]
+    if hidden is None:
+        largest = max((count for _label, count in rows), default=0) or 1
+        return [Bar(label, count, count / largest) for label, count in rows]
+    largest = max((count for (_label, count), secret in zip(rows, hidden, strict=True)
+                   if not secret), default=0) or 1
+    bars = [Bar(label, None, 0.0) if secret else Bar(label, count, count / largest)
+            for (label, count), secret in zip(rows, hidden, strict=True)]
+    if by_size:
+        bars.sort(key=lambda bar: (bar.count is None, -(bar.count or 0), bar.label))
+    return bars
+
+
+def _hidden_in_chart(counts: list[int]) -> list[bool]:
+    """The bars of one chart to hide: every count under SMALL_CELL and, since every chart
+    adds up to the same total, enough others that no hidden count is the total less the
+    shown ones (complementary suppression, kernels/suppression.py, as one row)."""
+    if not counts:
+        return []
+    _full, mask = suppression.suppress([counts], threshold=SMALL_CELL)
+    # Row 0 holds the bars, row 1 their column totals (the same numbers): either hides it.
+    return [bool(mask[0, j] or mask[1, j]) for j in range(len(counts))]
+
+
+def _hidden_regions_and_facilities(
+        counts: dict[tuple[str, str | None], int]
+) -> tuple[dict[str, bool], dict[str | None, bool]] | None:
+    """Which region and facility bars to hide, suppressed together.
+
+    A region's bar is the sum of its facilities' bars (and of the complaints that name no
+    facility), so a lone hidden facility of a shown region would be the region less the
+    others. Both charts are the margins of one region x facility table: its cells are known
+    to anyone who knows which region a facility is in (the bar, or zero), and the complaints
+    without a facility are taken as known too, which only hides more. None when the kernel
+    could only protect a cell by hiding something the reader can learn anyway (a zero of
+    that table, or the total every other chart gives): then no facility chart is shown.
+    """
+    regions = sorted({region for region, _facility in counts})
+    facilities = sorted({facility for _region, facility in counts},
+                        key=lambda code: (code is None, code or ""))
+    cells = np.array([[counts.get((region, facility), 0) for facility in facilities]
+                      for region in regions], dtype=np.int64)
+    full = suppression.augment(cells)
+    costs = full.copy()
+    costs[-1, -1] = np.iinfo(np.int32).max  # and so zeros cost more still (the kernel's rule)
+    mask = suppression.complementary(costs, suppression.primary(full, SMALL_CELL))
+    if (mask & (full == 0)).any() or (mask[-1, -1] and full[-1, -1] >= SMALL_CELL):
+        return None
+    return ({region: bool(mask[i, -1]) for i, region in enumerate(regions)},
+            {facility: bool(mask[:, j].any()) for j, facility in enumerate(facilities)})
+
+
+def _suppressed_charts(complaints: QuerySet[Complaint], channel_labels: dict,
+                       category_labels: dict) -> dict[str, list[Bar]]:
+    """The charts for readers of statistics only: no hidden count can be worked out from the
+    shown ones and the total, within a chart or between the region and facility charts."""
+    def counted(field: str) -> list[tuple[str, int]]:
+        return [(row[field], row["n"]) for row in
+                complaints.order_by().values(field).annotate(n=Count("pk")).order_by(field)]
+
+    def chart(rows: list[tuple[str, int]], *, by_size: bool = True) -> list[Bar]:
+        return _bars(rows, _hidden_in_chart([count for _label, count in rows]),
+                     by_size=by_size)
+
+    by_month = [(row["month"].strftime("%Y-%m") if row["month"] else "—", row["n"]) for row in
+                complaints.order_by().annotate(month=TruncMonth("received_at"))
+                .values("month").annotate(n=Count("pk")).order_by("month")]
+    pairs = {(row["region__code"], row["facility__code"]): row["n"] for row in
+             complaints.order_by().values("region__code", "facility__code")
+             .annotate(n=Count("pk"))}
+    result = {
+        "channel": chart([(str(channel_labels.get(k, k)), n) for k, n in counted("channel")]),
+        "region": [],
+        "facility": [],
+        "category": chart([(str(category_labels.get(k, k)), n)
+                           for k, n in counted("category")]),
+        "month": chart(by_month, by_size=False),
+    }
+    hidden = _hidden_regions_and_facilities(pairs) if pairs else ({}, {})
+    regions: dict[str, int] = {}
+    facilities: dict[str | None, int] = {}
+    for (region, facility), n in pairs.items():
+        regions[region] = regions.get(region, 0) + n
+        facilities[facility] = facilities.get(facility, 0) + n
+    region_rows = sorted(regions.items())
+    if hidden is None:
+        result["region"] = chart(region_rows)
+        del result["facility"]
+        return result
+    hidden_regions, hidden_facilities = hidden
+    result["region"] = _bars(region_rows, [hidden_regions[code] for code, _n in region_rows])
+    facility_rows = sorted(facilities.items(), key=lambda item: (item[0] is None, item[0] or ""))
+    # Suppressed over every facility, then the top 20 shown: leaving out bars tells nothing.
+    result["facility"] = _bars([(code or "—", n) for code, n in facility_rows],
+                               [hidden_facilities[code] for code, _n in facility_rows])[:20]
+    return result
 
 
 def complaint_statistics(*, user: User, origin: Origin, year: int | None = None
@@ -305,7 +408,9 @@ def complaint_statistics(*, user: User, origin: Origin, year: int | None = None
     """Counts by channel, region, facility, category and month, as bars.
 
     Handlers count the complaints they may see; readers of statistics only count every
-    complaint but see small counts suppressed and facilities only in aggregate (top 20).
+    complaint but see small counts suppressed (with the complementary ones that keep them
+    hidden), facilities only in aggregate (top 20), and one year at a time: a year's hidden
+    count would otherwise be the all-time count less the other years'.
     """
     if user.role not in STATISTICS_READERS:
         audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
@@ -313,11 +418,17 @@ def complaint_statistics(*, user: User, origin: Origin, year: int | None = None
         raise PermissionDenied
     handler = user.role in HANDLER_ROLES
     complaints = complaints_visible(user=user) if handler else Complaint.objects.all()
+    if not handler and not year:
+        year = timezone.localtime().year
     if year:
         complaints = complaints.filter(received_at__year=year)
-    suppress = not handler
     channel_labels = dict(Channel.choices)
     category_labels = dict(Category.choices)
+    if not handler:
+        result = _suppressed_charts(complaints, channel_labels, category_labels)
+        audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                     object_type="complaints.statistics", detail={"year": year})
+        return result
 
     def counted(field: str) -> list[tuple[str, int]]:
         return [(row[field], row["n"]) for row in
@@ -326,15 +437,12 @@ def complaint_statistics(*, user: User, origin: Origin, year: int | None = None
     by_month = (complaints.order_by().annotate(month=TruncMonth("received_at"))
                 .values("month").annotate(n=Count("pk")).order_by("month"))
     result = {
-        "channel": _bars(((str(channel_labels.get(k, k)), n) for k, n in counted("channel")),
-                         suppress),
-        "region": _bars(counted("region__code"), suppress),
-        "facility": _bars(((k or "—", n) for k, n in counted("facility__code")[:20]),
-                          suppress),
-        "category": _bars(((str(category_labels.get(k, k)), n)
-                           for k, n in counted("category")), suppress),
-        "month": _bars(((row["month"].strftime("%Y-%m") if row["month"] else "—", row["n"])
-                        for row in by_month), suppress),
+        "channel": _bars((str(channel_labels.get(k, k)), n) for k, n in counted("channel")),
+        "region": _bars(counted("region__code")),
+        "facility": _bars((k or "—", n) for k, n in counted("facility__code")[:20]),
+        "category": _bars((str(category_labels.get(k, k)), n) for k, n in counted("category")),
+        "month": _bars((row["month"].strftime("%Y-%m") if row["month"] else "—", row["n"])
+                       for row in by_month),
     }
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
                  object_type="complaints.statistics", detail={"year": year})
@@ -372,10 +480,38 @@ def triage_decisions() -> list[tuple[str, str]]:
                 .values_list("suggested_category", "category"))
 
 
-def custody_records_for_linking(*, user: User, complaint: Complaint
-                                ) -> QuerySet[CustodyRecord]:
-    """Records of the facility concerned a handler may link (handlers see custody in scope)."""
-    if complaint.facility_id is None:
-        return CustodyRecord.objects.none()
-    return CustodyRecord.objects.filter(facility_id=complaint.facility_id).order_by(
-        "-detained_at")
+def custody_records_for_linking(*, user: User) -> QuerySet[CustodyRecord]:
+    """The custody records a handler may link to a complaint: those of the facilities in his
+    scope (accounts/scoping.py), never one he could not open in the custody register."""
+    return CustodyRecord.objects.filter(facility_q(user, "facility")).select_related(
+        "facility").order_by("-detained_at")
+
+
+def custody_record_to_link(*, user: User, pk: int, origin: Origin) -> CustodyRecord:
+    """One record to link; CustodyRecord.DoesNotExist outside the handler's scope (a guess at
+    another's number is audited as a refusal, and looks like a wrong number)."""
+    record = custody_records_for_linking(user=user).filter(pk=pk).first()
+    if record is None:
+        if CustodyRecord.objects.filter(pk=pk).exists():
+            audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                         object_type="custody.custodyrecord", object_id=str(pk),
+                         detail={"reason": "outside scope", "link": True})
+        raise CustodyRecord.DoesNotExist
+    return record
+
+
+def identity_access_to_decide(*, user: User, pk: int, origin: Origin) -> IdentityAccess:
+    """One request (or break-the-glass opening) a custodian may decide or review: of a
+    complaint he may see, so never one that accuses him or lies outside his scope.
+    IdentityAccess.DoesNotExist otherwise; a guess at another's number is audited."""
+    access = None
+    if user.role in IDENTITY_CUSTODIANS:
+        access = (IdentityAccess.objects.filter(complaint__in=complaints_visible(user=user))
+                  .select_related("complaint", "requested_by").filter(pk=pk).first())
+    if access is None:
+        if IdentityAccess.objects.filter(pk=pk).exists():
+            audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                         object_type="complaints.identityaccess", object_id=str(pk),
+                         detail={"reason": "outside scope"})
+        raise IdentityAccess.DoesNotExist
+    return access

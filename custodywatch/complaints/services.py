@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, Scope, User
+from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints import receipts, rules
 from custodywatch.complaints.attachments import CheckedAttachment, check_attachments
 from custodywatch.complaints.models import (
@@ -458,20 +459,39 @@ def complaint_reassign(*, acting_user: User, origin: Origin, complaint: Complain
 
 def complaint_link_custody_record(*, acting_user: User, origin: Origin, complaint: Complaint,
                                   custody_record: CustodyRecord) -> Complaint:
-    """Link the complainant's custody record; the footage of their rooms is held at once."""
+    """Link the complainant's custody record; the footage of their rooms is held at once.
+
+    Only a record the handler may see (his scope, accounts/scoping.py); a complaint that
+    named no facility takes the record's facility and that facility's region, so that it is
+    routed and counted where the person was held.
+    """
     _require_handler(acting_user, origin, complaint)
+    if not CustodyRecord.objects.filter(facility_q(acting_user, "facility"),
+                                        pk=custody_record.pk).exists():
+        raise _deny(acting_user, origin, _("This custody record is outside your scope."),
+                    complaint)
     if complaint.facility_id and custody_record.facility_id != complaint.facility_id:
         raise ValidationError({"custody_record": _("This custody record is of another facility.")})
     now = timezone.now()
     with transaction.atomic():
+        previous_region = complaint.region_id
         complaint.custody_record = custody_record
         if complaint.facility_id is None:
             complaint.facility = custody_record.facility
-        complaint.save(update_fields=["custody_record", "facility"])
+            complaint.region_id = custody_record.facility.region_id
+        complaint.save(update_fields=["custody_record", "facility", "region"])
+        if (complaint.region_id != previous_region and complaint.handler is not None
+                and not complaints_visible(user=complaint.handler).filter(
+                    pk=complaint.pk).exists()):
+            complaint.handler = None  # of the former region: it waits for the new region's
+            complaint.save(update_fields=["handler"])
         _timeline(complaint, TimelineEvent.Kind.LINKED, now, acting_user)
         legal_hold_place(complaint=complaint, acting_user=acting_user, now=now)
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
-                     obj=complaint, detail={"custody_record": custody_record.pk})
+                     obj=complaint, detail={"custody_record": custody_record.pk,
+                                            "facility": complaint.facility.code,
+                                            "region_before": previous_region,
+                                            "region": complaint.region_id})
     return complaint
 
 
@@ -630,12 +650,23 @@ def identity_access_request(*, acting_user: User, origin: Origin, complaint: Com
     return access
 
 
+def _require_custodian(user: User, origin: Origin, access: IdentityAccess,
+                       message: str) -> None:
+    """Another custodian than the requester, who may see the complaint: complaints_visible
+    keeps out an officer the complaint accuses and a complaint outside his scope."""
+    if user.role not in IDENTITY_CUSTODIANS or user.pk == access.requested_by_id:
+        raise _deny(user, origin, message, access.complaint)
+    if not complaints_visible(user=user).filter(pk=access.complaint_id).exists():
+        raise _deny(user, origin, _("This complaint is not yours to decide on."),
+                    access.complaint)
+
+
 def identity_access_decide(*, acting_user: User, origin: Origin, access: IdentityAccess,
                            approve: bool) -> IdentityAccess:
-    """A custodian, never the requester, approves or refuses a request."""
-    if acting_user.role not in IDENTITY_CUSTODIANS or acting_user.pk == access.requested_by_id:
-        raise _deny(acting_user, origin, _("Only another custodian decides this request."),
-                    access.complaint)
+    """A custodian, never the requester, approves or refuses a request of a complaint he may
+    see (never one that accuses him, nor one outside his scope)."""
+    _require_custodian(acting_user, origin, access,
+                       _("Only another custodian decides this request."))
     if access.decision != IdentityAccess.Decision.PENDING:
         raise ValidationError({"decision": _("Already decided.")})
     now = timezone.now()
@@ -654,9 +685,8 @@ def identity_access_decide(*, acting_user: User, origin: Origin, access: Identit
 def identity_access_review(*, acting_user: User, origin: Origin,
                            access: IdentityAccess) -> IdentityAccess:
     """The custodian's after-the-fact review of a break-the-glass opening."""
-    if acting_user.role not in IDENTITY_CUSTODIANS or acting_user.pk == access.requested_by_id:
-        raise _deny(acting_user, origin, _("Only another custodian reviews this opening."),
-                    access.complaint)
+    _require_custodian(acting_user, origin, access,
+                       _("Only another custodian reviews this opening."))
     with transaction.atomic():
         access.reviewed_by, access.reviewed_at = acting_user, timezone.now()
         access.save(update_fields=["reviewed_by", "reviewed_at"])

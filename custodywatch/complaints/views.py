@@ -211,15 +211,23 @@ def status_reply(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------ officials
 
 
-def handlers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
-        if request.user.role not in selectors.HANDLER_ROLES:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+def _roles_only(roles: frozenset[str] | set[str]):  # type: ignore[no-untyped-def]
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        @login_required
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+            if request.user.role not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+handlers_only = _roles_only(selectors.HANDLER_ROLES)
+# Operators also include NPM monitors, who take complaints down on a visit (services decide).
+operators_only = _roles_only(services.OPERATOR_ROLES)
 
 
 def _inbox_filters(form: InboxFilterForm) -> selectors.InboxFilters:
@@ -271,7 +279,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@handlers_only
+@operators_only
 @require_http_methods(["GET", "POST"])
 def operator_intake(request: HttpRequest) -> HttpResponse:
     form = OperatorForm(request.POST or None, request.FILES or None)
@@ -405,9 +413,10 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
         elif action == "link":
             form = LinkCustodyForm(request.POST)
             if form.is_valid():
-                record = CustodyRecord.objects.filter(
-                    pk=form.cleaned_data["custody_record"]).first()
-                if record is None:
+                try:
+                    record = selectors.custody_record_to_link(
+                        user=user, pk=form.cleaned_data["custody_record"], origin=origin)
+                except CustodyRecord.DoesNotExist:
                     form.add_error("custody_record", _("No such custody record."))
                 else:
                     services.complaint_link_custody_record(
@@ -468,8 +477,11 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 @login_required
 @require_POST
 def identity_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    access = get_object_or_404(IdentityAccess, pk=pk)
     origin = Origin.from_request(request)
+    try:
+        access = selectors.identity_access_to_decide(user=request.user, pk=pk, origin=origin)
+    except IdentityAccess.DoesNotExist:
+        raise Http404 from None
     if request.POST.get("decision") == "review":
         services.identity_access_review(acting_user=request.user, origin=origin, access=access)
     else:

@@ -168,6 +168,24 @@ def test_operator_channel_needs_an_official(file_complaint, facility_a, people, 
     assert Complaint.objects.get().channel == Channel.LAWYER
 
 
+def test_npm_monitor_files_a_complaint_taken_on_a_visit_but_reads_no_inbox(
+        facility_a, signed_in):
+    from custodywatch.accounts.models import Role
+    from tests.conftest import make_user
+
+    monitor = signed_in(make_user("monitor", Role.NPM_MONITOR))
+    assert monitor.get(reverse("complaints:operator")).status_code == 200
+    response = monitor.post(reverse("complaints:operator"), {
+        "channel": Channel.NPM_VISIT, "text": TORTURE_TEXT, "facility": facility_a.pk,
+        "full_name": "Сериков Данияр", "relation": "self"})
+    assert response.status_code == 200, response.content[:500]
+    complaint = Complaint.objects.get()
+    assert complaint.channel == Channel.NPM_VISIT
+    assert complaint.reference in response.content.decode()  # the receipt to hand over
+    # Taking a complaint down is not handling it: the inbox and the complaint stay closed.
+    assert monitor.get(reverse("complaints:inbox")).status_code == 403
+
+
 def test_operator_form_is_refused_to_facility_staff(people, signed_in):
     assert signed_in(people["head_a"]).get(reverse("complaints:operator")).status_code == 403
 
