@@ -195,6 +195,17 @@ def case_detail(*, user: User, pk: int, origin: Origin) -> Case:
     return case
 
 
+def case_for_evidence_package(*, user: User, pk: int, origin: Origin) -> Case:
+    """A case whose evidence package this reader may download: those who may read its
+    evidence items (evidence_detail), never the examiner nor the compensation officer, who
+    see only the case's header."""
+    if access_of(user) not in (Access.FULL, Access.READ):
+        if Case.objects.filter(pk=pk).exists():
+            _denied(user, origin, "cases.case", pk, "evidence package")
+        raise Case.DoesNotExist
+    return case_detail(user=user, pk=pk, origin=origin)
+
+
 def clocks_of(case: Case, now: dt.datetime | None = None) -> list[CaseClock]:
     return case_clocks(CaseFacts(registered_at=case.registered_at,
                                  first_step_at=case.first_step_at,

@@ -531,7 +531,11 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
+    try:
+        case = selectors.case_for_evidence_package(user=request.user, pk=pk,
+                                                   origin=_origin(request))
+    except Case.DoesNotExist:
+        raise Http404(_("No such case in your scope.")) from None
     indexes, files = selectors.evidence_package_indexes(case=case)
     if not indexes:
         messages.warning(request, _("No evidence of this case is in the signed ledger yet; "

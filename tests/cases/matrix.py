@@ -1,11 +1,16 @@
 """Objects of the cases app for the authorization matrix (tests/test_authorization_matrix.py):
 one case per facility of the matrix's worlds, with a victim, an accused officer, a requested
-examination and a physical evidence item."""
+examination and an evidence item with a file. Each case has its own examiner ("matrix_forensic"
+examines case a only), and case a alone has a compensation claim, so that the examiner and the
+compensation officer each have a case inside and a case outside what is theirs."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
@@ -20,9 +25,13 @@ CASE_READERS = frozenset({"admin", "gpo", "prosecutor_a"})
 CASE_PROSECUTORS = frozenset({"gpo", "prosecutor_a"})
 
 
-def _examiner() -> User:
-    return (User.objects.filter(username="matrix_forensic").first()
-            or make_user("matrix_forensic", Role.FORENSIC_EXPERT))
+EXAMINERS = ("matrix_forensic", "matrix_forensic_b")
+
+
+def _examiner(number: int) -> User:
+    username = EXAMINERS[number % len(EXAMINERS)]
+    return (User.objects.filter(username=username).first()
+            or make_user(username, Role.FORENSIC_EXPERT))
 
 
 def case_objects(people: dict[str, User], facility: Facility, number: int) -> dict:
@@ -37,12 +46,21 @@ def case_objects(people: dict[str, User], facility: Facility, number: int) -> di
     accused = services.party_add_officer(acting_user=prosecutor, origin=SYSTEM_ORIGIN,
                                          case=case, role=CaseParty.Role.ACCUSED,
                                          full_name="Matrix Officer")
-    examination = services.examination_request(acting_user=prosecutor, origin=SYSTEM_ORIGIN,
-                                               case=case, subject=victim, examiner=_examiner())
+    examination = services.examination_request(
+        acting_user=prosecutor, origin=SYSTEM_ORIGIN, case=case, subject=victim,
+        examiner=_examiner(number))
     evidence = services.evidence_register(
         acting_user=prosecutor, origin=SYSTEM_ORIGIN, case=case, label="E1", kind="physical",
         description="Baton", found_at="R1", collected_by="K.", collected_at=timezone.now(),
-        holder="K.", location="Office")
+        holder="K.", location="Office",
+        # Distinct bytes per facility: a leak check finds one case's file in another's package.
+        upload=SimpleUploadedFile(f"E1-{facility.code}.bin",
+                                  f"evidence of {facility.code}".encode() * 8))
+    if number == 0:
+        services.compensation_claim_add(
+            acting_user=prosecutor, origin=SYSTEM_ORIGIN, case=case, victim=victim,
+            claimed_at=timezone.localdate() - dt.timedelta(days=1),
+            amount_claimed=Decimal("1000000"))
     return {"case": case, "examination": examination, "evidence": evidence,
             "officer": accused.officer}
 

@@ -6,26 +6,40 @@ admin site, whose URLs come from the models registered with it. Here:
   only the system administrator gets in; everybody else is sent to the admin sign-in or
   refused. A model registered with the admin site is covered automatically.
 - EXPORTS: each download, for every role, with objects inside and outside the scope: who
-  may download, what type it is, and that rows outside the person's scope are absent.
+  may download, what type it is, and that rows outside the person's scope are absent. A
+  route that answers with a file and has no entry here fails test_every_download_is_listed.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from custodywatch.ledger import tlog_proof
+from custodywatch.ledger.services import ledger_integrate_all
 from tests.conftest import sign_in
-from tests.test_authorization_matrix import COMPLAINT_HANDLERS, World, _sees
+from tests.test_authorization_matrix import (
+    CASE_CONTENT_READERS,
+    CASE_PROSECUTORS,
+    COMPLAINT_HANDLERS,
+    LEDGER_READERS,
+    REPORT_READERS,
+    ROUTES,
+    STAFF,
+    World,
+    _sees,
+)
 
 pytestmark = pytest.mark.django_db
 
-EVERYONE = ("admin", "gpo", "prosecutor_a", "head_a", "head_b", "duty_a", "analyst", "agent_a")
+EVERYONE = (*STAFF, "agent_a")
 ADMIN_ALLOWED = frozenset({"admin"})
 # Complaints stay with their handlers: in the admin site a system administrator sees only
 # the complaints (and their legal holds) of complaints_q, which for him is none; opening one
@@ -58,7 +72,7 @@ def _admin_outcome(response) -> str:
     return f"status {response.status_code}"
 
 
-def test_admin_site_only_for_system_administrators(client, people, worlds):
+def test_admin_site_only_for_system_administrators(client, staff, worlds):
     urls = _admin_urls()
     # Every registered model is visited, and most have an object to open.
     assert sum(label.endswith(" list") for label, _url in urls) == len(admin.site._registry)
@@ -66,7 +80,7 @@ def test_admin_site_only_for_system_administrators(client, people, worlds):
     failures = []
     for username in EVERYONE:
         client.logout()
-        sign_in(client, people[username])
+        sign_in(client, staff[username])
         for label, url in urls:
             expected = "allow" if username in ADMIN_ALLOWED else "deny"
             if expected == "allow" and label in HIDDEN_FROM_ADMIN:
@@ -89,6 +103,8 @@ class Export:
     content_type: str
     # Rows of another scope must be absent: a function of the body and the outsider world.
     leaks: Callable[[bytes, World], bool] | None = None
+    # As Route.assigned: allowed on world a only (the examiner of case a's examination).
+    assigned: frozenset[str] = field(default_factory=frozenset)
 
 
 def _csv_codes(body: bytes) -> set[str]:
@@ -97,6 +113,8 @@ def _csv_codes(body: bytes) -> set[str]:
     column = header.index("facility") if "facility" in header else 4
     return {row[column] for row in rows[1:]}
 
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 EXPORTS: dict[str, Export] = {
     "complaints:export": Export(
@@ -107,22 +125,72 @@ EXPORTS: dict[str, Export] = {
         url=lambda w: reverse("visits:visit_report", kwargs={"pk": w.visit.pk,
                                                              "language": "en"}),
         roles=frozenset(EVERYONE) - {"agent_a"}, scoped=True, content_type="application/pdf"),
+    # UN CAT statistics: report readers only, counted within their scope (no unit is named,
+    # so there is no row to look for; the type and the refusals are checked).
+    "reports:cat_export xlsx": Export(
+        url=lambda w: reverse("reports:cat_export", kwargs={"fmt": "xlsx"}),
+        roles=REPORT_READERS, scoped=False, content_type=XLSX),
+    "reports:cat_export pdf": Export(
+        url=lambda w: reverse("reports:cat_export", kwargs={"fmt": "pdf"}),
+        roles=REPORT_READERS, scoped=False, content_type="application/pdf"),
+    # The evidence package of a case: who reads its evidence items; never another case's file.
+    "cases:evidence_package": Export(
+        url=lambda w: reverse("cases:evidence_package", kwargs={"pk": w.case.pk}),
+        roles=CASE_CONTENT_READERS, scoped=True, content_type="application/zip",
+        leaks=lambda body, outsider: _in_zip(body, outsider.evidence.sha256)),
+    "cases:evidence_file": Export(
+        url=lambda w: reverse("cases:evidence_file", kwargs={"pk": w.evidence.pk}),
+        roles=CASE_CONTENT_READERS, scoped=True, content_type="application/octet-stream",
+        leaks=lambda body, outsider: body == outsider.evidence.file.open("rb").read()),
+    # The forensic report: the case's prosecutors, the GPO and the examiner alone.
+    "cases:examination_pdf": Export(
+        url=lambda w: reverse("cases:examination_pdf", kwargs={"pk": w.examination.pk}),
+        roles=CASE_PROSECUTORS, scoped=True, content_type="application/pdf",
+        assigned=frozenset({"forensic"}),
+        leaks=lambda body, outsider: outsider.case.register_number.encode() in body),
+    # A ledger entry's offline receipt (C2SP tlog-proof): the ledger's readers, country-wide.
+    "ledger:leaf_proof": Export(
+        url=lambda w: reverse("ledger:leaf_proof", kwargs={"index": 0}),
+        roles=LEDGER_READERS, scoped=False, content_type=tlog_proof.MEDIA_TYPE),
+    # Open data: public, small cells suppressed (tests/reports check the suppression).
+    "reports:open_data_download": Export(
+        url=lambda w: reverse("reports:open_data_download", kwargs={"table": "complaints",
+                                                                    "fmt": "csv"}),
+        roles=frozenset(EVERYONE), scoped=False, content_type="text/csv"),
+}
+# Routes that answer with a file but are checked elsewhere, each with the test that does.
+DOWNLOADS_CHECKED_ELSEWHERE = {
+    # Needs an attachment sent by a complainant: tests/complaints/test_attachment_download.py.
+    "complaints:attachment": "tests/complaints/test_attachment_download.py",
+    # Needs a finding photo / an examination photo / a reference image.
+    "visits:finding_photo": "tests/visits",
+    "cases:photo": "tests/cases",
+    "video:camera_view_image": "tests/agent/test_reference_sync.py",
 }
 
 
+def _in_zip(body: bytes, needle: str) -> bool:
+    with zipfile.ZipFile(io.BytesIO(body)) as package:
+        return any(needle in name or needle.encode() in package.read(name)
+                   for name in package.namelist())
+
+
 @pytest.mark.parametrize("name", sorted(EXPORTS))
-def test_exports_inside_and_outside_the_scope(client, people, worlds, name):
+def test_exports_inside_and_outside_the_scope(client, staff, worlds, name):
     export = EXPORTS[name]
+    ledger_integrate_all()  # the evidence is in a signed checkpoint: the package is made
     failures = []
     for username in EVERYONE:
         if username == "agent_a":
             continue  # machine accounts have no web session (tests/accounts)
-        user = people[username]
+        user = staff[username]
         client.logout()
         sign_in(client, user)
         for label, world in worlds.items():
             in_scope = not export.scoped or _sees(user, world.facility)
             allowed = username in export.roles and in_scope
+            if username in export.assigned:
+                allowed = label == "a"
             response = client.get(export.url(world))
             got = response.status_code
             if allowed and got != 200:
@@ -146,3 +214,37 @@ def test_the_export_leak_check_sees_rows_when_they_are_there(client, people, wor
     sign_in(client, people["gpo"])
     body = client.get(reverse("complaints:export")).content
     assert {"FA-1", "FB-1"} <= _csv_codes(body)
+
+
+def test_the_package_leak_check_sees_another_case_when_it_is_there(client, staff, worlds):
+    """The oracle for the package's leak check: case a's package holds case a's file."""
+    ledger_integrate_all()
+    sign_in(client, staff["gpo"])
+    body = b"".join(client.get(EXPORTS["cases:evidence_package"].url(worlds["a"])))
+    assert _in_zip(body, worlds["a"].evidence.sha256)
+    assert not _in_zip(body, worlds["b"].evidence.sha256)
+
+
+def _is_download(response) -> bool:
+    content_type = response.get("Content-Type", "")
+    return response.status_code == 200 and (
+        "attachment" in response.get("Content-Disposition", "")
+        or not content_type.startswith(("text/html", "application/json", "text/javascript")))
+
+
+def test_every_download_is_listed(client, staff, worlds):
+    """A route that answers with a file, for a person who may read everything of its kind,
+    has an entry in EXPORTS (or says which test checks it); a new export fails here."""
+    ledger_integrate_all()
+    listed = {name.split(" ")[0] for name in EXPORTS} | set(DOWNLOADS_CHECKED_ELSEWHERE)
+    assert listed <= set(ROUTES), sorted(listed - set(ROUTES))
+    unlisted = set()
+    for username in ("admin", "gpo", "forensic"):
+        for name, route in ROUTES.items():
+            if name in listed:
+                continue
+            sign_in(client, staff[username])  # again: the kiosk and sign-out end a session
+            url = reverse(name, kwargs=route.kwargs(worlds["a"]) if route.kwargs else None)
+            if _is_download(client.get(url)):
+                unlisted.add(name)
+    assert unlisted == set(), f"add these downloads to EXPORTS: {sorted(unlisted)}"
