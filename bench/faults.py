@@ -9,9 +9,19 @@
 2. worker-kill: `custodywatch ledger run` is killed while it integrates audit events into
    the evidence ledger; it is restarted; `custodywatch ledger verify` must pass and every
    pending event must end up integrated exactly once.
+3. hold-kill: the web process is killed while complaints naming a facility stream in through
+   the e-appeals API (each places a legal hold on that facility's footage in the complaint's
+   own transaction); restarted; every complaint sent again with its key. Every complaint
+   exists once, with exactly one hold and one ledger entry for it; replayed answers (receipt
+   codes included) equal the first.
+4. db-restart (PostgreSQL with --restart-command only): the database server is restarted
+   (`pg_ctl restart`) while custody batches stream in; the web process is NOT restarted.
+   Every failed request must be a 503 that says nothing was saved (never a 500 or a hang);
+   clients resend with the same key; every record is stored once; the server recovers by
+   itself.
 On a fresh SQLite database in a temporary folder unless --database-url names an (empty,
-throw-away) PostgreSQL database. Restarting PostgreSQL under load needs a cluster of one's
-own (pg_ctl): not done here (docs/reliability.md says so).
+throw-away) PostgreSQL database; CI runs it on its throw-away cluster with
+`--restart-command "pg_ctl -D ... restart"`.
 The last line is `RESULT faults_passed=N scenarios baseline=N ratio=...`.
 """
 
@@ -46,6 +56,8 @@ facility = Facility.objects.create(code="FA-1", name="Facility FA-1", kind="temp
     region=Region.objects.get(code="KZ-75"), agency=Agency.objects.get(code="MVD"))
 user_create(acting_user=None, origin=SYSTEM_ORIGIN, username="duty", password="",
     role=Role.DUTY_OFFICER, facility=facility)
+user_create(acting_user=None, origin=SYSTEM_ORIGIN, username="eappeals", password="",
+    role=Role.STATE_SYSTEM)
 """
 
 COUNT = """
@@ -58,6 +70,28 @@ print(json.dumps({"records": CustodyRecord.objects.count(),
                   "pending": PendingLeaf.objects.filter(integrated_index__isnull=True).count()
                   if hasattr(PendingLeaf, "integrated_index") else None,
                   "audit": AuditEvent.objects.count()}))
+"""
+
+PREFIXED = """
+from custodywatch.custody.models import CustodyRecord
+import json
+records = CustodyRecord.objects.filter(external_ref__startswith="{prefix}")
+print(json.dumps({{"records": records.count(),
+                   "distinct": records.values("external_ref").distinct().count()}}))
+"""
+
+HOLDS = """
+from django.db.models import Count
+from custodywatch.complaints.models import Complaint, LegalHold
+from custodywatch.ledger.models import Leaf, PendingLeaf
+import json
+per_complaint = Complaint.objects.annotate(n=Count("legal_holds")).values_list("n", flat=True)
+entries = sum(model.objects.filter(kind="legal_hold").count() for model in (Leaf, PendingLeaf))
+print(json.dumps({"complaints": Complaint.objects.count(),
+                  "texts": Complaint.objects.values("text").distinct().count(),
+                  "holds": LegalHold.objects.count(),
+                  "holds_per_complaint": sorted(set(per_complaint)),
+                  "hold_entries": entries}))
 """
 
 
@@ -101,9 +135,14 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise RuntimeError("the server did not start")
 
 
-def post(port: int, token: str, key: str, body: bytes) -> tuple[int, str]:
+CUSTODY_BATCH = "/api/custody/records/batch"
+COMPLAINT_INTAKE = "/api/complaints/intake"
+
+
+def post(port: int, token: str, key: str, body: bytes,
+         path: str = CUSTODY_BATCH) -> tuple[int, str]:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/custody/records/batch", data=body, method="POST",
+        f"http://127.0.0.1:{port}{path}", data=body, method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
                  "Idempotency-Key": key})
     try:
@@ -113,15 +152,19 @@ def post(port: int, token: str, key: str, body: bytes) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def batch_body(number: int, size: int) -> bytes:
+def batch_body(number: int, size: int, prefix: str = "B") -> bytes:
     return json.dumps({"items": [{
-        "facility": "FA-1", "external_ref": f"B{number}-{n}", "full_name": f"Person {number}-{n}",
+        "facility": "FA-1", "external_ref": f"{prefix}{number}-{n}",
+        "full_name": f"Person {number}-{n}",
         "detained_at": "2026-01-05T10:00:00+05:00", "detained_place": "street",
         "detaining_officer": "officer", "grounds": "art. 188"} for n in range(size)]}).encode()
 
 
-def web_kill(environment: Environment, batches: int, size: int) -> bool:
-    token = environment.run("token", "create", "--username", "duty").stdout.strip().split()[-1]
+def kill_during_stream(environment: Environment, token: str, path: str,
+                       bodies: list[bytes]) -> tuple[dict[str, str], int]:
+    """Send `bodies` (key-0, key-1, ...) to `path`; SIGKILL the web process once a third are
+    acknowledged; restart it and send every body again with its key. Returns the answers
+    acknowledged before the kill and how many replays were refused or differed from them."""
     port = free_port()
     server = environment.start("serve", "--port", str(port), "--threads", "4")
     wait_for(port)
@@ -129,45 +172,135 @@ def web_kill(environment: Environment, batches: int, size: int) -> bool:
     stop = threading.Event()
 
     def client() -> None:
-        for number in range(batches):
+        for number, body in enumerate(bodies):
             if stop.is_set():
                 return
             try:
-                status, answer = post(port, token, f"key-{number}", batch_body(number, size))
+                status, answer = post(port, token, f"key-{number}", body, path)
             except (urllib.error.URLError, ConnectionError, OSError):
                 return  # the server is gone: what was acknowledged is in `acknowledged`
-            if status == 200:
+            if status in (200, 201):
                 acknowledged[f"key-{number}"] = answer
 
     sender = threading.Thread(target=client)
     sender.start()
-    while len(acknowledged) < batches // 3 and sender.is_alive():
+    while len(acknowledged) < len(bodies) // 3 and sender.is_alive():
         time.sleep(0.01)
     server.send_signal(signal.SIGKILL)
     server.wait()
     stop.set()
     sender.join()
-    before_restart = len(acknowledged)
-    print(f"  killed the web process after {before_restart} of {batches} batches were "
+    print(f"  killed the web process after {len(acknowledged)} of {len(bodies)} requests were "
           "acknowledged")
     server = environment.start("serve", "--port", str(port), "--threads", "4")
     wait_for(port)
     replay_mismatch = 0
-    for number in range(batches):
+    for number, body in enumerate(bodies):
         key = f"key-{number}"
-        status, answer = post(port, token, key, batch_body(number, size))
-        if status != 200:
+        status, answer = post(port, token, key, body, path)
+        if status not in (200, 201):
             print(f"  retry of {key}: {status} {answer[:200]}")
             replay_mismatch += 1
         elif key in acknowledged and json.loads(answer) != json.loads(acknowledged[key]):
             replay_mismatch += 1
     server.send_signal(signal.SIGTERM)
     server.wait()
+    return acknowledged, replay_mismatch
+
+
+def token_for(environment: Environment, username: str) -> str:
+    return environment.run("token", "create", "--username", username).stdout.strip().split()[-1]
+
+
+def web_kill(environment: Environment, batches: int, size: int) -> bool:
+    bodies = [batch_body(number, size) for number in range(batches)]
+    _acknowledged, replay_mismatch = kill_during_stream(
+        environment, token_for(environment, "duty"), CUSTODY_BATCH, bodies)
     counts = json.loads(environment.shell(COUNT).strip().splitlines()[-1])
     expected = batches * size
     print(f"  after the retry: {counts['records']} records ({counts['distinct']} distinct), "
           f"expected {expected}; answers that differ from the first: {replay_mismatch}")
     return counts["records"] == counts["distinct"] == expected and replay_mismatch == 0
+
+
+def complaint_body(number: int) -> bytes:
+    return json.dumps({
+        "text": f"Complaint {number}: officers beat me with a baton in the cell and demanded a "
+                "confession.",
+        "facility": "FA-1", "incident_started_at": "2026-01-05T10:00:00+05:00",
+        "incident_ended_at": "2026-01-05T14:00:00+05:00", "still_in_custody": True,
+        "external_reference": f"EA-{number}"}).encode()
+
+
+def hold_kill(environment: Environment, complaints: int) -> bool:
+    bodies = [complaint_body(number) for number in range(complaints)]
+    acknowledged, replay_mismatch = kill_during_stream(
+        environment, token_for(environment, "eappeals"), COMPLAINT_INTAKE, bodies)
+    counts = json.loads(environment.shell(HOLDS).strip().splitlines()[-1])
+    codes = {json.loads(answer)["receipt_code"] for answer in acknowledged.values()}
+    print(f"  after the retry: {counts['complaints']} complaints ({counts['texts']} distinct), "
+          f"{counts['holds']} legal holds (per complaint: {counts['holds_per_complaint']}), "
+          f"{counts['hold_entries']} hold entries in the ledger, expected {complaints} each; "
+          f"answers that differ from the first: {replay_mismatch}")
+    return (counts["complaints"] == counts["texts"] == counts["holds"]
+            == counts["hold_entries"] == complaints and counts["holds_per_complaint"] == [1]
+            and replay_mismatch == 0 and len(codes) == len(acknowledged))
+
+
+def db_restart(environment: Environment, restart_command: str, batches: int,
+               size: int) -> bool:
+    """Restart the database server under load; the web process stays up."""
+    token = token_for(environment, "duty")
+    port = free_port()
+    server = environment.start("serve", "--port", str(port), "--threads", "4")
+    wait_for(port)
+    failures: dict[int, int] = {}  # status (0: no answer) -> count
+    unclear: list[str] = []
+    stored: set[str] = set()
+
+    def client(first: int, step: int) -> None:
+        for number in range(first, batches, step):
+            key, body = f"db-{number}", batch_body(number, size, prefix="D")
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                try:
+                    status, answer = post(port, token, key, body)
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    status, answer = 0, ""
+                if status == 200:
+                    stored.add(key)
+                    break
+                failures[status] = failures.get(status, 0) + 1
+                if status != 503 or "nothing was saved" not in answer:
+                    unclear.append(f"{status} {answer[:120]}")
+                time.sleep(0.3)
+
+    senders = [threading.Thread(target=client, args=(n, 3)) for n in range(3)]
+    for sender in senders:
+        sender.start()
+    while len(stored) < batches // 3 and any(s.is_alive() for s in senders):
+        time.sleep(0.01)
+    started = time.perf_counter()
+    # No pipes: the restarted server inherits them and would hold them open for ever.
+    restarted = subprocess.run(restart_command, shell=True, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               check=False, timeout=120)
+    print(f"  restarted the database after {len(stored)} of {batches} batches: exit "
+          f"{restarted.returncode} in {time.perf_counter() - started:.1f} s")
+    for sender in senders:
+        sender.join()
+    alive = server.poll() is None
+    server.send_signal(signal.SIGTERM)
+    server.wait()
+    counts = json.loads(environment.shell(PREFIXED.format(prefix="D")).strip().splitlines()[-1])
+    expected = batches * size
+    print(f"  refused while the database was away (status: count; 0 = no answer): "
+          f"{dict(sorted(failures.items()))}; unclear answers: {len(unclear)} "
+          f"{unclear[:3]}; web process still up: {alive}")
+    print(f"  stored: {counts['records']} records ({counts['distinct']} distinct), expected "
+          f"{expected}")
+    return (restarted.returncode == 0 and len(stored) == batches and not unclear and alive
+            and counts["records"] == counts["distinct"] == expected)
 
 
 def worker_kill(environment: Environment) -> bool:
@@ -187,6 +320,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--restart-command", default="",
+                        help="a shell command that restarts the database server (PostgreSQL "
+                        "only), e.g. 'pg_ctl -D DATA -w -m fast restart'")
     args = parser.parse_args()
     batches, size = (30, 20) if args.quick else (120, 50)
     environment = Environment(args.database_url)
@@ -196,8 +332,15 @@ def main() -> int:
     print(f"data size: {batches} custody batches of {size} records; database "
           f"{'PostgreSQL' if args.database_url else 'SQLite'}")
     results = {}
-    for name, scenario in (("web-kill", lambda: web_kill(environment, batches, size)),
-                           ("worker-kill", lambda: worker_kill(environment))):
+    scenarios = [("web-kill", lambda: web_kill(environment, batches, size)),
+                 ("worker-kill", lambda: worker_kill(environment)),
+                 ("hold-kill", lambda: hold_kill(environment, batches))]
+    if args.database_url and args.restart_command:
+        scenarios.append(("db-restart", lambda: db_restart(environment, args.restart_command,
+                                                           batches, size)))
+    else:
+        print("db-restart: skipped (needs --database-url and --restart-command)")
+    for name, scenario in scenarios:
         print(f"== {name}")
         try:
             passed = scenario()

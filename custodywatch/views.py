@@ -1,14 +1,19 @@
-"""The home page (the national dashboard for those who read statistics) and the health check."""
+"""The home page (the national dashboard for those who read statistics), the health check and
+the answer to a request that failed on the server."""
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.registry import selectors as registry_selectors
@@ -57,7 +62,36 @@ def _blind_map(request: HttpRequest) -> list[RegionValue]:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    """For load balancers: the process answers and the database is reachable."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """For load balancers: the process answers and the database is reachable (503 if not)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "database unavailable"}, status=503,
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     return JsonResponse({"status": "ok"})
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A database that is down or restarting (OperationalError, InterfaceError)
+    is 503 with Retry-After and says that nothing was saved (every write is one transaction),
+    so clients resend, with the same Idempotency-Key; anything else is a plain 500. Drawn
+    without templates or the database: both may be what failed."""
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, OperationalError | InterfaceError)
+    if unavailable:
+        status, detail = 503, _("The database is unavailable for a moment; nothing was saved. "
+                                "Try again shortly: a request sent again with the same "
+                                "Idempotency-Key is safe.")
+    else:
+        status, detail = 500, _("The server failed to answer this request; the error has been "
+                                "logged.")
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if unavailable else {}
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status, headers=headers)
+    page = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{status}</title>"
+            f"</head><body><h1>{status}</h1><p>{escape(detail)}</p></body></html>")
+    return HttpResponse(page, status=status, headers=headers)
