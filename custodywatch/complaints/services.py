@@ -388,9 +388,9 @@ def complaint_triage_confirm(*, acting_user: User, origin: Origin, complaint: Co
         complaint.save(update_fields=["category", "urgency", "triage_confirmed_at",
                                       "triage_confirmed_by", "handling_body", "answer_due_at"])
         corrected = complaint.category != complaint.suggested_category
+        label = str(Category(complaint.category).label)
         _timeline(complaint, TimelineEvent.Kind.TRIAGED, now, acting_user,
-                  str(Category(complaint.category).label)
-                  + (f" ({_('corrected')})" if corrected else ""))
+                  _("%(category)s (corrected)") % {"category": label} if corrected else label)
         if before[2] != complaint.handling_body:
             complaint.handler = None
             complaint.save(update_fields=["handler"])

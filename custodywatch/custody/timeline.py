@@ -95,15 +95,17 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.d
         css = "tl-action" if item.lawyer_present else "tl-action tl-no-lawyer"
         actions.bars.append(bar(item.started_at, item.ended_at, item.room.code, css))
     safeguards = Lane(_("Safeguards"), 2 * LANE_HEIGHT)
+    # Labels outside the f-strings: xgettext does not look inside them.
+    medical, notified, lawyer = _("Medical check"), _("Relatives notified"), _("Lawyer first seen")
     for check in history["medical_checks"]:
         css = "tl-medical" if check.no_injuries else "tl-medical tl-injury"
         safeguards.marks.append(Mark(x(check.examined_at),
-                                     f"{_('Medical check')}: {_local(check.examined_at)}", css))
+                                     f"{medical}: {_local(check.examined_at)}", css))
     for notice in history["notifications"]:
-        title = f"{_('Relatives notified')}: {_local(notice.notified_at)}"
+        title = f"{notified}: {_local(notice.notified_at)}"
         safeguards.marks.append(Mark(x(notice.notified_at), title, "tl-notice"))
     if record.lawyer_first_access_at:
-        title = f"{_('Lawyer first seen')}: {_local(record.lawyer_first_access_at)}"
+        title = f"{lawyer}: {_local(record.lawyer_first_access_at)}"
         safeguards.marks.append(Mark(x(record.lawyer_first_access_at), title, "tl-lawyer"))
     # Moments of custody no working camera recorded (the coverage engine's answer).
     unseen = Lane(_("No working camera"), 3 * LANE_HEIGHT)
