@@ -1,11 +1,17 @@
-"""Sparse decoding with PyAV: key frames only, from the smallest video stream, scaled to the
-classifier's 320x180 gray in the same conversion step.
+"""Sparse decoding with PyAV: key frames only, from the smallest video stream, shrunk to the
+classifier's 320x180 gray straight from the luma plane.
 
 Skipping non-key packets before the decoder (and ``skip_frame="NONKEY"`` for decoders that
 get them anyway) is about nine times cheaper than decoding every frame; recorders send a key
 frame every one to four seconds, enough for health. Where key frames are rarer than
 ``max_keyframe_gap`` the reader falls back to decoding every frame and keeping one per
 ``sample_seconds``.
+
+Per 1280x720 H.264 key frame (x264 veryfast, one core: ~4.9 ms before, ~3.8 ms after): the
+decoder skips its in-loop deblocking filter (~0.7 ms; see ``KEY_FRAME_DECODER_OPTIONS``) and
+the luma plane is shrunk by exact halvings (``shrink_luma``: 0.04 ms against 0.28 ms for one
+area resize, the same picture to within a level). What is left is the decoder's own work on
+the key frame (~3.5 ms); bench/README.md, "agent_e2e", has the measurements.
 """
 
 from __future__ import annotations
@@ -22,6 +28,13 @@ import numpy as np
 
 from custodywatch.kernels.frames import ANALYSIS_SIZE
 
+# The in-loop deblocking filter smooths block edges so that later frames predicting from a
+# picture see it as the encoder did. A sampled key frame is decoded for the classifier only,
+# which reads it shrunk 4x (detail 16x, on its 80x45 view): no decoded frame predicts from
+# it, and the filter costs ~15 % of a 720p key frame's decode. Frames that others predict
+# from (the every-frame fallback) are decoded by a fresh decoder that filters.
+KEY_FRAME_DECODER_OPTIONS = {"skip_loop_filter": "all"}
+MAX_FRAMES_HELD = 64  # more than any decoder's reordering delay
 URL_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://", "udp://", "tcp://")
 OPEN_TIMEOUT_SECONDS = 10.0
 
@@ -81,6 +94,7 @@ class VideoSource:
                          key=lambda s: (s.codec_context.width or 0) * (s.codec_context.height or 0))
             stream.thread_type = "NONE"  # one core per camera: many cameras, not one fast one
             stream.codec_context.skip_frame = "NONKEY"
+            stream.codec_context.options = dict(KEY_FRAME_DECODER_OPTIONS)
             if container.duration is not None:
                 self.duration = container.duration / av.time_base
             yield from self._read(container, stream)
@@ -92,21 +106,33 @@ class VideoSource:
     def _read(self, container: av.container.InputContainer,
               stream: av.video.stream.VideoStream) -> Iterator[Sample]:
         time_base = stream.time_base or Fraction(1, 90000)
+        # Seconds as float(stamp * time_base), without a Fraction per packet (25 a second):
+        # an integer product then one correctly rounded division gives the same float.
+        numerator, denominator = time_base.numerator, time_base.denominator
+
+        def seconds(stamp: int) -> float:
+            return stamp * numerator / denominator
+
         origin: float | None = None
         if stream.start_time is not None:
-            origin = float(stream.start_time * time_base)
+            origin = seconds(stream.start_time)
         keyframes_only = True
         all_frames_from_next_key = False
         last_key: float | None = None
         last_packet: float | None = None
         previous_packet: float | None = None
         next_sample = -np.inf
+        decoder: av.CodecContext = stream.codec_context
+        # A decoder holds frames back to reorder them (B-frames: two key frames when fed
+        # only those), so each frame's previous packet is looked up by its time stamp.
+        previous_by_stamp: dict[int, float | None] = {}
         for packet in container.demux(stream):
+            held_back: list[av.VideoFrame] = []
             stamp = packet.pts if packet.pts is not None else packet.dts
             if stamp is not None:  # else the demuxer's last packet: it flushes the decoder
                 if origin is None:
-                    origin = float(stamp * time_base)
-                packet_at = float(stamp * time_base) - origin
+                    origin = seconds(stamp)
+                packet_at = seconds(stamp) - origin
                 previous_packet, last_packet = last_packet, packet_at
                 if packet.is_keyframe:
                     last_key = packet_at
@@ -114,22 +140,38 @@ class VideoSource:
                         # Key frames too rare for health: decode all from here (a clean
                         # start), keep one per interval.
                         keyframes_only, all_frames_from_next_key = False, False
-                        stream.codec_context.skip_frame = "DEFAULT"
+                        held_back = decoder.decode(None)  # key frames kept for reordering
+                        decoder = every_frame_decoder(stream)
                 elif keyframes_only:
                     if last_key is not None and packet_at - last_key > self.max_keyframe_gap:
                         all_frames_from_next_key = True
                     continue
-            for frame in packet.decode():
+                previous_by_stamp[stamp] = previous_packet
+                if len(previous_by_stamp) > MAX_FRAMES_HELD:  # packets that made no frame
+                    del previous_by_stamp[next(iter(previous_by_stamp))]
+            for frame in [*held_back, *decoder.decode(packet)]:
                 if frame.pts is None or origin is None:
                     continue
-                at = float(frame.pts * time_base) - origin
+                at = seconds(frame.pts) - origin
+                before = previous_by_stamp.pop(frame.pts, previous_packet)
                 self.counters.decoded += 1
                 if at < next_sample:
                     continue
                 # A key frame a little early (variable frame rate) still counts as due.
                 next_sample = at + 0.9 * self.sample_seconds
                 self.counters.analysed += 1
-                yield Sample(at, analysis_gray(frame), previous_packet)
+                yield Sample(at, analysis_gray(frame), before)
+
+
+def every_frame_decoder(stream: av.video.stream.VideoStream) -> av.CodecContext:
+    """A new decoder for every frame from the next key frame on, with its loop filter: the
+    stream's own decoder skipped it, and predicted frames built on unfiltered pictures drift
+    from what the camera sent."""
+    template = stream.codec_context
+    decoder = av.CodecContext.create(template.name, "r")
+    decoder.extradata = template.extradata
+    decoder.thread_type = "NONE"
+    return decoder
 
 
 # 8-bit video luma is "limited range" (16 black, 235 white) unless marked full.
@@ -148,7 +190,21 @@ def analysis_gray(frame: av.VideoFrame) -> np.ndarray:
         return frame.reformat(width=width, height=height, format="gray").to_ndarray()
     plane = frame.planes[0]
     luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
-    small = cv2.resize(luma[:, : plane.width], ANALYSIS_SIZE, interpolation=cv2.INTER_AREA)
+    small = shrink_luma(luma[:, : plane.width])
     if name != "gray" and not name.startswith("yuvj") and frame.color_range != FULL_RANGE:
         small = cv2.LUT(small, LIMITED_TO_FULL)
     return small
+
+
+def shrink_luma(luma: np.ndarray) -> np.ndarray:
+    """``luma`` as ANALYSIS_SIZE by area averaging. While the picture is an even multiple of
+    the target (1280x720: twice), it is first halved by 2x2 averages, which OpenCV runs on a
+    fast path: a box of boxes is the same box, so the result is the single area resize's to
+    within one level of rounding, at a sixth of its cost."""
+    width, height = ANALYSIS_SIZE
+    while luma.shape[1] % (2 * width) == 0 and luma.shape[0] % (2 * height) == 0:
+        luma = cv2.resize(luma, (luma.shape[1] // 2, luma.shape[0] // 2),
+                          interpolation=cv2.INTER_AREA)
+    # Already the size (a 320x180 stream, or after the halvings): resize copies, so the
+    # result is never a view of the decoder's buffer.
+    return cv2.resize(luma, ANALYSIS_SIZE, interpolation=cv2.INTER_AREA)

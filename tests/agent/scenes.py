@@ -186,9 +186,13 @@ def ffmpeg_path() -> str | None:
     return shutil.which("ffmpeg")
 
 
-def write_clip(spec: ClipSpec, directory: Path) -> Path:
-    """Encode the clip with ffmpeg/libx264, one key frame a second; a gap stays a gap in time."""
+def write_clip(spec: ClipSpec, directory: Path, preset: str = "ultrafast",
+               key_seconds: float = 1.0) -> Path:
+    """Encode the clip with ffmpeg/libx264, one key frame a second (or every ``key_seconds``);
+    a gap stays a gap in time. ``ultrafast`` has neither B-frames nor the deblocking filter;
+    ``veryfast`` has both, as most recorders' main streams."""
     path = directory / f"{spec.name}.mp4"
+    key_interval = round(spec.fps * key_seconds)
     command = [
         ffmpeg_path() or "ffmpeg", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{spec.width}x{spec.height}",
@@ -200,8 +204,8 @@ def write_clip(spec: ClipSpec, directory: Path) -> Path:
         shift = end - start
         command += ["-vf", f"setpts='if(gte(T,{start}),PTS+{shift}/TB,PTS)'", "-fps_mode", "vfr"]
     command += [
-        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "26", "-g", str(spec.fps),
-        "-keyint_min", str(spec.fps), "-sc_threshold", "0", "-pix_fmt", "yuv420p",
+        "-c:v", "libx264", "-preset", preset, "-crf", "26", "-g", str(key_interval),
+        "-keyint_min", str(key_interval), "-sc_threshold", "0", "-pix_fmt", "yuv420p",
         "-movflags", "+faststart", str(path),
     ]
     process = subprocess.Popen(command, stdin=subprocess.PIPE)  # noqa: S603 - fixed argv
