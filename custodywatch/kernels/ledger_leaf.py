@@ -77,9 +77,38 @@ def _check_value(value: Any, path: str) -> None:
     raise LeafError(f"{path}: {type(value).__name__} has no canonical encoding")
 
 
+_JSON_OPTIONS: dict[str, Any] = {"sort_keys": True, "separators": (",", ":"),
+                                  "ensure_ascii": False}
+
+
+def _make_dumps() -> Any:
+    """``json.dumps(value, **_JSON_OPTIONS)``, built once (the hot path encodes every leaf).
+
+    The standard library's C encoder, made with the very arguments ``JSONEncoder.iterencode``
+    gives it for these options; ``json.dumps`` per call rebuilt an encoder and cost twice as
+    much. No circular-reference markers: ``_check_value`` has walked the value already. Falls
+    back to a reused ``JSONEncoder`` where the C encoder is missing or its signature differs.
+    """
+    encoder = json.JSONEncoder(**_JSON_OPTIONS)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is not None:
+        try:
+            one_shot = make(None, encoder.default, json.encoder.encode_basestring, None,
+                            encoder.key_separator, encoder.item_separator, True, False, True)
+            probe = {"b": [1, None, True], "a": "\u00e9\n\"", "c": {"z": -1, "y": ""}}
+            if "".join(one_shot(probe, 0)) == json.dumps(probe, **_JSON_OPTIONS):
+                return lambda value: "".join(one_shot(value, 0))
+        except TypeError:
+            pass
+    return encoder.encode
+
+
+_dumps = _make_dumps()
+
+
 def canonical_json(value: Any) -> bytes:
     _check_value(value, "$")
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _dumps(value).encode()
 
 
 def sha256_hex(data: bytes) -> str:
@@ -93,17 +122,30 @@ def iso_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# b"CWL1\n<kind>\n" and the required names of each known kind, so a leaf of a known kind
+# costs a dict lookup, not a regular expression, a list and three concatenations.
+_KNOWN_KINDS: dict[str, tuple[bytes, frozenset[str]]] = {
+    kind: (LEAF_MAGIC + b"\n" + kind.encode() + b"\n", frozenset(required))
+    for kind, required in REQUIRED_FIELDS.items()
+}
+
+
 def encode_leaf(kind: str, fields: dict[str, Any]) -> bytes:
-    if not _KIND.fullmatch(kind):
-        raise LeafError(f"bad kind {kind!r}")
-    missing = [name for name in REQUIRED_FIELDS.get(kind, ()) if name not in fields]
-    if missing:
-        raise LeafError(f"{kind}: missing {', '.join(missing)}")
+    known = _KNOWN_KINDS.get(kind) if isinstance(kind, str) else None
+    if known is not None and type(fields) is dict and known[1] <= fields.keys():
+        prefix = known[0]
+    else:
+        if not isinstance(kind, str) or not _KIND.fullmatch(kind):
+            raise LeafError(f"bad kind {kind!r}")
+        missing = [name for name in REQUIRED_FIELDS.get(kind, ()) if name not in fields]
+        if missing:
+            raise LeafError(f"{kind}: missing {', '.join(missing)}")
+        prefix = LEAF_MAGIC + b"\n" + kind.encode() + b"\n"
     for name in HASH_FIELDS:
         if name in fields and not (isinstance(fields[name], str)
                                    and _SHA256_HEX.fullmatch(fields[name])):
             raise LeafError(f"{kind}: {name} must be lowercase hex SHA-256")
-    return LEAF_MAGIC + b"\n" + kind.encode() + b"\n" + canonical_json(fields)
+    return prefix + canonical_json(fields)
 
 
 def decode_leaf(data: bytes) -> tuple[str, dict[str, Any]]:

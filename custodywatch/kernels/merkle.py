@@ -296,18 +296,21 @@ class CompactRange:
     def extend(self, leaf_hashes: Sequence[bytes]) -> int:
         """Append many leaf hashes (a batch); return the index of the first. Same result as
         calling :meth:`append` for each, without a call per leaf."""
-        first = self._size
-        edge = self._hashes
-        for value in leaf_hashes:
-            if len(value) != HASH_SIZE or not isinstance(value, bytes):
-                raise ValueError(f"expected a {HASH_SIZE}-byte hash")
-            edge.append(value)
-            n = self._size
-            while n & 1:
-                right = edge.pop()
-                edge[-1] = hashlib.sha256(b"\x01" + edge[-1] + right).digest()
-                n >>= 1
-            self._size += 1
+        first = size = self._size
+        edge, sha256 = self._hashes, hashlib.sha256
+        try:
+            for value in leaf_hashes:
+                if not isinstance(value, bytes) or len(value) != HASH_SIZE:
+                    raise ValueError(f"expected a {HASH_SIZE}-byte hash")
+                edge.append(value)
+                n = size
+                while n & 1:  # node_hash, inlined
+                    right = edge.pop()
+                    edge[-1] = sha256(b"\x01" + edge[-1] + right).digest()
+                    n >>= 1
+                size += 1
+        finally:
+            self._size = size  # the leaves before a bad one stay appended, as with append()
         return first
 
     def root(self) -> bytes:

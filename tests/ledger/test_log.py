@@ -59,6 +59,54 @@ def test_integration_is_batched_ordered_and_signed(signer):
     assert note.text.splitlines()[:2] == [ORIGIN, "600"]
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's in-database move")
+def test_sqlite_integration_moves_queued_rows_in_order_across_gaps(signer):
+    PendingLeaf.objects.all().delete()
+    for n in range(5):
+        register_evidence(n)
+    PendingLeaf.objects.filter(pk=PendingLeaf.objects.order_by("id")[1].pk).delete()  # a gap
+    for n in range(5, 8):
+        register_evidence(n)
+    queued = list(PendingLeaf.objects.order_by("id").values_list("data", "sha256", "queued_at"))
+    assert services.ledger_integrate(signer=signer).size == 7
+    assert services.ledger_integrate(signer=signer) is None
+    leaves = list(Leaf.objects.order_by("index").values_list("index", "data", "leaf_hash",
+                                                            "sha256", "queued_at"))
+    assert [row[0] for row in leaves] == list(range(7))
+    assert [(bytes(d), s, q) for _i, d, _h, s, q in leaves] == [
+        (bytes(d), s, q) for d, s, q in queued]
+    assert all(bytes(h) == merkle.leaf_hash(bytes(d)) for _i, d, h, _s, _q in leaves)
+    head = selectors.checkpoint_latest()
+    assert head.size == 7
+    assert bytes(head.root) == merkle.root_from_leaf_hashes([bytes(r[2]) for r in leaves])
+    # A batch smaller than the queue takes the oldest rows and leaves the rest queued.
+    later = [register_evidence(n) for n in range(8, 11)]
+    assert services.ledger_integrate(limit=2, signer=signer).size == 9
+    assert PendingLeaf.objects.count() == 1
+    assert services.ledger_integrate(signer=signer).size == 10
+    assert list(Leaf.objects.order_by("index").values_list("sha256", flat=True))[7:] == later
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's in-database move")
+def test_sqlite_move_stores_what_the_generic_path_stores(signer, monkeypatch):
+    PendingLeaf.objects.all().delete()
+    for n in range(6):
+        register_evidence(n)
+    with monkeypatch.context() as patch:  # the first three through the generic path
+        patch.setattr(services, "_integrate_rows_sqlite", services._integrate_rows)
+        services.ledger_integrate(limit=3, signer=signer)
+    services.ledger_integrate(limit=3, signer=signer)
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT typeof(kind), typeof(data), typeof(leaf_hash), typeof(sha256), '
+                       'typeof(queued_at), length(queued_at), typeof(integrated_at) '
+                       'FROM ledger_leaf ORDER BY "index"')
+        shapes = cursor.fetchall()
+    assert len(set(shapes)) == 1, shapes
+    hashes = [bytes(h) for h in Leaf.objects.order_by("index").values_list("leaf_hash",
+                                                                          flat=True)]
+    assert bytes(selectors.checkpoint_latest().root) == merkle.root_from_leaf_hashes(hashes)
+
+
 def test_proofs_from_the_store_verify(signer):
     for n in range(300):
         register_evidence(n)
