@@ -26,7 +26,7 @@ from typing import TextIO
 
 import numpy as np
 
-from custodywatch.kernels.coverage import blind_ms, expand_to_rooms
+from custodywatch.kernels.coverage import blind_ms_from_cameras
 from custodywatch.kernels.timeparse import parse_timestamp_ms
 
 __all__ = [
@@ -288,11 +288,9 @@ def run_coverage(
     Raises CoverageInputError on bad input, before anything is written.
     """
     stay_ids, a = _load(stays_path, cameras_path, recordings_path)
-    cover_rooms, cover_starts, cover_ends = expand_to_rooms(
-        a["rec_camera"], a["rec_start"], a["rec_end"], a["map_camera"], a["map_room"]
-    )
-    blind = blind_ms(
-        a["stay_room"], a["stay_start"], a["stay_end"], cover_rooms, cover_starts, cover_ends
+    blind = blind_ms_from_cameras(
+        a["stay_room"], a["stay_start"], a["stay_end"], a["rec_camera"], a["rec_start"],
+        a["rec_end"], a["map_camera"], a["map_room"]
     )
     text = _render(stay_ids, blind)
     if out_path is None:

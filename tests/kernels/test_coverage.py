@@ -11,6 +11,7 @@ from custodywatch.kernels import coverage
 from custodywatch.kernels.coverage import (
     blind_intervals,
     blind_ms,
+    blind_ms_from_cameras,
     expand_to_rooms,
     union_by_room,
     union_intervals,
@@ -342,6 +343,186 @@ def test_random_bulk_against_oracle(seed, n_covers, n_stays):
     stays = list(zip(sr.tolist(), ss.tolist(), se.tolist(), strict=True))
     covers = list(zip(cr.tolist(), cs.tolist(), ce.tolist(), strict=True))
     check_against_oracle(stays, covers)
+
+
+# ------------------------------------------------------------------ blind_ms_from_cameras
+# The camera-level pipeline must equal expand_to_rooms + blind_ms and the per-ms oracle,
+# for rooms with no, one and several cameras, cameras covering several rooms, repeated
+# pairs, unmapped cameras, overlapping or unsorted or empty recordings.
+
+
+def oracle_blind_from_cameras(stays, pairs, recordings) -> list[int]:
+    covers = [(room, s, e) for c, s, e in recordings for pc, room in pairs if pc == c]
+    return [sum(b - a for a, b in pieces) for pieces in oracle_blind(stays, covers)]
+
+
+def run_from_cameras(stays, pairs, recordings):
+    return blind_ms_from_cameras(
+        [r for r, _, _ in stays], [s for _, s, _ in stays], [e for _, _, e in stays],
+        [c for c, _, _ in recordings], [s for _, s, _ in recordings],
+        [e for _, _, e in recordings], [c for c, _ in pairs], [r for _, r in pairs],
+    )
+
+
+def check_from_cameras(stays, pairs, recordings):
+    got = run_from_cameras(stays, pairs, recordings)
+    assert got.dtype == np.int64
+    assert got.tolist() == oracle_blind_from_cameras(stays, pairs, recordings)
+    general = blind_ms(
+        [r for r, _, _ in stays], [s for _, s, _ in stays], [e for _, _, e in stays],
+        *expand_to_rooms(
+            [c for c, _, _ in recordings], [s for _, s, _ in recordings],
+            [e for _, _, e in recordings], [c for c, _ in pairs], [r for _, r in pairs],
+        ),
+    )
+    assert got.tolist() == general.tolist()
+
+
+camera_pairs_st = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), max_size=12)
+recordings_st = st.lists(
+    st.tuples(st.integers(0, 5), st.integers(-5, 60), st.integers(-3, 25)), max_size=25
+).map(lambda xs: [(c, s, s + d) for c, s, d in xs])
+camera_stays_st = st.lists(
+    st.tuples(st.integers(0, 5), st.integers(-5, 60), st.integers(0, 40)), max_size=12
+).map(lambda xs: [(r, s, s + d) for r, s, d in xs])
+
+
+@st.composite
+def stored_recordings(draw):
+    """Per camera, in camera then time order, each span starting at or after the previous
+    one's end (often exactly there): the order ingestion stores spans in."""
+    out = []
+    for camera in sorted(draw(st.sets(st.integers(0, 5), max_size=6))):
+        t = draw(st.integers(-5, 10))
+        for gap, duration in draw(
+            st.lists(st.tuples(st.sampled_from([0, 0, 0, 1, 3]), st.integers(1, 8)),
+                     max_size=8)
+        ):
+            t += gap
+            out.append((camera, t, t + duration))
+            t += duration
+    return out
+
+
+def test_from_cameras_single_multi_and_no_camera_rooms():
+    pairs = [(0, 1), (1, 2), (2, 2), (3, 3), (4, 3), (5, 3), (0, 6), (0, 6), (9, 7)]
+    recordings = [
+        (0, 0, 40), (0, 60, 100),  # room 1 alone; also room 6 (repeated pair)
+        (1, 0, 50), (2, 50, 100),  # room 2: two cameras, complementary, touching
+        (3, 0, 30), (4, 20, 60), (5, 70, 80), (5, 85, 90),  # room 3: three cameras
+        (8, 0, 100),  # camera 8 is in no room
+    ]
+    stays = [(1, 0, 100), (2, 0, 100), (3, 0, 100), (4, 0, 100), (6, 30, 70), (1, 50, 50),
+             (7, 10, 20), (3, 55, 95)]
+    got = run_from_cameras(stays, pairs, recordings)
+    assert got.tolist() == [20, 0, 25, 100, 20, 0, 10, 20]
+    check_from_cameras(stays, pairs, recordings)
+
+
+def test_from_cameras_nothing_to_see():
+    stays = [(0, 0, 10), (1, 5, 5)]
+    assert run_from_cameras(stays, [], [(0, 0, 10)]).tolist() == [10, 0]
+    assert run_from_cameras(stays, [(0, 0)], []).tolist() == [10, 0]
+    assert run_from_cameras(stays, [(0, 0)], [(0, 5, 5), (0, 9, 3)]).tolist() == [10, 0]
+    assert run_from_cameras([], [(0, 0)], [(0, 0, 10)]).tolist() == []
+    with pytest.raises(ValueError, match="ends before"):
+        run_from_cameras([(0, 10, 5)], [(0, 0)], [(0, 0, 10)])
+    with pytest.raises(TypeError):
+        blind_ms_from_cameras([0], [0], [1], [0], [0.5], [1.0], [0], [0])
+
+
+@PROPERTY
+@given(camera_stays_st, camera_pairs_st, recordings_st)
+def test_from_cameras_matches_oracle(stays, pairs, recordings):
+    check_from_cameras(stays, pairs, recordings)
+
+
+@PROPERTY
+@given(camera_stays_st, camera_pairs_st, stored_recordings())
+def test_from_cameras_stored_order_matches_oracle(stays, pairs, recordings):
+    check_from_cameras(stays, pairs, recordings)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32), st.integers(1, 400), st.integers(1, 80), st.booleans())
+def test_from_cameras_random_bulk(seed, n_recordings, n_stays, stored):
+    # Many cameras per room and many spans per camera: several passes of the level loop.
+    rng = np.random.default_rng(seed)
+    pairs = list(zip(rng.integers(0, 8, 14).tolist(), rng.integers(0, 4, 14).tolist(),
+                     strict=True))
+    cam = rng.integers(0, 9, n_recordings)
+    start = rng.integers(0, 1500, n_recordings)
+    end = start + rng.integers(1, 100, n_recordings)
+    if stored:  # back to back per camera, in order
+        cam = np.sort(cam)
+        end = np.cumsum(rng.integers(1, 30, n_recordings))
+        start = end - rng.integers(1, 30, n_recordings).clip(max=np.diff(end, prepend=0))
+    recordings = list(zip(cam.tolist(), start.tolist(), end.tolist(), strict=True))
+    sr = rng.integers(0, 5, n_stays)
+    ss = rng.integers(0, 1500, n_stays)
+    stays = list(zip(sr.tolist(), ss.tolist(), (ss + rng.integers(0, 400, n_stays)).tolist(),
+                     strict=True))
+    check_from_cameras(stays, pairs, recordings)
+
+
+def test_from_cameras_sparse_camera_codes_and_huge_times():
+    # Camera codes too far apart to pack with the times: renumbered, same answers.
+    big = 2**62
+    pairs = [(big, 1), (-big, 1), (7, 2)]
+    recordings = [(big, 0, 50), (-big, 40, 80), (7, 10, 20), (3 * 2**60, 0, 100)]
+    stays = [(1, 0, 100), (2, 0, 100), (3, 0, 10)]
+    assert run_from_cameras(stays, pairs, recordings).tolist() == [20, 90, 10]
+    # Times too far apart even for three cameras: the general (lexsort) path.
+    low, high = -(2**61), 2**61
+    stays = [(1, low, low + 100), (2, high - 100, high), (1, MIN_MS, MAX_MS)]
+    recordings = [(big, low + 10, low + 20), (-big, low + 15, low + 30),
+                  (7, high - 50, high + 1), (big, MIN_MS, MAX_MS)]
+    calls = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(coverage, "expand_to_rooms",
+                   lambda *a: calls.append(1) or expand_to_rooms(*a))
+        assert run_from_cameras(stays, pairs, recordings).tolist() == [80, 50, 0]
+    assert calls == [1]
+
+
+@PROPERTY
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-5, 60), st.integers(1, 25)),
+                max_size=20))
+def test_union_keys_in_order_and_sorting_paths_agree(ivs):
+    # Both branches of _union_keys: start keys already sorted (no sort) or not.
+    ivs = sorted((r * 1000 + s, r * 1000 + s + d) for r, s, d in ivs)
+    ks = np.array([a for a, _ in ivs], dtype=np.int64)
+    ke = np.array([b for _, b in ivs], dtype=np.int64)
+    fast = coverage._union_keys(ks, ke)
+    shuffled = np.random.default_rng(len(ivs)).permutation(len(ivs))
+    slow = coverage._union_keys(ks[::-1].copy(), ke[::-1].copy())
+    also = coverage._union_keys(ks[shuffled], ke[shuffled])
+    want = oracle_covered_set(ks.tolist(), ke.tolist())
+    for s, e in (fast, slow, also):
+        assert oracle_covered_set(s.tolist(), e.tolist()) == want
+        assert s.tolist() == fast[0].tolist() and e.tolist() == fast[1].tolist()
+        assert np.all(s[1:] > e[:-1]) and np.all(e > s)
+
+
+@PROPERTY
+@given(st.lists(st.integers(-50, 50), min_size=1, max_size=10, unique=True),
+       st.lists(st.integers(-60, 60), max_size=20), st.booleans())
+def test_index_in_table_and_search_agree(known, values, spread):
+    known_arr = np.array(sorted(known), dtype=np.int64) * (10**9 if spread else 1)
+    values_arr = np.array(values, dtype=np.int64) * (10**9 if spread else 1)
+    pos, found = coverage._index_in(known_arr, values_arr)
+    assert found.tolist() == [v in set(known_arr.tolist()) for v in values_arr.tolist()]
+    assert np.all((pos >= 0) & (pos < len(known_arr)))
+    assert known_arr[pos[found]].tolist() == values_arr[found].tolist()
+
+
+@PROPERTY
+@given(stays_st, intervals)
+def test_searching_in_query_order_matches_oracle(stays, covers):
+    # Force _searchsorted to sort the queries (only done for large arrays otherwise).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(coverage, "_SORT_QUERIES_ABOVE", 0)
+        check_against_oracle(stays, covers)
 
 
 # ----------------------------------------------------------------------------- timeparse
