@@ -143,7 +143,9 @@ def post(port: int, token: str, key: str, body: bytes,
          path: str = CUSTODY_BATCH) -> tuple[int, str]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}", data=body, method="POST",
+        # English answers, so that the verdicts below can read them (the default is Russian).
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                 "Accept-Language": "en",
                  "Idempotency-Key": key})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
