@@ -55,6 +55,13 @@ class World:
     examination: Any = None
     evidence: Any = None
     officer: Any = None
+    # What only the writes need (tests/security/test_writes_and_api_matrix.py `post_worlds`):
+    # an open custody alert, a pending identity request, an interrogation going on in a
+    # transparent room and a viewer named for it.
+    alert: Any = None
+    identity_access: Any = None
+    interrogation: Any = None
+    viewer: Any = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,9 @@ class Route:
     # Those to whom only world a's object is assigned (the examiner of case a; the compensation
     # officer of case a's claim): allowed on world a, denied on world b, whatever their scope.
     assigned: frozenset[str] = field(default_factory=frozenset)
-    # Routes that only take a POST (or need a step before them) are checked for sign-in only.
+    # Routes that only take a POST (or need a step before them): a GET checks sign-in only;
+    # tests/security/test_writes_and_api_matrix.py posts valid data for every role and world
+    # (or names the test that checks the route's download).
     get_checks_sign_in_only: bool = False
 
 
@@ -100,6 +109,11 @@ def _kiosk(world: World) -> dict:
     return {"facility_code": world.facility.code}
 
 
+def _pk(obj: Any) -> int:
+    """The object's key; 0 in the worlds that do not have one (the GET checks' worlds)."""
+    return obj.pk if obj is not None else 0
+
+
 def _ledger_leaf(world: World) -> dict:
     ledger_integrate_all()  # the audit events of the fixtures become leaves 0, 1, ...
     return {"index": 0}
@@ -107,9 +121,14 @@ def _ledger_leaf(world: World) -> dict:
 
 # Who registers detentions: the facility's own staff, and system administrators.
 CUSTODY_WRITERS = frozenset({"admin", "head_a", "head_b", "duty_a"})
+# Who acknowledges custody alerts (taking responsibility for them): the facility's staff and
+# the supervising prosecutors, within their scope (custody.alerts.ACKNOWLEDGERS).
+ALERT_ACKNOWLEDGERS = frozenset({"gpo", "prosecutor_a", "head_a", "head_b", "duty_a"})
 # Who handles complaints: prosecutors (their region) and the Ombudsperson; never the staff
 # of a facility, whose own complaints they might be (docs/complaints.md).
 COMPLAINT_HANDLERS = frozenset({"gpo", "prosecutor_a", "ombudsperson"})
+# Who approves a request to see a complainant's identity (complaints.selectors).
+IDENTITY_CUSTODIANS = frozenset({"gpo", "ombudsperson"})
 # Who takes a complaint by operator (telephone, lawyer, relative, an NPM visit): the handlers
 # and the NPM monitors (complaints.services.OPERATOR_ROLES).
 COMPLAINT_OPERATORS = COMPLAINT_HANDLERS | {"monitor"}
@@ -149,12 +168,14 @@ ROUTES: dict[str, Route] = {
     "custody:desk": Route("scoped", kwargs=_facility),
     "custody:record_new": Route("roles", roles=CUSTODY_WRITERS, scoped=True, kwargs=_facility),
     "custody:record": Route("scoped", kwargs=_custody_record),
-    **{f"custody:record_{action}": Route("scoped", kwargs=_custody_record,
-                                         get_checks_sign_in_only=True)
+    # Keeping a record is its writers' work, as registering it; the others in scope read it.
+    **{f"custody:record_{action}": Route("roles", roles=CUSTODY_WRITERS, scoped=True,
+                                         kwargs=_custody_record, get_checks_sign_in_only=True)
        for action in ("move", "interrogation", "medical", "notification", "safeguards", "end")},
     "custody:overruns": Route("signed_in"),
     "custody:alerts": Route("signed_in"),
-    "custody:alert_acknowledge": Route("signed_in", kwargs=lambda w: {"pk": 1},
+    "custody:alert_acknowledge": Route("roles", roles=ALERT_ACKNOWLEDGERS, scoped=True,
+                                       kwargs=lambda w: {"pk": _pk(w.alert)},
                                        get_checks_sign_in_only=True),
     "complaints:intake": Route("public"),
     "complaints:status": Route("public"),
@@ -174,8 +195,10 @@ ROUTES: dict[str, Route] = {
     "complaints:attachment": Route("roles", roles=COMPLAINT_HANDLERS, scoped=True,
                                    kwargs=lambda w: {"pk": w.complaint.pk, "attachment_pk": 0},
                                    get_checks_sign_in_only=True),
-    "complaints:identity_decide": Route("roles", roles=frozenset({"gpo"}),
-                                        kwargs=lambda w: {"pk": 1},
+    # The identity's custodians: the GPO and the Ombudsperson, never the requester, for a
+    # complaint they may see (docs/complaints.md "Opening an identity").
+    "complaints:identity_decide": Route("roles", roles=IDENTITY_CUSTODIANS, scoped=True,
+                                        kwargs=lambda w: {"pk": _pk(w.identity_access)},
                                         get_checks_sign_in_only=True),
     "visits:calendar": Route("signed_in"),
     "visits:tracker": Route("signed_in"),
@@ -219,7 +242,9 @@ ROUTES: dict[str, Route] = {
     "cases:examination_pdf": Route("roles", roles=CASE_PROSECUTORS, scoped=True,
                                    assigned=frozenset({"forensic"}),
                                    kwargs=lambda w: {"pk": w.examination.pk}),
+    # The examiner writes his report; the case's prosecutors may transcribe a paper one.
     "cases:examination_action": Route("roles", roles=CASE_PROSECUTORS, scoped=True,
+                                      assigned=frozenset({"forensic"}),
                                       kwargs=lambda w: {"pk": w.examination.pk,
                                                         "action": "finding"},
                                       get_checks_sign_in_only=True),
@@ -235,10 +260,13 @@ ROUTES: dict[str, Route] = {
     # without sign-in (the link is the key: tests/liveview/test_access.py).
     "liveview:index": Route("signed_in"),
     "liveview:record": Route("scoped", kwargs=_custody_record),
-    "liveview:viewer_add": Route("scoped", kwargs=_custody_record,
-                                 get_checks_sign_in_only=True),
-    "liveview:viewer_revoke": Route("scoped", kwargs=lambda w: {
-        "pk": w.custody_record.pk, "viewer_pk": 0}, get_checks_sign_in_only=True),
+    # Naming and revoking viewers: the record's writers (docs/liveview.md).
+    "liveview:viewer_add": Route("roles", roles=CUSTODY_WRITERS, scoped=True,
+                                 kwargs=_custody_record, get_checks_sign_in_only=True),
+    "liveview:viewer_revoke": Route("roles", roles=CUSTODY_WRITERS, scoped=True,
+                                    kwargs=lambda w: {"pk": w.custody_record.pk,
+                                                      "viewer_pk": _pk(w.viewer)},
+                                    get_checks_sign_in_only=True),
     "liveview:open": Route("public", kwargs=lambda w: {"code": "0" * 25}),
     "liveview:code": Route("public"),
     "liveview:watch": Route("public", kwargs=lambda w: {"pk": 0}),

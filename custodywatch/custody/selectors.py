@@ -9,7 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, User
+from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q, region_q
 from custodywatch.custody.alerts import facts_of
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, RoomStay
@@ -22,6 +22,9 @@ class DeskRow:
     record: CustodyRecord
     room: Room | None
     clocks: list[deadlines.Clock]
+    # The current stay's blind time as the coverage job last stored it (None: not yet).
+    blind_ms: int | None = None
+    coverage_computed_at: dt.datetime | None = None
 
     @property
     def detention_clock(self) -> deadlines.Clock:
@@ -32,7 +35,15 @@ class DeskRow:
         return self.clocks[1:]
 
 
+# Machine accounts read no one's custody record: an edge agent reads video and sends health,
+# spans and hashes; a state system files complaints (PRODUCT.md: nobody sees what is not
+# theirs). Their tokens write through the services, which check the writer.
+NO_RECORD_READERS = frozenset({Role.EDGE_AGENT, Role.STATE_SYSTEM})
+
+
 def records_visible(*, user: User) -> QuerySet[CustodyRecord]:
+    if getattr(user, "role", None) in NO_RECORD_READERS:
+        return CustodyRecord.objects.none()
     return CustodyRecord.objects.filter(facility_q(user, "facility"))
 
 
@@ -63,15 +74,19 @@ def duty_desk(
     """People in custody now at a facility, most urgent first; two queries in all."""
     current_stays = Prefetch("stays", to_attr="open_stays", queryset=RoomStay.objects.filter(
         ended_at__isnull=True).select_related("room").only(
-        "custody_record_id", "room__code", "room__name", "room__kind"))
+        "custody_record_id", "room__code", "room__name", "room__kind", "blind_ms",
+        "coverage_computed_at"))
     records = list(records_visible(user=user).filter(
         facility=facility, ended_at__isnull=True, detained_at__lte=now,
     ).only(*DESK_FIELDS).prefetch_related(current_stays).order_by("detention_due_at"))
     rows = []
     for record in records:
         record.facility = facility  # already in hand: saves a query per row
-        room = record.open_stays[0].room if record.open_stays else None
-        rows.append(DeskRow(record, room, deadlines.custody_clocks(facts_of(record), now)))
+        stay = record.open_stays[0] if record.open_stays else None
+        rows.append(DeskRow(record, stay.room if stay else None,
+                            deadlines.custody_clocks(facts_of(record), now),
+                            stay.blind_ms if stay else None,
+                            stay.coverage_computed_at if stay else None))
     rows.sort(key=lambda row: deadlines.urgency_key(row.clocks))
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
                  object_type="custody.custodyrecord", object_label=f"desk {facility.code}",

@@ -38,7 +38,14 @@ from custodywatch.visits.permissions import INTERVIEW_READERS, sees_visits_befor
 # ---------------------------------------------------------------------------------- visits
 
 
+# Machine accounts read no visit nor recommendation: the edge agent at a facility would
+# otherwise read the monitors' work about it (facility_q gives it its facility).
+MACHINE_ROLES = frozenset({Role.EDGE_AGENT, Role.STATE_SYSTEM})
+
+
 def visits_visible(*, user: User) -> QuerySet[Visit]:
+    if getattr(user, "role", None) in MACHINE_ROLES:
+        return Visit.objects.none()
     visits = Visit.objects.filter(facility_q(user, "facility"))
     if not sees_visits_before_they_happen(user):
         visits = visits.filter(status=Visit.Status.COMPLETED)
@@ -122,7 +129,7 @@ def photo_for(*, user: User, pk: int, origin: Origin) -> FindingPhoto:
 # ------------------------------------------------------------------------- recommendations
 
 def recommendations_visible(*, user: User) -> QuerySet[Recommendation]:
-    if not user.is_authenticated or not user.is_active or user.role == Role.STATE_SYSTEM:
+    if not user.is_authenticated or not user.is_active or user.role in MACHINE_ROLES:
         return Recommendation.objects.none()
     recommendations = Recommendation.objects.select_related(
         "facility", "facility__region", "addressee_body", "group")
