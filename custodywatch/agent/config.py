@@ -30,6 +30,9 @@ class CameraConfig:
     # may name a smaller sub-stream of the same camera.
     live: bool = False
     live_url: str = ""
+    # A file played again from its start when it ends, as a camera that never stops (demos,
+    # soak tests); a stream that ends is a lost signal whatever this says.
+    loop: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,13 +138,16 @@ def _camera(reader: _Reader, data: Any, index: int, seen: set[str]) -> CameraCon
     pace = data.get("pace", True)
     if not isinstance(pace, bool):
         raise reader.fail(f"{where}.pace", "must be true or false")
-    live = data.get("live", False)
-    if not isinstance(live, bool):
-        raise reader.fail(f"{where}.live", "must be true or false")
+    flags = {}
+    for name, default in (("live", False), ("loop", False)):
+        flags[name] = data.get(name, default)
+        if not isinstance(flags[name], bool):
+            raise reader.fail(f"{where}.{name}", "must be true or false")
     live_url = reader.text(data, "live_url", f"{where}.live_url", url)
     return CameraConfig(code, url, segments_dir,
                         reader.text(data, "segments_pattern", f"{where}.segments_pattern",
-                                    "*.mp4"), time_zone, pace, live, live_url)
+                                    "*.mp4"), time_zone, pace, flags["live"], live_url,
+                        flags["loop"])
 
 
 def load_config(path: str | Path) -> AgentConfig:

@@ -44,6 +44,7 @@ class CameraWorker:
     next_report: float = 0.0
     next_heartbeat: float = 0.0
     last_gray: np.ndarray | None = None
+    resume_after: float | None = None  # a looped file's last frame, to go on from
 
     def __post_init__(self) -> None:
         self.analyser = self._new_analyser(time.time())
@@ -93,7 +94,11 @@ class CameraWorker:
         last_seen: float | None = None
         for sample in source.samples():
             if anchor is None:
-                anchor = time.time() - sample.at
+                # A looped file goes on after its last frame, even when read faster than
+                # time: the analyser's clock never runs backwards.
+                begin = time.time() if self.resume_after is None else max(
+                    time.time(), self.resume_after + self.agent.sample_seconds)
+                anchor = begin - sample.at
                 backoff.reset()
             at = anchor + sample.at
             # A file stands in for a camera: deliver its frames when they happen.
@@ -110,6 +115,9 @@ class CameraWorker:
                 break
         return last_seen
 
+    def _is_stream(self) -> bool:
+        return VideoSource(self.config.url).is_live()
+
     def run(self) -> None:
         backoff = Backoff(first=1.0, cap=60.0)
         while not self.stop.is_set():
@@ -120,6 +128,10 @@ class CameraWorker:
                 last_seen, reason = None, str(error)
             if self.stop.is_set():
                 break
+            looping = self.config.loop and last_seen is not None and not self._is_stream()
+            self.resume_after = last_seen if looping else None
+            if looping:
+                continue  # a file that stands in for a camera: on from its start, no gap
             now = time.time()
             self._queue(self.analyser.signal_lost(last_seen if last_seen is not None else now))
             delay = backoff.next_delay()

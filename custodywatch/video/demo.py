@@ -6,15 +6,16 @@ custody rooms at other scales). The registry demo already leaves some custody ro
 no camera at all; those count first, and no camera is broken to blind a room beyond the
 target. History covers a year, so custody stays of the demo year have coverage to check.
 
-No agent runs in the demo, so ``demo_tick`` plays one: call it every half minute or so
-while serving, or every working camera goes silent two minutes after loading.
+``demo_tick`` plays the edge agents of the demo: call it every half minute or so while
+serving, or every working camera goes silent two minutes after loading. One facility has a
+real agent instead (custodywatch/demo/edge_agent.py), on rendered footage.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -267,11 +268,17 @@ def _recording_runs(cameras: list[int], holes: list[tuple[int, int, int]], start
             for i, s, e in zip(index.tolist(), starts.tolist(), ends.tolist(), strict=True)]
 
 
-def demo_tick(*, now: dt.datetime) -> int:
+def demo_tick(*, now: dt.datetime, real_agent_cameras: Sequence[int] = ()) -> int:
     """Play the edge agents of the demo: cameras still live beat again, and their latest
-    state span and recording run reach ``now``. Returns the cameras that beat."""
+    state span and recording run reach ``now``. Returns the cameras that beat.
+
+    ``real_agent_cameras`` (ids) have a real agent (``custodywatch demo`` runs one on
+    rendered footage): it reports their heartbeats and states; only their recorder is
+    played here (the recording runs go on, whatever the picture shows)."""
     with transaction.atomic():
         live = CameraHealth.objects.filter(status=SignalStatus.LIVE)
+        if real_agent_cameras:
+            live = live.exclude(camera_id__in=real_agent_cameras)
         last_beats = set(live.values_list("last_heartbeat_at", flat=True).distinct()[:2])
         if len(last_beats) != 1:
             return 0  # not the demo's lock-step data: leave real agents' data alone
@@ -281,6 +288,9 @@ def demo_tick(*, now: dt.datetime) -> int:
         cameras = live.values("camera_id")
         CameraStateSpan.objects.filter(camera__in=cameras, ended_at=previous,
                                        source=SpanSource.AGENT).update(ended_at=now)
-        RecordingRun.objects.filter(camera__in=cameras, ended_at=previous).update(ended_at=now)
+        recorded = Q(camera__in=cameras)
+        if real_agent_cameras:
+            recorded |= Q(camera_id__in=real_agent_cameras)
+        RecordingRun.objects.filter(recorded, ended_at=previous).update(ended_at=now)
         return live.update(last_heartbeat_at=now, silent_after=now + silence_after())
 

@@ -151,3 +151,49 @@ def test_the_agent_never_imports_django():
                            "print(sorted(m for m in sys.modules if m.startswith('django')))"],
                           capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_looped_file_plays_on_without_a_gap(tmp_path, centre_stub):
+    """`loop = true`: a file standing in for a camera is read again from its start, its time
+    going on from the last frame (even when read faster than time): no no_signal between
+    rounds, spans end to end and in time order."""
+    from custodywatch.demo.footage import ClipPlan, write_clip
+
+    clip = write_clip(ClipPlan("CAM1", seed=5), tmp_path / "clip.mp4", seconds=12)
+    path = _write_config(tmp_path, url=centre_stub.url, video=clip, segments=tmp_path)
+    text = Path(path).read_text().replace('segments_dir = "', 'loop = true\n# "')
+    Path(path).write_text(text)
+    config = load_config(path)
+    assert config.cameras[0].loop and config.cameras[0].segments_dir is None
+    stop = threading.Event()
+    agent = threading.Thread(target=run_agent, args=(config, stop))
+    agent.start()
+    deadline = time.time() + 40
+    try:
+        while time.time() < deadline:
+            with centre_stub.lock:
+                spans = list(centre_stub.applied.get(protocol.STATE_SPANS, []))
+            reported = sum(protocol_seconds(s) for s in spans)
+            if reported > 36:  # three rounds of the 12 s clip
+                break
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        agent.join(30)
+    assert reported > 36, reported
+    assert {s["state"] for s in spans} == {"ok"}  # never no_signal between rounds
+    ordered = sorted(spans, key=lambda s: s["start"])
+    assert all(a["end"] <= b["start"] for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+def protocol_seconds(span: dict) -> float:
+    def parse(value: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return (parse(span["end"]) - parse(span["start"])).total_seconds()
+
+
+def test_the_loop_flag_must_be_true_or_false(tmp_path):
+    path = _write_config(tmp_path)
+    Path(path).write_text(Path(path).read_text().replace("pace = false", "loop = 3"))
+    with pytest.raises(ConfigError, match=r"cameras\[0\]\.loop"):
+        load_config(path)

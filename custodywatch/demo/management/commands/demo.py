@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -9,7 +10,7 @@ from django.db import close_old_connections
 from django.utils import timezone, translation
 from tqdm import tqdm
 
-from custodywatch.demo import generator
+from custodywatch.demo import edge_agent, generator
 from custodywatch.ledger.services import ledger_integrate_all
 from custodywatch.reports.services import figures_refresh
 from custodywatch.video import demo as video_demo
@@ -51,20 +52,42 @@ class Command(BaseCommand):
                               f"password: {login.password}   scope: {login.scope}")
         if not options["no_serve"]:
             self.stdout.write("")
-            _play_edge_agents_in_background()
+            real = self._start_edge_agent(options)
+            _play_edge_agents_in_background(real.camera_ids if real else ())
             call_command("serve", host=options["host"], port=options["port"])
 
+    def _start_edge_agent(self, options) -> edge_agent.DemoAgent | None:  # type: ignore[no-untyped-def]
+        """A real agent on rendered footage for the home facility (custodywatch/demo/
+        edge_agent.py); the demo goes on without it if the footage cannot be made."""
+        host = "127.0.0.1" if options["host"] in ("0.0.0.0", "::", "") else options["host"]  # noqa: S104 - compared, not bound
+        self.stdout.write("Rendering footage for the edge agent of the home facility ...")
+        try:
+            agent = edge_agent.prepare(centre_url=f"http://{host}:{options['port']}")
+        except (OSError, ValueError) as error:
+            self.stderr.write(f"No real edge agent in this demo: {error}")
+            return None
+        if agent is None:
+            return None
+        edge_agent.start(agent)
+        covered = [code for code, fault in agent.cameras if fault]
+        self.stdout.write(
+            f"Edge agent: {len(agent.cameras)} cameras of {agent.facility.code} judged from "
+            f"real video ({', '.join(covered)} with its lens covered); log {agent.log_path}")
+        return agent
 
-def _play_edge_agents_in_background(interval_seconds: float = 30) -> None:
-    """No edge agent runs beside the demo: beat for its live cameras and sweep the silent
-    ones, so camera health stays current while the demo is served; integrate the ledger and
-    refresh the dashboard's figures as their workers would."""
+
+def _play_edge_agents_in_background(real_agent_cameras: Sequence[int] = (),
+                                    interval_seconds: float = 30) -> None:
+    """Beat for the demo's other live cameras and sweep the silent ones, so camera health
+    stays current while the demo is served; integrate the ledger and refresh the dashboard's
+    figures as their workers would. Some of the home facility's cameras have a real agent."""
 
     def play() -> None:
         ticks = 0
         while True:
             try:
-                video_demo.demo_tick(now=timezone.now())
+                video_demo.demo_tick(now=timezone.now(),
+                                     real_agent_cameras=real_agent_cameras)
                 video_sweep()
                 ledger_integrate_all()  # the ledger worker's job (`custodywatch ledger run`)
                 ticks += 1
@@ -74,6 +97,7 @@ def _play_edge_agents_in_background(interval_seconds: float = 30) -> None:
                 close_old_connections()
             time.sleep(interval_seconds)
 
-    video_demo.demo_tick(now=timezone.now())  # at once: the demo may have been stopped a while
+    # At once: the demo may have been stopped a while.
+    video_demo.demo_tick(now=timezone.now(), real_agent_cameras=real_agent_cameras)
     ledger_integrate_all()
     threading.Thread(target=play, name="demo-edge-agents", daemon=True).start()

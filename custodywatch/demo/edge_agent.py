@@ -1,0 +1,98 @@
+"""A real edge agent beside the served demo, for cameras of the demo's home facility.
+
+``custodywatch demo`` renders a clip for each of that facility's first cameras (custodywatch/demo/
+footage.py: one camera's lens covered), writes an agent configuration with a fresh token of
+the facility's agent account and runs ``custodywatch agent run`` on it as a child process.
+The agent reads the clips at the speed of time, over and over, judges every picture and
+reports heartbeats and state spans to the demo's own web server, as in a facility. The
+camera wall of that facility therefore shows what the agent found in real video for those
+cameras; the other cameras keep the stand-in of video/demo.py. The recorder is still played by the demo
+(recording runs), since the clips are not the recorder's files.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.services import token_create
+from custodywatch.demo.footage import ClipPlan, write_footage
+from custodywatch.registry.models import Camera, Facility
+
+MAX_CAMERAS = 8  # a few cameras show the idea; each costs a little CPU while served
+CLIP_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class DemoAgent:
+    facility: Facility
+    config_path: Path
+    log_path: Path
+    cameras: list[tuple[str, str]]  # (camera code, fault rendered or "")
+    camera_ids: list[int]
+
+
+def agent_facility() -> Facility | None:
+    """The facility of the demo's agent account (the home facility of the staff logins)."""
+    agent = User.objects.filter(role=Role.EDGE_AGENT, facility__isnull=False,
+                                username__startswith="agent-").order_by("pk").first()
+    return agent.facility if agent else None
+
+
+def prepare(*, centre_url: str, folder: Path | None = None,
+            seconds: float = CLIP_SECONDS) -> DemoAgent | None:
+    """Footage, token and configuration for the agent; None without an agent account."""
+    facility = agent_facility()
+    if facility is None:
+        return None
+    folder = folder or Path(settings.VAR_DIR) / "demo-agent"
+    chosen = list(Camera.objects.filter(facility=facility, is_active=True)
+                  .order_by("code").values_list("pk", "code")[:MAX_CAMERAS])
+    cameras = [code for _pk, code in chosen]
+    # The last camera's lens is covered: the wall shows a fault found in the picture.
+    plans = [ClipPlan(code, seed=n + 1, fault="covered" if n == len(cameras) - 1 else "")
+             for n, code in enumerate(cameras)]
+    clips = write_footage(plans, folder / "footage", seconds=seconds)
+    agent = User.objects.get(role=Role.EDGE_AGENT, facility=facility,
+                             username__startswith="agent-")
+    raw, _token = token_create(acting_user=None, origin=SYSTEM_ORIGIN, user=agent)
+    config_path = folder / "agent.toml"
+    lines = ["# Written by `custodywatch demo` for its edge agent; a new token each serve.",
+             "[centre]", f"url = {json.dumps(centre_url)}", f"token = {json.dumps(raw)}",
+             f"facility = {json.dumps(facility.code)}", "",
+             "[agent]", f"state_dir = {json.dumps(str(folder / 'state'))}",
+             "report_seconds = 10", "heartbeat_seconds = 10", ""]
+    for plan, clip in zip(plans, clips, strict=True):
+        lines += ["[[cameras]]", f"code = {json.dumps(plan.camera)}",
+                  f"url = {json.dumps(str(clip))}", "loop = true", ""]
+    config_path.write_text("\n".join(lines))
+    config_path.chmod(0o600)  # it holds a token
+    return DemoAgent(facility, config_path, folder / "agent.log",
+                     [(plan.camera, plan.fault) for plan in plans], [pk for pk, _code in chosen])
+
+
+def start(agent: DemoAgent) -> subprocess.Popen:
+    """``custodywatch agent run`` on the configuration, ended when the demo ends."""
+    log = agent.log_path.open("ab")
+    process = subprocess.Popen(  # noqa: S603 - our own command line, fixed arguments
+        [sys.executable, "-m", "custodywatch.cli", "agent", "run", "--config",
+         str(agent.config_path)], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    atexit.register(_stop, process)
+    return process
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
