@@ -3,6 +3,7 @@
     python bench/ingest.py            # 200 cameras, 200 batches of 1,000 spans
     python bench/ingest.py --quick    # 100 cameras, 30 batches (well under a minute)
     python bench/ingest.py --quick --batch 5000   # the same 30,000 spans in 6 requests
+    python bench/ingest.py --quick --rooms        # each camera covers a room of its own
 
 Figure: camera state spans per second through ``POST /api/video/state-spans`` (Django test
 client: JSON parsing, bearer-token auth, validation, merging with stored spans, the audit
@@ -69,6 +70,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="smaller run, under a minute")
     ap.add_argument("--batch", type=int, default=1000,
                     help="spans per request (the endpoint takes up to 5,000)")
+    ap.add_argument("--rooms", action="store_true",
+                    help="give each camera a custody room, so that every batch also queues "
+                         "coverage work (video/coverage_jobs.py) as in a real facility")
     args = ap.parse_args()
     cameras, batches = (100, 30) if args.quick else (200, 200)
     per_batch = args.batch
@@ -79,16 +83,17 @@ def main() -> None:
         verbosity=0, autoclobber=True, keepdb=False, serialize=False
     )
     try:
-        run(cameras, batches, per_batch, quick=args.quick)
+        run(cameras, batches, per_batch, quick=args.quick, rooms=args.rooms)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def run(cameras: int, batches: int, per_batch: int, *, quick: bool) -> None:
+def run(cameras: int, batches: int, per_batch: int, *, quick: bool, rooms: bool = False
+        ) -> None:
     from custodywatch.accounts.audit import SYSTEM_ORIGIN
     from custodywatch.accounts.models import Role
     from custodywatch.accounts.services import token_create, user_create
-    from custodywatch.registry.models import Agency, Camera, Facility, Region
+    from custodywatch.registry.models import Agency, Camera, Facility, Region, Room
     from custodywatch.video.bulk import insert_rows, time_adapter
     from custodywatch.video.models import CameraStateSpan
     from custodywatch.video.timing import from_ms
@@ -98,6 +103,15 @@ def run(cameras: int, batches: int, per_batch: int, *, quick: bool) -> None:
                                        agency=Agency.objects.order_by("code").first())
     Camera.objects.bulk_create(Camera(facility=facility, code=f"C{n:04d}")
                                for n in range(cameras))
+    if rooms:
+        Room.objects.bulk_create(Room(facility=facility, code=f"R{n:04d}", name=f"Cell {n}",
+                                      kind=Room.Kind.CELL, custody_use=True)
+                                 for n in range(cameras))
+        room_ids = dict(Room.objects.filter(facility=facility).values_list("code", "pk"))
+        Camera.rooms.through.objects.bulk_create(
+            Camera.rooms.through(camera_id=camera_id, room_id=room_ids[f"R{code[1:]}"])
+            for code, camera_id in Camera.objects.filter(facility=facility)
+            .values_list("code", "pk"))
     agent = user_create(acting_user=None, origin=SYSTEM_ORIGIN, username="bench-agent",
                         password=None, role=Role.EDGE_AGENT, facility=facility)
     raw, _token = token_create(acting_user=None, origin=SYSTEM_ORIGIN, user=agent)
@@ -107,7 +121,7 @@ def run(cameras: int, batches: int, per_batch: int, *, quick: bool) -> None:
 
     print(f"python {platform.python_version()}, django {django.get_version()}, "
           f"{os.cpu_count()} cpus, database {connection.vendor}, "
-          f"mode={'quick' if quick else 'full'}")
+          f"mode={'quick' if quick else 'full'}{' rooms' if rooms else ''}")
     print(f"data: {cameras} cameras, {batches} batches x {per_batch} spans "
           f"= {batches * per_batch:,} spans")
 

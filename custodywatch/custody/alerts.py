@@ -4,7 +4,8 @@ named person, escalated when nobody acknowledges them.
 The sweep copies healthchecks' `sendalerts`: several sweepers may run at once, so each
 row is claimed with a conditional UPDATE (`... WHERE mailed_at IS NULL`) and only the
 sweeper whose UPDATE changed the row sends its e-mail. Raising is idempotent through a
-unique constraint on (record, clock, level, warning).
+unique constraint on (record, clock, level, warning), and for camera-coverage alerts (raised
+by the coverage job, video/coverage_jobs.py) on (interrogation, clock).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.custody.models import CustodyAlert, CustodyRecord
+from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation
 from custodywatch.kernels import deadlines
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,34 @@ def death_alert_raise(*, record: CustodyRecord, now: dt.datetime) -> CustodyAler
     return alert
 
 
+def camera_alerts_raise(*, actions: list[tuple[Interrogation, int]], now: dt.datetime) -> int:
+    """One camera-coverage alert per investigative action with blind time, ``(action, blind
+    ms)`` pairs; inside the coverage job's transaction, e-mailed once it commits.
+
+    Idempotent: an action that already has one is skipped, and the unique constraint on
+    (interrogation, clock) stops a concurrent job's duplicate.
+    """
+    if not actions:
+        return 0
+    already = set(CustodyAlert.objects.filter(
+        clock=CustodyAlert.Clock.CAMERA, interrogation__in=[a.pk for a, _ms in actions]
+    ).values_list("interrogation_id", flat=True))
+    new = [CustodyAlert(custody_record_id=action.custody_record_id,
+                        interrogation_id=action.pk, clock=CustodyAlert.Clock.CAMERA,
+                        level=CustodyAlert.Level.UNRECORDED, warning_seconds=0,
+                        due_at=action.started_at, raised_at=now)
+           for action, _ms in actions if action.pk not in already]
+    if not new:
+        return 0
+    CustodyAlert.objects.bulk_create(new, ignore_conflicts=True)
+    audit_record(actor=None, action=AuditEvent.Action.CREATE, origin=SYSTEM_ORIGIN,
+                 object_type="custody.custodyalert", object_label="camera coverage",
+                 detail={"interrogations": {str(a.pk): ms for a, ms in actions
+                                            if a.pk not in already}})
+    transaction.on_commit(lambda: alerts_mail(now=timezone.now()))
+    return len(new)
+
+
 def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyAlert]:
     alerts = []
     for record in records:
@@ -109,6 +138,13 @@ def _mail(alert: CustodyAlert, people: list[User], escalated: bool) -> None:
         "what": _("ESCALATED") if escalated else alert.get_level_display(),
         "clock": alert.get_clock_display(), "facility": record.facility.code}
     due = timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M %Z") if alert.due_at else ""
+    if alert.clock == CustodyAlert.Clock.CAMERA:
+        body = _("No working camera recorded part of an interrogation or investigative action "
+                 "(started %(start)s) for custody record %(record)s at %(facility)s. Open "
+                 "CustodyWatch to see the blind time and acknowledge it.") % {
+            "start": due, "record": record.pk, "facility": record.facility.code}
+        send_mail(subject, body, None, addresses, fail_silently=False)
+        return
     body = _("%(clock)s for custody record %(record)s at %(facility)s: %(level)s (due "
              "%(due)s). Open CustodyWatch to acknowledge it.") % {
         "clock": alert.get_clock_display(), "record": record.pk,

@@ -136,6 +136,12 @@ class RoomStay(models.Model):
     room = models.ForeignKey(Room, models.PROTECT, related_name="stays", verbose_name=_("room"))
     started_at = models.DateTimeField(_("from"))
     ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    # Kept by the coverage job (video.coverage_jobs): blind time up to coverage_computed_at
+    # (an open stay is clipped to that moment); null until first computed.
+    blind_ms = models.BigIntegerField(_("blind milliseconds"), null=True, blank=True,
+                                      editable=False)
+    coverage_computed_at = models.DateTimeField(_("coverage computed"), null=True, blank=True,
+                                                editable=False)
 
     class Meta:
         ordering = ["custody_record", "started_at"]
@@ -174,6 +180,11 @@ class Interrogation(models.Model):
     lawyer_present = models.BooleanField(_("lawyer present"))
     interpreter = models.CharField(_("interpreter"), max_length=200, blank=True)
     recording_ref = models.CharField(_("recording reference"), max_length=200, blank=True)
+    # Kept by the coverage job, as on RoomStay.
+    blind_ms = models.BigIntegerField(_("blind milliseconds"), null=True, blank=True,
+                                      editable=False)
+    coverage_computed_at = models.DateTimeField(_("coverage computed"), null=True, blank=True,
+                                                editable=False)
 
     class Meta:
         ordering = ["custody_record", "started_at"]
@@ -279,11 +290,13 @@ class CustodyAlert(models.Model):
         LAWYER = "lawyer", _("Lawyer access")
         MEDICAL = "medical", _("Intake medical check")
         DEATH = "death", _("Death in custody")
+        CAMERA = "camera", _("Camera coverage")
 
     class Level(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
         OVERDUE = "overdue", _("Overdue")
         DEATH = "death", _("Death in custody")
+        UNRECORDED = "unrecorded", _("Not recorded by a working camera")
 
     custody_record = models.ForeignKey(CustodyRecord, models.CASCADE, related_name="alerts",
                                        verbose_name=_("custody record"))
@@ -301,6 +314,10 @@ class CustodyAlert(models.Model):
     acknowledged_by_name = models.CharField(_("acknowledged by (as recorded)"), max_length=200,
                                             blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    # The investigative action a camera-coverage alert is about; null for the clocks.
+    interrogation = models.ForeignKey(Interrogation, models.CASCADE, null=True, blank=True,
+                                      related_name="alerts",
+                                      verbose_name=_("interrogation or investigative action"))
 
     class Meta:
         ordering = ["-raised_at", "-id"]
@@ -309,7 +326,12 @@ class CustodyAlert(models.Model):
         constraints = [
             # Raising is idempotent: a sweep that runs twice raises nothing new.
             models.UniqueConstraint(fields=["custody_record", "clock", "level",
-                                            "warning_seconds"], name="custody_alert_once"),
+                                            "warning_seconds"], name="custody_alert_once",
+                                    condition=Q(interrogation__isnull=True)),
+            # A camera-coverage alert: once per investigative action.
+            models.UniqueConstraint(fields=["interrogation", "clock"],
+                                    condition=Q(interrogation__isnull=False),
+                                    name="custody_alert_once_per_interrogation"),
         ]
         indexes = [
             models.Index(fields=["raised_at"], name="custody_alert_unmailed",

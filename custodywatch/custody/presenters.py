@@ -94,6 +94,7 @@ class DeskLine:
     room: object
     clocks: list[ClockView]
     detained_text: str
+    blind_text: str = ""  # "12 min without a working camera (as of 10:40)", or nothing
 
     @property
     def detention_clock(self) -> ClockView:
@@ -104,9 +105,22 @@ class DeskLine:
         return self.clocks[1:]
 
 
+def blind_text(blind_ms: int | None, computed_at: dt.datetime | None, template: str,
+               zone: dt.tzinfo) -> str:
+    """The current stay's stored blind minutes; nothing while none (or not yet computed)."""
+    minutes = round((blind_ms or 0) / 60_000)
+    if not minutes or computed_at is None:
+        return ""
+    return template % {"minutes": minutes,
+                       "moment": computed_at.astimezone(zone).strftime("%H:%M")}
+
+
 def desk_lines(rows: list) -> list[DeskLine]:  # rows: selectors.DeskRow
     vocabulary = words()
+    blind = _("%(minutes)d min without a working camera (as of %(moment)s)")
     return [DeskLine(row.record, row.room, clock_views(row.clocks, vocabulary=vocabulary),
                      row.record.detained_at.astimezone(vocabulary.zone).strftime(
-                         "%d.%m.%Y %H:%M"))
+                         "%d.%m.%Y %H:%M"),
+                     blind_text(row.blind_ms, row.coverage_computed_at, blind,
+                                vocabulary.zone))
             for row in rows]

@@ -30,6 +30,7 @@ from custodywatch.custody.models import (
 )
 from custodywatch.kernels import deadlines
 from custodywatch.registry.models import Facility, Room
+from custodywatch.video.coverage_jobs import coverage_work_for_period
 
 # Facility staff write their own facility's register; system administrators (and the
 # state systems whose tokens they issue, scoped to one facility) write any facility's.
@@ -197,7 +198,8 @@ def _end_write(
     _raise(errors)
     if open_stay is not None:
         open_stay.ended_at = ended_at
-        open_stay.save(update_fields=["ended_at"])
+        _coverage_changed(open_stay)
+        open_stay.save(update_fields=["ended_at", *COVERAGE_FIELDS])
     record.ended_at, record.end_reason, record.end_note = ended_at, end_reason, end_note
     record.save(update_fields=["ended_at", "end_reason", "end_note", "updated_at"])
     audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=record,
@@ -205,6 +207,17 @@ def _end_write(
     if end_reason == EndReason.DIED:
         alerts.death_alert_raise(record=record, now=timezone.now())
     return record
+
+
+def _coverage_changed(item: RoomStay | Interrogation) -> None:
+    """A stay or action whose period changed: its stored blind time is void until the
+    coverage job (video/coverage_jobs.py) recomputes it from the work queued here."""
+    item.blind_ms = item.coverage_computed_at = None
+    coverage_work_for_period(room_id=item.room_id, started_at=item.started_at,
+                             ended_at=item.ended_at)
+
+
+COVERAGE_FIELDS = ["blind_ms", "coverage_computed_at"]
 
 
 def _check_room(record: CustodyRecord, room: Room, errors: dict[str, str]) -> None:
@@ -250,6 +263,7 @@ def _stay_write(
     created = stay is None
     stay = stay or RoomStay(custody_record=record)
     stay.room, stay.started_at, stay.ended_at = room, started_at, ended_at
+    _coverage_changed(stay)
     stay.save()
     audit_record(actor=acting_user, origin=origin, obj=stay,
                  action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
@@ -273,7 +287,8 @@ def room_stay_move(
                 raise ValidationError({"at": [_("Must be after the start of the current "
                                                 "stay.")]})
             current.ended_at = at
-            current.save(update_fields=["ended_at"])
+            _coverage_changed(current)
+            current.save(update_fields=["ended_at", *COVERAGE_FIELDS])
         return _stay_write(acting_user=acting_user, origin=origin, record=record, room=room,
                            started_at=at, ended_at=None)
 
@@ -291,6 +306,7 @@ def _interrogation_write(
     _check_room(record, interrogation.room, errors)
     _check_within_custody(record, interrogation.started_at, interrogation.ended_at, errors)
     _raise(errors)
+    _coverage_changed(interrogation)
     interrogation.save()
     audit_record(actor=acting_user, origin=origin, obj=interrogation,
                  action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,

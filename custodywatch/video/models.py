@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from custodywatch.registry.models import Camera
+from custodywatch.registry.models import Camera, Room
 
 
 class CameraState(models.TextChoices):
@@ -149,3 +149,27 @@ class CameraHealth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera_id} {self.reported_state} {self.status}"
+
+
+class CoverageWork(models.Model):
+    """A room and a time whose coverage changed: stored blind time there is to be recomputed.
+
+    Written in the transaction that changed the spans, stays or interrogations; consumed by
+    ``coverage_work_run`` (video_sweep), which claims rows with a conditional DELETE so that
+    two workers never process one row. Rows are not merged on the way in: the ingestion hot
+    path only appends, and the job merges a room's rows when it reads them.
+    """
+
+    room = models.ForeignKey(Room, models.CASCADE, related_name="+", verbose_name=_("room"))
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    queued_at = models.DateTimeField(_("queued"))
+
+    class Meta:
+        ordering = ["queued_at", "id"]
+        verbose_name = _("coverage work")
+        verbose_name_plural = _("coverage work")
+        indexes = [models.Index(fields=["queued_at"], name="coverage_work_by_age")]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"

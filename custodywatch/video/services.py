@@ -31,6 +31,7 @@ from custodywatch.video.bulk import (
     time_adapter,
     update_times,
 )
+from custodywatch.video.coverage_jobs import coverage_work_for_cameras
 from custodywatch.video.merging import Plan, first_overlap, plan_merge, plan_trim
 from custodywatch.video.models import (
     CameraHealth,
@@ -284,7 +285,9 @@ def _state_spans_ingest(
 
     plan = Plan()
     creates: list[tuple[int, str, str, int, int]] = []  # camera, state, source, start, end
+    changed: list[int] = []  # cameras whose stored spans this batch changes
     for camera_id, camera_items in by_camera.items():
+        before = len(creates) + len(plan.updates) + len(plan.deletes)
         mine = stored.get(camera_id, [])
         sweep = [row for row in mine if row.source == SpanSource.SWEEP]
         if sweep:
@@ -304,11 +307,16 @@ def _state_spans_ingest(
             creates += [(camera_id, state, SpanSource.AGENT, s, e) for s, e in part.creates]
             part.creates = []
             plan.extend(part)
+        if len(creates) + len(plan.updates) + len(plan.deletes) > before:
+            changed.append(camera_id)
     _apply(CameraStateSpan, plan)
     adapt = time_adapter(connection_for(CameraStateSpan))
     insert_rows(CameraStateSpan, ["camera", "state", "source", "started_at", "ended_at"],
                 [(camera_id, state, str(source), adapt(s), adapt(e))
                  for camera_id, state, source, s, e in creates])
+    # The rooms whose coverage this batch changed, for the coverage job (a replay queues none).
+    coverage_work_for_cameras(windows={camera_id: windows[camera_id] for camera_id in changed},
+                              now=now)
     result = IngestResult(accepted=len(items), created=len(creates), updated=len(plan.updates),
                           deleted=len(plan.deletes))
     _audit_batch(acting_user=acting_user, origin=origin, facility=facility, kind="state_spans",
@@ -442,6 +450,10 @@ def _recording_spans_ingest(
     _apply(RecordingRun, plan)
     insert_rows(RecordingRun, ["camera", "started_at", "ended_at"],
                 [(camera_id, adapt(s), adapt(e)) for camera_id, s, e in creates])
+    # Only new segments change the runs; segments sent again queue no coverage work.
+    coverage_work_for_cameras(windows=_windows([(camera_id, start, end)
+                                                for camera_id, start, end, _d in fresh]),
+                              now=now)
     result = IngestResult(accepted=len(items), created=len(fresh), updated=len(plan.updates),
                           deleted=len(plan.deletes))
     _audit_batch(acting_user=acting_user, origin=origin, facility=facility, kind="recordings",
@@ -598,6 +610,9 @@ def video_sweep(*, now: dt.datetime | None = None, limit: int = 10_000) -> Sweep
                 camera_id=camera_id, state=CameraState.NO_SIGNAL, source=SpanSource.SWEEP,
                 started_at=last_heartbeat_at, ended_at=now)
             CameraHealth.objects.filter(pk=health_id).update(silence_span=span)
+            # A camera gone silent: its rooms' open stays and actions are blind from now on.
+            coverage_work_for_cameras(
+                windows={camera_id: (to_ms(last_heartbeat_at), to_ms(now))}, now=now)
             newly_silent += 1
     open_spans = CameraHealth.objects.filter(status=SignalStatus.SILENT,
                                              silence_span__isnull=False).values("silence_span")
