@@ -22,6 +22,7 @@ from django.db.models import Model
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, Scope, User
@@ -52,6 +53,7 @@ from custodywatch.cases.models import (
     examination_photo_path,
 )
 from custodywatch.cases.rules import MAX_EVIDENCE_BYTES, MAX_PHOTO_BYTES, PROSECUTORS
+from custodywatch.complaints import timeline_text as timeline_words
 from custodywatch.complaints.attachments import sniff
 from custodywatch.complaints.models import Complaint, LegalHold, TimelineEvent
 from custodywatch.complaints.selectors import HANDLER_ROLES, complaints_visible, held_footage
@@ -419,9 +421,9 @@ def accusation_add(*, acting_user: User, origin: Origin, complaint: Complaint,
         accusation = Accusation.objects.create(complaint=complaint, officer=officer,
                                                note=note.strip()[:500], added_by=acting_user)
         TimelineEvent.objects.create(complaint=complaint, kind=TimelineEvent.Kind.ACCUSED,
-                                     at=now, actor=acting_user,
-                                     note=_("Accused officer linked: %(name)s") % {
-                                         "name": officer.full_name})
+                                     at=now, actor=acting_user, parts=[timeline_words.text(
+                                         gettext_noop("Accused officer linked: %(name)s"),
+                                         name=officer.full_name)])
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                      obj=accusation, object_label=f"{complaint.reference}: accused officer",
                      detail={"complaint": complaint.reference, "officer": officer.pk})
@@ -432,9 +434,9 @@ def accusation_add(*, acting_user: User, origin: Origin, complaint: Complaint,
             complaint.handler = None
             TimelineEvent.objects.create(
                 complaint=complaint, kind=TimelineEvent.Kind.REASSIGNED, at=now,
-                actor=acting_user,
-                note=_("%(user)s → —: accused in this complaint") % {
-                    "user": handler.get_username()})
+                actor=acting_user, parts=[timeline_words.text(
+                    gettext_noop("%(user)s → —: accused in this complaint"),
+                    user=handler.get_username())])
             audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
                          obj=complaint, detail={"handler": None,
                                                 "previous": handler.get_username(),
@@ -458,8 +460,8 @@ def accusation_remove(*, acting_user: User, origin: Origin, accusation: Accusati
         accusation.delete()
         TimelineEvent.objects.create(
             complaint=complaint, kind=TimelineEvent.Kind.ACCUSED, at=timezone.now(),
-            actor=acting_user, note=(_("Accused officer unlinked: %(name)s") % {
-                "name": name} + f": {reason.strip()}")[:500])
+            actor=acting_user, note=reason.strip()[:500], parts=[timeline_words.text(
+                gettext_noop("Accused officer unlinked: %(name)s"), name=name)])
 
 
 # ------------------------------------------------------------------ charges

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from custodywatch.complaints.timeline_text import render
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.registry.models import Facility, Region, Room
 
@@ -227,6 +228,9 @@ class TimelineEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                               related_name="+")
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # The event's words, translated when read (complaints/timeline_text.py); `note` is free
+    # text kept as typed.
+    parts = models.JSONField(_("words"), default=list, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -235,6 +239,12 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def described(self) -> str:
+        """The words and the note, in the reader's language."""
+        words = [render(part, TIMELINE_CHOICES) for part in self.parts]
+        return " · ".join(word for word in [*words, self.note] if word)
 
 
 class IdentityAccess(models.Model):
@@ -356,3 +366,8 @@ class SegmentPreservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment_id}: {self.status}"
+
+
+# The TextChoices a timeline event's words may name (complaints/timeline_text.py).
+TIMELINE_CHOICES: dict[str, type[models.TextChoices]] = {
+    enum.__name__: enum for enum in (Category, Channel, HandlingBody)}

@@ -21,11 +21,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints import receipts, rules
+from custodywatch.complaints import timeline_text as words
 from custodywatch.complaints.attachments import CheckedAttachment, check_attachments
 from custodywatch.complaints.models import (
     OPEN_STATUSES,
@@ -105,10 +107,12 @@ def _require_handler(user: User, origin: Origin, complaint: Complaint) -> None:
 
 
 def _timeline(complaint: Complaint, kind: TimelineEvent.Kind, at: dt.datetime,
-              actor: User | None = None, note: str = "") -> None:
+              actor: User | None = None, note: str = "",
+              parts: list[words.Part] | None = None) -> None:
+    """``parts``: words translated when read; ``note``: free text as typed."""
     TimelineEvent.objects.create(complaint=complaint, kind=kind, at=at,
                                  actor=actor if actor is not None and actor.pk else None,
-                                 note=note[:500])
+                                 note=note[:500], parts=parts or [])
 
 
 def _next_reference(now: dt.datetime) -> str:
@@ -240,9 +244,10 @@ def complaint_file(
                                           "receipt_sha256"])
             _store_attachments(complaint, checked, written, from_complainant=True)
             _timeline(complaint, TimelineEvent.Kind.RECEIVED, received_at, acting_user,
-                      str(Channel(channel).label))
+                      parts=[words.choice(Channel, channel)])
             _timeline(complaint, TimelineEvent.Kind.ROUTED, received_at, None,
-                      f"{HandlingBody(complaint.handling_body).label}, {complaint.region.code}")
+                      complaint.region.code,
+                      parts=[words.choice(HandlingBody, complaint.handling_body)])
             ledger_append(kind=LeafKind.COMPLAINT_RECEIPT, fields={
                 "receipt_sha256": complaint.receipt_sha256, "channel": str(channel),
                 "at": iso_time(received_at)})
@@ -335,8 +340,9 @@ def legal_hold_place(*, complaint: Complaint, acting_user: User | None,
         if rooms:
             hold.rooms.set(rooms)
         room_codes = sorted(room.code for room in rooms)
-        _timeline(complaint, TimelineEvent.Kind.HOLD, now, acting_user,
-                  ", ".join(room_codes) or _("every room of the facility"))
+        _timeline(complaint, TimelineEvent.Kind.HOLD, now, acting_user, ", ".join(room_codes),
+                  parts=[] if room_codes else [words.text(gettext_noop(
+                      "every room of the facility"))])
         ledger_append(kind=LeafKind.LEGAL_HOLD, fields={
             "subject": f"complaint:{complaint.reference}", "action": "placed",
             "by": acting_user.get_username() if acting_user is not None else "system",
@@ -365,7 +371,8 @@ def legal_hold_release(*, acting_user: User, origin: Origin, hold: LegalHold,
         ledger_append(kind=LeafKind.LEGAL_HOLD, fields={
             "subject": f"complaint:{hold.complaint.reference}", "action": "released",
             "by": acting_user.get_username(), "at": iso_time(now), "hold": hold.pk})
-        _timeline(hold.complaint, TimelineEvent.Kind.HOLD, now, acting_user, _("released"))
+        _timeline(hold.complaint, TimelineEvent.Kind.HOLD, now, acting_user,
+                  parts=[words.text(gettext_noop("released"))])
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=hold,
                      detail={"released": True})
     return hold
@@ -388,14 +395,15 @@ def complaint_triage_confirm(*, acting_user: User, origin: Origin, complaint: Co
         complaint.save(update_fields=["category", "urgency", "triage_confirmed_at",
                                       "triage_confirmed_by", "handling_body", "answer_due_at"])
         corrected = complaint.category != complaint.suggested_category
-        label = str(Category(complaint.category).label)
-        _timeline(complaint, TimelineEvent.Kind.TRIAGED, now, acting_user,
-                  _("%(category)s (corrected)") % {"category": label} if corrected else label)
+        category = words.choice(Category, complaint.category)
+        _timeline(complaint, TimelineEvent.Kind.TRIAGED, now, acting_user, parts=[
+            words.text(gettext_noop("%(category)s (corrected)"), category=category)
+            if corrected else category])
         if before[2] != complaint.handling_body:
             complaint.handler = None
             complaint.save(update_fields=["handler"])
             _timeline(complaint, TimelineEvent.Kind.ROUTED, now, acting_user,
-                      str(HandlingBody(complaint.handling_body).label))
+                      parts=[words.choice(HandlingBody, complaint.handling_body)])
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
                      obj=complaint, detail={"triage": complaint.category,
                                             "suggested": complaint.suggested_category,
@@ -523,7 +531,7 @@ def message_send_official(*, acting_user: User, origin: Origin, complaint: Compl
             complaint.status = (Status.AWAITING_COMPLAINANT if is_question
                                 else Status.REGISTERED)
             _timeline(complaint, TimelineEvent.Kind.MESSAGE, now, acting_user,
-                      _("question") if is_question else "")
+                      parts=[words.text(gettext_noop("question"))] if is_question else [])
         complaint.save(update_fields=fields)
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                      obj=message, object_label=complaint.reference,
@@ -609,7 +617,8 @@ def complainant_reply(*, complaint: Complaint, origin: Origin, body: str,
             if complaint.status == Status.AWAITING_COMPLAINANT:
                 complaint.status = Status.REGISTERED
                 complaint.save(update_fields=["status"])
-            _timeline(complaint, TimelineEvent.Kind.MESSAGE, now, None, COMPLAINANT_LABEL)
+            _timeline(complaint, TimelineEvent.Kind.MESSAGE, now, None,
+                      parts=[words.text(gettext_noop("from the complainant"))])
             audit_record(actor=None, action=AuditEvent.Action.CREATE, origin=origin,
                          obj=message, object_label=complaint.reference,
                          detail={"by": COMPLAINANT_LABEL, "attachments": len(checked)})
