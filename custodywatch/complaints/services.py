@@ -487,7 +487,12 @@ def complaint_link_custody_record(*, acting_user: User, origin: Origin, complain
         if complaint.facility_id is None:
             complaint.facility = custody_record.facility
             complaint.region_id = custody_record.facility.region_id
-        complaint.save(update_fields=["custody_record", "facility", "region"])
+        if custody_record.ended_at is None:
+            # Still held by the unit he complains about: urgent (kernels/triage.urgency).
+            complaint.still_in_custody = True
+            complaint.urgency = Urgency(triage.urgency(still_in_custody_of_accused=True).value)
+        complaint.save(update_fields=["custody_record", "facility", "region",
+                                      "still_in_custody", "urgency"])
         if (complaint.region_id != previous_region and complaint.handler is not None
                 and not complaints_visible(user=complaint.handler).filter(
                     pk=complaint.pk).exists()):
@@ -497,6 +502,7 @@ def complaint_link_custody_record(*, acting_user: User, origin: Origin, complain
         legal_hold_place(complaint=complaint, acting_user=acting_user, now=now)
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
                      obj=complaint, detail={"custody_record": custody_record.pk,
+                                            "urgency": complaint.urgency,
                                             "facility": complaint.facility.code,
                                             "region_before": previous_region,
                                             "region": complaint.region_id})

@@ -81,7 +81,8 @@ def _receipt_context(filed: services.FiledComplaint) -> dict:
 
 
 def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
-          facility: Facility | None = None) -> services.FiledComplaint | None:
+          facility: Facility | None = None,
+          still_in_custody: bool = False) -> services.FiledComplaint | None:
     data = form.cleaned_data
     try:
         return services.complaint_file(
@@ -91,7 +92,7 @@ def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
             accused_officers=data.get("accused_officers", ""),
             incident_started_at=data.get("incident_started_at"),
             incident_ended_at=data.get("incident_ended_at"),
-            still_in_custody=data.get("still_in_custody", False),
+            still_in_custody=still_in_custody or data.get("still_in_custody", False),
             anonymous=data.get("anonymous", False), identity=_identity(data),
             attachments=data.get("attachments") or [])
     except ValidationError as error:
@@ -142,8 +143,10 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
     facility = _kiosk_facility(facility_code)
     form = KioskForm(request.POST or None, request.FILES or None, kiosk_facility=facility)
     if request.method == "POST" and form.is_valid():
-        filed = _file(request, form, Channel.KIOSK,
-                      facility=form.cleaned_data.get("facility") or facility)
+        accused = form.cleaned_data.get("facility") or facility
+        # At the terminal of the facility he complains about, he is in its custody now.
+        filed = _file(request, form, Channel.KIOSK, facility=accused,
+                      still_in_custody=accused == facility)
         if filed is not None:
             _wipe(request)
             context = _receipt_context(filed) | {"facility": facility}

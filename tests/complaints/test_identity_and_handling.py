@@ -186,6 +186,9 @@ def test_linking_a_record_later_adds_a_room_hold_and_transfer_raises_an_alert(
                                            origin=SYSTEM_ORIGIN, complaint=complaint,
                                            custody_record=custody_record)
     assert complaint.legal_holds.count() == 2
+    # He is still held by the unit he complains about: the complaint becomes urgent.
+    complaint.refresh_from_db()
+    assert complaint.still_in_custody and complaint.urgency == "high"
     assert selectors.complaint_transfer_alert(complaint) is None
     custody_record.ended_at, custody_record.end_reason = timezone.now(), EndReason.TRANSFERRED
     custody_record.save()

@@ -154,6 +154,17 @@ def test_kiosk_files_wipes_the_session_and_leaves_no_trace_of_the_terminal(clien
     assert back.cookies["django_language"].value == ""  # the language choice is forgotten
 
 
+def test_a_kiosk_complaint_about_its_own_facility_is_urgent_without_the_checkbox(
+        client, facility_a, facility_b):
+    """At the terminal of the facility he complains about, the person is in its custody."""
+    for about in (facility_a, facility_b):
+        response = client.post(reverse("complaints:kiosk_form", args=[facility_a.code]), {
+            "text": f"Меня избили в изоляторе {about.code}", "facility": about.pk})
+        assert response.status_code == 200, response.content[:300]
+    urgency = dict(Complaint.objects.values_list("facility__code", "urgency"))
+    assert urgency == {"FA-1": "high", "FB-1": "normal"}
+
+
 def test_operator_channel_needs_an_official(file_complaint, facility_a, people, signed_in):
     from django.core.exceptions import PermissionDenied
 
