@@ -41,7 +41,8 @@ EXAMPLES = int(os.environ.get("CUSTODYWATCH_FUZZ_EXAMPLES", "5"))
 MARK = "LEAKMARK"
 OUTSIDER_CODE = "FB-1"
 # Who is fuzzed: every kind of scope, machine and human.
-ROLES = ("admin", "gpo", "prosecutor_a", "head_a", "duty_a", "analyst", "agent_a", "monitor")
+ROLES = ("admin", "gpo", "prosecutor_a", "head_a", "duty_a", "analyst", "agent_a", "monitor",
+         "ombudsperson", "forensic", "compensation", "state_system")
 # Tokens that must never see facility FB-1 (Karaganda) or anything in it.
 CONFINED = frozenset({"prosecutor_a", "head_a", "duty_a", "agent_a"})
 
@@ -72,7 +73,11 @@ def tokens(people, facility_a, facility_b, settings, tmp_path, monkeypatch) -> d
     key.write_text(sealing.generate_key_line() + "\n")
     monkeypatch.setenv(sealing.KEY_FILE_ENV, str(key))
     settings.MEDIA_ROOT = tmp_path / "media"
-    people = {**people, "monitor": make_user("monitor", Role.NPM_MONITOR)}
+    people = {**people, "monitor": make_user("monitor", Role.NPM_MONITOR),
+              "ombudsperson": make_user("ombudsperson", Role.OMBUDSPERSON),
+              "forensic": make_user("forensic", Role.FORENSIC_EXPERT),
+              "compensation": make_user("compensation", Role.COMPENSATION_OFFICER),
+              "state_system": make_user("state_system", Role.STATE_SYSTEM)}
     _seed(people, facility_a, facility_b)
     return {username: token_create(acting_user=None, origin=SYSTEM_ORIGIN,
                                    user=people[username])[0] for username in ROLES}
