@@ -167,6 +167,9 @@ class PersonPartyForm(forms.Form):
                             initial=Person.Sex.UNKNOWN)
     represents = PartyChoiceField(label=_("Represents (for a lawyer)"), queryset=None,
                                   required=False)
+    custody_record = forms.IntegerField(
+        label=_("Custody record number (a victim held at the time)"), required=False,
+        min_value=1, help_text=_("The number on the custody record's page."))
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, victims, **kwargs) -> None:  # type: ignore[no-untyped-def]

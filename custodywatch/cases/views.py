@@ -35,6 +35,7 @@ from custodywatch.cases.models import (
 from custodywatch.cases.rules import PROSECUTORS
 from custodywatch.complaints.models import LegalHold
 from custodywatch.complaints.selectors import complaints_visible
+from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import case_rules
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.ledger.package import PackageError
@@ -221,10 +222,18 @@ def _do_person(request, case, post, files):  # type: ignore[no-untyped-def]
     form = forms.PersonPartyForm(post, victims=_victims(case))
     if form.is_valid():
         d = form.cleaned_data
+        # The service refuses a record outside the prosecutor's scope; an unknown number
+        # is refused the same way, so that neither says whether the record exists.
+        record = (CustodyRecord.objects.filter(pk=d["custody_record"]).first()
+                  if d["custody_record"] else None)
+        if d["custody_record"] and record is None:
+            form.add_error("custody_record", _("No such custody record in your scope."))
+            return form
         services.party_add_person(acting_user=request.user, origin=_origin(request), case=case,
                                   role=d["role"], full_name=d["full_name"], iin=d["iin"],
                                   date_of_birth=d["date_of_birth"], sex=d["sex"],
-                                  represents=d["represents"], note=d["note"])
+                                  custody_record=record, represents=d["represents"],
+                                  note=d["note"])
     return form
 
 

@@ -168,3 +168,34 @@ def test_import_page_and_complaint_button(client, cw):
     assert "1 created, 0 updated, 1 flagged" in response.content.decode()
     page = client.get(reverse("cases:case_detail", args=[cw.case_a.pk])).content.decode()
     assert "amnesty does not apply" in page
+
+
+def test_a_victim_is_linked_to_his_custody_record_through_the_form(client, cw, facility_a,
+                                                                    facility_b):
+    from custodywatch.custody.models import CustodyRecord
+
+    def record(facility):  # type: ignore[no-untyped-def]
+        detained = timezone.now() - dt.timedelta(hours=5)
+        return CustodyRecord.objects.create(
+            facility=facility, full_name="Нурланов Ерлан", detained_at=detained,
+            detained_place="street", detaining_officer="officer", grounds="art. 188",
+            detention_due_at=detained + dt.timedelta(hours=48))
+
+    inside, outside = record(facility_a), record(facility_b)
+    sign_in(client, cw.people["prosecutor_a"])
+    url = reverse("cases:case_action", args=[cw.case_a.pk, "person"])
+    victims = CaseParty.objects.filter(case=cw.case_a, role=CaseParty.Role.VICTIM)
+    before = victims.count()
+    for number in (outside.pk, outside.pk + 1000):  # another region's, and one that is none
+        refused = client.post(url, {"role": "victim", "full_name": "Нурланов Ерлан",
+                                    "sex": "unknown", "custody_record": number})
+        assert refused.status_code == 422
+        assert "No such custody record in your scope" in refused.content.decode()
+    assert victims.count() == before
+    linked = client.post(url, {"role": "victim", "full_name": "Нурланов Ерлан",
+                               "sex": "unknown", "custody_record": inside.pk})
+    assert linked.status_code == 302
+    party = victims.get(person__full_name="Нурланов Ерлан")
+    assert party.custody_record == inside
+    page = client.get(reverse("cases:case_detail", args=[cw.case_a.pk])).content.decode()
+    assert reverse("custody:record", args=[inside.pk]) in page
