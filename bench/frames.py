@@ -33,7 +33,7 @@ def classify_all(grays, baseline, signature) -> float:
     previous = None
     started = time.process_time()
     for index, gray in enumerate(grays):
-        features = frames.frame_features(gray, previous, signature)
+        features = frames.frame_features(gray, previous, signature, baseline.change_level)
         tracker.observe(float(index), frames.classify_frame(features, baseline))
         previous = gray
     return time.process_time() - started

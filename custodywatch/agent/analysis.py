@@ -131,5 +131,6 @@ class CameraAnalyser:
             if flat and mean < self.thresholds.flat_black_mean:
                 return frames.BLACK
             return frames.COVERED if flat else frames.OK
-        features = frames.frame_features(gray, previous, self._signature)
+        features = frames.frame_features(gray, previous, self._signature,
+                                         self.baseline.change_level)
         return frames.classify_frame(features, self.baseline, self.thresholds)

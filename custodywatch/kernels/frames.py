@@ -13,8 +13,12 @@ room does (people walking, lights dimmed) and sharp on what a fault does:
 - detail (mean absolute Laplacian of a coarse 80x45 copy) and sharpness (detail /
   contrast, so a dimmer room is not "less sharp"): defocus collapses sharpness against
   the baseline;
-- change (share of pixels that moved by more than a few levels since the previous sampled
-  frame): a live sensor always adds noise, a frozen encoder repeats the picture;
+- change (share of pixels that moved by more than this camera's change level since the
+  previous sampled frame): a live sensor always adds some temporal noise, a frozen encoder
+  repeats the picture. The level is learned per camera from its temporal noise
+  (``learn_change_level``): a 320x180 sub-stream keeps the sensor's noise (a few levels), a
+  1280x720 main stream shrunk 4x averages it down to about one level, and a fixed level that
+  fits the first would leave only motion to show that a quiet dim cell is live;
 - agreement with the reference view (``view_agreement``): normalised correlation of signed
   gradients of a coarse (80x45) copy, per tile, median over tiles. Normalisation makes it
   blind to lighting; the median makes it blind to a person covering a few tiles; a turned
@@ -47,9 +51,19 @@ ANALYSIS_SIZE = (320, 180)  # (width, height) frames are analysed at; decoders s
 DETAIL_SIZE = (160, 90)  # half size: sensor noise averages out, edges survive
 VIEW_SIZE = (80, 45)  # coarse: moderate defocus and noise leave the view's edges in place
 VIEW_TILES = (3, 4)  # rows, columns: a person covers one or two of twelve tiles
-# A pixel "changed" between samples when it moved more than this many 8-bit levels: an
-# encoder re-quantising an identical picture drifts by less, live sensor noise by more.
+# A pixel "changed" between samples when it moved by more than the camera's change level (in
+# 8-bit levels): as high as the camera's temporal noise allows, since an encoder re-quantising
+# an identical picture drifts by a level or two, but low enough that live noise alone keeps
+# about a quarter of the pixels above it. Learned per camera (``learn_change_level``); this is
+# the level of baselines stored before it was learned (their noise_change was measured at it).
 CHANGE_LEVEL = 4
+# The level is the largest with (Gaussian) noise of the learned spread still above it in
+# about a quarter of the pixels: level + 0.5 <= 1.2 sigma, sigma = median |residual| / 0.6745.
+CHANGE_LEVEL_SIGMAS = 1.2
+# Temporal noise is read on the frame-to-frame difference minus its own 5x5 local mean, so a
+# lighting change (smooth over the picture) or the inside of a walking person does not pass
+# for noise.
+NOISE_WINDOW = (5, 5)
 
 
 @dataclass(frozen=True)
@@ -87,15 +101,19 @@ class Baseline:
     contrast: float
     detail: float
     sharpness: float
-    noise_change: float  # typical change between samples of a live picture
+    noise_change: float  # typical change between samples of a live still picture
     agreement: float  # typical agreement of a live picture with the reference view
+    change_level: float = CHANGE_LEVEL  # levels a pixel must move by to count as changed
 
     def to_dict(self) -> dict[str, float]:
         return {key: round(float(value), 6) for key, value in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, data: dict[str, float]) -> Baseline:
-        return cls(**{name: float(data[name]) for name in cls.__dataclass_fields__})
+        """Fields stored before they existed take their defaults (a baseline learned at the
+        fixed level of 4 keeps it)."""
+        return cls(**{name: float(data[name]) for name in cls.__dataclass_fields__
+                      if name in data})
 
 
 def to_analysis_gray(image: np.ndarray) -> np.ndarray:
@@ -148,9 +166,11 @@ def view_agreement(signature: np.ndarray, reference: np.ndarray) -> float:
 
 
 def frame_features(gray: np.ndarray, previous: np.ndarray | None,
-                   reference: np.ndarray | None) -> FrameFeatures:
+                   reference: np.ndarray | None,
+                   change_level: float = CHANGE_LEVEL) -> FrameFeatures:
     """The measures of one 320x180 8-bit gray frame (see the module's docstring);
-    ``reference`` is the reference view's signature (``reference_signature``)."""
+    ``reference`` is the reference view's signature (``reference_signature``),
+    ``change_level`` the camera's (``Baseline.change_level``)."""
     mean, std = cv2.meanStdDev(gray)
     brightness, contrast = float(mean[0, 0]), float(std[0, 0])
     coarse = coarse_view(gray)
@@ -159,7 +179,7 @@ def frame_features(gray: np.ndarray, previous: np.ndarray | None,
     detail = float(cv2.mean(np.abs(cv2.Laplacian(coarse, cv2.CV_32F)))[0])
     change = None
     if previous is not None:
-        moved_levels = cv2.threshold(cv2.absdiff(gray, previous), CHANGE_LEVEL, 1,
+        moved_levels = cv2.threshold(cv2.absdiff(gray, previous), float(change_level), 1,
                                      cv2.THRESH_BINARY)[1]
         change = cv2.countNonZero(moved_levels) / moved_levels.size
     agreement = None
@@ -206,14 +226,36 @@ def learn_reference(frames: Sequence[np.ndarray]) -> np.ndarray:
     return np.median(np.stack(frames), axis=0).astype(np.uint8)
 
 
+def temporal_noise(gray: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """The frame-to-frame difference less its local mean: what is left is the sensor's (and
+    the encoder's) noise, not a lighting change or a person walking (float32, levels)."""
+    difference = cv2.subtract(gray, previous, dtype=cv2.CV_32F)
+    return difference - cv2.blur(difference, NOISE_WINDOW)
+
+
+def learn_change_level(noises: Sequence[np.ndarray]) -> int:
+    """The camera's change level from a few ``temporal_noise`` residuals: the largest whole
+    level that live noise alone still exceeds in about a quarter of the pixels (0: any
+    change; a camera with no temporal noise at all can then never show frozen)."""
+    spread = float(np.median([np.median(np.abs(noise)) for noise in noises])) / 0.6745
+    return max(0, int(np.floor(CHANGE_LEVEL_SIGMAS * spread - 0.5)))
+
+
 def learn_baseline(frames: Sequence[np.ndarray], reference: np.ndarray) -> Baseline:
     """The camera's healthy measures from consecutive live samples (at least three)."""
     if len(frames) < 3:
         raise ValueError("a baseline needs at least three frames")
     signature = reference_signature(reference)
-    measured = [frame_features(frame, previous, signature)
+    noises = [temporal_noise(frame, previous)
+              for previous, frame in zip(frames[:-1], frames[1:], strict=True)]
+    level = learn_change_level(noises)
+    measured = [frame_features(frame, previous, signature, level)
                 for previous, frame in zip([None, *frames[:-1]], frames, strict=True)]
-    changes = [m.change for m in measured if m.change is not None]
+    # The noise floor: the share of pixels the noise alone moves past the level (a pixel of
+    # integer levels moves past it when it moves by level + 0.5 or more), without what
+    # lights and people add, since a quiet still room has neither.
+    still_changes = [np.count_nonzero(np.abs(noise) > level + 0.5) / noise.size
+                     for noise in noises]
 
     def median(values: Iterable[float]) -> float:
         return float(np.median(np.fromiter(values, np.float64)))
@@ -223,13 +265,15 @@ def learn_baseline(frames: Sequence[np.ndarray], reference: np.ndarray) -> Basel
         contrast=median(m.contrast for m in measured),
         detail=median(m.detail for m in measured),
         sharpness=median(m.sharpness for m in measured),
-        # The quieter half of the changes: people walking inflate the rest.
-        noise_change=float(np.percentile(changes, 25)),
+        # The quieter changes: what is left of people and lights inflates the rest.
+        noise_change=float(np.percentile(still_changes, 25)),
         agreement=median(m.agreement or 0.0 for m in measured),
+        change_level=float(level),
     )
 
 
-def baseline_from_image(reference: np.ndarray, noise_change: float) -> Baseline:
+def baseline_from_image(reference: np.ndarray, noise_change: float,
+                        change_level: float = CHANGE_LEVEL) -> Baseline:
     """A baseline from an approved reference image alone (no stored baseline beside it).
 
     The image is its own perfect match (agreement 1.0 scaled down to what live frames with
@@ -238,7 +282,7 @@ def baseline_from_image(reference: np.ndarray, noise_change: float) -> Baseline:
     """
     features = frame_features(reference, None, None)
     return Baseline(features.brightness, features.contrast, features.detail,
-                    features.sharpness, noise_change, REFERENCE_SELF_AGREEMENT)
+                    features.sharpness, noise_change, REFERENCE_SELF_AGREEMENT, change_level)
 
 
 # A live frame's typical agreement with a clean reference image of the same view (measured

@@ -45,6 +45,9 @@ class ClipSpec:
     # Seconds without any frame (the recorder lost the camera): written as a gap in time.
     gap: tuple[float, float] | None = None
     people: int = 1
+    # People walk only until this time, then stand still (None: over the whole clip). The
+    # same random draws either way, so a clip without it is unchanged.
+    walk_until: float | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -149,7 +152,8 @@ def render_frames(spec: ClipSpec) -> Iterator[tuple[float, np.ndarray]]:
     """(time, 8-bit gray frame) for every frame the camera sends (none inside the gap)."""
     rng = np.random.default_rng(spec.seed)
     background = make_background(rng, spec.height, spec.width)
-    walkers = [Person(rng, spec.height, spec.width, spec.seconds) for _ in range(spec.people)]
+    walk_seconds = spec.seconds if spec.walk_until is None else spec.walk_until
+    walkers = [Person(rng, spec.height, spec.width, walk_seconds) for _ in range(spec.people)]
     moved = _moved_view(spec)
     frozen: np.ndarray | None = None
     for index in range(int(spec.seconds * spec.fps)):

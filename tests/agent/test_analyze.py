@@ -13,7 +13,8 @@ import cv2
 import pytest
 
 from custodywatch.agent.analyze import BadInput, analyze_video
-from tests.agent.scenes import FAULTS
+from tests.agent.scenes import FAULTS, ClipSpec, Fault, ffmpeg_path, write_clip
+from tests.conftest import require_or_skip
 
 TOLERANCE = 3.0
 
@@ -41,6 +42,39 @@ def test_each_injected_fault_is_found_within_three_seconds(clips, clip_specs, st
     assert [s.state for s in faults] == [state]
     assert faults[0].start == pytest.approx(truth.start, abs=TOLERANCE)
     assert faults[0].end == pytest.approx(truth.end, abs=TOLERANCE)
+
+
+def _dim_still_720p(**kwargs) -> ClipSpec:
+    """A recorder's main stream of a dim cell: 1280x720, x264 veryfast (CABAC, B-frames), the
+    lights at half from the start, one person who walks while the camera learns and then
+    stands still. Shrunk to 320x180 its sensor noise is under a level."""
+    return ClipSpec(seed=1, seconds=18, fps=5, width=1280, height=720, people=1,
+                    walk_until=8.0, lights_gain=0.5, lights_at=-1.0, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def dim_still_clips(tmp_path_factory) -> dict[str, str]:
+    require_or_skip(ffmpeg_path() is not None, "ffmpeg is not installed")
+    directory = tmp_path_factory.mktemp("dim_still")
+    specs = [_dim_still_720p(name="dim_still"),
+             _dim_still_720p(name="dim_still_frozen", faults=(Fault("frozen", 10.0, 15.0),))]
+    return {spec.name: str(write_clip(spec, directory, preset="veryfast")) for spec in specs}
+
+
+def test_a_dim_still_720p_room_is_not_frozen(dim_still_clips):
+    # A fixed change level of 4 saw only the person's motion as proof of life: once they
+    # stood still the picture "froze". The level is learned from the camera's own noise.
+    result = analyze_video(dim_still_clips["dim_still"])
+    assert [(s.start, s.end, s.state) for s in result.spans] == [(0.0, 18.0, "ok")]
+
+
+def test_a_frozen_picture_in_the_same_dim_720p_room_is_found(dim_still_clips):
+    result = analyze_video(dim_still_clips["dim_still_frozen"])
+    _assert_covers(result.spans, 18.0)
+    faults = [s for s in result.spans if s.state != "ok"]
+    assert [s.state for s in faults] == ["frozen"]
+    assert faults[0].start == pytest.approx(10.0, abs=TOLERANCE)
+    assert faults[0].end == pytest.approx(15.0, abs=TOLERANCE)
 
 
 def test_a_gap_in_the_stream_is_no_signal(clips, clip_specs):

@@ -22,7 +22,7 @@ def _states(spec: ClipSpec) -> dict[float, str]:
     signature = frames.reference_signature(reference)
     states, previous = {}, None
     for t, gray in samples:
-        features = frames.frame_features(gray, previous, signature)
+        features = frames.frame_features(gray, previous, signature, baseline.change_level)
         states[t], previous = frames.classify_frame(features, baseline), gray
     return states
 
@@ -56,8 +56,35 @@ def test_view_agreement_ignores_brightness_and_sees_a_shift():
 
 
 def test_baseline_round_trips_through_a_dict():
-    baseline = Baseline(100.0, 40.0, 10.0, 0.25, 0.5, 0.9)
+    baseline = Baseline(100.0, 40.0, 10.0, 0.25, 0.5, 0.9, 1.0)
     assert Baseline.from_dict(baseline.to_dict()) == baseline
+
+
+def test_a_baseline_stored_before_change_levels_keeps_the_old_level():
+    stored = Baseline(100.0, 40.0, 10.0, 0.25, 0.5, 0.9).to_dict()
+    del stored["change_level"]
+    assert Baseline.from_dict(stored).change_level == frames.CHANGE_LEVEL
+
+
+def _noisy_still_frames(sigma: float, count: int = 8) -> list[np.ndarray]:
+    """A still textured picture with fresh Gaussian noise of ``sigma`` levels per frame."""
+    rng = np.random.default_rng(4)
+    picture = 40 + 20 * rng.random((180, 320))
+    return [np.clip(picture + rng.normal(0, sigma, picture.shape), 0, 255).astype(np.uint8)
+            for _ in range(count)]
+
+
+@pytest.mark.parametrize(("sigma", "level"), [(3.0, 4), (1.0, 1)])
+def test_the_change_level_follows_the_camera_s_own_noise(sigma, level):
+    # 3 levels: a 320x180 sub-stream's noise; 1 level: a 720p main stream shrunk 4x.
+    still = _noisy_still_frames(sigma)
+    baseline = frames.learn_baseline(still, frames.learn_reference(still))
+    assert baseline.change_level == level
+    signature = frames.reference_signature(frames.learn_reference(still))
+    live = frames.frame_features(still[-1], still[-2], signature, baseline.change_level)
+    repeated = frames.frame_features(still[-1], still[-1], signature, baseline.change_level)
+    assert frames.classify_frame(live, baseline) == "ok"
+    assert frames.classify_frame(repeated, baseline) == "frozen"
 
 
 def test_to_analysis_gray_scales_colour_frames():
