@@ -6,8 +6,8 @@ the facility's agent account and runs ``custodywatch agent run`` on it as a chil
 The agent reads the clips at the speed of time, over and over, judges every picture and
 reports heartbeats and state spans to the demo's own web server, as in a facility. The
 camera wall of that facility therefore shows what the agent found in real video for those
-cameras; the other cameras keep the stand-in of video/demo.py. The recorder is still played by the demo
-(recording runs), since the clips are not the recorder's files.
+cameras; the other cameras keep the stand-in of video/demo.py. The recorder is still played
+by the demo (recording runs), since the clips are not the recorder's files.
 """
 
 from __future__ import annotations
