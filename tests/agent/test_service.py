@@ -86,6 +86,28 @@ def test_bad_config_names_the_file_and_field(tmp_path, change, field):
     assert done.returncode == 2 and field in done.stderr
 
 
+def run_until(config, centre_stub, done, seconds: float = 40):  # type: ignore[no-untyped-def]
+    """Run the agent until ``done(spans, recordings)`` holds at the centre (or time is up);
+    stop it; what the centre applied."""
+    stop = threading.Event()
+    agent = threading.Thread(target=run_agent, args=(config, stop))
+    agent.start()
+    deadline = time.time() + seconds
+    try:
+        while time.time() < deadline:
+            with centre_stub.lock:
+                spans = list(centre_stub.applied.get(protocol.STATE_SPANS, []))
+                recordings = list(centre_stub.applied.get(protocol.RECORDINGS, []))
+            if done(spans, recordings):
+                break
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        agent.join(30)
+    assert not agent.is_alive()
+    return spans, recordings
+
+
 def test_service_reports_spans_heartbeats_and_segment_hashes(tmp_path, clips, centre_stub):
     segments = tmp_path / "nvr"
     segments.mkdir()
@@ -94,22 +116,8 @@ def test_service_reports_spans_heartbeats_and_segment_hashes(tmp_path, clips, ce
     os.utime(segment, (time.time() - 60, time.time() - 60))
     config = load_config(_write_config(tmp_path, url=centre_stub.url,
                                        video=clips["fault_moved"], segments=segments))
-    stop = threading.Event()
-    agent = threading.Thread(target=run_agent, args=(config, stop))
-    agent.start()
-    deadline = time.time() + 40
-    try:
-        while time.time() < deadline:
-            with centre_stub.lock:
-                spans = list(centre_stub.applied.get(protocol.STATE_SPANS, []))
-                recordings = list(centre_stub.applied.get(protocol.RECORDINGS, []))
-            if any(s["state"] == "moved" for s in spans) and recordings:
-                break
-            time.sleep(0.2)
-    finally:
-        stop.set()
-        agent.join(30)
-    assert not agent.is_alive()
+    spans, recordings = run_until(config, centre_stub, lambda spans, recordings: any(
+        s["state"] == "moved" for s in spans) and recordings)
     moved = [s for s in spans if s["state"] == "moved"]
     assert moved and all(s["camera"] == "CAM1" for s in spans)
     assert recordings == [{
@@ -165,21 +173,9 @@ def test_a_looped_file_plays_on_without_a_gap(tmp_path, centre_stub):
     Path(path).write_text(text)
     config = load_config(path)
     assert config.cameras[0].loop and config.cameras[0].segments_dir is None
-    stop = threading.Event()
-    agent = threading.Thread(target=run_agent, args=(config, stop))
-    agent.start()
-    deadline = time.time() + 40
-    try:
-        while time.time() < deadline:
-            with centre_stub.lock:
-                spans = list(centre_stub.applied.get(protocol.STATE_SPANS, []))
-            reported = sum(protocol_seconds(s) for s in spans)
-            if reported > 36:  # three rounds of the 12 s clip
-                break
-            time.sleep(0.2)
-    finally:
-        stop.set()
-        agent.join(30)
+    spans, _recordings = run_until(  # three rounds of the 12 s clip
+        config, centre_stub, lambda spans, _r: sum(map(protocol_seconds, spans)) > 36)
+    reported = sum(map(protocol_seconds, spans))
     assert reported > 36, reported
     assert {s["state"] for s in spans} == {"ok"}  # never no_signal between rounds
     ordered = sorted(spans, key=lambda s: s["start"])
