@@ -88,6 +88,7 @@ class Recorder:
     def __init__(self) -> None:
         self.latencies: dict[str, list[float]] = {"pages": [], "spans": []}
         self.errors: dict[str, list[str]] = {"pages": [], "spans": []}
+        self.by_page: dict[str, list[float]] = {}
 
     def report(self, group: str, seconds: float) -> dict:
         values = self.latencies[group]
@@ -112,6 +113,7 @@ async def person(clients: list[httpx.AsyncClient], session: str, pages: list[str
         try:
             response = await client.get(path, cookies=cookies)
             recorder.latencies["pages"].append(time.perf_counter() - started)
+            recorder.by_page.setdefault(path, []).append(time.perf_counter() - started)
             if response.status_code != 200:
                 recorder.errors["pages"].append(f"{path}: {response.status_code}")
         except httpx.HTTPError as error:
@@ -230,6 +232,11 @@ def main() -> int:
               f"p50 {report['p50_ms']:.0f} ms, p95 {report['p95_ms']:.0f} ms, "
               f"p99 {report['p99_ms']:.0f} ms, errors {report['errors']} "
               f"{report['first_errors'] or ''}")
+    # Which pages make the tail: the next place to look.
+    for path, values in sorted(loaded.by_page.items(),
+                               key=lambda item: -percentile(item[1], 95)):
+        print(f"  {path}: {len(values)} requests, p50 {percentile(values, 50) * 1000:.0f} ms, "
+              f"p95 {percentile(values, 95) * 1000:.0f} ms")
     total_errors = pages_report["errors"] + spans_report["errors"]
     goal = total_errors == 0 and pages_report["p95_ms"] < 300 and spans_report["p95_ms"] < 300
     print(f"goal (no errors, p95 < 300 ms): {'met' if goal else 'NOT met'}")

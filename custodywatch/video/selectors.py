@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -28,6 +27,7 @@ from django.db.models import (
 
 from custodywatch.accounts.models import User
 from custodywatch.accounts.scoping import facility_q
+from custodywatch.core.shared_figures import shared
 from custodywatch.kernels.coverage import blind_intervals
 from custodywatch.registry.models import Camera, Facility, Room
 from custodywatch.video.models import CameraState, CameraStateSpan, RecordingRun
@@ -265,20 +265,18 @@ def video_overview(*, user: User, now: dt.datetime, place: Place = EVERYWHERE) -
     """The overview's figures and lists, shared for ``CUSTODYWATCH_OVERVIEW_CACHE_SECONDS``
     (30: the video sweep's cadence) by readers of the same scope: the national page costs
     about a second of database and numpy work, and a hundred prosecutors opening it must not
-    multiply that. 0 computes every time."""
-    key = _overview_key(user, place)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    blind = custody_rooms_blind_now(user=user, now=now, place=place)
-    gaps, gap_cameras = recording_gaps(user=user, now=now, place=place)
-    overview = Overview(
-        now=now, totals=video_totals(user=user, now=now, place=place),
-        out_of_order=list(cameras_out_of_order(user=user, now=now, place=place)[:LIST_LIMIT]),
-        blind_rooms=list(blind.filter(has_camera=True)[:LIST_LIMIT]),
-        never_covered=list(blind.filter(has_camera=False)[:LIST_LIMIT]),
-        gaps=gaps, gap_cameras=gap_cameras)
-    seconds = settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS
-    if seconds:
-        cache.set(key, overview, seconds)
-    return overview
+    multiply that; one of them computes the next copy while the others see the last one
+    (core/shared_figures.py). 0 computes every time."""
+    def compute() -> Overview:
+        blind = custody_rooms_blind_now(user=user, now=now, place=place)
+        gaps, gap_cameras = recording_gaps(user=user, now=now, place=place)
+        return Overview(
+            now=now, totals=video_totals(user=user, now=now, place=place),
+            out_of_order=list(cameras_out_of_order(user=user, now=now,
+                                                   place=place)[:LIST_LIMIT]),
+            blind_rooms=list(blind.filter(has_camera=True)[:LIST_LIMIT]),
+            never_covered=list(blind.filter(has_camera=False)[:LIST_LIMIT]),
+            gaps=gaps, gap_cameras=gap_cameras)
+
+    return shared(_overview_key(user, place), settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS,
+                  compute)
