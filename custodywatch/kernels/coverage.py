@@ -254,6 +254,17 @@ def _check_stays(starts: IntArray, ends: IntArray) -> None:
         raise ValueError(f"stay {bad} ends before it starts")
 
 
+def _stays(stay_rooms: npt.ArrayLike, stay_starts: npt.ArrayLike,
+           stay_ends: npt.ArrayLike) -> tuple[IntArray, IntArray, IntArray]:
+    """The stays as checked int64 arrays of one length, none ending before it starts."""
+    sr = _as_i64("stay_rooms", stay_rooms)
+    ss = _as_i64("stay_starts", stay_starts)
+    se = _as_i64("stay_ends", stay_ends)
+    _same_length(stay_rooms=sr, stay_starts=ss, stay_ends=se)
+    _check_stays(ss, se)
+    return sr, ss, se
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -341,11 +352,7 @@ def blind_ms(
     ``expand_to_rooms``); they may overlap. A stay whose room has no cover is blind
     throughout. Stays with end == start give 0; end < start raises ValueError.
     """
-    sr = _as_i64("stay_rooms", stay_rooms)
-    ss = _as_i64("stay_starts", stay_starts)
-    se = _as_i64("stay_ends", stay_ends)
-    _same_length(stay_rooms=sr, stay_starts=ss, stay_ends=se)
-    _check_stays(ss, se)
+    sr, ss, se = _stays(stay_rooms, stay_starts, stay_ends)
     cr = _as_i64("cover_rooms", cover_rooms)
     cs = _as_i64("cover_starts", cover_starts)
     ce = _as_i64("cover_ends", cover_ends)
@@ -402,11 +409,7 @@ def blind_ms_from_cameras(
     The one loop is over "a room's k-th camera", as many passes as the most cameras any
     room has; within a pass everything is vectorised.
     """
-    sr = _as_i64("stay_rooms", stay_rooms)
-    ss = _as_i64("stay_starts", stay_starts)
-    se = _as_i64("stay_ends", stay_ends)
-    _same_length(stay_rooms=sr, stay_starts=ss, stay_ends=se)
-    _check_stays(ss, se)
+    sr, ss, se = _stays(stay_rooms, stay_starts, stay_ends)
     given_cam = _as_i64("camera_of_interval", camera_of_interval)
     given_s = _as_i64("starts", starts)
     given_e = _as_i64("ends", ends)
@@ -596,11 +599,7 @@ def blind_intervals(
     pieces are disjoint, non-touching, non-empty and inside the stay; their lengths sum
     to ``blind_ms``. Same inputs and rules as ``blind_ms``.
     """
-    sr = _as_i64("stay_rooms", stay_rooms)
-    ss = _as_i64("stay_starts", stay_starts)
-    se = _as_i64("stay_ends", stay_ends)
-    _same_length(stay_rooms=sr, stay_starts=ss, stay_ends=se)
-    _check_stays(ss, se)
+    sr, ss, se = _stays(stay_rooms, stay_starts, stay_ends)
     cr = _as_i64("cover_rooms", cover_rooms)
     cs = _as_i64("cover_starts", cover_starts)
     ce = _as_i64("cover_ends", cover_ends)
