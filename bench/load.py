@@ -119,7 +119,9 @@ async def person(clients: list[httpx.AsyncClient], session: str, pages: list[str
         except httpx.HTTPError as error:
             recorder.errors["pages"].append(f"{path}: {error!r}")
         if think:
-            await asyncio.sleep(rng.expovariate(1 / think))
+            # Reading stops when the run does: requests per second are over the run's length.
+            await asyncio.sleep(min(rng.expovariate(1 / think),
+                                    max(0.0, until - time.monotonic())))
 
 
 async def agent(client: httpx.AsyncClient, agent: dict, until: float, recorder: Recorder,

@@ -38,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "blind_map": dashboard.region_map(request=request, indicator=indicator, now=now,
                                               data=figures),
             "indicator": indicator, "indicators": dashboard.INDICATORS,
-            "indicator_label": dashboard.INDICATORS[indicator],
+            "indicator_label": dashboard.INDICATORS[indicator], "as_of": figures.now,
             "refresh": report_selectors.last_refresh()})
     totals = registry_selectors.registry_totals(user=request.user)
     video = video_selectors.video_totals(user=request.user, now=now)

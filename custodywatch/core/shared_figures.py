@@ -11,9 +11,12 @@ computes: there is nothing to show yet.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.cache import cache
+
+if TYPE_CHECKING:
+    from custodywatch.accounts.models import User
 
 T = TypeVar("T")
 STALE_FACTOR = 10  # a stale copy is kept this many times longer than a fresh one
@@ -38,3 +41,9 @@ def shared(key: str, seconds: int, compute: Callable[[], T]) -> T:
     finally:
         if locked:
             cache.delete(f"{key}:computing")
+
+
+def scope_key(user: User) -> str:
+    """What a reader's figures depend on (his scope and role, as facility_q reads them):
+    readers with equal keys may share one computation."""
+    return f"{user.scope}:{user.region_id}:{user.facility_id}:{user.role}"

@@ -160,7 +160,7 @@ def reports_dashboard(request: HttpRequest):  # type: ignore[no-untyped-def]
     refresh = selectors.last_refresh()
     trends = data.trends
     return DashboardOut(
-        as_of=now, figures_as_of=refresh.finished_at if refresh else None,
+        as_of=data.now, figures_as_of=refresh.finished_at if refresh else None,
         in_custody=data.custody["in_custody"], held_past_limit=data.custody["overdue"],
         unacknowledged_alerts=data.custody["unacknowledged_alerts"],
         cameras=data.video.cameras, cameras_working=data.video.working,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.models import User
 from custodywatch.complaints.selectors import HANDLER_ROLES
+from custodywatch.core.shared_figures import scope_key, shared
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.registry.models import Region
@@ -61,8 +63,9 @@ def _complaints_url(user: User, **query: object) -> str:
 @dataclass(frozen=True)
 class Figures:
     """Every figure of the dashboard in the reader's scope (the pages draw them, the API
-    returns them)."""
+    returns them), taken at ``now``."""
 
+    now: dt.datetime
     custody: dict[str, int]
     video: video_selectors.VideoTotals
     rooms: dict[int, video_selectors.RoomCounts]  # per region id
@@ -78,17 +81,24 @@ class Figures:
 
 
 def figures(*, user: User, now: dt.datetime) -> Figures:
-    today = timezone.localdate(now)
-    # The rooms are counted once, per region: the map and the totals read the same rows.
-    rooms = video_selectors.rooms_by_region(user=user, now=now)
-    return Figures(
-        custody=custody_selectors.custody_totals(user=user, now=now),
-        video=video_selectors.video_totals(user=user, now=now, rooms=rooms), rooms=rooms,
-        facilities=registry_selectors.facilities_visible(user=user).count(),
-        trends=selectors.monthly_trends(user=user, today=today),
-        case_statuses=selectors.cases_by_status(user=user),
-        flagged_cases=selectors.flagged_case_count(user=user),
-        overdue_by_body=selectors.recommendations_overdue_by_body(user=user, today=today))
+    """Shared for ``CUSTODYWATCH_OVERVIEW_CACHE_SECONDS`` by readers of one scope, like the
+    video overview (core/shared_figures.py): fifteen queries that a hundred prosecutors
+    opening the dashboard need not each repeat. ``Figures.now`` says when they were taken."""
+    def compute() -> Figures:
+        today = timezone.localdate(now)
+        # The rooms are counted once, per region: the map and the totals read the same rows.
+        rooms = video_selectors.rooms_by_region(user=user, now=now)
+        return Figures(
+            now=now, custody=custody_selectors.custody_totals(user=user, now=now),
+            video=video_selectors.video_totals(user=user, now=now, rooms=rooms), rooms=rooms,
+            facilities=registry_selectors.facilities_visible(user=user).count(),
+            trends=selectors.monthly_trends(user=user, today=today),
+            case_statuses=selectors.cases_by_status(user=user),
+            flagged_cases=selectors.flagged_case_count(user=user),
+            overdue_by_body=selectors.recommendations_overdue_by_body(user=user, today=today))
+
+    return shared(f"dashboard:{scope_key(user)}", settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS,
+                  compute)
 
 
 def tiles(*, user: User, now: dt.datetime, data: Figures | None = None) -> list[Tile]:

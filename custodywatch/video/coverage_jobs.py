@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,6 +127,37 @@ def coverage_work_refresh(*, now: dt.datetime | None = None,
                  for room_id, start, end in stale.values_list("room_id", "started_at",
                                                               "ended_at")[:CLAIM_LIMIT]]
     return coverage_work_queue(rows=rows, now=now)
+
+
+def coverage_never_stored(model: type[RoomStay] | type[Interrogation]) -> Any:
+    """Stays or actions that have no stored blind time at all: written before the job
+    existed, or whose work was lost to a restored backup."""
+    return model.objects.filter(coverage_computed_at__isnull=True)
+
+
+def coverage_work_backfill(*, now: dt.datetime | None = None, limit: int = CLAIM_LIMIT
+                           ) -> Iterator[tuple[int, CoverageRunResult]]:
+    """Queue and recompute every stay and action with no stored blind time, ``limit`` at a
+    time, yielding how many each batch had and the job's result (for a progress bar).
+
+    Walks each table by id, so rows that stay uncomputed (none should) cannot loop it, and a
+    run stopped half way resumes where the stored values end. Blind interrogations found
+    raise their alerts, as the job does for new ones.
+    """
+    now = now or timezone.now()
+    for model in (RoomStay, Interrogation):
+        after = 0
+        while True:
+            rows = list(coverage_never_stored(model).filter(pk__gt=after).order_by("pk")
+                        .values_list("pk", "room_id", "started_at", "ended_at")[:limit])
+            if not rows:
+                break
+            after = rows[-1][0]
+            with transaction.atomic():
+                coverage_work_queue(rows=[(room_id, to_ms(start), _ceil_ms(end or max(now, start)))
+                                          for _pk, room_id, start, end in rows], now=now)
+            # The job claims the oldest work first: this batch, and any queued before it.
+            yield len(rows), coverage_work_drain(now=now, limit=limit)
 
 
 # --------------------------------------------------------------------------- claiming

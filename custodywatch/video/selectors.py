@@ -27,7 +27,8 @@ from django.db.models import (
 
 from custodywatch.accounts.models import User
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.core.shared_figures import shared
+from custodywatch.core.expressions import EpochMs
+from custodywatch.core.shared_figures import scope_key, shared
 from custodywatch.kernels.coverage import blind_intervals
 from custodywatch.registry.models import Camera, Facility, Room
 from custodywatch.video.models import CameraState, CameraStateSpan, RecordingRun
@@ -188,12 +189,12 @@ def recording_gaps(*, user: User, now: dt.datetime, hours: int = GAP_HOURS,
     start = end - dt.timedelta(hours=hours)
     cameras = Camera.objects.filter(facility_q(user, "facility"), place.q(), is_active=True)
     camera_ids = np.array(list(cameras.values_list("pk", flat=True)), dtype=np.int64)
-    runs = list(RecordingRun.objects.filter(camera__in=cameras.values("pk"), started_at__lt=end,
-                                            ended_at__gt=start)
-                .values_list("camera_id", "started_at", "ended_at"))
-    run_cameras = np.array([r[0] for r in runs], dtype=np.int64)
-    run_starts = np.array([to_ms(r[1]) for r in runs], dtype=np.int64)
-    run_ends = np.array([to_ms(r[2]) for r in runs], dtype=np.int64)
+    runs = np.array(list(
+        RecordingRun.objects.filter(camera__in=cameras.values("pk"), started_at__lt=end,
+                                    ended_at__gt=start)
+        .values_list("camera_id", EpochMs("started_at"), EpochMs("ended_at"))),
+        dtype=np.int64).reshape(-1, 3)
+    run_cameras, run_starts, run_ends = runs[:, 0], runs[:, 1], runs[:, 2]
     window = np.full(len(camera_ids), to_ms(start), dtype=np.int64)
     index, gap_starts, gap_ends = blind_intervals(
         camera_ids, window, np.full(len(camera_ids), to_ms(end), dtype=np.int64),
@@ -255,10 +256,7 @@ class Overview:
 
 
 def _overview_key(user: User, place: Place) -> str:
-    # The figures depend on the reader only through his scope (facility_q): people with the
-    # same scope share one computation.
-    scope = f"{user.scope}:{user.region_id}:{user.facility_id}:{user.role}"
-    return f"video-overview:{scope}:{place.region_code}:{place.facility_code}"
+    return f"video-overview:{scope_key(user)}:{place.region_code}:{place.facility_code}"
 
 
 def video_overview(*, user: User, now: dt.datetime, place: Place = EVERYWHERE) -> Overview:

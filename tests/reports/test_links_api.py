@@ -240,3 +240,35 @@ def test_strip_maker_draws_what_distribution_strip_draws():
             assert maker.strip(value) == charts.distribution_strip(
                 summary, value, "Detentions <among> all")
     assert charts.StripMaker(None, "x").strip(3) == ""
+
+
+def test_dashboard_figures_are_shared_within_a_scope_and_say_when_taken(
+        refreshed, people, settings):
+    """With sharing on, a second national reader gets the first one's figures (the page and
+    the API say when they were taken); a regional prosecutor never gets the national ones."""
+    from django.core.cache import cache
+
+    from custodywatch.custody.models import CustodyRecord
+    from tests.conftest import make_user
+
+    settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS = 30
+    cache.clear()
+    try:
+        first = _get(client_of(people["gpo"]), reverse("home"))
+        in_custody = {t.key: t.figure for t in first.context["tiles"]}["in_custody"]
+        taken = first.context["as_of"]
+        assert 'data-testid="figures-as-of"' in first.content.decode()
+        CustodyRecord.objects.filter(ended_at__isnull=True).update(ended_at=taken,
+                                                                  end_reason="released")
+        second = _get(client_of(make_user("gpo_2", "general_prosecutor")), reverse("home"))
+        assert second.context["as_of"] == taken
+        assert {t.key: t.figure for t in second.context["tiles"]}["in_custody"] == in_custody
+        api = client_of(people["gpo"]).get("/api/reports/dashboard").json()
+        assert api["in_custody"] == in_custody and api["as_of"].startswith(
+            taken.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+        # Another scope counts for itself, after the change: nobody is held any more.
+        regional = _get(client_of(people["prosecutor_a"]), reverse("home"))
+        assert {t.key: t.figure for t in regional.context["tiles"]}["in_custody"] == 0
+        assert in_custody > 0
+    finally:
+        cache.clear()

@@ -182,3 +182,39 @@ def test_video_sweep_runs_the_job_after_the_sweep(people, facility_a):
     out = io.StringIO()
     call_command("coverage_work", stdout=out)
     assert "coverage work: 0" in out.getvalue()
+
+
+def test_backfill_computes_stays_never_stored_and_resumes(post, token_a, people, facility_a):
+    """Stays stored before the job existed (no value, no work queued) get theirs from
+    `coverage_work --backfill`, equal to stay_coverage's; a second run has nothing to do."""
+    duty = people["duty_a"]
+    stays = [stay_in(facility_a, duty, "R1", 0, 60), stay_in(facility_a, duty, "R3", 0, 30),
+             stay_in(facility_a, duty, "R1", 120, 150)]
+    ok_and_recorded(post, token_a, "CAM1", 10, 50)
+    CoverageWork.objects.all().delete()  # as if written before the job
+    RoomStay.objects.update(blind_ms=None, coverage_computed_at=None)
+    kept = stays[2]
+    RoomStay.objects.filter(pk=kept.pk).update(blind_ms=123, coverage_computed_at=LATER)
+
+    out, err = io.StringIO(), io.StringIO()
+    call_command("coverage_work", "--backfill", stdout=out, stderr=err)
+    assert "backfilled: 2, stays: 2" in out.getvalue()
+    assert "Coverage backfill" in err.getvalue()  # the progress bar
+    for stay in stays:
+        stay.refresh_from_db()
+    direct = stay_coverage(stays=[(s.pk, s.room_id, s.started_at, s.ended_at)
+                                  for s in stays[:2]], now=LATER)
+    assert [s.blind_ms for s in stays[:2]] == [d.blind_ms for d in direct] == [
+        20 * 60_000, 30 * 60_000]
+    assert kept.blind_ms == 123  # a stored value is not the backfill's business
+    assert CoverageWork.objects.count() == 0
+    out = io.StringIO()
+    call_command("coverage_work", "--backfill", stdout=out, stderr=io.StringIO())
+    assert "backfilled: 0" in out.getvalue()
+
+
+def test_backfill_refuses_loop():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--loop"):
+        call_command("coverage_work", "--backfill", "--loop", "5")

@@ -1,17 +1,27 @@
-"""`custodywatch coverage_work [--loop SECONDS]`: recompute stored coverage where it changed.
+"""`custodywatch coverage_work [--loop SECONDS | --backfill]`: recompute stored coverage
+where it changed.
 
 `video_sweep` runs the same job after each sweep; this command runs it alone (more workers
 on a busy queue). Several copies may run at once: each work row is claimed by a conditional
-DELETE, and only the worker whose DELETE removed it processes it.
+DELETE, and only the worker whose DELETE removed it processes it. ``--backfill`` computes,
+once, every stay and action that has no stored blind time (written before the job existed),
+with a progress bar.
 """
 
 from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
-from custodywatch.video.coverage_jobs import coverage_work_drain, coverage_work_refresh
+from custodywatch.custody.models import Interrogation, RoomStay
+from custodywatch.video.coverage_jobs import (
+    coverage_never_stored,
+    coverage_work_backfill,
+    coverage_work_drain,
+    coverage_work_refresh,
+)
 
 
 class Command(BaseCommand):
@@ -20,8 +30,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--loop", type=float, default=0,
                             help="run again every this many seconds (default: once)")
+        parser.add_argument("--backfill", action="store_true",
+                            help="compute every stay and action with no stored blind time")
 
-    def handle(self, *args: object, loop: float = 0, **options: object) -> None:
+    def handle(self, *args: object, loop: float = 0, backfill: bool = False,
+               **options: object) -> None:
+        if backfill:
+            if loop:
+                raise CommandError("--backfill runs once: leave out --loop")
+            self._backfill(quiet=options["verbosity"] == 0)
+            return
         while True:
             queued = coverage_work_refresh()
             work = coverage_work_drain()
@@ -31,3 +49,16 @@ class Command(BaseCommand):
             if not loop:
                 return
             time.sleep(loop)
+
+    def _backfill(self, *, quiet: bool) -> None:
+        total = sum(coverage_never_stored(model).count() for model in (RoomStay, Interrogation))
+        stays = actions = alerts = 0
+        with tqdm(total=total, unit=" stays and actions", desc="Coverage backfill",
+                  disable=quiet, file=self.stderr._out) as bar:
+            for done, result in coverage_work_backfill():
+                stays += result.stays
+                actions += result.interrogations
+                alerts += result.alerts
+                bar.update(done)
+        self.stdout.write(f"backfilled: {total}, stays: {stays}, actions: {actions}, "
+                          f"camera alerts: {alerts}")
