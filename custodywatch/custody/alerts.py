@@ -100,6 +100,30 @@ def camera_alerts_raise(*, actions: list[tuple[Interrogation, int]], now: dt.dat
     return len(new)
 
 
+def camera_alerts_withdraw(*, actions: list[Interrogation], now: dt.datetime) -> int:
+    """Close the open camera-coverage alerts of actions now shown fully recorded (late
+    spans and recordings replaced the silence); inside the coverage job's transaction.
+
+    The alert stays, marked withdrawn (it leaves the lists of alerts to acknowledge and is
+    never escalated); one audit event names them. An alert a person already acknowledged
+    is left as it is.
+    """
+    if not actions:
+        return 0
+    open_alerts = CustodyAlert.objects.filter(
+        clock=CustodyAlert.Clock.CAMERA, interrogation__in=[a.pk for a in actions],
+        acknowledged_at__isnull=True)
+    ids = list(open_alerts.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    withdrawn = CustodyAlert.objects.filter(pk__in=ids, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, withdrawn_at=now)
+    audit_record(actor=None, action=AuditEvent.Action.UPDATE, origin=SYSTEM_ORIGIN,
+                 object_type="custody.custodyalert", object_label="camera coverage",
+                 detail={"withdrawn": ids, "reason": "later footage covers the actions"})
+    return withdrawn
+
+
 def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyAlert]:
     alerts = []
     for record in records:

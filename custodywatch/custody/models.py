@@ -314,6 +314,9 @@ class CustodyAlert(models.Model):
     acknowledged_by_name = models.CharField(_("acknowledged by (as recorded)"), max_length=200,
                                             blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    # A camera-coverage alert whose action footage that arrived later (an agent's outbox
+    # after an outage) shows fully recorded: closed by the coverage job, kept for the record.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     # The investigative action a camera-coverage alert is about; null for the clocks.
     interrogation = models.ForeignKey(Interrogation, models.CASCADE, null=True, blank=True,
                                       related_name="alerts",

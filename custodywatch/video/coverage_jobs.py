@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 from django.db import transaction
@@ -47,6 +47,7 @@ class CoverageRunResult:
     stays: int
     interrogations: int
     alerts: int
+    withdrawn: int = 0  # camera alerts closed because later footage covers their action
 
 
 # --------------------------------------------------------------------------- queueing
@@ -264,8 +265,13 @@ def coverage_work_run(*, now: dt.datetime | None = None, limit: int = CLAIM_LIMI
                          in zip(actions, coverage[len(stays):], strict=True)
                          if (settled := _settled_blind_ms(result, cutoff))]
         raised = alerts.camera_alerts_raise(actions=blind_actions, now=now)
+        # Fully recorded now (not merely "not yet settled"): blind time 0 over the whole
+        # action, an open one included up to now.
+        recorded = [action for action, result in zip(actions, coverage[len(stays):],
+                                                     strict=True) if result.blind_ms == 0]
+        withdrawn = alerts.camera_alerts_withdraw(actions=recorded, now=now)
     return CoverageRunResult(claimed=len(claimed), stays=len(stays),
-                             interrogations=len(actions), alerts=raised)
+                             interrogations=len(actions), alerts=raised, withdrawn=withdrawn)
 
 
 def coverage_work_drain(*, now: dt.datetime | None = None, limit: int = CLAIM_LIMIT,
@@ -275,9 +281,7 @@ def coverage_work_drain(*, now: dt.datetime | None = None, limit: int = CLAIM_LI
     for _batch in range(batches):
         result = coverage_work_run(now=now, limit=limit)
         totals = CoverageRunResult(*(a + b for a, b in zip(
-            (totals.claimed, totals.stays, totals.interrogations, totals.alerts),
-            (result.claimed, result.stays, result.interrogations, result.alerts),
-            strict=True)))
+            astuple(totals), astuple(result), strict=True)))
         if result.claimed < limit:
             break
     return totals

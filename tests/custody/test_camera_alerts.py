@@ -145,3 +145,51 @@ def test_desk_shows_the_stored_blind_minutes(signed_in, people, record_a):
     assert b'data-testid="desk-blind"' in page.content
     [line] = page.context["rows"]
     assert line.blind_text.startswith("60 min without a working camera")
+
+
+def test_later_footage_withdraws_the_alert_and_leaves_acknowledged_ones(
+        signed_in, people, record_a):
+    """An agent back from an outage sends the spans and recordings it kept: an action they
+    show fully recorded has its open camera alert withdrawn (kept, marked, audited, no longer
+    to acknowledge); one a person acknowledged stays as he left it; a still-blind one stays."""
+    from django.core.exceptions import ValidationError
+
+    stay = record_a.stays.get()
+    start = stay.started_at + dt.timedelta(minutes=5)
+    mid, end = start + dt.timedelta(minutes=10), start + dt.timedelta(minutes=20)
+    late = question(record_a, people["duty_a"], "R1", start, mid)
+    seen = question(record_a, people["duty_a"], "R1", mid, end)
+    dark = question(record_a, people["duty_a"], "R3", start, mid)  # no camera at all
+    assert coverage_work_run().alerts == 3
+    seen_alert = CustodyAlert.objects.get(interrogation=seen)
+    alerts.alert_acknowledge(acting_user=people["head_a"], origin=SYSTEM_ORIGIN,
+                             alert=seen_alert)
+
+    recorded(Camera.objects.get(facility=record_a.facility, code="CAM1"), start, end)
+    for room_code in ("R1", "R3"):
+        CoverageWork.objects.create(room=record_a.facility.rooms.get(code=room_code),
+                                    starts_at=start, ends_at=end, queued_at=timezone.now())
+    result = coverage_work_run()
+    assert (result.alerts, result.withdrawn) == (0, 1)
+
+    withdrawn = CustodyAlert.objects.get(interrogation=late)
+    assert withdrawn.withdrawn_at is not None and withdrawn.acknowledged_at is not None
+    assert withdrawn.acknowledged_by is None
+    seen_alert.refresh_from_db()
+    assert seen_alert.withdrawn_at is None and seen_alert.acknowledged_by == people["head_a"]
+    assert CustodyAlert.objects.get(interrogation=dark).acknowledged_at is None
+    event = AuditEvent.objects.get(detail__reason="later footage covers the actions")
+    assert event.detail["withdrawn"] == [withdrawn.pk] and event.actor is None
+    with pytest.raises(ValidationError):
+        alerts.alert_acknowledge(acting_user=people["head_a"], origin=SYSTEM_ORIGIN,
+                                 alert=withdrawn)
+    assert coverage_work_run().withdrawn == 0  # nothing queued, nothing more to withdraw
+
+    client = signed_in(people["head_a"])
+    to_acknowledge = client.get(reverse("custody:alerts")).context["alerts"]
+    assert [a.interrogation_id for a in to_acknowledge] == [dark.pk]
+    page = client.get(reverse("custody:alerts") + "?all=1")
+    assert "footage that arrived later shows the action recorded" in page.content.decode()
+    record_page = signed_in(people["head_a"]).get(
+        reverse("custody:record", args=[record_a.pk]))
+    assert "withdrawn: footage that arrived later" in record_page.content.decode()

@@ -45,7 +45,7 @@ class Command(BaseCommand):
             work = coverage_work_drain()
             self.stdout.write(f"refreshed: {queued}, coverage work: {work.claimed}, "
                               f"stays: {work.stays}, actions: {work.interrogations}, "
-                              f"camera alerts: {work.alerts}")
+                              f"camera alerts: {work.alerts}, withdrawn: {work.withdrawn}")
             if not loop:
                 return
             time.sleep(loop)

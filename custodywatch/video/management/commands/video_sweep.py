@@ -37,7 +37,8 @@ class Command(BaseCommand):
                 coverage_work_refresh()
                 work = coverage_work_drain()
                 line += (f", coverage work: {work.claimed}, stays: {work.stays}, "
-                         f"actions: {work.interrogations}, camera alerts: {work.alerts}")
+                         f"actions: {work.interrogations}, camera alerts: {work.alerts}, "
+                         f"withdrawn: {work.withdrawn}")
             self.stdout.write(line)
             if not loop:
                 return
