@@ -27,9 +27,9 @@ def test_epoch_ms_of_stored_times_equals_pythons(facility_a):
     camera = Camera.objects.create(facility=facility_a, code="EPOCH-TEST")
     runs = [RecordingRun.objects.create(camera=camera, started_at=moment,
                                         ended_at=moment + dt.timedelta(milliseconds=1))
-            for moment in MOMENTS[:-1]]
+            for moment in MOMENTS]
     got = dict(RecordingRun.objects.values_list("pk", EpochMs("started_at")))
-    assert [got[run.pk] for run in runs] == [to_ms(moment) for moment in MOMENTS[:-1]]
+    assert [got[run.pk] for run in runs] == [to_ms(moment) for moment in MOMENTS]
     assert all(isinstance(value, int) for value in got.values())
     ends = dict(RecordingRun.objects.values_list("pk", EpochMs("ended_at")))
     assert [ends[run.pk] - got[run.pk] for run in runs] == [1] * len(runs)
