@@ -49,6 +49,13 @@ class CoverageRunResult:
     alerts: int
     withdrawn: int = 0  # camera alerts closed because later footage covers their action
 
+    def __add__(self, other: CoverageRunResult) -> CoverageRunResult:
+        return CoverageRunResult(*(a + b for a, b in zip(astuple(self), astuple(other),
+                                                         strict=True)))
+
+
+NOTHING = CoverageRunResult(claimed=0, stays=0, interrogations=0, alerts=0)
+
 
 # --------------------------------------------------------------------------- queueing
 
@@ -102,9 +109,15 @@ def coverage_work_for_period(*, room_id: int, started_at: dt.datetime,
                              ) -> int:
     """A stay or an action written in ``room_id``: its period, an open one up to now."""
     now = now or timezone.now()
+    return coverage_work_queue(rows=[_period_row(room_id, started_at, ended_at, now)], now=now)
+
+
+def _period_row(room_id: int, started_at: dt.datetime, ended_at: dt.datetime | None,
+                now: dt.datetime) -> tuple[int, int, int]:
+    """Whole milliseconds that contain the period (start rounded down, end up); an open
+    one up to now."""
     end = ended_at if ended_at is not None else max(now, started_at)
-    # Whole milliseconds that contain the period: start rounded down, end up.
-    return coverage_work_queue(rows=[(room_id, to_ms(started_at), _ceil_ms(end))], now=now)
+    return room_id, to_ms(started_at), _ceil_ms(end)
 
 
 def coverage_work_refresh(*, now: dt.datetime | None = None,
@@ -155,7 +168,7 @@ def coverage_work_backfill(*, now: dt.datetime | None = None, limit: int = CLAIM
                 break
             after = rows[-1][0]
             with transaction.atomic():
-                coverage_work_queue(rows=[(room_id, to_ms(start), _ceil_ms(end or max(now, start)))
+                coverage_work_queue(rows=[_period_row(room_id, start, end, now)
                                           for _pk, room_id, start, end in rows], now=now)
             # The job claims the oldest work first: this batch, and any queued before it.
             yield len(rows), coverage_work_drain(now=now, limit=limit)
@@ -247,7 +260,7 @@ def coverage_work_run(*, now: dt.datetime | None = None, limit: int = CLAIM_LIMI
     with transaction.atomic():
         claimed = coverage_work_claim(limit=limit)
         if not claimed:
-            return CoverageRunResult(claimed=0, stays=0, interrogations=0, alerts=0)
+            return NOTHING
         periods = merge_by_room(claimed)
         stays = _overlapping(RoomStay, periods)
         actions = _overlapping(Interrogation, periods)
@@ -277,11 +290,10 @@ def coverage_work_run(*, now: dt.datetime | None = None, limit: int = CLAIM_LIMI
 def coverage_work_drain(*, now: dt.datetime | None = None, limit: int = CLAIM_LIMIT,
                         batches: int = 20) -> CoverageRunResult:
     """Run the job until the queue is empty or ``batches`` claims were made."""
-    totals = CoverageRunResult(claimed=0, stays=0, interrogations=0, alerts=0)
+    totals = NOTHING
     for _batch in range(batches):
         result = coverage_work_run(now=now, limit=limit)
-        totals = CoverageRunResult(*(a + b for a, b in zip(
-            astuple(totals), astuple(result), strict=True)))
+        totals += result
         if result.claimed < limit:
             break
     return totals

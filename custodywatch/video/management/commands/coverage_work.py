@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from custodywatch.custody.models import Interrogation, RoomStay
 from custodywatch.video.coverage_jobs import (
+    NOTHING,
     coverage_never_stored,
     coverage_work_backfill,
     coverage_work_drain,
@@ -52,13 +53,12 @@ class Command(BaseCommand):
 
     def _backfill(self, *, quiet: bool) -> None:
         total = sum(coverage_never_stored(model).count() for model in (RoomStay, Interrogation))
-        stays = actions = alerts = 0
+        work = NOTHING
         with tqdm(total=total, unit=" stays and actions", desc="Coverage backfill",
                   disable=quiet, file=self.stderr._out) as bar:
             for done, result in coverage_work_backfill():
-                stays += result.stays
-                actions += result.interrogations
-                alerts += result.alerts
+                work += result
                 bar.update(done)
-        self.stdout.write(f"backfilled: {total}, stays: {stays}, actions: {actions}, "
-                          f"camera alerts: {alerts}")
+        self.stdout.write(f"backfilled: {total}, stays: {work.stays}, "
+                          f"actions: {work.interrogations}, camera alerts: {work.alerts}, "
+                          f"withdrawn: {work.withdrawn}")
