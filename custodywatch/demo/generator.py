@@ -175,8 +175,10 @@ def build_registry(scale: Scale, rng: random.Random, progress: Progress) -> list
             CUSTODY_ROOM_KINDS, weights=[k[2] for k in CUSTODY_ROOM_KINDS], k=count
         )
         for number, (room_kind, room_label, _w) in enumerate(kinds_for_rooms, start=1):
+            # Marker ids as registry.markers.assign_marker_ids gives them: code order from 0.
             rooms.append(Room(facility=facility, code=f"R{number:03d}",
-                              name=f"{room_label} {number}", kind=room_kind, custody_use=True))
+                              name=f"{room_label} {number}", kind=room_kind, custody_use=True,
+                              marker_id=number - 1))
         for number, (room_kind, room_label) in enumerate(OTHER_ROOMS, start=1):
             rooms.append(Room(facility=facility, code=f"X{number:02d}", name=room_label,
                               kind=room_kind, custody_use=False))

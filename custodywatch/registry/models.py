@@ -110,6 +110,11 @@ class Facility(models.Model):
         return f"{self.code} {self.name}"
 
 
+# AprilTag 36h11 has 587 codes (OpenCV: cv2.aruco.DICT_APRILTAG_36H11); ids repeat across
+# facilities, since a camera only ever sees rooms of its own facility.
+MARKER_IDS = 587
+
+
 class Room(models.Model):
     class Kind(models.TextChoices):
         CELL = "cell", _("Cell")
@@ -137,6 +142,12 @@ class Room(models.Model):
         default=True,
         help_text=_("A person in custody may be held or questioned here."),
     )
+    # The AprilTag 36h11 id printed on the room's marker sheet (registry.markers assigns it):
+    # a camera whose picture shows it proves it sees this room. Unique within the facility.
+    marker_id = models.PositiveSmallIntegerField(
+        _("marker"), null=True, blank=True, editable=False,
+        help_text=_("Number of the room's printed marker (AprilTag 36h11)."),
+    )
 
     class Meta:
         ordering = ["facility", "code"]
@@ -144,6 +155,10 @@ class Room(models.Model):
         verbose_name_plural = _("rooms")
         constraints = [
             models.UniqueConstraint(fields=["facility", "code"], name="room_code_unique"),
+            models.UniqueConstraint(fields=["facility", "marker_id"], name="room_marker_unique",
+                                    condition=models.Q(marker_id__isnull=False)),
+            models.CheckConstraint(condition=models.Q(marker_id__lt=MARKER_IDS),
+                                   name="room_marker_in_dictionary"),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from custodywatch.registry.csv_import import (
     RegistryImportError,
     parse_rows,
 )
+from custodywatch.registry.markers import assign_marker_ids
 from custodywatch.registry.models import Camera, Facility, HeadAppointment, Recorder, Room
 
 REGISTRY_EDITORS = {Role.SYSTEM_ADMIN}
@@ -188,6 +189,8 @@ def registry_import(
             counts = _apply(kind, rows, refs)
         except ValidationError as error:  # a model rule the parser did not know
             raise RegistryImportError([LineError(0, "-", "; ".join(error.messages))]) from None
+        if kind == "rooms":
+            assign_marker_ids(refs.facilities[row.values["facility"]].pk for row in rows)
         result = ImportResult(kind, counts["created"], counts["updated"], counts["unchanged"])
         audit_record(
             actor=acting_user,
