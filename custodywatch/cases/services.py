@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -57,6 +56,7 @@ from custodywatch.complaints import timeline_text as timeline_words
 from custodywatch.complaints.attachments import sniff
 from custodywatch.complaints.models import Complaint, LegalHold, TimelineEvent
 from custodywatch.complaints.selectors import HANDLER_ROLES, complaints_visible, held_footage
+from custodywatch.core import stored_files
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import case_rules
 from custodywatch.kernels.ledger_leaf import iso_time
@@ -705,13 +705,15 @@ def photo_add(*, acting_user: User, origin: Origin, examination: Examination,
             "limit": filesizeformat(MAX_PHOTO_BYTES)}})
     photo = ExaminationPhoto(examination=examination, finding=finding, media_type=media.name,
                              sha256=sha256, caption=caption[:200])
-    path = examination_photo_path(photo, name)
-    stored = path if default_storage.exists(path) else default_storage.save(path, upload)
+    stored, wrote = stored_files.store_content_addressed(
+        examination_photo_path(photo, name), upload, sha256)
     photo.file.name = stored
     with transaction.atomic():
         photo.save()
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                      obj=photo, detail={"examination": examination.pk, "sha256": sha256})
+    if wrote:
+        stored_files.resolve_repaired(stored, sha256)
     return photo
 
 
@@ -771,9 +773,10 @@ def evidence_register(*, acting_user: User, origin: Origin, case: Case, label: s
         upload.seek(0)
         media_type = media.name if media else "application/octet-stream"
         item.original_name = (upload.name or "file")[-200:]
-        path = evidence_file_path(item, item.original_name)
-        item.file.name = path if default_storage.exists(path) else default_storage.save(
-            path, upload)
+        # Content-addressed; a damaged copy of the same content is replaced by this genuine
+        # upload, which repairs the store (core/stored_files.py).
+        item.file.name, repaired = stored_files.store_content_addressed(
+            evidence_file_path(item, item.original_name), upload, item.sha256)
     elif legal_hold is not None:
         item.sha256, item.size = _footage_manifest(legal_hold)
         media_type = "text/x-footage-manifest"
@@ -792,6 +795,8 @@ def evidence_register(*, acting_user: User, origin: Origin, case: Case, label: s
         item.save(update_fields=["ledger_pending_id"])
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=item,
                      detail={"case": case.register_number, "sha256": item.sha256})
+    if upload is not None and repaired:
+        stored_files.resolve_repaired(item.file.name, item.sha256)
     return item
 
 

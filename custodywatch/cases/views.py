@@ -35,6 +35,7 @@ from custodywatch.cases.models import (
 from custodywatch.cases.rules import PROSECUTORS
 from custodywatch.complaints.models import LegalHold
 from custodywatch.complaints.selectors import complaints_visible
+from custodywatch.core import stored_files
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import case_rules
 from custodywatch.ledger import selectors as ledger_selectors
@@ -501,7 +502,11 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     if picture is None:
         raise Http404
     _examination(request, picture.examination_id)  # the report's readers only; audited
-    return FileResponse(picture.file.open("rb"), content_type=picture.media_type)
+    try:
+        handle = stored_files.open_verified(picture, picture.file, picture.sha256)
+    except stored_files.StoredFileDamaged as error:
+        return stored_files.refusal(error)
+    return FileResponse(handle, content_type=picture.media_type)
 
 
 # ------------------------------------------------------------------ evidence
@@ -524,6 +529,7 @@ def evidence(request: HttpRequest, pk: int) -> HttpResponse:
         proof = pictures.proof_context(view)
     return render(request, "cases/evidence.html", {
         "item": item, "case": item.case, "transfers": list(item.transfers.all()),
+        "file_alert": stored_files.open_alert(item) if item.file else None,
         "leaves": leaves, "proof": proof,
         "chain_svg": pictures.evidence_chain_svg([item]),
     })
@@ -534,8 +540,14 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     item = _evidence(request, pk)
     if not item.file:
         raise Http404
-    return FileResponse(item.file.open("rb"), as_attachment=True,
-                        filename=item.original_name or item.sha256)
+    try:  # never served as evidence unless it is what was registered
+        handle = stored_files.open_verified(item, item.file, item.sha256)
+    except stored_files.StoredFileDamaged as error:
+        return stored_files.refusal(error)
+    response = FileResponse(handle, as_attachment=True,
+                            filename=item.original_name or item.sha256)
+    response["X-Content-SHA256"] = item.sha256
+    return response
 
 
 @login_required
@@ -546,6 +558,12 @@ def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
     except Case.DoesNotExist:
         raise Http404(_("No such case in your scope.")) from None
     indexes, files = selectors.evidence_package_indexes(case=case)
+    for item in case.evidence.exclude(file=""):
+        if stored_files.check_object(item, item.file, item.sha256) is not None:
+            # A court package never carries a damaged file, nor silently leaves one out.
+            error = stored_files.StoredFileDamaged(stored_files.open_alert(item).problem,
+                                                   item.file.name)
+            return stored_files.refusal(error)
     if not indexes:
         messages.warning(request, _("No evidence of this case is in the signed ledger yet; "
                                     "the package can be made after the next checkpoint."))

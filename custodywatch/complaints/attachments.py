@@ -11,6 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from custodywatch.complaints.rules import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
+from custodywatch.core import stored_files
 
 CHUNK = 256 * 1024
 
@@ -86,22 +87,7 @@ def check_attachments(uploads: list[UploadedFile], *, field: str = "attachments"
     return checked
 
 
-class AttachmentDamaged(Exception):
-    """The stored file is missing or no longer matches the SHA-256 taken at intake."""
-
-
 def open_verified(attachment) -> object:  # type: ignore[no-untyped-def]
-    """The stored file, opened for reading, after its SHA-256 is checked against the one taken
-    at intake; AttachmentDamaged when it is missing or differs (nothing is sent then)."""
-    try:
-        handle = attachment.file.open("rb")
-    except OSError as error:
-        raise AttachmentDamaged(str(error)) from None
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(CHUNK), b""):
-        digest.update(chunk)
-    if digest.hexdigest() != attachment.sha256:
-        handle.close()
-        raise AttachmentDamaged(f"sha256 {digest.hexdigest()} != {attachment.sha256}")
-    handle.seek(0)
-    return handle
+    """The stored file, opened for reading after its SHA-256 is checked against the one taken
+    at intake; StoredFileDamaged (alert raised) when it is missing or differs."""
+    return stored_files.open_verified(attachment, attachment.file, attachment.sha256)

@@ -52,6 +52,8 @@ from custodywatch.complaints.selectors import (
     complaints_visible,
     may_see_identity_of,
 )
+from custodywatch.core import stored_files
+from custodywatch.core.counters import next_number
 from custodywatch.core.sealing import seal, unseal
 from custodywatch.custody.models import CustodyRecord, EndReason
 from custodywatch.kernels import triage
@@ -118,9 +120,14 @@ def _timeline(complaint: Complaint, kind: TimelineEvent.Kind, at: dt.datetime,
 def _next_reference(now: dt.datetime) -> str:
     year = timezone.localtime(now).year
     prefix = f"C-{year}-"
-    last = Complaint.objects.filter(reference__startswith=prefix).aggregate(
-        last=Max("reference"))["last"]
-    number = int(last[len(prefix):]) + 1 if last else 1
+
+    def last_existing() -> int:  # numbers given before the counter existed
+        last = Complaint.objects.filter(reference__startswith=prefix).aggregate(
+            last=Max("reference"))["last"]
+        return int(last[len(prefix):]) if last else 0
+
+    # A counter row locked until the filing commits: never two filings with one number.
+    number = next_number(f"complaint {prefix}", last_existing=last_existing)
     return f"{prefix}{number:06d}"
 
 
@@ -161,13 +168,16 @@ def _store_attachments(complaint: Complaint, checked: list[CheckedAttachment],
         attachment = Attachment(complaint=complaint, original_name=item.original_name,
                                 media_type=item.media_type, size=item.size, sha256=item.sha256,
                                 from_complainant=from_complainant)
-        # Content-addressed: the same file twice is stored once and never overwritten.
-        name = f"complaints/{item.sha256[:2]}/{item.sha256}"
-        if not default_storage.exists(name):
-            name = default_storage.save(name, item.upload)
+        # Content-addressed: the same file twice is stored once; a damaged copy is replaced
+        # by this genuine one (core/stored_files.py), never served again.
+        name, wrote = stored_files.store_content_addressed(
+            f"complaints/{item.sha256[:2]}/{item.sha256}", item.upload, item.sha256)
+        if wrote:
             written.append(name)
         attachment.file.name = name
         attachment.save()
+        if wrote:
+            stored_files.resolve_repaired(name, item.sha256)
 
 
 def _remove_written(written: list[str]) -> None:

@@ -27,7 +27,7 @@ from custodywatch.cases import forms as case_forms
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.cases import services as case_services
 from custodywatch.complaints import selectors, services
-from custodywatch.complaints.attachments import AttachmentDamaged, open_verified
+from custodywatch.complaints.attachments import open_verified
 from custodywatch.complaints.forms import (
     ComplainantReplyForm,
     ComplaintForm,
@@ -49,6 +49,7 @@ from custodywatch.complaints.models import (
     TimelineEvent,
 )
 from custodywatch.complaints.preservation import preservation_summary
+from custodywatch.core.stored_files import StoredFileDamaged, refusal
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.registry.models import Facility, Region
 
@@ -367,12 +368,9 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
         raise Http404 from None
     try:
         handle = open_verified(attachment)
-    except AttachmentDamaged:
+    except StoredFileDamaged as error:
         # A damaged file is never sent as if it were the evidence received (docs/reliability.md).
-        return HttpResponse(_("This file is damaged: it no longer matches the SHA-256 recorded "
-                              "when it was received. Nothing was sent; tell the system "
-                              "administrator."), status=409,
-                            content_type="text/plain; charset=utf-8")
+        return refusal(error)
     # Always a download, never rendered in the page: a complainant's file is untrusted.
     response = FileResponse(handle, as_attachment=True,
                             filename=attachment.original_name,

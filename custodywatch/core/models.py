@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
@@ -19,3 +20,44 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal} {self.key}"
+
+
+class Counter(models.Model):
+    """The last number given out in one numbering (e.g. "complaint C-2026-"): the row is
+    locked by the UPDATE that takes the next number, so numbers never collide, whatever the
+    concurrency (core/counters.py)."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value}"
+
+
+class StoredFileAlert(models.Model):
+    """A stored file (evidence, a complaint attachment, a photo) found missing or no longer
+    matching the SHA-256 recorded when it was received (core/stored_files.py). Open until the
+    genuine file is stored again."""
+
+    class Problem(models.TextChoices):
+        MISSING = "missing", _("missing")
+        DAMAGED = "damaged", _("damaged")
+
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    problem = models.CharField(max_length=10, choices=Problem.choices)
+    detected_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["object_type", "object_id"],
+                                    condition=models.Q(resolved_at__isnull=True),
+                                    name="stored_file_alert_open_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id}: {self.problem}"

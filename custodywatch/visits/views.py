@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent
+from custodywatch.core import stored_files
 from custodywatch.kernels import risk
 from custodywatch.registry.models import Facility
 from custodywatch.registry.selectors import regions_visible
@@ -290,7 +291,11 @@ def finding_photo(request: HttpRequest, pk: int) -> HttpResponse:
         photo = selectors.photo_for(user=request.user, pk=pk, origin=_origin(request))
     except FindingPhoto.DoesNotExist:
         raise Http404 from None
-    return FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    try:
+        handle = stored_files.open_verified(photo, photo.image, photo.sha256)
+    except stored_files.StoredFileDamaged as error:
+        return stored_files.refusal(error)
+    return FileResponse(handle, content_type=photo.content_type)
 
 
 # ------------------------------------------------------------------------- recommendations

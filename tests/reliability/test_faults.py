@@ -73,7 +73,7 @@ def test_a_damaged_attachment_is_refused_clearly(client, people, facility_a, med
     assert "damaged" in damaged.content.decode() and "SHA-256" in damaged.content.decode()
     stored.unlink()  # and a file gone from the disk
     missing = client.get(url)
-    assert missing.status_code == 409
+    assert missing.status_code == 410
 
 
 @pytest.mark.django_db
