@@ -166,6 +166,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
+# The system's start date: no custody or video event is accepted before it (core/plausible.py).
+CUSTODYWATCH_RECORDS_START = os.environ.get("CUSTODYWATCH_RECORDS_START", "2020-01-01")
 # A camera whose heartbeats stop for this long counts as no_signal (not covered).
 CUSTODYWATCH_VIDEO_SILENCE_SECONDS = env_int("CUSTODYWATCH_VIDEO_SILENCE_SECONDS", 120)
 # Readers of the same scope share the video overview's figures this long (video/selectors.py).

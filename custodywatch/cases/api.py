@@ -14,6 +14,8 @@ from ninja.pagination import paginate
 from custodywatch.accounts.audit import Origin
 from custodywatch.cases import batch, selectors
 from custodywatch.cases.models import Case
+from custodywatch.cases.rules import MAX_IMPRISONMENT_MONTHS
+from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
 from custodywatch.core.pagination import BoundedPageNumberPagination
 
@@ -67,8 +69,8 @@ class ChargeIn(Schema):
     article: str = Field(..., max_length=10)
     article_part: str = Field("", max_length=10)
     verdict: str = Field("pending", max_length=10)
-    verdict_on: dt.date | None = None
-    imprisonment_months: int | None = None
+    verdict_on: plausible.date_type(plausible.Kind.PAST) | None = None  # type: ignore[valid-type]
+    imprisonment_months: int | None = Field(None, ge=0, le=MAX_IMPRISONMENT_MONTHS)
     probation: bool = False
     amnesty: bool = False
     limitation: bool = False

@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,14 +32,18 @@ from custodywatch.cases.models import (
     Person,
     Verdict,
 )
-from custodywatch.cases.rules import MAX_IMPORT_ROWS, PROSECUTORS
+from custodywatch.cases.rules import MAX_IMPORT_ROWS, MAX_IMPRISONMENT_MONTHS, PROSECUTORS
 from custodywatch.cases.services import unit_head_at
+from custodywatch.core import plausible
 from custodywatch.kernels import case_rules
 
 COLUMNS = ["register_number", "accused", "accused_personnel_number", "victim", "victim_iin",
            "article", "article_part", "verdict", "verdict_on", "imprisonment_months",
            "probation", "amnesty", "limitation", "reconciliation", "active_repentance"]
 REQUIRED = ("register_number", "accused", "victim", "article")
+# Column limits of the models (Officer, Person, Charge): longer is refused, never cut.
+TEXT_LIMITS = {"accused": 200, "accused_personnel_number": 40, "victim": 200, "victim_iin": 12,
+               "article_part": 10}
 TRUE = {"1", "true", "yes", "y", "да", "иә"}
 FALSE = {"", "0", "false", "no", "n", "нет", "жоқ"}
 
@@ -54,17 +57,29 @@ class ImportResult:
 
 
 def parse_csv(text: str) -> list[dict[str, Any]]:
-    """Rows of a charges CSV (header as COLUMNS; extra columns refused)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = reader.fieldnames or []
-    unknown = [name for name in header if name not in COLUMNS]
-    missing = [name for name in REQUIRED if name not in header]
-    if unknown or missing:
-        raise ValidationError({"file": _("Line 1: the header must name the columns %(columns)s"
-                                         " (unknown: %(unknown)s; missing: %(missing)s).") % {
-            "columns": ", ".join(COLUMNS), "unknown": ", ".join(unknown) or "—",
-            "missing": ", ".join(missing) or "—"}})
-    return [dict(row) for row in reader]
+    """Rows of a charges CSV (header as COLUMNS; extra or repeated columns refused). Values
+    past the header are kept under the key None, and refused by the import with their line."""
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:  # PostgreSQL text cannot hold it; never stored, never cut silently
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ValidationError({"file": _("Line %(line)s: the file contains a NUL character.")
+                               % {"line": line}})
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = reader.fieldnames or []
+        unknown = [name for name in header if name not in COLUMNS]
+        missing = [name for name in REQUIRED if name not in header]
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        if unknown or missing or repeated:
+            raise ValidationError({"file": _(
+                "Line 1: the header must name the columns %(columns)s (unknown: %(unknown)s; "
+                "missing: %(missing)s; repeated: %(repeated)s).") % {
+                "columns": ", ".join(COLUMNS), "unknown": ", ".join(unknown) or "—",
+                "missing": ", ".join(missing) or "—", "repeated": ", ".join(repeated) or "—"}})
+        return [dict(row) for row in reader]
+    except csv.Error as error:  # e.g. a field over csv's limit of 131,072 characters
+        raise ValidationError({"file": _("Line %(line)s: %(error)s") % {
+            "line": reader.line_num + 1, "error": error}}) from None
 
 
 def _flag(value: Any) -> bool | None:
@@ -87,6 +102,11 @@ def _clean_row(row: dict[str, Any], line: int, cases: dict[str, Case | None]
             "line": line, "field": field, "message": message})
 
     clean: dict[str, Any] = {}
+    if row.get(None):  # type: ignore[call-overload]
+        err("-", _("more values than columns"))
+    for name, value in row.items():
+        if isinstance(value, str) and "\x00" in value:
+            err(str(name), _("contains a NUL character"))
     for field in REQUIRED:
         if not str(row.get(field) or "").strip():
             err(field, _("required"))
@@ -109,26 +129,62 @@ def _clean_row(row: dict[str, Any], line: int, cases: dict[str, Case | None]
         except ValueError:
             err("verdict_on", _("not a date (YYYY-MM-DD)"))
             verdict_on = None
+    if verdict_on is not None:
+        problem = plausible.problem(plausible.Kind.PAST, verdict_on)
+        if problem is not None:
+            err("verdict_on", problem)
     clean["verdict_on"] = verdict_on
-    months = row.get("imprisonment_months")
-    try:
-        clean["imprisonment_months"] = (None if months in (None, "") else int(Decimal(
-            str(months))))
-        if clean["imprisonment_months"] is not None and clean["imprisonment_months"] < 0:
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        err("imprisonment_months", _("not a whole number of months"))
+    clean["imprisonment_months"] = _months(row.get("imprisonment_months"), err)
     for name in case_rules.RELEASE_FLAGS:
         value = _flag(row.get(name))
         if value is None:
             err(name, _("yes or no"))
         clean[name] = bool(value)
-    clean["accused"] = str(row.get("accused") or "").strip()[:200]
-    clean["accused_personnel_number"] = str(row.get("accused_personnel_number") or "").strip()
-    clean["victim"] = str(row.get("victim") or "").strip()[:200]
-    clean["victim_iin"] = str(row.get("victim_iin") or "").strip()
-    clean["article_part"] = str(row.get("article_part") or "").strip()[:10]
+    # Refused when too long, never cut: a cut name is another person.
+    for field, limit in TEXT_LIMITS.items():
+        clean[field] = str(row.get(field) or "").strip()
+        if len(clean[field]) > limit:
+            err(field, _("at most %(count)s characters") % {"count": limit})
+    iin = clean["victim_iin"]
+    if iin and not (iin.isascii() and iin.isdigit() and len(iin) == 12):
+        err("victim_iin", _("an IIN has 12 digits"))
     return clean, errors
+
+
+def _months(value: Any, err: Any) -> int | None:
+    """A whole number of months from 0 to MAX_IMPRISONMENT_MONTHS: no Infinity, 1e30, 1e10 or
+    2**63 (they overflowed the column: a 500)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        err("imprisonment_months", _("not a whole number of months"))
+        return None
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        err("imprisonment_months", _("not a whole number of months"))
+        return None
+    if len(text) > 6 or int(text) > MAX_IMPRISONMENT_MONTHS:
+        err("imprisonment_months", _("at most %(count)s months") % {
+            "count": MAX_IMPRISONMENT_MONTHS})
+        return None
+    return int(text)
+
+
+def _refuse_contradictions(cleaned: list[dict[str, Any]], lines: list[int],
+                           errors: list[str]) -> None:
+    """The same charge twice in one import with different values: which one is true? Refused
+    (the second line named); an exact repeat is harmless."""
+    seen: dict[tuple, tuple[int, dict[str, Any]]] = {}
+    for clean, line in zip(cleaned, lines, strict=True):
+        if clean.get("case") is None:
+            continue
+        key = (clean["case"].pk, clean["accused"], clean["accused_personnel_number"],
+               clean["victim"], clean["victim_iin"], clean["article"])
+        values = {k: v for k, v in clean.items() if k != "case"}
+        if key in seen and seen[key][1] != values:
+            errors.append(_("line %(line)s: -: the same charge as line %(first)s with other "
+                            "values") % {"line": line, "first": seen[key][0]})
+        seen.setdefault(key, (line, values))
 
 
 def _accused(case: Case, name: str, personnel_number: str) -> CaseParty:
@@ -173,11 +229,14 @@ def charges_import(*, acting_user: User, origin: Origin, rows: list[dict[str, An
                for r in rows}
     visible = selectors.cases_visible(user=acting_user).filter(register_number__in=numbers)
     cases: dict[str, Case | None] = {c.register_number: c for c in visible}
-    cleaned, errors = [], []
+    cleaned, errors, lines = [], [], []
     for line, row in enumerate(rows, start=2 if source == "csv" else 1):
         clean, row_errors = _clean_row(row, line, cases)
         cleaned.append(clean)
+        lines.append(line)
         errors.extend(row_errors)
+    if not errors:
+        _refuse_contradictions(cleaned, lines, errors)
     if errors:
         raise ValidationError({"rows": errors})
     created = updated = 0

@@ -23,15 +23,24 @@ from custodywatch.cases.models import (
     SupportReferral,
     Verdict,
 )
-from custodywatch.custody.forms import MOMENT_FORMAT, moment_field
+from custodywatch.core import plausible
+from custodywatch.custody.forms import MOMENT_FORMAT
+from custodywatch.custody.forms import moment_field as custody_moment_field
 from custodywatch.kernels.case_rules import RELEASE_FLAGS
 
 BLANK = [("", "—")]
 
 
-def date_field(label: str, *, required: bool = True) -> forms.DateField:
+def moment_field(label: str, *, required: bool = True) -> forms.DateTimeField:
+    """A case's event: since 1991, not in the future (core/plausible.py)."""
+    return custody_moment_field(label, required=required, kind=plausible.Kind.PAST)
+
+
+def date_field(label: str, *, required: bool = True,
+               kind: plausible.Kind = plausible.Kind.PAST) -> forms.DateField:
     return forms.DateField(label=label, required=required,
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                           validators=[plausible.validator(kind)])
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -162,7 +171,7 @@ class PersonPartyForm(forms.Form):
         (CaseParty.Role.LAWYER, CaseParty.Role.LAWYER.label)])
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     iin = forms.CharField(label=_("IIN"), max_length=12, required=False)
-    date_of_birth = date_field(_("Date of birth"), required=False)
+    date_of_birth = date_field(_("Date of birth"), required=False, kind=plausible.Kind.BIRTH)
     sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices,
                             initial=Person.Sex.UNKNOWN)
     represents = PartyChoiceField(label=_("Represents (for a lawyer)"), queryset=None,

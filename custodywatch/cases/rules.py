@@ -15,6 +15,8 @@ PROSECUTORS = frozenset({Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR})
 MAX_PHOTO_BYTES = MAX_ATTACHMENT_BYTES
 MAX_EVIDENCE_BYTES = 2 * 1024 * 1024 * 1024  # footage copies may be large; hashed streaming
 MAX_IMPORT_ROWS = 5000
+# A term of imprisonment longer than a life is a typing error (the longest term is 25 years).
+MAX_IMPRISONMENT_MONTHS = 1200
 
 
 def case_terms() -> CaseTerms:

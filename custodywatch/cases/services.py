@@ -51,12 +51,17 @@ from custodywatch.cases.models import (
     evidence_file_path,
     examination_photo_path,
 )
-from custodywatch.cases.rules import MAX_EVIDENCE_BYTES, MAX_PHOTO_BYTES, PROSECUTORS
+from custodywatch.cases.rules import (
+    MAX_EVIDENCE_BYTES,
+    MAX_IMPRISONMENT_MONTHS,
+    MAX_PHOTO_BYTES,
+    PROSECUTORS,
+)
 from custodywatch.complaints import timeline_text as timeline_words
 from custodywatch.complaints.attachments import sniff
 from custodywatch.complaints.models import Complaint, LegalHold, TimelineEvent
 from custodywatch.complaints.selectors import HANDLER_ROLES, complaints_visible, held_footage
-from custodywatch.core import stored_files
+from custodywatch.core import images, plausible, stored_files
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import case_rules
 from custodywatch.kernels.ledger_leaf import iso_time
@@ -99,8 +104,8 @@ def _now_or(moment: dt.datetime | None) -> dt.datetime:
 
 
 def _not_future(errors: dict, field: str, moment: dt.datetime | None, now: dt.datetime) -> None:
-    if moment is not None and moment > now + dt.timedelta(minutes=5):
-        errors[field] = _("This moment is in the future.")
+    """A case's event: aware, since 1991, not in the future (core/plausible.py)."""
+    plausible.collect(errors, plausible.Kind.PAST, field, moment, now)
 
 
 def _raise(errors: dict) -> None:
@@ -294,6 +299,7 @@ def party_add_person(*, acting_user: User, origin: Origin, case: Case, role: str
         errors["full_name"] = _("Give the person's full name.")
     if iin and not (iin.isdigit() and len(iin) == 12):
         errors["iin"] = _("An IIN has 12 digits.")
+    plausible.collect(errors, plausible.Kind.BIRTH, "date_of_birth", date_of_birth)
     if custody_record is not None and not CustodyRecord.objects.filter(
             facility_q(acting_user, "facility"), pk=custody_record.pk).exists():
         errors["custody_record"] = _("No such custody record in your scope.")
@@ -469,6 +475,9 @@ def accusation_remove(*, acting_user: User, origin: Origin, accusation: Accusati
 
 FLAG_FIELDS = case_rules.RELEASE_FLAGS
 SENTENCE_FIELDS = ("imprisonment_months", "fine_amount", "ban_on_positions_years")
+# Beyond these a value is a typing error (and 10^20 months overflowed the column: a 500).
+SENTENCE_MAX = {"imprisonment_months": MAX_IMPRISONMENT_MONTHS,
+                "fine_amount": Decimal("999999999999.99"), "ban_on_positions_years": 100}
 
 
 def _outcome_errors(values: dict[str, Any]) -> dict[str, Any]:
@@ -483,10 +492,13 @@ def _outcome_errors(values: dict[str, Any]) -> dict[str, Any]:
         for field in (*SENTENCE_FIELDS, "probation"):
             if values.get(field):
                 errors[field] = _("A sentence follows a conviction only.")
+    plausible.collect(errors, plausible.Kind.PAST, "verdict_on", values.get("verdict_on"))
     for field in SENTENCE_FIELDS:
         value = values.get(field)
         if value is not None and value != "" and Decimal(str(value)) < 0:
             errors[field] = _("Not a negative number.")
+        elif value is not None and value != "" and Decimal(str(value)) > SENTENCE_MAX[field]:
+            errors[field] = _("At most %(max)s.") % {"max": SENTENCE_MAX[field]}
     return errors
 
 
@@ -696,8 +708,13 @@ def photo_add(*, acting_user: User, origin: Origin, examination: Examination,
     if media is None or media.name not in PHOTO_TYPES:
         raise ValidationError({"photo": _("%(name)s is not a JPEG or PNG photograph.") % {
             "name": name}})
+    upload.seek(0)
+    if upload.size is not None and upload.size <= MAX_PHOTO_BYTES and (
+            problem := images.size_problem(upload.read())):
+        raise ValidationError({"photo": problem})  # the report's PDF could not open it
     if finding is not None and finding.examination_id != examination.pk:
         raise ValidationError({"finding": _("Choose a finding of this examination.")})
+    upload.seek(0)
     sha256, size = _hash_upload(upload)
     if size > MAX_PHOTO_BYTES:
         raise ValidationError({"photo": _("%(name)s is %(size)s; the limit is %(limit)s.") % {
@@ -908,8 +925,7 @@ def compensation_claim_add(*, acting_user: User, origin: Origin, case: Case,
     _victim_of(case, victim, errors)
     if amount_claimed is None or amount_claimed <= 0:
         errors["amount_claimed"] = _("The amount is positive.")
-    if claimed_at > timezone.localdate():
-        errors["claimed_at"] = _("This date is in the future.")
+    plausible.collect(errors, plausible.Kind.PAST, "claimed_at", claimed_at)
     _raise(errors)
     with transaction.atomic():
         claim = CompensationClaim.objects.create(case=case, victim=victim, claimed_at=claimed_at,
@@ -931,7 +947,9 @@ def compensation_decide(*, acting_user: User, origin: Origin, claim: Compensatio
     granted = decision in (CompensationClaim.Decision.GRANTED, CompensationClaim.Decision.PARTLY)
     if decision not in CompensationClaim.Decision.values or decision == "pending":
         errors["decision"] = _("Choose the decision.")
-    if decided_at < claim.claimed_at:
+    plausible.collect(errors, plausible.Kind.PAST, "decided_at", decided_at)
+    plausible.collect(errors, plausible.Kind.PAST, "paid_at", paid_at)
+    if "decided_at" not in errors and decided_at < claim.claimed_at:
         errors["decided_at"] = _("The decision follows the claim.")
     if granted and (amount_granted is None or amount_granted <= 0):
         errors["amount_granted"] = _("Give the amount granted.")

@@ -52,7 +52,7 @@ from custodywatch.complaints.selectors import (
     complaints_visible,
     may_see_identity_of,
 )
-from custodywatch.core import stored_files
+from custodywatch.core import plausible, stored_files
 from custodywatch.core.counters import next_number
 from custodywatch.core.sealing import seal, unseal
 from custodywatch.custody.models import CustodyRecord, EndReason
@@ -149,10 +149,8 @@ def _validate_intake(*, text: str, facility: Facility | None, region: Region | N
         errors["facility"] = _("Name the facility, or at least the region.")
     for name, moment in (("incident_started_at", incident_started_at),
                          ("incident_ended_at", incident_ended_at)):
-        if moment is not None and timezone.is_naive(moment):
-            errors[name] = _("A time needs its time zone.")
-        elif moment is not None and moment > now + dt.timedelta(minutes=5):
-            errors[name] = _("This is in the future.")
+        # Aware, since 1991, not in the future (core/plausible.py): year 0001 was a 500.
+        plausible.collect(errors, plausible.Kind.PAST, name, moment, now)
     if (incident_started_at and incident_ended_at and "incident_ended_at" not in errors
             and incident_ended_at <= incident_started_at):
         errors["incident_ended_at"] = _("Must be after the start.")

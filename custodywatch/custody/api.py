@@ -10,6 +10,7 @@ from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
 from custodywatch.accounts.audit import Origin
+from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
 from custodywatch.custody import batch, selectors
 from custodywatch.custody.models import CustodyRecord, EndReason, Interrogation
@@ -17,8 +18,8 @@ from custodywatch.custody.models import CustodyRecord, EndReason, Interrogation
 router = Router(tags=["custody"])
 
 MAX_ITEMS = 500
-# ISO 8601 with an offset or Z, or epoch seconds (CONTRACTS.md, Times).
-Moment = str | int | float
+# ISO 8601 with an offset or Z, or epoch seconds (CONTRACTS.md, Times); never true/false.
+Moment = plausible.Moment
 
 
 class RecordKey(Schema):
@@ -29,7 +30,7 @@ class RecordKey(Schema):
 
 class RecordIn(RecordKey):
     full_name: str = Field(..., max_length=200)
-    date_of_birth: dt.date | None = None
+    date_of_birth: plausible.date_type(plausible.Kind.BIRTH) | None = None  # type: ignore[valid-type]
     iin: str = Field("", max_length=12)
     identity_document: str = Field("", max_length=120)
     gender: str = Field("", max_length=40)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.models import MachineToken, User
+from custodywatch.core import plausible
 from custodywatch.custody import services
 from custodywatch.custody.models import CustodyRecord, Interrogation, RoomStay
 from custodywatch.kernels.timeparse import parse_timestamp_ms
@@ -29,13 +30,21 @@ MOMENT_FIELDS = {"detained_at", "arrived_at", "rights_explained_at", "lawyer_req
 
 
 def moment(value: str | int | float | None, name: str) -> dt.datetime | None:
-    """A contract timestamp (ISO 8601 with offset, or epoch seconds) as an aware datetime."""
+    """A contract timestamp (ISO 8601 with offset, or epoch seconds) as an aware datetime,
+    within the window of custody events (core/plausible.py); never a boolean."""
     if value is None:
         return None
+    if isinstance(value, bool):
+        raise ValidationError({name: [_("A time, not true/false, is expected.")]})
     try:
         ms = parse_timestamp_ms(value if isinstance(value, str) else repr(value))
     except ValueError as error:
         raise ValidationError({name: [str(error)]}) from None
+    earliest, latest = plausible.epoch_ms_window(plausible.Kind.EVENT)
+    if not earliest <= ms <= latest:
+        raise ValidationError({name: [_("Implausible for a custody event: before %(day)s or "
+                                        "in the future.") % {
+            "day": plausible.records_start().isoformat()}]})
     return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=ms)
 
 
@@ -108,8 +117,23 @@ def _room_of(facility: Facility, code: str) -> Room:
 
 
 def _parse_moments(item: Item) -> dict[str, Any]:
-    return {name: moment(value, name) if name in MOMENT_FIELDS else value
-            for name, value in item.items()}
+    values = {name: moment(value, name) if name in MOMENT_FIELDS else value
+              for name, value in item.items()}
+    if "date_of_birth" in values:
+        plausible.check(plausible.Kind.BIRTH, values["date_of_birth"], "date_of_birth")
+    return values
+
+
+def _refuse_repeated_refs(items: Sequence[Item]) -> None:
+    """One detention once a batch: a second item with its reference would silently win."""
+    first: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(items):
+        key = (item["facility"], item["external_ref"])
+        if key in first:
+            raise ValidationError({f"items[{index}].external_ref": [
+                _("Repeats items[%(first)s]: one item per detention a batch.") % {
+                    "first": first[key]}]})
+        first[key] = index
 
 
 def records_batch(*, acting_user: User, origin: Origin, token: MachineToken | None,
@@ -118,6 +142,10 @@ def records_batch(*, acting_user: User, origin: Origin, token: MachineToken | No
 
     def write_one(item: Item, facility: Facility) -> Result:
         values = _parse_moments(item)
+        if values.get("ended_at") is None and (values.get("end_reason")
+                                               or values.get("end_note")):
+            raise ValidationError({"end_reason" if values.get("end_reason") else "end_note": [
+                _("Custody ends with ended_at: give it with the reason.")]})
         values.pop("facility")
         room_code = values.pop("room", None)
         end = {name: values.pop(name) for name in ("ended_at", "end_reason", "end_note")
@@ -138,6 +166,7 @@ def records_batch(*, acting_user: User, origin: Origin, token: MachineToken | No
                                 end_note=end.get("end_note", ""))
         return {"id": record.pk, "created": created}
 
+    _refuse_repeated_refs(items)
     return _run(acting_user=acting_user, origin=origin, token=token, items=items,
                 what="records", write_one=write_one)
 

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from custodywatch.core import plausible
 from custodywatch.custody.models import (
     CustodyRecord,
     EndReason,
@@ -25,11 +26,14 @@ class RoomChoiceField(forms.ModelChoiceField):
         return f"{obj.code} · {obj.name}"
 
 
-def moment_field(label: str, *, required: bool = True) -> forms.DateTimeField:
-    """A moment typed in the person's own time zone (the middleware activates it)."""
+def moment_field(label: str, *, required: bool = True,
+                 kind: plausible.Kind = plausible.Kind.EVENT) -> forms.DateTimeField:
+    """A moment typed in the person's own time zone (the middleware activates it), within
+    the plausible window of its kind (core/plausible.py)."""
     return forms.DateTimeField(
         label=label, required=required, input_formats=[MOMENT_FORMAT, "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MOMENT_FORMAT))
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MOMENT_FORMAT),
+        validators=[plausible.validator(kind)])
 
 
 class MomentsMixin:
@@ -42,8 +46,11 @@ class MomentsMixin:
                 field.input_formats = [MOMENT_FORMAT, "%Y-%m-%d %H:%M"]
                 field.widget = forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                    format=MOMENT_FORMAT)
+                # Custody events: since the system's start, not in the future.
+                field.validators.append(plausible.validator(plausible.Kind.EVENT))
             if isinstance(field, forms.DateField) and not isinstance(field, forms.DateTimeField):
                 field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+                field.validators.append(plausible.validator(plausible.Kind.BIRTH))
 
 
 class DetentionForm(MomentsMixin, forms.ModelForm):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
+from custodywatch.core import plausible
 from custodywatch.custody import alerts
 from custodywatch.custody.models import (
     CustodyRecord,
@@ -74,9 +75,11 @@ def require_write(
 
 
 def _check_not_future(errors: dict[str, str], now: dt.datetime, **moments: Any) -> None:
+    """Custody events: since the system's start date, not in the future (core/plausible.py)."""
     for name, moment in moments.items():
-        if moment is not None and moment > now + FUTURE_TOLERANCE:
-            errors.setdefault(name, _("This moment is in the future."))
+        if name not in errors:
+            plausible.collect(errors, plausible.Kind.EVENT, name, moment,
+                              now + FUTURE_TOLERANCE - plausible.CLOCK_SKEW)
 
 
 def _raise(errors: dict[str, str]) -> None:

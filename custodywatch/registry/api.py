@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import ConfigDict
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.core.idempotency import idempotent
@@ -74,8 +75,14 @@ class FacilityDetailOut(FacilityOut):
 
 
 class CameraIn(Schema):
+    # A PUT states the whole camera: `{}` or a misspelled key (`"room"`) answered 200 and
+    # wiped the camera's rooms. Now `rooms` is required ([] says "no rooms" on purpose) and
+    # unknown keys are refused with 422 naming them.
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field("", max_length=200)
-    rooms: list[str] = Field(default_factory=list, max_length=500)
+    rooms: list[str] = Field(..., max_length=500,
+                             description="Every room the camera watches; [] for none.")
     recorder: str = Field("", max_length=40)
     is_active: bool = True
 

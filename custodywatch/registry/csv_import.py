@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from custodywatch.core import plausible
 from custodywatch.registry.models import (
     Agency,
     Camera,
@@ -113,13 +114,20 @@ def _boolean(text: str) -> bool:
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(_("Must be a date as YYYY-MM-DD.")) from None
+    problem = plausible.problem(plausible.Kind.PLAN, day)  # appointments: not in year 0001
+    if problem is not None:
+        raise ValueError(problem)
+    return day
 
 
 def _optional_date(text: str) -> dt.date | None:
     return _date(text) if text.strip() else None
+
+
+MAX_STORAGE_DAYS = 3650  # ten years of footage; more is a typing error (and overflowed)
 
 
 def _positive_int(text: str) -> int:
@@ -129,6 +137,8 @@ def _positive_int(text: str) -> int:
         raise ValueError(_("Must be a whole number.")) from None
     if value <= 0:
         raise ValueError(_("Must be greater than zero."))
+    if value > MAX_STORAGE_DAYS:
+        raise ValueError(_("At most %(max)s.") % {"max": MAX_STORAGE_DAYS})
     return value
 
 
@@ -222,6 +232,9 @@ def parse_rows(kind: ImportKind, content: bytes) -> list[ParsedRow]:
     errors: list[LineError] = []
     missing = [c for c in kind.columns if c not in header and c not in kind.optional]
     unknown = [c for c in header if c not in kind.columns]
+    # A column named twice: csv.DictReader would silently keep the last one's values.
+    for column in sorted({c for c in header if header.count(c) > 1}):
+        errors.append(LineError(1, column, _("This column appears more than once.")))
     for column in missing:
         errors.append(LineError(1, column, _("This column is missing from the header.")))
     for column in unknown:

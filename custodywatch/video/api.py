@@ -14,14 +14,15 @@ from ninja.decorators import decorate_view
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from custodywatch.accounts.audit import Origin
+from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
 from custodywatch.video import services
 
 router = Router(tags=["video"])
 
 MAX_BATCH = 5000
-# ISO 8601 with offset, or epoch seconds (CONTRACTS.md "Times").
-Timestamp = str | int | float
+# ISO 8601 with offset, or epoch seconds (CONTRACTS.md "Times"); never true/false.
+Timestamp = plausible.Moment
 Code = Annotated[str, Field(max_length=40, description="Camera code in the facility")]
 State = Annotated[str, Field(max_length=20, description="What the picture shows: ok, black, "
                              "frozen, covered, blurred, moved or no_signal")]

@@ -61,7 +61,10 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
         if connection.vendor == "postgresql":
             # Only quoted names from the model go into the text; values travel as COPY data.
             statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-            with cursor.cursor.copy(statement) as copy:
+            # The raw cursor bypasses Django's error translation: without the wrapper a
+            # unique-key clash (the same batch sent twice at once) escaped as psycopg's own
+            # error, a 500, instead of the IntegrityError the idempotent replay handles.
+            with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
         else:

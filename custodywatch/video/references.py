@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q
+from custodywatch.core import images
 from custodywatch.registry.models import Camera, CameraView, Facility, ReferenceDecision
 
 MAX_PNG_BYTES = 2 * 1024 * 1024
@@ -45,8 +46,15 @@ class CameraViews:
 def _png_error(data: bytes) -> str:
     if len(data) > MAX_PNG_BYTES:
         return _("The image is larger than 2 MiB.")
-    if not data.startswith(b"\x89PNG\r\n\x1a\n") or cv2.imdecode(
-            np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE) is None:
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _("Not a PNG image.")
+    if problem := images.size_problem(data):  # before OpenCV is asked for 10^10 pixels
+        return problem
+    try:
+        decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    except cv2.error:
+        decoded = None
+    if decoded is None:
         return _("Not a PNG image.")
     return ""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -29,8 +30,9 @@ class CameraViewsIn(Schema):
 
 class ReferenceSyncIn(Schema):
     cameras: list[CameraViewsIn] = Field(default_factory=list, max_length=500)
-    applied: list[int] = Field(default_factory=list, max_length=1000,
-                               description="Decisions the agent has applied.")
+    # Ids are BIGINT: 2**63 overflowed the query (a 500) instead of a 422 naming the field.
+    applied: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        default_factory=list, max_length=1000, description="Decisions the agent has applied.")
 
 
 class DecisionOut(Schema):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, User
+from custodywatch.core import plausible
 from custodywatch.kernels.ledger_leaf import iso_time
 from custodywatch.ledger.appends import ledger_append_many
 from custodywatch.ledger.models import LeafKind
@@ -42,7 +43,7 @@ from custodywatch.video.models import (
     SignalStatus,
     SpanSource,
 )
-from custodywatch.video.timing import CLOCK_SKEW, from_ms, silence_after, timestamp_ms, to_ms
+from custodywatch.video.timing import from_ms, silence_after, timestamp_ms, to_ms
 
 MAX_ERRORS = 20  # enough to fix a batch, short enough to read
 SHA256_HEX = frozenset("0123456789abcdef")
@@ -122,7 +123,7 @@ def _camera_ids(facility: Facility, items: Sequence[Mapping[str, Any]], errors: 
 
 
 def _time(item: Mapping[str, Any], index: int, field: str, errors: _Errors,
-          latest_ms: int) -> int | None:
+          latest_ms: int, earliest_ms: int) -> int | None:
     try:
         ms = timestamp_ms(item.get(field))
     except ValueError as exc:
@@ -130,6 +131,10 @@ def _time(item: Mapping[str, Any], index: int, field: str, errors: _Errors,
         return None
     if ms > latest_ms:
         errors.add(index, field, _("Lies in the future by the centre's clock."))
+        return None
+    if ms < earliest_ms:
+        errors.add(index, field, _("Implausible: before the system's start date %(day)s.")
+                   % {"day": plausible.records_start().isoformat()})
         return None
     return ms
 
@@ -150,10 +155,10 @@ def _memo_parse() -> Callable[[object], int]:
     return parse
 
 
-def _interval(item: Mapping[str, Any], index: int, errors: _Errors, latest_ms: int
-              ) -> tuple[int, int] | None:
-    start = _time(item, index, "start", errors, latest_ms)
-    end = _time(item, index, "end", errors, latest_ms)
+def _interval(item: Mapping[str, Any], index: int, errors: _Errors, latest_ms: int,
+              earliest_ms: int) -> tuple[int, int] | None:
+    start = _time(item, index, "start", errors, latest_ms, earliest_ms)
+    end = _time(item, index, "end", errors, latest_ms, earliest_ms)
     if start is None or end is None:
         return None
     if end <= start:
@@ -243,7 +248,8 @@ def _state_spans_ingest(
     *, acting_user: User, origin: Origin, facility: Facility,
     items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
 ) -> IngestResult:
-    latest_ms = to_ms((now or timezone.now()) + CLOCK_SKEW)
+    # Not before the system's start date, not in the future (core/plausible.py).
+    earliest_ms, latest_ms = plausible.epoch_ms_window(plausible.Kind.EVENT, now)
     errors = _Errors()
     camera_ids = _camera_ids(facility, items, errors)
     parsed: list[tuple[int, int, int, int, str]] = []  # (index, camera, start, end, state)
@@ -257,14 +263,15 @@ def _state_spans_ingest(
         except ValueError:
             start = end = None
         if (camera_id is not None and start is not None and end is not None
-                and start < end <= latest_ms and isinstance(state, str) and state in STATES):
+                and earliest_ms <= start < end <= latest_ms and isinstance(state, str)
+                and state in STATES):
             parsed.append((index, camera_id, start, end, state))
             continue
         known_state = isinstance(state, str) and state in STATES
         if not known_state:
             errors.add(index, "state", _("Unknown state %(state)r; expected one of %(states)s.")
                        % {"state": state, "states": ", ".join(CameraState.values)})
-        _interval(item, index, errors, latest_ms)
+        _interval(item, index, errors, latest_ms, earliest_ms)
     errors.raise_if_any()
 
     by_camera: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list)
@@ -389,7 +396,8 @@ def _recording_spans_ingest(
     *, acting_user: User, origin: Origin, facility: Facility,
     items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
 ) -> IngestResult:
-    latest_ms = to_ms((now or timezone.now()) + CLOCK_SKEW)
+    # Not before the system's start date, not in the future (core/plausible.py).
+    earliest_ms, latest_ms = plausible.epoch_ms_window(plausible.Kind.EVENT, now)
     errors = _Errors()
     camera_ids = _camera_ids(facility, items, errors)
     segments: dict[tuple[int, int], tuple[int, int, str]] = {}  # (camera, start) -> ...
@@ -397,7 +405,7 @@ def _recording_spans_ingest(
         digest = str(item.get("sha256", "")).lower()
         if len(digest) != 64 or not set(digest) <= SHA256_HEX:
             errors.add(index, "sha256", _("Expected 64 hexadecimal digits."))
-        interval = _interval(item, index, errors, latest_ms)
+        interval = _interval(item, index, errors, latest_ms, earliest_ms)
         camera_id = camera_ids[index]
         if interval is None or camera_id is None:
             continue
@@ -518,7 +526,8 @@ def _heartbeats_ingest(
     *, acting_user: User, origin: Origin, facility: Facility,
     items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
 ) -> IngestResult:
-    latest_ms = to_ms((now or timezone.now()) + CLOCK_SKEW)
+    # Not before the system's start date, not in the future (core/plausible.py).
+    earliest_ms, latest_ms = plausible.epoch_ms_window(plausible.Kind.EVENT, now)
     errors = _Errors()
     camera_ids = _camera_ids(facility, items, errors)
     newest: dict[int, tuple[int, str]] = {}
@@ -527,7 +536,7 @@ def _heartbeats_ingest(
         if state not in CameraState.values:
             errors.add(index, "state", _("Unknown state %(state)r; expected one of %(states)s.")
                        % {"state": state, "states": ", ".join(CameraState.values)})
-        at = _time(item, index, "at", errors, latest_ms)
+        at = _time(item, index, "at", errors, latest_ms, earliest_ms)
         camera_id = camera_ids[index]
         if (at is not None and camera_id is not None and state in CameraState.values
                 and (camera_id not in newest or newest[camera_id][0] <= at)):

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from custodywatch.accounts.audit import Origin
+from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
 from custodywatch.core.pagination import BoundedPageNumberPagination
 from custodywatch.visits import selectors, services
@@ -38,7 +39,8 @@ class FindingIn(Schema):
     text: str = Field(..., max_length=20_000)
     room_code: str = Field("", max_length=40)
     base_revision: int = Field(0, ge=0)
-    recorded_at: dt.datetime | None = None
+    # With its offset, since the system's start, not in the future (core/plausible.py).
+    recorded_at: plausible.datetime_type(plausible.Kind.EVENT) | None = None  # type: ignore[valid-type]
     photos: list[PhotoIn] = Field(default_factory=list, max_length=10)
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.models import Role, User
+from custodywatch.core import plausible
 from custodywatch.kernels import risk
 from custodywatch.registry.models import Agency, Facility
 from custodywatch.visits.models import (
@@ -20,14 +21,17 @@ from custodywatch.visits.models import (
 from custodywatch.visits.risk_factors import LABELS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Plausible days (core/plausible.py): planned ones up to ten years ahead, issued ones past.
+PLAN = plausible.validator(plausible.Kind.PLAN)
+PAST = plausible.validator(plausible.Kind.PAST)
 
 
 class VisitPlanForm(forms.Form):
     facility = forms.CharField(label=_("Facility code"), max_length=40,
                                help_text=_("The registry code, for example F75-00001."))
     kind = forms.ChoiceField(label=_("Kind of visit"), choices=Visit.Kind.choices)
-    starts_on = forms.DateField(label=_("First day"), widget=DATE)
-    ends_on = forms.DateField(label=_("Last day"), widget=DATE)
+    starts_on = forms.DateField(label=_("First day"), widget=DATE, validators=[PLAN])
+    ends_on = forms.DateField(label=_("Last day"), widget=DATE, validators=[PLAN])
     monitors = forms.ModelMultipleChoiceField(
         label=_("Monitors in the team"), queryset=User.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
@@ -112,8 +116,8 @@ class RecommendationForm(forms.Form):
     finding = forms.ChoiceField(label=_("Finding"), required=False)
     cat_reference = forms.CharField(label=_("UN CAT article or paragraph"), max_length=200,
                                     required=False)
-    issued_on = forms.DateField(label=_("Issued on"), widget=DATE)
-    deadline = forms.DateField(label=_("Deadline"), widget=DATE)
+    issued_on = forms.DateField(label=_("Issued on"), widget=DATE, validators=[PAST])
+    deadline = forms.DateField(label=_("Deadline"), widget=DATE, validators=[PLAN])
 
     def __init__(self, *args, findings=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

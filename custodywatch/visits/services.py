@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, User
-from custodywatch.core import sealing
+from custodywatch.core import images, sealing
 from custodywatch.kernels import risk
 from custodywatch.registry.models import Agency, Facility, Room
 from custodywatch.visits.models import (
@@ -212,6 +212,8 @@ def _photo_type(content: bytes, field_name: str) -> str:
         raise ValidationError({field_name: _("A photo may be at most 5 MB.")})
     for signature, content_type in PHOTO_SIGNATURES.items():
         if content.startswith(signature):
+            if problem := images.size_problem(content):  # 100000 x 100000 claimed: refused
+                raise ValidationError({field_name: problem})
             return content_type
     raise ValidationError({field_name: _("Photos must be JPEG or PNG images.")})
 
