@@ -19,6 +19,13 @@
    Every failed request must be a 503 that says nothing was saved (never a 500 or a hang);
    clients resend with the same key; every record is stored once; the server recovers by
    itself.
+5. simultaneous-filing: complaints are filed through the e-appeals API by many clients at
+   the same moment (threads released together, each its own key). Every filing must be
+   answered 201 with its own complaint number; none a 500 or "this number already exists".
+6. damaged-evidence: an evidence file of a case is damaged on the disk (one flipped byte),
+   then deleted. `custodywatch evidence check-files` must exit 1 naming it, the download must
+   be refused (409 damaged, 410 missing) and never send the bytes, the court package must be
+   refused; registering the genuine file again repairs the store (check-files exits 0).
 On a fresh SQLite database in a temporary folder unless --database-url names an (empty,
 throw-away) PostgreSQL database; CI runs it on its throw-away cluster with
 `--restart-command "pg_ctl -D ... restart"`.
@@ -305,6 +312,127 @@ def db_restart(environment: Environment, restart_command: str, batches: int,
             and counts["records"] == counts["distinct"] == expected)
 
 
+def simultaneous_filing(environment: Environment, filers: int) -> bool:
+    """Many complaints at the same moment: every one gets its own number."""
+    token = token_for(environment, "eappeals")
+    port = free_port()
+    server = environment.start("serve", "--port", str(port), "--threads", "16")
+    wait_for(port)
+    start = threading.Barrier(filers)
+    answers: list[tuple[int, str]] = [(0, "")] * filers
+
+    def filer(number: int) -> None:
+        body = json.dumps({"text": f"Simultaneous complaint {number}: officers beat me in the "
+                                   "cell.", "facility": "FA-1",
+                           "external_reference": f"SIM-{number}"}).encode()
+        start.wait()
+        try:
+            answers[number] = post(port, token, f"sim-{number}", body, COMPLAINT_INTAKE)
+        except (urllib.error.URLError, ConnectionError, OSError) as error:
+            answers[number] = (0, repr(error))
+
+    threads = [threading.Thread(target=filer, args=(n,)) for n in range(filers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.perf_counter() - started
+    server.send_signal(signal.SIGTERM)
+    server.wait()
+    statuses: dict[int, int] = {}
+    for status, _answer in answers:
+        statuses[status] = statuses.get(status, 0) + 1
+    numbers = {json.loads(answer)["reference"] for status, answer in answers if status == 201}
+    failed = [answer[:120] for status, answer in answers if status != 201]
+    print(f"  {filers} filings released together, answered in {took:.1f} s: statuses "
+          f"{dict(sorted(statuses.items()))}; distinct complaint numbers: {len(numbers)}; "
+          f"first failures: {failed[:2]}")
+    return statuses == {201: filers} and len(numbers) == filers
+
+
+DAMAGE_SETUP = """
+import datetime as dt, json
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.services import user_create
+from custodywatch.cases import services
+from custodywatch.registry.models import Facility
+facility = Facility.objects.get(code="FA-1")
+prosecutor = User.objects.filter(username="prosecutor").first() or user_create(
+    acting_user=None, origin=SYSTEM_ORIGIN, username="prosecutor", password="",
+    role=Role.REGIONAL_PROSECUTOR, region=facility.region)
+case = services.case_open(acting_user=prosecutor, origin=SYSTEM_ORIGIN,
+    register_number="261575031009999", title="Faults: a damaged file", facility=facility,
+    ex_officio=True, registered_at=timezone.now() - dt.timedelta(days=1))
+item = services.evidence_register(acting_user=prosecutor, origin=SYSTEM_ORIGIN, case=case,
+    label="E1", kind="document", description="Statement", found_at="Office", collected_by="K.",
+    collected_at=timezone.now() - dt.timedelta(hours=1), holder="K.", location="Safe",
+    upload=SimpleUploadedFile("statement.pdf", {genuine!r}))
+print(json.dumps({{"item": item.pk, "case": case.pk, "path": item.file.path}}))
+"""
+
+DAMAGE_READ = """
+import json
+from django.test import Client
+from custodywatch.accounts.models import User
+client = Client(HTTP_HOST="localhost")
+client.force_login(User.objects.get(username="prosecutor"))
+download = client.get("/cases/evidence/{item}/file/")
+body = b"".join(download.streaming_content) if download.streaming else download.content
+package = client.get("/cases/{case}/evidence-package/")
+print(json.dumps({{"download": download.status_code, "sent_genuine_bytes": {marker!r} in body,
+                   "package": package.status_code}}))
+"""
+
+DAMAGE_REPAIR = """
+import datetime as dt
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.accounts.models import User
+from custodywatch.cases import services
+from custodywatch.cases.models import Case
+services.evidence_register(acting_user=User.objects.get(username="prosecutor"),
+    origin=SYSTEM_ORIGIN, case=Case.objects.get(pk={case}), label="E1-genuine",
+    kind="document", description="Statement, the genuine file again", found_at="Office",
+    collected_by="K.", collected_at=timezone.now() - dt.timedelta(hours=1), holder="K.",
+    location="Safe", upload=SimpleUploadedFile("statement.pdf", {genuine!r}))
+"""
+
+
+def damaged_evidence(environment: Environment) -> bool:
+    """A flipped byte and a deleted file: found, refused, alerted, repaired."""
+    genuine = b"%PDF-1.4\n" + b"witness statement " * 200
+    marker = b"witness statement"
+    made = json.loads(environment.shell(DAMAGE_SETUP.format(genuine=genuine))
+                      .strip().splitlines()[-1])
+    path = Path(made["path"])
+    intact = environment.run("evidence", "check-files", check=False)
+    path.write_bytes(genuine[:-1] + b"!")  # one flipped byte on the disk
+    damaged = environment.run("evidence", "check-files", check=False)
+    read_damaged = json.loads(environment.shell(DAMAGE_READ.format(
+        item=made["item"], case=made["case"], marker=marker)).strip().splitlines()[-1])
+    path.unlink()  # and then gone
+    read_missing = json.loads(environment.shell(DAMAGE_READ.format(
+        item=made["item"], case=made["case"], marker=marker)).strip().splitlines()[-1])
+    environment.shell(DAMAGE_REPAIR.format(case=made["case"], genuine=genuine))
+    repaired = environment.run("evidence", "check-files", check=False)
+    read_repaired = json.loads(environment.shell(DAMAGE_READ.format(
+        item=made["item"], case=made["case"], marker=marker)).strip().splitlines()[-1])
+    print(f"  check-files: intact exit {intact.returncode}, damaged exit {damaged.returncode} "
+          f"({damaged.stdout.strip().splitlines()[0] if damaged.stdout.strip() else ''}), "
+          f"after the genuine file was registered again exit {repaired.returncode}")
+    print(f"  damaged: {read_damaged}; missing: {read_missing}; repaired: {read_repaired}")
+    return (intact.returncode == 0 and damaged.returncode == 1
+            and "DAMAGED" in damaged.stdout and repaired.returncode == 0
+            and read_damaged == {"download": 409, "sent_genuine_bytes": False, "package": 409}
+            and read_missing == {"download": 410, "sent_genuine_bytes": False, "package": 410}
+            and read_repaired["download"] == 200 and read_repaired["sent_genuine_bytes"])
+
+
 def worker_kill(environment: Environment) -> bool:
     worker = environment.start("ledger", "run", "--interval", "0.05")
     time.sleep(1.5)
@@ -325,6 +453,8 @@ def main() -> int:
     parser.add_argument("--restart-command", default="",
                         help="a shell command that restarts the database server (PostgreSQL "
                         "only), e.g. 'pg_ctl -D DATA -w -m fast restart'")
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only this scenario (repeat for several), e.g. damaged-evidence")
     args = parser.parse_args()
     batches, size = (30, 20) if args.quick else (120, 50)
     environment = Environment(args.database_url)
@@ -336,12 +466,17 @@ def main() -> int:
     results = {}
     scenarios = [("web-kill", lambda: web_kill(environment, batches, size)),
                  ("worker-kill", lambda: worker_kill(environment)),
-                 ("hold-kill", lambda: hold_kill(environment, batches))]
+                 ("hold-kill", lambda: hold_kill(environment, batches)),
+                 ("simultaneous-filing", lambda: simultaneous_filing(
+                     environment, 30 if args.quick else 50)),
+                 ("damaged-evidence", lambda: damaged_evidence(environment))]
     if args.database_url and args.restart_command:
         scenarios.append(("db-restart", lambda: db_restart(environment, args.restart_command,
                                                            batches, size)))
     else:
         print("db-restart: skipped (needs --database-url and --restart-command)")
+    if args.only:
+        scenarios = [(name, run) for name, run in scenarios if name in args.only]
     for name, scenario in scenarios:
         print(f"== {name}")
         try:

@@ -6,12 +6,14 @@ with this number already exists"; a counter row taken with a lock gives every on
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from custodywatch.accounts.models import Role
 from custodywatch.complaints.models import Complaint
@@ -104,3 +106,50 @@ def test_a_counter_continues_numbers_given_before_it_existed(facility_a):
         assert next_number("test numbering", last_existing=lambda: 0) == 43
     with pytest.raises(RuntimeError, match="transaction"):
         next_number("test numbering")
+
+
+def test_the_same_recordings_batch_from_twenty_threads_is_stored_once(facility_a, bearer,
+                                                                      people):
+    """A retrying agent sent one batch 20 times at once: the raw COPY's unique-key error
+    escaped the idempotent replay as 7 x 500. Every answer is now the first one."""
+    _on_postgresql()
+    from custodywatch.video.models import RecordingSegment
+
+    auth = bearer("agent_a")
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
+    items = [{"camera": "CAM1", "start": (start + dt.timedelta(minutes=n)).isoformat(),
+              "end": (start + dt.timedelta(minutes=n + 1)).isoformat(),
+              "sha256": f"{n:064x}"} for n in range(30)]
+
+    def send(_n: int):  # type: ignore[no-untyped-def]
+        return Client().post("/api/video/recordings", {"items": items},
+                             content_type="application/json",
+                             HTTP_IDEMPOTENCY_KEY="segments-1", **auth)
+
+    answers = _all_at_once(20, send)
+    statuses = [a if isinstance(a, Exception) else a.status_code for a in answers]
+    assert statuses == [200] * 20, [a.content[:200] for a in answers
+                                    if not isinstance(a, Exception) and a.status_code != 200]
+    assert len({a.content for a in answers}) == 1  # replays give the first answer
+    assert RecordingSegment.objects.count() == 30
+
+
+def test_a_unique_key_clash_in_the_raw_copy_is_an_integrity_error(facility_a):
+    """What the replay above relies on: the COPY's unique-key error is Django's
+    IntegrityError (the one `idempotent` catches), not psycopg's own, which gave 500s."""
+    _on_postgresql()
+    from django.db import IntegrityError, transaction
+
+    from custodywatch.registry.models import Camera
+    from custodywatch.video.bulk import insert_rows, time_adapter
+    from custodywatch.video.models import RecordingSegment
+
+    camera = Camera.objects.get(facility=facility_a, code="CAM1")
+    adapt = time_adapter(connection)
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
+    ms = int(start.timestamp() * 1000)
+    row = [camera.pk, adapt(ms), adapt(ms + 60_000), "a" * 64, adapt(ms)]
+    fields = ["camera", "started_at", "ended_at", "sha256", "received_at"]
+    insert_rows(RecordingSegment, fields, [row])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(RecordingSegment, fields, [row])
