@@ -150,21 +150,36 @@ def pydantic_check(kind: Kind) -> Callable[[Any], Any]:
     return validate
 
 
-def _text_only(value: Any) -> Any:
-    # pydantic's lax mode reads true as 1 and numbers as epoch seconds; these fields are ISO.
+def _date_text(value: Any) -> Any:
+    # pydantic's lax mode reads true as 1 and a number as epoch seconds: a date is YYYY-MM-DD.
     if value is not None and not isinstance(value, (str, dt.date)):
-        raise ValueError("an ISO 8601 text is expected, not a number or true/false")
+        raise ValueError("a date as YYYY-MM-DD is expected, not a number or true/false")
+    return value
+
+
+# Beyond this pydantic would read a number as milliseconds; the contract's are seconds.
+_MAX_EPOCH_SECONDS = 20_000_000_000
+
+
+def _timestamp(value: Any) -> Any:
+    # CONTRACTS.md, Times: ISO 8601 with an offset, or epoch seconds; never true/false.
+    if isinstance(value, bool) or (isinstance(value, (int, float))
+                                   and not -_MAX_EPOCH_SECONDS <= value <= _MAX_EPOCH_SECONDS):
+        raise ValueError("a timestamp (ISO 8601 with offset, or epoch seconds) is expected")
+    if value is not None and not isinstance(value, (str, int, float, dt.datetime)):
+        raise ValueError("a timestamp (ISO 8601 with offset, or epoch seconds) is expected")
     return value
 
 
 def date_type(kind: Kind) -> Any:
     """A pydantic type for an ISO date (YYYY-MM-DD) plausible for its kind."""
-    return Annotated[dt.date, BeforeValidator(_text_only), AfterValidator(pydantic_check(kind))]
+    return Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(pydantic_check(kind))]
 
 
 def datetime_type(kind: Kind) -> Any:
-    """A pydantic type for an ISO 8601 time with its offset, plausible for its kind."""
-    return Annotated[AwareDatetime, BeforeValidator(_text_only),
+    """A pydantic type for a contract timestamp (ISO 8601 with its offset, or epoch seconds)
+    plausible for its kind."""
+    return Annotated[AwareDatetime, BeforeValidator(_timestamp),
                      AfterValidator(pydantic_check(kind))]
 
 

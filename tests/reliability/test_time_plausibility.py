@@ -51,7 +51,7 @@ def _concrete(value: Any, date_only: bool) -> Any:
 
 ALWAYS_BAD = ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59Z",
               "9999-12-31T23:59:59-05:00", "1970-01-01T00:00:00Z", FUTURE]
-# Contract times (custody, video) may be epoch seconds: only numbers outside the window.
+# Contract times may be epoch seconds (CONTRACTS.md): only numbers outside the window.
 contract_times = st.one_of(
     st.booleans(),
     st.sampled_from(ALWAYS_BAD),
@@ -61,12 +61,13 @@ contract_times = st.one_of(
     st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(2019, 1, 1),
                  timezones=st.just(dt.UTC)).map(_iso),
 )
-# ISO fields (complaints, visits): no number at all.
-iso_times = st.one_of(st.booleans(), st.sampled_from(ALWAYS_BAD),
-                      st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-                      st.datetimes(min_value=dt.datetime(1, 1, 2),
-                                   max_value=dt.datetime(1990, 1, 1),
-                                   timezones=st.just(dt.UTC)).map(_iso))
+# Times of complaints and visits (PAST kind: since 1991): also no epoch number before 1991.
+iso_times = st.one_of(
+    st.booleans(), st.sampled_from(ALWAYS_BAD),
+    st.integers(max_value=600_000_000), st.integers(min_value=5_000_000_000),
+    st.floats(max_value=6e8, allow_nan=False, allow_infinity=False),
+    st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(1990, 1, 1),
+                 timezones=st.just(dt.UTC)).map(_iso))
 iso_dates = st.one_of(st.booleans(), st.integers(), st.floats(allow_nan=False),
                       st.sampled_from(["0001-01-01", "9999-12-31", "1800-05-05", FUTURE]))
 # Forms: what a person (or a script) can type into a datetime-local or date input.
