@@ -16,6 +16,7 @@ from PIL import Image, ImageOps
 
 from custodywatch.cases import body
 from custodywatch.cases.models import Examination, ExaminationPhoto, Finding
+from custodywatch.core import stored_files
 from custodywatch.core.pdf import FAMILY, new_pdf
 
 SCALE = 0.45  # mm per diagram unit: a 100 x 220 view is 45 x 99 mm
@@ -80,9 +81,11 @@ def _diagram(pdf: FPDF, findings: list[Finding]) -> None:
 
 def scaled_jpeg(photo: ExaminationPhoto) -> bytes | None:
     """The photograph turned upright (EXIF), scaled to PHOTO_MAX_PX and JPEG-encoded; None
-    when the stored file cannot be decoded (it is then listed by its hash only)."""
+    when the stored file cannot be decoded, or is missing or damaged (alerted: it is then
+    listed by its hash only, never drawn as if it were the photograph taken)."""
     try:
-        with photo.file.open("rb") as stored, Image.open(stored) as original:
+        with stored_files.open_verified(photo, photo.file, photo.sha256) as stored, \
+                Image.open(stored) as original:
             original.draft("RGB", (PHOTO_MAX_PX, PHOTO_MAX_PX))  # JPEG: decode at a lower size
             picture = ImageOps.exif_transpose(original)
             picture.thumbnail((PHOTO_MAX_PX, PHOTO_MAX_PX))
@@ -95,7 +98,8 @@ def scaled_jpeg(photo: ExaminationPhoto) -> bytes | None:
             out = io.BytesIO()
             picture.save(out, "JPEG", quality=PHOTO_QUALITY)
             return out.getvalue()
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
+            stored_files.StoredFileDamaged):
         return None
 
 
