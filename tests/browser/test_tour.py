@@ -57,7 +57,7 @@ def _watch_errors(page) -> list[str]:
 def _visit(page, errors: list[str], url: str, problems: list[str], label: str, axe) -> None:
     errors.clear()
     response = page.goto(url)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     if response is None or response.status != 200:
         problems.append(f"{label}: HTTP {response.status if response else 'none'}")
         return
