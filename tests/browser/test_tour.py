@@ -54,6 +54,20 @@ def _watch_errors(page) -> list[str]:
     return errors
 
 
+def _first_record_link(page, origin: str) -> str | None:
+    """The first row's link of a list page (a record, a complaint, a case, a camera wall...),
+    so the tour reaches the detail pages too."""
+    hrefs = page.eval_on_selector_all("main table tbody a[href], main .camerawall a[href]",
+                                      "els => els.map(e => e.getAttribute('href'))")
+    for href in hrefs:
+        parts = urlsplit(href)
+        if (parts.netloc and f"{parts.scheme}://{parts.netloc}" != origin) or \
+                parts.path.endswith((".pdf", ".xlsx", ".csv", ".zip", ".png", ".json")):
+            continue
+        return parts.path
+    return None
+
+
 def _visit(page, errors: list[str], url: str, problems: list[str], label: str, axe) -> None:
     errors.clear()
     response = page.goto(url)
@@ -97,9 +111,16 @@ def test_every_role_tours_its_pages_without_errors(browser, live_server, setting
         assert page.locator("html").get_attribute("lang") == language
         links = _tour_links(page, live_server.url)
         _visit(page, errors, f"{live_server.url}/", problems, f"{language} {username} /", axe)
+        details: list[str] = []
         for path in links:
             if path == "/":
                 continue
+            _visit(page, errors, f"{live_server.url}{path}", problems,
+                   f"{language} {username} {path}", axe)
+            detail = _first_record_link(page, live_server.url)
+            if detail and detail not in links and detail not in details:
+                details.append(detail)
+        for path in details:
             _visit(page, errors, f"{live_server.url}{path}", problems,
                    f"{language} {username} {path}", axe)
         context.close()
