@@ -54,9 +54,10 @@ class AgentConfig:
     # Reference and current views to the centre, decisions back (agent/reference_sync.py).
     view_sync_seconds: float = 300.0
     # Room markers (kernels/markers.py) are searched in one sampled frame of every
-    # ``markers_every`` (0: never): a search costs about one key frame's decode, so every
-    # frame would more than double the agent's work (bench/README.md, "agent_e2e").
-    markers_every: int = 15
+    # ``markers_every`` (0: never): a search costs one to two key frames' decode, so every
+    # frame would double or triple the agent's work; one in 20 adds under 10 % (bench/
+    # README.md, "agent_e2e").
+    markers_every: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -200,6 +201,6 @@ def load_config(path: str | Path) -> AgentConfig:
                                              "agent.preservation_keep_days", 30.0, 1, 3650),
         view_sync_seconds=reader.number(agent, "view_sync_seconds", "agent.view_sync_seconds",
                                         300.0, 5, 86400),
-        markers_every=int(reader.number(agent, "markers_every", "agent.markers_every", 15, 0,
+        markers_every=int(reader.number(agent, "markers_every", "agent.markers_every", 20, 0,
                                         3600)),
     )

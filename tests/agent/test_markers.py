@@ -30,6 +30,7 @@ from tests.agent.marker_scenes import (
     Placement,
     marker_specs,
     paste,
+    sheet,
     write_marker_clip,
 )
 from tests.agent.scenes import ffmpeg_path
@@ -54,6 +55,17 @@ def test_a_tag_on_a_still_picture_is_decoded_and_nothing_else():
     assert MarkerDetector().detect(np.full((720, 1280), 128, np.uint8)) == []
     with pytest.raises(ValueError, match="8-bit gray"):
         MarkerDetector().detect(np.zeros((720, 1280, 3), np.uint8))
+
+
+@pytest.mark.parametrize(("top", "left"), [(6, 600), (300, 3), (2, 2), (10, 1200),
+                                           (660, 11)])
+def test_a_tag_close_to_the_pictures_edge_is_decoded(top, left):
+    # OpenCV alone misses a sheet a few px from the top or left edge (the picture is
+    # searched with a margin copied from its edges).
+    picture = np.full((720, 1280), 128.0, np.float32)
+    paper = sheet(Placement(33, 0, 0, 0), cell=5)  # 50 px, printed crisp
+    picture[top:top + 50, left:left + 50] = paper
+    assert MarkerDetector().detect(picture.astype(np.uint8)) == [33]
 
 
 def test_a_picture_wider_than_1280_is_searched_halved():
@@ -224,7 +236,7 @@ def test_markers_every_must_be_a_number_in_range(tmp_path):
         load_config(path)
     path.write_text(CONFIG.format(url="http://127.0.0.1:9", video="/v.mp4")
                     .replace("markers_every = 1\n", ""))
-    assert load_config(path).markers_every == 15
+    assert load_config(path).markers_every == 20
 
 
 def test_a_covered_lens_shows_no_marker():
