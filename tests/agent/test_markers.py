@@ -182,14 +182,28 @@ def _epoch(value: str) -> float:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-def test_agent_run_reports_when_a_marker_appears_stays_and_disappears(tmp_path, centre_stub):
-    """A tag on the wall for the first 10 s of a 45 s stream, then taken down: the centre
-    hears the interval when it opens (first == last), and once more after 30 s without
-    it, closed at its last decode; the camera and the id are the only ones reported."""
+@pytest.fixture(scope="module")
+def taken_down_clip(tmp_path_factory):
+    """A 640x360 stream (a sub-stream) of 45 s: tag 42 on the wall until 10 s, then gone."""
     require_or_skip(ffmpeg_path() is not None, "ffmpeg is not installed")
     spec = MarkerClipSpec("taken_down", seed=7, seconds=45, fps=2, width=640, height=360,
                           placements=(Placement(42, 0.4, 0.3, 110, yaw=20),), hide_from=10.0)
-    clip = write_marker_clip(spec, tmp_path)
+    return write_marker_clip(spec, tmp_path_factory.mktemp("taken_down"))
+
+
+def test_analyze_dates_a_marker_that_was_taken_down(taken_down_clip):
+    lines = _analyze_json(taken_down_clip)
+    assert [line for line in lines if "marker" in line] == [
+        {"marker": 42, "first": 0.0, "last": 9.0, "seen": 1.0}]  # key frames each second
+    assert [line["state"] for line in lines if "state" in line] == ["ok"]
+
+
+def test_agent_run_reports_when_a_marker_appears_stays_and_disappears(tmp_path, centre_stub,
+                                                                       taken_down_clip):
+    """A tag on the wall for the first 10 s of a 45 s stream, then taken down: the centre
+    hears the interval when it opens (first == last), and once more after 30 s without
+    it, closed at its last decode; the camera and the id are the only ones reported."""
+    clip = taken_down_clip
     (tmp_path / "token.txt").write_text(TOKEN)
     (tmp_path / "agent.toml").write_text(CONFIG.format(url=centre_stub.url, video=clip))
     config = load_config(tmp_path / "agent.toml")

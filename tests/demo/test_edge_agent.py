@@ -59,8 +59,17 @@ def test_prepare_renders_each_cameras_room_marker(tmp_path, facility_a):
     assert prepared is not None
     assert edge_agent.room_markers(prepared.camera_ids) == {prepared.camera_ids[0]: (5,),
                                                             prepared.camera_ids[1]: (6,)}
-    clips = sorted(path.name for path in (tmp_path / "footage").glob("*.mp4"))
-    assert clips == ["CAM1-ok-1-m5.mp4", "CAM2-covered-2-m6.mp4"]
+    clips = sorted((tmp_path / "footage").glob("*.mp4"))
+    assert [clip.name for clip in clips] == ["CAM1-ok-1-m5.mp4", "CAM2-covered-2-m6.mp4"]
+    # What the agent will find in them: CAM1 proves R1 by its marker, the covered CAM2 none.
+    found = {}
+    for clip in clips:
+        done = subprocess.run([sys.executable, "-m", "custodywatch.cli", "agent", "analyze",
+                               str(clip), "--json"], capture_output=True, text=True,
+                              timeout=120, check=True)
+        found[clip.name[:4]] = [line["marker"] for line in map(json.loads,
+                                done.stdout.splitlines()) if "marker" in line]
+    assert found == {"CAM1": [5], "CAM2": []}
     assert load_config(prepared.config_path).markers_every == 5
 
 
