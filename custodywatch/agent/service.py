@@ -28,7 +28,7 @@ from custodywatch.agent.references import ReferenceStore
 from custodywatch.agent.relay import CameraRelay, RelayClient
 from custodywatch.agent.sender import Backoff, DeliveryError, Sender
 from custodywatch.kernels.frames import Span
-from custodywatch.kernels.markers import GONE_SECONDS, MarkerDetector, MarkerSeen, SightingTracker
+from custodywatch.kernels.markers import MarkerDetector, MarkerSeen, SightingTracker
 
 log = logging.getLogger("custodywatch.agent")
 
@@ -53,11 +53,9 @@ class CameraWorker:
 
     def __post_init__(self) -> None:
         self.analyser = self._new_analyser(time.time())
-        every = self.agent.markers_every
-        # A marker is gone after three searches without it (and never sooner than 30 s).
-        self.markers = SightingTracker(gone_seconds=max(
-            GONE_SECONDS, 3 * every * self.agent.sample_seconds))
-        if every > 0:
+        # A marker is gone after three searches in a row without it, over more than 30 s.
+        self.markers = SightingTracker()
+        if self.agent.markers_every > 0:
             self.marker_detector = MarkerDetector()
 
     def _new_analyser(self, start: float) -> CameraAnalyser:

@@ -32,8 +32,9 @@ Two trackers turn per-frame ids into what the agent reports:
   decoded and the share of examined frames between those times in which it was;
 - ``SightingTracker`` (``agent run``): per id, an open sighting interval from its first
   decode, reported when it opens, again every report period while it stays (``last``
-  moves on) and once more when the marker has not been decoded for ``gone_seconds`` (it
-  is then closed at its last decode). A sighting is keyed by (camera, marker, first): a
+  moves on) and once more when the marker has not been decoded in ``gone_searches``
+  searches in a row spanning more than ``gone_seconds`` (it is then closed at its last
+  decode). A sighting is keyed by (camera, marker, first): a
   later report of the same interval repeats ``first`` with a later ``last``.
 """
 
@@ -50,9 +51,11 @@ DICTIONARY_ID = cv2.aruco.DICT_APRILTAG_36h11
 MAX_MARKER_ID = 586  # AprilTag 36h11 has ids 0..586
 MAX_WIDTH = 1280  # larger pictures are halved down to this before searching for tags
 EDGE_PAD = 16  # px copied from the picture's edges around it (see the module's docstring)
-# A sighting closes when its marker has not been decoded for this long (a person standing
-# in front of the tag for a while does not close it; a turned or covered camera does).
+# A sighting closes when its marker has not been decoded in GONE_SEARCHES searches in a row
+# over more than GONE_SECONDS (a person standing in front of the tag for a while does not
+# close it; a turned or covered camera does).
 GONE_SECONDS = 30.0
+GONE_SEARCHES = 3
 
 
 def detector_parameters() -> cv2.aruco.DetectorParameters:
@@ -149,6 +152,7 @@ class _Open:
     hits: int = 1
     examined: int = 1  # frames examined since first, up to the newest
     examined_to_last: int = 1  # of those, up to the last decode (the interval's frames)
+    misses: int = 0  # searches in a row without it, since the last decode
 
 
 @dataclass
@@ -156,12 +160,14 @@ class SightingTracker:
     """A live camera's sighting intervals (``agent run``).
 
     ``observe`` returns the sightings to report now: a marker newly decoded (an interval
-    opens: first == last) and markers gone for ``gone_seconds`` (their interval closes at
-    their last decode). ``cut`` returns every open interval as it stands (the periodic
-    report), ``lost`` closes them all (the stream broke: the camera shows nothing).
+    opens: first == last) and markers gone (missed in ``gone_searches`` searches in a row
+    over more than ``gone_seconds``; their interval closes at their last decode). ``cut``
+    returns every open interval as it stands (the periodic report), ``lost`` closes them
+    all (the stream broke: the camera shows nothing).
     """
 
     gone_seconds: float = GONE_SECONDS
+    gone_searches: int = GONE_SEARCHES
     open: dict[int, _Open] = field(default_factory=dict)
 
     def observe(self, at: float, markers: Iterable[int]) -> list[MarkerSeen]:
@@ -173,7 +179,10 @@ class SightingTracker:
                 interval.hits += 1
                 interval.last = at
                 interval.examined_to_last = interval.examined
-            elif at - interval.last > self.gone_seconds:
+                interval.misses = 0
+                continue
+            interval.misses += 1
+            if interval.misses >= self.gone_searches and at - interval.last > self.gone_seconds:
                 report.append(self._seen(marker, interval))
                 del self.open[marker]
             else:

@@ -85,7 +85,7 @@ def test_marker_log_counts_the_frames_between_first_and_last():
 
 
 def test_sightings_open_extend_and_close_when_the_marker_is_gone():
-    tracker = SightingTracker(gone_seconds=10)
+    tracker = SightingTracker(gone_seconds=10, gone_searches=2)
     opened = tracker.observe(100.0, [7])
     assert [(s.marker, s.first, s.last) for s in opened] == [(7, 100.0, 100.0)]
     assert tracker.observe(101.0, [7]) == []
@@ -94,12 +94,24 @@ def test_sightings_open_extend_and_close_when_the_marker_is_gone():
     assert tracker.observe(105.0, [7]) == []
     assert [(s.last, s.seen) for s in tracker.cut()] == [(105.0, 0.75)]
     assert tracker.observe(112.0, []) == []
-    closed = tracker.observe(115.5, [])  # more than 10 s since the last decode
+    closed = tracker.observe(115.5, [])  # missed twice, more than 10 s since the last decode
     assert [(s.marker, s.first, s.last, s.seen) for s in closed] == [(7, 100.0, 105.0, 0.75)]
     assert tracker.cut() == []
     reopened = tracker.observe(120.0, [7, 8])
     assert [(s.marker, s.first) for s in reopened] == [(7, 120.0), (8, 120.0)]
     assert [s.marker for s in tracker.lost()] == [7, 8] and tracker.cut() == []
+
+
+def test_one_missed_search_after_a_long_wait_does_not_close_a_sighting():
+    # Searches 40 s apart (sparse key frames): a person in front of the tag once is not
+    # "gone"; three searches in a row without it are.
+    tracker = SightingTracker()  # 3 searches, 30 s
+    tracker.observe(0.0, [4])
+    assert tracker.observe(40.0, []) == []
+    tracker.observe(80.0, [4])
+    assert tracker.observe(120.0, []) == [] and tracker.observe(160.0, []) == []
+    closed = tracker.observe(200.0, [])
+    assert [(s.marker, s.first, s.last, s.seen) for s in closed] == [(4, 0.0, 80.0, 2 / 3)]
 
 
 # ---------------------------------------------------------------------- 720p footage
