@@ -111,7 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "custodywatch.accounts.context_processors.navigation",
+                "custodywatch.navigation.navigation",
             ],
         },
     },
