@@ -68,6 +68,26 @@ def test_a_tag_close_to_the_pictures_edge_is_decoded(top, left):
     assert MarkerDetector().detect(picture.astype(np.uint8)) == [33]
 
 
+def test_hundreds_of_tag_like_sheets_give_no_id():
+    # Random bits in a black border are the shapes closest to a tag; a camera must never
+    # "see" a room it does not see (at most one corrected bit of 36, codes 11 bits apart).
+    # One real tag among them shows that the decoys were read, not overlooked.
+    detector = MarkerDetector()
+    decoys = 0
+    for picture_seed in range(5):
+        picture = np.full((720, 1280), 128.0, np.float32)
+        for row in range(7):
+            for column in range(12):
+                seed = picture_seed * 1000 + row * 12 + column
+                real = (row, column) == (3, 6)
+                paper = sheet(Placement(300 + picture_seed if real else seed, 0, 0, 0,
+                                        decoy=not real), cell=6)
+                picture[row * 100 + 20:row * 100 + 80, column * 105 + 10:column * 105 + 70] = paper
+                decoys += not real
+        assert detector.detect(picture.astype(np.uint8)) == [300 + picture_seed]
+    assert decoys == 415
+
+
 def test_a_picture_wider_than_1280_is_searched_halved():
     wall = np.full((1440, 2560), 128.0, np.float32)
     paste(wall, Placement(586, 0.5, 0.5, 120))  # 120 px at 1280 wide: 240 px here
