@@ -153,6 +153,7 @@ class _Open:
     examined: int = 1  # frames examined since first, up to the newest
     examined_to_last: int = 1  # of those, up to the last decode (the interval's frames)
     misses: int = 0  # searches in a row without it, since the last decode
+    reported_last: float | None = None  # ``last`` as last reported
 
 
 @dataclass
@@ -162,8 +163,8 @@ class SightingTracker:
     ``observe`` returns the sightings to report now: a marker newly decoded (an interval
     opens: first == last) and markers gone (missed in ``gone_searches`` searches in a row
     over more than ``gone_seconds``; their interval closes at their last decode). ``cut``
-    returns every open interval as it stands (the periodic report), ``lost`` closes them
-    all (the stream broke: the camera shows nothing).
+    returns the open intervals decoded again since last reported (the periodic report),
+    ``lost`` closes them all (the stream broke: the camera shows nothing).
     """
 
     gone_seconds: float = GONE_SECONDS
@@ -193,15 +194,19 @@ class SightingTracker:
         return report
 
     def cut(self) -> list[MarkerSeen]:
-        return [self._seen(marker, interval) for marker, interval in sorted(self.open.items())]
+        """The open intervals decoded again since they were last reported."""
+        return [self._seen(marker, interval) for marker, interval in sorted(self.open.items())
+                if interval.reported_last != interval.last]
 
     def lost(self) -> list[MarkerSeen]:
-        report = self.cut()
+        report = [self._seen(marker, interval)
+                  for marker, interval in sorted(self.open.items())]
         self.open.clear()
         return report
 
     @staticmethod
     def _seen(marker: int, interval: _Open) -> MarkerSeen:
+        interval.reported_last = interval.last
         # Frames examined after the last decode are not between first and last.
         return MarkerSeen(marker, interval.first, interval.last,
                           interval.hits / interval.examined_to_last)

@@ -108,9 +108,11 @@ def test_sightings_open_extend_and_close_when_the_marker_is_gone():
     tracker = SightingTracker(gone_seconds=10, gone_searches=2)
     opened = tracker.observe(100.0, [7])
     assert [(s.marker, s.first, s.last) for s in opened] == [(7, 100.0, 100.0)]
+    assert tracker.cut() == []  # just reported as it opened
     assert tracker.observe(101.0, [7]) == []
     assert tracker.observe(102.0, []) == []  # one miss (a person in front): still open
     assert [(s.first, s.last, s.seen) for s in tracker.cut()] == [(100.0, 101.0, 1.0)]
+    assert tracker.cut() == []  # nothing new since
     assert tracker.observe(105.0, [7]) == []
     assert [(s.last, s.seen) for s in tracker.cut()] == [(105.0, 0.75)]
     assert tracker.observe(112.0, []) == []
