@@ -39,8 +39,6 @@ class AnalysisResult:
     marker_cpu: float = 0.0  # CPU seconds those searches took (process time)
 
 
-
-
 def load_reference(path: str) -> np.ndarray:
     if not Path(path).is_file():
         raise BadInput(f"{path}: --reference: no such file")
