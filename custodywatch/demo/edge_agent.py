@@ -14,7 +14,6 @@ by the demo (recording runs), since the clips are not the recorder's files.
 
 from __future__ import annotations
 
-import atexit
 import json
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from django.conf import settings
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import Role, User
 from custodywatch.accounts.services import token_create
+from custodywatch.core.processes import spawn_tied_to_this_process
 from custodywatch.demo.footage import ClipPlan, write_footage
 from custodywatch.registry.models import Camera, Facility
 
@@ -99,17 +99,6 @@ def room_markers(camera_ids: list[int]) -> dict[int, tuple[int, ...]]:
 def start(agent: DemoAgent) -> subprocess.Popen:
     """``custodywatch agent run`` on the configuration, ended when the demo ends."""
     log = agent.log_path.open("ab")
-    process = subprocess.Popen(  # noqa: S603 - our own command line, fixed arguments
+    return spawn_tied_to_this_process(
         [sys.executable, "-m", "custodywatch.cli", "agent", "run", "--config",
-         str(agent.config_path)], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    atexit.register(_stop, process)
-    return process
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+         str(agent.config_path)], log=log)

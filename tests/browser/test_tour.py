@@ -57,7 +57,7 @@ def _watch_errors(page) -> list[str]:
 def _visit(page, errors: list[str], url: str, problems: list[str], label: str, axe) -> None:
     errors.clear()
     response = page.goto(url)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     if response is None or response.status != 200:
         problems.append(f"{label}: HTTP {response.status if response else 'none'}")
         return
@@ -73,6 +73,10 @@ def _visit(page, errors: list[str], url: str, problems: list[str], label: str, a
 
 @pytest.mark.parametrize("language", ["ru", "kk", "en"])
 def test_every_role_tours_its_pages_without_errors(browser, live_server, settings, language):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the tour checks pages, not the database: it runs once, on SQLite")
     settings.CUSTODYWATCH_REQUIRE_2FA = False
     generator.load(scale_name="small", seed=0)
     axe = _axe()

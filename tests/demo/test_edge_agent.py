@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -102,3 +103,43 @@ def test_the_stand_in_leaves_the_real_agents_cameras_to_it(facility_a):
     assert CameraHealth.objects.get(camera=cameras[1]).last_heartbeat_at == then  # the agent's
     # The recorder goes on for both: the clips are not the recorder's files.
     assert set(RecordingRun.objects.values_list("ended_at", flat=True)) == {now}
+
+
+PARENT = """
+import sys, time
+from custodywatch.core.processes import spawn_tied_to_this_process
+child = spawn_tied_to_this_process(["sleep", "120"], log=open({log!r}, "ab"))
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("how", ["terminate", "kill"])
+def test_the_demo_agent_never_outlives_the_demo(tmp_path, how):
+    """Stopping the demo, even with SIGKILL, stops the agent it started."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import signal, sys\n"
+         "signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))\n"
+         + PARENT.format(log=str(tmp_path / "child.log"))],
+        stdout=subprocess.PIPE, text=True)
+    child_pid = int(parent.stdout.readline())
+    os.kill(child_pid, 0)  # alive
+    getattr(parent, how)()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child_pid, 0)
+        except ProcessLookupError:
+            return
+        # a zombie still answers kill(0); it is gone once reaped by init
+        stat = Path(f"/proc/{child_pid}/stat")
+        if stat.exists() and stat.read_text().split()[2] == "Z":
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the agent (pid {child_pid}) outlived the demo ({how})")
