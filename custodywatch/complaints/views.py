@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -150,7 +151,10 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
                       still_in_custody=accused == facility)
         if filed is not None:
             _wipe(request)
-            context = _receipt_context(filed) | {"facility": facility}
+            context = _receipt_context(filed) | {"facility": facility, "status_url": (
+                settings.PUBLIC_BASE_URL + reverse("complaints:status")
+                if settings.PUBLIC_BASE_URL else request.build_absolute_uri(
+                    reverse("complaints:status")))}
             return render(request, "complaints/kiosk_receipt.html", context)
     return render(request, "complaints/kiosk_form.html", {"form": form, "facility": facility},
                   status=422 if request.method == "POST" else 200)
