@@ -18,7 +18,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
@@ -76,6 +76,21 @@ form_times = st.one_of(st.sampled_from(["true", "false", "1", "0", "0001-01-01T0
                        st.datetimes(min_value=dt.datetime(1, 1, 2),
                                     max_value=dt.datetime(1990, 1, 1)).map(
                            lambda d: d.strftime("%Y-%m-%dT%H:%M")))
+
+
+# Tried for every field, whatever hypothesis draws besides.
+API_EXAMPLES = [True, False, 0, 1, "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59Z", FUTURE]
+DATE_EXAMPLES = [True, False, 0, "0001-01-01", "9999-12-31", FUTURE]
+FORM_EXAMPLES = ["true", "0001-01-01T00:00", "9999-12-31T23:59", FUTURE]
+FORM_DATE_EXAMPLES = ["true", "0001-01-01", "9999-12-31", FUTURE]
+
+
+def _always(values: list) -> Callable:  # type: ignore[type-arg]
+    def decorate(test: Callable) -> Callable:  # type: ignore[type-arg]
+        for value in values:
+            test = example(value=value)(test)
+        return test
+    return decorate
 
 
 @dataclass
@@ -230,6 +245,7 @@ API_TARGETS = [
 def test_api_time_fields_refuse_implausible_times(world, target):
     @EXAMPLES
     @given(value=target.values)
+    @_always(DATE_EXAMPLES if target.date_only else API_EXAMPLES)
     def refused(value: Any) -> None:
         before = _counts()
         value = _concrete(value, target.date_only)
@@ -296,6 +312,7 @@ def test_form_time_fields_refuse_implausible_times(world, target):
 
     @EXAMPLES
     @given(value=form_times if not target.date_only else iso_dates.map(str))
+    @_always(FORM_DATE_EXAMPLES if target.date_only else FORM_EXAMPLES)
     def refused(value: Any) -> None:
         before = _counts()
         value = _concrete(value, target.date_only)
