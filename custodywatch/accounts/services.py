@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,14 +154,38 @@ def sign_out_record(*, user: User, origin: Origin) -> None:
     audit_record(actor=user, action=AuditEvent.Action.LOGOUT, origin=origin, obj=user)
 
 
+def totp_device_confirm(
+    *, user: User, origin: Origin, device: TOTPDevice, session_verified: bool
+) -> None:
+    """Make a freshly verified TOTP device the user's one confirmed second factor.
+
+    It replaces a confirmed device only for a session that passed the second factor with it:
+    the password alone never takes over a second factor (issue 17, item 1)."""
+    if not session_verified and TOTPDevice.objects.filter(user=user, confirmed=True).exclude(
+            pk=device.pk).exists():
+        # Recorded outside the write's transaction, which the refusal would roll back.
+        audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin, obj=user,
+                     detail={"two_factor": "enrolment without the second factor"})
+        raise PermissionDenied(_("Confirm it is you with your current device first."))
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save()
+        audit_record(actor=user, action=AuditEvent.Action.UPDATE, origin=origin, obj=user,
+                     detail={"two_factor": "totp enrolled"})
+
+
 @transaction.atomic
-def totp_device_confirm(*, user: User, origin: Origin, device: TOTPDevice) -> None:
-    """Make a freshly verified TOTP device the user's one confirmed second factor."""
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-    device.confirmed = True
-    device.save()
-    audit_record(actor=user, action=AuditEvent.Action.UPDATE, origin=origin, obj=user,
-                 detail={"two_factor": "totp enrolled"})
+def totp_reset(*, acting_user: User, origin: Origin, user: User) -> int:
+    """An administrator's reset of a person's second factor (a lost phone): every device goes,
+    and the next sign-in enrols a new one. Audited; the only way besides the owner's own
+    second factor to replace a confirmed device."""
+    if not acting_user.is_superuser:
+        raise PermissionDenied(_("Only a system administrator resets a second factor."))
+    deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
+    audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=user,
+                 detail={"two_factor": "reset by administrator", "devices": deleted})
+    return deleted
 
 
 @transaction.atomic
@@ -182,3 +206,10 @@ def admin_action_record(
     """The admin's own log is kept too; this puts admin work into the one audit trail."""
     audit_record(actor=user, action=action, origin=origin, obj=obj,  # type: ignore[arg-type]
                  detail={"via": "admin", "message": str(message)[:500]})
+
+
+def admin_list_record(*, user: User, origin: Origin, model: type, query: str = "") -> None:
+    """A list page of the admin site: which table, with which filters and search."""
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type=model._meta.label_lower,  # type: ignore[attr-defined]
+                 detail={"via": "admin", "query": query[:500]})
