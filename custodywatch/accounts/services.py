@@ -96,7 +96,15 @@ def token_create(
     facility: Facility | None = None,
     name: str = "",
 ) -> tuple[str, MachineToken]:
-    """A new bearer token; the plain text is returned once and never stored."""
+    """A new bearer token; the plain text is returned once and never stored.
+
+    A token is bound to the account's own facility or to none: a binding to another facility
+    would promise a reach the account does not have (issue 17, item 4)."""
+    if facility is not None and facility.pk != user.facility_id:
+        raise ValidationError({"facility": _(
+            "%(user)s belongs to %(own)s: a token may be bound to that facility only."
+        ) % {"user": user.get_username(),
+             "own": user.facility.code if user.facility_id else _("no facility")}})
     if facility is None and user.scope == Scope.FACILITY:
         facility = user.facility
     raw_token = TOKEN_PREFIX + secrets.token_urlsafe(32)
