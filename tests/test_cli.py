@@ -30,6 +30,21 @@ def test_token_create_bad_input_exits_2(people, args, field):
     assert field in str(error.value)
 
 
+@pytest.mark.parametrize("username", ["agent_a", "gpo", "head_a"])
+def test_token_create_refuses_a_facility_other_than_the_accounts_own(people, facility_b,
+                                                                     username):
+    """A binding never widens an account (issue 17, item 4): an agent of FA-1, a country-wide
+    prosecutor and a head of FA-1 get no token bound to FB-1, and nothing is stored."""
+    from custodywatch.accounts.models import MachineToken
+
+    with pytest.raises(CommandError) as error:
+        call_command("token", "create", "--username", username, "--facility", "FB-1")
+    assert error.value.returncode == 2
+    assert "--facility" in str(error.value) and "bound to that facility only" in str(
+        error.value)
+    assert not MachineToken.objects.exists()
+
+
 def test_registry_import_command_reports_lines_and_exits_2(people, tmp_path):
     csv_file = tmp_path / "facilities.csv"
     csv_file.write_text("code,name,kind,region,agency\nC-1,A,police_station,KZ-75,MVD\n"
