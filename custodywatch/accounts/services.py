@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, Scope, User
+from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry.models import Facility, Region
 
 TOKEN_PREFIX = "cw_"  # noqa: S105  (a visible prefix, not a secret)
@@ -98,13 +99,20 @@ def token_create(
 ) -> tuple[str, MachineToken]:
     """A new bearer token; the plain text is returned once and never stored.
 
-    A token is bound to the account's own facility or to none: a binding to another facility
-    would promise a reach the account does not have (issue 17, item 4)."""
-    if facility is not None and facility.pk != user.facility_id:
+    A binding only narrows its account (issue 17, item 4): a facility account's token is bound
+    to its own facility; an account without one may narrow a token to a facility of its own
+    scope (a country-wide administrator's token for one facility's register), never beyond.
+    Whatever the binding, the account's role decides what the token may do
+    (scoping.video_writer_facility_id, custody.services.can_write_custody)."""
+    if facility is not None and user.facility_id is not None and facility.pk != user.facility_id:
         raise ValidationError({"facility": _(
             "%(user)s belongs to %(own)s: a token may be bound to that facility only."
-        ) % {"user": user.get_username(),
-             "own": user.facility.code if user.facility_id else _("no facility")}})
+        ) % {"user": user.get_username(), "own": user.facility.code}})
+    if facility is not None and not Facility.objects.filter(
+            facility_q(user), pk=facility.pk).exists():
+        raise ValidationError({"facility": _(
+            "%(facility)s is outside the scope of %(user)s: a token may only narrow its account."
+        ) % {"user": user.get_username(), "facility": facility.code}})
     if facility is None and user.scope == Scope.FACILITY:
         facility = user.facility
     raw_token = TOKEN_PREFIX + secrets.token_urlsafe(32)
