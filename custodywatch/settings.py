@@ -198,6 +198,8 @@ CUSTODY_ALERT_ESCALATE_MINUTES = env_int("CUSTODY_ALERT_ESCALATE_MINUTES", 30)
 # Staff sign in with a second factor; the embedded demo may switch it off.
 CUSTODYWATCH_REQUIRE_2FA = env_bool("CUSTODYWATCH_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "CustodyWatch"
+# Never show a TOTP key or its QR code in the admin (accounts/admin.py replaces its page too).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
+from custodywatch.accounts.scoping import video_writer_facility_id
 from custodywatch.registry.csv_import import (
     KINDS,
     LineError,
@@ -205,12 +206,9 @@ def registry_import(
 
 
 def can_write_facility(*, user: User, facility: Facility, token: MachineToken | None) -> bool:
-    """A machine token writes only its own facility; people need the editor role."""
-    if token is not None and token.facility_id is not None:
-        return token.facility_id == facility.pk
-    if user.role == Role.EDGE_AGENT:
-        return user.facility_id == facility.pk
-    return user.role in REGISTRY_EDITORS
+    """Video and camera inventory: the facility's own edge agent only, whatever a token's
+    binding says (accounts.scoping.video_writer_facility_id, the one rule)."""
+    return video_writer_facility_id(user, token) == facility.pk
 
 
 def camera_upsert(
