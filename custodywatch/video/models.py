@@ -173,3 +173,91 @@ class CoverageWork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class MarkerSighting(models.Model):
+    """A room marker (AprilTag 36h11 id) that a camera's picture showed from ``started_at``
+    until ``ended_at``, as the edge agent decoded it from the frames it samples.
+
+    A camera *proves* a room while its ``ok`` picture shows that room's marker. Sightings of
+    one camera and marker less than ``MARKER_BRIDGE`` apart are stored as one interval.
+    """
+
+    camera = models.ForeignKey(
+        Camera, models.CASCADE, related_name="marker_sightings", verbose_name=_("camera")
+    )
+    marker_id = models.PositiveSmallIntegerField(_("marker"))
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+    # Share of analysed frames between first and last in which it was decoded (the agent's
+    # figure; the lowest of the merged reports).
+    seen = models.FloatField(_("share of frames"))
+
+    class Meta:
+        ordering = ["camera", "marker_id", "started_at"]
+        verbose_name = _("marker sighting")
+        verbose_name_plural = _("marker sightings")
+        indexes = [models.Index(fields=["camera", "marker_id", "ended_at"],
+                                name="marker_sighting_by_camera")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__gte=F("started_at")),
+                                   name="marker_sighting_ordered"),
+            models.CheckConstraint(condition=Q(seen__gte=0) & Q(seen__lte=1),
+                                   name="marker_sighting_seen_share"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} marker {self.marker_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CoverageIncident(models.Model):
+    """Something about a facility's coverage a person must look at, opened by the centre.
+
+    - ``foreign_marker``: a camera's picture shows the marker of a room its approved map
+      does not give it (re-aimed, or a marker carried to another room);
+    - ``marker_lost``: a camera working ``ok`` no longer shows the marker of a room its
+      approved map gives it;
+    - ``blackout``: most cameras of one site silent or failing at once. It holds all the
+      site's footage, is e-mailed to the General Prosecutor's Office at once and stays open
+      until the site proves coverage again.
+
+    Opened and closed only by the centre's jobs, never by the facility.
+    """
+
+    class Kind(models.TextChoices):
+        FOREIGN_MARKER = "foreign_marker", _("Camera sees another room's marker")
+        MARKER_LOST = "marker_lost", _("Camera no longer sees its room's marker")
+        BLACKOUT = "blackout", _("Facility blackout")
+
+    facility = models.ForeignKey("registry.Facility", models.CASCADE,
+                                 related_name="coverage_incidents", verbose_name=_("facility"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    camera = models.ForeignKey(Camera, models.CASCADE, null=True, blank=True,
+                               related_name="coverage_incidents", verbose_name=_("camera"))
+    room = models.ForeignKey(Room, models.CASCADE, null=True, blank=True,
+                             related_name="coverage_incidents", verbose_name=_("room"))
+    marker_id = models.PositiveSmallIntegerField(_("marker"), null=True, blank=True)
+    started_at = models.DateTimeField(_("since"))
+    raised_at = models.DateTimeField(_("raised"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    mailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = _("coverage incident")
+        verbose_name_plural = _("coverage incidents")
+        constraints = [
+            # One open incident of a kind per camera and room, and one open blackout a site.
+            models.UniqueConstraint(fields=["kind", "camera", "room"],
+                                    condition=Q(closed_at__isnull=True, camera__isnull=False),
+                                    name="coverage_incident_open_once"),
+            models.UniqueConstraint(fields=["facility", "kind"],
+                                    condition=Q(closed_at__isnull=True, camera__isnull=True),
+                                    name="coverage_incident_site_open_once"),
+        ]
+        indexes = [models.Index(fields=["facility", "kind", "closed_at"],
+                                name="coverage_incident_by_site")]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"

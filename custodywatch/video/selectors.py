@@ -31,7 +31,8 @@ from custodywatch.core.expressions import EpochMs
 from custodywatch.core.shared_figures import scope_key, shared
 from custodywatch.kernels.coverage import blind_intervals
 from custodywatch.registry.models import Camera, Facility, Room
-from custodywatch.video.models import CameraState, CameraStateSpan, RecordingRun
+from custodywatch.video.coverage import CoverageRule, coverage_rule, marker_fresh
+from custodywatch.video.models import CameraState, CameraStateSpan, MarkerSighting, RecordingRun
 from custodywatch.video.sparkline import Strip, state_strip
 from custodywatch.video.timing import from_ms, silence_after, to_ms
 
@@ -69,6 +70,12 @@ def _working_q(now: dt.datetime, prefix: str = "") -> Q:
                 f"{prefix}health__last_heartbeat_at__gte": now - silence_after()})
 
 
+def _marker_seen_now(now: dt.datetime, camera: OuterRef, marker: OuterRef) -> Exists:
+    """The camera's picture showed this marker lately (proven rule)."""
+    return Exists(MarkerSighting.objects.filter(camera=camera, marker_id=marker,
+                                                ended_at__gte=now - marker_fresh()))
+
+
 def cameras_with_health(*, now: dt.datetime) -> QuerySet[Camera]:
     """Cameras annotated with ``state_now`` and ``state_since`` (None when unknown)."""
     silent_before = now - silence_after()
@@ -104,10 +111,14 @@ def custody_rooms_blind_now(*, user: User, now: dt.datetime,
     ``has_camera`` tells the rooms with cameras that are all broken from those with none.
     """
     cameras = Camera.objects.filter(rooms=OuterRef("pk"), is_active=True)
+    working = cameras.filter(_working_q(now))
+    if coverage_rule() == CoverageRule.PROVEN:
+        working = working.filter(_marker_seen_now(now, OuterRef("pk"),
+                                                  OuterRef(OuterRef("marker_id"))))
     return (Room.objects.filter(facility_q(user, "facility"), place.q(), custody_use=True,
                                 facility__is_active=True)
             .annotate(has_camera=Exists(cameras))
-            .filter(~Exists(cameras.filter(_working_q(now))))
+            .filter(~Exists(working))
             .select_related("facility").order_by("facility__code", "code"))
 
 
@@ -120,6 +131,11 @@ class VideoTotals:
     custody_rooms: int
     blind_rooms: int
     never_covered: int
+    rule: str = CoverageRule.DECLARED  # the coverage rule the room figures rest on
+
+    @property
+    def rule_label(self) -> str:
+        return str(CoverageRule(self.rule).label)
 
 
 @dataclass(frozen=True)
@@ -137,7 +153,11 @@ def rooms_by_region(*, user: User, now: dt.datetime,
     # per room.
     links = Camera.rooms.through.objects.filter(camera__is_active=True)
     covered = links.values("room_id")
-    working = links.filter(_working_q(now, "camera__")).values("room_id")
+    working = links.filter(_working_q(now, "camera__"))
+    if coverage_rule() == CoverageRule.PROVEN:
+        working = working.filter(_marker_seen_now(now, OuterRef("camera_id"),
+                                                  OuterRef("room__marker_id")))
+    working = working.values("room_id")
     rows = (Room.objects.filter(facility_q(user, "facility"), place.q(), custody_use=True,
                                 facility__is_active=True)
             .values_list("facility__region")
@@ -163,6 +183,7 @@ def video_totals(*, user: User, now: dt.datetime, place: Place = EVERYWHERE,
         custody_rooms=sum(r.custody_rooms for r in rooms.values()),
         blind_rooms=sum(r.blind_now for r in rooms.values()),
         never_covered=sum(r.never_covered for r in rooms.values()),
+        rule=coverage_rule(),
     )
 
 
