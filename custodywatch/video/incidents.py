@@ -6,9 +6,9 @@
   gives it and that it showed before; closes it when the marker is seen again;
 - closes ``foreign_marker`` incidents (opened at ingestion, video/markers.py) once the
   foreign marker has not been seen for as long, or the approved map now gives the room;
-- opens a ``blackout`` when more than ``CUSTODYWATCH_BLACKOUT_SHARE`` of a site's cameras in
-  service that report (at least two) are silent or failing at once. A blackout holds all of the site's
-  footage from an hour before it began (complaints/preservation.py asks the agent to keep
+- opens a ``blackout`` when more than ``CUSTODYWATCH_BLACKOUT_SHARE`` of a site's reporting
+  cameras in service (at least two) are silent or failing at once. A blackout holds all the
+  site's footage from an hour before it began (complaints/preservation.py asks the agent to keep
   it, retention keeps it), is e-mailed to the General Prosecutor's Office at once, and stays
   open until the site proves coverage again: most cameras working, and under the proven
   rule at least one custody room proven by its marker.
