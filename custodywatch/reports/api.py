@@ -47,6 +47,9 @@ class DashboardOut(Schema):
     custody_rooms: int
     custody_rooms_blind: int
     custody_rooms_never_covered: int
+    coverage_rule: str = Field(
+        "declared", description="What the room figures rest on: proven (room markers seen by "
+        "working cameras) or declared (the approved camera map, the roll-out fallback).")
     blind_custody_minutes_this_month: int
     complaints_this_month: int
     allegations_this_month: int
@@ -167,6 +170,7 @@ def reports_dashboard(request: HttpRequest):  # type: ignore[no-untyped-def]
         cameras_out_of_order=data.video.out_of_order, custody_rooms=data.video.custody_rooms,
         custody_rooms_blind=data.video.blind_rooms,
         custody_rooms_never_covered=data.video.never_covered,
+        coverage_rule=data.video.rule,
         blind_custody_minutes_this_month=round(trends["blind_seconds"].last / 60),
         complaints_this_month=trends["complaints"].last,
         allegations_this_month=trends["allegations"].last,
