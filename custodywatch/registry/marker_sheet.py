@@ -76,9 +76,9 @@ def marker_sheet_pdf(*, facility: Facility, rooms: list[Room], check_url: str) -
                           marker_id=room.marker_id)
         pdf.add_page()
         pdf.set_font(FAMILY, "B", 18)
-        pdf.multi_cell(0, 9, f"{room.name} ({room.code})")
+        pdf.multi_cell(0, 9, f"{room.name} ({room.code})", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FAMILY, "", 11)
-        pdf.multi_cell(0, 6, f"{facility.code} {facility.name}")
+        pdf.multi_cell(0, 6, f"{facility.code} {facility.name}", new_x="LMARGIN", new_y="NEXT")
         x = (pdf.w - MARKER_MM) / 2
         pdf.image(io.BytesIO(marker_png(room.marker_id)), x=x, y=pdf.get_y() + 6,
                   w=MARKER_MM, h=MARKER_MM)
@@ -96,5 +96,5 @@ def marker_sheet_pdf(*, facility: Facility, rooms: list[Room], check_url: str) -
         pdf.multi_cell(0, 5, _("Fix this sheet flat where the room's cameras see it, away from "
                                "glare. Do not move it to another room. An NPM monitor checks it "
                                "by scanning the square code: CustodyWatch says whether this "
-                               "marker belongs to this room."))
+                               "marker belongs to this room."), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
