@@ -122,6 +122,18 @@ def custody_rooms_blind_now(*, user: User, now: dt.datetime,
             .select_related("facility").order_by("facility__code", "code"))
 
 
+def rooms_blind_now(*, room_ids: list[int], now: dt.datetime) -> set[int]:
+    """Of these rooms, those no camera in service covers with a working picture now (under
+    the coverage rule). Not scoped: for the centre's own jobs (custody alerts)."""
+    cameras = Camera.objects.filter(rooms=OuterRef("pk"), is_active=True)
+    working = cameras.filter(_working_q(now))
+    if coverage_rule() == CoverageRule.PROVEN:
+        working = working.filter(_marker_seen_now(now, OuterRef("pk"),
+                                                  OuterRef(OuterRef("marker_id"))))
+    return set(Room.objects.filter(pk__in=room_ids).filter(~Exists(working))
+               .values_list("pk", flat=True))
+
+
 @dataclass(frozen=True)
 class VideoTotals:
     cameras: int
