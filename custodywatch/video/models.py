@@ -261,3 +261,58 @@ class CoverageIncident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class RemediationTicket(models.Model):
+    """A blind custody room or a camera out of order for longer than
+    ``CUSTODYWATCH_TICKET_AFTER_HOURS``: the facility head must fix it by ``due_at``.
+
+    Opened, escalated and closed by the centre (video/tickets.py) only: it closes when
+    recovered ``ok`` recordings (and, under the proven rule, the room's marker) prove the fix,
+    never because a person says so. ``proof`` records what closed it.
+    """
+
+    class Kind(models.TextChoices):
+        BLIND_ROOM = "blind_room", _("Blind custody room")
+        BROKEN_CAMERA = "broken_camera", _("Camera out of order")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Fixed (proven by footage)")
+
+    facility = models.ForeignKey("registry.Facility", models.CASCADE,
+                                 related_name="remediation_tickets", verbose_name=_("facility"))
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    room = models.ForeignKey(Room, models.CASCADE, null=True, blank=True,
+                             related_name="remediation_tickets", verbose_name=_("room"))
+    camera = models.ForeignKey(Camera, models.CASCADE, null=True, blank=True,
+                               related_name="remediation_tickets", verbose_name=_("camera"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.OPEN)
+    # The head of the facility when it was opened (HeadAppointment), by name as recorded.
+    owner_name = models.CharField(_("owner"), max_length=200, blank=True)
+    broken_since = models.DateTimeField(_("broken since"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"))
+    due_at = models.DateTimeField(_("due"))
+    escalated_at = models.DateTimeField(_("escalated to the prosecutor"), null=True,
+                                        blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    proof = models.JSONField(_("proof of the fix"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("remediation ticket")
+        verbose_name_plural = _("remediation tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["room"], condition=Q(status="open"),
+                                    name="remediation_ticket_room_open_once"),
+            models.UniqueConstraint(fields=["camera"], condition=Q(status="open"),
+                                    name="remediation_ticket_camera_open_once"),
+        ]
+        indexes = [models.Index(fields=["facility", "status"], name="remediation_by_site")]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.kind} {self.status}"
+
+    def overdue(self, now) -> bool:  # type: ignore[no-untyped-def]
+        return self.status == self.Status.OPEN and self.due_at < now

@@ -157,10 +157,9 @@ class RoomCounts:
     never_covered: int  # no camera in service at all (some of blind_now)
 
 
-def rooms_by_region(*, user: User, now: dt.datetime,
-                    place: Place = EVERYWHERE) -> dict[int, RoomCounts]:
-    """Per region id: the custody rooms of units in service in scope, as
-    custody_rooms_blind_now counts them; one query (the dashboard's map and totals)."""
+def _room_counts(*, scope: Q, now: dt.datetime, group: str) -> dict[int, RoomCounts]:
+    """Per ``group`` (a path from Room, e.g. ``facility__region``): the custody rooms of
+    units in service matching ``scope``, as custody_rooms_blind_now counts them; one query."""
     # Uncorrelated "room in (rooms of cameras in service)": one hash each, not a subquery
     # per room.
     links = Camera.rooms.through.objects.filter(camera__is_active=True)
@@ -170,13 +169,25 @@ def rooms_by_region(*, user: User, now: dt.datetime,
         working = working.filter(_marker_seen_now(now, OuterRef("camera_id"),
                                                   OuterRef("room__marker_id")))
     working = working.values("room_id")
-    rows = (Room.objects.filter(facility_q(user, "facility"), place.q(), custody_use=True,
-                                facility__is_active=True)
-            .values_list("facility__region")
+    rows = (Room.objects.filter(scope, custody_use=True, facility__is_active=True)
+            .values_list(group)
             .annotate(n=Count("pk"), blind=Count("pk", filter=~Q(pk__in=working)),
                       never=Count("pk", filter=~Q(pk__in=covered)))
             .order_by())
-    return {region: RoomCounts(n, blind, never) for region, n, blind, never in rows}
+    return {key: RoomCounts(n, blind, never) for key, n, blind, never in rows}
+
+
+def rooms_by_region(*, user: User, now: dt.datetime,
+                    place: Place = EVERYWHERE) -> dict[int, RoomCounts]:
+    """Per region id: the custody rooms of units in service in scope, as
+    custody_rooms_blind_now counts them; one query (the dashboard's map and totals)."""
+    return _room_counts(scope=facility_q(user, "facility") & place.q(), now=now,
+                        group="facility__region")
+
+
+def rooms_by_facility(*, now: dt.datetime) -> dict[int, RoomCounts]:
+    """Per facility id, every unit in service: for the centre's daily snapshot (unscoped)."""
+    return _room_counts(scope=Q(), now=now, group="facility")
 
 
 def video_totals(*, user: User, now: dt.datetime, place: Place = EVERYWHERE,
