@@ -322,3 +322,28 @@ def video_overview(*, user: User, now: dt.datetime, place: Place = EVERYWHERE) -
 
     return shared(_overview_key(user, place), settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS,
                   compute)
+
+
+@dataclass(frozen=True)
+class TicketSummary:
+    owner: str
+    open: int
+    overdue: int
+    closed: int
+
+
+def facility_tickets(*, facility: Facility, now: dt.datetime, limit: int = LIST_LIMIT
+                     ) -> tuple[list, list[TicketSummary]]:
+    """A unit the caller already holds (scoped read): its open remediation tickets, the
+    oldest due first, and per owner (the head as recorded) open, overdue and closed counts."""
+    from custodywatch.video.models import RemediationTicket
+
+    tickets = RemediationTicket.objects.filter(facility=facility)
+    open_ = list(tickets.filter(status=RemediationTicket.Status.OPEN)
+                 .select_related("room", "camera").order_by("due_at")[:limit])
+    rows = (tickets.values_list("owner_name")
+            .annotate(open=Count("pk", filter=Q(status="open")),
+                      overdue=Count("pk", filter=Q(status="open", due_at__lt=now)),
+                      closed=Count("pk", filter=Q(status="closed")))
+            .order_by("owner_name"))
+    return open_, [TicketSummary(*row) for row in rows]
