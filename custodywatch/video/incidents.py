@@ -234,8 +234,10 @@ def incidents_mail(*, now: dt.datetime) -> int:
     return sent
 
 
-def coverage_incidents_sweep(*, now: dt.datetime | None = None) -> IncidentSweepResult:
-    """One pass: markers lost and found, blackouts begun and ended, e-mails. Idempotent."""
+def coverage_incidents_sweep(*, now: dt.datetime | None = None, mail: bool = True
+                             ) -> IncidentSweepResult:
+    """One pass: markers lost and found, blackouts begun and ended, e-mails (unless ``mail``
+    is false: the demo loader leaves them to the running sweep). Idempotent."""
     now = now or timezone.now()
     with transaction.atomic():
         lost = _marker_lost_open(now)
@@ -248,7 +250,7 @@ def coverage_incidents_sweep(*, now: dt.datetime | None = None) -> IncidentSweep
                          detail={"marker_lost": lost, "closed": closed + ended,
                                  "blackouts": began})
     return IncidentSweepResult(opened=lost + began, closed=closed + ended,
-                               mailed=incidents_mail(now=now))
+                               mailed=incidents_mail(now=now) if mail else 0)
 
 
 def open_incidents(*, facilities: Q) -> list[CoverageIncident]:
