@@ -203,7 +203,7 @@ def test_a_foreign_marker_and_a_lost_marker_are_incidents(
 
 
 def test_a_blackout_holds_the_sites_footage_tells_the_gpo_and_waits_for_proof(
-        post, token_a, people, facility_a, marked, settings):
+        post, client, token_a, people, facility_a, marked, settings):
     from custodywatch.complaints.preservation import held_segments_q
     from custodywatch.complaints.selectors import footage_on_hold
     from custodywatch.video.models import RecordingSegment
@@ -229,6 +229,13 @@ def test_a_blackout_holds_the_sites_footage_tells_the_gpo_and_waits_for_proof(
     assert footage_on_hold(camera=segment.camera, started_at=segment.started_at,
                            ended_at=segment.ended_at)
     assert coverage_incidents_sweep(now=now).opened == 0  # one blackout at a time
+    # On the video overview of those whose scope holds the site, not of others.
+    from tests.conftest import sign_in
+
+    page = sign_in(client, people["prosecutor_a"]).get("/video/").content.decode()
+    assert "Facility blackout" in page
+    assert "Facility blackout" not in sign_in(client, people["head_b"]).get(
+        "/video/").content.decode()
     # Cameras back, but no marker proves any room yet: still open.
     back = now + dt.timedelta(minutes=1)
     for camera in ("CAM1", "CAM2", "CAM3"):
