@@ -202,8 +202,8 @@ def _tickets(rng: random.Random, now: dt.datetime) -> None:
             tickets.append(ticket(camera.facility_id, since + TICKET_AFTER,
                                   kind=RemediationTicket.Kind.BROKEN_CAMERA, camera_id=camera.pk,
                                   broken_since=since))
-    blind = rooms_blind_now(room_ids=list(Room.objects.filter(
-        custody_use=True, facility__is_active=True).values_list("pk", flat=True)), now=now)
+    blind = rooms_blind_now(room_ids=Room.objects.filter(
+        custody_use=True, facility__is_active=True).values("pk"), now=now)
     for room_id, facility_id in Room.objects.filter(pk__in=blind).values_list(
             "pk", "facility_id"):
         since = now - dt.timedelta(days=rng.randint(2, 90))

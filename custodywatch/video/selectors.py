@@ -122,9 +122,10 @@ def custody_rooms_blind_now(*, user: User, now: dt.datetime,
             .select_related("facility").order_by("facility__code", "code"))
 
 
-def rooms_blind_now(*, room_ids: list[int], now: dt.datetime) -> set[int]:
-    """Of these rooms, those no camera in service covers with a working picture now (under
-    the coverage rule). Not scoped: for the centre's own jobs (custody alerts)."""
+def rooms_blind_now(*, room_ids: list[int] | QuerySet, now: dt.datetime) -> set[int]:
+    """Of these rooms (ids, or a query of ids), those no camera in service covers with a
+    working picture now (under the coverage rule). Not scoped: for the centre's own jobs
+    (custody alerts, tickets)."""
     cameras = Camera.objects.filter(rooms=OuterRef("pk"), is_active=True)
     working = cameras.filter(_working_q(now))
     if coverage_rule() == CoverageRule.PROVEN:

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
-from custodywatch.registry.models import HeadAppointment, Room
+from custodywatch.registry.models import Camera, HeadAppointment, Room
 from custodywatch.video.coverage import (
     CoverageRule,
     coverage_rule,
@@ -93,7 +93,7 @@ def _open_rooms(now: dt.datetime) -> list[Ticket]:
     after = ticket_after()
     rooms = Room.objects.filter(custody_use=True, facility__is_active=True).exclude(
         Exists(Ticket.objects.filter(room=OuterRef("pk"), status=Ticket.Status.OPEN)))
-    candidates = rooms_blind_now(room_ids=list(rooms.values_list("pk", flat=True)), now=now)
+    candidates = rooms_blind_now(room_ids=rooms.values("pk"), now=now)
     if not candidates:
         return []
     # Blind since: the end of the last working picture of a camera in service covering it.
@@ -103,11 +103,18 @@ def _open_rooms(now: dt.datetime) -> list[Ticket]:
         .order_by())
     if coverage_rule() == CoverageRule.PROVEN:
         markers = dict(Room.objects.filter(pk__in=candidates).values_list("pk", "marker_id"))
-        seen = {}
-        for room_id, marker in markers.items():
-            seen[room_id] = MarkerSighting.objects.filter(
-                camera__rooms=room_id, camera__is_active=True, marker_id=marker,
-                started_at__lt=now).aggregate(last=Max("ended_at"))["last"]
+        links = list(Camera.rooms.through.objects.filter(
+            room_id__in=candidates, camera__is_active=True).values_list("camera_id", "room_id"))
+        last_seen = {(camera_id, marker): last for camera_id, marker, last in
+                     MarkerSighting.objects.filter(camera_id__in={c for c, _r in links},
+                                                   started_at__lt=now)
+                     .values_list("camera_id", "marker_id").annotate(last=Max("ended_at"))
+                     .values_list("camera_id", "marker_id", "last").order_by()}
+        seen: dict[int, dt.datetime] = {}
+        for camera_id, room_id in links:
+            last = last_seen.get((camera_id, markers.get(room_id)))
+            if last is not None and (room_id not in seen or last > seen[room_id]):
+                seen[room_id] = last
         # Proven last when both a working picture and the marker were last there; a room
         # whose marker was never seen was never proven.
         last_ok = {room_id: (min(last_ok[room_id], seen[room_id])
