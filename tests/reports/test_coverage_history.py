@@ -4,6 +4,7 @@ agency, region and country, shown and served within the reader's scope."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -95,3 +96,32 @@ def test_the_unit_scorecard_carries_the_burn_down_and_the_tickets(history, peopl
     assert 'class="burndown"' in page
     assert "Col. A" in page and "overdue" in page
     assert "R3" in page
+
+
+def test_the_heads_scorecard_counts_the_tickets_of_each_heads_tenure(people, signed_in,
+                                                                     facility_a):
+    from custodywatch.registry.models import HeadAppointment
+
+    now = timezone.now()
+    if timezone.localdate(now - dt.timedelta(days=7)).year != timezone.localdate(now).year:
+        pytest.skip("the tickets below would fall in two calendar years")
+    old = HeadAppointment.objects.create(facility=facility_a, full_name="Col. Old",
+                                         position="Head", started_on=dt.date(2020, 1, 1),
+                                         ended_on=timezone.localdate() - dt.timedelta(days=3))
+    HeadAppointment.objects.create(facility=facility_a, full_name="Col. New", position="Head",
+                                   started_on=old.ended_on)
+    room = facility_a.rooms.get(code="R3")
+    for days_ago, status, due_in, camera in ((6, "open", -1, "CAM1"), (5, "closed", 9, None),
+                                             (1, "open", 13, "CAM2")):
+        RemediationTicket.objects.create(
+            facility=facility_a, kind="blind_room" if camera is None else "broken_camera",
+            room=room if camera is None else None,
+            camera=facility_a.cameras.get(code=camera) if camera else None,
+            status=status, opened_at=now - dt.timedelta(days=days_ago),
+            due_at=now + dt.timedelta(days=due_in))
+    page = signed_in(people["gpo"]).get(f"/reports/heads/?period={now.year}&q=FA-1")
+    rows = {head: cells for head, cells in re.findall(
+        r'<th scope="row">(Col\. \w+).*?data-figure="tickets">([^<]*)<', page.content.decode(),
+        re.S)}
+    # The old head: one open and overdue, one fixed; the new one: one open, not yet due.
+    assert rows == {"Col. Old": "1 / 1 / 1", "Col. New": "1 / 0 / 0"}
