@@ -33,6 +33,7 @@ from custodywatch.liveview.demo import build_liveview
 from custodywatch.registry.models import (
     Agency,
     Camera,
+    CameraChange,
     Facility,
     HeadAppointment,
     Recorder,
@@ -41,6 +42,7 @@ from custodywatch.registry.models import (
 )
 from custodywatch.registry.reference import load_reference_data
 from custodywatch.reports.demo import build_reports
+from custodywatch.reports.models import CoverageSnapshot
 from custodywatch.video.demo import build_video
 from custodywatch.video.demo_coverage import build_coverage_demo
 from custodywatch.visits.demo import build_visits, wipe_visits
@@ -137,6 +139,10 @@ def wipe() -> None:
         # Custody first: its stays and interrogations protect the rooms they happened in.
         CustodyAlert.objects.all().delete()
         CustodyRecord.objects.all().delete()
+        # Camera proposals protect the people who made them; snapshots name no facility
+        # above the unit's own rows (video/demo_coverage.py).
+        CameraChange.objects.all().delete()
+        CoverageSnapshot.objects.all().delete()
         MachineToken.objects.all().delete()
         AuditEvent.objects.all().delete()
         User.objects.all().delete()

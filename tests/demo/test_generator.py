@@ -42,7 +42,8 @@ def test_small_demo_has_its_size_and_one_login_per_role():
     scale = generator.SCALES["small"]
     assert loaded
     assert Facility.objects.count() == scale.facilities
-    assert Room.objects.filter(custody_use=True).count() == scale.custody_rooms
+    # The coverage demo adds an escort corridor and van (video/demo_coverage.py).
+    assert Room.objects.filter(custody_use=True).count() == scale.custody_rooms + 2
     assert Camera.objects.count() == scale.cameras
     assert 0 < custody_rooms_without_camera().count() < scale.custody_rooms
     human_roles = {role for role in Role if role not in (Role.EDGE_AGENT, Role.STATE_SYSTEM)}
