@@ -125,3 +125,25 @@ def test_the_heads_scorecard_counts_the_tickets_of_each_heads_tenure(people, sig
         re.S)}
     # The old head: one open and overdue, one fixed; the new one: one open, not yet due.
     assert rows == {"Col. Old": "1 / 1 / 1", "Col. New": "1 / 0 / 0"}
+
+
+def test_the_workers_commands(facility_a, facility_b):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("coverage_snapshot", "--baseline-rooms", "60", "--baseline-cameras", "9",
+                 "--baseline-day", "2026-01-01", stdout=out)
+    call_command("coverage_snapshot", stdout=out)
+    call_command("coverage_incidents", stdout=out)
+    call_command("remediation_tickets", stdout=out)
+    call_command("video_sweep", stdout=out)
+    text = out.getvalue()
+    assert "baseline 2026-01-01" in text and "coverage snapshot:" in text
+    assert "incidents opened: 0" in text and "tickets opened:" in text
+    assert "blind custody alerts:" in text
+    assert CoverageSnapshot.objects.get(key="country", baseline=True).rooms_blind == 60
+    with pytest.raises(CommandError):
+        call_command("coverage_snapshot", "--baseline-rooms", "5", stdout=out)
