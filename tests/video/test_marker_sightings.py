@@ -263,3 +263,19 @@ def test_a_site_with_most_cameras_working_is_no_blackout(post, token_a, facility
     assert CameraHealth.objects.count() == 2
     assert Role.EDGE_AGENT  # the role the sightings come from
     assert make_user  # shared helper stays importable for the other tests
+
+
+def test_every_coverage_figure_names_its_rule(client, people, facility_a, settings):
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+    from tests.custody.conftest import make_record
+
+    record = make_record(facility_a, people["duty_a"])
+    gpo = sign_in(client, people["gpo"])
+    for rule, words in (("declared", "declared camera map"), ("proven", "proven by room markers")):
+        settings.CUSTODYWATCH_COVERAGE_RULE = rule
+        for url in ("/video/", reverse("custody:record", kwargs={"pk": record.pk}), "/"):
+            page = gpo.get(url).content.decode()
+            assert words in page, (rule, url)
+        assert gpo.get("/api/reports/dashboard").json()["coverage_rule"] == rule
