@@ -64,6 +64,8 @@ class MarkerSightingIn(TypedDict):
 
 
 class MarkerSightingBatch(Schema):
+    facility: str = Field("", max_length=40,
+                          description="Optional: an agent's token implies its own facility")
     items: list[MarkerSightingIn] = Field(..., min_length=1, max_length=MAX_BATCH)
 
 
@@ -124,4 +126,5 @@ def marker_sightings_post(request: HttpRequest, payload: MarkerSightingBatch):  
     """Which room markers each camera's picture showed, and when (edge agents only)."""
     return markers.marker_sightings_ingest(
         acting_user=request.user, origin=Origin.from_request(request),
-        token=getattr(request, "machine_token", None), items=payload.items)
+        token=getattr(request, "machine_token", None), items=payload.items,
+        facility_code=payload.facility)

@@ -86,12 +86,16 @@ def test_bad_items_are_named_and_nothing_is_written(post, token_a, marked, item,
 
 def test_only_the_facilitys_own_agent_reports_sightings(post, client, people, facility_b,
                                                         marked, signed_in):
-    # The agent of FA-1 cannot report a camera of FB-1: it is not a camera of its facility.
+    # The agent of FA-1 cannot report for FB-1.
     raw_a, _t = account_services.token_create(acting_user=None, origin=SYSTEM_ORIGIN,
                                               user=people["agent_a"])
     response = post("marker-sightings", {"items": [sighting("CAM1", 0, 0, 1)],
                                          "facility": "FB-1"}, raw_a)
-    assert response.status_code == 200  # unknown keys are ignored: its own facility's CAM1
+    assert response.status_code == 403
+    assert not MarkerSighting.objects.exists()
+    own = post("marker-sightings", {"items": [sighting("CAM1", 0, 0, 1)], "facility": "FA-1"},
+               raw_a)
+    assert own.status_code == 200  # the agent protocol names its facility (or leaves it "")
     assert not MarkerSighting.objects.filter(camera__facility=facility_b).exists()
     # People, even a registry editor or the facility's head, cannot declare a sighting.
     for who in ("admin", "head_a"):
