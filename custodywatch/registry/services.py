@@ -223,8 +223,13 @@ def camera_upsert(
     recorder_code: str = "",
     is_active: bool = True,
 ) -> tuple[Camera, bool]:
-    """Register or update one camera as an agent finds it on its recorder."""
-    if not can_write_facility(user=acting_user, facility=facility, token=token):
+    """Register or update one camera directly: the registry editor's path. The facility's
+    own agent and staff only propose (registry/camera_changes.py), so they are refused here.
+    """
+    from custodywatch.registry.camera_changes import is_facility_side
+
+    if is_facility_side(acting_user, token) or not can_write_facility(
+            user=acting_user, facility=facility, token=token):
         # Recorded outside the write's transaction, which the refusal would roll back.
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                      obj=facility, detail={"camera": code})
