@@ -182,6 +182,9 @@ def _video(kind: str, field: str) -> Callable[[dict, Any], dict]:
         item: dict[str, Any] = {"camera": "CAM1"}
         if kind == "heartbeats":
             item["at"] = _iso(start)
+        elif kind == "marker-sightings":
+            item.update(marker=0, seen=1.0, first=_iso(start),
+                        last=_iso(start + dt.timedelta(minutes=1)))
         else:
             item.update(start=_iso(start), end=_iso(start + dt.timedelta(minutes=1)))
             item.update({"state": "ok"} if kind == "state-spans" else {"sha256": "a" * 64})
@@ -229,6 +232,11 @@ API_TARGETS = [
                                                                 else 10))),
              contract_times)
       for kind in ("state-spans", "recordings") for f in ("start", "end")],
+    *[Target(f"marker sighting {f}", f, _api("/api/video/marker-sightings", "agent",
+                                             _video("marker-sightings", f)),
+             (lambda f=f: _iso(timezone.now() - dt.timedelta(minutes=25 if f == "first"
+                                                                else 10))),
+             contract_times) for f in ("first", "last")],
     *[Target(f"complaint {f}", f, _api("/api/complaints/intake", "eappeals", _complaint(f)),
              _now_iso, iso_times) for f in ("incident_started_at", "incident_ended_at")],
     Target("charge verdict_on", "verdict_on",
