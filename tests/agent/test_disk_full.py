@@ -46,12 +46,18 @@ def small_disk(tmp_path) -> Iterator[Path]:
 
 
 def fill(disk: Path, leave: int) -> Path:
-    """Another program's file that leaves ``leave`` bytes free on the disk."""
+    """Another program's file that leaves ``leave`` bytes free on the disk (with 0: to the
+    last byte, a short write and then ENOSPC)."""
     filler = disk / "filler"
-    with open(filler, "ab") as stream:
-        room = shutil.disk_usage(disk).free - leave
-        if room > 0:
-            stream.write(b"\0" * room)
+    room = shutil.disk_usage(disk).free - leave
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        while room > 0 and (written := os.write(descriptor, b"\0" * min(room, MiB))):
+            room -= written
+    except OSError:
+        pass  # the agent wrote meanwhile: full all the same
+    finally:
+        os.close(descriptor)
     return filler
 
 
