@@ -134,7 +134,7 @@ def test_the_agent_runs_through_a_full_disk_and_resumes_by_itself(small_disk, tm
         with centre_stub.lock:
             return list(centre_stub.applied.get(protocol.HEARTBEATS, []))
 
-    def wait(condition, seconds: float = 40) -> bool:  # type: ignore[no-untyped-def]
+    def wait(condition, seconds: float = 90) -> bool:  # type: ignore[no-untyped-def]
         deadline = time.time() + seconds
         while time.time() < deadline and agent.is_alive():
             if condition():
