@@ -95,6 +95,7 @@ def truth(spec: ClipSpec) -> list[frames.Span]:
 def naive_spans(path: str) -> list[frames.Span]:
     """The same decoding and hysteresis, with absolute thresholds and no baseline."""
     tracker = frames.StateTracker()
+    tracker.confirm_frozen = tracker.confirm  # the recipe's hysteresis: 3 samples for all
     spans: list[frames.Span] = []
     previous = None
     source = VideoSource(path)
