@@ -360,14 +360,15 @@ class Outbox:
 
     # ------------------------------------------------------------------ batching
 
-    def next_batch(self, limit: int = 500) -> Batch | None:
-        """The next batch to send: kinds in ``protocol.SENDING_ORDER``; within a kind its
-        oldest sealed batch, else one sealed now from its oldest free items. None when
-        nothing is queued (or a full disk leaves no room to seal one yet)."""
+    def next_batch(self, limit: int = 500, skip: Iterable[str] = ()) -> Batch | None:
+        """The next batch to send: kinds in ``protocol.SENDING_ORDER`` (but those in
+        ``skip``); within a kind its oldest sealed batch, else one sealed now from its oldest
+        free items. None when nothing is queued (or a full disk leaves no room to seal one)."""
         limit = min(limit, protocol.MAX_BATCH)
+        kinds = [kind for kind in protocol.SENDING_ORDER if kind not in set(skip)]
 
         def work(db: sqlite3.Connection) -> Batch | None:
-            for kind in protocol.SENDING_ORDER:
+            for kind in kinds:
                 row = db.execute("SELECT id, kind, idempotency_key, body FROM batch "
                                  "WHERE kind = ? ORDER BY id LIMIT 1", (kind,)).fetchone()
                 if row is not None:

@@ -15,7 +15,7 @@ import pytest
 from custodywatch.agent import protocol
 from custodywatch.agent.config import ConfigError, load_config
 from custodywatch.agent.outbox import Outbox
-from custodywatch.agent.sender import Sender
+from custodywatch.agent.sender import DeliveryError, Sender
 from tests.agent.centre_stub import TOKEN
 from tests.agent.test_service import _write_config
 
@@ -78,4 +78,24 @@ def test_heartbeats_go_before_a_backlog_of_spans(tmp_path, centre_stub):
     beats = [json.loads(r["body"])["items"][0]["at"] for r in centre_stub.requests
              if r["path"].endswith(protocol.HEARTBEATS)]
     assert beats == [protocol.timestamp(1.7e9 + 300), protocol.timestamp(1.7e9 + 360)]
+    outbox.close()
+
+
+def test_a_kind_the_centre_lacks_holds_back_only_itself(tmp_path, centre_stub):
+    """An older centre without the marker-sightings endpoint (404, transient: it may be being
+    upgraded): the sightings wait, sealed, while heartbeats and spans go on."""
+    centre_stub.missing = {protocol.MARKER_SIGHTINGS}
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.put(protocol.MARKER_SIGHTINGS, [
+        protocol.marker_sighting("CAM1", 17, 1.7e9, 1.7e9 + 30, 0.9)])
+    outbox.put(protocol.STATE_SPANS, [protocol.state_span("CAM1", "ok", 1.7e9, 1.7e9 + 60)])
+    outbox.put_heartbeat(protocol.heartbeat("CAM1", 1.7e9 + 60, "ok"))
+    sender = Sender(outbox, centre_stub.url, TOKEN)
+    with pytest.raises(DeliveryError, match="marker-sightings: HTTP 404"):
+        sender.drain()
+    assert set(centre_stub.applied) == {protocol.HEARTBEATS, protocol.STATE_SPANS}
+    assert outbox.counts()[protocol.MARKER_SIGHTINGS] == 1  # kept, sealed, for later
+    centre_stub.missing = set()
+    assert sender.drain() == 1
+    assert len(centre_stub.applied[protocol.MARKER_SIGHTINGS]) == 1
     outbox.close()
