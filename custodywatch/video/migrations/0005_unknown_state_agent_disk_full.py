@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('registry', '0004_room_marker_id'),
-        ('video', '0002_coverage_work'),
+        ('video', '0004_remediation_tickets'),
     ]
 
     operations = [
