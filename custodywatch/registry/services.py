@@ -204,13 +204,14 @@ def registry_import(
     return result
 
 
-def _registry_editor_may_write(*, user: User, facility: Facility,
-                               token: MachineToken | None) -> bool:
-    """The registry editor (never a facility's own account); a token he holds may be bound to
-    this facility or to none, never widen."""
-    bound = getattr(token, "facility_id", None) if token is not None else None
-    return (user.is_active and user.role in REGISTRY_EDITORS
-            and (bound is None or bound == facility.pk))
+def can_write_facility(*, user: User, facility: Facility, token: MachineToken | None) -> bool:
+    """A direct camera write (camera_upsert): the registry editor's alone. A token's facility
+    binding only narrows it, never gives it to another account (issue 17, item 4); the
+    facility's own agent and staff propose instead (camera_changes), and video is written by
+    the facility's edge agent alone (accounts.scoping.video_writer_facility_id)."""
+    if token is not None and token.facility_id is not None and token.facility_id != facility.pk:
+        return False
+    return user.is_active and user.role in REGISTRY_EDITORS
 
 
 def camera_upsert(
@@ -230,7 +231,7 @@ def camera_upsert(
     """
     from custodywatch.registry.camera_changes import is_facility_side
 
-    if is_facility_side(acting_user, token) or not _registry_editor_may_write(
+    if is_facility_side(acting_user, token) or not can_write_facility(
             user=acting_user, facility=facility, token=token):
         # Recorded outside the write's transaction, which the refusal would roll back.
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
