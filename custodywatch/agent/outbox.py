@@ -12,6 +12,7 @@ the same camera, so days offline leave one heartbeat per camera, not thousands.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import threading
@@ -85,6 +86,13 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # a committed item survives power loss
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(segment_seen)")}
+        if "camera" not in columns:  # an outbox of an agent before the preservation policy
+            self._db.executescript(
+                "ALTER TABLE segment_seen ADD COLUMN camera TEXT NOT NULL DEFAULT '';"
+                "ALTER TABLE segment_seen ADD COLUMN ended REAL NOT NULL DEFAULT 0;")
+        self._db.execute("CREATE INDEX IF NOT EXISTS segment_seen_camera "
+                         "ON segment_seen(camera, ended)")
 
     def close(self) -> None:
         with self._lock:
@@ -128,8 +136,28 @@ class Outbox:
         with self._transaction() as db:
             db.execute("INSERT INTO item (kind, body) VALUES (?, ?)",
                        (protocol.RECORDINGS, json.dumps(item, sort_keys=True)))
-            db.execute("INSERT OR REPLACE INTO segment_seen VALUES (?, ?, ?, ?)",
-                       (path, size, mtime, item["sha256"]))
+            ended = dt.datetime.fromisoformat(str(item["end"]).replace("Z", "+00:00"))
+            db.execute("INSERT OR REPLACE INTO segment_seen (path, size, mtime, sha256, camera,"
+                       " ended) VALUES (?, ?, ?, ?, ?, ?)",
+                       (path, size, mtime, item["sha256"], item["camera"], ended.timestamp()))
+
+    def segments_of(self, cameras: Iterable[str], ended_after: float
+                    ) -> list[tuple[str, str]]:
+        """(sha256, camera) of every segment hashed for these cameras that ended after
+        ``ended_after`` (epoch seconds) and that the centre has received, oldest first: what
+        the preservation policy keeps (a report on a segment the centre does not know yet
+        would be refused)."""
+        codes = sorted(set(cameras))
+        if not codes:
+            return []
+        marks = ", ".join("?" * len(codes))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT sha256, camera FROM segment_seen WHERE camera IN ({marks}) "  # noqa: S608 - placeholders only
+                "AND ended > ? AND sha256 NOT IN (SELECT json_extract(body, '$.sha256') "
+                "FROM item WHERE kind = ?) GROUP BY sha256 ORDER BY min(ended), sha256",
+                (*codes, ended_after, protocol.RECORDINGS)).fetchall()
+        return [(row[0], row[1]) for row in rows]
 
     def segment_path(self, sha256: str) -> str | None:
         """The file last hashed to ``sha256`` (what a preservation order names), if any."""
