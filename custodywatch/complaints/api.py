@@ -174,11 +174,16 @@ def complaint_status_reply(request: HttpRequest, payload: ReplyIn):  # type: ign
 # Declared last: "/{reference}" would otherwise take "/status".
 @router.get("/{reference}", response=ComplaintDetailOut)
 def complaint_get(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
-    complaint = Complaint.objects.filter(reference=reference).only("pk").first()
+    origin = Origin.from_request(request)
+    complaint = selectors.complaints_visible(user=request.user).filter(
+        reference=reference).only("pk").first()
     try:
         if complaint is None:
+            # The same answer and the same audit line whether the reference exists or not:
+            # a guessed reference tells nobody, in the answer or his own audit trail, that a
+            # complaint exists (docs/security.md).
+            selectors.complaint_refused(user=request.user, origin=origin, reference=reference)
             raise Complaint.DoesNotExist
-        return selectors.complaint_detail(user=request.user, pk=complaint.pk,
-                                          origin=Origin.from_request(request))
+        return selectors.complaint_detail(user=request.user, pk=complaint.pk, origin=origin)
     except Complaint.DoesNotExist:
         raise HttpError(404, "No such complaint in your scope.") from None

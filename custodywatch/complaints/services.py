@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
@@ -28,7 +29,11 @@ from custodywatch.accounts.models import AuditEvent, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints import receipts, rules
 from custodywatch.complaints import timeline_text as words
-from custodywatch.complaints.attachments import CheckedAttachment, check_attachments
+from custodywatch.complaints.attachments import (
+    CheckedAttachment,
+    check_attachments,
+    sealed_content,
+)
 from custodywatch.complaints.models import (
     OPEN_STATUSES,
     OPERATOR_CHANNELS,
@@ -164,7 +169,8 @@ def _store_attachments(complaint: Complaint, checked: list[CheckedAttachment],
         # Content-addressed: the same file twice is stored once and never overwritten.
         name = f"complaints/{item.sha256[:2]}/{item.sha256}"
         if not default_storage.exists(name):
-            name = default_storage.save(name, item.upload)
+            name = default_storage.save(name, ContentFile(sealed_content(item.upload,
+                                                                         item.sha256)))
             written.append(name)
         attachment.file.name = name
         attachment.save()

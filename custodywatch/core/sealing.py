@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 import secrets
 import threading
@@ -35,7 +36,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-__all__ = ["KEY_FILE_ENV", "SealingError", "generate_key_line", "rewrap", "seal", "unseal"]
+__all__ = ["KEY_FILE_ENV", "SealingError", "blind_token", "blind_tokens", "generate_key_line",
+           "rewrap", "seal", "unseal"]
 
 KEY_FILE_ENV = "CUSTODYWATCH_SEALING_KEY_FILE"
 MAGIC = b"CWS1"
@@ -194,3 +196,25 @@ def rewrap(sealed: bytes, *, context: str) -> bytes:
     data_key = _unwrap(keyring, fingerprint, wrapped, aad)
     return (MAGIC + _fingerprint(keyring.current) + _wrap(keyring.current, data_key, aad)
             + data_nonce + ciphertext)
+
+
+def _blind_key(master: bytes, purpose: str) -> bytes:
+    return hmac.new(master, b"CWS1-blind-index\n" + purpose.encode(), hashlib.sha256).digest()
+
+
+def blind_token(term: str, *, purpose: str) -> str:
+    """A keyed hash of a search term under the current key (a "blind index"): equal terms
+    give equal tokens, so sealed text can be searched by word, and nobody without the key
+    file can test a guess against the stored tokens."""
+    key = _blind_key(_keyring().current, purpose)
+    return hmac.new(key, term.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def blind_tokens(term: str, *, purpose: str) -> list[str]:
+    """The term's token under every key of the key file (current first): what a search looks
+    for, so rows indexed before a key rotation are still found."""
+    keyring = _keyring()
+    masters = [keyring.current, *(key for key in keyring.by_fingerprint.values()
+                                   if key != keyring.current)]
+    return [hmac.new(_blind_key(master, purpose), term.encode(), hashlib.sha256).hexdigest()[:16]
+            for master in masters]
