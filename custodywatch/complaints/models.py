@@ -271,6 +271,9 @@ class Attachment(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     added_at = models.DateTimeField(_("added"), auto_now_add=True)
     from_complainant = models.BooleanField(default=True)
+    # Sent with the complaint itself: its hash is in the proof of filing (receipts.py), which
+    # ``ledger verify`` re-derives; a file sent later with a reply is not.
+    at_intake = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["added_at", "id"]

@@ -37,7 +37,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = ["KEY_FILE_ENV", "SealingError", "blind_token", "blind_tokens", "generate_key_line",
-           "rewrap", "seal", "unseal"]
+           "keyed_digests", "rewrap", "seal", "unseal"]
 
 KEY_FILE_ENV = "CUSTODYWATCH_SEALING_KEY_FILE"
 MAGIC = b"CWS1"
@@ -198,23 +198,30 @@ def rewrap(sealed: bytes, *, context: str) -> bytes:
             + data_nonce + ciphertext)
 
 
-def _blind_key(master: bytes, purpose: str) -> bytes:
-    return hmac.new(master, b"CWS1-blind-index\n" + purpose.encode(), hashlib.sha256).digest()
+
+def _masters() -> list[bytes]:
+    keyring = _keyring()
+    return [keyring.current, *(key for key in keyring.by_fingerprint.values()
+                               if key != keyring.current)]
+
+
+def keyed_digests(message: str, *, purpose: str) -> list[bytes]:
+    """HMAC-SHA-256 of ``message`` under a key derived from every master key for ``purpose``
+    (current key first): secret salts and search tokens that nobody without the key file can
+    compute, and that still match after a key rotation."""
+    return [hmac.new(hmac.new(master, b"CWS1-keyed\n" + purpose.encode(), hashlib.sha256)
+                     .digest(), message.encode(), hashlib.sha256).digest()
+            for master in _masters()]
 
 
 def blind_token(term: str, *, purpose: str) -> str:
     """A keyed hash of a search term under the current key (a "blind index"): equal terms
     give equal tokens, so sealed text can be searched by word, and nobody without the key
     file can test a guess against the stored tokens."""
-    key = _blind_key(_keyring().current, purpose)
-    return hmac.new(key, term.encode(), hashlib.sha256).hexdigest()[:16]
+    return keyed_digests(term, purpose=purpose)[0].hex()[:16]
 
 
 def blind_tokens(term: str, *, purpose: str) -> list[str]:
     """The term's token under every key of the key file (current first): what a search looks
     for, so rows indexed before a key rotation are still found."""
-    keyring = _keyring()
-    masters = [keyring.current, *(key for key in keyring.by_fingerprint.values()
-                                   if key != keyring.current)]
-    return [hmac.new(_blind_key(master, purpose), term.encode(), hashlib.sha256).hexdigest()[:16]
-            for master in masters]
+    return [digest.hex()[:16] for digest in keyed_digests(term, purpose=purpose)]

@@ -2,7 +2,9 @@
 
 Adds the sealed columns and the blind search index, seals every existing row and every stored
 attachment file in place (a file already sealed is left alone, so a rerun is harmless), then
-drops the clear-text columns. Reversible: going back opens them again.
+drops the clear-text columns; marks the attachments that came with the complaint itself (their
+hashes are in its proof of filing, which ``ledger verify`` re-derives). Reversible: going back
+opens them again.
 """
 
 from __future__ import annotations
@@ -58,6 +60,21 @@ def seal_rows(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
         done.add(name)
 
 
+def mark_intake_attachments(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+    """Files sent before the complainant's first reply came with the complaint itself."""
+    Attachment = apps.get_model("complaints", "Attachment")
+    Message = apps.get_model("complaints", "Message")
+    first_reply = {}
+    for complaint_id, sent_at in Message.objects.filter(sender="complainant").order_by(
+            "-sent_at").values_list("complaint_id", "sent_at"):
+        first_reply[complaint_id] = sent_at
+    for attachment in Attachment.objects.filter(from_complainant=True).only(
+            "pk", "complaint_id", "added_at"):
+        reply = first_reply.get(attachment.complaint_id)
+        if reply is None or attachment.added_at < reply:
+            Attachment.objects.filter(pk=attachment.pk).update(at_intake=True)
+
+
 def open_rows(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
     from django.core.files.storage import default_storage
 
@@ -96,6 +113,10 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="complaint", name="text",
             field=models.TextField(blank=True, default="", verbose_name="complaint")),
+        migrations.AddField(
+            model_name="attachment", name="at_intake",
+            field=models.BooleanField(default=False, editable=False)),
+        migrations.RunPython(mark_intake_attachments, migrations.RunPython.noop),
         migrations.RunPython(seal_rows, open_rows),
         migrations.RemoveField(model_name="complaint", name="text"),
         migrations.RemoveField(model_name="complaint", name="accused_officers"),
