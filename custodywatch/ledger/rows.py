@@ -299,3 +299,59 @@ def sweep(*, sample: int) -> tuple[int, list[Finding]]:
     for finding in findings:
         logging.getLogger("custodywatch.ledger").error("ledger sweep: %s", finding)
     return len(chosen), sorted(findings, key=lambda finding: finding.index)
+
+
+# ------------------------------------------------------------------ the row a page shows
+
+
+def _leaf_entries(leaves: Iterable[Any]) -> list[Entry]:
+    from custodywatch.kernels.ledger_leaf import LeafError, decode_leaf
+
+    entries = []
+    for leaf in leaves:
+        try:
+            kind, fields = decode_leaf(bytes(leaf.data))
+        except LeafError:
+            continue
+        entries.append((leaf.index, kind, fields))
+    return entries
+
+
+def evidence_row_findings(item: Any) -> list[str]:
+    """What is wrong between an evidence item's row and its ledger leaves (empty: nothing).
+
+    Its leaves are found by the item's hash; an item whose registration was integrated
+    (its queued leaf is gone) but whose hash no leaf carries was changed after it was logged.
+    """
+    from custodywatch.ledger.models import Leaf, PendingLeaf
+
+    if item.ledger_pending_id is None:
+        return []
+    marker = f'"evidence":"case-evidence:{item.pk}"'.encode()
+    leaves = [leaf for leaf in Leaf.objects.filter(
+        sha256=item.sha256, kind__in=[LeafKind.EVIDENCE_REGISTERED, LeafKind.CUSTODY_TRANSFER])
+        if marker in bytes(leaf.data)]
+    if not leaves:
+        if PendingLeaf.objects.filter(pk=item.ledger_pending_id).exists():
+            return []  # queued, not yet in the log
+        return [f"sha256 {item.sha256} is in no ledger entry of this item: the row was "
+                "changed after it was logged"]
+    return [finding.message for finding in check_leaves(_leaf_entries(leaves))]
+
+
+def complaint_row_findings(complaint: Any) -> list[str]:
+    """What is wrong between a complaint's row and its receipt leaf (empty: nothing)."""
+    from custodywatch.ledger.models import Leaf, PendingLeaf
+
+    if not complaint.receipt_sha256:
+        return []  # never logged (generated demo data)
+    try:
+        recomputed = complaint_receipt_sha256(complaint)
+    except SealingError as error:
+        return [f"its sealed text does not open: {error}"]
+    if recomputed != complaint.receipt_sha256:
+        return ["its text, time, reference or files changed since it was filed"]
+    logged = Leaf.objects.filter(sha256=complaint.receipt_sha256,
+                                 kind=LeafKind.COMPLAINT_RECEIPT).exists() or \
+        PendingLeaf.objects.filter(sha256=complaint.receipt_sha256).exists()
+    return [] if logged else ["its proof-of-filing hash is in no ledger entry"]
