@@ -355,3 +355,71 @@ def complaint_row_findings(complaint: Any) -> list[str]:
                                  kind=LeafKind.COMPLAINT_RECEIPT).exists() or \
         PendingLeaf.objects.filter(sha256=complaint.receipt_sha256).exists()
     return [] if logged else ["its proof-of-filing hash is in no ledger entry"]
+
+
+# ------------------------------------------------------------------ opening a leaf for a reader
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A leaf's committed details, for a reader who may see the row they come from."""
+
+    details: dict[str, Any]
+    salt: str  # hex; with the details it recomputes the leaf's commitment
+    opens: bool  # False: the row no longer gives the committed details (changed)
+
+
+def open_leaf(*, user: Any, kind: str, fields: dict[str, Any]) -> Opening | None:
+    """The clear details behind a leaf's ``details`` commitment, only for a reader allowed to
+    see the complaint or case they belong to (None otherwise, and for other leaves). Each
+    opening is audited as a read of that row."""
+    from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
+    from custodywatch.accounts.models import AuditEvent
+    from custodywatch.ledger.commitments import salts
+
+    if not isinstance(fields.get("details"), str):
+        return None
+    subject, details, row = _subject(user, kind, fields)
+    if row is None:
+        return None
+    salt = opening(subject, details, fields["details"])
+    audit_record(actor=user, action=AuditEvent.Action.READ, origin=SYSTEM_ORIGIN, obj=row,
+                 detail={"ledger_details": fields["details"][:16]})
+    return Opening(details, (salt or salts(subject)[0]).hex(), salt is not None)
+
+
+def _subject(user: Any, kind: str, fields: dict[str, Any]) -> tuple[str, dict[str, Any], Any]:
+    from custodywatch.cases.models import EvidenceItem, EvidenceTransfer
+    from custodywatch.cases.selectors import cases_visible
+    from custodywatch.complaints.models import LegalHold
+    from custodywatch.complaints.selectors import complaints_visible
+    from custodywatch.complaints.services import legal_hold_details
+
+    nothing: tuple[str, dict[str, Any], Any] = ("", {}, None)
+    if kind == LeafKind.LEGAL_HOLD and isinstance(fields.get("hold"), int):
+        hold = LegalHold.objects.select_related("complaint", "facility", "released_by").filter(
+            pk=fields["hold"], complaint__in=complaints_visible(user=user)).first()
+        if hold is None:
+            return nothing
+        action = str(fields.get("action"))
+        return f"hold:{hold.pk}:{action}", legal_hold_details(hold, action), hold
+    if kind == LeafKind.EVIDENCE_REGISTERED:
+        item = EvidenceItem.objects.select_related("case", "registered_by").filter(
+            pk=_pk(fields.get("evidence"), "case-evidence:"),
+            case__in=cases_visible(user=user)).first()
+        if item is None:
+            return nothing
+        return str(fields["evidence"]), evidence_details(
+            case=item.case.register_number, name=item.original_name,
+            by=_username(item.registered_by)), item
+    if kind == LeafKind.CUSTODY_TRANSFER and isinstance(fields.get("transfer"), int):
+        transfer = EvidenceTransfer.objects.select_related("item__case", "recorded_by").filter(
+            pk=fields["transfer"], item__case__in=cases_visible(user=user)).first()
+        if transfer is None:
+            return nothing
+        return f"transfer:{transfer.pk}", transfer_details(
+            case=transfer.item.case.register_number,
+            handed_from=f"{transfer.from_holder} @ {transfer.from_location}",
+            handed_to=f"{transfer.to_holder} @ {transfer.to_location}",
+            by=_username(transfer.recorded_by), reason=transfer.reason), transfer
+    return nothing
