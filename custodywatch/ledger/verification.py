@@ -78,14 +78,15 @@ class _AuditCheck:
 
 
 def _audit_matches(event: AuditEvent, fields: dict) -> bool:
-    if fields.get("actor"):  # written before commitments: the actor and object in the clear
-        return audit_event_fields(event, legacy=True) == fields
     expected = audit_event_fields(event)
     plain = {name: value for name, value in expected.items() if name != "context"}
-    return (plain == {name: value for name, value in fields.items() if name != "context"}
+    if (plain == {name: value for name, value in fields.items() if name != "context"}
             and isinstance(fields.get("context"), str)
             and opening(f"audit:{event.pk}", audit_context_details(event),
-                        fields["context"]) is not None)
+                        fields["context"]) is not None):
+        return True
+    # Written before commitments: the actor and object in the clear, the context unsalted.
+    return audit_event_fields(event, legacy=True) == fields
 
 
 class _RowCheck:

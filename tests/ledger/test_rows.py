@@ -153,3 +153,26 @@ def test_pages_show_an_altered_row_loudly(logged, cw):  # noqa: F811
         assert "queued" not in client.get(evidence_url).content.decode()
         assert rows.evidence_row_findings(EvidenceItem.objects.get(pk=logged["item"].pk))
         transaction.set_rollback(True)
+
+
+def test_leaves_written_before_commitments_still_verify(logged):
+    """An existing log keeps verifying: audit and hold leaves in their earlier, clear form."""
+    from custodywatch.accounts.models import AuditEvent
+    from custodywatch.kernels.ledger_leaf import iso_time
+    from custodywatch.ledger.appends import audit_event_fields, ledger_append
+    from custodywatch.ledger.models import LeafKind
+
+    event = AuditEvent.objects.order_by("-pk").first()
+    ledger_append(kind=LeafKind.AUDIT_EVENT, fields=audit_event_fields(event, legacy=True))
+    hold = logged["hold"]
+    ledger_append(kind=LeafKind.LEGAL_HOLD, fields={
+        "subject": f"complaint:{hold.complaint.reference}", "action": "placed", "by": "system",
+        "at": iso_time(hold.created_at), "hold": hold.pk, "facility": "FA-1", "rooms": [],
+        "from": iso_time(hold.starts_at), "until": iso_time(hold.ends_at)})
+    ledger_integrate_all()
+    code, message = verify()
+    assert code == 0, message
+    with transaction.atomic():
+        _alter("complaints_legalhold", "ends_at", hold.pk, ALTERATIONS["legal hold period"][3])
+        assert verify()[0] == 1
+        transaction.set_rollback(True)

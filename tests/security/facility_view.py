@@ -12,7 +12,8 @@ A black-box diff. :class:`FacilityView` collects every read a facility's credent
 
 Use it around the action under test::
 
-    view = FacilityView(facility, tokens={...}, people=[head, duty])
+    view = facility_view_for(facility)   # every account bound to the facility
+    view.snapshot()                    # warm-up: fills the readers' own audit trails
     before = view.snapshot()
     routine = view.snapshot()          # what changes by itself (own audit trail, clocks)
     ...file complaints, open a case...
@@ -199,6 +200,22 @@ class FacilityView:
                     if link not in seen and not link.startswith(SKIP_PREFIXES):
                         seen.add(link)
                         queue.append(link)
+
+
+def facility_view_for(facility: Facility) -> FacilityView:
+    """The view of every active account bound to the facility: a fresh bearer token for each
+    (its edge agents, its head, its duty officers, whoever is added later) and a web session
+    for each person among them."""
+    from custodywatch.accounts.audit import SYSTEM_ORIGIN
+    from custodywatch.accounts.models import Role
+    from custodywatch.accounts.services import token_create
+
+    users = list(User.objects.filter(facility=facility, is_active=True).order_by("username"))
+    tokens = {user.username: token_create(acting_user=None, origin=SYSTEM_ORIGIN, user=user)[0]
+              for user in users}
+    machines = {Role.EDGE_AGENT, Role.STATE_SYSTEM}
+    return FacilityView(facility, tokens=tokens,
+                        people=[user for user in users if user.role not in machines])
 
 
 # Times, dates and row numbers: what a routine change (a read audited a minute later) moves.

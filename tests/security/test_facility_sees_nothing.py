@@ -30,7 +30,11 @@ from custodywatch.complaints.models import Channel, Complaint, LegalHold
 from custodywatch.custody.models import CustodyRecord, RoomStay
 from custodywatch.ledger.services import ledger_integrate_all
 from tests.conftest import make_user, sign_in
-from tests.security.facility_view import FacilityView, assert_indistinguishable, differences
+from tests.security.facility_view import (
+    assert_indistinguishable,
+    differences,
+    facility_view_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +55,10 @@ def _record(facility, name: str, hours_ago: int) -> CustodyRecord:
 @pytest.fixture
 def facility_world(people, facility_a, sealing_key, media_root, client):
     records = [_record(facility_a, "Нурланов Ерлан", 30), _record(facility_a, "Ким Олег", 20)]
-    agent, _ = token_create(acting_user=None, origin=SYSTEM_ORIGIN, user=people["agent_a"])
-    tokens = {"agent": agent}
-    for name in ("head_a", "duty_a"):
-        tokens[name], _ = token_create(acting_user=None, origin=SYSTEM_ORIGIN,
-                                       user=people[name])
+    view = facility_view_for(facility_a)  # agent_a, head_a, duty_a: tokens and sessions
+    assert set(view.tokens) == {"agent_a", "head_a", "duty_a"}
+    assert {person.username for person in view.people} == {"head_a", "duty_a"}
+    agent = view.tokens["agent_a"]
     # An hour of ten-minute segments on both cameras, as the agent reports them.
     start = (timezone.now() - dt.timedelta(hours=26)).replace(microsecond=0)
     items = [{"camera": camera, "start": (start + dt.timedelta(minutes=10 * n)).isoformat(),
@@ -67,7 +70,6 @@ def facility_world(people, facility_a, sealing_key, media_root, client):
                          HTTP_AUTHORIZATION=f"Bearer {agent}")
     assert posted.status_code == 200, posted.content
     ledger_integrate_all()
-    view = FacilityView(facility_a, tokens=tokens, people=[people["head_a"], people["duty_a"]])
     return view, records
 
 
@@ -131,4 +133,4 @@ def test_the_guard_sees_a_change_that_only_the_accused_facility_gets(
     _file_complaints_by_every_channel(client, facility_a, records, people)
     facility_a.cameras.filter(code="CAM2").update(code="CAM2-HELD")
     found = differences(before, routine, view.snapshot())
-    assert any("/api/preservation/orders" in line and "agent GET" in line for line in found)
+    assert any("/api/preservation/orders" in line and "agent_a GET" in line for line in found)
