@@ -96,7 +96,7 @@ def open_rows(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("complaints", "0006_inbox_order_index")]
+    dependencies = [("complaints", "0007_inbox_open_and_high_first")]
 
     operations = [
         migrations.AddField(
