@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import os
@@ -205,20 +206,25 @@ def _masters() -> list[bytes]:
                                if key != keyring.current)]
 
 
-def keyed_digests(message: str, *, purpose: str) -> list[bytes]:
+@functools.lru_cache(maxsize=64)
+def _derived(master: bytes, purpose: str) -> bytes:
+    return hmac.new(master, b"CWS1-keyed\n" + purpose.encode(), hashlib.sha256).digest()
+
+
+def keyed_digests(message: str, *, purpose: str, current_only: bool = False) -> list[bytes]:
     """HMAC-SHA-256 of ``message`` under a key derived from every master key for ``purpose``
-    (current key first): secret salts and search tokens that nobody without the key file can
-    compute, and that still match after a key rotation."""
-    return [hmac.new(hmac.new(master, b"CWS1-keyed\n" + purpose.encode(), hashlib.sha256)
-                     .digest(), message.encode(), hashlib.sha256).digest()
-            for master in _masters()]
+    (current key first; only it with ``current_only``): secret salts and search tokens that
+    nobody without the key file can compute, and that still match after a key rotation."""
+    masters = [_keyring().current] if current_only else _masters()
+    return [hmac.new(_derived(master, purpose), message.encode(), hashlib.sha256).digest()
+            for master in masters]
 
 
 def blind_token(term: str, *, purpose: str) -> str:
     """A keyed hash of a search term under the current key (a "blind index"): equal terms
     give equal tokens, so sealed text can be searched by word, and nobody without the key
     file can test a guess against the stored tokens."""
-    return keyed_digests(term, purpose=purpose)[0].hex()[:16]
+    return keyed_digests(term, purpose=purpose, current_only=True)[0].hex()[:16]
 
 
 def blind_tokens(term: str, *, purpose: str) -> list[str]:

@@ -28,7 +28,7 @@ def salts(subject: str) -> list[bytes]:
 
 
 def commit(subject: str, details: dict[str, Any]) -> str:
-    return commitment(salts(subject)[0], details)
+    return commitment(keyed_digests(subject, purpose=PURPOSE, current_only=True)[0], details)
 
 
 def opening(subject: str, details: dict[str, Any], committed: str) -> bytes | None:
