@@ -26,14 +26,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, User
-from custodywatch.complaints.models import SegmentPreservation
+from custodywatch.complaints.models import LegalHold, SegmentPreservation
 from custodywatch.registry.models import Camera, Facility
+from custodywatch.video.incidents import blackout_hold_q
 from custodywatch.video.models import RecordingSegment
 
 POLICY = "custody-area-v1"
@@ -53,6 +54,22 @@ def preservation_policy(*, facility: Facility) -> dict[str, object]:
     """The rule the facility's agent follows: registry data only, the same for everyone."""
     return {"facility": facility.code, "policy": POLICY, "keep_days": keep_days(),
             "cameras": list(policy_cameras(facility).values_list("code", flat=True))}
+
+
+def held_segments_q(facility: Facility) -> Q:
+    """Segments of this facility that an active legal hold, or a blackout, keeps: the
+    centre's own record (the complaint page, escrow retention), never sent to the facility."""
+    query = Q(pk__in=[])
+    holds = LegalHold.objects.filter(facility=facility, status=LegalHold.Status.ACTIVE
+                                     ).prefetch_related("rooms")
+    for hold in holds:
+        rooms = list(hold.rooms.all())
+        cameras = (Camera.objects.filter(rooms__in=rooms) if rooms
+                   else Camera.objects.filter(facility=facility))
+        query |= Q(camera__in=cameras, started_at__lt=hold.ends_at,
+                   ended_at__gt=hold.starts_at)
+    # A blackout of the site holds all its footage (video/incidents.py).
+    return query | blackout_hold_q(facility)
 
 
 def policy_segments(*, facility: Facility, now: dt.datetime | None = None

@@ -82,9 +82,10 @@ def test_pages_download_search_and_export_work_for_the_handler(filed, people, si
 @pytest.mark.django_db(transaction=True)
 def test_the_data_migration_seals_existing_rows_and_files(facility_a, media_root, sealing_key):
     executor = MigrationExecutor(connection)
-    executor.migrate([("complaints", "0007_inbox_open_and_high_first")])
+    before = [("complaints", "0008_receipt_attempt_terminal_and_code")]
+    executor.migrate(before)
     try:
-        old = executor.loader.project_state([("complaints", "0007_inbox_open_and_high_first")]).apps
+        old = executor.loader.project_state(before).apps
         OldComplaint = old.get_model("complaints", "Complaint")
         OldAttachment = old.get_model("complaints", "Attachment")
         now = "2026-03-01T10:00:00+00:00"

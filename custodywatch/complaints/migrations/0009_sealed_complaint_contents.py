@@ -96,7 +96,7 @@ def open_rows(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("complaints", "0007_inbox_open_and_high_first")]
+    dependencies = [("complaints", "0008_receipt_attempt_terminal_and_code")]
 
     operations = [
         migrations.AddField(
