@@ -144,7 +144,12 @@ def _normalise(body: bytes, content_type: str) -> str:
         return text
     import hashlib
 
+    if "pdf" in content_type:  # the moment it was made and its random file id are not news
+        body = _PDF_VOLATILE.sub(b"", body)
     return f"<{content_type}: {len(body)} bytes sha256 {hashlib.sha256(body).hexdigest()}>"
+
+
+_PDF_VOLATILE = re.compile(rb"/(?:CreationDate|ModDate)\s*\([^)]*\)|/ID\s*\[[^\]]*\]")
 
 
 @dataclass
