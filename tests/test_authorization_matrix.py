@@ -208,7 +208,8 @@ ROUTES: dict[str, Route] = {
                                         get_checks_sign_in_only=True),
     "visits:calendar": Route("signed_in"),
     "visits:tracker": Route("signed_in"),
-    "visits:planning": Route("signed_in"),
+    # The risk board weighs complaints against each facility: never its staff's.
+    "visits:planning": Route("roles", roles=frozenset(STAFF) - {"head_a", "head_b", "duty_a"}),
     # Planning visits and issuing recommendations is the monitors' work.
     "visits:visit_plan": Route("roles", roles=MONITORS),
     "visits:recommendation_new": Route("roles", roles=MONITORS),

@@ -25,6 +25,7 @@ heartbeat until ``check_space`` finds room again and restores the reserve.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import json
 import logging
@@ -141,6 +142,13 @@ class Outbox:
         self._db.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         self._db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(segment_seen)")}
+        if "camera" not in columns:  # an outbox of an agent before the preservation policy
+            self._db.executescript(
+                "ALTER TABLE segment_seen ADD COLUMN camera TEXT NOT NULL DEFAULT '';"
+                "ALTER TABLE segment_seen ADD COLUMN ended REAL NOT NULL DEFAULT 0;")
+        self._db.execute("CREATE INDEX IF NOT EXISTS segment_seen_camera "
+                         "ON segment_seen(camera, ended)")
         self._make_reserve()
 
     def close(self) -> None:
@@ -340,10 +348,30 @@ class Outbox:
         def work(db: sqlite3.Connection) -> None:
             db.execute("INSERT INTO item (kind, body) VALUES (?, ?)",
                        (protocol.RECORDINGS, json.dumps(item, sort_keys=True)))
-            db.execute("INSERT OR REPLACE INTO segment_seen VALUES (?, ?, ?, ?)",
-                       (path, size, mtime, item["sha256"]))
+            ended = dt.datetime.fromisoformat(str(item["end"]).replace("Z", "+00:00"))
+            db.execute("INSERT OR REPLACE INTO segment_seen (path, size, mtime, sha256, camera,"
+                       " ended) VALUES (?, ?, ?, ?, ?, ?)",
+                       (path, size, mtime, item["sha256"], item["camera"], ended.timestamp()))
 
         self._write(work, routine=False, what=f"segment {path}")
+
+    def segments_of(self, cameras: Iterable[str], ended_after: float
+                    ) -> list[tuple[str, str]]:
+        """(sha256, camera) of every segment hashed for these cameras that ended after
+        ``ended_after`` (epoch seconds) and that the centre has received, oldest first: what
+        the preservation policy keeps (a report on a segment the centre does not know yet
+        would be refused)."""
+        codes = sorted(set(cameras))
+        if not codes:
+            return []
+        marks = ", ".join("?" * len(codes))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT sha256, camera FROM segment_seen WHERE camera IN ({marks}) "  # noqa: S608 - placeholders only
+                "AND ended > ? AND sha256 NOT IN (SELECT json_extract(body, '$.sha256') "
+                "FROM item WHERE kind = ?) GROUP BY sha256 ORDER BY min(ended), sha256",
+                (*codes, ended_after, protocol.RECORDINGS)).fetchall()
+        return [(row[0], row[1]) for row in rows]
 
     def segment_path(self, sha256: str) -> str | None:
         """The file last hashed to ``sha256`` (what a preservation order names), if any."""

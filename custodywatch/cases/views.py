@@ -37,6 +37,7 @@ from custodywatch.complaints.models import LegalHold
 from custodywatch.complaints.selectors import complaints_visible
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import case_rules
+from custodywatch.ledger import rows as ledger_rows
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.ledger.package import PackageError
 from custodywatch.ledger.services import evidence_package_export
@@ -523,6 +524,8 @@ def evidence(request: HttpRequest, pk: int) -> HttpResponse:
         view = ledger_selectors.leaf_view(user=request.user, index=leaves[0].index)
         proof = pictures.proof_context(view)
     return render(request, "cases/evidence.html", {
+        # A row changed behind the application's back is shown as such (issue 17 item 6).
+        "ledger_mismatch": ledger_rows.evidence_row_findings(item),
         "item": item, "case": item.case, "transfers": list(item.transfers.all()),
         "leaves": leaves, "proof": proof,
         "chain_svg": pictures.evidence_chain_svg([item]),

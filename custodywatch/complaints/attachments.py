@@ -1,8 +1,14 @@
-"""Attachments: checked by their first bytes, hashed while they are copied to storage."""
+"""Attachments: checked by their first bytes, hashed, and stored sealed (core.sealing).
+
+A stored file is the sealed bytes of the upload (envelope encryption, the context naming its
+SHA-256): a copied media folder alone shows no injury photo. Its name is still the upload's
+SHA-256 (content-addressed, one copy of a file sent twice).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -11,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from custodywatch.complaints.rules import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
+from custodywatch.core.sealing import MAGIC, SealingError, seal, unseal
 
 CHUNK = 256 * 1024
 
@@ -90,18 +97,32 @@ class AttachmentDamaged(Exception):
     """The stored file is missing or no longer matches the SHA-256 taken at intake."""
 
 
-def open_verified(attachment) -> object:  # type: ignore[no-untyped-def]
-    """The stored file, opened for reading, after its SHA-256 is checked against the one taken
-    at intake; AttachmentDamaged when it is missing or differs (nothing is sent then)."""
+def attachment_context(sha256: str) -> str:
+    return f"complaints.attachment:{sha256}"
+
+
+def sealed_content(upload: UploadedFile, sha256: str) -> bytes:
+    """What is stored for an upload: its bytes sealed (at most 25 MB, read once)."""
+    upload.seek(0)
+    return seal(b"".join(upload.chunks(CHUNK)), context=attachment_context(sha256))
+
+
+def open_verified(attachment) -> io.BytesIO:  # type: ignore[no-untyped-def]
+    """The file's bytes, opened from its sealed copy, after their SHA-256 is checked against
+    the one taken at intake; AttachmentDamaged when it is missing, not sealed, does not open
+    or differs (nothing is sent then)."""
     try:
-        handle = attachment.file.open("rb")
+        with attachment.file.open("rb") as handle:
+            stored = handle.read()
     except OSError as error:
         raise AttachmentDamaged(str(error)) from None
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(CHUNK), b""):
-        digest.update(chunk)
-    if digest.hexdigest() != attachment.sha256:
-        handle.close()
-        raise AttachmentDamaged(f"sha256 {digest.hexdigest()} != {attachment.sha256}")
-    handle.seek(0)
-    return handle
+    if not stored.startswith(MAGIC):
+        raise AttachmentDamaged("the stored file is not sealed")
+    try:
+        plain = unseal(stored, context=attachment_context(attachment.sha256))
+    except SealingError as error:
+        raise AttachmentDamaged(str(error)) from None
+    digest = hashlib.sha256(plain).hexdigest()
+    if digest != attachment.sha256:
+        raise AttachmentDamaged(f"sha256 {digest} != {attachment.sha256}")
+    return io.BytesIO(plain)
