@@ -291,12 +291,15 @@ class CustodyAlert(models.Model):
         MEDICAL = "medical", _("Intake medical check")
         DEATH = "death", _("Death in custody")
         CAMERA = "camera", _("Camera coverage")
+        # Issue 21 (medical/): released or transferred without an independent examination.
+        EXIT_EXAMINATION = "exit_examination", _("Release or transfer examination")
 
     class Level(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
         OVERDUE = "overdue", _("Overdue")
         DEATH = "death", _("Death in custody")
         UNRECORDED = "unrecorded", _("Not recorded by a working camera")
+        NOT_EXAMINED = "not_examined", _("Left custody without an independent examination")
 
     custody_record = models.ForeignKey(CustodyRecord, models.CASCADE, related_name="alerts",
                                        verbose_name=_("custody record"))

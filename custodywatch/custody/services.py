@@ -206,6 +206,10 @@ def _end_write(
                  detail={"ended": end_reason})
     if end_reason == EndReason.DIED:
         alerts.death_alert_raise(record=record, now=timezone.now())
+        # Issue 21: a death opens its investigation by itself, in this transaction.
+        from custodywatch.medical.referrals import death_referral_open
+
+        death_referral_open(record=record, now=timezone.now())
     return record
 
 
