@@ -118,12 +118,11 @@ def test_a_death_referral_changes_nothing_the_facility_reads(client, world, peop
     base, record, tokens, sessions, frozen = world
     from custodywatch.custody import services as custody
 
+    # The facility's own write, without its referral: it ends the custody.
     with mock.patch.object(referrals, "death_referral_open"):
-        # The facility's own write, without its referral: it ends the custody.
-        with mock.patch("custodywatch.medical.referrals.death_referral_open"):
-            custody.custody_record_end(
-                acting_user=people["duty_a"], origin=custody.Origin(None, ""), record=record,
-                ended_at=base + dt.timedelta(hours=6), end_reason=EndReason.DIED)
+        custody.custody_record_end(
+            acting_user=people["duty_a"], origin=custody.Origin(None, ""), record=record,
+            ended_at=base + dt.timedelta(hours=6), end_reason=EndReason.DIED)
     assert not Referral.objects.exists()
     record.refresh_from_db()
     before = snapshot(record, tokens, sessions, orders=False, frozen=frozen)
