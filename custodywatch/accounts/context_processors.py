@@ -29,6 +29,7 @@ NAVIGATION = [
     NavItem("video", _("Video"), "video:overview"),
     NavItem("complaints", _("Complaints"), "complaints:inbox"),
     NavItem("cases", _("Cases"), "cases:index"),
+    NavItem("medical", _("Medical examinations"), "medical:index"),
     NavItem("visits", _("Visits"), "visits:calendar"),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview"),
     NavItem("liveview", _("Live view"), "liveview:index"),

@@ -181,6 +181,10 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return f"referral {self.pk} ({', '.join(self.triggers)})"
 
+    @property
+    def trigger_labels(self) -> list:
+        return [Trigger(t).label for t in self.triggers if t in Trigger.values]
+
 
 class Death(models.Model):
     """A death in custody: autopsy, cause and manner, relatives informed (all recorded)."""

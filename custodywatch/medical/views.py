@@ -1,0 +1,171 @@
+"""Pages of independent medical examinations: the worklist, a person's examinations with the
+examination form on the body map, an examination, its photographs and the person's copy."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from custodywatch.accounts.audit import Origin
+from custodywatch.cases import body
+from custodywatch.cases.pictures import body_diagram
+from custodywatch.custody.forms import MOMENT_FORMAT
+from custodywatch.custody.models import CustodyRecord
+from custodywatch.medical import forms, report, selectors, services
+from custodywatch.medical.models import Examination, Injury, Photo
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not selectors.is_reader(request.user):
+        raise Http404(_("No such page for your role."))
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    data = selectors.worklist(user=request.user, origin=Origin.from_request(request))
+    return render(request, "medical/index.html", {
+        **data, "is_examiner": request.user.role in services.EXAMINERS,
+        "first_step_hours": 24})
+
+
+def _record(request: HttpRequest, pk: int) -> CustodyRecord:
+    _require_reader(request)
+    try:
+        return selectors.record_detail(user=request.user, pk=pk,
+                                       origin=Origin.from_request(request))
+    except CustodyRecord.DoesNotExist:
+        raise Http404(_("No such custody record in your scope.")) from None
+
+
+def _rows(request: HttpRequest) -> int:
+    try:
+        return max(1, min(forms.MAX_ROWS, int(request.GET.get("rows", 6))))
+    except ValueError:
+        return 6
+
+
+@login_required
+def record(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _record(request, pk)
+    may_write = services.may_examine(user=request.user, facility=item.facility)
+    form = forms.ExaminationForm(initial={
+        "examined_at": timezone.localtime().strftime(MOMENT_FORMAT)})
+    injury_forms = forms.InjuryFormSet(prefix="injury")
+    injury_forms.extra = _rows(request)
+    if request.method == "POST":
+        if not may_write:
+            services.require_examiner(user=request.user, origin=Origin.from_request(request),
+                                      facility=item.facility, what=f"examination {item.pk}")
+        form = forms.ExaminationForm(request.POST)
+        injury_forms = forms.InjuryFormSet(request.POST, prefix="injury")
+        if form.is_valid() and injury_forms.is_valid():
+            injuries = [row for f in injury_forms.forms if (row := f.injury()) is not None]
+            try:
+                examination = services.examination_add(
+                    acting_user=request.user, origin=Origin.from_request(request), record=item,
+                    values=form.values(), injuries=injuries)
+            except ValidationError as error:
+                for name, texts in error.message_dict.items():
+                    target = name if name in form.fields else None
+                    for text in texts:
+                        form.add_error(target, f"{name}: {text}" if target is None else text)
+            except PermissionDenied as error:
+                raise Http404(str(error)) from None
+            else:
+                messages.success(request, _("The examination is recorded."))
+                return redirect("medical:examination", pk=examination.pk)
+    examinations = list(selectors.examinations_visible(user=request.user)
+                        .filter(custody_record=item).prefetch_related("injuries"))
+    return render(request, "medical/record.html", {
+        "record": item, "examinations": examinations, "may_write": may_write, "form": form,
+        "injury_forms": injury_forms,
+        "diagram": body_diagram([], clickable=may_write), "more_rows": _rows(request) + 6})
+
+
+def _examination(request: HttpRequest, pk: int) -> Examination:
+    _require_reader(request)
+    try:
+        return selectors.examination_detail(user=request.user, pk=pk,
+                                            origin=Origin.from_request(request))
+    except Examination.DoesNotExist:
+        raise Http404(_("No such examination in your scope.")) from None
+
+
+def _photo_form(examination: Examination, injuries: list[Injury],
+                data=None, files=None) -> forms.PhotoForm:  # type: ignore[no-untyped-def]
+    form = forms.PhotoForm(data, files)
+    labels = {region.code: region.label for region in body.REGIONS}
+    form.fields["injury"].choices = [("", "—")] + [
+        (injury.pk, f"{n}. {labels.get(injury.body_region, injury.body_region)}")
+        for n, injury in enumerate(injuries, start=1)]
+    return form
+
+
+@login_required
+def examination(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _examination(request, pk)
+    injuries = list(item.injuries.all())
+    may_add_photo = (request.user.pk == item.examiner_id
+                     and services.may_examine(user=request.user,
+                                              facility=item.custody_record.facility))
+    return render(request, "medical/examination.html", {
+        "examination": item, "record": item.custody_record, "injuries": injuries,
+        "photos": list(item.photos.all()), "diagram": body_diagram(injuries, clickable=False),
+        "regions": body.REGIONS, "may_add_photo": may_add_photo,
+        "photo_form": _photo_form(item, injuries),
+        "referral": selectors.referral_of(user=request.user, examination=item)})
+
+
+@login_required
+@require_POST
+def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _examination(request, pk)
+    injuries = list(item.injuries.all())
+    form = _photo_form(item, injuries, request.POST, request.FILES)
+    if form.is_valid():
+        injury = next((i for i in injuries if i.pk == form.cleaned_data["injury"]), None)
+        try:
+            services.photo_add(acting_user=request.user, origin=Origin.from_request(request),
+                               examination=item, upload=form.cleaned_data["photo"],
+                               injury=injury)
+        except PermissionDenied as error:
+            raise Http404(str(error)) from None
+        except ValidationError as error:
+            for texts in error.message_dict.values():
+                for text in texts:
+                    messages.error(request, text)
+        else:
+            messages.success(request, _("The photograph is stored and its hash is queued "
+                                        "for the ledger."))
+    else:
+        for texts in form.errors.values():
+            for text in texts:
+                messages.error(request, text)
+    return redirect("medical:examination", pk=item.pk)
+
+
+@login_required
+def examination_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _examination(request, pk)
+    response = HttpResponse(report.examination_copy_pdf(examination=item),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="examination-{item.pk}.pdf"'
+    return response
+
+
+@login_required
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reader(request)
+    try:
+        picture = selectors.photo_detail(user=request.user, pk=pk,
+                                         origin=Origin.from_request(request))
+    except Photo.DoesNotExist:
+        raise Http404 from None
+    return FileResponse(picture.file.open("rb"), content_type=picture.media_type)
