@@ -280,6 +280,8 @@ ROUTES: dict[str, Route] = {
                                get_checks_sign_in_only=True),
     # A download needs a photograph: tests/medical/test_pages.py checks it.
     "medical:photo": Route("roles", kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
+    # A death needs a death in custody: tests/medical/test_deaths.py checks who records it.
+    "medical:death": Route("roles", kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
     "liveview:index": Route("signed_in"),
     "liveview:record": Route("scoped", kwargs=_custody_record),
     # Naming and revoking viewers: the record's writers (docs/liveview.md).

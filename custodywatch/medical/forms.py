@@ -9,7 +9,7 @@ from custodywatch.cases import body
 from custodywatch.cases.models import Consistency
 from custodywatch.custody.forms import moment_field
 from custodywatch.custody.models import Injury as CheckInjury
-from custodywatch.medical.models import Consent, Occasion, View
+from custodywatch.medical.models import Consent, Death, Occasion, View
 
 YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 MAX_ROWS = 40
@@ -73,3 +73,13 @@ class PhotoForm(forms.Form):
     photo = forms.FileField(label=_("Photograph (JPEG or PNG)"))
     injury = forms.TypedChoiceField(label=_("Injury shown"), required=False, coerce=int,
                                     empty_value=None, choices=[])
+
+
+class DeathForm(forms.Form):
+    autopsy_at = moment_field(_("Autopsy"), required=False)
+    autopsy_by = forms.CharField(label=_("Autopsy by"), max_length=200, required=False)
+    cause = forms.CharField(label=_("Cause of death"), max_length=300, required=False)
+    manner = forms.ChoiceField(label=_("Manner of death"), choices=Death.Manner.choices)
+    relatives_informed_at = moment_field(_("Relatives informed"), required=False)
+    relatives_informed = forms.CharField(label=_("Who was informed"), max_length=200,
+                                         required=False)

@@ -18,7 +18,7 @@ from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints.selectors import complaints_visible
 from custodywatch.custody.models import CustodyRecord
-from custodywatch.medical.models import Examination, Photo, Referral
+from custodywatch.medical.models import Death, Examination, Photo, Referral
 
 MEDICAL_READERS = frozenset({Role.MEDICAL_EXAMINER, Role.REGIONAL_PROSECUTOR,
                              Role.GENERAL_PROSECUTOR})
@@ -85,6 +85,22 @@ def referral_of(*, user: User, examination: Examination) -> Referral | None:
         "complaint", "case").first()
 
 
+def deaths_visible(*, user: User) -> QuerySet[Death]:
+    """Deaths whose investigation (the referral's allegation) the reader may see."""
+    return Death.objects.filter(custody_record__referrals__in=referrals_visible(user=user)
+                                ).distinct()
+
+
+def death_detail(*, user: User, pk: int, origin: Origin) -> Death:
+    death = deaths_visible(user=user).select_related("custody_record__facility").filter(
+        pk=pk).first()
+    if death is None:
+        _denied(user, origin, "medical.death", pk)
+        raise Death.DoesNotExist
+    audit_record(actor=user, action=AuditEvent.Action.READ, origin=origin, obj=death)
+    return death
+
+
 def worklist(*, user: User, origin: Origin, limit: int = 200) -> dict:
     """The examiner's list: people in custody in scope, with their examinations counted;
     the prosecutor's: the referrals opened in his scope, newest first."""
@@ -94,6 +110,8 @@ def worklist(*, user: User, origin: Origin, limit: int = 200) -> dict:
     referrals = (referrals_visible(user=user)
                  .select_related("custody_record__facility", "complaint", "case")
                  .order_by("-opened_at")[:limit])
+    deaths = (deaths_visible(user=user).select_related("custody_record__facility")
+              .order_by("-died_at")[:limit])
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
                  object_type="medical.examination", detail={"worklist": True})
-    return {"records": list(records), "referrals": list(referrals)}
+    return {"records": list(records), "referrals": list(referrals), "deaths": list(deaths)}

@@ -33,7 +33,15 @@ from custodywatch.custody.models import Injury as CheckInjury
 from custodywatch.ledger.appends import evidence_registered_fields, ledger_append
 from custodywatch.ledger.models import LeafKind
 from custodywatch.medical import referrals
-from custodywatch.medical.models import Consent, Examination, Injury, Occasion, Photo, View
+from custodywatch.medical.models import (
+    Consent,
+    Death,
+    Examination,
+    Injury,
+    Occasion,
+    Photo,
+    View,
+)
 from custodywatch.registry.models import Facility
 
 EXAMINERS = frozenset({Role.MEDICAL_EXAMINER})
@@ -234,3 +242,48 @@ def photo_add(*, acting_user: User, origin: Origin, examination: Examination,
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                      obj=photo, detail={"examination": examination.pk, "sha256": sha256})
     return photo
+
+
+# ---------------------------------------------------------------- deaths in custody
+
+DEATH_FIELDS = ("autopsy_at", "autopsy_by", "cause", "manner", "relatives_informed_at",
+                "relatives_informed")
+
+
+def death_record(*, acting_user: User, origin: Origin, death: Death,
+                 values: Mapping[str, Any]) -> Death:
+    """The autopsy, cause and manner of death and the relatives informed, recorded by a
+    prosecutor who sees the death's investigation (never the facility: it is a party)."""
+    from custodywatch.medical.selectors import deaths_visible
+
+    if acting_user.role not in {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR} or (
+            not deaths_visible(user=acting_user).filter(pk=death.pk).exists()):
+        audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                     obj=death, detail={"death": True})
+        raise PermissionDenied(_("Only the prosecutors of this investigation record it."))
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(values) - set(DEATH_FIELDS))
+    for name in unknown:
+        errors[name] = [_("Unknown field.")]
+    now = timezone.now()
+    for name in ("autopsy_at", "relatives_informed_at"):
+        moment = values.get(name)
+        if moment is not None and moment < death.died_at:
+            errors[name] = [_("Cannot be before the death.")]
+        elif moment is not None and moment > now + FUTURE_TOLERANCE:
+            errors[name] = [_("This moment is in the future.")]
+    if values.get("manner", death.manner) not in Death.Manner.values:
+        errors["manner"] = [_("Choose the manner of death.")]
+    if values.get("relatives_informed_at") and not str(
+            values.get("relatives_informed") or "").strip():
+        errors["relatives_informed"] = [_("Name who was informed.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(death, name, "" if value is None and name not in
+                    {"autopsy_at", "relatives_informed_at"} else value)
+        death.save()
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=death, detail={"fields": sorted(values)})
+    return death

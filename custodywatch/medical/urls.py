@@ -10,4 +10,5 @@ urlpatterns = [
     path("examinations/<int:pk>/photo/", views.photo_add, name="photo_add"),
     path("examinations/<int:pk>/copy.pdf", views.examination_pdf, name="examination_pdf"),
     path("photos/<int:pk>/", views.photo, name="photo"),
+    path("deaths/<int:pk>/", views.death, name="death"),
 ]

@@ -18,7 +18,7 @@ from custodywatch.cases.pictures import body_diagram
 from custodywatch.custody.forms import MOMENT_FORMAT
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.medical import forms, report, selectors, services
-from custodywatch.medical.models import Examination, Injury, Photo
+from custodywatch.medical.models import Death, Examination, Injury, Photo
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -169,3 +169,38 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     except Photo.DoesNotExist:
         raise Http404 from None
     return FileResponse(picture.file.open("rb"), content_type=picture.media_type)
+
+
+@login_required
+def death(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reader(request)
+    origin = Origin.from_request(request)
+    try:
+        item = selectors.death_detail(user=request.user, pk=pk, origin=origin)
+    except Death.DoesNotExist:
+        raise Http404(_("No such death in your scope.")) from None
+    initial = {name: getattr(item, name) for name in services.DEATH_FIELDS}
+    for name in ("autopsy_at", "relatives_informed_at"):
+        if initial[name]:
+            initial[name] = timezone.localtime(initial[name]).strftime(MOMENT_FORMAT)
+    form = forms.DeathForm(initial=initial)
+    if request.method == "POST":
+        form = forms.DeathForm(request.POST)
+        if form.is_valid():
+            try:
+                services.death_record(acting_user=request.user, origin=origin, death=item,
+                                      values=form.cleaned_data)
+            except PermissionDenied as error:
+                raise Http404(str(error)) from None
+            except ValidationError as error:
+                for name, texts in error.message_dict.items():
+                    for text in texts:
+                        form.add_error(name if name in form.fields else None, text)
+            else:
+                messages.success(request, _("The death's record is saved."))
+                return redirect("medical:death", pk=item.pk)
+    referral = selectors.referrals_visible(user=request.user).filter(
+        custody_record=item.custody_record, examination__isnull=True).select_related(
+        "complaint", "case").first()
+    return render(request, "medical/death.html", {"death": item, "form": form,
+                                                  "referral": referral})
