@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from custodywatch.cases.models import Case, Consistency
 from custodywatch.cases.models import Examination as ForensicExamination
 from custodywatch.complaints.models import Complaint, LegalHold
-from custodywatch.custody.models import CustodyRecord
+from custodywatch.custody.models import CustodyRecord, MedicalCheck
 from custodywatch.custody.models import Injury as CheckInjury
 
 
@@ -150,6 +150,11 @@ class Referral(models.Model):
     examination = models.OneToOneField(Examination, models.PROTECT, null=True, blank=True,
                                        related_name="referral",
                                        verbose_name=_("medical examination"))
+    # The facility's own intake check (custody.MedicalCheck) when it, not an independent
+    # examination, found or heard of the injury: its finding is referred all the same.
+    medical_check = models.OneToOneField(MedicalCheck, models.PROTECT, null=True, blank=True,
+                                         related_name="referral",
+                                         verbose_name=_("facility's medical check"))
     triggers = models.JSONField(_("triggers"), default=list)
     complaint = models.OneToOneField(Complaint, models.PROTECT, related_name="referral",
                                      verbose_name=_("ex officio allegation"))
@@ -174,7 +179,8 @@ class Referral(models.Model):
         constraints = [
             # A death opens one referral; an examination at most one.
             models.UniqueConstraint(fields=["custody_record"],
-                                    condition=Q(examination__isnull=True),
+                                    condition=Q(examination__isnull=True,
+                                                medical_check__isnull=True),
                                     name="medical_referral_one_death_per_record"),
         ]
 

@@ -34,7 +34,7 @@ from custodywatch.cases.rules import case_terms
 from custodywatch.complaints import rules as complaint_rules
 from custodywatch.complaints import services as complaint_services
 from custodywatch.complaints.models import Category, Channel, TimelineEvent, Urgency
-from custodywatch.custody.models import CustodyRecord, Interrogation, RoomStay
+from custodywatch.custody.models import CustodyRecord, Interrogation, MedicalCheck, RoomStay
 from custodywatch.medical.models import Examination, Referral, Trigger
 
 # Automatic cases are numbered in a reserved ERDR series (15 digits): "99", the year's two
@@ -121,8 +121,14 @@ def triggers_of(examination: Examination, comparison: dict[str, Any]) -> list[st
 
 
 def _allegation_text(record: CustodyRecord, triggers: list[str],
-                     examination: Examination | None) -> str:
+                     examination: Examination | None,
+                     medical_check: MedicalCheck | None = None) -> str:
     labels = "; ".join(str(Trigger(t).label) for t in triggers)
+    if medical_check is not None:
+        return _("Automatic referral (ex officio) for custody record %(record)s at "
+                 "%(facility)s: %(triggers)s, the facility's medical check of %(at)s.") % {
+            "record": record.pk, "facility": record.facility.code, "triggers": labels,
+            "at": timezone.localtime(medical_check.examined_at).strftime("%Y-%m-%d %H:%M")}
     if examination is None:
         return _("Automatic referral (ex officio) for custody record %(record)s at "
                  "%(facility)s: %(triggers)s.") % {
@@ -136,22 +142,28 @@ def _allegation_text(record: CustodyRecord, triggers: list[str],
 
 def referral_open(*, record: CustodyRecord, triggers: list[str],
                   examination: Examination | None = None,
+                  medical_check: MedicalCheck | None = None,
                   comparison: dict[str, Any] | None = None,
                   now: dt.datetime | None = None) -> Referral:
     """Open the allegation, hold, case, examination request and clock; inside the caller's
     transaction (the examination or the end of custody commits with its referral or not at
     all). Idempotent: an examination (or a death) already referred returns its referral."""
     now = now or timezone.now()
-    existing = (Referral.objects.filter(examination=examination).first() if examination
-                else Referral.objects.filter(custody_record=record,
-                                             examination__isnull=True).first())
+    if examination is not None:
+        existing = Referral.objects.filter(examination=examination).first()
+    elif medical_check is not None:
+        existing = Referral.objects.filter(medical_check=medical_check).first()
+    else:
+        existing = Referral.objects.filter(custody_record=record, examination__isnull=True,
+                                           medical_check__isnull=True).first()
     if existing is not None:
         return existing
     death = Trigger.DEATH in triggers
     start = record.detained_at
-    end = examination.examined_at if examination is not None else (record.ended_at or now)
+    examined = examination or medical_check
+    end = examined.examined_at if examined is not None else (record.ended_at or now)
     end = max(end, start + dt.timedelta(minutes=1))
-    text = _allegation_text(record, triggers, examination)
+    text = _allegation_text(record, triggers, examination, medical_check)
     with transaction.atomic(savepoint=False):
         filed = complaint_services.complaint_file(
             acting_user=None, origin=SYSTEM_ORIGIN, channel=Channel.EX_OFFICIO,
@@ -195,7 +207,8 @@ def referral_open(*, record: CustodyRecord, triggers: list[str],
             case=case, subject=victim, requested_at=now, requested_by=None,
             place=record.facility.name)
         referral = Referral.objects.create(
-            custody_record=record, examination=examination, triggers=triggers,
+            custody_record=record, examination=examination, medical_check=medical_check,
+            triggers=triggers,
             complaint=complaint, hold=hold, case=case, forensic_examination=forensic,
             opened_at=now, first_step_due_at=now + case_terms().first_step,
             comparison=comparison or {})
@@ -217,3 +230,13 @@ def death_referral_open(*, record: CustodyRecord, now: dt.datetime) -> Referral:
         Death.objects.get_or_create(custody_record=record, defaults={
             "died_at": record.ended_at or now, "place": record.facility.name})
     return referral
+
+
+def check_triggers(check: MedicalCheck, injuries: int) -> list[str]:
+    """The facility's own intake check: an injury found or ill-treatment declared."""
+    triggers = []
+    if injuries:
+        triggers.append(str(Trigger.INJURY_FOUND))
+    if check.declared_ill_treatment:
+        triggers.append(str(Trigger.DECLARED))
+    return triggers

@@ -93,3 +93,33 @@ def test_cat_tables_count_deaths_by_manner_and_place(died, people):
     assert other.rows[-1][-1] == 0
     assert {t.key: t for t in cat.cat_tables(user=people["gpo"], year=year - 1)}[
         "deaths"].rows[-1][-1] == 0
+
+
+def test_the_facility_s_own_intake_check_with_an_injury_is_referred(client, people,
+                                                                   facility_a):
+    """The duty officer's form (custody:record_medical): an injury found is referred by
+    itself; the facility's staff cannot see the allegation or the case."""
+    from custodywatch.cases.selectors import cases_q
+    from custodywatch.complaints.selectors import complaints_visible
+    from custodywatch.custody.models import MedicalCheck
+
+    record = make_record(facility_a, people["duty_a"])
+    page = sign_in(client, people["duty_a"])
+    base = {"medical-occasion": "intake", "medical-examined_at": _local(timezone.now()),
+            "medical-examiner": "фельдшер Ким"}
+    page.post(reverse("custody:record_medical", args=[record.pk]),
+              base | {"medical-findings": "none"})
+    assert not Referral.objects.exists()  # nothing found, nothing referred
+    response = page.post(reverse("custody:record_medical", args=[record.pk]), base | {
+        "medical-findings": "injuries", "medical-body_location": "left forearm",
+        "medical-injury_kind": "bruise", "medical-injury_description": "3 cm"})
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert referral.medical_check == MedicalCheck.objects.get(no_injuries=False)
+    assert referral.triggers == ["injury_found"] and referral.hold.rooms.exists()
+    for name in ("duty_a", "head_a"):
+        assert not complaints_visible(user=people[name]).filter(
+            pk=referral.complaint_id).exists()
+        assert not Case.objects.filter(cases_q(people[name]), pk=referral.case_id).exists()
+    assert complaints_visible(user=people["prosecutor_a"]).filter(
+        pk=referral.complaint_id).exists()
