@@ -282,6 +282,9 @@ ROUTES: dict[str, Route] = {
     "medical:photo": Route("roles", kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
     # A death needs a death in custody: tests/medical/test_deaths.py checks who records it.
     "medical:death": Route("roles", kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
+    # Risk moments (medical/risk.py RISK_READERS): prosecutors, the NPM, the Ombudsperson.
+    "medical:risk": Route("roles", roles=frozenset({"gpo", "prosecutor_a", "monitor",
+                                                    "ombudsperson"})),
     "liveview:index": Route("signed_in"),
     "liveview:record": Route("scoped", kwargs=_custody_record),
     # Naming and revoking viewers: the record's writers (docs/liveview.md).

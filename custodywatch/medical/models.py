@@ -223,3 +223,31 @@ class Death(models.Model):
 
     def __str__(self) -> str:
         return f"death {self.custody_record_id}"
+
+
+class RiskAlert(models.Model):
+    """A risk moment: a rule of kernels/risk_rules.py fired on a person's custody timeline.
+
+    Read by prosecutors, the NPM and the Ombudsperson in their scope; never by the facility.
+    """
+
+    rule = models.CharField(_("rule"), max_length=40, db_index=True)
+    custody_record = models.ForeignKey(CustodyRecord, models.CASCADE, related_name="risk_alerts",
+                                       verbose_name=_("custody record"))
+    at = models.DateTimeField(_("moment"))
+    evidence = models.JSONField(_("evidence"), default=list)
+    why = models.CharField(_("why"), max_length=300)
+    facts = models.JSONField(default=dict, blank=True)
+    raised_at = models.DateTimeField(_("raised"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("risk moment")
+        verbose_name_plural = _("risk moments")
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "custody_record", "at"],
+                                    name="medical_risk_alert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.custody_record_id} {self.at:%Y-%m-%d %H:%M}"

@@ -173,6 +173,10 @@ def _write(*, acting_user: User, origin: Origin, record: CustodyRecord,
     if triggers:
         referrals.referral_open(record=record, examination=examination, triggers=triggers,
                                 comparison=comparison, now=now)
+    # The risk rules see the new examination at once (the sweep would, minutes later).
+    from custodywatch.medical.risk import evaluate_person
+
+    evaluate_person(record, now=now)
     return examination, True
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("examinations/<int:pk>/copy.pdf", views.examination_pdf, name="examination_pdf"),
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("deaths/<int:pk>/", views.death, name="death"),
+    path("risk/", views.risk, name="risk"),
 ]

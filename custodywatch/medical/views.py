@@ -6,18 +6,23 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent
 from custodywatch.cases import body
 from custodywatch.cases.pictures import body_diagram
 from custodywatch.custody.forms import MOMENT_FORMAT
 from custodywatch.custody.models import CustodyRecord
+from custodywatch.kernels import risk_rules
 from custodywatch.medical import forms, report, selectors, services
+from custodywatch.medical import risk as risk_module
 from custodywatch.medical.models import Death, Examination, Injury, Photo
 
 
@@ -204,3 +209,45 @@ def death(request: HttpRequest, pk: int) -> HttpResponse:
         "complaint", "case").first()
     return render(request, "medical/death.html", {"death": item, "form": form,
                                                   "referral": referral})
+
+
+# ---------------------------------------------------------------- risk moments
+
+
+def _evidence_links(alert, user) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+    """Each ``kind:id`` reference of an alert as (label, link or None)."""
+    links = []
+    for ref in alert.evidence:
+        kind, _sep, pk = ref.partition(":")
+        url = None
+        if kind == "examination" and selectors.is_reader(user):
+            url = reverse("medical:examination", args=[pk])
+        elif kind == "complaint":
+            url = reverse("complaints:detail", args=[pk])
+        elif kind == "record":
+            url = reverse("custody:record", args=[pk])
+        links.append((ref, url))
+    return links
+
+
+@login_required
+def risk(request: HttpRequest) -> HttpResponse:
+    """The rules, each with its explanation and how often it fired in the reader's scope,
+    and the latest risk moments with their evidence."""
+    if request.user.role not in risk_module.RISK_READERS:
+        raise Http404(_("No such page for your role."))
+    alerts = risk_module.alerts_visible(user=request.user)
+    counts = dict(alerts.values_list("rule").annotate(n=Count("pk")).order_by())
+    rules = [{"rule": rule, "title": _(rule.title),
+              "explanation": _(rule.explanation) % rule.params, "count": counts.get(rule.code, 0)}
+             for rule in risk_rules.RULES]
+    latest = list(alerts.select_related("custody_record__facility").order_by("-at")[:100])
+    for alert in latest:
+        rule = risk_rules.BY_CODE.get(alert.rule)
+        alert.title = _(rule.title) if rule else alert.rule
+        alert.reason = _(alert.why) % alert.facts if alert.facts else _(alert.why)
+        alert.links = _evidence_links(alert, request.user)
+    audit_record(actor=request.user, action=AuditEvent.Action.LIST,
+                 origin=Origin.from_request(request), object_type="medical.riskalert",
+                 detail={"shown": len(latest)})
+    return render(request, "medical/risk.html", {"rules": rules, "alerts": latest})
