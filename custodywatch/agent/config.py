@@ -53,6 +53,11 @@ class AgentConfig:
     preservation_keep_days: float = 30.0
     # Reference and current views to the centre, decisions back (agent/reference_sync.py).
     view_sync_seconds: float = 300.0
+    # Room markers (kernels/markers.py) are searched in one sampled frame of every
+    # ``markers_every`` (0: never): a search costs one to two key frames' decode, so every
+    # frame would double or triple the agent's work; one in 20 adds under 10 % (bench/
+    # README.md, "agent_e2e").
+    markers_every: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -196,4 +201,6 @@ def load_config(path: str | Path) -> AgentConfig:
                                              "agent.preservation_keep_days", 30.0, 1, 3650),
         view_sync_seconds=reader.number(agent, "view_sync_seconds", "agent.view_sync_seconds",
                                         300.0, 5, 86400),
+        markers_every=int(reader.number(agent, "markers_every", "agent.markers_every", 20, 0,
+                                        3600)),
     )

@@ -189,3 +189,14 @@ def test_uuid_of_another_visits_finding_is_refused(monitor, visit, facility_b):
             services.FindingInput(uuid=finding.uuid, category="conditions", text="x")])
     assert "findings[0].uuid" in caught.value.message_dict
     assert uuid.UUID(str(finding.uuid)) == Finding.objects.get().uuid
+
+
+def test_visit_page_links_each_report_language_to_its_pdf(monitor, visit, signed_in, client):
+    """The page's own `languages` was once overwritten by the language menu's list of dicts."""
+    signed_in(monitor)
+    page = client.get(reverse("visits:visit_detail", args=[visit.pk])).content.decode()
+    assert "{&#x27;" not in page and "{'bidi'" not in page.lower()
+    for language in ("kk", "ru", "en"):
+        url = reverse("visits:visit_report", args=[visit.pk, language])
+        assert f'href="{url}"' in page
+        assert client.get(url).status_code == 200

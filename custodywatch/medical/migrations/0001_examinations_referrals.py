@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0002_accusation'),
-        ('complaints', '0007_ex_officio_channel'),
+        ('complaints', '0008_ex_officio_channel'),
         ('custody', '0004_exit_examination_alert'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

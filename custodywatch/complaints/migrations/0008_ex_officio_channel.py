@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0006_inbox_order_index'),
+        ('complaints', '0007_inbox_open_and_high_first'),
     ]
 
     operations = [
