@@ -33,7 +33,7 @@ from custodywatch.complaints.models import (
 )
 from custodywatch.custody.models import CustodyRecord, EndReason, MedicalCheck, RoomStay
 from custodywatch.medical.models import Death, Examination, Injury, Photo, Referral, Trigger
-from custodywatch.medical.referrals import SERIES, _allegation_text
+from custodywatch.medical.referrals import _allegation_text, register_number
 
 Progress = Callable[[int], None]
 CHUNK = 2000
@@ -70,7 +70,6 @@ def build_referrals(*, rng: random.Random, now: dt.datetime,
             "custody_record_id", "room_id", "started_at", "ended_at"):
         stays[record_id].append((room_id, start, end))
     complaints, holds, cases = [], [], []
-    numbers: dict[int, int] = defaultdict(int)
     for index, (record, check, triggers, opened) in enumerate(items, start=1):
         end = max(opened, record.detained_at + dt.timedelta(minutes=1))
         facility = record.facility
@@ -89,12 +88,10 @@ def build_referrals(*, rng: random.Random, now: dt.datetime,
             # "x": never a real locator (those are upper-case base32), as the demo's "d".
             receipt_locator=f"x{index:07d}", receipt_hash=receipts.UNUSABLE_HASH,
             receipt_sha256=""))
-        year = opened.strftime("%y")
-        numbers[int(year)] += 1
         death = check is None
         old = now - opened > dt.timedelta(days=3)
         cases.append(Case(
-            register_number=f"{SERIES}{year}{numbers[int(year)]:011d}",
+            register_number="",  # the allegation's key, once it has one
             title=(_("Death in custody at %(facility)s") if death
                    else _("Injuries in custody at %(facility)s")) % {"facility": facility.code},
             ex_officio=True, facility=facility, region_id=facility.region_id,
@@ -120,6 +117,8 @@ def build_referrals(*, rng: random.Random, now: dt.datetime,
         hold_rooms += [LegalHold.rooms.through(legalhold_id=hold.pk, room_id=room)
                        for room in sorted(rooms)]
     _bulk(LegalHold.rooms.through, hold_rooms, progress)
+    for case, complaint in zip(cases, complaints, strict=True):
+        case.register_number = register_number(complaint.pk, complaint.received_at)
     cases = _bulk(Case, cases, progress)
     _bulk(Case.complaints.through, [Case.complaints.through(case_id=case.pk,
                                                             complaint_id=complaint.pk)

@@ -22,7 +22,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,16 +37,14 @@ from custodywatch.custody.models import CustodyRecord, Interrogation, MedicalChe
 from custodywatch.medical.models import Examination, Referral, Trigger
 
 # Automatic cases are numbered in a reserved ERDR series (15 digits): "99", the year's two
-# digits, then a running number. The prosecutor's registration in the ERDR follows.
+# digits, then the allegation's key. The prosecutor's registration in the ERDR follows.
 SERIES = "99"
 
 
-def _register_number(now: dt.datetime) -> str:
-    prefix = f"{SERIES}{timezone.localtime(now):%y}"
-    last = Case.objects.filter(register_number__startswith=prefix).aggregate(
-        last=Max("register_number"))["last"]
-    number = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{number:011d}"
+def register_number(complaint_pk: int, at: dt.datetime) -> str:
+    """The automatic case's number: the series, the year, the allegation's own key (unique
+    by construction: two referrals at once never draw the same number)."""
+    return f"{SERIES}{timezone.localtime(at):%y}{complaint_pk:011d}"
 
 
 def person_records(record: CustodyRecord) -> list[CustodyRecord]:
@@ -185,7 +182,7 @@ def referral_open(*, record: CustodyRecord, triggers: list[str],
                                       "custody_record", "urgency"])
         hold = complaint.legal_holds.order_by("id").first()
         case = Case.objects.create(
-            register_number=_register_number(now),
+            register_number=register_number(complaint.pk, now),
             title=(_("Death in custody at %(facility)s") if death
                    else _("Injuries in custody at %(facility)s")) % {
                 "facility": record.facility.code},
