@@ -3,6 +3,8 @@ examination form on the body map, an examination, its photographs and the person
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -113,10 +115,21 @@ def _photo_form(examination: Examination, injuries: list[Injury],
     return form
 
 
+def _moments(comparison: dict) -> dict:
+    """The comparison's ISO moments as datetimes, so the page shows them in the reader's zone."""
+    shown = dict(comparison)
+    for key in ("stays", "interrogations"):
+        shown[key] = [{**row, **{name: dt.datetime.fromisoformat(row[name])
+                                 for name in ("from", "until") if row.get(name)}}
+                      for row in comparison.get(key, [])]
+    return shown
+
+
 @login_required
 def examination(request: HttpRequest, pk: int) -> HttpResponse:
     item = _examination(request, pk)
     injuries = list(item.injuries.all())
+    referral = selectors.referral_of(user=request.user, examination=item)
     may_add_photo = (request.user.pk == item.examiner_id
                      and services.may_examine(user=request.user,
                                               facility=item.custody_record.facility))
@@ -125,7 +138,8 @@ def examination(request: HttpRequest, pk: int) -> HttpResponse:
         "photos": list(item.photos.all()), "diagram": body_diagram(injuries, clickable=False),
         "regions": body.REGIONS, "may_add_photo": may_add_photo,
         "photo_form": _photo_form(item, injuries),
-        "referral": selectors.referral_of(user=request.user, examination=item)})
+        "referral": referral,
+        "comparison": _moments(referral.comparison) if referral is not None else {}})
 
 
 @login_required

@@ -4,8 +4,12 @@ injury, an allegation or a new injury, and a death, each open their referral by 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
 from custodywatch.accounts.models import AuditEvent, Role
 from custodywatch.cases.models import Case, CaseStatus
@@ -16,7 +20,7 @@ from custodywatch.complaints.selectors import complaints_visible
 from custodywatch.custody import alerts
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation, iin_is_valid
 from custodywatch.medical.models import Death, Examination, Referral
-from tests.conftest import make_user
+from tests.conftest import make_user, sign_in
 from tests.medical.conftest import BRUISE, exam_item, iso, post, record_item, token_for
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +107,7 @@ def test_retried_item_changes_nothing(client, detained, doctor_token, base_time)
 
 
 def test_new_injury_during_custody_names_rooms_interrogators_and_blind_minutes(
-        client, detained, doctor_token, duty_token, base_time):
+        client, detained, doctor_token, duty_token, base_time, people):
     intake = post(client, "examinations/batch",
                   [exam_item(base_time + dt.timedelta(hours=1))], **doctor_token)
     assert intake.status_code == 200 and not Referral.objects.exists()
@@ -126,6 +130,14 @@ def test_new_injury_during_custody_names_rooms_interrogators_and_blind_minutes(
     assert comparison["interrogations"][0]["blind_minutes"] == 17
     assert comparison["interrogations"][0]["lawyer_present"] is False
     assert [s["room"] for s in comparison["stays"]] == ["R1"]
+    # The prosecutor's page shows it, in his time zone (Asia/Almaty, UTC+5).
+    page = sign_in(Client(), people["prosecutor_a"]).get(
+        reverse("medical:examination", args=[referral.examination_id])).content.decode()
+    assert "New injuries since the previous examination" in page
+    assert "Capt. Serikbayev" in page and "17 blind minutes" in page
+    started = timezone.localtime(base_time + dt.timedelta(hours=2),
+                                 zoneinfo.ZoneInfo("Asia/Almaty"))
+    assert started.strftime("%H:%M") in page
 
 
 def test_new_injury_is_found_across_facilities_by_iin(client, people, doctor_token, base_time,
