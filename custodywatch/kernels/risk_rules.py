@@ -10,8 +10,9 @@ Rules (``RULES``):
 - injury_after_blind: an examination finds an injury (new since the previous one, or any
   at the first) after a blind interval, or a transport in a vehicle that was not fully
   recorded, since the previous examination;
-- blind_after_complaint: within the watch period after a complaint or an NPM interview the
-  person is put in a room that was not fully recorded;
+- blind_after_complaint: within the watch period after a complaint or an NPM interview (of a
+  detainee in the room where the person was held: the facility cannot tell who spoke, so all
+  of them are watched) the person is put in a room that was not fully recorded;
 - repeated_short_deliveries: the same person is brought in and let go several times, each
   time briefly, within a month (the "deliveries" that leave no case);
 - interrogation_outside_room: an interrogation outside an interrogation room followed by a
@@ -66,7 +67,9 @@ class Timeline:
     custodies: Sequence[Custody] = ()
     intervals: Sequence[Interval] = ()
     exams: Sequence[Exam] = ()
-    complaints: Sequence[tuple[str, dt.datetime]] = ()  # ("complaint:7", received)
+    # ("complaint:7", received) and ("interview:3", recorded): an NPM interview of a
+    # detainee in a room where the person was held then (whoever spoke, all are watched).
+    complaints: Sequence[tuple[str, dt.datetime]] = ()
 
 
 @dataclass(frozen=True)
@@ -205,9 +208,11 @@ RULES: tuple[Rule, ...] = (
          "first) and, since the previous examination, the person spent at least "
          "%(blind_minutes)s minutes somewhere no working camera recorded, or was moved in a "
          "vehicle not fully recorded.", "injury_after_blind", {"blind_minutes": 5}),
-    Rule("blind_after_complaint", "Moved into a blind room after a complaint",
-         "Within %(watch_days)s days after a complaint the person is put in a room where at "
-         "least %(blind_minutes)s minutes were not recorded, or a room with no camera.",
+    Rule("blind_after_complaint", "Moved into a blind room after a complaint or an NPM "
+         "interview",
+         "Within %(watch_days)s days after a complaint, or an NPM interview in the room where "
+         "the person was held, the person is put in a room where at least %(blind_minutes)s "
+         "minutes were not recorded, or a room with no camera.",
          "blind_after_complaint", {"watch_days": 30, "blind_minutes": 5}),
     Rule("repeated_short_deliveries", "Repeated short deliveries of the same person",
          "The same person (by IIN) is brought in at least %(times)s times within "
@@ -218,10 +223,12 @@ RULES: tuple[Rule, ...] = (
          "An interrogation takes place outside an interrogation room and, within "
          "%(within_hours)s hours after it, the person is examined or taken to the medical "
          "room.", "interrogation_outside_room", {"within_hours": 24}),
-    Rule("reprisal_after_complaint", "Possible reprisal after a complaint",
-         "Within %(watch_days)s days after a complaint the person is transferred, found "
-         "with a new injury, or held at least %(blind_minutes)s minutes where no working "
-         "camera recorded.", "reprisal_after_complaint",
+    Rule("reprisal_after_complaint", "Possible reprisal after a complaint or an NPM "
+         "interview",
+         "Within %(watch_days)s days after a complaint, or an NPM interview in the room where "
+         "the person was held, the person is transferred, found with a new injury, or held "
+         "at least %(blind_minutes)s minutes where no working camera recorded.",
+         "reprisal_after_complaint",
          {"watch_days": 30, "blind_minutes": 5}, reprisal=True),
 )
 BY_CODE = {rule.code: rule for rule in RULES}

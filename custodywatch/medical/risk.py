@@ -30,6 +30,24 @@ def _minutes(ms: int | None) -> int | None:
     return None if ms is None else ms // 60000
 
 
+def _interviews(stays) -> list[tuple[str, dt.datetime]]:  # type: ignore[no-untyped-def]
+    """NPM interviews of a detainee in a room while the person was held there."""
+    from custodywatch.visits.models import Interview
+
+    stays = list(stays)
+    if not stays:
+        return []
+    found = []
+    interviews = Interview.objects.filter(interviewee=Interview.Interviewee.DETAINEE,
+                                          room__in={s.room_id for s in stays})
+    for pk, room_id, at in interviews.values_list("pk", "room_id", "recorded_at"):
+        if any(s.room_id == room_id and s.started_at <= at and (s.ended_at is None
+                                                                or at <= s.ended_at)
+               for s in stays):
+            found.append((f"interview:{pk}", at))
+    return found
+
+
 def timeline_of(records: list[CustodyRecord]) -> risk_rules.Timeline:
     ids = [r.pk for r in records]
     stays = (RoomStay.objects.filter(custody_record__in=ids).select_related("room")
@@ -59,6 +77,7 @@ def timeline_of(records: list[CustodyRecord]) -> risk_rules.Timeline:
                                    first=True)
     complaints = [(f"complaint:{pk}", at) for pk, at in Complaint.objects.filter(
         custody_record__in=ids).exclude(channel="ex_officio").values_list("pk", "received_at")]
+    complaints += _interviews(stays)
     custodies = [risk_rules.Custody(f"record:{r.pk}", r.detained_at, r.ended_at, r.end_reason)
                  for r in records]
     return risk_rules.Timeline(custodies, intervals, exams, complaints)

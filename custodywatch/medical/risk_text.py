@@ -10,10 +10,11 @@ MESSAGES = [
         'the first) and, since the previous examination, the person spent at least '
         '%(blind_minutes)s minutes somewhere no working camera recorded, or was moved in '
         'a vehicle not fully recorded.'),
-    gettext_noop('Moved into a blind room after a complaint'),
+    gettext_noop('Moved into a blind room after a complaint or an NPM interview'),
     gettext_noop(
-        'Within %(watch_days)s days after a complaint the person is put in a room where '
-        'at least %(blind_minutes)s minutes were not recorded, or a room with no camera.'),
+        'Within %(watch_days)s days after a complaint, or an NPM interview in the room '
+        'where the person was held, the person is put in a room where at least '
+        '%(blind_minutes)s minutes were not recorded, or a room with no camera.'),
     gettext_noop('Repeated short deliveries of the same person'),
     gettext_noop(
         'The same person (by IIN) is brought in at least %(times)s times within '
@@ -23,11 +24,11 @@ MESSAGES = [
         'An interrogation takes place outside an interrogation room and, within '
         '%(within_hours)s hours after it, the person is examined or taken to the medical '
         'room.'),
-    gettext_noop('Possible reprisal after a complaint'),
+    gettext_noop('Possible reprisal after a complaint or an NPM interview'),
     gettext_noop(
-        'Within %(watch_days)s days after a complaint the person is transferred, found '
-        'with a new injury, or held at least %(blind_minutes)s minutes where no working '
-        'camera recorded.'),
+        'Within %(watch_days)s days after a complaint, or an NPM interview in the room '
+        'where the person was held, the person is transferred, found with a new injury, '
+        'or held at least %(blind_minutes)s minutes where no working camera recorded.'),
     gettext_noop('Injury found after %(n)s blind interval(s) or transport(s).'),
     gettext_noop('Put in a room not fully recorded after %(what)s.'),
     gettext_noop('Brought in %(n)s times for less than %(hours)s h within %(days)s days.'),

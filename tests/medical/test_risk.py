@@ -104,3 +104,35 @@ def test_the_rules_page_speaks_kazakh_and_russian(client, people):
         page.cookies["django_language"] = language
         response = page.get(reverse("medical:risk"))
         assert words.lower() in response.content.decode().lower(), language
+
+
+def test_an_npm_interview_in_the_persons_room_is_watched_for_reprisals(
+        client, held, duty_token, people, base_time, settings, tmp_path):
+    """The NPM interviews a detainee in room R1; everyone held in R1 then is watched (the
+    facility cannot tell who spoke). A move into the blind room R3 afterwards fires."""
+    from custodywatch.registry.models import Agency
+    from custodywatch.visits import services as visits
+    from custodywatch.visits.models import TeamMember, Visit
+
+    monitor = make_user("monitor", Role.NPM_MONITOR)
+    today = timezone.localdate()
+    visit = visits.visit_plan(
+        acting_user=monitor, origin=SYSTEM_ORIGIN, facility=held.facility,
+        kind=Visit.Kind.PLANNED,
+        starts_on=today, ends_on=today,
+        team=[visits.TeamMemberInput(full_name="Ким Сергей", user=monitor, is_leader=True,
+                                     affiliation=TeamMember.Affiliation.NPM)])
+    visits.visit_status_set(acting_user=monitor, origin=SYSTEM_ORIGIN, visit=visit,
+                            status=Visit.Status.IN_PROGRESS)
+    assert Agency.objects.exists()
+    visits.interview_record(acting_user=monitor, origin=SYSTEM_ORIGIN, visit=visit,
+                            interviewee="detainee", notes="Били в машине",
+                            room=held.facility.rooms.get(code="R1"))
+    # It was recorded half an hour ago (recorded_at is set on save).
+    from custodywatch.visits.models import Interview
+    Interview.objects.update(recorded_at=timezone.now() - dt.timedelta(minutes=30))
+    assert risk.risk_sweep() == 0  # an interview alone is no risk moment
+    _move_to_r3(client, duty_token, timezone.now().replace(microsecond=0) - dt.timedelta(minutes=5))
+    assert risk.risk_sweep() == 2
+    alert = RiskAlert.objects.get(rule="reprisal_after_complaint")
+    assert alert.evidence[0].startswith("interview:")
