@@ -54,7 +54,13 @@ def snapshot(record: CustodyRecord, tokens: dict[str, dict], sessions: dict[str,
         reverse("custody:record", args=[record.pk]), reverse("custody:alerts"),
         reverse("custody:overruns"), reverse("liveview:record", args=[record.pk]),
         reverse("registry:facility_detail", args=["FA-1"])]
-    with mock.patch("django.utils.timezone.now", return_value=frozen):
+    class Frozen(dt.datetime):  # the {% now %} tag reads datetime.now, not timezone.now
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return frozen.astimezone(tz) if tz else frozen.replace(tzinfo=None)
+
+    with mock.patch("django.utils.timezone.now", return_value=frozen), \
+            mock.patch("django.template.defaulttags.datetime", Frozen):
         client = Client()
         for name, headers in tokens.items():
             for path in api:
