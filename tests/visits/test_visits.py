@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -200,3 +201,28 @@ def test_visit_page_links_each_report_language_to_its_pdf(monitor, visit, signed
         url = reverse("visits:visit_report", args=[visit.pk, language])
         assert f'href="{url}"' in page
         assert client.get(url).status_code == 200
+
+
+def test_visit_plan_offers_facilities_by_name_and_people_by_name(monitor, facility_a, signed_in,
+                                                                  client):
+    monitor.first_name, monitor.last_name = "Сергей", "Ким"
+    monitor.save()
+    signed_in(monitor)
+    page = client.get(reverse("visits:visit_plan")).content.decode()
+    assert "Сергей Ким" in page
+    select = re.search(r'<select name="facility"[^>]*>', page).group(0)
+    assert "data-searchable" in select
+    assert f'value="{facility_a.code}"' in page
+    assert f"{facility_a.name} · {facility_a.code} ({facility_a.region.short_name})" in page
+    assert "civil_society" not in page  # help text in words, not enum values
+    assert f">{monitor.username}<" not in page.replace("\n", "")
+
+
+@pytest.mark.parametrize("affiliation", ["Гражданское общество", "civil society",
+                                         "civil_society", "Азаматтық қоғам"])
+def test_visit_team_affiliation_in_any_language(monitor, facility_a, signed_in, client,
+                                                affiliation):
+    from custodywatch.visits.forms import _affiliation
+
+    assert _affiliation(affiliation) == TeamMember.Affiliation.CIVIL_SOCIETY
+    assert _affiliation("martian") is None

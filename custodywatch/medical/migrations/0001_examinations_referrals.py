@@ -12,8 +12,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0002_accusation'),
-        ('complaints', '0008_ex_officio_channel'),
-        ('custody', '0004_exit_examination_alert'),
+        ('complaints', '0009_ex_officio_channel'),
+        ('custody', '0005_exit_examination_alert'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('custody', '0004_exit_examination_alert'),
+        ('custody', '0005_exit_examination_alert'),
         ('medical', '0001_examinations_referrals'),
     ]
 
