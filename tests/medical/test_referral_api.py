@@ -168,12 +168,13 @@ def test_facility_staff_and_other_regions_cannot_write_examinations(
         client, detained, people, facility_a, facility_b, base_time):
     item = exam_item(base_time + dt.timedelta(hours=1), no_injuries=False, injuries=[BRUISE])
     doctor_b = make_user("doctor_b", Role.MEDICAL_EXAMINER, region=facility_b.region)
-    doctor_a_bound_b = make_user("doctor_ab", Role.MEDICAL_EXAMINER, region=facility_a.region)
+    # A country-wide examiner's token narrowed to facility b never writes facility a.
+    doctor_bound_b = make_user("doctor_country", Role.MEDICAL_EXAMINER)
     for headers in (token_for(people["duty_a"], facility_a),
                     token_for(people["head_a"], facility_a),
                     token_for(people["agent_a"], facility_a),
                     token_for(people["admin"]), token_for(people["gpo"]),
-                    token_for(doctor_b), token_for(doctor_a_bound_b, facility_b)):
+                    token_for(doctor_b), token_for(doctor_bound_b, facility_b)):
         response = post(client, "examinations/batch", [item], **headers)
         assert response.status_code == 403, response.content
         assert "items[0].facility" in response.content.decode()
