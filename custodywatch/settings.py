@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "custodywatch.video",
     "custodywatch.complaints",
     "custodywatch.cases",
+    "custodywatch.medical",
     "custodywatch.visits",
     "custodywatch.reports",
     "custodywatch.liveview",

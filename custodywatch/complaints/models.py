@@ -28,6 +28,9 @@ class Channel(models.TextChoices):
     RELATIVE = "relative", _("Relative (operator)")
     NPM_VISIT = "npm_visit", _("NPM visit (operator)")
     E_APPEALS = "e_appeals", _("E-appeals system (API)")
+    # Opened by the system itself from an independent medical examination or a death in
+    # custody (medical/referrals.py): nobody decides whether it happens.
+    EX_OFFICIO = "ex_officio", _("Ex officio (automatic referral)")
 
 
 OPERATOR_CHANNELS = [Channel.HOTLINE, Channel.LAWYER, Channel.RELATIVE, Channel.NPM_VISIT]
