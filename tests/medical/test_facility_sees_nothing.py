@@ -138,10 +138,6 @@ def test_a_death_referral_changes_nothing_the_facility_reads(client, world, peop
     assert _diff(before, after) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 17 item 3: preservation orders still add held segments to the routine sample, "
-    "so a hold shows; the constant-rate orders are another helper's work. Remove this mark "
-    "when they land: the test then guards the referral's hold too."))
 def test_the_agent_preservation_orders_do_not_change_with_a_referral(client, world,
                                                                       doctor_token):
     base, record, tokens, sessions, frozen = world

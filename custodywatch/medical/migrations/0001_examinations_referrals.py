@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0002_accusation'),
-        ('complaints', '0009_ex_officio_channel'),
+        ('complaints', '0010_ex_officio_channel'),
         ('custody', '0005_exit_examination_alert'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0008_receipt_attempt_terminal_and_code'),
+        ('complaints', '0009_sealed_complaint_contents'),
     ]
 
     operations = [
