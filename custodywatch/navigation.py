@@ -19,6 +19,7 @@ from custodywatch.accounts.models import User
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.complaints import selectors as complaint_selectors
 from custodywatch.ledger import selectors as ledger_selectors
+from custodywatch.medical.selectors import is_reader as medical_is_reader
 from custodywatch.reports import selectors as report_selectors
 
 
@@ -47,6 +48,8 @@ NAVIGATION = [
             complaint_selectors.may_open_inbox),
     NavItem("cases", _("Cases"), "cases:index",
             lambda user: case_selectors.access_of(user) != case_selectors.Access.NONE),
+    # Issue 21: examiners and prosecutors (medical/selectors.py MEDICAL_READERS).
+    NavItem("medical", _("Medical examinations"), "medical:index", medical_is_reader),
     NavItem("visits", _("Visits"), "visits:calendar"),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview", ledger_selectors.can_read_leaves),
     NavItem("liveview", _("Live view"), "liveview:index"),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "custodywatch.video",
     "custodywatch.complaints",
     "custodywatch.cases",
+    "custodywatch.medical",
     "custodywatch.visits",
     "custodywatch.reports",
     "custodywatch.liveview",
@@ -187,10 +188,10 @@ CUSTODYWATCH_TICKET_PROOF_MINUTES = env_int("CUSTODYWATCH_TICKET_PROOF_MINUTES",
 CUSTODYWATCH_BLACKOUT_SHARE = float(os.environ.get("CUSTODYWATCH_BLACKOUT_SHARE", "0.5"))
 # Readers of the same scope share the video overview's figures this long (video/selectors.py).
 CUSTODYWATCH_OVERVIEW_CACHE_SECONDS = env_int("CUSTODYWATCH_OVERVIEW_CACHE_SECONDS", 30)
-# Footage preservation orders to agents: held segments mixed with a routine sample of this
-# share of the last days' segments (complaints/preservation.py).
-PRESERVATION_SAMPLE_PERCENT = env_int("CUSTODYWATCH_PRESERVATION_SAMPLE_PERCENT", 2)
-PRESERVATION_SAMPLE_DAYS = env_int("CUSTODYWATCH_PRESERVATION_SAMPLE_DAYS", 3)
+# Footage preservation policy, the same for every facility's agent: keep every segment of the
+# cameras of custody-use rooms for this many days, the complaint window
+# (complaints/preservation.py). It never depends on a complaint.
+PRESERVATION_KEEP_DAYS = env_int("CUSTODYWATCH_PRESERVATION_KEEP_DAYS", 365)
 # Live view: no frame from a transparent room's camera for this long during an interrogation
 # is a feed gap (alert, timeline); the viewer sees "waiting" instead of a stale picture.
 LIVEVIEW_GAP_SECONDS = env_int("CUSTODYWATCH_LIVEVIEW_GAP_SECONDS", 15)

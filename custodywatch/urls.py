@@ -16,6 +16,7 @@ urlpatterns = [
     path("complaints/", include("custodywatch.complaints.urls")),
     path("visits/", include("custodywatch.visits.urls")),
     path("cases/", include("custodywatch.cases.urls")),
+    path("medical/", include("custodywatch.medical.urls")),
     path("reports/", include("custodywatch.reports.urls")),
     path("live/", include("custodywatch.liveview.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from custodywatch.custody import selectors as custody_selectors
+from custodywatch.medical import risk
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.reports import dashboard
 from custodywatch.reports import selectors as report_selectors
@@ -39,7 +40,9 @@ def home(request: HttpRequest) -> HttpResponse:
                                               data=figures),
             "indicator": indicator, "indicators": dashboard.INDICATORS,
             "indicator_label": dashboard.INDICATORS[indicator], "as_of": figures.now,
-            "refresh": report_selectors.last_refresh()})
+            "refresh": report_selectors.last_refresh(),
+            # Issue 21: risk moments for the prosecutors, the NPM and the Ombudsperson.
+            "risk": risk.dashboard_summary(user=request.user)})
     totals = registry_selectors.registry_totals(user=request.user)
     video = video_selectors.video_totals(user=request.user, now=now)
     custody = custody_selectors.custody_totals(user=request.user, now=now)

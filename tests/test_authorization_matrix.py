@@ -8,6 +8,7 @@ _table`, so nobody adds a page without deciding who may see it. Expected outcome
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from custodywatch.complaints.models import Channel, Complaint
 from custodywatch.custody import services as custody
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.ledger.services import ledger_integrate_all
+from custodywatch.medical import services as medical
 from custodywatch.registry.models import Agency, Facility
 from custodywatch.visits import services as visits
 from custodywatch.visits.models import Category, Recommendation, Source, TeamMember, Visit
@@ -36,7 +38,7 @@ pytestmark = pytest.mark.django_db
 # Every role a person signs in with (tests/conftest.py `people`, plus the `staff` fixture
 # below): the machine roles have no web session (tests/accounts).
 STAFF = ("admin", "gpo", "prosecutor_a", "head_a", "head_b", "duty_a", "analyst",
-         "ombudsperson", "monitor", "forensic", "compensation")
+         "ombudsperson", "monitor", "forensic", "compensation", "doctor")
 # Visits, recommendations and their planning are the preventive mechanism's work.
 MONITORS = frozenset({"ombudsperson", "monitor"})
 
@@ -62,6 +64,9 @@ class World:
     identity_access: Any = None
     interrogation: Any = None
     viewer: Any = None
+    # An independent medical examination of the world's custody record (no injury: no
+    # referral); world a's is by "doctor", world b's by a country-wide examiner.
+    medical_examination: Any = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,10 @@ REPORT_READERS = frozenset({"admin", "gpo", "prosecutor_a", "ombudsperson", "mon
 # forensic report; the examiner and the compensation officer see only the header of the cases
 # assigned to them (CASE_ASSIGNED), never their evidence, parties, officers or units.
 CASE_CONTENT_READERS = CASE_READERS | {"ombudsperson"}
+# Independent medical examinations (medical/selectors.py MEDICAL_READERS): the independent
+# examiners and the prosecutors, within their scope; never the facility's staff, the NPM,
+# analysts, the Ombudsperson or the system administrator (medical confidentiality).
+MEDICAL_READERS = frozenset({"doctor", "gpo", "prosecutor_a"})
 CASE_ASSIGNED = frozenset({"forensic", "compensation"})
 
 ROUTES: dict[str, Route] = {
@@ -208,7 +217,8 @@ ROUTES: dict[str, Route] = {
                                         get_checks_sign_in_only=True),
     "visits:calendar": Route("signed_in"),
     "visits:tracker": Route("signed_in"),
-    "visits:planning": Route("signed_in"),
+    # The risk board weighs complaints against each facility: never its staff's.
+    "visits:planning": Route("roles", roles=frozenset(STAFF) - {"head_a", "head_b", "duty_a"}),
     # Planning visits and issuing recommendations is the monitors' work.
     "visits:visit_plan": Route("roles", roles=MONITORS),
     "visits:recommendation_new": Route("roles", roles=MONITORS),
@@ -264,6 +274,24 @@ ROUTES: dict[str, Route] = {
     "cases:unit": Route("roles", roles=CASE_CONTENT_READERS, scoped=True, kwargs=_facility),
     # Live view: staff see a record's viewers within their scope; viewers open their link
     # without sign-in (the link is the key: tests/liveview/test_access.py).
+    # Independent medical examinations (issue 21): a region-scoped examiner ("doctor", Almaty)
+    # reads and writes facility a's; photographs only by the examination's own examiner.
+    "medical:index": Route("roles", roles=MEDICAL_READERS),
+    "medical:record": Route("roles", roles=MEDICAL_READERS, scoped=True, kwargs=_custody_record),
+    "medical:examination": Route("roles", roles=MEDICAL_READERS, scoped=True,
+                                 kwargs=lambda w: {"pk": _pk(w.medical_examination)}),
+    "medical:examination_pdf": Route("roles", roles=MEDICAL_READERS, scoped=True,
+                                     kwargs=lambda w: {"pk": _pk(w.medical_examination)}),
+    "medical:photo_add": Route("roles", assigned=frozenset({"doctor"}),
+                               kwargs=lambda w: {"pk": _pk(w.medical_examination)},
+                               get_checks_sign_in_only=True),
+    # A download needs a photograph: tests/medical/test_pages.py checks it.
+    "medical:photo": Route("roles", kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
+    # A death needs a death in custody: tests/medical/test_deaths.py checks who records it.
+    "medical:death": Route("roles", kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
+    # Risk moments (medical/risk.py RISK_READERS): prosecutors, the NPM, the Ombudsperson.
+    "medical:risk": Route("roles", roles=frozenset({"gpo", "prosecutor_a", "monitor",
+                                                    "ombudsperson"})),
     "liveview:index": Route("signed_in"),
     "liveview:record": Route("scoped", kwargs=_custody_record),
     # Naming and revoking viewers: the record's writers (docs/liveview.md).
@@ -315,6 +343,7 @@ API_ROUTES: dict[str, str] = {
     "api:records_batch": "token",
     "api:stays_batch": "token",
     "api:interrogations_batch": "token",
+    "api:examinations_batch": "token",
     "api:record_get": "token",
     "api:complaint_status": "public",
     "api:complaint_status_reply": "public",
@@ -429,8 +458,15 @@ def _completed_visit_with_recommendation(monitor: User, facility: Facility) -> W
 @pytest.fixture
 def worlds(people, facility_a, facility_b, media_root) -> dict[str, World]:
     monitor = make_user("monitor", Role.NPM_MONITOR)
-    return {label: with_case(_completed_visit_with_recommendation(monitor, facility), people, n)
-            for n, (label, facility) in enumerate((("a", facility_a), ("b", facility_b)))}
+    examiners = {"a": make_user("doctor", Role.MEDICAL_EXAMINER, region=facility_a.region),
+                 "b": make_user("matrix_doctor", Role.MEDICAL_EXAMINER)}
+    built = {label: with_case(_completed_visit_with_recommendation(monitor, facility), people, n)
+             for n, (label, facility) in enumerate((("a", facility_a), ("b", facility_b)))}
+    return {label: dataclasses.replace(world, medical_examination=medical.examination_add(
+        acting_user=examiners[label], origin=SYSTEM_ORIGIN, record=world.custody_record,
+        values={"occasion": "intake", "examined_at": world.custody_record.detained_at,
+                "in_private": True, "consent": "given", "no_injuries": True}))
+        for label, world in built.items()}
 
 
 @pytest.fixture
@@ -442,7 +478,8 @@ def staff(people, worlds) -> dict[str, User]:
             "ombudsperson": make_user("ombudsperson", Role.OMBUDSPERSON),
             "monitor": User.objects.get(username="monitor"),
             "forensic": User.objects.get(username="matrix_forensic"),
-            "compensation": make_user("compensation", Role.COMPENSATION_OFFICER)}
+            "compensation": make_user("compensation", Role.COMPENSATION_OFFICER),
+            "doctor": User.objects.get(username="doctor")}
 
 
 def test_the_matrix_signs_in_every_human_role(staff):

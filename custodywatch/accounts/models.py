@@ -28,6 +28,9 @@ class Role(models.TextChoices):
     FACILITY_HEAD = "facility_head", _("Facility head")
     DUTY_OFFICER = "duty_officer", _("Duty officer")
     FORENSIC_EXPERT = "forensic_expert", _("Forensic expert")
+    # An independent doctor or feldsher (not the facility's staff), scoped to the region or
+    # the facility they serve: intake, transfer and release examinations (medical/).
+    MEDICAL_EXAMINER = "medical_examiner", _("Independent medical examiner")
     COMPENSATION_OFFICER = "compensation_officer", _("Compensation officer")
     ANALYST = "analyst", _("Analyst")
     EDGE_AGENT = "edge_agent", _("Edge agent (machine)")

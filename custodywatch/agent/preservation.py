@@ -1,8 +1,10 @@
-"""Keep ordered footage from being overwritten: copy it aside, re-hash it, tell the centre.
+"""Keep custody footage from being overwritten: copy it aside, re-hash it, tell the centre.
 
-The centre orders segments by hash (``GET /api/preservation/orders``: held footage mixed with
-a routine sample, see ``complaints/preservation.py``). For each order the agent finds the file
-it hashed when the recorder finished it (the outbox's ``segment_seen``), copies it into
+The centre sends one rule, the same for every facility and never changed by a complaint
+(``GET /api/preservation/orders``, see ``complaints/preservation.py``): keep every segment of
+the listed cameras (those of custody-use rooms) for ``keep_days`` days. For each segment of
+those cameras that it hashed in that window the agent finds the file it hashed when the
+recorder finished it (the outbox's ``segment_seen``), copies it into
 ``<state_dir>/preserved/<camera>/`` while hashing the bytes it copies, and reports
 (``POST /api/preservation/reports``):
 
@@ -11,8 +13,8 @@ it hashed when the recorder finished it (the outbox's ``segment_seen``), copies 
   under ``<hash>.altered-<found hash>``, as evidence of the change;
 - ``missing``: no file with that hash is known or it is gone (overwritten or deleted).
 
-A copy is kept while it is ordered and for ``keep_days`` after the last order naming it, and
-never deleted when the centre cannot be reached. State is one small SQLite file; a cycle killed
+A copy is kept while the policy covers it and for ``keep_days`` (the agent's own setting) after,
+and never deleted when the centre cannot be reached. State is one small SQLite file; a cycle killed
 at any point repeats safely (copies are written aside and renamed).
 """
 
@@ -64,15 +66,33 @@ def _valid_sha256(value: object) -> bool:
         c in "0123456789abcdef" for c in value)
 
 
-def parse_orders(body: bytes) -> list[Order]:
-    """The centre's answer; an order with a bad hash or camera code is skipped, not obeyed."""
+@dataclass(frozen=True)
+class Policy:
+    """What the centre asks of every facility: keep these cameras' segments this long."""
+
+    keep_days: int
+    cameras: frozenset[str]
+
+
+def parse_policy(body: bytes) -> Policy:
+    """The centre's answer; a bad camera code is skipped, a bad period refused (ValueError)."""
     data = json.loads(body)
-    orders = []
-    for entry in data.get("orders", []):
-        sha256, camera = entry.get("sha256"), entry.get("camera")
-        if _valid_sha256(sha256) and isinstance(camera, str) and SAFE_CODE.match(camera):
-            orders.append(Order(sha256=sha256, camera=camera))
-    return orders
+    keep_days = data.get("keep_days")
+    if not isinstance(keep_days, int) or isinstance(keep_days, bool) or not 0 < keep_days <= 3660:
+        raise ValueError(f"preservation policy: bad keep_days {keep_days!r}")
+    cameras = frozenset(code for code in data.get("cameras", [])
+                        if isinstance(code, str) and SAFE_CODE.match(code))
+    return Policy(keep_days=keep_days, cameras=cameras)
+
+
+def policy_orders(policy: Policy, outbox: Outbox, now: float,
+                  cameras: set[str] | None = None) -> list[Order]:
+    """Every segment the outbox hashed for the policy's cameras (those this agent watches)
+    that ended within the policy's period, oldest first."""
+    wanted = policy.cameras if cameras is None else policy.cameras & cameras
+    since = now - policy.keep_days * 86400
+    return [Order(sha256=sha256, camera=camera)
+            for sha256, camera in outbox.segments_of(wanted, since) if _valid_sha256(sha256)]
 
 
 class PreservationStore:
@@ -214,11 +234,11 @@ class PreservationClient:
         except (urllib.error.URLError, OSError, TimeoutError) as error:
             raise DeliveryError(f"{self.centre_url}: {error}") from error
 
-    def orders(self) -> list[Order]:
+    def policy(self) -> Policy:
         status, body = self._call(ORDERS_PATH)
         if status != 200:
             raise DeliveryError(f"{ORDERS_PATH}: HTTP {status}")
-        return parse_orders(body)
+        return parse_policy(body)
 
     def report(self, items: list[dict[str, str]]) -> int:
         body = json.dumps({"items": items}, sort_keys=True).encode()
@@ -232,15 +252,16 @@ class PreservationClient:
 def preservation_cycle(client: PreservationClient, outbox: Outbox, store: PreservationStore,
                        keep_days: float = 30.0, now: float | None = None,
                        cameras: set[str] | None = None) -> dict[str, int]:
-    """Fetch orders, copy, report, clean up. Raises DeliveryError (and deletes nothing) when
-    the centre cannot be reached. ``cameras``: the ones whose segments this agent watches
-    (orders for others are another agent's, or nobody's)."""
-    orders = [order for order in client.orders() if cameras is None or order.camera in cameras]
+    """Fetch the policy, copy, report, clean up. Raises DeliveryError (and deletes nothing)
+    when the centre cannot be reached. ``cameras``: the ones whose segments this agent watches
+    (the policy's others are another agent's, or nobody's)."""
+    now = time.time() if now is None else now
+    orders = policy_orders(client.policy(), outbox, now, cameras)
     counts = preserve(orders, outbox, store, now)
     ordered = {order.sha256 for order in orders}
     reported = 0
     while items := store.unreported():
-        # Findings about segments no longer ordered (a hold released) have nobody to tell.
+        # Findings about segments the policy no longer covers have nobody to tell.
         store.mark_reported([item["sha256"] for item in items if item["sha256"] not in ordered])
         batch = [item for item in items if item["sha256"] in ordered]
         if batch:

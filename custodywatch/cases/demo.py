@@ -42,8 +42,11 @@ from custodywatch.cases.models import (
 from custodywatch.cases.selectors import head_at
 from custodywatch.complaints.models import Category, Complaint
 from custodywatch.kernels import case_rules
-from custodywatch.kernels.ledger_leaf import iso_time
-from custodywatch.ledger.appends import evidence_registered_fields, ledger_append_many
+from custodywatch.ledger.appends import (
+    custody_transfer_fields,
+    evidence_registered_fields,
+    ledger_append_many,
+)
 from custodywatch.ledger.models import LeafKind
 from custodywatch.registry.models import Facility
 
@@ -333,26 +336,31 @@ def _evidence(cases: list[Case], rng: random.Random, now: dt.datetime) -> None:
             holder="Следователь прокуратуры", location="Кабинет 12",
             sha256=hashlib.sha256(record).hexdigest(), size=0))
     items = EvidenceItem.objects.bulk_create(items)
-    transfers = []
+    transfers: dict[int, list[EvidenceTransfer]] = {}
     for item in items:
-        leaves.append((LeafKind.EVIDENCE_REGISTERED, evidence_registered_fields(
-            evidence=f"case-evidence:{item.pk}", sha256=item.sha256, size=0,
-            by="demo", at=item.collected_at, case=item.case.register_number)))
         holder, location, at = item.holder, item.location, item.collected_at
         for to_holder, to_location in rng.sample(
                 [("Судебно-медицинское бюро", "Сейф 3"), ("Хранилище вещдоков", "Стеллаж 7"),
                  ("Суд", "Архив")], rng.randrange(0, 3)):
             at = min(at + dt.timedelta(days=rng.randrange(1, 10)), now)
-            transfers.append(EvidenceTransfer(item=item, from_holder=holder,
-                                              from_location=location, to_holder=to_holder,
-                                              to_location=to_location, transferred_at=at,
-                                              reason="Передача для экспертизы"))
-            leaves.append((LeafKind.CUSTODY_TRANSFER, {
-                "evidence": f"case-evidence:{item.pk}", "sha256": item.sha256,
-                "from": f"{holder} @ {location}", "to": f"{to_holder} @ {to_location}",
-                "by": "demo", "at": iso_time(at), "case": item.case.register_number}))
+            transfers.setdefault(item.pk, []).append(EvidenceTransfer(
+                item=item, from_holder=holder, from_location=location, to_holder=to_holder,
+                to_location=to_location, transferred_at=at, reason="Передача для экспертизы"))
             holder, location = to_holder, to_location
         item.holder, item.location = holder, location
     EvidenceItem.objects.bulk_update(items, ["holder", "location"])
-    EvidenceTransfer.objects.bulk_create(transfers)
+    EvidenceTransfer.objects.bulk_create([t for steps in transfers.values() for t in steps])
+    # The leaves commit to what their rows say (ledger verify re-derives them): nobody
+    # registered or handed over these items in the application, so "by" is empty.
+    for item in items:
+        leaves.append((LeafKind.EVIDENCE_REGISTERED, evidence_registered_fields(
+            evidence=f"case-evidence:{item.pk}", sha256=item.sha256, size=0,
+            by="", at=item.collected_at, case=item.case.register_number)))
+        for step in transfers.get(item.pk, []):
+            leaves.append((LeafKind.CUSTODY_TRANSFER, custody_transfer_fields(
+                evidence=f"case-evidence:{item.pk}", sha256=item.sha256, transfer=step.pk,
+                at=step.transferred_at, case=item.case.register_number,
+                handed_from=f"{step.from_holder} @ {step.from_location}",
+                handed_to=f"{step.to_holder} @ {step.to_location}", by="",
+                reason=step.reason)))
     ledger_append_many(entries=leaves)

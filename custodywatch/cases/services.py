@@ -65,7 +65,11 @@ from custodywatch.core import images, plausible, stored_files
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import case_rules
 from custodywatch.kernels.ledger_leaf import iso_time
-from custodywatch.ledger.appends import evidence_registered_fields, ledger_append
+from custodywatch.ledger.appends import (
+    custody_transfer_fields,
+    evidence_registered_fields,
+    ledger_append,
+)
 from custodywatch.ledger.models import LeafKind
 from custodywatch.registry.models import Facility, HeadAppointment
 
@@ -853,13 +857,12 @@ def evidence_transfer(*, acting_user: User, origin: Origin, item: EvidenceItem,
             item=item, from_holder=item.holder, from_location=item.location,
             to_holder=to_holder.strip(), to_location=to_location.strip(),
             transferred_at=transferred_at, reason=reason.strip(), recorded_by=acting_user)
-        pending = ledger_append(kind=LeafKind.CUSTODY_TRANSFER, fields={
-            "evidence": selectors.evidence_ledger_name(item), "sha256": item.sha256,
-            "from": f"{item.holder} @ {item.location}",
-            "to": f"{transfer.to_holder} @ {transfer.to_location}",
-            "by": acting_user.get_username(), "at": iso_time(transferred_at),
-            "reason": transfer.reason, "transfer": transfer.pk,
-            "case": item.case.register_number})
+        pending = ledger_append(kind=LeafKind.CUSTODY_TRANSFER, fields=custody_transfer_fields(
+            evidence=selectors.evidence_ledger_name(item), sha256=item.sha256,
+            transfer=transfer.pk, at=transferred_at, case=item.case.register_number,
+            handed_from=f"{transfer.from_holder} @ {transfer.from_location}",
+            handed_to=f"{transfer.to_holder} @ {transfer.to_location}",
+            by=acting_user.get_username(), reason=transfer.reason))
         transfer.ledger_pending_id = pending.pk
         transfer.save(update_fields=["ledger_pending_id"])
         item.holder, item.location = transfer.to_holder, transfer.to_location

@@ -38,6 +38,7 @@ from custodywatch.complaints.selectors import complaints_visible
 from custodywatch.core import stored_files
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import case_rules
+from custodywatch.ledger import rows as ledger_rows
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.ledger.package import PackageError
 from custodywatch.ledger.services import evidence_package_export
@@ -528,6 +529,8 @@ def evidence(request: HttpRequest, pk: int) -> HttpResponse:
         view = ledger_selectors.leaf_view(user=request.user, index=leaves[0].index)
         proof = pictures.proof_context(view)
     return render(request, "cases/evidence.html", {
+        # A row changed behind the application's back is shown as such (issue 17 item 6).
+        "ledger_mismatch": ledger_rows.evidence_row_findings(item),
         "item": item, "case": item.case, "transfers": list(item.transfers.all()),
         "file_alert": stored_files.open_alert(item) if item.file else None,
         "leaves": leaves, "proof": proof,

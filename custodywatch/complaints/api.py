@@ -19,6 +19,7 @@ from custodywatch.complaints.models import Channel, Complaint
 from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent_sealed
 from custodywatch.core.pagination import BoundedPageNumberPagination
+from custodywatch.core.sealing import SealingError
 from custodywatch.registry.models import Facility, Region
 
 router = Router(tags=["complaints"])
@@ -183,11 +184,22 @@ def complaint_status_reply(request: HttpRequest, payload: ReplyIn):  # type: ign
 # Declared last: "/{reference}" would otherwise take "/status".
 @router.get("/{reference}", response=ComplaintDetailOut)
 def complaint_get(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
-    complaint = Complaint.objects.filter(reference=reference).only("pk").first()
+    origin = Origin.from_request(request)
+    complaint = selectors.complaints_visible(user=request.user).filter(
+        reference=reference).only("pk").first()
     try:
         if complaint is None:
+            # The same answer and the same audit line whether the reference exists or not:
+            # a guessed reference tells nobody, in the answer or his own audit trail, that a
+            # complaint exists (docs/security.md).
+            selectors.complaint_refused(user=request.user, origin=origin, reference=reference)
             raise Complaint.DoesNotExist
-        return selectors.complaint_detail(user=request.user, pk=complaint.pk,
-                                          origin=Origin.from_request(request))
+        complaint = selectors.complaint_detail(user=request.user, pk=complaint.pk,
+                                               origin=origin)
+        complaint.text  # noqa: B018 - opened here, so a damaged row answers 409, not 500
+        return complaint
+    except SealingError:
+        raise HttpError(409, "This complaint's sealed text does not open: the row was "
+                             "changed after it was logged (ledger verify names it).") from None
     except Complaint.DoesNotExist:
         raise HttpError(404, "No such complaint in your scope.") from None

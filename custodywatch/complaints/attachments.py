@@ -1,8 +1,14 @@
-"""Attachments: checked by their first bytes, hashed while they are copied to storage."""
+"""Attachments: checked by their first bytes, hashed, and stored sealed (core.sealing).
+
+A stored file is the sealed bytes of the upload (envelope encryption, the context naming its
+SHA-256): a copied media folder alone shows no injury photo. Its name is still the upload's
+SHA-256 (content-addressed, one copy of a file sent twice).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -12,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.complaints.rules import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from custodywatch.core import stored_files
+from custodywatch.core.sealing import MAGIC, SealingError, seal, unseal
 
 CHUNK = 256 * 1024
 
@@ -87,7 +94,29 @@ def check_attachments(uploads: list[UploadedFile], *, field: str = "attachments"
     return checked
 
 
-def open_verified(attachment) -> object:  # type: ignore[no-untyped-def]
-    """The stored file, opened for reading after its SHA-256 is checked against the one taken
-    at intake; StoredFileDamaged (alert raised) when it is missing or differs."""
+def attachment_context(sha256: str) -> str:
+    return f"complaints.attachment:{sha256}"
+
+
+def sealed_content(upload: UploadedFile, sha256: str) -> bytes:
+    """What is stored for an upload: its bytes sealed (at most 25 MB, read once)."""
+    upload.seek(0)
+    return seal(b"".join(upload.chunks(CHUNK)), context=attachment_context(sha256))
+
+
+def unsealed(stored: bytes, sha256: str) -> bytes:
+    """The plain bytes of a stored attachment (stored_files' decoder for attachments);
+    ValueError when it is not sealed or does not open."""
+    if not stored.startswith(MAGIC):
+        raise ValueError("the stored file is not sealed")
+    try:
+        return unseal(stored, context=attachment_context(sha256))
+    except SealingError as error:
+        raise ValueError(str(error)) from None
+
+
+def open_verified(attachment) -> io.BytesIO:  # type: ignore[no-untyped-def]
+    """The file's bytes, opened from its sealed copy, after their SHA-256 is checked against
+    the one taken at intake; StoredFileDamaged (alert raised) when it is missing, not sealed,
+    does not open or differs (nothing is sent then). One mechanism with evidence files."""
     return stored_files.open_verified(attachment, attachment.file, attachment.sha256)

@@ -107,7 +107,9 @@ def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
     with transaction.atomic():
         created: list[Complaint] = []
         for start in range(0, len(complaints), CHUNK):
-            created.extend(Complaint.objects.bulk_create(complaints[start:start + CHUNK]))
+            batch = Complaint.objects.bulk_create(complaints[start:start + CHUNK])
+            Complaint.seal_created(batch)  # bulk_create skips save(): seal the text now
+            created.extend(batch)
             progress(len(complaints[start:start + CHUNK]))
         holds = [LegalHold(complaint=c, facility_id=c.facility_id,
                            starts_at=c.received_at - rules.HOLD_DEFAULT_LOOKBACK,

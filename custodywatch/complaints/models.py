@@ -6,12 +6,16 @@ these tables is shown to the staff of the facility a complaint is about.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.complaints.timeline_text import render
+from custodywatch.core.sealing import blind_token, blind_tokens, seal, unseal
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.registry.models import Facility, Region, Room
 
@@ -24,6 +28,9 @@ class Channel(models.TextChoices):
     RELATIVE = "relative", _("Relative (operator)")
     NPM_VISIT = "npm_visit", _("NPM visit (operator)")
     E_APPEALS = "e_appeals", _("E-appeals system (API)")
+    # Opened by the system itself from an independent medical examination or a death in
+    # custody (medical/referrals.py): nobody decides whether it happens.
+    EX_OFFICIO = "ex_officio", _("Ex officio (automatic referral)")
 
 
 OPERATOR_CHANNELS = [Channel.HOTLINE, Channel.LAWYER, Channel.RELATIVE, Channel.NPM_VISIT]
@@ -81,7 +88,12 @@ class Complaint(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField(_("received"), db_index=True)
-    text = models.TextField(_("complaint"))
+    # The complaint's words and the officers it accuses are sealed like the identity
+    # (core.sealing, contexts below): a copied database alone reveals no complaint. Read and
+    # write them through the ``text`` and ``accused_officers`` properties; search goes through
+    # ``search_index``, keyed hashes of their words (a blind index).
+    text_sealed = models.BinaryField(_("complaint (sealed)"), null=True, blank=True,
+                                     editable=False)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices,
                                 blank=True)
 
@@ -90,7 +102,9 @@ class Complaint(models.Model):
                                  related_name="complaints", verbose_name=_("facility concerned"))
     region = models.ForeignKey(Region, models.PROTECT, related_name="complaints",
                                verbose_name=_("region"))
-    accused_officers = models.CharField(_("officers accused"), max_length=500, blank=True)
+    accused_sealed = models.BinaryField(_("officers accused (sealed)"), null=True, blank=True,
+                                        editable=False)
+    search_index = models.TextField(blank=True, default="", editable=False)
     incident_started_at = models.DateTimeField(_("incident from"), null=True, blank=True)
     incident_ended_at = models.DateTimeField(_("incident until"), null=True, blank=True)
     still_in_custody = models.BooleanField(_("still held by the accused unit"), default=False)
@@ -159,9 +173,93 @@ class Complaint(models.Model):
         # Never the complainant's name: labels end up in the audit trail.
         return self.reference
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self.__dict__.get("_contents_changed"):
+            super().save(*args, **kwargs)
+            return
+        if self.pk is None:  # the sealing context names the row: insert it first
+            super().save(*args, **kwargs)
+            args, kwargs = (), {"update_fields": []}
+        self.seal_contents()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *SEALED_FIELDS}
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    # ------------------------------------------------------------ sealed contents
+
+    def _opened(self, name: str, sealed: bytes | None, context: str) -> str:
+        if name not in self.__dict__:
+            self.__dict__[name] = unseal(bytes(sealed), context=context).decode() \
+                if sealed else ""
+        return self.__dict__[name]
+
+    @property
+    def text(self) -> str:
+        return self._opened("_text", self.text_sealed, text_context(self.pk))
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.__dict__["_text"] = value
+        self.__dict__["_contents_changed"] = True
+
+    @property
+    def accused_officers(self) -> str:
+        return self._opened("_accused", self.accused_sealed, accused_context(self.pk))
+
+    @accused_officers.setter
+    def accused_officers(self, value: str) -> None:
+        self.__dict__["_accused"] = value
+        self.__dict__["_contents_changed"] = True
+
+    def seal_contents(self) -> None:
+        """Seal the text and the accused officers in this row's contexts (needs the pk)."""
+        text, accused = self.text, self.accused_officers
+        self.text_sealed = seal(text.encode(), context=text_context(self.pk))
+        self.accused_sealed = seal(accused.encode(), context=accused_context(self.pk)) \
+            if accused else None
+        self.search_index = search_index(text, accused)
+        self.__dict__["_contents_changed"] = False
+
+    @classmethod
+    def seal_created(cls, complaints: Iterable[Complaint]) -> None:
+        """After ``bulk_create`` (which skips ``save``): seal and store their contents."""
+        rows = list(complaints)
+        for complaint in rows:
+            complaint.seal_contents()
+        cls.objects.bulk_update(rows, list(SEALED_FIELDS), batch_size=500)
+
+
+SEALED_FIELDS = ("text_sealed", "accused_sealed", "search_index")
+_WORD = re.compile(r"\w+")
+SEARCH_PURPOSE = "complaints.search"
+
+
+def text_context(complaint_id: int | None) -> str:
+    return f"complaints.text:{complaint_id}"
+
+
+def accused_context(complaint_id: int | None) -> str:
+    return f"complaints.accused:{complaint_id}"
+
+
+def _words(text: str) -> set[str]:
+    return {word for word in _WORD.findall(text.casefold()) if len(word) > 1}
+
+
+def search_index(*texts: str) -> str:
+    """The blind index of some texts: one keyed token per distinct word, space-delimited."""
+    words = set().union(*(_words(text) for text in texts))
+    tokens = sorted({blind_token(word, purpose=SEARCH_PURPOSE) for word in words})
+    return f" {' '.join(tokens)} " if tokens else ""
+
+
+def search_tokens(query: str) -> list[list[str]]:
+    """For each word of a query, the tokens that find it (one per key of the key file)."""
+    return [blind_tokens(word, purpose=SEARCH_PURPOSE) for word in sorted(_words(query))]
 
 
 def identity_context(complaint_id: int) -> str:
@@ -183,6 +281,9 @@ class Attachment(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     added_at = models.DateTimeField(_("added"), auto_now_add=True)
     from_complainant = models.BooleanField(default=True)
+    # Sent with the complaint itself: its hash is in the proof of filing (receipts.py), which
+    # ``ledger verify`` re-derives; a file sent later with a reply is not.
+    at_intake = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["added_at", "id"]

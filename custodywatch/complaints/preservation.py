@@ -1,31 +1,32 @@
-"""Keeping held footage from being overwritten: the centre's orders to a facility's agent.
+"""Keeping custody footage from being overwritten: the centre's uniform policy for every agent.
 
-A legal hold lives at the centre; the recorder that would overwrite the footage lives in the
-facility. The agent asks for its facility's orders (``GET /api/preservation/orders``), copies
-every ordered segment aside before the recorder's retention reaches it, re-hashes the copy and
-reports each as preserved, missing or altered (``POST /api/preservation/reports``).
+A legal hold lives only at the centre. What a facility's agent is told never depends on a
+complaint, a hold or an investigation against that facility (docs/security.md): every agent
+gets the same rule, computed from the registry alone:
 
-Confidentiality: the facility's IT runs the agent and can read what it is told. An order
-therefore names only a camera, a time span and a hash, never a complaint or a hold, and the
-held segments are mixed with a routine sample of ordinary segments (about
-``PRESERVATION_SAMPLE_PERCENT`` of the last ``PRESERVATION_SAMPLE_DAYS`` days), which the
-centre also uses as a spot check that the recorder's files still match their recording-time
-hashes. An order looks the same whichever way it came.
+    keep every segment of every camera that covers a custody-use room, for
+    ``PRESERVATION_KEEP_DAYS`` days (the complaint window)
+
+(``GET /api/preservation/orders``). The agent copies each such segment aside, re-hashes the
+copy and reports it preserved, missing or altered (``POST /api/preservation/reports``). A hold
+then only acts at the centre: its record, its ledger leaf, the complaint page's summary of the
+held segments (built from these routine reports) and the off-site copy's retention.
+
+Because the rule is the same for every facility and reads no complaint table, the accused
+facility cannot learn of a complaint from it; ``tests/security/facility_view.py`` is the guard
+that proves it for every read a facility's tokens can make.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Mod
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,22 +37,28 @@ from custodywatch.registry.models import Camera, Facility
 from custodywatch.video.incidents import blackout_hold_q
 from custodywatch.video.models import RecordingSegment
 
-MAX_ORDERS = 5_000
+POLICY = "custody-area-v1"
 
 
-def _sample_offset() -> int:
-    digest = hashlib.sha256(b"preservation-sample:" + settings.SECRET_KEY.encode()).digest()
-    return int.from_bytes(digest[:2], "big") % 100
+def policy_cameras(facility: Facility) -> QuerySet[Camera]:
+    """Cameras of this facility that cover a room where a person in custody may be."""
+    return (Camera.objects.filter(facility=facility, rooms__custody_use=True)
+            .distinct().order_by("code"))
 
 
-def order_id(sha256: str) -> str:
-    """An opaque, stable name for an order: the same whether it is a hold or a sample."""
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, b"preserve:" + sha256.encode(), hashlib.sha256).hexdigest()[:20]
+def keep_days() -> int:
+    return settings.PRESERVATION_KEEP_DAYS
+
+
+def preservation_policy(*, facility: Facility) -> dict[str, object]:
+    """The rule the facility's agent follows: registry data only, the same for everyone."""
+    return {"facility": facility.code, "policy": POLICY, "keep_days": keep_days(),
+            "cameras": list(policy_cameras(facility).values_list("code", flat=True))}
 
 
 def held_segments_q(facility: Facility) -> Q:
-    """Segments of this facility that an active legal hold, or a blackout, keeps."""
+    """Segments of this facility that an active legal hold, or a blackout, keeps: the
+    centre's own record (the complaint page, escrow retention), never sent to the facility."""
     query = Q(pk__in=[])
     holds = LegalHold.objects.filter(facility=facility, status=LegalHold.Status.ACTIVE
                                      ).prefetch_related("rooms")
@@ -65,19 +72,13 @@ def held_segments_q(facility: Facility) -> Q:
     return query | blackout_hold_q(facility)
 
 
-def preservation_orders(*, facility: Facility, now: dt.datetime | None = None
-                        ) -> QuerySet[RecordingSegment]:
-    """Held segments and the routine sample, oldest first (the recorder overwrites those first)."""
+def policy_segments(*, facility: Facility, now: dt.datetime | None = None
+                    ) -> QuerySet[RecordingSegment]:
+    """Segments the policy keeps today at this facility (what its agent may report on)."""
     now = now or timezone.now()
-    percent = settings.PRESERVATION_SAMPLE_PERCENT
-    since = now - dt.timedelta(days=settings.PRESERVATION_SAMPLE_DAYS)
-    sampled = RecordingSegment.objects.filter(camera__facility=facility, started_at__gte=since
-                                              ).annotate(
-        bucket=Mod(F("id") * 7919 + _sample_offset(), 100)).filter(bucket__lt=percent)
-    return (RecordingSegment.objects
-            .filter(held_segments_q(facility) | Q(pk__in=sampled.values("pk")),
-                    camera__facility=facility)
-            .select_related("camera").order_by("started_at", "id"))[:MAX_ORDERS]
+    since = now - dt.timedelta(days=keep_days())
+    return RecordingSegment.objects.filter(camera__in=policy_cameras(facility),
+                                           ended_at__gt=since).select_related("camera")
 
 
 @dataclass(frozen=True)
@@ -92,13 +93,13 @@ def preservation_report(*, acting_user: User, origin: Origin, facility: Facility
                         items: Sequence[ReportItem], now: dt.datetime | None = None) -> int:
     """Record the agent's findings; all items or none. Returns how many changed.
 
-    Only segments currently ordered from this facility may be reported. A report is idempotent:
-    the same status again changes nothing. An altered or missing held segment is audited as a
-    finding the handler sees on the complaint's page.
+    Only segments the policy keeps at this facility may be reported. A report is idempotent:
+    the same status again changes nothing. An altered or missing segment is audited as a
+    finding (the handler of a complaint sees those of its held footage on its page).
     """
     now = now or timezone.now()
-    ordered = {segment.sha256: segment for segment in preservation_orders(facility=facility,
-                                                                          now=now)}
+    ordered = {segment.sha256: segment for segment in policy_segments(
+        facility=facility, now=now).filter(sha256__in={item.sha256 for item in items})}
     errors: dict[str, list[str]] = {}
     for index, item in enumerate(items):
         segment = ordered.get(item.sha256)

@@ -1,12 +1,11 @@
-"""Footage preservation orders for a facility's agent, and its reports (preservation.py).
+"""The footage preservation policy for a facility's agent, and its reports (preservation.py).
 
-Mounted at ``/api/preservation/``, a name that says nothing about complaints: the facility's
-IT sees this traffic.
+Mounted at ``/api/preservation/``. The facility's IT sees this traffic, so what it answers is
+the same rule for every facility, computed from the registry alone: it never changes because
+of a complaint, a hold or an investigation (docs/security.md, tests/security/facility_view.py).
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -21,17 +20,12 @@ from custodywatch.video import services as video_services
 router = Router(tags=["preservation"])
 
 
-class OrderOut(Schema):
-    order: str
-    camera: str
-    started_at: dt.datetime
-    ended_at: dt.datetime
-    sha256: str
-
-
-class OrdersOut(Schema):
+class PolicyOut(Schema):
     facility: str
-    orders: list[OrderOut]
+    policy: str = Field(..., description="The rule's name; the same for every facility.")
+    keep_days: int = Field(..., description="Keep each segment this many days after it ends.")
+    cameras: list[str] = Field(..., description="Cameras of custody-use rooms: keep every "
+                                                "segment of these.")
 
 
 class ReportItemIn(Schema):
@@ -59,15 +53,9 @@ def _facility(request: HttpRequest) -> Facility:
                                          token=getattr(request, "machine_token", None))
 
 
-@router.get("/orders", response=OrdersOut)
+@router.get("/orders", response=PolicyOut)
 def preservation_orders(request: HttpRequest):  # type: ignore[no-untyped-def]
-    facility = _facility(request)
-    segments = preservation.preservation_orders(facility=facility)
-    return {"facility": facility.code,
-            "orders": [{"order": preservation.order_id(segment.sha256),
-                        "camera": segment.camera.code, "started_at": segment.started_at,
-                        "ended_at": segment.ended_at, "sha256": segment.sha256}
-                       for segment in segments]}
+    return preservation.preservation_policy(facility=_facility(request))
 
 
 @router.post("/reports", response=ReportOut)

@@ -35,6 +35,7 @@ from custodywatch.complaints.models import (
     IdentityAccess,
     LegalHold,
     inbox_order,
+    search_tokens,
 )
 from custodywatch.complaints.rules import COMPLAINT_TERMS
 from custodywatch.custody.models import CustodyRecord, EndReason
@@ -144,8 +145,16 @@ def complaint_search(*, user: User, filters: InboxFilters) -> QuerySet[Complaint
             | Q(answered_at__isnull=True, answer_due_at__lt=now)
         ).exclude(status="closed")
     if filters.text:
-        complaints = complaints.filter(Q(reference__icontains=filters.text)
-                                       | Q(text__icontains=filters.text))
+        # The text is sealed: its words are found by their keyed tokens (models.search_index),
+        # every word of the query, under any key of the key file.
+        words = Q()
+        for tokens in search_tokens(filters.text):
+            any_key = Q()
+            for token in tokens:
+                any_key |= Q(search_index__contains=f" {token} ")
+            words &= any_key
+        by_words = words if words else Q(pk__in=[])
+        complaints = complaints.filter(Q(reference__icontains=filters.text) | by_words)
     if filters.facility_code:
         complaints = complaints.filter(facility__code=filters.facility_code)
     if filters.allegations:
@@ -175,6 +184,13 @@ def complaint_inbox(*, user: User, origin: Origin, filters: InboxFilters
     return complaint_search(user=user, filters=filters)
 
 
+def complaint_refused(*, user: User, origin: Origin, reference: str) -> None:
+    """Audit a refused read by reference, the same line whether the complaint exists or not."""
+    audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                 object_type="complaints.complaint",
+                 detail={"reference": reference[:40], "reason": "outside scope or unknown"})
+
+
 def complaint_detail(*, user: User, pk: int, origin: Origin) -> Complaint:
     """One complaint for its page, audited; Complaint.DoesNotExist outside the reader's scope."""
     complaint = (complaints_visible(user=user)
@@ -182,10 +198,10 @@ def complaint_detail(*, user: User, pk: int, origin: Origin) -> Complaint:
                                  "triage_confirmed_by")
                  .filter(pk=pk).first())
     if complaint is None:
-        if Complaint.objects.filter(pk=pk).exists():
-            audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
-                         object_type="complaints.complaint", object_id=str(pk),
-                         detail={"reason": "outside scope"})
+        # Audited whether or not it exists: the reader's own audit trail must not tell him.
+        audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                     object_type="complaints.complaint", object_id=str(pk),
+                     detail={"reason": "outside scope or unknown"})
         raise Complaint.DoesNotExist
     audit_record(actor=user, action=AuditEvent.Action.READ, origin=origin, obj=complaint)
     return complaint

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
@@ -28,7 +29,11 @@ from custodywatch.accounts.models import AuditEvent, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints import receipts, rules
 from custodywatch.complaints import timeline_text as words
-from custodywatch.complaints.attachments import CheckedAttachment, check_attachments
+from custodywatch.complaints.attachments import (
+    CheckedAttachment,
+    check_attachments,
+    sealed_content,
+)
 from custodywatch.complaints.models import (
     OPEN_STATUSES,
     OPERATOR_CHANNELS,
@@ -58,7 +63,7 @@ from custodywatch.core.sealing import seal, unseal
 from custodywatch.custody.models import CustodyRecord, EndReason
 from custodywatch.kernels import triage
 from custodywatch.kernels.ledger_leaf import iso_time
-from custodywatch.ledger.appends import ledger_append
+from custodywatch.ledger.appends import ledger_append, legal_hold_fields
 from custodywatch.ledger.models import LeafKind
 from custodywatch.registry.models import Facility, Region, Room
 
@@ -161,16 +166,24 @@ def _validate_intake(*, text: str, facility: Facility | None, region: Region | N
 
 
 def _store_attachments(complaint: Complaint, checked: list[CheckedAttachment],
-                       written: list[str], *, from_complainant: bool) -> None:
+                       written: list[str], *, from_complainant: bool,
+                       at_intake: bool = False) -> None:
     for item in checked:
         attachment = Attachment(complaint=complaint, original_name=item.original_name,
                                 media_type=item.media_type, size=item.size, sha256=item.sha256,
-                                from_complainant=from_complainant)
+                                from_complainant=from_complainant, at_intake=at_intake)
         # Content-addressed: the same file twice is stored once; a damaged copy is replaced
         # by this genuine one (core/stored_files.py), never served again.
-        name, wrote = stored_files.store_content_addressed(
-            f"complaints/{item.sha256[:2]}/{item.sha256}", item.upload, item.sha256)
+        name = f"complaints/{item.sha256[:2]}/{item.sha256}"
+        if default_storage.exists(name):
+            try:
+                stored_files.verify_name(name, item.sha256, "complaints.attachment")
+            except stored_files.StoredFileDamaged:
+                default_storage.delete(name)
+        wrote = not default_storage.exists(name)
         if wrote:
+            name = default_storage.save(name, ContentFile(sealed_content(item.upload,
+                                                                         item.sha256)))
             written.append(name)
         attachment.file.name = name
         attachment.save()
@@ -227,6 +240,7 @@ def complaint_file(
         window = rules.KIOSK_BATCH
         received_at = epoch + ((now - epoch) // window) * window
         origin = KIOSK_ORIGIN
+    text = text.strip()  # what is stored is what the proof of filing commits to
     result = triage.classify(text)
     category = Category(result.allegation.value)
     urgency = Urgency(triage.urgency(still_in_custody_of_accused=still_in_custody).value)
@@ -250,7 +264,8 @@ def complaint_file(
             complaint.receipt_sha256 = hashlib.sha256(proof.encode()).hexdigest()
             complaint.save(update_fields=["identity_sealed", "receipt_locator", "receipt_hash",
                                           "receipt_sha256"])
-            _store_attachments(complaint, checked, written, from_complainant=True)
+            _store_attachments(complaint, checked, written, from_complainant=True,
+                               at_intake=True)
             _timeline(complaint, TimelineEvent.Kind.RECEIVED, received_at, acting_user,
                       parts=[words.choice(Channel, channel)])
             _timeline(complaint, TimelineEvent.Kind.ROUTED, received_at, None,
@@ -351,12 +366,22 @@ def legal_hold_place(*, complaint: Complaint, acting_user: User | None,
         _timeline(complaint, TimelineEvent.Kind.HOLD, now, acting_user, ", ".join(room_codes),
                   parts=[] if room_codes else [words.text(gettext_noop(
                       "every room of the facility"))])
-        ledger_append(kind=LeafKind.LEGAL_HOLD, fields={
-            "subject": f"complaint:{complaint.reference}", "action": "placed",
-            "by": acting_user.get_username() if acting_user is not None else "system",
-            "at": iso_time(now), "hold": hold.pk, "facility": complaint.facility.code,
-            "rooms": room_codes, "from": iso_time(starts_at), "until": iso_time(ends_at)})
+        ledger_append(kind=LeafKind.LEGAL_HOLD, fields=legal_hold_fields(
+            hold=hold.pk, action="placed", at=now, details=legal_hold_details(hold, "placed")))
     return hold
+
+
+def legal_hold_details(hold: LegalHold, action: str) -> dict[str, Any]:
+    """What a hold's ledger leaf commits to, derived from the hold's row alone (so that
+    ``ledger verify`` re-derives it): the complaint, the facility, the rooms and the period;
+    for a release, who released it and why."""
+    if action == "released":
+        return {"complaint": hold.complaint.reference,
+                "by": hold.released_by.get_username() if hold.released_by else "",
+                "reason": hold.release_reason}
+    return {"complaint": hold.complaint.reference, "facility": hold.facility.code,
+            "rooms": sorted(room.code for room in hold.rooms.all()),
+            "from": iso_time(hold.starts_at), "until": iso_time(hold.ends_at)}
 
 
 def legal_hold_release(*, acting_user: User, origin: Origin, hold: LegalHold,
@@ -376,9 +401,9 @@ def legal_hold_release(*, acting_user: User, origin: Origin, hold: LegalHold,
             acting_user
         hold.release_reason = reason.strip()
         hold.save(update_fields=["status", "released_at", "released_by", "release_reason"])
-        ledger_append(kind=LeafKind.LEGAL_HOLD, fields={
-            "subject": f"complaint:{hold.complaint.reference}", "action": "released",
-            "by": acting_user.get_username(), "at": iso_time(now), "hold": hold.pk})
+        ledger_append(kind=LeafKind.LEGAL_HOLD, fields=legal_hold_fields(
+            hold=hold.pk, action="released", at=now,
+            details=legal_hold_details(hold, "released")))
         _timeline(hold.complaint, TimelineEvent.Kind.HOLD, now, acting_user,
                   parts=[words.text(gettext_noop("released"))])
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=hold,

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
+import hmac
 import os
 import secrets
 import threading
@@ -35,7 +37,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-__all__ = ["KEY_FILE_ENV", "SealingError", "generate_key_line", "rewrap", "seal", "unseal"]
+__all__ = ["KEY_FILE_ENV", "SealingError", "blind_token", "blind_tokens", "generate_key_line",
+           "keyed_digests", "rewrap", "seal", "unseal"]
 
 KEY_FILE_ENV = "CUSTODYWATCH_SEALING_KEY_FILE"
 MAGIC = b"CWS1"
@@ -194,3 +197,37 @@ def rewrap(sealed: bytes, *, context: str) -> bytes:
     data_key = _unwrap(keyring, fingerprint, wrapped, aad)
     return (MAGIC + _fingerprint(keyring.current) + _wrap(keyring.current, data_key, aad)
             + data_nonce + ciphertext)
+
+
+
+def _masters() -> list[bytes]:
+    keyring = _keyring()
+    return [keyring.current, *(key for key in keyring.by_fingerprint.values()
+                               if key != keyring.current)]
+
+
+@functools.lru_cache(maxsize=64)
+def _derived(master: bytes, purpose: str) -> bytes:
+    return hmac.new(master, b"CWS1-keyed\n" + purpose.encode(), hashlib.sha256).digest()
+
+
+def keyed_digests(message: str, *, purpose: str, current_only: bool = False) -> list[bytes]:
+    """HMAC-SHA-256 of ``message`` under a key derived from every master key for ``purpose``
+    (current key first; only it with ``current_only``): secret salts and search tokens that
+    nobody without the key file can compute, and that still match after a key rotation."""
+    masters = [_keyring().current] if current_only else _masters()
+    return [hmac.new(_derived(master, purpose), message.encode(), hashlib.sha256).digest()
+            for master in masters]
+
+
+def blind_token(term: str, *, purpose: str) -> str:
+    """A keyed hash of a search term under the current key (a "blind index"): equal terms
+    give equal tokens, so sealed text can be searched by word, and nobody without the key
+    file can test a guess against the stored tokens."""
+    return keyed_digests(term, purpose=purpose, current_only=True)[0].hex()[:16]
+
+
+def blind_tokens(term: str, *, purpose: str) -> list[str]:
+    """The term's token under every key of the key file (current first): what a search looks
+    for, so rows indexed before a key rotation are still found."""
+    return [digest.hex()[:16] for digest in keyed_digests(term, purpose=purpose)]

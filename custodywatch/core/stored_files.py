@@ -18,8 +18,9 @@ attachments, examination and visit photos):
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -30,6 +31,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from custodywatch.core.models import StoredFileAlert
@@ -47,6 +49,18 @@ KINDS: tuple[tuple[str, str, str], ...] = (
     ("cases.ExaminationPhoto", "file", "sha256"),
     ("visits.FindingPhoto", "image", "sha256"),
 )
+
+
+# Kinds stored transformed (complaint attachments are sealed at rest): model label -> a
+# function (stored bytes, recorded SHA-256) -> plain bytes, ValueError when it does not open.
+DECODERS: dict[str, str] = {
+    "complaints.attachment": "custodywatch.complaints.attachments.unsealed",
+}
+
+
+def _decoder(label: str) -> Callable[[bytes, str], bytes] | None:
+    path = DECODERS.get(label)
+    return import_string(path) if path else None
 
 
 class StoredFileDamaged(Exception):
@@ -71,8 +85,26 @@ def _open(name: str) -> IO[bytes]:
         raise StoredFileDamaged(Problem.MISSING, name, str(error)) from None
 
 
-def verify_name(name: str, sha256: str) -> None:
-    """Raise StoredFileDamaged unless the stored file `name` has this SHA-256."""
+def _decoded(name: str, sha256: str, decode: Callable[[bytes, str], bytes]) -> bytes:
+    with _open(name) as handle:
+        stored = handle.read()
+    try:
+        plain = decode(stored, sha256)
+    except ValueError as error:
+        raise StoredFileDamaged(Problem.DAMAGED, name, str(error)) from None
+    actual = hashlib.sha256(plain).hexdigest()
+    if actual != sha256:
+        raise StoredFileDamaged(Problem.DAMAGED, name, f"sha256 {actual} != {sha256}")
+    return plain
+
+
+def verify_name(name: str, sha256: str, label: str = "") -> None:
+    """Raise StoredFileDamaged unless the stored file `name` (of model `label`) has this
+    SHA-256 (after its decoder, for kinds stored transformed)."""
+    decode = _decoder(label)
+    if decode is not None:
+        _decoded(name, sha256, decode)
+        return
     with _open(name) as handle:
         actual = _sha256(handle)
     if actual != sha256:
@@ -82,6 +114,13 @@ def verify_name(name: str, sha256: str) -> None:
 def open_verified(obj: models.Model, file: FieldFile, sha256: str) -> IO[bytes]:
     """`file` opened for reading, after its SHA-256 is checked against `sha256`; on a missing
     or damaged file the alert is raised and StoredFileDamaged propagates (nothing sent)."""
+    decode = _decoder(obj._meta.label_lower)
+    if decode is not None:
+        try:
+            return io.BytesIO(_decoded(file.name, sha256, decode))
+        except StoredFileDamaged as error:
+            alert(obj, file.name, sha256, error.problem)
+            raise
     handle = _open(file.name)
     try:
         actual = _sha256(handle)
@@ -101,7 +140,7 @@ def open_verified(obj: models.Model, file: FieldFile, sha256: str) -> IO[bytes]:
 def check_object(obj: models.Model, file: FieldFile, sha256: str) -> str | None:
     """The problem of one object's file (alert raised), or None when it is intact."""
     try:
-        verify_name(file.name, sha256)
+        verify_name(file.name, sha256, obj._meta.label_lower)
     except StoredFileDamaged as error:
         alert(obj, file.name, sha256, error.problem)
         return error.problem

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -324,10 +324,43 @@ def alerts_escalate(*, now: dt.datetime) -> int:
     return escalated
 
 
+# ---------------------------------------------------------------- issue 21: exit examinations
+# A release or a transfer must follow an independent medical examination (medical/). Ends
+# that move the person out of the facility's hands; looked back over a bounded window.
+EXIT_ENDS = ("released", "transferred", "arrest_ordered")
+# An examination recorded up to this long after the end still counts (batch systems send the
+# end first), and the alert waits for it.
+EXIT_EXAMINATION_GRACE = dt.timedelta(hours=2)
+# An examination this long before the end is the exit examination.
+EXIT_EXAMINATION_BEFORE = dt.timedelta(hours=24)
+EXIT_LOOKBACK = dt.timedelta(days=30)
+
+
+def exit_examination_alerts_raise(*, now: dt.datetime) -> int:
+    """One alert per custody that ended in a release or transfer without an independent
+    examination (occasion release or transfer) in the 24 h before the end; idempotent."""
+    from custodywatch.medical.models import Examination, Occasion
+
+    ended = CustodyRecord.objects.filter(
+        end_reason__in=EXIT_ENDS, ended_at__lte=now - EXIT_EXAMINATION_GRACE,
+        ended_at__gte=now - EXIT_LOOKBACK,
+    ).exclude(alerts__clock=CustodyAlert.Clock.EXIT_EXAMINATION)
+    examined = Examination.objects.filter(
+        custody_record=OuterRef("pk"), occasion__in=[Occasion.RELEASE, Occasion.TRANSFER],
+        examined_at__gte=F("custody_record__ended_at") - EXIT_EXAMINATION_BEFORE)
+    missing = list(ended.filter(~Exists(examined)).values_list("pk", "ended_at"))
+    CustodyAlert.objects.bulk_create(
+        [CustodyAlert(custody_record_id=pk, clock=CustodyAlert.Clock.EXIT_EXAMINATION,
+                      level=CustodyAlert.Level.NOT_EXAMINED, warning_seconds=0, due_at=ended_at,
+                      raised_at=now) for pk, ended_at in missing], ignore_conflicts=True)
+    return len(missing)
+
+
 def custody_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """One pass: raise, e-mail, escalate. Safe to run from several workers at once."""
     now = now or timezone.now()
-    raised = alerts_raise(now=now) + blind_custody_alerts_raise(now=now)
+    raised = (alerts_raise(now=now) + blind_custody_alerts_raise(now=now)
+              + exit_examination_alerts_raise(now=now))
     return SweepResult(raised=raised, mailed=alerts_mail(now=now),
                        escalated=alerts_escalate(now=now))
 

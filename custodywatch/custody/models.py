@@ -294,12 +294,15 @@ class CustodyAlert(models.Model):
         BLIND_PLACEMENT = "blind_placement", _("Placed in a blind room")
         BLIND_STAY = "blind_stay", _("Long stay in a blind room")
         BLIND_MOVE = "blind_move", _("Moved through a blind room or vehicle")
+        # Issue 21 (medical/): released or transferred without an independent examination.
+        EXIT_EXAMINATION = "exit_examination", _("Release or transfer examination")
 
     class Level(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
         OVERDUE = "overdue", _("Overdue")
         DEATH = "death", _("Death in custody")
         UNRECORDED = "unrecorded", _("Not recorded by a working camera")
+        NOT_EXAMINED = "not_examined", _("Left custody without an independent examination")
 
     custody_record = models.ForeignKey(CustodyRecord, models.CASCADE, related_name="alerts",
                                        verbose_name=_("custody record"))

@@ -209,6 +209,10 @@ def _end_write(
                  detail={"ended": end_reason})
     if end_reason == EndReason.DIED:
         alerts.death_alert_raise(record=record, now=timezone.now())
+        # Issue 21: a death opens its investigation by itself, in this transaction.
+        from custodywatch.medical.referrals import death_referral_open
+
+        death_referral_open(record=record, now=timezone.now())
     return record
 
 
@@ -360,6 +364,13 @@ def _medical_check_write(
         record.save(update_fields=["medical_checked_at", "updated_at"])
     audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=check,
                  detail={"record": record.pk, "injuries": len(injuries)})
+    # Issue 21: an injury or a declared allegation is referred by itself, in this transaction
+    # (nobody at the facility decides, and nothing the facility reads shows it).
+    from custodywatch.medical import referrals
+
+    triggers = referrals.check_triggers(check, len(injuries))
+    if triggers:
+        referrals.referral_open(record=record, triggers=triggers, medical_check=check)
     return check
 
 

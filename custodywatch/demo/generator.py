@@ -30,6 +30,7 @@ from custodywatch.custody.models import CustodyAlert, CustodyRecord
 from custodywatch.demo.models import DemoDataset
 from custodywatch.ledger import db_guards
 from custodywatch.liveview.demo import build_liveview
+from custodywatch.medical.demo import build_referrals, wipe_medical
 from custodywatch.registry.models import (
     Agency,
     Camera,
@@ -134,6 +135,7 @@ def wipe() -> None:
     with transaction.atomic():
         db_guards.reset_ledger_tables(connection)
         wipe_visits()  # UN CAT recommendations belong to no facility
+        wipe_medical()  # referrals protect the complaints, holds and cases they opened
         wipe_cases()  # cases protect the complaints, facilities and officers they concern
         wipe_complaints()  # complaints protect the facilities they concern
         # Custody first: its stays and interrogations protect the rooms they happened in.
@@ -262,6 +264,8 @@ def build_users(facilities: list[Facility]) -> list[DemoLogin]:
         ("forensic", Role.FORENSIC_EXPERT, "Исаева Айгерим", None, None),
         ("compensation", Role.COMPENSATION_OFFICER, "Бекетов Нурлан", None, None),
         ("analyst", Role.ANALYST, "Петров Даурен", None, None),
+        # An independent doctor serving Almaty city's facilities (issue 21).
+        ("doctor", Role.MEDICAL_EXAMINER, "Жумабаева Салтанат", almaty, None),
     ]
     logins = []
     for username, role, name, region, facility in people:
@@ -300,6 +304,8 @@ def load(
         build_visits(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
         build_complaints(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
         build_cases(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
+        # Every intake injury, declared allegation and death referred, as the services do.
+        build_referrals(rng=rng, now=demo_now, progress=progress)
         build_liveview(rng=rng, now=timezone.now())
         # Markers, incidents, blind custody alerts, tickets and the burn-down (issue 19).
         build_coverage_demo(rng=rng, now=timezone.now())

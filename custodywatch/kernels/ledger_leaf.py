@@ -18,6 +18,7 @@ __all__ = [
     "LEAF_MAGIC",
     "LeafError",
     "canonical_json",
+    "commitment",
     "decode_leaf",
     "encode_leaf",
     "iso_time",
@@ -37,7 +38,8 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "complaint_receipt": ("receipt_sha256", "channel", "at"),
     "audit_event": ("event", "at", "actor", "action", "object_type", "object_id", "context"),
 }
-HASH_FIELDS = ("sha256", "receipt_sha256", "context")
+HASH_FIELDS = ("sha256", "receipt_sha256", "context", "details")
+COMMITMENT_MAGIC = b"CWC1\n"
 
 
 class LeafError(ValueError):
@@ -109,6 +111,18 @@ _dumps = _make_dumps()
 def canonical_json(value: Any) -> bytes:
     _check_value(value, "$")
     return _dumps(value).encode()
+
+
+def commitment(salt: bytes, details: dict[str, Any]) -> str:
+    """A salted commitment to some details: ``SHA-256("CWC1\\n" || salt || canonical JSON)``.
+
+    A leaf holds this instead of details its readers may not see (a complaint's reference, a
+    case's number, who handed evidence to whom); whoever is given the salt and the details can
+    check them against the leaf, and without the salt nobody can test a guess.
+    """
+    if len(salt) < 16:
+        raise LeafError("a commitment needs a salt of at least 16 bytes")
+    return hashlib.sha256(COMMITMENT_MAGIC + salt + canonical_json(details)).hexdigest()
 
 
 def sha256_hex(data: bytes) -> str:

@@ -15,6 +15,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from custodywatch.kernels.ledger_leaf import encode_leaf, iso_time
+from custodywatch.ledger.commitments import commit
 from custodywatch.ledger.models import LeafKind, PendingLeaf
 
 if TYPE_CHECKING:
@@ -64,39 +65,89 @@ def evidence_registered_fields(
     *, evidence: str, sha256: str, size: int, by: str, at: datetime, case: str = "",
     media_type: str = "", name: str = "",
 ) -> dict[str, Any]:
-    """Fields of an evidence item registration; the cases app (issue 7) calls this."""
-    return {"evidence": evidence, "sha256": sha256, "size": size, "by": by, "at": iso_time(at),
-            "case": case, "media_type": media_type, "name": name}
+    """Fields of an evidence item registration; the cases app (issue 7) calls this.
 
-
-def _context_hash(event: AuditEvent) -> str:
-    """SHA-256 of what an audit event says beyond its key fields.
-
-    The leaf commits to names, addresses and details by hash only: a leaf reader learns who did
-    what to which object, never the personal data in the label or the detail.
+    The case number, the file's name and who registered it are committed (commitments.py):
+    ledger readers who may not read the case learn only that an item with this hash exists.
     """
+    return {"evidence": evidence, "sha256": sha256, "size": size, "by": "", "at": iso_time(at),
+            "media_type": media_type,
+            "details": commit(evidence, evidence_details(case=case, name=name, by=by))}
+
+
+def evidence_details(*, case: str, name: str, by: str) -> dict[str, Any]:
+    return {"case": case, "name": name, "by": by}
+
+
+def custody_transfer_fields(*, evidence: str, sha256: str, transfer: int, at: datetime,
+                            case: str, handed_from: str, handed_to: str, by: str,
+                            reason: str) -> dict[str, Any]:
+    """Fields of a chain-of-custody step: who, where, why and the case are committed."""
+    details = transfer_details(case=case, handed_from=handed_from, handed_to=handed_to, by=by,
+                               reason=reason)
+    return {"evidence": evidence, "sha256": sha256, "from": "", "to": "", "by": "",
+            "at": iso_time(at), "transfer": transfer,
+            "details": commit(f"transfer:{transfer}", details)}
+
+
+def transfer_details(*, case: str, handed_from: str, handed_to: str, by: str,
+                     reason: str) -> dict[str, Any]:
+    return {"case": case, "from": handed_from, "to": handed_to, "by": by, "reason": reason}
+
+
+def legal_hold_fields(*, hold: int, action: str, at: datetime,
+                      details: dict[str, Any]) -> dict[str, Any]:
+    """Fields of a legal hold's placement or release: the complaint, the facility, the rooms
+    and the period are committed, so the log does not tell its readers whom a complaint
+    accuses (complaints.services.legal_hold_details builds ``details`` from the hold)."""
+    return {"subject": f"hold:{hold}", "action": action, "by": "", "at": iso_time(at),
+            "hold": hold, "details": commit(f"hold:{hold}:{action}", details)}
+
+
+def _context(event: AuditEvent) -> dict[str, Any]:
     ip_field = type(event)._meta.get_field("ip_address")
-    context = {
+    return {
         "object_label": event.object_label,
         "ip_address": ip_field.get_prep_value(event.ip_address),
         "user_agent": event.user_agent,
         "detail": event.detail,
     }
-    dumped = json.dumps(context, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                        default=str)
+
+
+def _legacy_context_hash(event: AuditEvent) -> str:
+    """The unsalted context of audit leaves written before commitments (still verified)."""
+    dumped = json.dumps(_context(event), sort_keys=True, separators=(",", ":"),
+                        ensure_ascii=False, default=str)
     return hashlib.sha256(dumped.encode()).hexdigest()
 
 
-def audit_event_fields(event: AuditEvent) -> dict[str, Any]:
-    """The leaf fields of an audit event; ``ledger verify`` recomputes them from the stored row."""
+def audit_context_details(event: AuditEvent) -> dict[str, Any]:
+    """What an audit leaf commits to: who, which object, and the hash of the context (label,
+    address, detail: any JSON, floats included)."""
+    return {"actor": event.actor_label, "object_id": event.object_id,
+            "context": _legacy_context_hash(event)}
+
+
+def audit_event_fields(event: AuditEvent, *, legacy: bool = False) -> dict[str, Any]:
+    """The leaf fields of an audit event; ``ledger verify`` recomputes them from the stored row.
+
+    The leaf says when, what kind of action on what kind of object; who acted, on which object
+    and with what detail are committed (a reader of the log could otherwise learn that a
+    regional prosecutor read complaint 12, so where it was filed). ``legacy``: the form of
+    leaves written before commitments, with the actor and object in the clear.
+    """
+    if legacy:
+        return {"event": event.pk, "at": iso_time(event.at), "actor": event.actor_label,
+                "action": str(event.action), "object_type": event.object_type,
+                "object_id": event.object_id, "context": _legacy_context_hash(event)}
     return {
         "event": event.pk,
         "at": iso_time(event.at),
-        "actor": event.actor_label,
+        "actor": "",
         "action": str(event.action),
         "object_type": event.object_type,
-        "object_id": event.object_id,
-        "context": _context_hash(event),
+        "object_id": "",
+        "context": commit(f"audit:{event.pk}", audit_context_details(event)),
     }
 
 

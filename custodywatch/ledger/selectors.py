@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -92,6 +93,8 @@ class LeafView:
     proof: list[bytes]
     checkpoint: Checkpoint | None
     verified: bool
+    # The committed details, for a reader who may see their complaint or case (rows.py).
+    opened: Any = None
 
 
 def leaf_view(*, user: User, index: int) -> LeafView:
@@ -114,7 +117,10 @@ def leaf_view(*, user: User, index: int) -> LeafView:
             proof = []  # the store cannot back the signed head: shown as not verified
         verified = merkle.verify_inclusion(index, checkpoint.size, digest, proof,
                                            bytes(checkpoint.root))
-    return LeafView(leaf, kind, fields, digest, proof, checkpoint, verified)
+    from custodywatch.ledger.rows import open_leaf
+
+    opened = open_leaf(user=user, kind=kind, fields=fields)
+    return LeafView(leaf, kind, fields, digest, proof, checkpoint, verified, opened)
 
 
 def leaves_with_hash(*, user: User, sha256: str) -> QuerySet[Leaf]:

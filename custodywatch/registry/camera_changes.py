@@ -40,13 +40,16 @@ RECOMPUTE_BACK = dt.timedelta(days=1)
 
 
 def is_facility_side(user: User, token: MachineToken | None = None) -> bool:
-    """The facility's own people and machines: they propose, never decide."""
-    return (token is not None and token.facility_id is not None) or user.role in FACILITY_SIDE
+    """The facility's own people and machines, by their account's role: they propose, never
+    decide. A token's facility binding makes nobody facility side (issue 17, item 4)."""
+    return user.role in FACILITY_SIDE
 
 
 def may_propose(user: User, facility: Facility, token: MachineToken | None = None) -> bool:
-    if token is not None and token.facility_id is not None:
-        return token.facility_id == facility.pk
+    """The account's own facility; a token's binding only narrows (one bound to another
+    facility proposes nothing), never widens."""
+    if token is not None and token.facility_id is not None and token.facility_id != facility.pk:
+        return False
     return user.role in FACILITY_SIDE and user.facility_id == facility.pk
 
 

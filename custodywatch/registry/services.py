@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
-from custodywatch.accounts.scoping import video_writer_facility_id
 from custodywatch.registry.csv_import import (
     KINDS,
     LineError,
@@ -206,9 +205,13 @@ def registry_import(
 
 
 def can_write_facility(*, user: User, facility: Facility, token: MachineToken | None) -> bool:
-    """Video and camera inventory: the facility's own edge agent only, whatever a token's
-    binding says (accounts.scoping.video_writer_facility_id, the one rule)."""
-    return video_writer_facility_id(user, token) == facility.pk
+    """A direct camera write (camera_upsert): the registry editor's alone. A token's facility
+    binding only narrows it, never gives it to another account (issue 17, item 4); the
+    facility's own agent and staff propose instead (camera_changes), and video is written by
+    the facility's edge agent alone (accounts.scoping.video_writer_facility_id)."""
+    if token is not None and token.facility_id is not None and token.facility_id != facility.pk:
+        return False
+    return user.is_active and user.role in REGISTRY_EDITORS
 
 
 def camera_upsert(

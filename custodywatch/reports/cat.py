@@ -20,7 +20,7 @@ from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases.models import Case, CaseParty, CaseStatus, Charge, CompensationClaim, Person
 from custodywatch.cases.models import Verdict as V
 from custodywatch.complaints.models import Complaint
-from custodywatch.registry.models import Agency, Region
+from custodywatch.registry.models import Agency, Facility, Region
 from custodywatch.reports.aggregates import ALLEGATION_CATEGORIES, local_midnight
 
 PROSECUTED = (CaseStatus.SENT_TO_COURT, CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
@@ -113,7 +113,8 @@ def cat_tables(*, user: User, year: int) -> list[Table]:
         _by(cases, "facility__agency_id", n=Count("pk"), court=court),
         _by(convicted, "case__facility__agency_id", n=Count("pk")),
         _by(paid, "case__facility__agency_id", n=Count("pk"), amount=Sum("amount_granted"))))
-    return [by_region, by_agency, _victims(cases, year), _sentences(convicted, year)]
+    return [by_region, by_agency, _victims(cases, year), _sentences(convicted, year),
+            _deaths(user, year)]
 
 
 def _scope_label(user: User) -> str:
@@ -180,3 +181,29 @@ def _sentences(convicted, year: int) -> Table:  # type: ignore[no-untyped-def]
         "charge may carry several penalties.").format(year=year),
         [_("Article"), _("Convictions"), _("Imprisonment"), _("Average months"), _("Fine"),
          _("Ban on positions"), _("Probation"), _("Released"), _("Rule flags")], rows)
+
+
+def _deaths(user: User, year: int) -> Table:
+    """Deaths in custody (issue 21: medical.Death, one per death recorded when custody ended),
+    by manner of death and by the kind of place."""
+    from custodywatch.medical.models import Death
+
+    start, end = _year_bounds(year)
+    deaths = Death.objects.filter(facility_q(user, "custody_record__facility"),
+                                  died_at__gte=start, died_at__lt=end)
+    counts = {(row["manner"], row["custody_record__facility__kind"]): row["n"]
+              for row in deaths.values("manner", "custody_record__facility__kind")
+              .annotate(n=Count("pk")).order_by()}
+    kinds = [(kind, label) for kind, label in Facility.Kind.choices
+             if any(k == kind for _m, k in counts)]
+    rows = []
+    for manner, label in Death.Manner.choices:
+        row = [counts.get((manner, kind), 0) for kind, _label in kinds]
+        rows.append([str(label), *row, sum(row)])
+    rows.append([_("Total"), *[sum(r[i] for r in rows) for i in range(1, len(kinds) + 2)]])
+    return Table("deaths", _("Deaths in custody, by manner of death and place"), _(
+        "Deaths in custody: custody records ended by a death dated in {year} (custody "
+        "register; each opens an investigation by itself). Manner of death as recorded after "
+        "the autopsy (pending until recorded); place: the kind of facility where the person "
+        "was held. Scope: {scope}.").format(year=year, scope=_scope_label(user)),
+        [_("Manner of death"), *[str(label) for _kind, label in kinds], _("Total")], rows)

@@ -4,6 +4,11 @@ Each table is a region x category count with its row, column and grand totals; t
 (custodywatch/kernels/suppression.py) hides every count under the threshold (default 5,
 ``settings.CUSTODYWATCH_SMALL_CELL``) and, where totals would give a hidden count away,
 the cheapest further counts. Hidden counts are published as null.
+
+Tables are published by whole months: the running month is left out until it ends, so a
+complaint or a case appears only in a month's batch with every other of that month, on the
+same schedule for every region, never the day it was filed (docs/security.md: the accused
+facility reads nothing that changes because of a complaint against it).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from custodywatch.cases.models import Case, CaseStatus
 from custodywatch.complaints.models import Category, Complaint
 from custodywatch.kernels.suppression import DEFAULT_THRESHOLD, published, suppress
 from custodywatch.registry.models import Region
-from custodywatch.reports.aggregates import local_midnight
+from custodywatch.reports.aggregates import local_midnight, month_start
 
 CASE_STAGES = {
     "investigation": (CaseStatus.REGISTERED, CaseStatus.INVESTIGATION, CaseStatus.SUSPENDED),
@@ -72,8 +77,16 @@ def _table(key: str, title: str, definition: str, counts: dict[tuple[int, str], 
                      int(mask.sum()))
 
 
-def open_tables(*, year: int) -> list[OpenTable]:
-    start, end = local_midnight(dt.date(year, 1, 1)), local_midnight(dt.date(year + 1, 1, 1))
+def published_until(today: dt.date | None = None) -> dt.date:
+    """The first day not yet published: the start of the running month."""
+    from django.utils import timezone
+
+    return month_start(today or timezone.localdate())
+
+
+def open_tables(*, year: int, today: dt.date | None = None) -> list[OpenTable]:
+    start = local_midnight(dt.date(year, 1, 1))
+    end = min(local_midnight(dt.date(year + 1, 1, 1)), local_midnight(published_until(today)))
     complaint_counts = {(row["region_id"], row["category"]): row["n"] for row in
                         Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
                         .values("region_id", "category").annotate(n=Count("pk")).order_by()}

@@ -18,7 +18,7 @@ from custodywatch.ledger.selectors import checkpoint_latest
 from custodywatch.registry.models import Facility
 from custodywatch.reports import cat, charts, coverage_history, exports, selectors, services
 from custodywatch.reports.links import UnitLinks
-from custodywatch.reports.open_data import open_tables
+from custodywatch.reports.open_data import open_tables, published_until
 from custodywatch.video import selectors as video_selectors
 from custodywatch.video.coverage import coverage_rule
 
@@ -204,7 +204,7 @@ def open_data(request: HttpRequest) -> HttpResponse:
     """Public: no sign-in."""
     year = _year(request)
     return render(request, "reports/open_data.html", {
-        "tables": open_tables(year=year), "year": year,
+        "tables": open_tables(year=year), "year": year, "published_until": published_until(),
         "years": range(timezone.localdate().year, 2019, -1)})
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent
+from custodywatch.accounts.models import AuditEvent, Scope
 from custodywatch.core import stored_files
 from custodywatch.kernels import risk
 from custodywatch.registry.models import Facility
@@ -455,6 +455,13 @@ _RECOMMENDATION_ACTIONS = {"respond": _respond, "evidence": _evidence, "status":
 @login_required
 @require_http_methods(["GET", "POST"])
 def planning(request: HttpRequest) -> HttpResponse:
+    if request.user.scope == Scope.FACILITY:
+        # The board ranks facilities by risk, complaints against them among the factors, and
+        # tells monitors where to go unannounced: nothing a facility may read (docs/security.md).
+        audit_record(actor=request.user, action=AuditEvent.Action.DENIED,
+                     origin=_origin(request), object_type="visits.planning",
+                     detail={"reason": "facility staff"})
+        raise PermissionDenied
     weights = selectors.planning_weights()
     weights_form = visit_forms.WeightsForm(request.POST or None, weights=weights)
     if request.method == "POST":

@@ -1,9 +1,11 @@
-"""Held footage kept from being overwritten, end to end against the real centre.
+"""Custody footage kept from being overwritten, end to end against the real centre.
 
-A complaint about facility FA-1 places a legal hold. The agent has hashed three real video
-segments of CAM1 and delivered the hashes. Then one file is changed and one deleted on the
-recorder. The agent's preservation cycle copies what it can and reports preserved / altered /
-missing; the complaint's page shows it. The orders never name the complaint or the hold.
+A complaint about facility FA-1 places a legal hold (at the centre only). The agent has hashed
+three real video segments of CAM1 (a camera of a custody cell) and delivered the hashes. Then
+one file is changed and one deleted on the recorder. The agent's preservation cycle, following
+the centre's uniform policy (keep every custody-area segment for the complaint window), copies
+what it can and reports preserved / altered / missing; the complaint's page shows it for its
+held footage. The policy is the same with or without the complaint.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from custodywatch.agent.outbox import Outbox
 from custodywatch.agent.sender import Sender
 from custodywatch.complaints import services as complaints
 from custodywatch.complaints.models import Channel, SegmentPreservation
+from custodywatch.registry.models import Camera, Room
 from custodywatch.video.models import RecordingSegment
 from tests.conftest import ensure_reference_data, make_user, sign_in
 
@@ -105,23 +108,29 @@ def test_the_agent_keeps_held_footage_and_reports_changes(world, people, client)
     store.close()
 
 
-def test_orders_name_no_complaint_and_only_the_tokens_own_facility(world, people, facility_b,
-                                                                  client):
-    orders = client.get("/api/preservation/orders",
-                        headers={"Authorization": f"Bearer {world['token']}"}).json()
-    assert {order["camera"] for order in orders["orders"]} == {"CAM1"}
-    assert len(orders["orders"]) == 3
-    text = json.dumps(orders)
+def test_the_policy_names_no_complaint_and_is_the_same_without_one(world, people, facility_b,
+                                                                   client):
+    agent_a = {"Authorization": f"Bearer {world['token']}"}
+    policy = client.get("/api/preservation/orders", headers=agent_a).json()
+    assert policy == {"facility": "FA-1", "policy": "custody-area-v1", "keep_days": 365,
+                      "cameras": ["CAM1", "CAM2"]}  # CAM1 and CAM2 see cells R1 and R2
+    text = json.dumps(policy)
     assert world["complaint"].reference not in text and "hold" not in text.lower()
+    # Releasing the hold changes nothing the facility reads: the hold was never in it.
+    for hold in world["complaint"].legal_holds.all():
+        hold.status = hold.Status.RELEASED
+        hold.save(update_fields=["status"])
+    assert client.get("/api/preservation/orders", headers=agent_a).json() == policy
 
     agent_b = make_user("agent_b", Role.EDGE_AGENT, facility=facility_b)
     raw_b, _ = token_create(acting_user=None, origin=SYSTEM_ORIGIN, user=agent_b)
     other = client.get("/api/preservation/orders", headers={"Authorization": f"Bearer {raw_b}"})
-    assert other.status_code == 200 and other.json()["orders"] == []
+    assert other.status_code == 200
+    assert other.json() == {**policy, "facility": "FB-1"}  # the same rule, its own cameras
 
     # Facility B's agent cannot report on facility A's segments: 422, nothing written.
-    report = {"items": [{"sha256": orders["orders"][0]["sha256"], "camera": "CAM1",
-                         "status": "missing"}]}
+    shas = [_sha256(path) for path in world["files"]]
+    report = {"items": [{"sha256": shas[0], "camera": "CAM1", "status": "missing"}]}
     refused = client.post("/api/preservation/reports", report, content_type="application/json",
                           headers={"Authorization": f"Bearer {raw_b}", "Idempotency-Key": "b1"})
     assert refused.status_code == 422 and "items[0].sha256" in refused.content.decode()
@@ -133,24 +142,43 @@ def test_orders_name_no_complaint_and_only_the_tokens_own_facility(world, people
     assert denied.status_code == 403
 
     # A bad status is refused with the field named, and the valid item beside it is not kept.
-    bad = {"items": [{"sha256": orders["orders"][0]["sha256"], "camera": "CAM1",
-                      "status": "missing"},
-                     {"sha256": orders["orders"][1]["sha256"], "camera": "CAM1",
-                      "status": "lost"}]}
+    bad = {"items": [{"sha256": shas[0], "camera": "CAM1", "status": "missing"},
+                     {"sha256": shas[1], "camera": "CAM1", "status": "lost"}]}
     answer = client.post("/api/preservation/reports", bad, content_type="application/json",
-                         headers={"Authorization": f"Bearer {world['token']}",
-                                  "Idempotency-Key": "a1"})
+                         headers={**agent_a, "Idempotency-Key": "a1"})
     assert answer.status_code == 422 and "items[1].status" in answer.content.decode()
     assert not SegmentPreservation.objects.exists()
 
 
-def test_a_released_hold_leaves_only_the_routine_sample(world, settings):
-    settings.PRESERVATION_SAMPLE_PERCENT = 0
+def test_the_agent_keeps_only_policy_cameras_within_the_period_and_received(world, settings):
+    """Segments of a camera outside the policy, older than the period, or not yet received by
+    the centre are not copied (a report on them would be refused)."""
+    outbox, tmp = world["outbox"], world["tmp"]
+    now = time.time()
+    old = tmp / "old.mp4"
+    _write_video(old, 7)
+    outbox.put_segment(protocol.recording("CAM1", now - 3 * 86400, now - 3 * 86400 + 60,
+                                          _sha256(old)), str(old), 1, 1.0)
+    facility = Camera.objects.get(code="CAM1", facility__code="FA-1").facility
+    corridor_camera = Camera.objects.create(facility=facility, code="CAM3")
+    corridor_camera.rooms.add(Room.objects.get(facility=facility, code="X1"))
+    corridor = tmp / "corridor.mp4"
+    _write_video(corridor, 8)
+    outbox.put_segment(protocol.recording("CAM3", now - 60, now, _sha256(corridor)),
+                       str(corridor), 1, 1.0)
+    Sender(outbox, world["url"], world["token"]).drain()
+    unsent = tmp / "unsent.mp4"
+    _write_video(unsent, 9)
+    outbox.put_segment(protocol.recording("CAM1", now - 120, now - 60, _sha256(unsent)),
+                       str(unsent), 1, 1.0)
+    assert RecordingSegment.objects.filter(sha256=_sha256(corridor)).exists()
+    settings.PRESERVATION_KEEP_DAYS = 2
     client_ = preservation.PreservationClient(world["url"], world["token"])
-    assert len(client_.orders()) == 3
-    for hold in world["complaint"].legal_holds.all():
-        hold.status = hold.Status.RELEASED
-        hold.save(update_fields=["status"])
-    assert client_.orders() == []
-    settings.PRESERVATION_SAMPLE_PERCENT = 100
-    assert len(client_.orders()) == 3  # the sample alone still asks for recent footage
+    policy = client_.policy()
+    assert policy == preservation.Policy(keep_days=2, cameras=frozenset({"CAM1", "CAM2"}))
+    orders = preservation.policy_orders(policy, outbox, now)
+    assert [order.sha256 for order in orders] == [_sha256(path) for path in world["files"]]
+    assert preservation.policy_orders(policy, outbox, now, cameras={"CAM2"}) == []
+    settings.PRESERVATION_KEEP_DAYS = 5
+    longer = preservation.policy_orders(client_.policy(), outbox, now)
+    assert [order.sha256 for order in longer][0] == _sha256(old)

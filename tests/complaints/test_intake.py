@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.complaints import rules
+from custodywatch.complaints.attachments import open_verified
 from custodywatch.complaints.models import (
     Attachment,
     Category,
@@ -53,7 +54,7 @@ def test_web_form_files_triages_routes_and_holds(client, facility_a):
     assert complaint.receipt_hash.startswith("$argon2id$")
     attachment = Attachment.objects.get()
     assert attachment.media_type == "image/png" and attachment.size == len(PNG)
-    assert attachment.file.read() == PNG
+    assert open_verified(attachment).read() == PNG  # stored sealed (test_sealed_at_rest.py)
     hold = LegalHold.objects.get(complaint=complaint)
     assert hold.facility == facility_a and hold.rooms.count() == 0  # the whole facility
     kinds = set(PendingLeaf.objects.values_list("kind", flat=True))

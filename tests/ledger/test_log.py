@@ -27,8 +27,11 @@ def test_audit_event_queues_its_leaf_in_the_same_transaction(signer):
     assert PendingLeaf.objects.count() == before + 1
     kind, fields = decode_leaf(bytes(pending.data))
     assert kind == "audit_event"
-    assert fields["event"] == event.pk and fields["object_id"] == "FA-1"
-    assert "rows" not in bytes(pending.data).decode()  # details by hash only
+    assert fields["event"] == event.pk and fields["object_type"] == "registry.facility"
+    # Who acted on which object, and the details, by salted commitment only (issue 17 item 5).
+    assert fields["object_id"] == "" and fields["actor"] == ""
+    assert "rows" not in bytes(pending.data).decode() and "FA-1" not in bytes(
+        pending.data).decode()
 
 
 def test_a_failed_business_write_leaves_no_leaf(signer):

@@ -63,7 +63,8 @@ def test_one_changed_byte_names_its_index(log):
 
 def test_changed_data_and_hash_is_caught_by_the_tile(log):
     leaf = Leaf.objects.get(index=9)
-    forged = bytes(leaf.data).replace(b"file9", b"fileX")
+    forged = bytes(leaf.data).replace(b"\"E-9\"", b"\"E-X\"")
+    assert forged != bytes(leaf.data)
     sql("UPDATE ledger_leaf SET data = %s, leaf_hash = %s WHERE \"index\" = 9",
         [forged, leaf_hash(forged)])
     code, message = verify()

@@ -169,6 +169,11 @@ DOWNLOADS_CHECKED_ELSEWHERE = {
     # Needs a finding photo / an examination photo / a reference image.
     "visits:finding_photo": "tests/visits",
     "cases:photo": "tests/cases",
+    "medical:photo": "tests/medical/test_pages.py",
+    # The person's copy of an examination (PDF): tests/medical/test_pages.py reads it.
+    "medical:examination_pdf": "tests/medical/test_pages.py",
+    # Not a download: a death's page needs a death in custody (tests/medical/test_deaths.py).
+    "medical:death": "tests/medical/test_deaths.py",
     "video:camera_view_image": "tests/agent/test_reference_sync.py",
 }
 

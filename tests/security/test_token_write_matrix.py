@@ -2,10 +2,14 @@
 
 Every role's account, with a bearer token bound to facility A (the facility written to),
 bound to facility B, or bound to none, calls every write an edge agent makes on facility A:
-heartbeats, state spans, recordings, a camera's inventory and deactivation, a reference sync,
-a preservation report, and the live-frame camera check. Exactly one combination may write:
-facility A's edge-agent account with a token bound to A or to nothing. An agent of facility B
-is refused whatever its token says, and no facility binding gives a person's account a write.
+heartbeats, state spans, recordings, marker sightings, a camera's inventory and
+deactivation, a reference sync, a preservation report, and the live-frame camera check.
+Exactly one combination may write video: facility A's edge-agent account with a token bound
+to A or to nothing. An agent of facility B is refused whatever its token says, and no
+facility binding gives a person's account a write. A camera's inventory is the registry
+editor's to write (a binding only narrowing him) and the facility side's (its agent, head,
+duty officer) to propose, 202, for an independent approver (registry/camera_changes.py);
+the binding makes nobody facility side.
 
 Tokens bound to another facility than their account's cannot be made any more
 (`token create --facility` refuses them, tests/test_cli.py); the matrix makes them in the
@@ -27,8 +31,14 @@ from django.utils import timezone
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.services import FACILITY_ROLES, REGION_ROLES, token_create
+from custodywatch.registry.camera_changes import FACILITY_SIDE
 from custodywatch.registry.models import Camera, Facility
-from custodywatch.video.models import CameraHealth, CameraStateSpan, RecordingSegment
+from custodywatch.video.models import (
+    CameraHealth,
+    CameraStateSpan,
+    MarkerSighting,
+    RecordingSegment,
+)
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +58,7 @@ class Write:
     # Names facility A (in the path or the body); otherwise the call is about the caller's
     # own facility, as a reference sync, a preservation report or a live-frame check is.
     names_facility_a: bool = True
+    camera_inventory: bool = False
 
 
 WRITES: dict[str, Write] = {
@@ -59,10 +70,14 @@ WRITES: dict[str, Write] = {
     "recordings": Write("post", "/api/video/recordings", lambda: {
         "facility": "FA-1",
         "items": [{"camera": "CAM1", "start": _at(10), "end": _at(5), "sha256": "ab" * 32}]}),
+    "marker sightings": Write("post", "/api/video/marker-sightings", lambda: {
+        "facility": "FA-1", "items": [{"camera": "CAM1", "marker": 0, "first": _at(10),
+                                       "last": _at(5), "seen": 0.9}]}),
     "camera rename": Write("put", "/api/registry/facilities/FA-1/cameras/CAM1", lambda: {
-        "name": "Renamed", "rooms": ["R1"]}),
+        "name": "Renamed", "rooms": ["R1"]}, camera_inventory=True),
     "camera deactivation": Write("put", "/api/registry/facilities/FA-1/cameras/CAM1",
-                                 lambda: {"rooms": ["R1"], "is_active": False}),
+                                 lambda: {"rooms": ["R1"], "is_active": False},
+                                 camera_inventory=True),
     "reference sync": Write("post", "/api/references/sync", lambda: {"cameras": []},
                             names_facility_a=False),
     "preservation report": Write("post", "/api/preservation/reports", lambda: {"items": []},
@@ -98,7 +113,8 @@ def _token(user: User, binding: str, facilities: dict[str, Facility]) -> str:
 def _state(facility: Facility) -> tuple:
     camera = Camera.objects.get(facility=facility, code="CAM1")
     return (CameraHealth.objects.count(), CameraStateSpan.objects.count(),
-            RecordingSegment.objects.count(), camera.name, camera.is_active)
+            RecordingSegment.objects.count(), MarkerSighting.objects.count(), camera.name,
+            camera.is_active)
 
 
 def _call(write: Write, token: str):  # type: ignore[no-untyped-def]
@@ -116,10 +132,16 @@ def _call(write: Write, token: str):  # type: ignore[no-untyped-def]
 
 def _expected(user: User, binding: str, write: Write, facilities: dict[str, Facility]) -> str:
     """The rule: an edge-agent account, on its own facility, with a token bound to it or to
-    nothing."""
+    nothing. Camera inventory: the registry editor writes, the facility side proposes."""
+    own = next((label for label, facility in facilities.items()
+                if facility.pk == user.facility_id), None)
+    if write.camera_inventory:
+        if user.role in FACILITY_SIDE:
+            return "propose" if own == "A" and binding in ("A", "none") else "deny"
+        return "allow" if user.role == Role.SYSTEM_ADMIN and binding in ("A", "none") \
+            else "deny"
     if user.role != Role.EDGE_AGENT:
         return "deny"
-    own = next(label for label, facility in facilities.items() if facility.pk == user.facility_id)
     if write.names_facility_a and own != "A":
         return "deny"
     return "allow" if binding in (own, "none") else "deny"
@@ -136,10 +158,11 @@ def test_each_account_and_token_binding_writes_only_as_the_rule_says(accounts, f
         for binding in BINDINGS:
             response, after = _call(write, _token(user, binding, facilities))
             outcome = ("allow" if response.status_code in (200, 201) else
+                       "propose" if response.status_code == 202 else
                        "deny" if response.status_code == 403 else
                        f"status {response.status_code}: {response.content[:200]!r}")
-            if outcome == "deny" and after is not None and after != before:
-                outcome = "deny, but it wrote"
+            if outcome in ("deny", "propose") and after is not None and after != before:
+                outcome = f"{outcome}, but it wrote"
             expected = _expected(user, binding, write, facilities)
             if outcome != expected:
                 failures.append(f"{name} with a token bound to {binding}: expected "
@@ -157,11 +180,12 @@ def test_the_allowed_write_really_writes(accounts, facility_a):
 
 
 def test_a_refusal_is_audited(accounts, facility_a, facility_b):
-    raw = _token(accounts["facility_head"], "A", {"A": facility_a})
+    """The review's case: a prosecutor's token bound to a facility takes a camera out."""
+    raw = _token(accounts["general_prosecutor"], "A", {"A": facility_a})
     response = Client().put("/api/registry/facilities/FA-1/cameras/CAM1",
                             {"rooms": ["R1"], "is_active": False},
                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 403
     assert Camera.objects.get(facility=facility_a, code="CAM1").is_active
-    assert AuditEvent.objects.filter(actor=accounts["facility_head"],
+    assert AuditEvent.objects.filter(actor=accounts["general_prosecutor"],
                                      action=AuditEvent.Action.DENIED).exists()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -50,6 +51,10 @@ from tests.test_authorization_matrix import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# The smallest PNG (1 x 1): a photograph as far as its first bytes go.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
 
 MOMENT = "%Y-%m-%dT%H:%M"
 
@@ -126,6 +131,9 @@ POSTS: dict[str, Post] = {
         "interrogation": w.interrogation.pk, "full_name": "Ержанова Айгуль",
         "relationship": "parent"}),
     "liveview:viewer_revoke": Post(lambda w: {}),
+    # A photograph of world a's examination by its examiner ("doctor") alone.
+    "medical:photo_add": Post(lambda w: {"photo": SimpleUploadedFile(
+        "eye.png", PNG, "image/png")}),
 }
 
 

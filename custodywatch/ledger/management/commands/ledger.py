@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.kernels.filehash import file_sha256
 from custodywatch.kernels.signed_note import NoteError, Signer, Verifier, generate_key
-from custodywatch.ledger import cosignature, services, tlog_proof
+from custodywatch.ledger import cosignature, rows, services, tlog_proof
 from custodywatch.ledger.keys import ledger_origin, trusted_verifiers
 from custodywatch.ledger.models import Leaf
 from custodywatch.ledger.package import PackageError
@@ -40,6 +40,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         verify = sub.add_parser("verify", help="re-hash every leaf and check the checkpoint")
         verify.add_argument("--checkpoint", help="a checkpoint file to verify against")
+        sweep = sub.add_parser("sweep", help="re-derive the rows of a random sample of leaves "
+                               "(a worker's background check); exit 1 on a changed row")
+        sweep.add_argument("--sample", type=int, default=1000)
         integrate = sub.add_parser("integrate", help="integrate queued leaves, one batch")
         integrate.add_argument("--limit", type=int, default=services.INTEGRATION_BATCH)
         sub.add_parser("checkpoint", help="integrate all and print the latest signed checkpoint")
@@ -112,6 +115,16 @@ class Command(BaseCommand):
             raise CommandError(f"ledger verification FAILED: {where}{verdict.message}",
                                returncode=1)
         self.stdout.write(verdict.message)
+
+    def _sweep(self, options: dict[str, Any]) -> None:
+        if options["sample"] < 1:
+            raise _bad_input("--sample must be at least 1")
+        checked, findings = rows.sweep(sample=options["sample"])
+        if findings:
+            raise CommandError("ledger sweep FAILED: rows changed after they were logged:\n"
+                               + "\n".join(str(finding) for finding in findings[:50]),
+                               returncode=1)
+        self.stdout.write(f"ledger sweep: {checked} leaves sampled, every row re-derived")
 
     def _integrate(self, options: dict[str, Any]) -> None:
         if options["limit"] < 1:
