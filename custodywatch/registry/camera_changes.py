@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
-from custodywatch.accounts.scoping import facility_q
+from custodywatch.accounts.scoping import facility_q, video_writer_facility_id
 from custodywatch.registry.models import Camera, CameraChange, Facility, Recorder, Room
 
 logger = logging.getLogger(__name__)
@@ -44,10 +44,15 @@ def is_facility_side(user: User, token: MachineToken | None = None) -> bool:
     return (token is not None and token.facility_id is not None) or user.role in FACILITY_SIDE
 
 
-def may_propose(user: User, facility: Facility, token: MachineToken | None = None) -> bool:
-    if token is not None and token.facility_id is not None:
-        return token.facility_id == facility.pk
-    return user.role in FACILITY_SIDE and user.facility_id == facility.pk
+def may_propose(user: User, facility: Facility, token: MachineToken | None = None, *,
+                agent_only: bool = False) -> bool:
+    """The facility's own edge agent (by the one rule for agent writes,
+    accounts.scoping.video_writer_facility_id) or, on the page (``agent_only`` false), its
+    head or duty officer."""
+    if video_writer_facility_id(user, token) == facility.pk:
+        return True
+    return (not agent_only and token is None and user.role in FACILITY_SIDE
+            and user.role != Role.EDGE_AGENT and user.facility_id == facility.pk)
 
 
 def may_decide(user: User, facility: Facility) -> bool:
@@ -137,10 +142,12 @@ def camera_change_propose(
     recorder_code: str = "",
     is_active: bool = True,
     now: dt.datetime | None = None,
+    agent_only: bool = False,
 ) -> tuple[Camera, CameraChange | None]:
     """Store what the facility asks for as a pending proposal; nothing the figures read
-    changes. Returns the camera and the proposal (None: it asks for what is approved now)."""
-    if not may_propose(acting_user, facility, token):
+    changes. Returns the camera and the proposal (None: it asks for what is approved now).
+    ``agent_only``: the API's camera inventory, which only the facility's edge agent sends."""
+    if not may_propose(acting_user, facility, token, agent_only=agent_only):
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                      obj=facility, detail={"camera": code, "propose": True})
         raise PermissionDenied(_("Only the own agent and staff of %(code)s propose changes "

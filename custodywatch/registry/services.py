@@ -223,8 +223,9 @@ def camera_upsert(
     recorder_code: str = "",
     is_active: bool = True,
 ) -> tuple[Camera, bool]:
-    """Register or update one camera directly: the registry editor's path. The facility's
-    own agent and staff only propose (registry/camera_changes.py), so they are refused here.
+    """Register or update one camera directly. Nobody reaches this through the API any
+    more: the facility's own agent proposes (registry/camera_changes.py), and
+    can_write_facility admits the agent alone; it stays as the refusal (audited) of others.
     """
     from custodywatch.registry.camera_changes import is_facility_side
 
