@@ -143,17 +143,15 @@ class DecisionIn(Schema):
 def camera_put(  # type: ignore[no-untyped-def]
     request: HttpRequest, code: str, camera_code: str, payload: CameraIn
 ):
-    """The facility's own edge agent proposes the camera as it finds it on its recorder
-    (202): the change takes effect when a prosecutor or NPM monitor approves it
-    (registry/camera_changes.py). Anyone else is refused (403, audited); the facility's head
-    and duty officer propose on the facility's cameras page."""
+    """A registry editor writes the camera; the facility's own agent and staff propose the
+    change (202), which takes effect when a prosecutor or NPM monitor approves it."""
     facility = get_object_or_404(Facility, code=code)
     token = getattr(request, "machine_token", None)
     if camera_changes.is_facility_side(request.user, token):
         camera, change = camera_changes.camera_change_propose(
             acting_user=request.user, origin=Origin.from_request(request), token=token,
             facility=facility, code=camera_code, name=payload.name, room_codes=payload.rooms,
-            recorder_code=payload.recorder, is_active=payload.is_active, agent_only=True)
+            recorder_code=payload.recorder, is_active=payload.is_active)
         return Status(202, {"status": change.status if change else "unchanged",
                             "camera": camera, "change": change})
     camera, created = services.camera_upsert(

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
-from custodywatch.accounts.scoping import facility_q, video_writer_facility_id
+from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry.models import Camera, CameraChange, Facility, Recorder, Room
 
 logger = logging.getLogger(__name__)
@@ -40,19 +40,18 @@ RECOMPUTE_BACK = dt.timedelta(days=1)
 
 
 def is_facility_side(user: User, token: MachineToken | None = None) -> bool:
-    """The facility's own people and machines: they propose, never decide."""
-    return (token is not None and token.facility_id is not None) or user.role in FACILITY_SIDE
+    """The facility's own people and machines: they propose, never decide. Decided by the
+    account, never by a token's facility binding, which only ever narrows (issue 17)."""
+    return user.role in FACILITY_SIDE
 
 
-def may_propose(user: User, facility: Facility, token: MachineToken | None = None, *,
-                agent_only: bool = False) -> bool:
-    """The facility's own edge agent (by the one rule for agent writes,
-    accounts.scoping.video_writer_facility_id) or, on the page (``agent_only`` false), its
-    head or duty officer."""
-    if video_writer_facility_id(user, token) == facility.pk:
-        return True
-    return (not agent_only and token is None and user.role in FACILITY_SIDE
-            and user.role != Role.EDGE_AGENT and user.facility_id == facility.pk)
+def may_propose(user: User, facility: Facility, token: MachineToken | None = None) -> bool:
+    """An active account of the facility itself, through a token bound to that facility or to
+    none (for its edge agent this is accounts.scoping.video_writer_facility_id)."""
+    if not user.is_active or user.role not in FACILITY_SIDE or user.facility_id != facility.pk:
+        return False
+    bound = getattr(token, "facility_id", None) if token is not None else None
+    return bound is None or bound == facility.pk
 
 
 def may_decide(user: User, facility: Facility) -> bool:
@@ -142,12 +141,10 @@ def camera_change_propose(
     recorder_code: str = "",
     is_active: bool = True,
     now: dt.datetime | None = None,
-    agent_only: bool = False,
 ) -> tuple[Camera, CameraChange | None]:
     """Store what the facility asks for as a pending proposal; nothing the figures read
-    changes. Returns the camera and the proposal (None: it asks for what is approved now).
-    ``agent_only``: the API's camera inventory, which only the facility's edge agent sends."""
-    if not may_propose(acting_user, facility, token, agent_only=agent_only):
+    changes. Returns the camera and the proposal (None: it asks for what is approved now)."""
+    if not may_propose(acting_user, facility, token):
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                      obj=facility, detail={"camera": code, "propose": True})
         raise PermissionDenied(_("Only the own agent and staff of %(code)s propose changes "

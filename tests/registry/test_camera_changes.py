@@ -1,7 +1,6 @@
-"""A facility cannot change any coverage figure: whatever its agent (the API), head or duty
-officer (the page) sends about its cameras (remap, new camera, deactivation) is a proposal,
-anything else is refused, and the blind counts stay as they were until a prosecutor or NPM
-monitor acts."""
+"""A facility cannot change any coverage figure: whatever its agent, head or duty officer sends
+about its cameras (remap, new camera, deactivation), through the API or the page, is a
+proposal, and the blind counts stay as they were until a prosecutor or NPM monitor acts."""
 
 from __future__ import annotations
 
@@ -82,13 +81,11 @@ def test_no_facility_path_changes_a_blind_count_until_an_approver_acts(
     assert put_camera(client, "CAM9", {"rooms": ["R3"]}, **agent).status_code == 202
     assert put_camera(client, "CAM2", {"rooms": ["R2"], "is_active": False},
                       **agent).status_code == 202
-    # The head's token and the head's signed-in session: the API is the agent's only
-    # (accounts.scoping.video_writer_facility_id); refused and audited, nothing proposed.
+    # The head's token and the head's signed-in session: the same API, still proposals.
     head_token = bearer(token_for(people["head_a"]))
-    assert put_camera(client, "CAM8", {"rooms": ["R3"]}, **head_token).status_code == 403
+    assert put_camera(client, "CAM8", {"rooms": ["R3"]}, **head_token).status_code == 202
     sign_in(client, people["head_a"])
-    assert put_camera(client, "CAM7", {"rooms": ["R3"]}).status_code == 403
-    assert not Camera.objects.filter(code__in=["CAM7", "CAM8"]).exists()
+    assert put_camera(client, "CAM7", {"rooms": ["R3"]}).status_code == 202
     # The pages: the head and the duty officer propose by form.
     page = client.post(PAGE, {"action": "propose", "code": "CAM6", "rooms": ["R3"],
                               "is_active": "on"})
@@ -105,9 +102,10 @@ def test_no_facility_path_changes_a_blind_count_until_an_approver_acts(
                           data=json.dumps({"approve": True, "reason": "ok"}),
                           content_type="application/json", **agent)
     assert decided.status_code == 403
-    assert pending.count() == 4  # CAM1 (the duty officer's replaced the agent's), 9, 2, 6
+    assert pending.count() == 6  # CAM1 (the duty officer's replaced the agent's), 9, 2, 8, 7, 6
     assert figures(people, facility_a) == (*before[:2], before[2], *before[3:5], {
-        **before[5], "CAM9": (False, []), "CAM6": (False, [])})
+        **before[5], "CAM9": (False, []), "CAM8": (False, []), "CAM7": (False, []),
+        "CAM6": (False, [])})
     assert (figures(people, facility_a)[0], figures(people, facility_a)[4]) == (
         before[0], before[4])
 
@@ -192,11 +190,8 @@ def test_a_change_lowering_blind_rooms_without_markers_is_flagged(
     assert flagged.status == "superseded"
 
 
-def test_nobody_else_writes_a_camera_through_the_api(client, people, facility_a):
-    """Not even the registry editor (its path is the CSV import), nor an approver."""
-    for who in ("admin", "gpo", "prosecutor_a"):
-        sign_in(client, people[who])
-        assert put_camera(client, "CAM1", {"rooms": ["R1", "R2"]}).status_code == 403, who
+def test_the_registry_editor_still_writes_directly(client, people, facility_a):
+    sign_in(client, people["admin"])
+    response = put_camera(client, "CAM1", {"rooms": ["R1", "R2"]})
+    assert response.status_code == 200
     assert not CameraChange.objects.exists()
-    assert list(Camera.objects.get(facility=facility_a, code="CAM1").rooms.values_list(
-        "code", flat=True)) == ["R1"]
