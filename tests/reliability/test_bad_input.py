@@ -130,7 +130,7 @@ def _write_operations() -> list[tuple[str, str]]:
 
 
 PATH_VALUES = {"code": "FA-1", "camera_code": "CAM1", "camera": "CAM1", "visit_id": "1",
-               "record_id": "1", "reference": "X"}
+               "record_id": "1", "reference": "X", "change_id": "1"}
 
 
 def _concrete(path: str) -> str:
