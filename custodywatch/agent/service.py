@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from custodywatch.agent import preservation, protocol, segments
+from custodywatch.agent import escrow_upload, preservation, protocol, segments
 from custodywatch.agent.analysis import CameraAnalyser
 from custodywatch.agent.config import AgentConfig, CameraConfig
 from custodywatch.agent.decode import SourceError, VideoSource
@@ -217,6 +217,8 @@ def run_agent(config: AgentConfig, stop: threading.Event | None = None) -> int:
                                     name="views"))
     threads.append(threading.Thread(target=preservation_loop, args=(config, outbox, stop),
                                     name="preservation"))
+    threads.append(threading.Thread(target=escrow_upload.escrow_loop,
+                                    args=(config, outbox, stop), name="escrow"))
     for camera in config.cameras:
         worker = CameraWorker(camera, config, outbox, references, stop)
         threads.append(threading.Thread(target=worker.run, name=f"camera-{camera.code}"))
