@@ -65,6 +65,7 @@ class EmbeddedStore:
     access_key: str = "custodywatch"
     secret_key: str = field(default_factory=lambda: secrets.token_hex(20))
     endpoint: str = ""
+    filer: str = ""  # the filer's HTTP address: a privileged path behind the S3 API (tests)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
 
@@ -90,6 +91,7 @@ class EmbeddedStore:
                      "-master.telemetry=false"]
         arguments += [f"-{name}={port}" for name, port in zip(names, ports, strict=True)]
         self.endpoint = f"http://127.0.0.1:{ports[names.index('s3.port')]}"
+        self.filer = f"http://127.0.0.1:{ports[names.index('filer.port')]}"
         self.log_path = self.data_dir / "weed.log"
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
@@ -138,7 +140,7 @@ class EmbeddedStore:
                 "CUSTODYWATCH_ESCROW_S3_ACCESS_KEY": self.access_key,
                 "CUSTODYWATCH_ESCROW_S3_SECRET_KEY": self.secret_key}
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM to the server's process group, SIGKILL if it lingers."""
         process, self.process = self.process, None
         if process is None or process.poll() is not None:

@@ -14,22 +14,24 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-__all__ = ["ClientError", "ensure_bucket", "extend_retention", "make_client", "presign_put",
-           "read_sha256"]
+__all__ = ["BotoCoreError", "ClientError", "ensure_bucket", "extend_retention", "make_client",
+           "presign_put", "read_sha256"]
 
 COMPLIANCE = "COMPLIANCE"
 READ_CHUNK = 1 << 20
 
 
 def make_client(endpoint: str, access_key: str, secret_key: str, region: str = "us-east-1",
-                ) -> Any:
+                attempts: int = 5) -> Any:
+    """``attempts=1`` for checks: a damaged object must be reported, not retried for minutes."""
     return boto3.client(
         "s3", endpoint_url=endpoint or None, aws_access_key_id=access_key,
         aws_secret_access_key=secret_key, region_name=region,
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                      retries={"max_attempts": 5, "mode": "standard"},
+                      retries={"max_attempts": attempts, "mode": "standard"},
+                      connect_timeout=10, read_timeout=60,
                       request_checksum_calculation="when_required",
                       response_checksum_validation="when_required"))
 

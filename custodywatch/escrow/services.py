@@ -132,9 +132,9 @@ def _check_stored(obj: EscrowObject, version_id: str) -> tuple[str, str]:
     """Re-read the stored version: (status, detail)."""
     bucket = store()
     try:
-        found, size, body = s3.read_sha256(bucket.client, bucket.bucket, object_key(obj.sha256),
-                                           version_id, keep=True)
-    except s3.ClientError as error:
+        found, size, body = s3.read_sha256(bucket.checker, bucket.bucket,
+                                           object_key(obj.sha256), version_id, keep=True)
+    except (s3.ClientError, s3.BotoCoreError) as error:
         return MISSING, str(error)[:200]
     if found != obj.stored_sha256 or size != obj.size:
         return MISMATCH, f"stored bytes hash to {found}"

@@ -17,6 +17,7 @@ class Store:
     client: Any
     bucket: str
     endpoint: str
+    checker: Any  # no retries: re-reads that check objects report damage at once
 
     def describe(self) -> str:
         return f"{self.endpoint or 's3'}/{self.bucket}"
@@ -24,7 +25,8 @@ class Store:
 
 @functools.lru_cache(maxsize=4)
 def _store(endpoint: str, bucket: str, region: str, access: str, secret: str) -> Store:
-    return Store(s3.make_client(endpoint, access, secret, region), bucket, endpoint)
+    return Store(s3.make_client(endpoint, access, secret, region), bucket, endpoint,
+                 s3.make_client(endpoint, access, secret, region, attempts=1))
 
 
 def configured() -> bool:
