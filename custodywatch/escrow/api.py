@@ -15,11 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
+from ninja.errors import HttpError
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.models import Role
 from custodywatch.core.idempotency import idempotent
-from custodywatch.escrow import keys, services
+from custodywatch.escrow import keys, services, store
 from custodywatch.registry.models import Facility
 
 router = Router(tags=["escrow"])
@@ -86,6 +87,8 @@ def _agent_facility(request: HttpRequest) -> Facility:
     if (token is None or token.facility_id is None or user.role != Role.EDGE_AGENT
             or user.facility_id != token.facility_id):
         raise PermissionDenied("Escrow uploads are for a facility's edge agent only.")
+    if not store.configured():
+        raise HttpError(404, "This centre offers no escrow store (not configured).")
     return token.facility
 
 

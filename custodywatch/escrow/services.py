@@ -116,6 +116,7 @@ def grant_uploads(*, acting_user: User, origin: Origin, facility: Facility,
                 obj.granted_at = now
                 obj.retain_until = _upload_lock(now)
                 obj.save()
+                existing[item.sha256] = obj  # the same segment twice in one call: one row
                 url, headers = s3.presign_put(bucket.client, bucket.bucket,
                                               object_key(item.sha256), obj.retain_until)
                 answer |= {"status": GRANT, "url": url, "headers": headers}
