@@ -221,3 +221,35 @@ def test_a_hold_extends_the_lock_on_the_store_and_grants_stay_uniform(facility_w
     # What the facility reads (the plan) is the same after the hold as before it.
     plan = CentreClient(facility_world["url"], facility_world["token"]).call("/api/escrow/plan")
     assert plan["cameras"][0] == {"camera": "CAMI", "priority": 0}
+
+
+def test_footage_is_kept_a_year_after_the_release_of_everyone_held_then(facility_world, people):
+    from custodywatch.custody.models import CustodyRecord, EndReason
+    from tests.custody.conftest import make_record
+
+    _run_agent(facility_world)
+    obj = EscrowObject.objects.filter(camera__code="CAMI").first()
+    facility = obj.facility
+    record = make_record(facility, people["duty_a"],
+                         detained_at=obj.started_at - dt.timedelta(hours=1),
+                         arrived_at=obj.started_at - dt.timedelta(minutes=30))
+    bucket = store()
+
+    def lock() -> dt.datetime:
+        return s3.retention(bucket.client, bucket.bucket, services.object_key(obj.sha256),
+                            obj.version_id)[1]
+
+    uploaded = lock()
+    # Still in custody a month later: kept a year from then.
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    assert services.apply_holds(facility=facility, now=later) >= 1
+    assert lock() >= later + dt.timedelta(days=365) > uploaded
+    # Released 40 days on: a year from the release.
+    released = later + dt.timedelta(days=10)
+    CustodyRecord.objects.filter(pk=record.pk).update(ended_at=released,
+                                                      end_reason=EndReason.RELEASED)
+    services.apply_holds(facility=facility, now=released + dt.timedelta(days=5))
+    assert lock() >= released + dt.timedelta(days=365)
+    # A person held at another time does not stretch this footage.
+    other = EscrowObject.objects.get(camera__code="CAM1")
+    assert services.retention_target(other, later) == released + dt.timedelta(days=365)
