@@ -386,3 +386,33 @@ def open_object(*, acting_user: User, origin: Origin, obj: EscrowObject, purpose
     audit_record(actor=acting_user, action=AuditEvent.Action.READ, origin=origin, obj=obj,
                  detail={"escrow": "opened", "purpose": purpose[:200]})
     return plaintext
+
+
+def evidence_package_with_footage(*, acting_user: User, origin: Origin,
+                                  objects: Sequence[EscrowObject], purpose: str) -> bytes:
+    """An evidence package (ledger/package.py) holding the escrowed footage itself, opened
+    for ``acting_user`` (each opening checked and audited as ``open_object``), with the
+    recording-time ledger entry of each segment: the package's standalone verifier re-hashes
+    every file against the hash the facility's agent reported when the file was finished."""
+    import tempfile
+    from pathlib import Path
+
+    from custodywatch.ledger.models import Leaf
+    from custodywatch.ledger.package import PackageError
+    from custodywatch.ledger.services import evidence_package_export
+
+    with tempfile.TemporaryDirectory() as folder:
+        files = {}
+        for obj in objects:
+            plaintext = open_object(acting_user=acting_user, origin=origin, obj=obj,
+                                    purpose=purpose)
+            path = Path(folder) / f"{obj.camera.code}_{obj.started_at:%Y%m%dT%H%M%S}.mp4"
+            path.write_bytes(plaintext)
+            files[obj.sha256] = str(path)
+        indexes = list(Leaf.objects.filter(kind=LeafKind.RECORDING_SEGMENT,
+                                           sha256__in=list(files)).values_list("index",
+                                                                               flat=True))
+        if len(indexes) < len(files):
+            raise PackageError("some segments are not in the signed ledger yet; integrate first")
+        return evidence_package_export(acting_user=acting_user, origin=origin,
+                                       indexes=indexes, files=files)

@@ -253,3 +253,46 @@ def test_footage_is_kept_a_year_after_the_release_of_everyone_held_then(facility
     # A person held at another time does not stretch this footage.
     other = EscrowObject.objects.get(camera__code="CAM1")
     assert services.retention_target(other, later) == released + dt.timedelta(days=365)
+
+
+def test_the_evidence_package_carries_the_escrowed_footage_and_verifies_alone(
+        facility_world, people, settings, tmp_path):
+    import io
+    import subprocess
+    import sys
+    import zipfile
+
+    from custodywatch.kernels.signed_note import generate_key
+
+    key, _verifier = generate_key("custodywatch.test/ledger")
+    (tmp_path / "signing.key").write_text(key.to_text() + "\n")
+    settings.LEDGER_SIGNING_KEY_FILE = str(tmp_path / "signing.key")
+    settings.LEDGER_ORIGIN = "custodywatch.test/ledger"
+    settings.LEDGER_VERIFIER_KEYS_FILE = ""
+    originals = {hashlib.sha256(path.read_bytes()).hexdigest()
+                 for path in facility_world["recorder"].glob("*.mp4")}
+    _run_agent(facility_world)
+    shutil.rmtree(facility_world["recorder"])  # the facility's copies are gone
+    from custodywatch.ledger.services import ledger_integrate_all
+
+    ledger_integrate_all()
+    objects = list(EscrowObject.objects.filter(camera__code="CAMI"))
+    with pytest.raises(PermissionDenied):
+        services.evidence_package_with_footage(acting_user=people["head_a"],
+                                               origin=SYSTEM_ORIGIN, objects=objects,
+                                               purpose="court")
+    payload = services.evidence_package_with_footage(
+        acting_user=people["prosecutor_a"], origin=SYSTEM_ORIGIN, objects=objects,
+        purpose="court")
+    target = tmp_path / "package"
+    zipfile.ZipFile(io.BytesIO(payload)).extractall(target)
+    files = list((target / "files").iterdir())
+    assert {hashlib.sha256(f.read_bytes()).hexdigest() for f in files} == originals
+    command = [sys.executable, "-I", str(target / "verify.py"), str(target), "--key",
+               key.verifier().to_text()]
+    ok = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.count("hash matches") == 4
+    files[0].write_bytes(files[0].read_bytes() + b"!")
+    bad = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    assert bad.returncode == 1 and "HASH DIFFERS" in bad.stdout
