@@ -296,3 +296,79 @@ def test_the_evidence_package_carries_the_escrowed_footage_and_verifies_alone(
     files[0].write_bytes(files[0].read_bytes() + b"!")
     bad = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     assert bad.returncode == 1 and "HASH DIFFERS" in bad.stdout
+
+
+def test_an_upload_interrupted_before_its_acknowledgement_resumes_and_counts_once(
+        facility_world, monkeypatch):
+    state = facility_world["state"]
+    outbox = Outbox(state / "outbox.sqlite3")
+    segments.scan(segments.SegmentWatch("CAMI", facility_world["recorder"], "*.mp4", "UTC",
+                                        settle_seconds=0), outbox, now=9e9)
+    Sender(outbox, facility_world["url"], facility_world["token"]).drain()
+    client = CentreClient(facility_world["url"], facility_world["token"])
+    real_call = client.call
+
+    def cut_before_ack(path, body=None):  # the link (or the agent) dies after the PUTs
+        if path.endswith("/acks"):
+            raise DeliveryError("connection reset")
+        return real_call(path, body)
+
+    monkeypatch.setattr(client, "call", cut_before_ack)
+    uploader = Uploader(outbox, EscrowQueue(state / "escrow.sqlite3"), client, EscrowConfig(),
+                        {facility_world["recorder"]: "CAMI"})
+    with pytest.raises(DeliveryError):
+        uploader.round()
+    assert uploader.queue.counts() == {"pending": 4}
+    assert not EscrowObject.objects.filter(state=EscrowState.STORED).exists()
+    uploader.queue.close()
+    # The agent restarts (a new queue object on the same state folder) and resumes.
+    monkeypatch.setattr(client, "call", real_call)
+    again = Uploader(outbox, EscrowQueue(state / "escrow.sqlite3"), client, EscrowConfig(),
+                     {facility_world["recorder"]: "CAMI"})
+    assert again.drain()["escrowed"] == 4
+    assert EscrowObject.objects.filter(state=EscrowState.STORED).count() == 4
+    # Each key holds two versions (the interrupted PUT's and the verified one), both locked;
+    # the centre's row names the one it verified.
+    bucket = store()
+    obj = EscrowObject.objects.first()
+    versions = bucket.client.list_object_versions(
+        Bucket=bucket.bucket, Prefix=services.object_key(obj.sha256))["Versions"]
+    assert len(versions) == 2 and obj.version_id in {v["VersionId"] for v in versions}
+    _checked, problems = services.verify_objects()
+    assert problems == []
+
+
+def test_blackout_locks_the_site_at_once_and_lists_what_may_be_lost(facility_world):
+    _run_agent(facility_world)
+    camera = facility_world["camera"]
+    start = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+    hashed_only = RecordingSegment.objects.create(
+        camera=camera, started_at=start + dt.timedelta(hours=2),
+        ended_at=start + dt.timedelta(hours=2, minutes=1), sha256="e" * 64)
+    listed = services.escrow_lock_site(camera.facility, (start, start + dt.timedelta(hours=4)))
+    assert len(listed["escrowed"]) == 5 and listed["local_only"] == [hashed_only.sha256]
+    bucket = store()
+    for obj in EscrowObject.objects.filter(state=EscrowState.STORED):
+        until = s3.retention(bucket.client, bucket.bucket, services.object_key(obj.sha256),
+                             obj.version_id)[1]
+        assert until >= dt.datetime.now(dt.UTC) + dt.timedelta(days=5 * 365 - 1)
+
+
+def test_only_a_prosecutor_in_scope_releases_a_hold_with_a_written_decision(
+        facility_world, people):
+    facility = facility_world["camera"].facility
+    start = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+    hold = services.place_hold(acting_user=None, origin=SYSTEM_ORIGIN, facility=facility,
+                               started_at=start, ended_at=start + dt.timedelta(hours=1),
+                               reason=HoldReason.INJURY)
+    for name in ("head_a", "analyst", "admin"):
+        with pytest.raises(PermissionDenied):
+            services.release_hold(acting_user=people[name], origin=SYSTEM_ORIGIN, hold=hold,
+                                  decision="no longer needed")
+    with pytest.raises(ValueError, match="decision"):
+        services.release_hold(acting_user=people["prosecutor_a"], origin=SYSTEM_ORIGIN,
+                              hold=hold, decision="  ")
+    services.release_hold(acting_user=people["prosecutor_a"], origin=SYSTEM_ORIGIN, hold=hold,
+                          decision="Case 123 closed by decision of 1 Dec 2027")
+    hold.refresh_from_db()
+    assert hold.released_by == people["prosecutor_a"] and hold.released_at is not None
