@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.custody.models import CustodyRecord
+from custodywatch.custody.models import CustodyRecord, Injury
 from custodywatch.escrow import keys, s3
 from custodywatch.escrow.models import EscrowHold, EscrowObject, EscrowState, HoldReason
 from custodywatch.escrow.store import store
@@ -244,16 +244,19 @@ def release_hold(*, acting_user: User, origin: Origin, hold: EscrowHold, decisio
 
 def retention_target(obj: EscrowObject, now: dt.datetime) -> dt.datetime | None:
     """How long ``obj`` must be kept now: release of everyone held in the facility during its
-    span plus the complaint window (still in custody: the window from now), and active holds
-    covering it."""
+    span plus the complaint window (still in custody: the window from now; with an injury
+    recorded: ``ESCROW_HOLD_DAYS``), and active holds covering it."""
     window = dt.timedelta(days=settings.ESCROW_RETENTION_DAYS)
+    hold = dt.timedelta(days=settings.ESCROW_HOLD_DAYS)
     targets = []
     records = CustodyRecord.objects.filter(
         facility_id=obj.facility_id, detained_at__lt=obj.ended_at).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=obj.started_at)).values_list("ended_at",
-                                                                              flat=True)
-    for ended_at in records:
-        targets.append((ended_at or now) + window)
+        Q(ended_at__isnull=True) | Q(ended_at__gt=obj.started_at)).annotate(
+        injured=Exists(Injury.objects.filter(medical_check__custody_record=OuterRef("pk")))
+    ).values_list("ended_at", "injured")
+    for ended_at, injured in records:
+        # An injury recorded during the custody keeps the footage as long as a hold would.
+        targets.append((ended_at or now) + (hold if injured else window))
     for until in EscrowHold.objects.filter(
             facility_id=obj.facility_id, released_at__isnull=True,
             started_at__lt=obj.ended_at, ended_at__gt=obj.started_at).values_list("until",

@@ -224,7 +224,7 @@ def test_a_hold_extends_the_lock_on_the_store_and_grants_stay_uniform(facility_w
 
 
 def test_footage_is_kept_a_year_after_the_release_of_everyone_held_then(facility_world, people):
-    from custodywatch.custody.models import CustodyRecord, EndReason
+    from custodywatch.custody.models import CustodyRecord, EndReason, Injury, MedicalCheck
     from tests.custody.conftest import make_record
 
     _run_agent(facility_world)
@@ -250,9 +250,17 @@ def test_footage_is_kept_a_year_after_the_release_of_everyone_held_then(facility
                                                       end_reason=EndReason.RELEASED)
     services.apply_holds(facility=facility, now=released + dt.timedelta(days=5))
     assert lock() >= released + dt.timedelta(days=365)
-    # A person held at another time does not stretch this footage.
+    # Everyone held during the segment counts (CAM1's segment overlaps this custody too).
     other = EscrowObject.objects.get(camera__code="CAM1")
     assert services.retention_target(other, later) == released + dt.timedelta(days=365)
+    # An injury recorded during the custody: kept as long as a hold.
+    check = MedicalCheck.objects.create(
+        custody_record=record, occasion=MedicalCheck.Occasion.INTAKE,
+        examined_at=obj.started_at, examiner="Dr. Seitkali", no_injuries=False,
+        declared_ill_treatment=True)
+    Injury.objects.create(medical_check=check, body_location="left arm",
+                          kind=Injury.Kind.BRUISE)
+    assert services.retention_target(obj, later) == released + dt.timedelta(days=5 * 365)
 
 
 def test_the_evidence_package_carries_the_escrowed_footage_and_verifies_alone(
