@@ -112,7 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "custodywatch.accounts.context_processors.navigation",
+                "custodywatch.navigation.navigation",
             ],
         },
     },
@@ -178,6 +178,9 @@ PRESERVATION_SAMPLE_DAYS = env_int("CUSTODYWATCH_PRESERVATION_SAMPLE_DAYS", 3)
 # Live view: no frame from a transparent room's camera for this long during an interrogation
 # is a feed gap (alert, timeline); the viewer sees "waiting" instead of a stale picture.
 LIVEVIEW_GAP_SECONDS = env_int("CUSTODYWATCH_LIVEVIEW_GAP_SECONDS", 15)
+# The address people outside reach the site at (links printed for relatives, QR codes), e.g.
+# https://custodywatch.example.kz; empty: the address of the request that made the link.
+PUBLIC_BASE_URL = os.environ.get("CUSTODYWATCH_PUBLIC_URL", "").rstrip("/")
 
 # Evidence ledger: the checkpoint signing key lives in a file outside the database
 # (docs/ledger.md: key rotation); verifiers may be given the public keys of earlier keys.

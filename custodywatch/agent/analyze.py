@@ -1,15 +1,16 @@
 """``custodywatch agent analyze VIDEO [--reference IMAGE] [--json]`` (CONTRACTS.md).
 
 Spans in time order covering the whole duration, without gaps or overlaps, seconds from the
-video's start; then a summary line with the frames decoded, frames analysed and seconds.
+video's start; then one line per room marker decoded (its id, first and last time, and the
+share of analysed frames between them that showed it); then a summary line with the frames
+decoded, frames analysed and seconds.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +20,7 @@ import numpy as np
 from custodywatch.agent.analysis import CameraAnalyser
 from custodywatch.agent.decode import SourceError, VideoSource
 from custodywatch.kernels.frames import Span, merge_spans, to_analysis_gray
+from custodywatch.kernels.markers import MarkerDetector, MarkerLog, MarkerSeen
 
 
 class BadInput(Exception):
@@ -32,6 +34,9 @@ class AnalysisResult:
     frames_analysed: int
     seconds: float
     duration: float
+    markers: list[MarkerSeen] = field(default_factory=list)
+    marker_frames: int = 0  # frames searched for markers
+    marker_cpu: float = 0.0  # CPU seconds those searches took (process time)
 
 
 def load_reference(path: str) -> np.ndarray:
@@ -44,18 +49,27 @@ def load_reference(path: str) -> np.ndarray:
 
 
 def analyze_video(video: str, reference: np.ndarray | None = None,
-                  sample_seconds: float = 1.0) -> AnalysisResult:
-    """Classify a whole file or stream (until it ends)."""
+                  sample_seconds: float = 1.0, markers_every: int = 1) -> AnalysisResult:
+    """Classify a whole file or stream (until it ends); room markers are searched in one
+    analysed frame of every ``markers_every`` (0: never), on the frame's full-size luma."""
     started = time.perf_counter()
     source = VideoSource(video, sample_seconds=sample_seconds)
     analyser = CameraAnalyser(reference=reference)
+    detector = MarkerDetector() if markers_every > 0 else None
+    marker_log = MarkerLog()
+    marker_cpu = 0.0
     spans: list[Span] = []
     last_at = 0.0
     broken = False
     try:
-        for sample in source.samples():
+        for index, sample in enumerate(source.samples()):
             spans += analyser.feed(sample.at, sample.gray, sample.previous_packet_at)
             last_at = sample.at
+            if detector is not None and index % markers_every == 0:
+                searched = time.process_time()
+                picture = sample.luma if sample.luma is not None else sample.gray
+                marker_log.observe(sample.at, detector.detect(picture))
+                marker_cpu += time.process_time() - searched
     except FileNotFoundError as error:
         raise BadInput(f"{video}: no such file") from error
     except SourceError as error:
@@ -70,7 +84,8 @@ def analyze_video(video: str, reference: np.ndarray | None = None,
         spans += analyser.signal_lost(last_at)
     spans += analyser.finish(duration)
     return AnalysisResult(merge_spans(spans), source.counters.decoded, source.counters.analysed,
-                          time.perf_counter() - started, duration)
+                          time.perf_counter() - started, duration, marker_log.summary(),
+                          len(marker_log.examined), marker_cpu)
 
 
 def _seconds(value: float) -> float:
@@ -78,16 +93,21 @@ def _seconds(value: float) -> float:
 
 
 def write_result(result: AnalysisResult, out: TextIO, as_json: bool) -> None:
-    lines: Iterable[str]
+    lines: list[str]
     if as_json:
         lines = [json.dumps({"start": _seconds(s.start), "end": _seconds(s.end), "state": s.state})
                  for s in result.spans]
+        lines += [json.dumps({"marker": m.marker, "first": _seconds(m.first),
+                              "last": _seconds(m.last), "seen": round(m.seen, 3)})
+                  for m in result.markers]
         summary = {"summary": True, "frames_decoded": result.frames_decoded,
                    "frames_analysed": result.frames_analysed,
                    "seconds": round(result.seconds, 3)}
         lines = [*lines, json.dumps(summary)]
     else:
         lines = [f"{s.start:9.3f} {s.end:9.3f}  {s.state}" for s in result.spans]
+        lines += [f"marker {m.marker:3d}  {m.first:9.3f} {m.last:9.3f}  seen {m.seen:.2f}"
+                  for m in result.markers]
         lines = [*lines, f"frames decoded {result.frames_decoded}, analysed "
                          f"{result.frames_analysed}, {result.seconds:.3f} s"]
     for line in lines:

@@ -33,7 +33,8 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="custodywatch agent", description="CustodyWatch edge agent.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    analyze = commands.add_parser("analyze", help="classify the health of one video or stream")
+    analyze = commands.add_parser(
+        "analyze", help="classify the health of one video or stream; list its room markers")
     analyze.add_argument("video", metavar="VIDEO", help="file path or stream URL")
     analyze.add_argument("--reference", metavar="IMAGE", help="the camera's approved view")
     analyze.add_argument("--json", action="store_true", help="JSON lines (CONTRACTS.md)")

@@ -63,6 +63,11 @@ class AgentConfig:
     view_sync_seconds: float = 300.0
     # Footage escrow (agent/escrow_upload.py): on when the file has an [escrow] table.
     escrow: EscrowConfig | None = None
+    # Room markers (kernels/markers.py) are searched in one sampled frame of every
+    # ``markers_every`` (0: never): a search costs one to two key frames' decode, so every
+    # frame would double or triple the agent's work; one in 20 adds under 10 % (bench/
+    # README.md, "agent_e2e").
+    markers_every: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -206,6 +211,8 @@ def load_config(path: str | Path) -> AgentConfig:
                                              "agent.preservation_keep_days", 30.0, 1, 3650),
         view_sync_seconds=reader.number(agent, "view_sync_seconds", "agent.view_sync_seconds",
                                         300.0, 5, 86400),
+        markers_every=int(reader.number(agent, "markers_every", "agent.markers_every", 20, 0,
+                                        3600)),
         escrow=_escrow(reader, data),
     )
 
@@ -239,3 +246,4 @@ def _escrow(reader: _Reader, data: dict[str, Any]) -> EscrowConfig | None:
                                        30.0, 1, 86400),
         batch_bytes=int(reader.number(table, "batch_mb", "escrow.batch_mb", 64, 1, 4096)) << 20,
     )
+

@@ -56,6 +56,10 @@ class Sample:
     # The packet before this frame's, key or not: the last sign of life before it, so a
     # gap in the stream is measured from real packets, not from sparse samples.
     previous_packet_at: float | None = None
+    # The same frame's luma plane at the stream's own size (limited or full range, as sent),
+    # for room markers (kernels/markers.py), which are too small to read at 320x180. A view
+    # of the decoder's buffer: read it before asking for the next sample, never keep it.
+    luma: np.ndarray | None = None
 
 
 @dataclass
@@ -160,7 +164,7 @@ class VideoSource:
                 # A key frame a little early (variable frame rate) still counts as due.
                 next_sample = at + 0.9 * self.sample_seconds
                 self.counters.analysed += 1
-                yield Sample(at, analysis_gray(frame), before)
+                yield Sample(at, analysis_gray(frame), before, frame_luma(frame))
 
 
 def every_frame_decoder(stream: av.video.stream.VideoStream) -> av.CodecContext:
@@ -181,16 +185,25 @@ PLANAR_LUMA = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p"
 FULL_RANGE = 2  # AVCOL_RANGE_JPEG
 
 
+def frame_luma(frame: av.VideoFrame) -> np.ndarray | None:
+    """The luma plane at full size, without a copy (a view of the decoder's buffer); None
+    where the format has no 8-bit luma plane of its own."""
+    if frame.format.name not in PLANAR_LUMA:
+        return None
+    plane = frame.planes[0]
+    luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    return luma[:, : plane.width]
+
+
 def analysis_gray(frame: av.VideoFrame) -> np.ndarray:
     """The frame as 320x180 full-range gray. For YUV the luma plane already is the gray
     picture: shrinking it with OpenCV's area filter costs a fraction of a colour conversion."""
     name = frame.format.name
-    if name not in PLANAR_LUMA:
+    luma = frame_luma(frame)
+    if luma is None:
         width, height = ANALYSIS_SIZE
         return frame.reformat(width=width, height=height, format="gray").to_ndarray()
-    plane = frame.planes[0]
-    luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
-    small = shrink_luma(luma[:, : plane.width])
+    small = shrink_luma(luma)
     if name != "gray" and not name.startswith("yuvj") and frame.color_range != FULL_RANGE:
         small = cv2.LUT(small, LIMITED_TO_FULL)
     return small

@@ -7,6 +7,12 @@ centre's base URL), each a batch ``{"facility": "", "items": [...]}`` with an
 - ``POST /api/video/heartbeats``  items ``{"camera", "at", "state"}``
 - ``POST /api/video/state-spans`` items ``{"camera", "state", "start", "end"}``
 - ``POST /api/video/recordings``  items ``{"camera", "start", "end", "sha256"}``
+- ``POST /api/video/marker-sightings`` items ``{"camera", "marker", "first", "last", "seen"}``:
+  a camera decoded room marker ``marker`` (AprilTag 36h11 id) from ``first`` to ``last``, in
+  ``seen`` (0..1) of the frames it examined between them. One interval is reported when it
+  opens (first == last), again each report period while the marker stays (same ``first``,
+  later ``last``) and a last time when it has not been decoded for a while (kernels/
+  markers.py, ``SightingTracker``); a ``last`` that stops moving on means "stopped seeing it".
 
 Times are ISO 8601 UTC with milliseconds (CONTRACTS.md "Times"); spans are half-open.
 """
@@ -20,7 +26,9 @@ from typing import Any
 HEARTBEATS = "heartbeats"
 STATE_SPANS = "state-spans"
 RECORDINGS = "recordings"
-KINDS = (STATE_SPANS, RECORDINGS, HEARTBEATS)  # sending order: evidence before liveness
+MARKER_SIGHTINGS = "marker-sightings"
+# Sending order: evidence before liveness.
+KINDS = (STATE_SPANS, RECORDINGS, MARKER_SIGHTINGS, HEARTBEATS)
 API_PREFIX = "/api/video/"
 MAX_BATCH = 5000  # the centre's limit per batch
 
@@ -45,6 +53,11 @@ def state_span(camera: str, state: str, start: float, end: float) -> Item:
 
 def recording(camera: str, start: float, end: float, sha256: str) -> Item:
     return {"camera": camera, "start": timestamp(start), "end": timestamp(end), "sha256": sha256}
+
+
+def marker_sighting(camera: str, marker: int, first: float, last: float, seen: float) -> Item:
+    return {"camera": camera, "marker": marker, "first": timestamp(first),
+            "last": timestamp(last), "seen": round(min(max(seen, 0.0), 1.0), 3)}
 
 
 def heartbeat(camera: str, at: float, state: str) -> Item:

@@ -28,6 +28,7 @@ from custodywatch.agent.references import ReferenceStore
 from custodywatch.agent.relay import CameraRelay, RelayClient
 from custodywatch.agent.sender import Backoff, DeliveryError, Sender
 from custodywatch.kernels.frames import Span
+from custodywatch.kernels.markers import MarkerDetector, MarkerSeen, SightingTracker
 
 log = logging.getLogger("custodywatch.agent")
 
@@ -45,9 +46,17 @@ class CameraWorker:
     next_heartbeat: float = 0.0
     last_gray: np.ndarray | None = None
     resume_after: float | None = None  # a looped file's last frame, to go on from
+    # Room markers: which ids this camera's picture shows, and since when.
+    markers: SightingTracker = field(init=False)
+    marker_detector: MarkerDetector | None = field(init=False, default=None)
+    samples_seen: int = 0
 
     def __post_init__(self) -> None:
         self.analyser = self._new_analyser(time.time())
+        # A marker is gone after three searches in a row without it, over more than 30 s.
+        self.markers = SightingTracker()
+        if self.agent.markers_every > 0:
+            self.marker_detector = MarkerDetector()
 
     def _new_analyser(self, start: float) -> CameraAnalyser:
         stored = self.references.load(self.config.code)
@@ -61,10 +70,23 @@ class CameraWorker:
             protocol.state_span(self.config.code, span.state, span.start, span.end)
             for span in spans])
 
+    def _queue_sightings(self, sightings: list[MarkerSeen]) -> None:
+        self.outbox.put(protocol.MARKER_SIGHTINGS, [
+            protocol.marker_sighting(self.config.code, seen.marker, seen.first, seen.last,
+                                     seen.seen) for seen in sightings])
+
+    def _search_markers(self, at: float, picture: np.ndarray) -> None:
+        """One sampled frame in ``markers_every``: the room markers it shows."""
+        self.samples_seen += 1
+        if self.marker_detector is None or (self.samples_seen - 1) % self.agent.markers_every:
+            return
+        self._queue_sightings(self.markers.observe(at, self.marker_detector.detect(picture)))
+
     def _housekeeping(self, now: float) -> None:
         """Periodic reports, heartbeats, first-learned reference, replaced reference."""
         if now >= self.next_report:
             self._queue(self.analyser.cut(now))
+            self._queue_sightings(self.markers.cut())  # the markers still in view
             self.next_report = now + self.agent.report_seconds
             if self.last_gray is not None:
                 # What the camera shows now, for a person comparing it with the reference.
@@ -108,6 +130,7 @@ class CameraWorker:
             previous = None if sample.previous_packet_at is None else (
                 anchor + sample.previous_packet_at)
             self._queue(self.analyser.feed(at, sample.gray, previous))
+            self._search_markers(at, sample.luma if sample.luma is not None else sample.gray)
             self.last_gray = sample.gray
             last_seen = at
             self._housekeeping(time.time())
@@ -134,6 +157,7 @@ class CameraWorker:
                 continue  # a file that stands in for a camera: on from its start, no gap
             now = time.time()
             self._queue(self.analyser.signal_lost(last_seen if last_seen is not None else now))
+            self._queue_sightings(self.markers.lost())  # no picture: no marker in view
             delay = backoff.next_delay()
             log.warning("camera %s: %s; reconnecting in %.0f s", self.config.code, reason, delay)
             deadline = now + delay
@@ -141,6 +165,7 @@ class CameraWorker:
                 self._housekeeping(time.time())
                 self.stop.wait(min(1.0, max(0.0, deadline - time.time())))
         self._queue(self.analyser.cut(time.time()))
+        self._queue_sightings(self.markers.cut())
 
 
 def segment_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event) -> None:

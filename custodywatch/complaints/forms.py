@@ -13,6 +13,7 @@ from custodywatch.complaints.models import (
     Status,
     Urgency,
 )
+from custodywatch.core.pickers import SearchableSelect
 from custodywatch.registry.models import Facility, Region
 
 
@@ -37,8 +38,13 @@ class MultipleFileField(forms.FileField):
 
 
 class FacilityChoiceField(forms.ModelChoiceField):
+    """Thousands of facilities: a list with a search box (core.pickers), by name, code or
+    region."""
+
+    widget = SearchableSelect
+
     def label_from_instance(self, obj: Facility) -> str:
-        return f"{obj.name} ({obj.region.short_name})"
+        return f"{obj.name} · {obj.code} ({obj.region.short_name})"
 
 
 class ComplaintForm(forms.Form):

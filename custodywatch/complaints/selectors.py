@@ -34,6 +34,7 @@ from custodywatch.complaints.models import (
     HandlingBody,
     IdentityAccess,
     LegalHold,
+    inbox_order,
 )
 from custodywatch.complaints.rules import COMPLAINT_TERMS
 from custodywatch.custody.models import CustodyRecord, EndReason
@@ -155,12 +156,16 @@ def complaint_search(*, user: User, filters: InboxFilters) -> QuerySet[Complaint
         if filters.happened_to:
             complaints = complaints.filter(happened__lt=_local_midnight(
                 filters.happened_to + dt.timedelta(days=1)))
-    return complaints.order_by("-urgency", "answer_due_at", "-id")
+    return complaints.order_by(*inbox_order())
+
+
+def may_open_inbox(user: User) -> bool:
+    return bool(user.is_authenticated and user.role in HANDLER_ROLES)
 
 
 def complaint_inbox(*, user: User, origin: Origin, filters: InboxFilters
                     ) -> QuerySet[Complaint]:
-    if user.role not in HANDLER_ROLES:
+    if not may_open_inbox(user):
         audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
                      object_type="complaints.complaint", detail={"reason": "inbox"})
         raise PermissionDenied

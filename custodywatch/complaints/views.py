@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -149,7 +151,10 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
                       still_in_custody=accused == facility)
         if filed is not None:
             _wipe(request)
-            context = _receipt_context(filed) | {"facility": facility}
+            context = _receipt_context(filed) | {"facility": facility, "status_url": (
+                settings.PUBLIC_BASE_URL + reverse("complaints:status")
+                if settings.PUBLIC_BASE_URL else request.build_absolute_uri(
+                    reverse("complaints:status")))}
             return render(request, "complaints/kiosk_receipt.html", context)
     return render(request, "complaints/kiosk_form.html", {"form": form, "facility": facility},
                   status=422 if request.method == "POST" else 200)
@@ -182,13 +187,34 @@ def _status_page(request: HttpRequest, complaint: Complaint, code: str,
 @require_http_methods(["GET", "POST"])
 def status(request: HttpRequest) -> HttpResponse:
     """The code travels in a POST body only: never in a URL, a log line or the history."""
-    form = ReceiptCodeForm(request.POST or None)
+    # A language switched before any code was typed only re-renders the empty form.
+    form = ReceiptCodeForm(request.POST if request.POST.get("code") else None)
+    language = _status_language(request)
     if request.method == "POST" and form.is_valid():
         opened = _open_with_code(request, form.cleaned_data["code"])
         if isinstance(opened, HttpResponse):
-            return opened
-        return _status_page(request, opened, form.cleaned_data["code"])
-    return render(request, "complaints/status_code.html", {"form": form})
+            return _in_language(opened, language)
+        return _in_language(_status_page(request, opened, form.cleaned_data["code"]), language)
+    return _in_language(render(request, "complaints/status_code.html", {"form": form}), language)
+
+
+def _status_language(request: HttpRequest) -> str | None:
+    """The language chosen inside the status form (posted with the code, so that switching it
+    keeps the complaint open); it applies to this answer and is remembered as usual."""
+    language = request.POST.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        return language
+    return None
+
+
+def _in_language(response: HttpResponse, language: str | None) -> HttpResponse:
+    if language is not None:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
+                            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                            secure=settings.LANGUAGE_COOKIE_SECURE)
+    return response
 
 
 @never_cache

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
@@ -208,12 +208,20 @@ def regions_in_scope(*, user: User) -> list[Region]:
     return list(Region.objects.filter(region_q(user)).distinct().order_by("code"))
 
 
+# The dashboard's "blind custody minutes" look back this far.
+BLIND_MINUTES_WINDOW = dt.timedelta(days=30)
+
+
 def custody_totals(*, user: User, now: dt.datetime) -> dict[str, int]:
     """For the dashboard: people held now in the reader's scope, those past the limit, and
     alerts nobody has acknowledged. Counts only: no record is read."""
     held = records_visible(user=user).filter(ended_at__isnull=True, detained_at__lte=now)
+    blind_ms = RoomStay.objects.filter(
+        custody_record__in=records_visible(user=user), started_at__gte=now - BLIND_MINUTES_WINDOW,
+        started_at__lte=now).aggregate(total=Sum("blind_ms"))["total"] or 0
     return {
         "in_custody": held.count(),
+        "blind_minutes": round(blind_ms / 60_000),
         "overdue": held.filter(detention_due_at__lte=now).count(),
         "unacknowledged_alerts": alerts_visible(user=user).filter(
             acknowledged_at__isnull=True).count(),

@@ -4,7 +4,9 @@
 footage.py: one camera's lens covered), writes an agent configuration with a fresh token of
 the facility's agent account and runs ``custodywatch agent run`` on it as a child process.
 The agent reads the clips at the speed of time, over and over, judges every picture and
-reports heartbeats and state spans to the demo's own web server, as in a facility. The
+reports heartbeats, state spans and the room markers it decodes (each clip shows the marker
+of the rooms its camera covers, so the cameras prove their rooms) to the demo's own web
+server, as in a facility. The
 camera wall of that facility therefore shows what the agent found in real video for those
 cameras; the other cameras keep the stand-in of video/demo.py. The recorder is still played
 by the demo (recording runs), since the clips are not the recorder's files.
@@ -16,7 +18,6 @@ sealed for the centre's key, uploaded, checked by the centre (docs/escrow.md).
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import json
 import shutil
@@ -30,6 +31,7 @@ from django.conf import settings
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import Role, User
 from custodywatch.accounts.services import token_create
+from custodywatch.core.processes import spawn_tied_to_this_process
 from custodywatch.demo.footage import ClipPlan, write_footage
 from custodywatch.escrow import keys as escrow_keys
 from custodywatch.escrow import store as escrow_store
@@ -65,9 +67,12 @@ def prepare(*, centre_url: str, folder: Path | None = None,
     chosen = list(Camera.objects.filter(facility=facility, is_active=True)
                   .order_by("code").values_list("pk", "code")[:MAX_CAMERAS])
     cameras = [code for _pk, code in chosen]
-    # The last camera's lens is covered: the wall shows a fault found in the picture.
-    plans = [ClipPlan(code, seed=n + 1, fault="covered" if n == len(cameras) - 1 else "")
-             for n, code in enumerate(cameras)]
+    markers = room_markers([pk for pk, _code in chosen])
+    # The last camera's lens is covered: the wall shows a fault found in the picture (and
+    # its room's marker is not seen).
+    plans = [ClipPlan(code, seed=n + 1, fault="covered" if n == len(cameras) - 1 else "",
+                      markers=markers.get(pk, ()))
+             for n, (pk, code) in enumerate(chosen)]
     clips = write_footage(plans, folder / "footage", seconds=seconds)
     agent = User.objects.get(role=Role.EDGE_AGENT, facility=facility,
                              username__startswith="agent-")
@@ -77,7 +82,8 @@ def prepare(*, centre_url: str, folder: Path | None = None,
              "[centre]", f"url = {json.dumps(centre_url)}", f"token = {json.dumps(raw)}",
              f"facility = {json.dumps(facility.code)}", "",
              "[agent]", f"state_dir = {json.dumps(str(folder / 'state'))}",
-             "report_seconds = 10", "heartbeat_seconds = 10", "segment_scan_seconds = 5", ""]
+             "report_seconds = 10", "heartbeat_seconds = 10", "segment_scan_seconds = 5",
+             "markers_every = 5  # a marker search costs little on these 320x180 clips", ""]
     escrow = escrow_store.configured()
     if escrow:
         lines += ["[escrow]", f"public_key = {json.dumps(escrow_keys.public_key_b64())}",
@@ -101,20 +107,20 @@ def prepare(*, centre_url: str, folder: Path | None = None,
                      [(plan.camera, plan.fault) for plan in plans], [pk for pk, _code in chosen])
 
 
+def room_markers(camera_ids: list[int]) -> dict[int, tuple[int, ...]]:
+    """Per camera, the marker ids of the rooms it covers (in room-code order)."""
+    through = Camera.rooms.through
+    rows = (through.objects.filter(camera_id__in=camera_ids, room__marker_id__isnull=False)
+            .order_by("camera_id", "room__code").values_list("camera_id", "room__marker_id"))
+    markers: dict[int, tuple[int, ...]] = {}
+    for camera_id, marker in rows:
+        markers[camera_id] = (*markers.get(camera_id, ()), marker)
+    return markers
+
+
 def start(agent: DemoAgent) -> subprocess.Popen:
     """``custodywatch agent run`` on the configuration, ended when the demo ends."""
     log = agent.log_path.open("ab")
-    process = subprocess.Popen(  # noqa: S603 - our own command line, fixed arguments
+    return spawn_tied_to_this_process(
         [sys.executable, "-m", "custodywatch.cli", "agent", "run", "--config",
-         str(agent.config_path)], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    atexit.register(_stop, process)
-    return process
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+         str(agent.config_path)], log=log)

@@ -4,7 +4,10 @@ A clip is a textured wall with hard-edged furniture, a person-like blob that wal
 stops, slow changes of light and per-frame sensor noise, encoded with PyAV's own libx264
 (one key frame a second, as a recorder's sub-stream), so no ffmpeg program is needed. A
 camera may be given a fault for the whole clip (its lens covered, or black), so the camera
-wall shows what the agent finds, not what the demo says. Deterministic for a seed.
+wall shows what the agent finds, not what the demo says. The room's printed marker (its
+AprilTag 36h11 ``marker_id``, CONTRACTS.md "Markers") hangs high on the wall, above the
+person's head, where the agent decodes it; a covered or black lens shows none.
+Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -25,6 +28,26 @@ class ClipPlan:
     camera: str
     seed: int
     fault: str = ""  # "" (a working camera), "covered" or "black"
+    markers: tuple[int, ...] = ()  # the marker ids of the rooms it sees (at most three)
+
+
+MARKER_CELL = 5  # px per cell of the tag: 8 cells and a white margin make a 50 px sheet
+MARKER_PAPER, MARKER_INK = 200.0, 35.0
+
+
+def _hang_markers(room: np.ndarray, plan: ClipPlan) -> None:
+    """Each marker's printed sheet on the wall, in a row from a place the seed picks,
+    above the person's head (who walks at y 49..150)."""
+    dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_APRILTAG_36h11)
+    side = 10 * MARKER_CELL
+    x = 12 + (plan.seed * 53) % (WIDTH - 3 * (side + 8) - 12)
+    for marker in plan.markers[:3]:
+        tag = cv2.aruco.generateImageMarker(dictionary, marker, 8 * MARKER_CELL, borderBits=1)
+        tag = cv2.copyMakeBorder(tag, MARKER_CELL, MARKER_CELL, MARKER_CELL, MARKER_CELL,
+                                 cv2.BORDER_CONSTANT, value=255)
+        sheet = MARKER_INK + (MARKER_PAPER - MARKER_INK) * (tag.astype(np.float32) / 255.0)
+        room[6:6 + side, x:x + side] = sheet
+        x += side + 8
 
 
 def _room(rng: np.random.Generator) -> np.ndarray:
@@ -62,6 +85,7 @@ def write_clip(plan: ClipPlan, path: Path, seconds: float = 300.0) -> Path:
     """Write one clip (atomically: a half-written file is never read as footage)."""
     rng = np.random.default_rng(plan.seed)
     room = _room(rng)
+    _hang_markers(room, plan)
     partial = path.with_suffix(".partial.mp4")
     with av.open(str(partial), "w") as container:
         stream = container.add_stream("libx264", rate=FPS)
@@ -84,6 +108,7 @@ def write_footage(plans: list[ClipPlan], directory: Path, seconds: float = 300.0
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for plan in plans:
-        path = directory / f"{plan.camera}-{plan.fault or 'ok'}-{plan.seed}.mp4"
+        markers = "".join(f"-m{marker}" for marker in plan.markers)
+        path = directory / f"{plan.camera}-{plan.fault or 'ok'}-{plan.seed}{markers}.mp4"
         paths.append(path if path.exists() else write_clip(plan, path, seconds))
     return paths

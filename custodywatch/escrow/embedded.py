@@ -26,6 +26,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from custodywatch.core.processes import _terminate_when_parent_dies
+
 __all__ = ["EmbeddedStore", "StoreError", "weed_binary"]
 
 START_TIMEOUT = 60.0
@@ -96,7 +98,9 @@ class EmbeddedStore:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
                 arguments, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True)
+                start_new_session=True,
+                # Never outlives the process that started it, even one killed outright.
+                preexec_fn=_terminate_when_parent_dies if sys.platform == "linux" else None)
         try:
             self._wait_ready()
             self._create_bucket()

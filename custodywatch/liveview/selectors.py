@@ -13,7 +13,12 @@ from custodywatch.accounts.scoping import facility_q
 from custodywatch.custody.models import CustodyRecord, Interrogation
 from custodywatch.liveview import frames
 from custodywatch.liveview.models import FeedGap, Viewer, Watching
-from custodywatch.liveview.services import live_interrogations, ongoing_q, window_refusal
+from custodywatch.liveview.services import (
+    gap_seconds,
+    live_interrogations,
+    ongoing_q,
+    window_refusal,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,9 @@ class LivePanel:
     gaps: list[FeedGap]
     ongoing: bool
     last_frame_at: dt.datetime | None
+    # Going on, and no frame for longer than a gap (or none at all since it began), while the
+    # sweep has not yet stored the gap: shown as a gap now, never as "no gap".
+    picture_lost_since: dt.datetime | None = None
 
 
 def interrogations_visible(*, user: User) -> QuerySet[Interrogation]:
@@ -44,12 +52,17 @@ def _panel(interrogation: Interrogation, now: dt.datetime) -> LivePanel:
     session = getattr(interrogation, "viewing_session", None)
     camera_ids = [camera.pk for camera in interrogation.room.cameras.all()]
     latest = [at for at in map(frames.frame_received_at, camera_ids) if at is not None]
+    last_frame_at = max(latest, default=None)
+    gaps = list(interrogation.feed_gaps.all())
+    ongoing = window_refusal(interrogation, now) is None
+    seen_since = max(last_frame_at or interrogation.started_at, interrogation.started_at)
+    lost = (ongoing and not any(gap.ended_at is None for gap in gaps)
+            and (now - seen_since).total_seconds() > gap_seconds())
     return LivePanel(
         interrogation=interrogation,
         viewers=list(session.viewers.all()) if session is not None else [],
-        gaps=list(interrogation.feed_gaps.all()),
-        ongoing=window_refusal(interrogation, now) is None,
-        last_frame_at=max(latest, default=None))
+        gaps=gaps, ongoing=ongoing, last_frame_at=last_frame_at,
+        picture_lost_since=seen_since if lost else None)
 
 
 def record_live_panels(*, user: User, record: CustodyRecord, origin: Origin,

@@ -76,6 +76,14 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_record(request, _record(request, pk))
 
 
+def _public_url(request: HttpRequest, path: str) -> str:
+    """An address a relative's phone can open: the configured public one, not the address
+    the duty officer happened to reach the server by (often a loopback or intranet name)."""
+    if settings.PUBLIC_BASE_URL:
+        return settings.PUBLIC_BASE_URL + path
+    return request.build_absolute_uri(path)
+
+
 def _qr_data_uri(text: str) -> str:
     return segno.make(text, error="m").svg_data_uri(scale=5, border=2)
 
@@ -100,10 +108,11 @@ def viewer_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            link = request.build_absolute_uri(reverse("liveview:open", args=[named.code]))
+            link = _public_url(request, reverse("liveview:open", args=[named.code]))
             return render(request, "liveview/slip.html", {
                 "record": record_, "viewer": named.viewer, "interrogation": interrogation,
-                "code": codes.shown(named.code), "link": link, "qr": _qr_data_uri(link)})
+                "code": codes.shown(named.code), "link": link, "qr": _qr_data_uri(link),
+                "code_page": _public_url(request, reverse("liveview:code"))})
     return _render_record(request, record_, form=form, status=422)
 
 

@@ -48,6 +48,20 @@ class Tile:
     alert: bool = False
     testid: str = ""
 
+    @property
+    def module(self) -> str:
+        """The module whose page the tile opens (the menu's key): a reader who may not open
+        it sees the figure without a link."""
+        return TILE_MODULES[self.key]
+
+
+TILE_MODULES = {
+    "in_custody": "custody", "overdue": "custody", "blind_rooms": "video", "cameras": "video",
+    "blind_minutes": "video", "complaints": "complaints", "allegations": "complaints",
+    "cases": "cases", "rule_flags": "cases", "recommendations": "visits",
+    "facilities": "registry",
+}
+
 
 def _url(name: str, **query: object) -> str:
     base = reverse(name)

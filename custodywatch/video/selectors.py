@@ -30,7 +30,7 @@ from custodywatch.accounts.scoping import facility_q
 from custodywatch.core.expressions import EpochMs
 from custodywatch.core.shared_figures import scope_key, shared
 from custodywatch.kernels.coverage import blind_intervals
-from custodywatch.registry.models import Camera, Facility, Room
+from custodywatch.registry.models import Camera, CameraView, Facility, Room
 from custodywatch.video.models import CameraState, CameraStateSpan, RecordingRun
 from custodywatch.video.sparkline import Strip, state_strip
 from custodywatch.video.timing import from_ms, silence_after, to_ms
@@ -220,8 +220,22 @@ def recording_gaps(*, user: User, now: dt.datetime, hours: int = GAP_HOURS,
 @dataclass(frozen=True)
 class CameraTile:
     camera: Camera
-    state: str
+    state: str  # what the agent's heartbeat says now (a claim)
     strip: Strip
+    # What coverage counts: the share of the last WALL_DAYS with a working picture recorded,
+    # and whether one was recorded within the silence window. A camera that says "working"
+    # while nothing working is recorded is blind, and the tile says so.
+    recorded_share: float = 0.0
+    recorded_now: bool = False
+    has_picture: bool = False
+
+    @property
+    def recorded_percent(self) -> int:
+        return round(100 * self.recorded_share)
+
+    @property
+    def claims_working_unrecorded(self) -> bool:
+        return self.state == CameraState.OK and not self.recorded_now
 
 
 def camera_wall(*, facility: Facility, now: dt.datetime) -> list[CameraTile]:
@@ -237,9 +251,22 @@ def camera_wall(*, facility: Facility, now: dt.datetime) -> list[CameraTile]:
         .values_list("camera_id", "started_at", "ended_at", "state")
     ):
         spans.setdefault(camera_id, []).append((began, ended, state))
-    return [CameraTile(camera=camera, state=camera.state_now,
-                       strip=state_strip(start=start, end=now, spans=spans.get(camera.pk, [])))
-            for camera in cameras]
+    with_picture = set(CameraView.objects.filter(camera__facility=facility).exclude(
+        current_sha256="").values_list("camera_id", flat=True))
+    recent = now - silence_after()
+    tiles = []
+    for camera in cameras:
+        own = spans.get(camera.pk, [])
+        working = [(max(began, start), min(ended, now)) for began, ended, state in own
+                   if state == CameraState.OK]
+        recorded = sum((ended - began).total_seconds() for began, ended in working)
+        tiles.append(CameraTile(
+            camera=camera, state=camera.state_now,
+            strip=state_strip(start=start, end=now, spans=own),
+            recorded_share=recorded / (now - start).total_seconds(),
+            recorded_now=any(ended >= recent for _began, ended in working),
+            has_picture=camera.pk in with_picture))
+    return tiles
 
 
 @dataclass(frozen=True)

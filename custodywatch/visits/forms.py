@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.models import Role, User
+from custodywatch.core.pickers import CodePickerField
 from custodywatch.kernels import risk
 from custodywatch.registry.models import Agency, Facility
 from custodywatch.visits.models import (
@@ -22,9 +25,41 @@ from custodywatch.visits.risk_factors import LABELS
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _person_label(user: User) -> str:
+    """People by their names; the user name only where no name was given."""
+    name = user.get_full_name()
+    return f"{name} ({user.get_role_display()})" if name else user.username
+
+
+def _affiliation(text: str) -> str | None:
+    """An affiliation by its code or its label in any of the interface's languages."""
+    wanted = text.strip().casefold()
+    if not wanted:
+        return TeamMember.Affiliation.CIVIL_SOCIETY
+    for value, label in TeamMember.Affiliation.choices:
+        names = {value.casefold()}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                names.add(str(label).casefold())
+        if wanted in names:
+            return value
+    return None
+
+
+class _AffiliationHelp:
+    """The help text lists the affiliations in the reader's language, as they may be typed."""
+
+    def __str__(self) -> str:
+        labels = ", ".join(str(label) for _value, label in TeamMember.Affiliation.choices)
+        return str(_("Affiliation, as one of: %(labels)s.")) % {"labels": labels}
+
+
+AFFILIATION_HELP = _AffiliationHelp()
+
+
 class VisitPlanForm(forms.Form):
-    facility = forms.CharField(label=_("Facility code"), max_length=40,
-                               help_text=_("The registry code, for example F75-00001."))
+    facility = CodePickerField(label=_("Facility"), queryset=Facility.objects.none(),
+                               help_text=_("Type part of its name, region or code to find it."))
     kind = forms.ChoiceField(label=_("Kind of visit"), choices=Visit.Kind.choices)
     starts_on = forms.DateField(label=_("First day"), widget=DATE)
     ends_on = forms.DateField(label=_("Last day"), widget=DATE)
@@ -34,21 +69,18 @@ class VisitPlanForm(forms.Form):
     others = forms.CharField(
         label=_("Other members (one a line: name; affiliation)"), required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Affiliation: civil_society, expert, npm or ombudsperson."))
+        help_text=AFFILIATION_HELP)
     summary = forms.CharField(label=_("Purpose of the visit"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = Facility.objects.filter(
+            is_active=True).select_related("region").order_by("region__code", "name")
         self.fields["monitors"].queryset = User.objects.filter(
-            role__in=[Role.NPM_MONITOR, Role.OMBUDSPERSON], is_active=True).order_by("username")
-
-    def clean_facility(self) -> Facility:
-        code = self.cleaned_data["facility"].strip().upper()
-        facility = Facility.objects.filter(code=code, is_active=True).first()
-        if facility is None:
-            raise forms.ValidationError(_("No facility in operation has this code."))
-        return facility
+            role__in=[Role.NPM_MONITOR, Role.OMBUDSPERSON], is_active=True).order_by(
+            "first_name", "last_name", "username")
+        self.fields["monitors"].label_from_instance = _person_label
 
     def clean_others(self) -> list[tuple[str, str]]:
         members = []
@@ -56,8 +88,8 @@ class VisitPlanForm(forms.Form):
             if not line.strip():
                 continue
             name, _sep, affiliation = line.partition(";")
-            affiliation = affiliation.strip() or TeamMember.Affiliation.CIVIL_SOCIETY
-            if affiliation not in TeamMember.Affiliation.values or not name.strip():
+            affiliation = _affiliation(affiliation)
+            if affiliation is None or not name.strip():
                 raise forms.ValidationError(
                     _("Line %(n)s: write a name, a semicolon and an affiliation.") % {"n": number})
             members.append((name.strip(), affiliation))

@@ -11,6 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 TOKEN = "cw_test_token"
+# The item keys each batch path takes (the centre's shapes, custodywatch/agent/protocol.py);
+# a batch with an item of other keys is answered 422, as the centre would.
+ITEM_KEYS = {
+    "marker-sightings": {"camera", "marker", "first", "last", "seen"},
+}
 
 
 class CentreStub:
@@ -73,6 +78,10 @@ class CentreStub:
                 self._answer(handler, status, answer if status == 200 else b'{"detail": "reused"}')
                 return
             items = json.loads(body)["items"]
+            expected = ITEM_KEYS.get(kind)
+            if expected is not None and any(set(item) != expected for item in items):
+                self._answer(handler, 422, b'{"detail": "items: unexpected keys"}')
+                return
             self.applied.setdefault(kind, []).extend(items)
             answer = json.dumps({"accepted": len(items), "created": len(items), "updated": 0,
                                  "deleted": 0}).encode()

@@ -61,7 +61,8 @@ def test_spans_and_segment_hashes_reach_the_centre(live_server, agent_token, tmp
     outbox.put_heartbeat(protocol.heartbeat("CAM1", time.time(), "ok"))
     assert Sender(outbox, live_server.url, agent_token).drain() == 8
     assert outbox.counts() == {protocol.STATE_SPANS: 0, protocol.RECORDINGS: 0,
-                               protocol.HEARTBEATS: 0, "rejected": 0}
+                               protocol.MARKER_SIGHTINGS: 0, protocol.HEARTBEATS: 0,
+                               "rejected": 0}
     assert _stored_spans() == [(T0 + 10 * n, T0 + 10 * n + 5, s) for n, s in enumerate(
         ["ok", "black", "frozen", "covered", "blurred", "moved"])]
     segment = RecordingSegment.objects.get(camera__code="CAM2")

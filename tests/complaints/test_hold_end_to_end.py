@@ -72,6 +72,8 @@ def test_linked_detainee_holds_the_footage_of_his_rooms_and_the_agent_keeps_it(
     assert all(digest[:16] in detail for digest in expected)
     assert not any(_digest("CAM3", start)[:16] in detail for start in starts)
     assert "R1, R2" in detail
+    # ... folded behind one line, so a long hold does not make the page metres long.
+    assert f'<details data-testid="held-segments"><summary>{len(expected)} recording' in detail
     orders = client.get("/api/preservation/orders", **agent)
     assert orders.status_code == 200
     assert {order["sha256"] for order in orders.json()["orders"]} == expected

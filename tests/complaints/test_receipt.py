@@ -100,3 +100,22 @@ def test_complainant_reply_with_wrong_type_file_is_refused(client, file_complain
     assert response.status_code == 422
     assert "x.jpg is not an accepted type" in response.content.decode()
     assert filed.complaint.messages.count() == 0
+
+
+def test_switching_language_on_the_status_page_keeps_it_open(client, file_complaint,
+                                                              facility_a):
+    filed = file_complaint(facility=facility_a)
+    page = client.post(reverse("complaints:status"), {"code": filed.receipt_code})
+    html = page.content.decode()
+    assert 'data-testid="status-language-form"' in html and 'name="language"' in html
+    for language, word in (("kk", "Шағым"), ("en", "Complaint"), ("ru", "Жалоба")):
+        switched = client.post(reverse("complaints:status"),
+                               {"code": filed.receipt_code, "language": language})
+        assert switched.status_code == 200
+        assert switched.context["complaint"] == filed.complaint  # still open
+        text = switched.content.decode()
+        assert f'lang="{language}"' in text and word in text
+    assert client.cookies["django_language"].value == "ru"
+    # Before a code is typed, a switch only shows the empty form in that language.
+    empty = client.post(reverse("complaints:status"), {"code": "", "language": "kk"})
+    assert empty.status_code == 200 and "errorlist" not in empty.content.decode()

@@ -211,9 +211,14 @@ def test_dashboard_totals_are_scoped(people, facility_a, facility_b):
     make_record(facility_a, people["duty_a"], detained_at=now - dt.timedelta(hours=49),
                 arrived_at=None)
     make_record(facility_b, people["head_b"])
+    RoomStay.objects.update(blind_ms=3 * 60_000)  # each stay 3 minutes blind
+    stays_a = RoomStay.objects.filter(custody_record__facility=facility_a).count()
+    assert stays_a and RoomStay.objects.count() > stays_a
     assert custody_totals(user=people["duty_a"], now=now) == {
-        "in_custody": 1, "overdue": 1, "unacknowledged_alerts": 0}
+        "in_custody": 1, "overdue": 1, "unacknowledged_alerts": 0, "blind_minutes": 3 * stays_a}
     assert custody_totals(user=people["gpo"], now=now)["in_custody"] == 2
+    assert custody_totals(user=people["gpo"], now=now)["blind_minutes"] == (
+        3 * RoomStay.objects.count())
 
 
 def test_safeguards_form_stops_the_lawyer_clock(signed_in, people, record_a):
@@ -238,3 +243,23 @@ def test_only_writers_get_the_registration_form(signed_in, people):
         reverse("custody:record_new", args=["FA-1"])).status_code == 403
     assert signed_in(people["head_a"]).get(
         reverse("custody:record_new", args=["FA-1"])).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_timeline_coordinates_are_written_with_a_decimal_point_in_every_language(
+        signed_in, people, record_a, facility_a, language):
+    """ru and kk write 130,5; an SVG coordinate so written is an error and an empty picture."""
+    import re
+
+    client = signed_in(people["duty_a"])
+    client.post(reverse("custody:record_move", args=[record_a.pk]), {
+        "move-room": facility_a.rooms.get(code="R2").pk,
+        "move-at": local(timezone.now() - dt.timedelta(minutes=7))})
+    client.cookies["django_language"] = language
+    page = client.get(reverse("custody:record", args=[record_a.pk])).content.decode()
+    assert f'lang="{language}"' in page
+    svg = re.search(r'<svg class="timeline-svg".*?</svg>', page, re.S).group(0)
+    coordinates = re.findall(r'\b(?:x|x1|x2|cx|width)="([^"]*)"', svg)
+    assert coordinates and all(re.fullmatch(r"-?\d+(\.\d+)?", value) for value in coordinates), (
+        coordinates)
+    assert any("." in value for value in coordinates)  # fractions are there to be broken

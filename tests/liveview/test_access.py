@@ -224,3 +224,16 @@ def test_staff_outside_the_facility_neither_see_nor_name_viewers(client, people,
     index = client.get(reverse("liveview:index"))
     assert index.status_code == 200
     assert [p.interrogation for p in index.context["panels"]] == [live.interrogation]
+
+
+def test_the_slip_prints_the_public_address_and_where_to_type_the_code(people, live, settings):
+    settings.PUBLIC_BASE_URL = "https://watch.example.kz"
+    client = sign_in(Client(), people["duty_a"])
+    response = client.post(reverse("liveview:viewer_add",
+                                   args=[live.interrogation.custody_record_id]),
+                           {"interrogation": live.interrogation.pk, "full_name": "Ержанова А.",
+                            "relationship": "spouse"})
+    html = response.content.decode()
+    link = re.search(r'data-testid="slip-link">([^<]+)<', html).group(1)
+    assert link.startswith("https://watch.example.kz/") and "testserver" not in html
+    assert f"https://watch.example.kz{reverse('liveview:code')}" in html

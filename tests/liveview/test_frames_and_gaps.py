@@ -110,3 +110,19 @@ def test_a_changed_gap_setting_applies_without_a_restart(people, live, settings)
     settings.LIVEVIEW_GAP_SECONDS = 20
     services.liveview_sweep(now=start + dt.timedelta(seconds=30))
     assert FeedGap.objects.get().started_at == start
+
+
+def test_the_duty_page_shows_a_gap_when_no_picture_ever_arrived(people, live, settings):
+    """Before the sweep stores it, a live interrogation with no frame is a gap, not "no gap"."""
+    settings.LIVEVIEW_GAP_SECONDS = 15
+    client = sign_in(Client(), people["duty_a"])
+    page = client.get(reverse("liveview:record",
+                              args=[live.interrogation.custody_record_id])).content.decode()
+    assert 'data-testid="picture-lost-now"' in page
+    assert "No gap longer than" not in page
+    assert FeedGap.objects.count() == 0  # reading the page stores nothing
+
+    frames.frame_put(live.camera.pk, jpeg(120))  # the picture arrives
+    page = client.get(reverse("liveview:record",
+                              args=[live.interrogation.custody_record_id])).content.decode()
+    assert 'data-testid="picture-lost-now"' not in page

@@ -95,6 +95,24 @@ def test_camera_wall_shows_every_camera_with_state_and_strip(signed_in, people, 
                                      object_label__startswith="FA-1").exists()
 
 
+def test_camera_wall_never_calls_a_camera_working_when_nothing_working_is_recorded(
+        signed_in, people, health_a):
+    """CAM1's agent says ok, but its recorded picture has been black for a day: coverage
+    counts those minutes blind, and the tile says so instead of a bare "Working"."""
+    from custodywatch.registry.models import CameraView
+
+    CameraView.objects.create(camera=health_a[0], current_png=b"\x89PNG fake",
+                              current_sha256="a" * 64)
+    page = signed_in(people["head_a"]).get("/video/facilities/FA-1/")
+    tiles = {tile.camera.code: tile for tile in page.context["tiles"]}
+    assert tiles["CAM1"].claims_working_unrecorded and 84 <= tiles["CAM1"].recorded_percent <= 87
+    assert not tiles["CAM2"].claims_working_unrecorded  # it does not even claim
+    html = page.content.decode()
+    assert html.count('data-testid="unrecorded"') == 1
+    assert "/video/facilities/FA-1/cameras/CAM1/current.png" in html
+    assert "/cameras/CAM2/current.png" not in html
+
+
 def test_head_of_a_cannot_see_the_camera_wall_of_b(signed_in, people, health_a, facility_b):
     response = signed_in(people["head_a"]).get("/video/facilities/FB-1/")
     assert response.status_code == 404

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -189,3 +190,39 @@ def test_uuid_of_another_visits_finding_is_refused(monitor, visit, facility_b):
             services.FindingInput(uuid=finding.uuid, category="conditions", text="x")])
     assert "findings[0].uuid" in caught.value.message_dict
     assert uuid.UUID(str(finding.uuid)) == Finding.objects.get().uuid
+
+
+def test_visit_page_links_each_report_language_to_its_pdf(monitor, visit, signed_in, client):
+    """The page's own `languages` was once overwritten by the language menu's list of dicts."""
+    signed_in(monitor)
+    page = client.get(reverse("visits:visit_detail", args=[visit.pk])).content.decode()
+    assert "{&#x27;" not in page and "{'bidi'" not in page.lower()
+    for language in ("kk", "ru", "en"):
+        url = reverse("visits:visit_report", args=[visit.pk, language])
+        assert f'href="{url}"' in page
+        assert client.get(url).status_code == 200
+
+
+def test_visit_plan_offers_facilities_by_name_and_people_by_name(monitor, facility_a, signed_in,
+                                                                  client):
+    monitor.first_name, monitor.last_name = "Сергей", "Ким"
+    monitor.save()
+    signed_in(monitor)
+    page = client.get(reverse("visits:visit_plan")).content.decode()
+    assert "Сергей Ким" in page
+    select = re.search(r'<select name="facility"[^>]*>', page).group(0)
+    assert "data-searchable" in select
+    assert f'value="{facility_a.code}"' in page
+    assert f"{facility_a.name} · {facility_a.code} ({facility_a.region.short_name})" in page
+    assert "civil_society" not in page  # help text in words, not enum values
+    assert f">{monitor.username}<" not in page.replace("\n", "")
+
+
+@pytest.mark.parametrize("affiliation", ["Гражданское общество", "civil society",
+                                         "civil_society", "Азаматтық қоғам"])
+def test_visit_team_affiliation_in_any_language(monitor, facility_a, signed_in, client,
+                                                affiliation):
+    from custodywatch.visits.forms import _affiliation
+
+    assert _affiliation(affiliation) == TeamMember.Affiliation.CIVIL_SOCIETY
+    assert _affiliation("martian") is None

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 from waitress import serve
 
 from custodywatch.wsgi import application
@@ -16,4 +19,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, threads: int, **options) -> None:  # type: ignore[no-untyped-def]
         self.stdout.write(f"CustodyWatch on http://{host}:{port}/  (Ctrl+C stops it)")
+        if settings.CUSTODYWATCH_REQUIRE_2FA and _holds_demo_data():
+            self.stdout.write(DEMO_HINT)
         serve(application, host=host, port=port, threads=threads, ident="CustodyWatch")
+
+
+DEMO_HINT = ("This database holds the demo dataset. Staff must enrol a second factor here; to "
+             "look around with the demo logins, start it again with `python3 dev.py demo` "
+             "(or `custodywatch demo`): it reuses the loaded data.")
+
+
+def _holds_demo_data() -> bool:
+    """Looked up by name: core sits below the demo app and does not import it."""
+    if not apps.is_installed("custodywatch.demo"):
+        return False
+    try:
+        return apps.get_model("demo", "DemoDataset").objects.exists()
+    except DatabaseError:
+        return False

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import atexit
+import signal
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -57,6 +59,9 @@ class Command(BaseCommand):
                               f"password: {login.password}   scope: {login.scope}")
         if not options["no_serve"]:
             self.stdout.write("")
+            # Stopped by a signal, the demo still runs its exit handlers, which stop the agent.
+            for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+                signal.signal(stop_signal, _exit_on_signal)
             self._start_escrow_store()
             real = self._start_edge_agent(options)
             _play_edge_agents_in_background(real.camera_ids if real else ())
@@ -98,6 +103,10 @@ class Command(BaseCommand):
             f"Edge agent: {len(agent.cameras)} cameras of {agent.facility.code} judged from "
             f"real video ({', '.join(covered)} with its lens covered); log {agent.log_path}")
         return agent
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
 
 
 def _play_edge_agents_in_background(real_agent_cameras: Sequence[int] = (),

@@ -1,0 +1,73 @@
+"""The menu and the dashboard's links: each person sees only the modules he may open.
+
+Whether a module may be opened is asked of that module's own rule (the function its first page
+enforces), so the menu and the page can never disagree; tests/test_navigation.py visits every
+menu item as every role to keep it so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from custodywatch.accounts.models import User
+from custodywatch.cases import selectors as case_selectors
+from custodywatch.complaints import selectors as complaint_selectors
+from custodywatch.ledger import selectors as ledger_selectors
+from custodywatch.reports import selectors as report_selectors
+
+
+def _anyone(user: User) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    may_open: Callable[[User], bool] = _anyone
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAVIGATION = [
+    NavItem("home", _("Dashboard"), "home"),
+    NavItem("registry", _("Registry"), "registry:facility_list"),
+    NavItem("custody", _("Custody"), "custody:index"),
+    NavItem("video", _("Video"), "video:overview"),
+    NavItem("complaints", _("Complaints"), "complaints:inbox",
+            complaint_selectors.may_open_inbox),
+    NavItem("cases", _("Cases"), "cases:index",
+            lambda user: case_selectors.access_of(user) != case_selectors.Access.NONE),
+    NavItem("visits", _("Visits"), "visits:calendar"),
+    NavItem("ledger", _("Evidence ledger"), "ledger:overview", ledger_selectors.can_read_leaves),
+    NavItem("liveview", _("Live view"), "liveview:index"),
+    NavItem("reports", _("Reports"), "reports:index", report_selectors.may_read_reports),
+]
+
+
+def modules_open_to(user: User) -> set[str]:
+    """The keys of the modules ``user`` may open."""
+    if not user.is_authenticated:
+        return set()
+    return {item.key for item in NAVIGATION if item.may_open(user)}
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """Context processor: the menu of the person signed in."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": [], "modules_open": set()}
+    open_keys = modules_open_to(user)
+    match = request.resolver_match
+    current = (match.namespace or match.url_name or "") if match is not None else ""
+    return {"navigation": [item for item in NAVIGATION if item.key in open_keys],
+            "navigation_current": current, "modules_open": open_keys}
