@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import urllib.request
 from io import StringIO
@@ -72,10 +73,12 @@ def facility_world(escrow, live_server, people, facility_a, tmp_path):
     corridor = tmp_path / "recorder" / "CORR"
     corridor.mkdir(parents=True)
     start = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
+    # Footage of its own for each test: the store lives for the whole session.
+    seed = int.from_bytes(os.urandom(4), "big")
     for number in range(4):
         at = start + dt.timedelta(minutes=number)
-        _write_video(recorder / f"CAMI_{at:%Y%m%dT%H%M%S}.mp4", number)
-    _write_video(corridor / f"CORR_{start:%Y%m%dT%H%M%S}.mp4", 99)
+        _write_video(recorder / f"CAMI_{at:%Y%m%dT%H%M%S}.mp4", seed + number)
+    _write_video(corridor / f"CORR_{start:%Y%m%dT%H%M%S}.mp4", seed + 99)
     return {"url": live_server.url, "token": raw, "recorder": recorder, "corridor": corridor,
             "state": tmp_path / "state", "camera": camera}
 
