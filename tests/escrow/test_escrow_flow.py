@@ -221,9 +221,22 @@ def test_a_hold_extends_the_lock_on_the_store_and_grants_stay_uniform(facility_w
                                obj.version_id)
     assert mode == "COMPLIANCE" and after > before + dt.timedelta(days=365)
     assert EscrowObject.objects.get(pk=obj.pk).retain_until >= after
-    # What the facility reads (the plan) is the same after the hold as before it.
-    plan = CentreClient(facility_world["url"], facility_world["token"]).call("/api/escrow/plan")
+    # What the facility reads is the same after the hold as before it: the plan, and the lock
+    # a new grant carries (upload time plus the uniform period, for every facility).
+    agent = CentreClient(facility_world["url"], facility_world["token"])
+    plan = agent.call("/api/escrow/plan")
     assert plan["cameras"][0] == {"camera": "CAMI", "priority": 0}
+    fresh = RecordingSegment.objects.create(
+        camera=obj.camera, started_at=obj.started_at - dt.timedelta(hours=1),
+        ended_at=obj.started_at - dt.timedelta(minutes=59), sha256=os.urandom(32).hex())
+    asked = dt.datetime.now(dt.UTC)
+    grant = agent.call("/api/escrow/grants", {"items": [
+        {"camera": "CAMI", "sha256": fresh.sha256, "stored_sha256": "0" * 64, "size": 1}]})
+    headers = grant["items"][0]["headers"]
+    assert headers["x-amz-object-lock-mode"] == "COMPLIANCE"
+    lock = dt.datetime.strptime(headers["x-amz-object-lock-retain-until-date"],
+                                "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    assert abs(lock - (asked + dt.timedelta(days=365))) < dt.timedelta(minutes=2)
 
 
 def test_footage_is_kept_a_year_after_the_release_of_everyone_held_then(facility_world, people):
