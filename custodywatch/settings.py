@@ -191,6 +191,8 @@ LEDGER_VERIFIER_KEYS_FILE = os.environ.get("LEDGER_VERIFIER_KEYS_FILE", "")
 # Footage escrow (docs/operations.md): any S3 endpoint with Object Lock. Empty endpoint: the
 # embedded SeaweedFS that `custodywatch demo` and the tests start set these themselves.
 ESCROW_S3_ENDPOINT = os.environ.get("CUSTODYWATCH_ESCROW_S3_ENDPOINT", "")
+# The address facilities' agents reach the store at, where it differs (presigned PUTs).
+ESCROW_S3_UPLOAD_ENDPOINT = os.environ.get("CUSTODYWATCH_ESCROW_S3_UPLOAD_ENDPOINT", "")
 ESCROW_S3_BUCKET = os.environ.get("CUSTODYWATCH_ESCROW_S3_BUCKET", "custodywatch-escrow")
 ESCROW_S3_REGION = os.environ.get("CUSTODYWATCH_ESCROW_S3_REGION", "us-east-1")
 ESCROW_S3_ACCESS_KEY = env_secret("CUSTODYWATCH_ESCROW_S3_ACCESS_KEY")

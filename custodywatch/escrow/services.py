@@ -98,12 +98,11 @@ def grant_uploads(*, acting_user: User, origin: Origin, facility: Facility,
             answer: dict[str, object] = {"sha256": item.sha256}
             obj = existing.get(item.sha256)
             segment = segments.get((item.camera, item.sha256))
-            if item.camera not in planned:
+            if item.camera not in planned or (obj is not None
+                                              and obj.facility_id != facility.pk):
                 answer["status"] = REFUSED
             elif obj is not None and obj.state == EscrowState.STORED:
                 answer["status"] = DONE
-            elif obj is not None and obj.facility_id != facility.pk:
-                answer["status"] = REFUSED
             elif segment is None:
                 answer["status"] = WAIT
             else:
@@ -117,7 +116,7 @@ def grant_uploads(*, acting_user: User, origin: Origin, facility: Facility,
                 obj.retain_until = _upload_lock(now)
                 obj.save()
                 existing[item.sha256] = obj  # the same segment twice in one call: one row
-                url, headers = s3.presign_put(bucket.client, bucket.bucket,
+                url, headers = s3.presign_put(bucket.presigner, bucket.bucket,
                                               object_key(item.sha256), obj.retain_until)
                 answer |= {"status": GRANT, "url": url, "headers": headers}
                 granted += 1
