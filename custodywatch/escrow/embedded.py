@@ -115,7 +115,7 @@ class EmbeddedStore:
             if self.process is not None and self.process.poll() is not None:
                 raise StoreError(f"weed exited with {self.process.returncode}; see {self.log_path}")
             try:
-                with urllib.request.urlopen(self.endpoint + "/", timeout=2):  # noqa: S310
+                with urllib.request.urlopen(self.endpoint + "/", timeout=2):  # noqa: S310 - our own loopback store
                     return
             except urllib.error.HTTPError:
                 return  # the S3 gateway answers (403 to an unsigned call): it is up
