@@ -169,6 +169,21 @@ AXES_VERBOSE = False
 
 # A camera whose heartbeats stop for this long counts as no_signal (not covered).
 CUSTODYWATCH_VIDEO_SILENCE_SECONDS = env_int("CUSTODYWATCH_VIDEO_SILENCE_SECONDS", 120)
+# Which cameras make a custody room covered (video/coverage.py): "proven", only cameras whose
+# working picture shows the room's printed marker; "declared", the approved camera map alone
+# (the roll-out fallback while agents do not yet report markers). Every figure names its rule.
+CUSTODYWATCH_COVERAGE_RULE = os.environ.get("CUSTODYWATCH_COVERAGE_RULE", "declared")
+# A marker sighting this recent proves a room "now" (agents report after each segment).
+CUSTODYWATCH_MARKER_FRESH_SECONDS = env_int("CUSTODYWATCH_MARKER_FRESH_SECONDS", 600)
+# Blind custody alerts (custody/alerts.py): a stay blind this long in one piece.
+CUSTODYWATCH_BLIND_STAY_MINUTES = env_int("CUSTODYWATCH_BLIND_STAY_MINUTES", 15)
+# Remediation tickets (video/tickets.py): a room blind or a camera out of order this long gets
+# a ticket, due this many days later; a fix is proven by a working recording this long.
+CUSTODYWATCH_TICKET_AFTER_HOURS = env_int("CUSTODYWATCH_TICKET_AFTER_HOURS", 24)
+CUSTODYWATCH_TICKET_DUE_DAYS = env_int("CUSTODYWATCH_TICKET_DUE_DAYS", 14)
+CUSTODYWATCH_TICKET_PROOF_MINUTES = env_int("CUSTODYWATCH_TICKET_PROOF_MINUTES", 30)
+# A site is blacked out when more than this share of its cameras in service is not working.
+CUSTODYWATCH_BLACKOUT_SHARE = float(os.environ.get("CUSTODYWATCH_BLACKOUT_SHARE", "0.5"))
 # Readers of the same scope share the video overview's figures this long (video/selectors.py).
 CUSTODYWATCH_OVERVIEW_CACHE_SECONDS = env_int("CUSTODYWATCH_OVERVIEW_CACHE_SECONDS", 30)
 # Footage preservation orders to agents: held segments mixed with a routine sample of this
@@ -213,6 +228,8 @@ CUSTODY_ALERT_ESCALATE_MINUTES = env_int("CUSTODY_ALERT_ESCALATE_MINUTES", 30)
 # Staff sign in with a second factor; the embedded demo may switch it off.
 CUSTODYWATCH_REQUIRE_2FA = env_bool("CUSTODYWATCH_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "CustodyWatch"
+# Never show a TOTP key or its QR code in the admin (accounts/admin.py replaces its page too).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -161,6 +161,12 @@ ROUTES: dict[str, Route] = {
     "registry:facility_list": Route("signed_in"),
     "registry:facility_detail": Route("scoped", kwargs=_facility),
     "registry:import": Route("roles", roles=frozenset({"admin"})),
+    # Anyone in scope sees a facility's cameras and their proposed changes; proposing (the
+    # facility's own staff) and deciding (prosecutors, NPM monitors) are checked in
+    # tests/registry/test_camera_changes.py.
+    "registry:camera_changes": Route("scoped", kwargs=_facility),
+    "registry:marker_sheet": Route("scoped", kwargs=_facility),
+    "registry:marker_check": Route("signed_in"),
     "set_language": Route("public", get_checks_sign_in_only=True),
     "javascript-catalog": Route("public"),
     "video:overview": Route("signed_in"),
@@ -280,6 +286,7 @@ ROUTES: dict[str, Route] = {
     "reports:scorecard": Route("roles", roles=REPORT_READERS),
     "reports:unit": Route("roles", roles=REPORT_READERS, scoped=True, kwargs=_facility),
     "reports:heads": Route("roles", roles=REPORT_READERS),
+    "reports:coverage": Route("roles", roles=REPORT_READERS),
     "reports:cat": Route("roles", roles=REPORT_READERS),
     "reports:cat_export": Route("roles", roles=REPORT_READERS, kwargs=lambda w: {"fmt": "xlsx"}),
     "reports:open_data": Route("public"),
@@ -298,6 +305,9 @@ API_ROUTES: dict[str, str] = {
     "api:facility_list": "token",
     "api:facility_get": "token",
     "api:camera_put": "token",
+    "api:camera_change_list": "token",
+    "api:camera_change_decision": "token",
+    "api:marker_sightings_post": "token",
     "api:heartbeats_post": "token",
     "api:checkpoint": "public",
     "api:proof_inclusion": "public",
@@ -338,6 +348,7 @@ API_ROUTES: dict[str, str] = {
     "api:reports_scorecard": "token",
     "api:reports_unit": "token",
     "api:reports_heads": "token",
+    "api:reports_coverage_burndown": "token",
     "api:reports_open_data": "public",
 }
 

@@ -37,29 +37,46 @@ class SecurityHeadersMiddleware:
         return response
 
 
-# Paths a signed-in person may reach before the second factor: sign-in itself, static
-# files, the language switch and the API (which has its own token authentication).
-OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/")
+# What a person who has passed the password step only may reach: the second-factor steps,
+# the sign-out, static files and the language switch. The API answers such a session 401 by
+# itself (api.VerifiedSession); bearer-token requests carry no session and are not gated here.
+HALF_SIGNED_IN_PATHS = frozenset({"/i18n/setlang/"})
+HALF_SIGNED_IN_PREFIXES = ("/static/", "/api/")
+
+
+def needs_second_factor(user: object) -> bool:
+    """A signed-in person whose session has not passed the second factor it needs."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and not user.is_verified()  # type: ignore[attr-defined]
+        and (settings.CUSTODYWATCH_REQUIRE_2FA or user_has_device(user))
+    )
 
 
 class TwoFactorMiddleware:
-    """Staff who signed in with a password alone go to the second-factor step first."""
+    """A session that passed the password alone reaches the second-factor step and nothing
+    else: with a confirmed device, the code page; without one (and 2FA required), enrolment."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if (
-            user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
-            and not request.path.startswith(OPEN_PREFIXES)
-        ):
-            if user_has_device(user):
+        if needs_second_factor(request.user) and not self._open(request):
+            if user_has_device(request.user):
                 return redirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
-            if settings.CUSTODYWATCH_REQUIRE_2FA:
-                return redirect(reverse("accounts:otp_setup"))
+            return redirect(reverse("accounts:otp_setup"))
         return self.get_response(request)
+
+    @staticmethod
+    def _open(request: HttpRequest) -> bool:
+        path = request.path
+        if path in HALF_SIGNED_IN_PATHS or path.startswith(HALF_SIGNED_IN_PREFIXES):
+            return True
+        if path == reverse("accounts:logout") or path == reverse("accounts:otp_verify"):
+            return True
+        # Enrolment only for someone with no confirmed device: otherwise the password alone
+        # would replace the second factor (issue 17, item 1).
+        return path == reverse("accounts:otp_setup") and not user_has_device(request.user)
 
 
 class UserTimezoneMiddleware:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.apps import apps
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -74,6 +75,10 @@ class User(AbstractUser):
             ),
         ]
 
+    def __str__(self) -> str:
+        """People by their names (the user name only where none was given)."""
+        return self.get_full_name() or self.username
+
 
 class MachineToken(models.Model):
     """A bearer token for a machine client; only its SHA-256 is stored."""
@@ -139,3 +144,12 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_label}"
+
+    @property
+    def object_type_label(self) -> str:
+        """The kind of object in words ("case"), not the model's label ("cases.case")."""
+        app_label, _dot, model_name = self.object_type.partition(".")
+        try:
+            return str(apps.get_model(app_label, model_name)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type

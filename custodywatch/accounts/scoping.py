@@ -38,3 +38,20 @@ def region_q(user: User, path: str = "") -> Q:
     if user.scope == Scope.FACILITY and user.facility_id:
         return Q(**{f"{prefix}facilities": user.facility_id})
     return Q(pk__in=[])
+
+
+def video_writer_facility_id(user: User, token: object | None) -> int | None:
+    """The one facility whose video this sign-in may write, or None: the rule for every
+    agent write (heartbeats, state spans, recordings, reference syncs, preservation reports,
+    camera inventory).
+
+    Only an active edge-agent account writes, and only for the facility its account belongs
+    to. A token's facility binding can only narrow that (a token bound to another facility
+    writes nothing); it never widens what the account may do, whoever holds it.
+    """
+    if not user.is_active or user.role != Role.EDGE_AGENT or user.facility_id is None:
+        return None
+    bound = getattr(token, "facility_id", None) if token is not None else None
+    if bound is not None and bound != user.facility_id:
+        return None
+    return user.facility_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, Scope, User
+from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry.models import Facility, Region
 
 TOKEN_PREFIX = "cw_"  # noqa: S105  (a visible prefix, not a secret)
@@ -96,7 +97,22 @@ def token_create(
     facility: Facility | None = None,
     name: str = "",
 ) -> tuple[str, MachineToken]:
-    """A new bearer token; the plain text is returned once and never stored."""
+    """A new bearer token; the plain text is returned once and never stored.
+
+    A binding only narrows its account (issue 17, item 4): a facility account's token is bound
+    to its own facility; an account without one may narrow a token to a facility of its own
+    scope (a country-wide administrator's token for one facility's register), never beyond.
+    Whatever the binding, the account's role decides what the token may do
+    (scoping.video_writer_facility_id, custody.services.can_write_custody)."""
+    if facility is not None and user.facility_id is not None and facility.pk != user.facility_id:
+        raise ValidationError({"facility": _(
+            "%(user)s belongs to %(own)s: a token may be bound to that facility only."
+        ) % {"user": user.get_username(), "own": user.facility.code}})
+    if facility is not None and not Facility.objects.filter(
+            facility_q(user), pk=facility.pk).exists():
+        raise ValidationError({"facility": _(
+            "%(facility)s is outside the scope of %(user)s: a token may only narrow its account."
+        ) % {"user": user.get_username(), "facility": facility.code}})
     if facility is None and user.scope == Scope.FACILITY:
         facility = user.facility
     raw_token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -154,14 +170,38 @@ def sign_out_record(*, user: User, origin: Origin) -> None:
     audit_record(actor=user, action=AuditEvent.Action.LOGOUT, origin=origin, obj=user)
 
 
+def totp_device_confirm(
+    *, user: User, origin: Origin, device: TOTPDevice, session_verified: bool
+) -> None:
+    """Make a freshly verified TOTP device the user's one confirmed second factor.
+
+    It replaces a confirmed device only for a session that passed the second factor with it:
+    the password alone never takes over a second factor (issue 17, item 1)."""
+    if not session_verified and TOTPDevice.objects.filter(user=user, confirmed=True).exclude(
+            pk=device.pk).exists():
+        # Recorded outside the write's transaction, which the refusal would roll back.
+        audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin, obj=user,
+                     detail={"two_factor": "enrolment without the second factor"})
+        raise PermissionDenied(_("Confirm it is you with your current device first."))
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save()
+        audit_record(actor=user, action=AuditEvent.Action.UPDATE, origin=origin, obj=user,
+                     detail={"two_factor": "totp enrolled"})
+
+
 @transaction.atomic
-def totp_device_confirm(*, user: User, origin: Origin, device: TOTPDevice) -> None:
-    """Make a freshly verified TOTP device the user's one confirmed second factor."""
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-    device.confirmed = True
-    device.save()
-    audit_record(actor=user, action=AuditEvent.Action.UPDATE, origin=origin, obj=user,
-                 detail={"two_factor": "totp enrolled"})
+def totp_reset(*, acting_user: User, origin: Origin, user: User) -> int:
+    """An administrator's reset of a person's second factor (a lost phone): every device goes,
+    and the next sign-in enrols a new one. Audited; the only way besides the owner's own
+    second factor to replace a confirmed device."""
+    if not acting_user.is_superuser:
+        raise PermissionDenied(_("Only a system administrator resets a second factor."))
+    deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
+    audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=user,
+                 detail={"two_factor": "reset by administrator", "devices": deleted})
+    return deleted
 
 
 @transaction.atomic
@@ -182,3 +222,10 @@ def admin_action_record(
     """The admin's own log is kept too; this puts admin work into the one audit trail."""
     audit_record(actor=user, action=action, origin=origin, obj=obj,  # type: ignore[arg-type]
                  detail={"via": "admin", "message": str(message)[:500]})
+
+
+def admin_list_record(*, user: User, origin: Origin, model: type, query: str = "") -> None:
+    """A list page of the admin site: which table, with which filters and search."""
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type=model._meta.label_lower,  # type: ignore[attr-defined]
+                 detail={"via": "admin", "query": query[:500]})

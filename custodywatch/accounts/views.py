@@ -8,11 +8,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_http_methods
-from django_otp import devices_for_user
+from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -55,6 +56,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Enrolment: the first device after the password, or another one only after the second
+    factor has been passed with the device it replaces (an administrator's reset otherwise)."""
+    if user_has_device(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
     device = TOTPDevice.objects.filter(
         pk=request.session.get(SETUP_DEVICE_SESSION_KEY), user=request.user, confirmed=False
     ).first()
@@ -65,7 +70,8 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             services.totp_device_confirm(
-                user=request.user, origin=Origin.from_request(request), device=device
+                user=request.user, origin=Origin.from_request(request), device=device,
+                session_verified=request.user.is_verified(),
             )
             otp_login(request, device)
             del request.session[SETUP_DEVICE_SESSION_KEY]

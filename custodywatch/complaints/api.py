@@ -13,8 +13,8 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from custodywatch.accounts.audit import Origin
-from custodywatch.accounts.models import Scope
-from custodywatch.complaints import selectors, services
+from custodywatch.accounts.models import Role
+from custodywatch.complaints import receipts, selectors, services
 from custodywatch.complaints.models import Channel, Complaint
 from custodywatch.core.idempotency import idempotent_sealed
 from custodywatch.core.pagination import BoundedPageNumberPagination
@@ -107,10 +107,13 @@ def _lookup(model, field: str, code: str):  # type: ignore[no-untyped-def]
 @router.post("/intake", response={201: FiledOut})
 @decorate_view(idempotent_sealed)  # the answer carries the receipt code
 def complaint_intake(request: HttpRequest, payload: ComplaintIn):  # type: ignore[no-untyped-def]
-    """A complaint from another state system. Facility-bound tokens (facility staff, edge
-    agents) may not file: a facility never learns of complaints through its own token."""
-    if request.user.scope == Scope.FACILITY:
-        raise PermissionDenied("Facility-bound clients may not file complaints by API.")
+    """A complaint from another state system: the e-appeals system's own machine account
+    (role state_system) alone files here. Anyone else (an analyst's token, facility staff, an
+    edge agent) is refused and the refusal audited: a filing is recorded as e-appeals."""
+    if request.user.role != Role.STATE_SYSTEM:
+        services.api_intake_refused(acting_user=request.user,
+                                    origin=Origin.from_request(request))
+        raise PermissionDenied("Only the e-appeals system's account files complaints by API.")
     facility = _lookup(Facility, "facility", payload.facility) if payload.facility else None
     region = _lookup(Region, "region", payload.region) if payload.region else None
     filed = services.complaint_file(
@@ -143,7 +146,8 @@ def complaint_list(  # type: ignore[no-untyped-def]
 
 def _open(request: HttpRequest, code: str) -> Complaint:
     try:
-        return services.complainant_open(code=code, origin=Origin.from_request(request))
+        return services.complainant_open(code=code, origin=Origin.from_request(request),
+                                         terminal=receipts.terminal_of(request))
     except services.ReceiptThrottled:
         raise HttpError(429, "Too many wrong receipt codes; wait 15 minutes.") from None
     except PermissionDenied:

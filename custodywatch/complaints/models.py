@@ -340,14 +340,19 @@ class LegalHold(models.Model):
 
 
 class ReceiptAttempt(models.Model):
-    """A try at a receipt code, by a keyed hash of the address (addresses are not kept)."""
+    """A try at a receipt code, by keyed hashes of the address, the terminal (a browser's
+    cookie) and the code's locator: enough to count tries, nothing kept in the clear."""
 
     address_key = models.CharField(max_length=64, db_index=True)
+    terminal_key = models.CharField(max_length=64, blank=True, default="")
+    code_key = models.CharField(max_length=64, blank=True, default="")
     at = models.DateTimeField(db_index=True)
     succeeded = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["address_key", "at"])]
+        indexes = [models.Index(fields=["address_key", "at"]),
+                   models.Index(fields=["terminal_key", "at"], name="receipt_try_terminal_at"),
+                   models.Index(fields=["code_key", "at"], name="receipt_try_code_at")]
 
     def __str__(self) -> str:
         return f"{self.address_key[:8]} {self.at:%Y-%m-%d %H:%M} {self.succeeded}"

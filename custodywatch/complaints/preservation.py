@@ -33,6 +33,7 @@ from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.complaints.models import LegalHold, SegmentPreservation
 from custodywatch.registry.models import Camera, Facility
+from custodywatch.video.incidents import blackout_hold_q
 from custodywatch.video.models import RecordingSegment
 
 MAX_ORDERS = 5_000
@@ -50,7 +51,7 @@ def order_id(sha256: str) -> str:
 
 
 def held_segments_q(facility: Facility) -> Q:
-    """Segments of this facility that an active legal hold keeps."""
+    """Segments of this facility that an active legal hold, or a blackout, keeps."""
     query = Q(pk__in=[])
     holds = LegalHold.objects.filter(facility=facility, status=LegalHold.Status.ACTIVE
                                      ).prefetch_related("rooms")
@@ -60,7 +61,8 @@ def held_segments_q(facility: Facility) -> Q:
                    else Camera.objects.filter(facility=facility))
         query |= Q(camera__in=cameras, started_at__lt=hold.ends_at,
                    ended_at__gt=hold.starts_at)
-    return query
+    # A blackout of the site holds all its footage (video/incidents.py).
+    return query | blackout_hold_q(facility)
 
 
 def preservation_orders(*, facility: Facility, now: dt.datetime | None = None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
@@ -17,6 +16,7 @@ from custodywatch.accounts.audit import Origin
 from custodywatch.complaints import preservation
 from custodywatch.core.idempotency import idempotent
 from custodywatch.registry.models import Facility
+from custodywatch.video import services as video_services
 
 router = Router(tags=["preservation"])
 
@@ -52,12 +52,11 @@ class ReportOut(Schema):
 
 
 def _facility(request: HttpRequest) -> Facility:
-    """Only a facility-bound sign-in (an agent's token) has orders: its own facility's."""
-    token = getattr(request, "machine_token", None)
-    facility = token.facility if token is not None and token.facility_id else None
-    if facility is None:
-        raise PermissionDenied("Preservation orders go to a facility's agent token only.")
-    return facility
+    """Only a facility's edge agent has orders: its own facility's (accounts.scoping's one
+    rule for agent writes; a staff token bound to the facility is refused)."""
+    return video_services.agent_facility(acting_user=request.user,  # type: ignore[arg-type]
+                                         origin=Origin.from_request(request),
+                                         token=getattr(request, "machine_token", None))
 
 
 @router.get("/orders", response=OrdersOut)

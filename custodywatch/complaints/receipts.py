@@ -8,13 +8,17 @@ stored as Argon2id. A locator alone opens nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 LOCATOR_CHARS = 8
@@ -70,6 +74,51 @@ def address_key(ip_address: str | None) -> str:
     """A keyed hash of the address: enough to count tries, useless to find a complainant."""
     key = settings.SECRET_KEY.encode()
     return hmac.new(key, (ip_address or "unknown").encode(), hashlib.sha256).hexdigest()
+
+
+# A browser's terminal id for the throttle: random, signed, kept by the browser only.
+TERMINAL_COOKIE = "cw_terminal"
+TERMINAL_SALT = "custodywatch.complaints.terminal"
+TERMINAL_MAX_AGE = 365 * 24 * 3600
+
+
+def terminal_of(request: HttpRequest) -> str:
+    """The terminal id the browser sent ("" if none, or a forged one)."""
+    return request.get_signed_cookie(TERMINAL_COOKIE, default="", salt=TERMINAL_SALT)
+
+
+def terminal_cookie(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Gives a browser without one a terminal id, for its next tries: a try counts against
+    the terminal it came with, so that dropping the cookie gains nothing."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if not terminal_of(request):
+            response.set_signed_cookie(
+                TERMINAL_COOKIE, secrets.token_urlsafe(16), salt=TERMINAL_SALT,
+                max_age=TERMINAL_MAX_AGE, httponly=True, samesite="Lax",
+                secure=request.is_secure())
+        return response
+
+    return wrapped
+
+
+def _keyed(kind: str, value: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def code_key(code: str) -> str:
+    """A keyed hash of a typed code's locator (known or not, so that counting tries per code
+    tells nobody whether a locator exists); "" for a code of the wrong shape."""
+    parts = split(code)
+    return _keyed("code", parts[0]) if parts is not None else ""
+
+
+def terminal_key(terminal: str) -> str:
+    """A keyed hash of a terminal's id (a random cookie of the browser); "" for none."""
+    return _keyed("terminal", terminal) if terminal else ""
 
 
 def proof_of_filing(*, reference: str, received_at: dt.datetime, content_sha256: str) -> str:

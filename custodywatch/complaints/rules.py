@@ -61,8 +61,14 @@ MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 MAX_ATTACHMENTS = 5
 MAX_TEXT_CHARS = 20_000
 
-# Receipt codes: at most this many wrong codes from one address in the window, then a wait.
+# Receipt codes (services.complainant_open): in the window, at most this many wrong codes
+# from one terminal (a browser's cookie; a client without one counts as its address), at most
+# RECEIPT_CODE_FAILURE_LIMIT wrong secrets for one code's locator, and at most
+# RECEIPT_ADDRESS_FAILURE_LIMIT from one address in all (a NAT, a facility's kiosk network),
+# then a wait. A shared address keeps working for its other terminals.
 RECEIPT_FAILURE_LIMIT = 10
+RECEIPT_CODE_FAILURE_LIMIT = 5
+RECEIPT_ADDRESS_FAILURE_LIMIT = 100
 RECEIPT_WINDOW = dt.timedelta(minutes=15)
 
 # Identity access approved by a custodian lasts this long; break-the-glass likewise.

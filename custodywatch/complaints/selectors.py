@@ -41,6 +41,7 @@ from custodywatch.custody.models import CustodyRecord, EndReason
 from custodywatch.kernels import suppression
 from custodywatch.kernels.deadlines import Clock, ClockKind, clock_reading
 from custodywatch.registry.models import Camera
+from custodywatch.video.incidents import blackout_holds
 from custodywatch.video.models import RecordingSegment
 
 HANDLER_ROLES = {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR, Role.OMBUDSPERSON}
@@ -271,7 +272,9 @@ def footage_on_hold(*, camera: Camera, started_at: dt.datetime, ended_at: dt.dat
                                      starts_at__lt=ended_at, ends_at__gt=started_at)
     whole_facility = holds.filter(rooms__isnull=True)
     by_room = holds.filter(rooms__in=camera.rooms.all())
-    return whole_facility.exists() or by_room.exists()
+    return (whole_facility.exists() or by_room.exists()
+            or blackout_holds(facility_id=camera.facility_id, started_at=started_at,
+                              ended_at=ended_at))
 
 
 def identity_accesses_to_decide(*, user: User) -> QuerySet[IdentityAccess]:

@@ -88,7 +88,7 @@ class FiledComplaint:
 
 
 class ReceiptThrottled(Exception):
-    """Too many wrong codes from one address: wait before trying again."""
+    """Too many wrong codes (for this code, terminal or address): wait before trying again."""
 
 
 def _deny(user: User | None, origin: Origin, message: str, obj: Complaint | None = None,
@@ -561,24 +561,55 @@ def complaint_close(*, acting_user: User, origin: Origin, complaint: Complaint,
 # ---------------------------------------------------------------- the complainant
 
 
-def _attempt(address: str, now: dt.datetime, succeeded: bool) -> None:
-    ReceiptAttempt.objects.create(address_key=address, at=now, succeeded=succeeded)
+def _attempt(keys: dict[str, str], now: dt.datetime, succeeded: bool) -> None:
+    ReceiptAttempt.objects.create(**keys, at=now, succeeded=succeeded)
 
 
-def complainant_open(*, code: str, origin: Origin, now: dt.datetime | None = None) -> Complaint:
+def _receipt_throttle(keys: dict[str, str], now: dt.datetime) -> str:
+    """Which throttle a try meets ("" for none). Each limit counts wrong codes in the window:
+    per code (its locator), per terminal (or per address for a client without one), and per
+    address in all, so that one guesser at a NAT or a kiosk network locks out his own
+    terminal, not the people beside him (issue 17, item 8)."""
+    failures = ReceiptAttempt.objects.filter(succeeded=False,
+                                             at__gte=now - rules.RECEIPT_WINDOW)
+    if keys["code_key"] and failures.filter(
+            code_key=keys["code_key"]).count() >= rules.RECEIPT_CODE_FAILURE_LIMIT:
+        return "code"
+    # A client without a terminal id is its address's cookie-less terminal.
+    terminal = failures.filter(terminal_key=keys["terminal_key"])
+    if not keys["terminal_key"]:
+        terminal = terminal.filter(address_key=keys["address_key"])
+    if terminal.count() >= rules.RECEIPT_FAILURE_LIMIT:
+        return "terminal"
+    address = failures.filter(address_key=keys["address_key"])
+    if address.count() >= rules.RECEIPT_ADDRESS_FAILURE_LIMIT:
+        return "address"
+    return ""
+
+
+def api_intake_refused(*, acting_user: User, origin: Origin) -> None:
+    """A sign-in other than the e-appeals system's account tried to file by API."""
+    audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                 object_type="complaints.complaint", object_label="api intake",
+                 detail={"role": acting_user.role})
+
+
+def complainant_open(*, code: str, origin: Origin, terminal: str = "",
+                     now: dt.datetime | None = None) -> Complaint:
     """The complaint a receipt code opens; PermissionDenied for a wrong code.
 
-    Throttled per address: after RECEIPT_FAILURE_LIMIT wrong codes in RECEIPT_WINDOW, every
-    try (a right one too) is refused until the window has passed.
+    Throttled (rules.RECEIPT_*): once a code, a terminal (`terminal`, the browser's random
+    id; without one, the address) or an address in all has had too many wrong codes in the
+    window, every try of it (a right one too) is refused until the window has passed.
     """
     now = now or timezone.now()
-    address = receipts.address_key(origin.ip_address)
-    failures = ReceiptAttempt.objects.filter(address_key=address, succeeded=False,
-                                             at__gte=now - rules.RECEIPT_WINDOW).count()
-    if failures >= rules.RECEIPT_FAILURE_LIMIT:
+    keys = {"address_key": receipts.address_key(origin.ip_address),
+            "terminal_key": receipts.terminal_key(terminal),
+            "code_key": receipts.code_key(code)}
+    if throttle := _receipt_throttle(keys, now):
         audit_record(actor=None, action=AuditEvent.Action.DENIED, origin=origin,
                      object_type="complaints.complaint", object_label=COMPLAINANT_LABEL,
-                     detail={"reason": "receipt code throttled"})
+                     detail={"reason": "receipt code throttled", "per": throttle})
         raise ReceiptThrottled
     parts = receipts.split(code)
     complaint = None
@@ -589,7 +620,7 @@ def complainant_open(*, code: str, origin: Origin, now: dt.datetime | None = Non
         ok = False
     else:
         ok = receipts.verify(parts[1], complaint.receipt_hash)
-    _attempt(address, now, ok)
+    _attempt(keys, now, ok)
     if not ok:
         audit_record(actor=None, action=AuditEvent.Action.DENIED, origin=origin,
                      object_type="complaints.complaint", object_label=COMPLAINANT_LABEL,

@@ -28,7 +28,7 @@ from custodywatch.accounts.models import Role, User
 from custodywatch.cases import forms as case_forms
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.cases import services as case_services
-from custodywatch.complaints import selectors, services
+from custodywatch.complaints import receipts, selectors, services
 from custodywatch.complaints.attachments import AttachmentDamaged, open_verified
 from custodywatch.complaints.forms import (
     ComplainantReplyForm,
@@ -129,9 +129,20 @@ def _wipe(request: HttpRequest) -> None:
     request.session.flush()
 
 
+def _refuse_staff_browser(request: HttpRequest, facility: Facility) -> HttpResponse | None:
+    """A kiosk never ends a staff session (a link to it signed staff out) and never runs
+    beside one: a browser signed in to CustodyWatch is told to sign out first, itself."""
+    if not request.user.is_authenticated:
+        return None
+    return render(request, "complaints/kiosk_signed_in.html", {"facility": facility},
+                  status=409)
+
+
 @never_cache
 def kiosk_start(request: HttpRequest, facility_code: str) -> HttpResponse:
     facility = _kiosk_facility(facility_code)
+    if (refused := _refuse_staff_browser(request, facility)) is not None:
+        return refused
     _wipe(request)
     response = render(request, "complaints/kiosk_start.html",
                       {"facility": facility, "kiosk_languages": KIOSK_LANGUAGES})
@@ -143,6 +154,8 @@ def kiosk_start(request: HttpRequest, facility_code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
     facility = _kiosk_facility(facility_code)
+    if (refused := _refuse_staff_browser(request, facility)) is not None:
+        return refused
     form = KioskForm(request.POST or None, request.FILES or None, kiosk_facility=facility)
     if request.method == "POST" and form.is_valid():
         accused = form.cleaned_data.get("facility") or facility
@@ -165,7 +178,8 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
 
 def _open_with_code(request: HttpRequest, code: str) -> Complaint | HttpResponse:
     try:
-        return services.complainant_open(code=code, origin=Origin.from_request(request))
+        return services.complainant_open(code=code, origin=Origin.from_request(request),
+                                         terminal=receipts.terminal_of(request))
     except services.ReceiptThrottled:
         return render(request, "complaints/status_throttled.html", status=429)
     except PermissionDenied:
@@ -183,6 +197,7 @@ def _status_page(request: HttpRequest, complaint: Complaint, code: str,
     return render(request, "complaints/status.html", context, status=status)
 
 
+@receipts.terminal_cookie
 @never_cache
 @require_http_methods(["GET", "POST"])
 def status(request: HttpRequest) -> HttpResponse:
@@ -217,6 +232,7 @@ def _in_language(response: HttpResponse, language: str | None) -> HttpResponse:
     return response
 
 
+@receipts.terminal_cookie
 @never_cache
 @require_POST
 def status_reply(request: HttpRequest) -> HttpResponse:

@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation
+from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation, RoomStay
 from custodywatch.kernels import deadlines
+from custodywatch.registry.models import Room
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ logger = logging.getLogger(__name__)
 ESCALATE_AFTER = dt.timedelta(minutes=getattr(settings, "CUSTODY_ALERT_ESCALATE_MINUTES", 30))
 ACKNOWLEDGERS = {Role.FACILITY_HEAD, Role.DUTY_OFFICER, Role.REGIONAL_PROSECUTOR,
                  Role.GENERAL_PROSECUTOR}
+
+
+BLIND_CLOCKS = {CustodyAlert.Clock.BLIND_PLACEMENT, CustodyAlert.Clock.BLIND_STAY,
+                CustodyAlert.Clock.BLIND_MOVE}
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,103 @@ def camera_alerts_withdraw(*, actions: list[Interrogation], now: dt.datetime) ->
     return withdrawn
 
 
+# --------------------------------------------------------------------------- blind custody
+
+# A stay that began this recently counts as "placed now".
+PLACEMENT_WINDOW = dt.timedelta(minutes=10)
+# Stays whose blind time may still grow or settle: open ones and those ended this recently.
+BLIND_LOOKBACK = dt.timedelta(days=1)
+
+
+def blind_stay_limit() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "CUSTODYWATCH_BLIND_STAY_MINUTES", 15)))
+
+
+def _is_transit(stay: RoomStay, neighbours: dict[int, tuple[bool, bool]],
+                limit: dt.timedelta) -> bool:
+    """A corridor or vehicle, or a short stay between two others: a move, not a stay."""
+    if stay.room.kind in (Room.Kind.CORRIDOR, Room.Kind.VEHICLE):
+        return True
+    before, after = neighbours.get(stay.pk, (False, False))
+    return (before and after and stay.ended_at is not None
+            and stay.ended_at - stay.started_at <= limit)
+
+
+def blind_custody_alerts_raise(*, now: dt.datetime) -> int:
+    """Alert every blind custody moment, once per room stay and kind:
+
+    - ``blind_placement``: a person placed (in the last ``PLACEMENT_WINDOW``) in a room that
+      is blind now (no camera in service covering it with a working picture, under the
+      coverage rule);
+    - ``blind_stay``: a stay with one blind piece of at least ``CUSTODYWATCH_BLIND_STAY_MINUTES``
+      (default 15);
+    - ``blind_move``: blind time in a corridor or vehicle, or in a short stay between two
+      others (a person moved through a blind room).
+
+    Blind pieces are those settled (older than the silence grace), as for interrogations.
+    Idempotent: the unique constraint on (room stay, clock) stops a second alert.
+    """
+    from custodywatch.video.coverage import stay_coverage
+    from custodywatch.video.selectors import rooms_blind_now
+    from custodywatch.video.timing import silence_after
+
+    limit = blind_stay_limit()
+    cutoff = now - silence_after()
+    already = set(CustodyAlert.objects.filter(
+        room_stay__isnull=False, raised_at__gte=now - BLIND_LOOKBACK - limit
+    ).values_list("room_stay_id", "clock"))
+    new: list[CustodyAlert] = []
+
+    def add(stay: RoomStay, clock: str, due: dt.datetime) -> None:
+        if (stay.pk, clock) not in already:
+            already.add((stay.pk, clock))
+            new.append(CustodyAlert(custody_record_id=stay.custody_record_id, room_stay=stay,
+                                    clock=clock, level=CustodyAlert.Level.UNRECORDED,
+                                    warning_seconds=0, due_at=due, raised_at=now))
+
+    placed = list(RoomStay.objects.filter(ended_at__isnull=True,
+                                          started_at__gte=now - PLACEMENT_WINDOW,
+                                          started_at__lte=now).select_related("room"))
+    blind_now = rooms_blind_now(room_ids=[stay.room_id for stay in placed], now=now)
+    for stay in placed:
+        if stay.room_id in blind_now:
+            add(stay, CustodyAlert.Clock.BLIND_PLACEMENT, stay.started_at)
+
+    recent = list(RoomStay.objects.filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gte=now - BLIND_LOOKBACK),
+        started_at__lte=now, blind_ms__gt=0).select_related("room"))
+    if recent:
+        records = {stay.custody_record_id for stay in recent}
+        neighbours: dict[int, tuple[bool, bool]] = {}
+        by_record: dict[int, list[tuple[dt.datetime, int]]] = {}
+        for record_id, started_at, pk in RoomStay.objects.filter(
+                custody_record_id__in=records).values_list("custody_record_id", "started_at",
+                                                           "pk"):
+            by_record.setdefault(record_id, []).append((started_at, pk))
+        for stays in by_record.values():
+            stays.sort()
+            for index, (_start, pk) in enumerate(stays):
+                neighbours[pk] = (index > 0, index < len(stays) - 1)
+        coverage = stay_coverage(stays=[(stay.pk, stay.room_id, stay.started_at, stay.ended_at)
+                                        for stay in recent], now=now)
+        for stay, result in zip(recent, coverage, strict=True):
+            pieces = [(start, min(end, cutoff)) for start, end in result.blind if start < cutoff]
+            if not pieces:
+                continue
+            if _is_transit(stay, neighbours, limit):
+                add(stay, CustodyAlert.Clock.BLIND_MOVE, pieces[0][0])
+            elif any(end - start >= limit for start, end in pieces):
+                first = next(start for start, end in pieces if end - start >= limit)
+                add(stay, CustodyAlert.Clock.BLIND_STAY, first)
+    if not new:
+        return 0
+    CustodyAlert.objects.bulk_create(new, ignore_conflicts=True)
+    audit_record(actor=None, action=AuditEvent.Action.CREATE, origin=SYSTEM_ORIGIN,
+                 object_type="custody.custodyalert", object_label="blind custody",
+                 detail={"stays": {str(a.room_stay_id): a.clock for a in new}})
+    return len(new)
+
+
 def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyAlert]:
     alerts = []
     for record in records:
@@ -162,6 +264,13 @@ def _mail(alert: CustodyAlert, people: list[User], escalated: bool) -> None:
         "what": _("ESCALATED") if escalated else alert.get_level_display(),
         "clock": alert.get_clock_display(), "facility": record.facility.code}
     due = timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M %Z") if alert.due_at else ""
+    if alert.clock in BLIND_CLOCKS:
+        body = _("%(clock)s: custody record %(record)s at %(facility)s, since %(start)s. No "
+                 "working camera covers the place. Open CustodyWatch to act and acknowledge "
+                 "it.") % {"clock": alert.get_clock_display(), "record": record.pk,
+                           "facility": record.facility.code, "start": due}
+        send_mail(subject, body, None, addresses, fail_silently=False)
+        return
     if alert.clock == CustodyAlert.Clock.CAMERA:
         body = _("No working camera recorded part of an interrogation or investigative action "
                  "(started %(start)s) for custody record %(record)s at %(facility)s. Open "
@@ -218,7 +327,7 @@ def alerts_escalate(*, now: dt.datetime) -> int:
 def custody_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """One pass: raise, e-mail, escalate. Safe to run from several workers at once."""
     now = now or timezone.now()
-    raised = alerts_raise(now=now)
+    raised = alerts_raise(now=now) + blind_custody_alerts_raise(now=now)
     return SweepResult(raised=raised, mailed=alerts_mail(now=now),
                        escalated=alerts_escalate(now=now))
 

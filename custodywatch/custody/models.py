@@ -291,6 +291,9 @@ class CustodyAlert(models.Model):
         MEDICAL = "medical", _("Intake medical check")
         DEATH = "death", _("Death in custody")
         CAMERA = "camera", _("Camera coverage")
+        BLIND_PLACEMENT = "blind_placement", _("Placed in a blind room")
+        BLIND_STAY = "blind_stay", _("Long stay in a blind room")
+        BLIND_MOVE = "blind_move", _("Moved through a blind room or vehicle")
 
     class Level(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
@@ -321,6 +324,9 @@ class CustodyAlert(models.Model):
     interrogation = models.ForeignKey(Interrogation, models.CASCADE, null=True, blank=True,
                                       related_name="alerts",
                                       verbose_name=_("interrogation or investigative action"))
+    # The room stay a blind-custody alert (placement, long stay, move) is about.
+    room_stay = models.ForeignKey(RoomStay, models.CASCADE, null=True, blank=True,
+                                  related_name="alerts", verbose_name=_("room stay"))
 
     class Meta:
         ordering = ["-raised_at", "-id"]
@@ -330,7 +336,12 @@ class CustodyAlert(models.Model):
             # Raising is idempotent: a sweep that runs twice raises nothing new.
             models.UniqueConstraint(fields=["custody_record", "clock", "level",
                                             "warning_seconds"], name="custody_alert_once",
-                                    condition=Q(interrogation__isnull=True)),
+                                    condition=Q(interrogation__isnull=True,
+                                                room_stay__isnull=True)),
+            # A blind-custody alert: once per room stay and kind.
+            models.UniqueConstraint(fields=["room_stay", "clock"],
+                                    condition=Q(room_stay__isnull=False),
+                                    name="custody_alert_once_per_stay"),
             # A camera-coverage alert: once per investigative action.
             models.UniqueConstraint(fields=["interrogation", "clock"],
                                     condition=Q(interrogation__isnull=False),

@@ -22,7 +22,7 @@ from custodywatch.custody.timeline import build_timeline
 from custodywatch.kernels import deadlines
 from custodywatch.liveview import selectors as live_selectors
 from custodywatch.registry.models import Facility
-from custodywatch.video.coverage import stay_coverage
+from custodywatch.video.coverage import coverage_rule, stay_coverage
 
 DESK_POLL_SECONDS = 30
 OVERRUN_PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
@@ -127,6 +127,7 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
                                        record=record)),
         "blind_minutes": round(sum(stay.blind_ms for stay in coverage) / 60_000),
         "blind_stays": sum(1 for stay in coverage if stay.blind_ms),
+        "coverage_rule": coverage_rule().label,
         "can_write": services.can_write_custody(user=request.user, facility=record.facility,
                                                 token=None),
         **_record_forms(record, now, **bound),

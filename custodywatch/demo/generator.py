@@ -33,6 +33,7 @@ from custodywatch.liveview.demo import build_liveview
 from custodywatch.registry.models import (
     Agency,
     Camera,
+    CameraChange,
     Facility,
     HeadAppointment,
     Recorder,
@@ -41,7 +42,9 @@ from custodywatch.registry.models import (
 )
 from custodywatch.registry.reference import load_reference_data
 from custodywatch.reports.demo import build_reports
+from custodywatch.reports.models import CoverageSnapshot
 from custodywatch.video.demo import build_video
+from custodywatch.video.demo_coverage import build_coverage_demo
 from custodywatch.visits.demo import build_visits, wipe_visits
 
 DEMO_PASSWORD = "custody-demo-2026"  # noqa: S105  (printed on the console: demo data only)
@@ -136,6 +139,10 @@ def wipe() -> None:
         # Custody first: its stays and interrogations protect the rooms they happened in.
         CustodyAlert.objects.all().delete()
         CustodyRecord.objects.all().delete()
+        # Camera proposals protect the people who made them; snapshots name no facility
+        # above the unit's own rows (video/demo_coverage.py).
+        CameraChange.objects.all().delete()
+        CoverageSnapshot.objects.all().delete()
         MachineToken.objects.all().delete()
         AuditEvent.objects.all().delete()
         User.objects.all().delete()
@@ -294,6 +301,8 @@ def load(
         build_complaints(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
         build_cases(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
         build_liveview(rng=rng, now=timezone.now())
+        # Markers, incidents, blind custody alerts, tickets and the burn-down (issue 19).
+        build_coverage_demo(rng=rng, now=timezone.now())
         # Last: the precomputed figures count what the builders above wrote.
         build_reports(now=timezone.now())
         DemoDataset.objects.create(scale=scale_name, seed=seed,

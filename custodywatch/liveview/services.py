@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
+from custodywatch.accounts.models import AuditEvent, MachineToken, User
+from custodywatch.accounts.scoping import video_writer_facility_id
 from custodywatch.custody.alerts import recipients
 from custodywatch.custody.models import Interrogation
 from custodywatch.custody.services import require_write
@@ -332,9 +333,9 @@ def camera_for_agent(
     facility_code: str = "",
 ) -> Camera:
     """The camera an agent may send frames of: only its own facility's."""
-    facility_id = token.facility_id if token is not None and token.facility_id else None
-    if facility_id is None and acting_user.role == Role.EDGE_AGENT:
-        facility_id = acting_user.facility_id
+    # The one rule for agent writes (accounts.scoping): a staff token bound to the facility,
+    # or an agent's token bound to another one, sends nothing.
+    facility_id = video_writer_facility_id(acting_user, token)
     facility = Facility.objects.filter(pk=facility_id).first() if facility_id else None
     if facility is None or (facility_code and facility_code != facility.code):
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,

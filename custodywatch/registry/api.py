@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -12,7 +14,7 @@ from ninja.pagination import paginate
 from custodywatch.accounts.audit import Origin
 from custodywatch.core.idempotency import idempotent
 from custodywatch.core.pagination import BoundedPageNumberPagination
-from custodywatch.registry import selectors, services
+from custodywatch.registry import camera_changes, selectors, services
 from custodywatch.registry.models import Facility
 
 router = Router(tags=["registry"])
@@ -105,12 +107,53 @@ def facility_get(request: HttpRequest, code: str):  # type: ignore[no-untyped-de
         raise HttpError(404, "No such facility in your scope.") from None
 
 
-@router.put("/facilities/{code}/cameras/{camera_code}", response={200: CameraOut, 201: CameraOut})
+class CameraChangeOut(Schema):
+    id: int
+    facility: str = Field(..., alias="facility.code")
+    camera: str = Field(..., alias="camera.code")
+    kind: str
+    name: str
+    recorder: str = Field(..., alias="recorder_code")
+    rooms: list[str] = Field(..., alias="room_codes")
+    is_active: bool
+    status: str
+    proposed_at: datetime.datetime
+    blind_before: int
+    blind_after: int
+    flagged: bool
+    decided_at: datetime.datetime | None
+    reason: str
+
+
+class ProposalOut(Schema):
+    status: str = Field(..., description="pending: awaits a prosecutor or NPM monitor; "
+                        "unchanged: it asks for what is approved now")
+    camera: CameraOut
+    change: CameraChangeOut | None
+
+
+class DecisionIn(Schema):
+    approve: bool
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+@router.put("/facilities/{code}/cameras/{camera_code}",
+            response={200: CameraOut, 201: CameraOut, 202: ProposalOut})
 @decorate_view(idempotent)
 def camera_put(  # type: ignore[no-untyped-def]
     request: HttpRequest, code: str, camera_code: str, payload: CameraIn
 ):
+    """A registry editor writes the camera; the facility's own agent and staff propose the
+    change (202), which takes effect when a prosecutor or NPM monitor approves it."""
     facility = get_object_or_404(Facility, code=code)
+    token = getattr(request, "machine_token", None)
+    if camera_changes.is_facility_side(request.user, token):
+        camera, change = camera_changes.camera_change_propose(
+            acting_user=request.user, origin=Origin.from_request(request), token=token,
+            facility=facility, code=camera_code, name=payload.name, room_codes=payload.rooms,
+            recorder_code=payload.recorder, is_active=payload.is_active)
+        return Status(202, {"status": change.status if change else "unchanged",
+                            "camera": camera, "change": change})
     camera, created = services.camera_upsert(
         acting_user=request.user,
         origin=Origin.from_request(request),
@@ -123,3 +166,30 @@ def camera_put(  # type: ignore[no-untyped-def]
         is_active=payload.is_active,
     )
     return Status(201 if created else 200, camera)
+
+
+@router.get("/facilities/{code}/camera-changes", response=list[CameraChangeOut])
+def camera_change_list(request: HttpRequest, code: str, pending: bool = False):  # type: ignore[no-untyped-def]
+    """Proposed camera changes of a facility in the reader's scope, newest first."""
+    try:
+        facility = selectors.facility_detail(user=request.user, code=code,
+                                             origin=Origin.from_request(request))
+    except Facility.DoesNotExist:
+        raise HttpError(404, "No such facility in your scope.") from None
+    return list(camera_changes.camera_changes_visible(user=request.user, facility=facility,
+                                                      pending_only=pending)[:200])
+
+
+@router.post("/camera-changes/{change_id}/decision", response=CameraChangeOut)
+@decorate_view(idempotent)
+def camera_change_decision(  # type: ignore[no-untyped-def]
+    request: HttpRequest, change_id: int, payload: DecisionIn
+):
+    """A prosecutor or NPM monitor in scope approves (it takes effect) or rejects."""
+    change = camera_changes.camera_changes_visible(user=request.user).filter(
+        pk=change_id).first()
+    if change is None:
+        raise HttpError(404, "No such proposal in your scope.")
+    return camera_changes.camera_change_decide(
+        acting_user=request.user, origin=Origin.from_request(request), change=change,
+        approve=payload.approve, reason=payload.reason)

@@ -39,3 +39,36 @@ class RegistryImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError(_("The file is larger than 10 MB."))
         return upload
+
+
+class CameraProposalForm(forms.Form):
+    """The facility's head or duty officer proposes a camera change (never applies it)."""
+
+    code = forms.RegexField(label=_("Camera code"), regex=r"^[A-Z0-9][A-Z0-9_-]{0,39}$",
+                            max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    rooms = forms.MultipleChoiceField(label=_("Rooms covered"), required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    recorder = forms.ChoiceField(label=_("Recorder"), required=False)
+    is_active = forms.BooleanField(label=_("In service"), required=False, initial=True)
+
+    def __init__(self, *args, facility: Facility, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["rooms"].choices = [(room.code, f"{room.code} {room.name}")
+                                        for room in facility.rooms.all()]
+        self.fields["recorder"].choices = [("", "—")] + [
+            (recorder.code, recorder.code) for recorder in facility.recorders.all()]
+
+
+class CameraDecisionForm(forms.Form):
+    change = forms.IntegerField(widget=forms.HiddenInput)
+    approve = forms.TypedChoiceField(
+        label=_("Decision"), coerce=lambda value: value == "yes", widget=forms.RadioSelect,
+        choices=[("yes", _("Approve: the change takes effect")), ("no", _("Reject"))])
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class MarkerCheckForm(forms.Form):
+    facility = forms.CharField(label=_("Facility code"), max_length=40)
+    room = forms.CharField(label=_("Room code"), max_length=40)
+    code = forms.CharField(label=_("Check code"), max_length=12)

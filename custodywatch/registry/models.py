@@ -293,3 +293,58 @@ class ReferenceDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera_id}: {self.kind}"
+
+
+class CameraChange(models.Model):
+    """A facility's proposal to add a camera, change the rooms it covers or take it out of
+    service. The facility is a party: its agent, head and staff only propose; the change takes
+    effect when a prosecutor or NPM monitor in scope approves it (registry/camera_changes.py).
+    """
+
+    class Kind(models.TextChoices):
+        CREATE = "create", _("New camera")
+        UPDATE = "update", _("Change of rooms covered or details")
+        DEACTIVATE = "deactivate", _("Out of service")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SUPERSEDED = "superseded", _("Replaced by a later proposal")
+
+    facility = models.ForeignKey(Facility, models.CASCADE, related_name="camera_changes",
+                                 verbose_name=_("facility"))
+    camera = models.ForeignKey(Camera, models.CASCADE, related_name="changes",
+                               verbose_name=_("camera"))
+    kind = models.CharField(_("change"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    recorder_code = models.CharField(_("recorder"), max_length=40, blank=True)
+    room_codes = models.JSONField(_("rooms covered"), default=list)
+    is_active = models.BooleanField(_("in service"), default=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.PENDING)
+    proposed_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+",
+                                    verbose_name=_("proposed by"))
+    proposed_at = models.DateTimeField(_("proposed"))
+    # Blind custody rooms of the facility now, and as they would be after the change.
+    blind_before = models.PositiveIntegerField(_("blind rooms now"), default=0)
+    blind_after = models.PositiveIntegerField(_("blind rooms after"), default=0)
+    # It lowers the blind count without a camera proving the rooms it gains by their marker:
+    # the regional prosecutor is told.
+    flagged = models.BooleanField(_("flagged to the prosecutor"), default=False)
+    decided_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("camera change")
+        verbose_name_plural = _("camera changes")
+        constraints = [
+            models.UniqueConstraint(fields=["camera"], condition=Q(status="pending"),
+                                    name="camera_change_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.kind} {self.status}"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
+from custodywatch.accounts.scoping import video_writer_facility_id
 from custodywatch.registry.csv_import import (
     KINDS,
     LineError,
@@ -205,12 +206,9 @@ def registry_import(
 
 
 def can_write_facility(*, user: User, facility: Facility, token: MachineToken | None) -> bool:
-    """A machine token writes only its own facility; people need the editor role."""
-    if token is not None and token.facility_id is not None:
-        return token.facility_id == facility.pk
-    if user.role == Role.EDGE_AGENT:
-        return user.facility_id == facility.pk
-    return user.role in REGISTRY_EDITORS
+    """Video and camera inventory: the facility's own edge agent only, whatever a token's
+    binding says (accounts.scoping.video_writer_facility_id, the one rule)."""
+    return video_writer_facility_id(user, token) == facility.pk
 
 
 def camera_upsert(
@@ -225,8 +223,13 @@ def camera_upsert(
     recorder_code: str = "",
     is_active: bool = True,
 ) -> tuple[Camera, bool]:
-    """Register or update one camera as an agent finds it on its recorder."""
-    if not can_write_facility(user=acting_user, facility=facility, token=token):
+    """Register or update one camera directly: the registry editor's path. The facility's
+    own agent and staff only propose (registry/camera_changes.py), so they are refused here.
+    """
+    from custodywatch.registry.camera_changes import is_facility_side
+
+    if is_facility_side(acting_user, token) or not can_write_facility(
+            user=acting_user, facility=facility, token=token):
         # Recorded outside the write's transaction, which the refusal would roll back.
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                      obj=facility, detail={"camera": code})

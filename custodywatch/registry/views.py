@@ -2,18 +2,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent
+from custodywatch.registry import camera_changes as changes
+from custodywatch.registry import marker_sheet as sheets
 from custodywatch.registry import selectors, services
 from custodywatch.registry.csv_import import KINDS, RegistryImportError
-from custodywatch.registry.forms import FacilityFilterForm, RegistryImportForm
-from custodywatch.registry.models import Facility
+from custodywatch.registry.forms import (
+    CameraDecisionForm,
+    CameraProposalForm,
+    FacilityFilterForm,
+    MarkerCheckForm,
+    RegistryImportForm,
+)
+from custodywatch.registry.models import Facility, Room
 
 PAGE_SIZE = 50
 
@@ -93,3 +104,120 @@ def registry_import(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registry/import.html", {"form": form, "errors": errors, "kinds": KINDS}
     )
+
+
+def _facility(request: HttpRequest, code: str) -> Facility:
+    try:
+        return selectors.facility_detail(user=request.user, code=code,
+                                         origin=Origin.from_request(request))
+    except Facility.DoesNotExist:
+        raise Http404(_("No such facility in your scope.")) from None
+
+
+def _form_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def camera_changes(request: HttpRequest, code: str) -> HttpResponse:
+    """A facility's cameras and the proposed changes to them: the facility's own staff
+    propose, a prosecutor or NPM monitor in scope approves or rejects."""
+    from custodywatch.video.coverage import coverage_rule
+    from custodywatch.video.incidents import open_incidents
+
+    facility = _facility(request, code)
+    origin = Origin.from_request(request)
+    may_propose = changes.may_propose(request.user, facility)
+    may_decide = changes.may_decide(request.user, facility)
+    action = request.POST.get("action", "")
+    proposal = CameraProposalForm(request.POST if action == "propose" else None,
+                                  facility=facility, initial={"is_active": True})
+    decision = CameraDecisionForm(request.POST if action == "decide" else None)
+    if action == "propose":
+        if not may_propose:
+            raise PermissionDenied
+        if proposal.is_valid():
+            data = proposal.cleaned_data
+            try:
+                _camera, change = changes.camera_change_propose(
+                    acting_user=request.user, origin=origin, token=None, facility=facility,
+                    code=data["code"], name=data["name"], room_codes=data["rooms"],
+                    recorder_code=data["recorder"], is_active=data["is_active"])
+            except ValidationError as error:
+                _form_errors(proposal, error)
+            else:
+                messages.success(request, _("Proposal recorded: it takes effect when a "
+                                            "prosecutor or NPM monitor approves it.")
+                                 if change else _("That is already the approved camera."))
+                return redirect("registry:camera_changes", code=code)
+    elif action == "decide":
+        if not may_decide:
+            raise PermissionDenied
+        if decision.is_valid():
+            data = decision.cleaned_data
+            change = changes.camera_changes_visible(user=request.user, facility=facility
+                                                    ).filter(pk=data["change"]).first()
+            if change is None:
+                raise Http404(_("No such proposal in your scope."))
+            try:
+                changes.camera_change_decide(acting_user=request.user, origin=origin,
+                                             change=change, approve=data["approve"],
+                                             reason=data["reason"])
+            except ValidationError as error:
+                _form_errors(decision, error)
+            else:
+                messages.success(request, _("Decision recorded."))
+                return redirect("registry:camera_changes", code=code)
+    elif request.method == "POST":
+        raise PermissionDenied
+    visible = changes.camera_changes_visible(user=request.user, facility=facility)
+    context = {
+        "facility": facility,
+        "cameras": selectors.facility_cameras(facility=facility),
+        "pending": list(visible.filter(status="pending")),
+        "history": list(visible.exclude(status="pending")[:50]),
+        "proposal": proposal, "decision": decision,
+        "may_propose": may_propose, "may_decide": may_decide,
+        "blind_now": changes.blind_room_count(facility),
+        "coverage_rule": coverage_rule().label,
+        "incidents": open_incidents(facilities=Q(pk=facility.pk)),
+    }
+    bad = request.method == "POST"
+    return render(request, "registry/camera_changes.html", context, status=400 if bad else 200)
+
+
+@login_required
+def marker_sheet(request: HttpRequest, code: str) -> HttpResponse:
+    """The facility's room markers as a PDF to print (room, marker, check code)."""
+    facility = _facility(request, code)
+    rooms = list(Room.objects.filter(facility=facility, custody_use=True,
+                                     marker_id__isnull=False).order_by("code"))
+    pdf = sheets.marker_sheet_pdf(facility=facility, rooms=rooms,
+                                  check_url=request.build_absolute_uri(
+                                      reverse("registry:marker_check")))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="markers-{facility.code}.pdf"'
+    return response
+
+
+@login_required
+def marker_check(request: HttpRequest) -> HttpResponse:
+    """An NPM monitor in the room checks the sheet on the wall: is this the room's marker?"""
+    form = MarkerCheckForm(request.GET or None)
+    result = None
+    room = None
+    if form.is_valid():
+        data = form.cleaned_data
+        room = (Room.objects.filter(facility__in=selectors.facilities_visible(user=request.user),
+                                    facility__code=data["facility"].strip().upper(),
+                                    code=data["room"].strip().upper())
+                .select_related("facility").first())
+        result = room is not None and sheets.check_matches(room=room, code=data["code"])
+        audit_record(actor=request.user, action=AuditEvent.Action.READ,
+                     origin=Origin.from_request(request), object_type="registry.room",
+                     object_label=f"{data['facility']}/{data['room']}"[:300],
+                     detail={"marker_check": bool(result)})
+    return render(request, "registry/marker_check.html",
+                  {"form": form, "result": result, "room": room})

@@ -20,9 +20,10 @@ from ninja.errors import HttpError
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.registry.models import Facility, Region
-from custodywatch.reports import charts, dashboard, selectors
+from custodywatch.reports import charts, coverage_history, dashboard, selectors
 from custodywatch.reports.links import UnitLinks
 from custodywatch.reports.open_data import open_tables
+from custodywatch.video.coverage import coverage_rule
 
 router = Router(tags=["reports"])
 
@@ -47,6 +48,9 @@ class DashboardOut(Schema):
     custody_rooms: int
     custody_rooms_blind: int
     custody_rooms_never_covered: int
+    coverage_rule: str = Field(
+        "declared", description="What the room figures rest on: proven (room markers seen by "
+        "working cameras) or declared (the approved camera map, the roll-out fallback).")
     blind_custody_minutes_this_month: int
     complaints_this_month: int
     allegations_this_month: int
@@ -167,6 +171,7 @@ def reports_dashboard(request: HttpRequest):  # type: ignore[no-untyped-def]
         cameras_out_of_order=data.video.out_of_order, custody_rooms=data.video.custody_rooms,
         custody_rooms_blind=data.video.blind_rooms,
         custody_rooms_never_covered=data.video.never_covered,
+        coverage_rule=data.video.rule,
         blind_custody_minutes_this_month=round(trends["blind_seconds"].last / 60),
         complaints_this_month=trends["complaints"].last,
         allegations_this_month=trends["allegations"].last,
@@ -277,6 +282,53 @@ def _head_out(score: selectors.HeadScore) -> HeadOut:
     return HeadOut(full_name=score.head.full_name, position=score.head.position,
                    started_on=score.head.started_on, ended_on=score.head.ended_on,
                    first_day=score.start, last_day=score.last_day, figures=score.figures)
+
+
+class BurnPointOut(Schema):
+    day: dt.date
+    baseline: bool
+    rule: str
+    custody_rooms: int
+    rooms_blind: int
+    rooms_never_covered: int
+    cameras: int
+    cameras_out_of_order: int
+    camera_days_broken: int
+    longest_broken_days: int
+    blind_custody_minutes: int
+
+
+class BurnSeriesOut(Schema):
+    key: str = Field(..., description="country, region:<id>, agency:<id> or facility:<id>")
+    level: str
+    name: str
+    points: list[BurnPointOut]
+
+
+class BurndownOut(Schema):
+    coverage_rule: str = Field(..., description="The rule today's figures rest on; each "
+                               "point names the rule it was taken under.")
+    series: list[BurnSeriesOut]
+
+
+@router.get("/coverage-burndown", response=BurndownOut)
+def reports_coverage_burndown(request: HttpRequest, facility: str = ""):  # type: ignore[no-untyped-def]
+    """Blind rooms and broken cameras by day from the baseline: the country, regions and
+    agencies (country scope), the own region or unit otherwise; one unit with ``facility``."""
+    origin = _reader(request, "coverage")
+    unit = None
+    if facility:
+        try:
+            unit = selectors.unit_detail(user=request.user, origin=origin, code=facility)
+        except Facility.DoesNotExist:
+            raise HttpError(404, "No such unit in your scope.") from None
+    series = coverage_history.burndown(user=request.user, facility=unit)
+    return BurndownOut(coverage_rule=coverage_rule(), series=[
+        BurnSeriesOut(key=item.key, level=item.level, name=item.name,
+                      points=[BurnPointOut(**{name: getattr(point, name) for name in
+                                              BurnPointOut.model_fields})
+                              for point in item.points])
+        for item in series])
 
 
 @router.get("/open-data", auth=None)

@@ -131,3 +131,33 @@ class StripMaker:
         return mark_safe(  # noqa: S308
             f'{self._head(top)}<circle cx="{self._x(float(value), top)}" cy="{self.mid}" '
             f'r="3.5" class="{cls}"/></svg>')
+
+
+def burndown(points: Sequence[tuple[str, int, int, bool]], title: str, first_label: str,
+             second_label: str, width: int = 260, height: int = 80) -> SafeString:
+    """Two lines falling towards zero over days, ``(day label, first, second, baseline)``
+    per point (the baseline first, drawn as a hollow dot): blind rooms and broken cameras."""
+    if not points:
+        return mark_safe("")  # noqa: S308 (a constant)
+    top = max(max(max(a, b) for _d, a, b, _base in points), 1)
+    step = (width - 8) / max(len(points) - 1, 1)
+
+    def xy(i: int, value: int) -> tuple[float, float]:
+        return round(4 + i * step, 1), round(height - 6 - value / top * (height - 14), 1)
+
+    lines = []
+    for which, css, label in ((1, "burn-rooms", first_label), (2, "burn-cameras",
+                                                               second_label)):
+        coords = [xy(i, point[which]) for i, point in enumerate(points)]
+        path = " ".join(f"{x},{y}" for x, y in coords)
+        dots = format_html_join("", '<circle cx="{}" cy="{}" r="{}" class="{}"><title>{}, {}: '
+                                '{}</title></circle>', (
+            (x, y, 3 if point[3] else 1.5, f"{css} burn-baseline" if point[3] else css,
+             label, point[0], point[which])
+            for (x, y), point in zip(coords, points, strict=True)))
+        lines.append(format_html('<polyline points="{}" class="{}" fill="none"/>{}', path,
+                                 css, dots))
+    return format_html(
+        '<svg class="burndown" viewBox="0 0 {w} {h}" role="img" aria-label="{t}">'
+        '<line x1="4" x2="{end}" y1="{zero}" y2="{zero}" class="burn-zero"/>{a}{b}</svg>',
+        w=width, h=height, t=title, end=width - 4, zero=height - 6, a=lines[0], b=lines[1])

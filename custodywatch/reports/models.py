@@ -107,3 +107,51 @@ class AggregateRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.since} @ {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class CoverageSnapshot(models.Model):
+    """Blind zones and broken cameras of one day, per facility, agency, region and the whole
+    country (``key``: ``facility:<id>``, ``agency:<id>``, ``region:<id>`` or ``country``),
+    taken by ``custodywatch coverage_snapshot`` (reports/coverage_history.py).
+
+    A ``baseline`` row is the figure the burn-down starts from (the audit's 6,159 rooms
+    without video and 937 broken cameras), entered once, never recomputed.
+    """
+
+    class Level(models.TextChoices):
+        FACILITY = "facility", _("Unit")
+        AGENCY = "agency", _("Agency")
+        REGION = "region", _("Region")
+        COUNTRY = "country", _("Country")
+
+    key = models.CharField(max_length=30)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    facility = models.ForeignKey(Facility, models.CASCADE, null=True, blank=True,
+                                 related_name="+", verbose_name=_("unit"))
+    agency = models.ForeignKey("registry.Agency", models.CASCADE, null=True, blank=True,
+                               related_name="+", verbose_name=_("agency"))
+    region = models.ForeignKey(Region, models.CASCADE, null=True, blank=True,
+                               related_name="+", verbose_name=_("region"))
+    day = models.DateField(_("day"))
+    baseline = models.BooleanField(_("baseline"), default=False)
+    rule = models.CharField(_("coverage rule"), max_length=10, default="declared")
+    custody_rooms = models.PositiveIntegerField(_("custody rooms"), default=0)
+    rooms_blind = models.PositiveIntegerField(_("rooms blind"), default=0)
+    rooms_never_covered = models.PositiveIntegerField(_("rooms never covered"), default=0)
+    cameras = models.PositiveIntegerField(_("cameras in service"), default=0)
+    cameras_out_of_order = models.PositiveIntegerField(_("cameras out of order"), default=0)
+    # Sum over the cameras out of order of the whole days each has been broken, and the most.
+    camera_days_broken = models.PositiveIntegerField(_("camera-days broken"), default=0)
+    longest_broken_days = models.PositiveIntegerField(_("longest broken (days)"), default=0)
+    blind_custody_minutes = models.PositiveIntegerField(_("custody minutes blind"), default=0)
+
+    class Meta:
+        ordering = ["key", "day"]
+        verbose_name = _("coverage snapshot")
+        verbose_name_plural = _("coverage snapshots")
+        constraints = [models.UniqueConstraint(fields=["key", "day"],
+                                               name="reports_coverage_snapshot_unique")]
+        indexes = [models.Index(fields=["level", "day"], name="reports_cov_snap_by_level")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.day}"

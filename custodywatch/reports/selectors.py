@@ -15,6 +15,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.audit import Origin, audit_record
@@ -193,10 +194,33 @@ class HeadScore:
     start: dt.date
     end: dt.date  # exclusive
     figures: dict[str, int] = field(default_factory=dict)
+    # Remediation tickets of the unit opened while he headed it in the period (video/tickets.py):
+    # still open, open past their due date, fixed (proven by footage).
+    tickets: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def last_day(self) -> dt.date:
         return self.end - dt.timedelta(days=1)
+
+
+def _tickets_by_facility(facility_ids: set[int]) -> dict[int, list[tuple]]:
+    from custodywatch.video.models import RemediationTicket
+
+    found: dict[int, list[tuple]] = {}
+    for row in RemediationTicket.objects.filter(facility_id__in=facility_ids).values_list(
+            "facility_id", "opened_at", "due_at", "status"):
+        found.setdefault(row[0], []).append(row[1:])
+    return found
+
+
+def _tickets(rows: list[tuple], start: dt.date, end: dt.date) -> tuple[int, int, int]:
+    """(open, overdue, fixed) of the tickets opened in [start, end) (local days)."""
+    now = timezone.now()
+    mine = [(due, status) for opened, due, status in rows
+            if start <= timezone.localdate(opened) < end]
+    return (sum(1 for _due, status in mine if status == "open"),
+            sum(1 for due, status in mine if status == "open" and due < now),
+            sum(1 for _due, status in mine if status == "closed"))
 
 
 def _figures_of(row: dict | None) -> dict[str, int]:
@@ -374,6 +398,7 @@ def heads_scorecard(*, user: User, origin: Origin, period: Period, region_code: 
             issued_on__lt=period.end).exclude(status__in=CLOSED_STATUSES)
             .values_list("facility_id", "issued_on")):
         issued.setdefault(facility_id, []).append(day)
+    tickets = _tickets_by_facility(facility_ids)
     scores = []
     for head in chosen:
         start = max(head.started_on, period.start)
@@ -386,7 +411,8 @@ def heads_scorecard(*, user: User, origin: Origin, period: Period, region_code: 
         figures = _figures_of(sums)
         figures["open_recommendations"] = sum(
             1 for day in issued.get(head.facility_id, []) if start <= day < end)
-        scores.append(HeadScore(head, start, end, figures))
+        scores.append(HeadScore(head, start, end, figures,
+                                _tickets(tickets.get(head.facility_id, []), start, end)))
     page.object_list = scores
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
                  object_type="registry.headappointment", object_label=f"heads {period.key}",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("scorecard/", views.scorecard, name="scorecard"),
     path("scorecard/<str:code>/", views.unit, name="unit"),
     path("heads/", views.heads, name="heads"),
+    path("coverage/", views.coverage, name="coverage"),
     path("un-cat/", views.cat_statistics, name="cat"),
     path("un-cat/export.<str:fmt>", views.cat_export, name="cat_export"),
     # Public: no account needed.

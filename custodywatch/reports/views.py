@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import Origin
 from custodywatch.ledger.selectors import checkpoint_latest
 from custodywatch.registry.models import Facility
-from custodywatch.reports import cat, charts, exports, selectors, services
+from custodywatch.reports import cat, charts, coverage_history, exports, selectors, services
 from custodywatch.reports.links import UnitLinks
 from custodywatch.reports.open_data import open_tables
+from custodywatch.video import selectors as video_selectors
+from custodywatch.video.coverage import coverage_rule
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "pdf": "application/pdf"}
@@ -113,9 +115,35 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
     for cell in cells:
         cell["url"] = links[cell["key"]]
     heads = selectors.head_scores(facility=facility, period=period)
+    now = timezone.now()
+    tickets, ticket_owners = video_selectors.facility_tickets(facility=facility, now=now)
+    series = coverage_history.burndown(user=request.user, facility=facility)
     return render(request, "reports/unit.html", {
         "facility": facility, "period": period, "cells": cells, "heads": heads,
-        "figures": selectors.SCORE_FIGURES, "refresh": selectors.last_refresh()})
+        "figures": selectors.SCORE_FIGURES, "refresh": selectors.last_refresh(),
+        "now": now, "tickets": tickets, "ticket_owners": ticket_owners,
+        "burndown": [_burn_chart(item) for item in series]})
+
+
+def _burn_chart(series: coverage_history.Series) -> dict:
+    points = [(str(_("baseline")) if p.baseline else p.day.isoformat(), p.rooms_blind,
+               p.cameras_out_of_order, p.baseline) for p in series.points]
+    title = _("%(name)s: custody rooms blind and cameras out of order by day") % {
+        "name": series.name or _("Whole country")}
+    return {"series": series, "name": series.name or _("Whole country"),
+            "chart": charts.burndown(points, title, str(_("rooms blind")),
+                                     str(_("cameras out of order")))}
+
+
+@login_required
+def coverage(request: HttpRequest) -> HttpResponse:
+    """The burn-down of blind rooms and broken cameras from the baseline, per region and
+    agency (as far as the reader's scope reaches)."""
+    _reader(request)
+    series = coverage_history.burndown(user=request.user)
+    return render(request, "reports/coverage.html", {
+        "charts": [_burn_chart(item) for item in series],
+        "rule": coverage_rule().label})
 
 
 @login_required

@@ -15,7 +15,7 @@ from typing_extensions import TypedDict  # pydantic needs this one on Python < 3
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.core.idempotency import idempotent
-from custodywatch.video import services
+from custodywatch.video import markers, services
 
 router = Router(tags=["video"])
 
@@ -52,6 +52,21 @@ class RecordingIn(TypedDict):
     start: Timestamp
     end: Timestamp
     sha256: Digest
+
+
+class MarkerSightingIn(TypedDict):
+    camera: Code
+    marker: Annotated[int, Field(strict=True, description="AprilTag 36h11 id, 0..586")]
+    first: Timestamp
+    last: Timestamp
+    seen: Annotated[float, Field(description="Share of analysed frames between first and "
+                                 "last in which the marker was decoded, 0..1")]
+
+
+class MarkerSightingBatch(Schema):
+    facility: str = Field("", max_length=40,
+                          description="Optional: an agent's token implies its own facility")
+    items: list[MarkerSightingIn] = Field(..., min_length=1, max_length=MAX_BATCH)
 
 
 class HeartbeatBatch(Schema):
@@ -103,3 +118,13 @@ def state_spans_post(request: HttpRequest, payload: StateSpanBatch):  # type: ig
 @decorate_view(idempotent)
 def recordings_post(request: HttpRequest, payload: RecordingBatch):  # type: ignore[no-untyped-def]
     return _ingest(request, services.recording_spans_ingest, payload)
+
+
+@router.post("/marker-sightings", response=IngestOut)
+@decorate_view(idempotent)
+def marker_sightings_post(request: HttpRequest, payload: MarkerSightingBatch):  # type: ignore[no-untyped-def]
+    """Which room markers each camera's picture showed, and when (edge agents only)."""
+    return markers.marker_sightings_ingest(
+        acting_user=request.user, origin=Origin.from_request(request),
+        token=getattr(request, "machine_token", None), items=payload.items,
+        facility_code=payload.facility)

@@ -4,6 +4,12 @@ A moment is covered when a camera covering the room was recording (a recording r
 its picture was ``ok`` (a state span): a working recording. Time with no report at all is
 not covered (PRODUCT: treat unknown health as not covered).
 
+Which cameras cover a room is the coverage rule (``CUSTODYWATCH_COVERAGE_RULE``): under
+``proven`` a camera of the approved map covers a room only while its picture also shows the
+room's printed marker (a ``MarkerSighting``), evidence the facility cannot declare into
+being; under ``declared`` (the roll-out fallback) the approved map alone. Every figure shown
+says which rule it rests on (:func:`coverage_rule`).
+
 These reads are not scoped: callers (custody pages, reports) pass stays they have already
 read through their own scoped selectors.
 """
@@ -15,8 +21,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from custodywatch.kernels.coverage import (
     IntArray,
@@ -24,13 +33,30 @@ from custodywatch.kernels.coverage import (
     expand_to_rooms,
     intersect_by_room,
 )
-from custodywatch.registry.models import Camera
-from custodywatch.video.models import CameraState, CameraStateSpan, RecordingRun
+from custodywatch.registry.models import Camera, Room
+from custodywatch.video.models import CameraState, CameraStateSpan, MarkerSighting, RecordingRun
 from custodywatch.video.timing import from_ms, to_ms
 
 CHUNK = 500  # ids per IN (...) list: inside SQLite's and PostgreSQL's comfortable limits
 
 Stay = tuple[int, int, dt.datetime, dt.datetime | None]  # (stay id, room id, start, end)
+MARKER_KEY = 1024  # (camera, marker) as one int64 key: camera * 1024 + marker (ids < 587)
+
+
+class CoverageRule(models.TextChoices):
+    PROVEN = "proven", _("proven by room markers")
+    DECLARED = "declared", _("declared camera map (roll-out fallback)")
+
+
+def coverage_rule() -> CoverageRule:
+    """The rule every coverage figure is computed by now (settings; unknown -> proven)."""
+    value = getattr(settings, "CUSTODYWATCH_COVERAGE_RULE", CoverageRule.DECLARED)
+    return CoverageRule.DECLARED if value == CoverageRule.DECLARED else CoverageRule.PROVEN
+
+
+def marker_fresh() -> dt.timedelta:
+    """A sighting that ended this recently proves its room now."""
+    return dt.timedelta(seconds=int(getattr(settings, "CUSTODYWATCH_MARKER_FRESH_SECONDS", 600)))
 
 
 @dataclass(frozen=True)
@@ -78,13 +104,41 @@ def working_recordings(
     return intersect_by_room(*_arrays(runs), *_arrays(ok))
 
 
-def stay_coverage(*, stays: Sequence[Stay], now: dt.datetime | None = None
-                  ) -> list[StayCoverage]:
+def _proving(cameras: IntArray, starts: IntArray, ends: IntArray,
+             pairs: list[tuple[int, int]], start: dt.datetime, end: dt.datetime
+             ) -> tuple[IntArray, IntArray, IntArray]:
+    """Working recordings narrowed to the time each camera's picture showed each room's
+    marker: ``(room, start ms, end ms)``. Rooms without a marker are never proven."""
+    markers = dict(Room.objects.filter(pk__in={room for _c, room in pairs},
+                                       marker_id__isnull=False).values_list("pk", "marker_id"))
+    proven_pairs = [(c, r, markers[r]) for c, r in pairs if r in markers]
+    if not proven_pairs:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    keys = np.array([c * MARKER_KEY + m for c, _r, m in proven_pairs], dtype=np.int64)
+    rooms = np.array([r for _c, r, _m in proven_pairs], dtype=np.int64)
+    rows: list[tuple[int, dt.datetime, dt.datetime]] = []
+    camera_ids = sorted({c for c, _r, _m in proven_pairs})
+    for chunk in _chunks(camera_ids):
+        rows += [(camera_id * MARKER_KEY + marker, first, last) for camera_id, marker, first, last
+                 in MarkerSighting.objects.filter(camera_id__in=chunk, started_at__lt=end,
+                                                  ended_at__gt=start)
+                 .values_list("camera_id", "marker_id", "started_at", "ended_at")]
+    by_key = expand_to_rooms(cameras, starts, ends,
+                             np.array([c for c, _r, _m in proven_pairs], dtype=np.int64), keys)
+    seen_keys, seen_starts, seen_ends = intersect_by_room(*by_key, *_arrays(rows))
+    return expand_to_rooms(seen_keys, seen_starts, seen_ends, keys, rooms)
+
+
+def stay_coverage(*, stays: Sequence[Stay], now: dt.datetime | None = None,
+                  rule: CoverageRule | None = None) -> list[StayCoverage]:
     """Blind time of each stay, in the order given. An ongoing stay (end None) runs to now.
 
     Every camera that covers the room counts, in service or not: what it recorded then is
-    a fact whatever became of the camera later.
+    a fact whatever became of the camera later. Under the proven rule (the default:
+    :func:`coverage_rule`) only while it also showed the room's marker.
     """
+    rule = rule or coverage_rule()
     if not stays:
         return []
     now = now or timezone.now()
@@ -102,11 +156,15 @@ def stay_coverage(*, stays: Sequence[Stay], now: dt.datetime | None = None
     cameras = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
     cover_starts = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     cover_ends = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
-    rooms, starts, ends_ms = expand_to_rooms(
-        cameras, cover_starts, cover_ends,
-        np.array([c for c, _r in pairs], dtype=np.int64),
-        np.array([r for _c, r in pairs], dtype=np.int64),
-    )
+    if rule == CoverageRule.PROVEN:
+        rooms, starts, ends_ms = _proving(cameras, cover_starts, cover_ends, pairs,
+                                          window_start, window_end)
+    else:
+        rooms, starts, ends_ms = expand_to_rooms(
+            cameras, cover_starts, cover_ends,
+            np.array([c for c, _r in pairs], dtype=np.int64),
+            np.array([r for _c, r in pairs], dtype=np.int64),
+        )
     stay_rooms = np.array([room_id for _i, room_id, _s, _e in stays], dtype=np.int64)
     stay_starts = np.array([to_ms(start) for _i, _r, start, _e in stays], dtype=np.int64)
     stay_ends = np.array([to_ms(end) for end in ends], dtype=np.int64)

@@ -173,3 +173,146 @@ class CoverageWork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class MarkerSighting(models.Model):
+    """A room marker (AprilTag 36h11 id) that a camera's picture showed from ``started_at``
+    until ``ended_at``, as the edge agent decoded it from the frames it samples.
+
+    A camera *proves* a room while its ``ok`` picture shows that room's marker. Sightings of
+    one camera and marker less than ``MARKER_BRIDGE`` apart are stored as one interval.
+    """
+
+    camera = models.ForeignKey(
+        Camera, models.CASCADE, related_name="marker_sightings", verbose_name=_("camera")
+    )
+    marker_id = models.PositiveSmallIntegerField(_("marker"))
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+    # Share of analysed frames between first and last in which it was decoded (the agent's
+    # figure; the lowest of the merged reports).
+    seen = models.FloatField(_("share of frames"))
+
+    class Meta:
+        ordering = ["camera", "marker_id", "started_at"]
+        verbose_name = _("marker sighting")
+        verbose_name_plural = _("marker sightings")
+        indexes = [models.Index(fields=["camera", "marker_id", "ended_at"],
+                                name="marker_sighting_by_camera")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__gte=F("started_at")),
+                                   name="marker_sighting_ordered"),
+            models.CheckConstraint(condition=Q(seen__gte=0) & Q(seen__lte=1),
+                                   name="marker_sighting_seen_share"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} marker {self.marker_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CoverageIncident(models.Model):
+    """Something about a facility's coverage a person must look at, opened by the centre.
+
+    - ``foreign_marker``: a camera's picture shows the marker of a room its approved map
+      does not give it (re-aimed, or a marker carried to another room);
+    - ``marker_lost``: a camera working ``ok`` no longer shows the marker of a room its
+      approved map gives it;
+    - ``blackout``: most cameras of one site silent or failing at once. It holds all the
+      site's footage, is e-mailed to the General Prosecutor's Office at once and stays open
+      until the site proves coverage again.
+
+    Opened and closed only by the centre's jobs, never by the facility.
+    """
+
+    class Kind(models.TextChoices):
+        FOREIGN_MARKER = "foreign_marker", _("Camera sees another room's marker")
+        MARKER_LOST = "marker_lost", _("Camera no longer sees its room's marker")
+        BLACKOUT = "blackout", _("Facility blackout")
+
+    facility = models.ForeignKey("registry.Facility", models.CASCADE,
+                                 related_name="coverage_incidents", verbose_name=_("facility"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    camera = models.ForeignKey(Camera, models.CASCADE, null=True, blank=True,
+                               related_name="coverage_incidents", verbose_name=_("camera"))
+    room = models.ForeignKey(Room, models.CASCADE, null=True, blank=True,
+                             related_name="coverage_incidents", verbose_name=_("room"))
+    marker_id = models.PositiveSmallIntegerField(_("marker"), null=True, blank=True)
+    started_at = models.DateTimeField(_("since"))
+    raised_at = models.DateTimeField(_("raised"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    mailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = _("coverage incident")
+        verbose_name_plural = _("coverage incidents")
+        constraints = [
+            # One open incident of a kind per camera and room, and one open blackout a site.
+            models.UniqueConstraint(fields=["kind", "camera", "room"],
+                                    condition=Q(closed_at__isnull=True, camera__isnull=False),
+                                    name="coverage_incident_open_once"),
+            models.UniqueConstraint(fields=["facility", "kind"],
+                                    condition=Q(closed_at__isnull=True, camera__isnull=True),
+                                    name="coverage_incident_site_open_once"),
+        ]
+        indexes = [models.Index(fields=["facility", "kind", "closed_at"],
+                                name="coverage_incident_by_site")]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class RemediationTicket(models.Model):
+    """A blind custody room or a camera out of order for longer than
+    ``CUSTODYWATCH_TICKET_AFTER_HOURS``: the facility head must fix it by ``due_at``.
+
+    Opened, escalated and closed by the centre (video/tickets.py) only: it closes when
+    recovered ``ok`` recordings (and, under the proven rule, the room's marker) prove the fix,
+    never because a person says so. ``proof`` records what closed it.
+    """
+
+    class Kind(models.TextChoices):
+        BLIND_ROOM = "blind_room", _("Blind custody room")
+        BROKEN_CAMERA = "broken_camera", _("Camera out of order")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Fixed (proven by footage)")
+
+    facility = models.ForeignKey("registry.Facility", models.CASCADE,
+                                 related_name="remediation_tickets", verbose_name=_("facility"))
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    room = models.ForeignKey(Room, models.CASCADE, null=True, blank=True,
+                             related_name="remediation_tickets", verbose_name=_("room"))
+    camera = models.ForeignKey(Camera, models.CASCADE, null=True, blank=True,
+                               related_name="remediation_tickets", verbose_name=_("camera"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+                              default=Status.OPEN)
+    # The head of the facility when it was opened (HeadAppointment), by name as recorded.
+    owner_name = models.CharField(_("owner"), max_length=200, blank=True)
+    broken_since = models.DateTimeField(_("broken since"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"))
+    due_at = models.DateTimeField(_("due"))
+    escalated_at = models.DateTimeField(_("escalated to the prosecutor"), null=True,
+                                        blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    proof = models.JSONField(_("proof of the fix"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("remediation ticket")
+        verbose_name_plural = _("remediation tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["room"], condition=Q(status="open"),
+                                    name="remediation_ticket_room_open_once"),
+            models.UniqueConstraint(fields=["camera"], condition=Q(status="open"),
+                                    name="remediation_ticket_camera_open_once"),
+        ]
+        indexes = [models.Index(fields=["facility", "status"], name="remediation_by_site")]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.kind} {self.status}"
+
+    def overdue(self, now) -> bool:  # type: ignore[no-untyped-def]
+        return self.status == self.Status.OPEN and self.due_at < now

@@ -6,12 +6,12 @@ from __future__ import annotations
 import base64
 import binascii
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from custodywatch.accounts.audit import Origin
-from custodywatch.video import references
+from custodywatch.video import references, services
 
 router = Router(tags=["video"])
 
@@ -58,16 +58,17 @@ def _decode(value: str | None, where: str) -> bytes | None:
 
 @router.post("/sync", response=ReferenceSyncOut)
 def references_sync(request: HttpRequest, payload: ReferenceSyncIn):  # type: ignore[no-untyped-def]
-    token = getattr(request, "machine_token", None)
-    if token is None or token.facility_id is None:
-        raise PermissionDenied("Only a facility's agent token syncs camera views.")
+    # Only a facility's edge agent syncs its cameras' views (accounts.scoping's one rule).
+    facility = services.agent_facility(acting_user=request.user,
+                                       origin=Origin.from_request(request),
+                                       token=getattr(request, "machine_token", None))
     cameras = [references.CameraViews(
         camera=item.camera, reference_status=item.reference_status,
         reference_png=_decode(item.reference_png, f"cameras[{index}].reference_png"),
         current_png=_decode(item.current_png, f"cameras[{index}].current_png"))
         for index, item in enumerate(payload.cameras)]
     pending = references.reference_sync(
-        acting_user=request.user, origin=Origin.from_request(request), facility=token.facility,
+        acting_user=request.user, origin=Origin.from_request(request), facility=facility,
         cameras=cameras, applied=payload.applied)
     return {"decisions": [{
         "id": decision.pk, "camera": decision.camera.code, "kind": decision.kind,

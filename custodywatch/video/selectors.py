@@ -31,7 +31,8 @@ from custodywatch.core.expressions import EpochMs
 from custodywatch.core.shared_figures import scope_key, shared
 from custodywatch.kernels.coverage import blind_intervals
 from custodywatch.registry.models import Camera, CameraView, Facility, Room
-from custodywatch.video.models import CameraState, CameraStateSpan, RecordingRun
+from custodywatch.video.coverage import CoverageRule, coverage_rule, marker_fresh
+from custodywatch.video.models import CameraState, CameraStateSpan, MarkerSighting, RecordingRun
 from custodywatch.video.sparkline import Strip, state_strip
 from custodywatch.video.timing import from_ms, silence_after, to_ms
 
@@ -69,6 +70,12 @@ def _working_q(now: dt.datetime, prefix: str = "") -> Q:
                 f"{prefix}health__last_heartbeat_at__gte": now - silence_after()})
 
 
+def _marker_seen_now(now: dt.datetime, camera: OuterRef, marker: OuterRef) -> Exists:
+    """The camera's picture showed this marker lately (proven rule)."""
+    return Exists(MarkerSighting.objects.filter(camera=camera, marker_id=marker,
+                                                ended_at__gte=now - marker_fresh()))
+
+
 def cameras_with_health(*, now: dt.datetime) -> QuerySet[Camera]:
     """Cameras annotated with ``state_now`` and ``state_since`` (None when unknown)."""
     silent_before = now - silence_after()
@@ -104,11 +111,28 @@ def custody_rooms_blind_now(*, user: User, now: dt.datetime,
     ``has_camera`` tells the rooms with cameras that are all broken from those with none.
     """
     cameras = Camera.objects.filter(rooms=OuterRef("pk"), is_active=True)
+    working = cameras.filter(_working_q(now))
+    if coverage_rule() == CoverageRule.PROVEN:
+        working = working.filter(_marker_seen_now(now, OuterRef("pk"),
+                                                  OuterRef(OuterRef("marker_id"))))
     return (Room.objects.filter(facility_q(user, "facility"), place.q(), custody_use=True,
                                 facility__is_active=True)
             .annotate(has_camera=Exists(cameras))
-            .filter(~Exists(cameras.filter(_working_q(now))))
+            .filter(~Exists(working))
             .select_related("facility").order_by("facility__code", "code"))
+
+
+def rooms_blind_now(*, room_ids: list[int] | QuerySet, now: dt.datetime) -> set[int]:
+    """Of these rooms (ids, or a query of ids), those no camera in service covers with a
+    working picture now (under the coverage rule). Not scoped: for the centre's own jobs
+    (custody alerts, tickets)."""
+    cameras = Camera.objects.filter(rooms=OuterRef("pk"), is_active=True)
+    working = cameras.filter(_working_q(now))
+    if coverage_rule() == CoverageRule.PROVEN:
+        working = working.filter(_marker_seen_now(now, OuterRef("pk"),
+                                                  OuterRef(OuterRef("marker_id"))))
+    return set(Room.objects.filter(pk__in=room_ids).filter(~Exists(working))
+               .values_list("pk", flat=True))
 
 
 @dataclass(frozen=True)
@@ -120,6 +144,11 @@ class VideoTotals:
     custody_rooms: int
     blind_rooms: int
     never_covered: int
+    rule: str = CoverageRule.DECLARED  # the coverage rule the room figures rest on
+
+    @property
+    def rule_label(self) -> str:
+        return str(CoverageRule(self.rule).label)
 
 
 @dataclass(frozen=True)
@@ -129,22 +158,37 @@ class RoomCounts:
     never_covered: int  # no camera in service at all (some of blind_now)
 
 
-def rooms_by_region(*, user: User, now: dt.datetime,
-                    place: Place = EVERYWHERE) -> dict[int, RoomCounts]:
-    """Per region id: the custody rooms of units in service in scope, as
-    custody_rooms_blind_now counts them; one query (the dashboard's map and totals)."""
+def _room_counts(*, scope: Q, now: dt.datetime, group: str) -> dict[int, RoomCounts]:
+    """Per ``group`` (a path from Room, e.g. ``facility__region``): the custody rooms of
+    units in service matching ``scope``, as custody_rooms_blind_now counts them; one query."""
     # Uncorrelated "room in (rooms of cameras in service)": one hash each, not a subquery
     # per room.
     links = Camera.rooms.through.objects.filter(camera__is_active=True)
     covered = links.values("room_id")
-    working = links.filter(_working_q(now, "camera__")).values("room_id")
-    rows = (Room.objects.filter(facility_q(user, "facility"), place.q(), custody_use=True,
-                                facility__is_active=True)
-            .values_list("facility__region")
+    working = links.filter(_working_q(now, "camera__"))
+    if coverage_rule() == CoverageRule.PROVEN:
+        working = working.filter(_marker_seen_now(now, OuterRef("camera_id"),
+                                                  OuterRef("room__marker_id")))
+    working = working.values("room_id")
+    rows = (Room.objects.filter(scope, custody_use=True, facility__is_active=True)
+            .values_list(group)
             .annotate(n=Count("pk"), blind=Count("pk", filter=~Q(pk__in=working)),
                       never=Count("pk", filter=~Q(pk__in=covered)))
             .order_by())
-    return {region: RoomCounts(n, blind, never) for region, n, blind, never in rows}
+    return {key: RoomCounts(n, blind, never) for key, n, blind, never in rows}
+
+
+def rooms_by_region(*, user: User, now: dt.datetime,
+                    place: Place = EVERYWHERE) -> dict[int, RoomCounts]:
+    """Per region id: the custody rooms of units in service in scope, as
+    custody_rooms_blind_now counts them; one query (the dashboard's map and totals)."""
+    return _room_counts(scope=facility_q(user, "facility") & place.q(), now=now,
+                        group="facility__region")
+
+
+def rooms_by_facility(*, now: dt.datetime) -> dict[int, RoomCounts]:
+    """Per facility id, every unit in service: for the centre's daily snapshot (unscoped)."""
+    return _room_counts(scope=Q(), now=now, group="facility")
 
 
 def video_totals(*, user: User, now: dt.datetime, place: Place = EVERYWHERE,
@@ -163,6 +207,7 @@ def video_totals(*, user: User, now: dt.datetime, place: Place = EVERYWHERE,
         custody_rooms=sum(r.custody_rooms for r in rooms.values()),
         blind_rooms=sum(r.blind_now for r in rooms.values()),
         never_covered=sum(r.never_covered for r in rooms.values()),
+        rule=coverage_rule(),
     )
 
 
@@ -305,3 +350,28 @@ def video_overview(*, user: User, now: dt.datetime, place: Place = EVERYWHERE) -
 
     return shared(_overview_key(user, place), settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS,
                   compute)
+
+
+@dataclass(frozen=True)
+class TicketSummary:
+    owner: str
+    open: int
+    overdue: int
+    closed: int
+
+
+def facility_tickets(*, facility: Facility, now: dt.datetime, limit: int = LIST_LIMIT
+                     ) -> tuple[list, list[TicketSummary]]:
+    """A unit the caller already holds (scoped read): its open remediation tickets, the
+    oldest due first, and per owner (the head as recorded) open, overdue and closed counts."""
+    from custodywatch.video.models import RemediationTicket
+
+    tickets = RemediationTicket.objects.filter(facility=facility)
+    open_ = list(tickets.filter(status=RemediationTicket.Status.OPEN)
+                 .select_related("room", "camera").order_by("due_at")[:limit])
+    rows = (tickets.values_list("owner_name")
+            .annotate(open=Count("pk", filter=Q(status="open")),
+                      overdue=Count("pk", filter=Q(status="open", due_at__lt=now)),
+                      closed=Count("pk", filter=Q(status="closed")))
+            .order_by("owner_name"))
+    return open_, [TicketSummary(*row) for row in rows]

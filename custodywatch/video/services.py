@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, User
+from custodywatch.accounts.scoping import video_writer_facility_id
 from custodywatch.kernels.ledger_leaf import iso_time
 from custodywatch.ledger.appends import ledger_append_many
 from custodywatch.ledger.models import LeafKind
 from custodywatch.registry.models import Camera, Facility
-from custodywatch.registry.services import can_write_facility
 from custodywatch.video.bulk import (
     connection_for,
     insert_rows,
@@ -79,24 +79,20 @@ class _Errors:
 def _writable_facility(
     *, acting_user: User, origin: Origin, token: MachineToken | None, facility_code: str
 ) -> Facility:
-    """The facility a batch writes to: the token's own, or the one named in the body."""
-    if token is not None and token.facility_id is not None:
-        facility = token.facility
-        if facility_code and facility_code != facility.code:
-            _refuse(acting_user, origin, facility_code)
-    elif facility_code:
-        found = Facility.objects.filter(code=facility_code).first()
-        if found is None:
-            raise ValidationError({"facility": [_("No facility %(code)s.")
-                                                % {"code": facility_code}]})
-        facility = found
-    elif acting_user.facility_id is not None:
-        facility = acting_user.facility
-    else:
-        raise ValidationError({"facility": [_("Name the facility: this sign-in has none.")]})
-    if not can_write_facility(user=acting_user, facility=facility, token=token):
-        _refuse(acting_user, origin, facility.code)
-    return facility
+    """The facility a batch writes to: the edge agent account's own, which the body may name
+    (accounts.scoping.video_writer_facility_id: no other sign-in writes video)."""
+    allowed = video_writer_facility_id(acting_user, token)
+    if allowed is None or (facility_code and facility_code != acting_user.facility.code):
+        _refuse(acting_user, origin, facility_code or "-")
+    return acting_user.facility
+
+
+def agent_facility(*, acting_user: User, origin: Origin, token: MachineToken | None
+                   ) -> Facility:
+    """The facility an agent's call (reference sync, preservation) is about; PermissionDenied,
+    audited, for any sign-in but an edge agent's on its own facility."""
+    return _writable_facility(acting_user=acting_user, origin=origin, token=token,
+                              facility_code="")
 
 
 def _refuse(acting_user: User, origin: Origin, facility_code: str) -> None:

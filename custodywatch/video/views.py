@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,13 +14,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.registry.models import Camera, CameraView, Facility
 from custodywatch.video import references, selectors
 from custodywatch.video.forms import ReferenceDecisionForm
+from custodywatch.video.incidents import open_incidents
 from custodywatch.video.presentation import STATE_COLORS, legend
 
 LIVE_TARGET = "video-live"
+
+
+def _place_q(place: selectors.Place) -> Q:
+    q = Q()
+    if place.region_code:
+        q &= Q(region__code=place.region_code)
+    if place.facility_code:
+        q &= Q(code=place.facility_code)
+    return q
 
 
 @login_required
@@ -47,6 +59,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "colors": STATE_COLORS,
         "legend": legend(),
         "limit": selectors.LIST_LIMIT,
+        "incidents": open_incidents(facilities=facility_q(request.user) & _place_q(place)),
     }
     if request.htmx and request.htmx.target == LIVE_TARGET:
         return render(request, "video/overview.html#live", context)

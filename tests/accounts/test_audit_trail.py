@@ -30,3 +30,15 @@ def test_htmx_request_gets_only_the_results(signed_in, people):
                                             HTTP_HX_REQUEST="true")
     assert b'id="audit-results"' in response.content
     assert b"<html" not in response.content
+
+
+def test_people_and_audited_objects_are_named_in_words(db):
+    from custodywatch.accounts.models import AuditEvent, Role
+    from tests.conftest import make_user
+
+    named = make_user("kim", Role.NPM_MONITOR)
+    named.first_name, named.last_name = "Сергей", "Ким"
+    assert str(named) == "Сергей Ким"
+    assert str(make_user("nameless", Role.ANALYST)) == "nameless"
+    assert str(AuditEvent(object_type="cases.case").object_type_label) == "case"
+    assert AuditEvent(object_type="registry.rooms").object_type_label == "registry.rooms"

@@ -8,6 +8,9 @@ together, so one run shows the whole list.
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,6 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROLES = ["admin", "gpo", "prosecutor", "ombudsperson", "monitor", "head", "duty", "forensic",
          "compensation", "analyst"]
 SERIOUS = {"critical", "serious"}
+SCREENSHOTS = os.environ.get("CUSTODYWATCH_SCREENSHOTS", "")
 # Pages whose links are data, not navigation: one of each kind is enough for the tour.
 MAX_LINKS_PER_PAGE = 30
 
@@ -77,6 +81,9 @@ def _visit(page, errors: list[str], url: str, problems: list[str], label: str, a
         return
     for error in errors:
         problems.append(f"{label}: console: {error[:200]}")
+    if SCREENSHOTS:  # for a person to look at: CUSTODYWATCH_SCREENSHOTS=folder
+        name = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")[:120]
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
     results = axe.run(page)
     for violation in results.response["violations"]:
         if violation["impact"] in SERIOUS:

@@ -203,9 +203,12 @@ def test_operator_form_is_refused_to_facility_staff(people, signed_in):
 
 def test_api_intake_for_state_systems(client, people, facility_a):
     from custodywatch.accounts.audit import SYSTEM_ORIGIN
+    from custodywatch.accounts.models import Role
     from custodywatch.accounts.services import token_create
+    from tests.conftest import make_user
 
-    token, _row = token_create(acting_user=None, origin=SYSTEM_ORIGIN, user=people["gpo"])
+    system = make_user("e_appeals", Role.STATE_SYSTEM)  # the only account that files by API
+    token, _row = token_create(acting_user=None, origin=SYSTEM_ORIGIN, user=system)
     body = {"text": TORTURE_TEXT, "facility": facility_a.code, "full_name": "Ерлан"}
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_IDEMPOTENCY_KEY": "k1"}
     first = client.post("/api/complaints/intake", json.dumps(body),

@@ -8,7 +8,7 @@ from custodywatch.accounts import services
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.core.models import IdempotencyRecord
-from custodywatch.registry.models import Camera
+from custodywatch.registry.models import Camera, CameraChange
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +29,15 @@ def put(client, body, key, auth):
 
 def test_a_retry_returns_the_first_answer_and_writes_nothing(client, agent, facility_a):
     first = put(client, {"rooms": ["R3"]}, "batch-1", agent)
-    assert first.status_code == 201
+    assert first.status_code == 202  # an agent proposes (registry/camera_changes.py)
     events = AuditEvent.objects.count()
     retry = put(client, {"rooms": ["R3"]}, "batch-1", agent)
-    assert retry.status_code == 201  # the first answer, although the camera exists now
+    assert retry.status_code == 202  # the first answer, although the camera exists now
     assert retry["Idempotent-Replayed"] == "true"
     assert retry.json() == first.json()
     assert AuditEvent.objects.count() == events
     assert Camera.objects.filter(facility=facility_a, code="CAM7").count() == 1
+    assert CameraChange.objects.filter(camera__code="CAM7").count() == 1
 
 
 def test_the_same_key_with_another_body_is_refused(client, agent, facility_a):
@@ -44,8 +45,7 @@ def test_the_same_key_with_another_body_is_refused(client, agent, facility_a):
     other = put(client, {"rooms": ["R1"]}, "batch-2", agent)
     assert other.status_code == 422
     assert "batch-2" in other.json()["detail"]
-    camera = Camera.objects.get(facility=facility_a, code="CAM7")
-    assert list(camera.rooms.values_list("code", flat=True)) == ["R3"]
+    assert CameraChange.objects.get(camera__code="CAM7").room_codes == ["R3"]
 
 
 def test_a_refused_request_is_not_stored_and_can_be_corrected(client, agent, facility_a):
@@ -53,7 +53,7 @@ def test_a_refused_request_is_not_stored_and_can_be_corrected(client, agent, fac
     assert bad.status_code == 422
     assert not IdempotencyRecord.objects.filter(key="batch-3").exists()
     good = put(client, {"rooms": ["R2"]}, "batch-3", agent)
-    assert good.status_code == 201
+    assert good.status_code == 202
 
 
 def test_keys_of_different_clients_do_not_collide(client, agent, people, facility_a):
@@ -61,7 +61,7 @@ def test_keys_of_different_clients_do_not_collide(client, agent, people, facilit
                                         user=people["agent_a"])
     put(client, {"rooms": ["R3"]}, "shared", agent)
     second = put(client, {"rooms": ["R1"]}, "shared", {"HTTP_AUTHORIZATION": f"Bearer {raw}"})
-    assert second.status_code == 200 and "Idempotent-Replayed" not in second
+    assert second.status_code == 202 and "Idempotent-Replayed" not in second
 
 
 def test_an_overlong_key_is_a_clear_400(client, agent, facility_a):

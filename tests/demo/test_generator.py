@@ -8,10 +8,17 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from custodywatch.accounts.models import Role, Scope, User
+from custodywatch.custody.models import CustodyAlert
 from custodywatch.demo import generator
 from custodywatch.registry.models import Camera, Facility, HeadAppointment, Room
 from custodywatch.registry.selectors import custody_rooms_without_camera
-from custodywatch.video.selectors import video_totals
+from custodywatch.reports.models import CoverageSnapshot
+from custodywatch.video.models import (
+    CoverageIncident,
+    MarkerSighting,
+    RemediationTicket,
+)
+from custodywatch.video.selectors import Place, video_totals
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +42,8 @@ def test_small_demo_has_its_size_and_one_login_per_role():
     scale = generator.SCALES["small"]
     assert loaded
     assert Facility.objects.count() == scale.facilities
-    assert Room.objects.filter(custody_use=True).count() == scale.custody_rooms
+    # The coverage demo adds an escort corridor and van (video/demo_coverage.py).
+    assert Room.objects.filter(custody_use=True).count() == scale.custody_rooms + 2
     assert Camera.objects.count() == scale.cameras
     assert 0 < custody_rooms_without_camera().count() < scale.custody_rooms
     human_roles = {role for role in Role if role not in (Role.EDGE_AGENT, Role.STATE_SYSTEM)}
@@ -85,8 +93,38 @@ def test_demo_reproduces_the_audit_proportions_from_camera_data():
     """6,159 blind premises and 937 broken cameras of 20,000 (the seeds), scaled to small."""
     generator.load(scale_name="small", seed=0)
     gpo = User.objects.get(username="gpo")
-    totals = video_totals(user=gpo, now=timezone.now())
+    now = timezone.now()
+    totals = video_totals(user=gpo, now=now)
     scale = generator.SCALES["small"]
-    assert totals.out_of_order == round(937 / 20_000 * scale.cameras)
-    assert totals.blind_rooms == round(6_159 / 30_000 * scale.custody_rooms)
+    # Beside the audit's figures, the demo has one site blacked out now (all its cameras,
+    # all working before, silent) and an escort corridor and van without cameras.
+    site = CoverageIncident.objects.get(kind="blackout", closed_at__isnull=True).facility
+    blackout = video_totals(user=gpo, now=now, place=Place(facility_code=site.code))
+    assert blackout.cameras >= 3 and blackout.working == 0
+    assert totals.out_of_order - blackout.cameras == round(937 / 20_000 * scale.cameras)
+    assert (totals.blind_rooms - blackout.blind_rooms + blackout.never_covered - 2
+            == round(6_159 / 30_000 * scale.custody_rooms))
     assert 0 < totals.never_covered < totals.blind_rooms
+
+
+def test_demo_has_the_burn_down_tickets_incidents_and_blind_alerts():
+    """Issue 19: the burn-down from the audit's figures, open, overdue and closed tickets,
+    and the four blind custody alert kinds (the blackout as an incident)."""
+    generator.load(scale_name="small", seed=0)
+    now = timezone.now()
+    scale = generator.SCALES["small"]
+    baseline = CoverageSnapshot.objects.get(key="country", baseline=True)
+    assert baseline.rooms_blind == round(6_159 / 30_000 * scale.custody_rooms)
+    assert baseline.cameras_out_of_order == round(937 / 20_000 * scale.cameras)
+    series = CoverageSnapshot.objects.filter(key="country", baseline=False).order_by("day")
+    assert series.count() > 30 and series.last().day == timezone.localdate()
+    tickets = RemediationTicket.objects
+    assert tickets.filter(status="open", due_at__gte=now).exists()
+    assert tickets.filter(status="open", due_at__lt=now, escalated_at__isnull=False).exists()
+    assert tickets.filter(status="closed").exclude(proof={}).exists()
+    clocks = set(CustodyAlert.objects.values_list("clock", flat=True))
+    assert {"blind_placement", "blind_stay", "blind_move"} <= clocks
+    kinds = set(CoverageIncident.objects.filter(closed_at__isnull=True)
+                .values_list("kind", flat=True))
+    assert kinds == {"blackout", "foreign_marker", "marker_lost"}
+    assert MarkerSighting.objects.exists()

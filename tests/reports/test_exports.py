@@ -89,7 +89,10 @@ def test_exports_carry_the_definitions_and_the_checkpoint(dataset, people, signe
     assert "Allegations received: complaints in the categories torture" in text
     assert checkpoint.note in text and root in text
     assert str(checkpoint.size) in text
-    assert book["region"]["A4"].value == "Region"
+    region_sheet = next(sheet for sheet in book.worksheets if sheet["A4"].value == "Region")
+    # Sheets are named by their tables' titles, in the reader's language, not by codes.
+    assert region_sheet.title != "region"
+    assert str(region_sheet["A1"].value).startswith(region_sheet.title.rstrip())
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT,
                                      object_type="reports.cat").count() == 1
 
@@ -103,6 +106,15 @@ def test_exports_carry_the_definitions_and_the_checkpoint(dataset, people, signe
     assert "Ledger tree size: " + str(checkpoint.size) in flat
     assert root in flat
     assert checkpoint.note.splitlines()[0] in flat  # the origin line of the signed note
+    # The first page carries a short fingerprint; the signed note is in the appendix.
+    first_page = " ".join(subprocess.run(  # noqa: S603
+        [pdftotext, "-l", "1", "-layout", "-", "-"], input=pdf.content, capture_output=True,
+        check=True).stdout.decode().split())
+    fingerprint = bytes(checkpoint.root)[:8].hex()
+    assert "Ledger fingerprint: " + " ".join(
+        fingerprint[i:i + 4] for i in range(0, 16, 4)) in first_page
+    assert checkpoint.note.splitlines()[0] not in first_page
+    assert "Appendix: the signed ledger checkpoint" in flat
     assert "Investigated: pre-trial investigations registered in 2025" in flat
     assert client.get(reverse("reports:cat_export", args=["doc"])).status_code == 404
 

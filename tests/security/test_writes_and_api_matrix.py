@@ -310,6 +310,10 @@ API_READS: dict[str, ApiRead] = {
     "api:reports_unit": ApiRead(_api("reports/scorecard/{w.facility.code}"),
                                 ROUTES["reports:unit"]),
     "api:reports_heads": ApiRead(_api("reports/heads"), ROUTES["reports:heads"]),
+    "api:reports_coverage_burndown": ApiRead(_api("reports/coverage-burndown"),
+                                             ROUTES["reports:coverage"]),
+    "api:camera_change_list": ApiRead(_api("registry/facilities/{w.facility.code}/camera-changes"),
+                                      ROUTES["registry:camera_changes"]),
 }
 # Machine accounts read only what their work needs, within their scope: the edge agent of
 # facility A its facility's registry (it reports the cameras; its preservation orders and the
@@ -318,7 +322,9 @@ API_READS: dict[str, ApiRead] = {
 # reads nothing (accounts.scoping).
 MACHINES = ("agent_a", "state_system")
 MACHINE_READS: dict[str, frozenset[str]] = {
-    "agent_a": frozenset({"api:region_list", "api:facility_list", "api:facility_get"}),
+    "agent_a": frozenset({"api:region_list", "api:facility_list", "api:facility_get",
+                          # the changes it proposed for its cameras, awaiting approval
+                          "api:camera_change_list"}),
     "state_system": frozenset()}
 
 # (API_READS key, person, world) -> reason; each checked on its own, strictly.

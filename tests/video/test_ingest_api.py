@@ -142,17 +142,20 @@ def test_camera_codes_resolve_within_the_tokens_facility(post, token_a, facility
     assert health.camera == Camera.objects.get(facility=facility_a, code="CAM1")
 
 
-def test_people_without_the_editor_role_cannot_ingest(signed_in, people, facility_a):
+def test_people_do_not_ingest_video_not_even_the_administrator(signed_in, people, facility_a):
+    """Video evidence is the edge agent's alone (issue 17, item 4): the system administrator
+    naming the facility is refused too, and nothing is stored."""
     client = signed_in(people["head_a"])
     response = client.post("/api/video/heartbeats",
                            data={"items": [{"camera": "CAM1", "at": at(0)}]},
                            content_type="application/json")
     assert response.status_code == 403
     admin = signed_in(people["admin"])
-    allowed = admin.post("/api/video/heartbeats",
+    refused = admin.post("/api/video/heartbeats",
                          data={"facility": "FA-1", "items": [{"camera": "CAM1", "at": at(0)}]},
                          content_type="application/json")
-    assert allowed.status_code == 200, allowed.content
+    assert refused.status_code == 403, refused.content
+    assert not CameraHealth.objects.exists()
 
 
 def test_unauthenticated_ingestion_is_refused(post, facility_a):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from custodywatch.accounts import services
@@ -17,7 +18,8 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True)
         create = actions.add_parser("create", help="print a new bearer token for a user")
         create.add_argument("--username", required=True)
-        create.add_argument("--facility", help="facility code the token may write for")
+        create.add_argument("--facility", help="the account's own facility (the default for "
+                            "facility accounts); any other is refused")
         create.add_argument("--name", default="", help="a label, e.g. the agent's host name")
         actions.add_parser("list", help="list tokens (prefixes only)")
 
@@ -38,8 +40,12 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--facility: no facility {options['facility']!r}", returncode=BAD_INPUT
                 )
-        raw, _token = services.token_create(
-            acting_user=None, origin=SYSTEM_ORIGIN, user=user, facility=facility,
-            name=options["name"],
-        )
+        try:
+            raw, _token = services.token_create(
+                acting_user=None, origin=SYSTEM_ORIGIN, user=user, facility=facility,
+                name=options["name"],
+            )
+        except ValidationError as error:
+            raise CommandError(f"--facility: {'; '.join(error.messages)}",
+                               returncode=BAD_INPUT) from None
         self.stdout.write(raw)

@@ -1,5 +1,6 @@
 """`custodywatch video_sweep [--loop SECONDS]`: record cameras whose heartbeats stopped,
-then recompute the stored coverage that changed (video/coverage_jobs.py).
+then recompute the stored coverage that changed (video/coverage_jobs.py), raise the blind
+custody alerts (custody/alerts.py) and open or close coverage incidents (video/incidents.py).
 
 Like healthchecks' sendalerts: run once from cron, or keep it running with --loop; several
 copies may run at once, because each silent camera is claimed by a conditional UPDATE and
@@ -11,8 +12,11 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
+from custodywatch.custody.alerts import blind_custody_alerts_raise
 from custodywatch.video.coverage_jobs import coverage_work_drain, coverage_work_refresh
+from custodywatch.video.incidents import coverage_incidents_sweep
 from custodywatch.video.services import video_sweep
 
 
@@ -39,6 +43,10 @@ class Command(BaseCommand):
                 line += (f", coverage work: {work.claimed}, stays: {work.stays}, "
                          f"actions: {work.interrogations}, camera alerts: {work.alerts}, "
                          f"withdrawn: {work.withdrawn}")
+                blind = blind_custody_alerts_raise(now=timezone.now())
+                incidents = coverage_incidents_sweep()
+                line += (f", blind custody alerts: {blind}, incidents opened: "
+                         f"{incidents.opened}, closed: {incidents.closed}")
             self.stdout.write(line)
             if not loop:
                 return
