@@ -11,17 +11,16 @@ depends on complaints (docs/security.md, "the facility sees nothing").
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
 from custodywatch.accounts.audit import Origin
-from custodywatch.accounts.models import Role
 from custodywatch.core.idempotency import idempotent
 from custodywatch.escrow import keys, services, store
 from custodywatch.registry.models import Facility
+from custodywatch.video import services as video_services
 
 router = Router(tags=["escrow"])
 
@@ -81,15 +80,14 @@ class AcksOut(Schema):
 
 
 def _agent_facility(request: HttpRequest) -> Facility:
-    """An edge agent's token, bound to the agent account's own facility; nobody else."""
-    token = getattr(request, "machine_token", None)
-    user = request.user
-    if (token is None or token.facility_id is None or user.role != Role.EDGE_AGENT
-            or user.facility_id != token.facility_id):
-        raise PermissionDenied("Escrow uploads are for a facility's edge agent only.")
+    """An edge agent's own facility (the rule of every agent call,
+    ``accounts.scoping.video_writer_facility_id``); PermissionDenied, audited, for anyone else."""
+    facility = video_services.agent_facility(
+        acting_user=request.user,  # type: ignore[arg-type]
+        origin=Origin.from_request(request), token=getattr(request, "machine_token", None))
     if not store.configured():
         raise HttpError(404, "This centre offers no escrow store (not configured).")
-    return token.facility
+    return facility
 
 
 @router.get("/plan", response=PlanOut)
