@@ -19,6 +19,11 @@
    Every failed request must be a 503 that says nothing was saved (never a 500 or a hang);
    clients resend with the same key; every record is stored once; the server recovers by
    itself.
+5. agent-disk-full (root only: it mounts a 16 MiB tmpfs): a real `custodywatch agent run`
+   keeps its queue on the small disk; the centre is stopped, the disk filled by another
+   file, the centre started again, the file deleted. The agent must never die, the centre
+   must get its `disk_full` heartbeat flag (an open alert), then, with no restart, the
+   alert must clear and fresh spans arrive; SIGTERM then stops the agent with exit 0.
 On a fresh SQLite database in a temporary folder unless --database-url names an (empty,
 throw-away) PostgreSQL database; CI runs it on its throw-away cluster with
 `--restart-command "pg_ctl -D ... restart"`.
@@ -305,6 +310,142 @@ def db_restart(environment: Environment, restart_command: str, batches: int,
             and counts["records"] == counts["distinct"] == expected)
 
 
+AGENT_SETUP = """
+from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.accounts.models import Role
+from custodywatch.accounts.services import user_create
+from custodywatch.registry.models import Camera, Facility, Recorder, Room
+facility = Facility.objects.get(code="FA-1")
+recorder = Recorder.objects.create(facility=facility, code="NVR1")
+room = Room.objects.create(facility=facility, code="R1", name="Cell 1", kind=Room.Kind.CELL,
+    custody_use=True)
+Camera.objects.create(facility=facility, recorder=recorder, code="CAM1").rooms.add(room)
+user_create(acting_user=None, origin=SYSTEM_ORIGIN, username="agent", password="",
+    role=Role.EDGE_AGENT, facility=facility)
+"""
+
+AGENT_STATE = """
+import json
+from custodywatch.video.models import AgentDiskAlert, CameraHealth, CameraStateSpan
+health = CameraHealth.objects.filter(camera__code="CAM1").first()
+last = CameraStateSpan.objects.filter(camera__code="CAM1", source="agent").order_by(
+    "-ended_at").first()
+print(json.dumps({"heartbeat": health is not None,
+                  "open_alerts": AgentDiskAlert.objects.filter(cleared_at__isnull=True).count(),
+                  "alerts": AgentDiskAlert.objects.count(),
+                  "last_span_end": last.ended_at.timestamp() if last else 0}))
+"""
+
+AGENT_CONFIG = """
+[centre]
+url = "http://127.0.0.1:{port}"
+token = "{token}"
+
+[agent]
+state_dir = "{state_dir}"
+report_seconds = 2
+heartbeat_seconds = 2
+
+[[cameras]]
+code = "CAM1"
+url = "{video}"
+loop = true
+"""
+
+
+def agent_disk_full(environment: Environment) -> bool | None:
+    """None (skipped) where a tmpfs cannot be mounted."""
+    if os.geteuid() != 0:
+        print("  skipped: mounting a small tmpfs needs root")
+        return None
+    disk = environment.folder / "agent-disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        print(f"  skipped: cannot mount a tmpfs: {mounted.stderr.strip()}")
+        return None
+    from custodywatch.demo.footage import ClipPlan, write_clip
+
+    environment.shell(AGENT_SETUP)
+    token = token_for(environment, "agent")
+    video = write_clip(ClipPlan("CAM1", seed=5), environment.folder / "cam1.mp4", seconds=20)
+    port = free_port()
+    config = environment.folder / "agent.toml"
+    config.write_text(AGENT_CONFIG.format(port=port, token=token, video=video,
+                                          state_dir=disk / "state"))
+    log = open(environment.folder / "agent.log", "wb")  # noqa: SIM115 - closed below
+    server = environment.start("serve", "--port", str(port), "--threads", "4")
+    agent = subprocess.Popen([*CLI, "agent", "run", "--config", str(config)], env=environment.env,
+                             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    filler = disk / "filler"
+
+    def state() -> dict:
+        return json.loads(environment.shell(AGENT_STATE).strip().splitlines()[-1])
+
+    def wait(condition, seconds: float) -> dict | None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and agent.poll() is None:
+            now = state()
+            if condition(now):
+                return now
+            time.sleep(1)
+        return None
+
+    began = time.monotonic()
+    timings: dict[str, float] = {}
+
+    class Checks(dict):
+        def __setitem__(self, name: str, passed: bool) -> None:
+            timings[name] = time.monotonic() - began
+            super().__setitem__(name, passed)
+
+    checks = Checks()
+    try:
+        wait_for(port)
+        checks["first heartbeat"] = wait(lambda s: s["heartbeat"], 90) is not None
+        server.send_signal(signal.SIGTERM)
+        server.wait()
+        # Another program fills the disk to the last byte (a short write, then ENOSPC).
+        descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while os.write(descriptor, b"\0" * (1 << 20)):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(descriptor)
+        time.sleep(8)
+        checks["alive while the disk is full and the centre down"] = agent.poll() is None
+        server = environment.start("serve", "--port", str(port), "--threads", "4")
+        wait_for(port)
+        checks["the centre hears disk_full (an open alert)"] = wait(
+            lambda s: s["open_alerts"] == 1, 90) is not None
+        filler.unlink()
+        freed = time.time()
+        checks["the alert clears by itself once space is back"] = wait(
+            lambda s: s["alerts"] == 1 and s["open_alerts"] == 0, 90) is not None
+        checks["fresh spans after the recovery, no restart"] = wait(
+            lambda s: s["last_span_end"] > freed, 90) is not None
+        checks["never died"] = agent.poll() is None
+        agent.send_signal(signal.SIGTERM)
+        checks["SIGTERM: exit 0"] = agent.wait(timeout=60) == 0
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+            agent.wait()
+        server.send_signal(signal.SIGTERM)
+        server.wait()
+        log.close()
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+    for name, passed in checks.items():
+        print(f"  {name}: {'yes' if passed else 'NO'} (at {timings[name]:.0f} s)")
+    if not all(checks.values()):
+        tail = (environment.folder / "agent.log").read_text(errors="replace")[-1500:]
+        print("  agent log (end):\n" + tail)
+    return bool(checks) and all(checks.values())
+
+
 def worker_kill(environment: Environment) -> bool:
     worker = environment.start("ledger", "run", "--interval", "0.05")
     time.sleep(1.5)
@@ -325,6 +466,7 @@ def main() -> int:
     parser.add_argument("--restart-command", default="",
                         help="a shell command that restarts the database server (PostgreSQL "
                         "only), e.g. 'pg_ctl -D DATA -w -m fast restart'")
+    parser.add_argument("--only", default="", help="run only the scenario of this name")
     args = parser.parse_args()
     batches, size = (30, 20) if args.quick else (120, 50)
     environment = Environment(args.database_url)
@@ -336,12 +478,15 @@ def main() -> int:
     results = {}
     scenarios = [("web-kill", lambda: web_kill(environment, batches, size)),
                  ("worker-kill", lambda: worker_kill(environment)),
-                 ("hold-kill", lambda: hold_kill(environment, batches))]
+                 ("hold-kill", lambda: hold_kill(environment, batches)),
+                 ("agent-disk-full", lambda: agent_disk_full(environment))]
     if args.database_url and args.restart_command:
         scenarios.append(("db-restart", lambda: db_restart(environment, args.restart_command,
                                                            batches, size)))
     else:
         print("db-restart: skipped (needs --database-url and --restart-command)")
+    if args.only:
+        scenarios = [(name, scenario) for name, scenario in scenarios if name == args.only]
     for name, scenario in scenarios:
         print(f"== {name}")
         try:
@@ -349,6 +494,9 @@ def main() -> int:
         except Exception as error:  # noqa: BLE001 - a scenario that breaks is a FAIL
             print(f"  error: {error!r}")
             passed = False
+        if passed is None:
+            print(f"VERDICT: SKIPPED {name}")
+            continue
         results[name] = passed
         print(f"VERDICT: {'PASS' if passed else 'FAIL'} {name}")
     passed = sum(results.values())

@@ -19,6 +19,13 @@ decoding and hysteresis with the absolute thresholds of the usual recipes (mean 
 Laplacian variance < 100 blurred, standard deviation < 10 covered, identical frames frozen,
 no view check).
 
+Detection delay (issue 19): for each true fault, the seconds from its onset to the sample at
+which the agent took the fault's state (``CameraAnalyser`` fed sample by sample, as ``agent
+run`` does; one key frame a second), printed per state with how many took over 3 s.
+``--short`` makes every fault 3 to 5 s long (freezes under 10 s were missed once).
+Spans of ``unknown`` (the first seconds, while a camera's baseline is learned) are neither
+faults nor false alarms.
+
 Last line: ``RESULT frames_accuracy=<F1> f1 baseline=<F1> ratio=<x>``, with recall and
 precision of both printed above it.
 """
@@ -39,7 +46,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from custodywatch.agent.analyze import analyze_video  # noqa: E402 - after the sys.path line
+from custodywatch.agent.analysis import CameraAnalyser  # noqa: E402 - after the sys.path line
+from custodywatch.agent.analyze import analyze_video  # noqa: E402
 from custodywatch.agent.decode import VideoSource  # noqa: E402
 from custodywatch.kernels import frames  # noqa: E402
 from tests.agent.scenes import FAULTS, ClipSpec, Fault, write_clip  # noqa: E402
@@ -54,7 +62,7 @@ RECORDER = ("1280x720", "veryfast", 5)
 
 
 def make_specs(count: int, seed: int = 2024, size: tuple[int, int] = (320, 180),
-               fps: int = 10) -> list[ClipSpec]:
+               fps: int = 10, short: bool = False) -> list[ClipSpec]:
     rng = np.random.default_rng(seed)
     kinds = ["clean", *FAULTS, "no_signal"]
     specs = []
@@ -62,6 +70,8 @@ def make_specs(count: int, seed: int = 2024, size: tuple[int, int] = (320, 180),
         kind = "clean" if n % 4 == 0 else kinds[1 + n % (len(kinds) - 1)]
         start = float(rng.integers(10, 14))
         end = start + float(rng.integers(5, 11))
+        if short:  # the same draws either way, so the default set is unchanged
+            end = start + 3.0 + (end - start - 5.0) / 3.0
         common = {"seed": 100 + n, "seconds": SECONDS, "people": int(rng.integers(1, 4)),
                   "lights_gain": float(rng.choice([0.5, 0.7, 1.4])),
                   "lights_at": float(rng.uniform(9, 20))}
@@ -85,6 +95,7 @@ def truth(spec: ClipSpec) -> list[frames.Span]:
 def naive_spans(path: str) -> list[frames.Span]:
     """The same decoding and hysteresis, with absolute thresholds and no baseline."""
     tracker = frames.StateTracker()
+    tracker.confirm_frozen = tracker.confirm  # the recipe's hysteresis: 3 samples for all
     spans: list[frames.Span] = []
     previous = None
     source = VideoSource(path)
@@ -110,13 +121,37 @@ def naive_spans(path: str) -> list[frames.Span]:
     return frames.merge_spans(spans)
 
 
+NOT_FAULTS = (frames.OK, getattr(frames, "UNKNOWN", "unknown"))
+
+
+def detection_delays(path: str, truths: list[frames.Span]) -> list[tuple[str, float | None]]:
+    """Per true fault, the seconds from its onset to the sample at which the analyser, fed
+    sample by sample as the live agent feeds it, took that state (None: never)."""
+    analyser = CameraAnalyser()
+    taken: list[tuple[float, str]] = []
+    for sample in VideoSource(path).samples():
+        before = analyser.tracker.state
+        analyser.feed(sample.at, sample.gray, sample.previous_packet_at)
+        if analyser.tracker.state != before:
+            taken.append((sample.at, analyser.tracker.state))
+    delays: list[tuple[str, float | None]] = []
+    for fault in truths:
+        if fault.state == frames.NO_SIGNAL:
+            continue  # a fact of the stream, taken at the next packet
+        at = next((moment for moment, state in taken
+                   if state == fault.state and moment >= fault.start - TOLERANCE), None)
+        delays.append((fault.state, None if at is None else at - fault.start))
+    return delays
+
+
 def run_clip(spec: ClipSpec, directory: str, preset: str = "ultrafast"
-             ) -> tuple[str, list, list, list]:
+             ) -> tuple[str, list, list, list, list]:
     path = str(write_clip(spec, Path(directory), preset=preset))
-    ours = [s for s in analyze_video(path).spans if s.state != frames.OK]
+    ours = [s for s in analyze_video(path).spans if s.state not in NOT_FAULTS]
     naive = [s for s in naive_spans(path) if s.state != frames.OK]
+    delays = detection_delays(path, truth(spec))
     os.remove(path)
-    return spec.name, truth(spec), ours, naive
+    return spec.name, truth(spec), ours, naive, delays
 
 
 def matches(a: frames.Span, b: frames.Span) -> bool:
@@ -143,6 +178,8 @@ def main() -> None:
     parser.add_argument("--size", default="320x180", help="WxH the clips are rendered at")
     parser.add_argument("--preset", default="ultrafast", help="x264 preset")
     parser.add_argument("--fps", type=int, default=10, help="frames a second rendered")
+    parser.add_argument("--short", action="store_true",
+                        help="faults of 3 to 5 s instead of 5 to 10 s")
     parser.add_argument("--recorder", action="store_true",
                         help=f"as a recorder's main stream: --size {RECORDER[0]} "
                              f"--preset {RECORDER[1]} --fps {RECORDER[2]}")
@@ -150,19 +187,31 @@ def main() -> None:
     if args.recorder:
         args.size, args.preset, args.fps = RECORDER
     width, height = (int(part) for part in args.size.lower().split("x"))
-    specs = make_specs(12 if args.quick else 48, size=(width, height), fps=args.fps)
+    specs = make_specs(12 if args.quick else 48, size=(width, height), fps=args.fps,
+                       short=args.short)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as directory, ProcessPoolExecutor(2) as pool:
         results = list(pool.map(run_clip, specs, [directory] * len(specs),
                                 [args.preset] * len(specs)))
-    for name, truths, ours, _naive in results:
+    for name, truths, ours, _naive, _delays in results:
         flag = "" if len(ours) == len(truths) and all(
             any(matches(d, t) for d in ours) for t in truths) else "   <-- miss or false alarm"
         print(f"{name:14s} truth {[(t.state, t.start, t.end) for t in truths]} "
               f"found {[(d.state, round(d.start, 1), round(d.end, 1)) for d in ours]}{flag}")
-    recall, precision, f1, false_alarms, misses = score([(t, o) for _, t, o, _ in results])
-    n_recall, n_precision, n_f1, n_false, n_misses = score([(t, n) for _, t, _, n in results])
-    print(f"clips: {len(results)} ({sum(not t for _, t, _, _ in results)} clean), "
+    recall, precision, f1, false_alarms, misses = score([(t, o) for _, t, o, _, _ in results])
+    n_recall, n_precision, n_f1, n_false, n_misses = score([(t, n) for _, t, _, n, _ in results])
+    delays: dict[str, list[float | None]] = {}
+    for *_rest, clip_delays in results:
+        for state, delay in clip_delays:
+            delays.setdefault(state, []).append(delay)
+    for state, values in sorted(delays.items()):
+        taken = sorted(v for v in values if v is not None)
+        late = sum(v is None or v > TOLERANCE for v in values)
+        print(f"detection delay {state:8s}: {len(values)} faults, median "
+              f"{np.median(taken) if taken else float('nan'):.1f} s, max "
+              f"{max(taken) if taken else float('nan'):.1f} s, over {TOLERANCE:g} s or never: "
+              f"{late}")
+    print(f"clips: {len(results)} ({sum(not t for _, t, _, _, _ in results)} clean), "
           f"{width}x{height} {args.fps} fps x264 {args.preset}, tolerance {TOLERANCE:g} s, "
           f"{time.perf_counter() - started:.0f} s wall")
     print(f"per-camera baselines: recall {recall:.3f}, precision {precision:.3f}, "

@@ -5,6 +5,9 @@ camera's baseline from its first live samples (unless an approved reference and 
 are given), classifies each sample, turns gaps between packets into ``no_signal`` and runs
 the hysteresis tracker. No I/O: the same object serves ``agent analyze`` on a file and
 ``agent run`` on a live stream.
+
+Until its baseline is learned a camera is ``unknown`` (not ok: nothing has been judged),
+except for a flat picture, which needs no baseline to be called black or covered.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from custodywatch.kernels import frames
 from custodywatch.kernels.frames import Baseline, Span, StateTracker
 
 LEARN_SAMPLES = 8  # live samples to learn a camera from (8 s at one sample a second)
-MAX_PENDING = 120  # samples held while a camera cannot be learned (black at start)
 SIGNAL_TIMEOUT = 3.0  # seconds without a single packet that make a stretch no_signal
 
 
@@ -38,13 +40,14 @@ class CameraAnalyser:
     signal_timeout: float = SIGNAL_TIMEOUT
     thresholds: frames.Thresholds = field(default_factory=frames.Thresholds)
     tracker: StateTracker = field(init=False)
-    pending: list[PendingSample] = field(default_factory=list)
+    pending: list[PendingSample] = field(default_factory=list)  # learnable samples so far
     previous: np.ndarray | None = None
+    previous_at: float | None = None
     last_at: float | None = None
     _signature: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        self.tracker = StateTracker(start=self.start)
+        self.tracker = StateTracker(start=self.start, state=frames.UNKNOWN)
         if self.reference is not None:
             self._signature = frames.reference_signature(self.reference)
 
@@ -60,38 +63,35 @@ class CameraAnalyser:
         after_gap = silent_since is not None and at - silent_since > self.signal_timeout
         if after_gap:
             assert silent_since is not None  # noqa: S101 - narrows the type; checked above
-            spans += self._drain()
             spans += self.tracker.force(silent_since, frames.NO_SIGNAL)
-            self.previous = None  # nothing to compare with across a gap
+            self.previous = self.previous_at = None  # nothing to compare with across a gap
         self.last_at = at
-        if not self.learned:
+        if not self.learned and frames.is_learnable(gray):
             self.pending.append(PendingSample(at, gray))
             self._try_learn()
-            if self.learned or len(self.pending) > MAX_PENDING:
-                spans += self._drain(keep_learning=not self.learned)
-            return spans
-        state = self._classify(gray)
+        state = self._classify(gray) if self.learned else self._baseline_free(gray)
+        # A frozen picture was already frozen at the sample it is identical to.
+        since = self.previous_at if state == frames.FROZEN else None
+        self.previous_at = at
         if after_gap:
             return spans + self.tracker.force(at, state)
-        return spans + self.tracker.observe(at, state)
+        return spans + self.tracker.observe(at, state, since)
 
     def signal_lost(self, at: float) -> list[Span]:
         """The stream broke or stayed silent: no_signal from ``at`` (the last sign of life)."""
-        spans = self._drain()
-        self.previous = None
-        return spans + self.tracker.force(max(at, self.tracker.state_since), frames.NO_SIGNAL)
+        self.previous = self.previous_at = None
+        return self.tracker.force(max(at, self.tracker.state_since), frames.NO_SIGNAL)
 
     def finish(self, end: float) -> list[Span]:
         """Close the last span at ``end`` (the video's duration, or now)."""
-        spans = self._drain()
+        spans: list[Span] = []
         if self.last_at is not None and end - self.last_at > self.signal_timeout:
             spans += self.tracker.force(self.last_at, frames.NO_SIGNAL)
         return spans + self.tracker.cut(end)
 
     def cut(self, at: float) -> list[Span]:
-        """Report the running span up to ``at`` (live use: the centre hears every minute)."""
-        if self.pending:
-            return []  # still learning: the state of these seconds is not known yet
+        """Report the running span up to ``at`` (live use: the centre hears every minute);
+        while learning, that span is ``unknown``."""
         return self.tracker.cut(at)
 
     # ------------------------------------------------------------------ internals
@@ -112,25 +112,20 @@ class CameraAnalyser:
             # turned away must not lower the bar to its own wrong view.
             baseline.agreement = frames.REFERENCE_SELF_AGREEMENT
         self.baseline = baseline
+        self.pending = []
 
-    def _drain(self, keep_learning: bool = False) -> list[Span]:
-        """Classify held samples: with the baseline once learned, else with what a baseline-
-        free look can tell (a flat dark picture is black; anything else is taken as ok)."""
-        spans: list[Span] = []
-        keep = self.learn_samples if keep_learning else 0
-        while len(self.pending) > keep:
-            sample = self.pending.pop(0)
-            spans += self.tracker.observe(sample.at, self._classify(sample.gray))
-        return spans
+    def _baseline_free(self, gray: np.ndarray) -> str:
+        """What a picture shows without a baseline: a flat dark picture is black, a flat
+        bright one covered; anything else is not known yet."""
+        self.previous = gray
+        mean, contrast = float(gray.mean()), float(gray.std())
+        if contrast < self.thresholds.flat_black_contrast:
+            return frames.BLACK if mean < self.thresholds.flat_black_mean else frames.COVERED
+        return frames.UNKNOWN
 
     def _classify(self, gray: np.ndarray) -> str:
         previous, self.previous = self.previous, gray
-        if self.baseline is None:
-            mean, contrast = float(gray.mean()), float(gray.std())
-            flat = contrast < self.thresholds.flat_black_contrast
-            if flat and mean < self.thresholds.flat_black_mean:
-                return frames.BLACK
-            return frames.COVERED if flat else frames.OK
+        assert self.baseline is not None  # noqa: S101 - narrows the type; only once learned
         features = frames.frame_features(gray, previous, self._signature,
                                          self.baseline.change_level)
         return frames.classify_frame(features, self.baseline, self.thresholds)

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from custodywatch.agent.analyze import BadInput, analyze_video, load_reference, write_result
-from custodywatch.agent.config import ConfigError, load_config
+from custodywatch.agent.config import ConfigError, load_config, prepare_state_dir
 from custodywatch.agent.references import ReferenceError, ReferenceStore
-from custodywatch.agent.service import run_agent
+from custodywatch.agent.service import EXIT_THREAD_DIED, run_agent
 
 BAD_INPUT = 2
 
@@ -93,9 +94,17 @@ def main(argv: Sequence[str]) -> int:
         if args.command == "reference":
             return _reference(args)
         config = load_config(args.config)
+        prepare_state_dir(config)
         logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                             format="%(asctime)s %(levelname)s %(threadName)s %(message)s")
-        return run_agent(config)
+        code = run_agent(config)
     except (BadInput, ConfigError, ReferenceError) as error:
         print(f"custodywatch agent: {error}", file=sys.stderr)
         return BAD_INPUT
+    if code == EXIT_THREAD_DIED:
+        # A thread died: leave now, even if another is stuck in a read, so the supervisor
+        # restarts the agent (a normal exit would wait for every thread).
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

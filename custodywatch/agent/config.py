@@ -5,6 +5,7 @@ Errors name the file and the field (``agent.toml: cameras[2].url: required``).
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,10 +121,13 @@ def _token(reader: _Reader, centre: dict[str, Any]) -> str:
         if not token_path.is_absolute():
             token_path = reader.path.parent / token_path
         try:
-            token = token_path.read_text().strip()
+            token = token_path.read_bytes().decode("utf-8").strip()
         except OSError as error:
             raise reader.fail("centre.token_file", f"cannot read {token_path}: "
                               f"{error.strerror}") from error
+        except UnicodeDecodeError as error:
+            raise reader.fail("centre.token_file", f"{token_path} is not UTF-8 text (byte "
+                              f"{error.start})") from error
         if not token:
             raise reader.fail("centre.token_file", f"{token_path} is empty")
         return token
@@ -165,13 +169,27 @@ def _camera(reader: _Reader, data: Any, index: int, seen: set[str]) -> CameraCon
                         flags["loop"])
 
 
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 (TOML's only encoding), or a ConfigError naming its line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as error:
+        raise ConfigError(f"{path}: no such file") from error
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{raw[error.start]:02x});"
+                          " save the file as UTF-8") from error
+
+
 def load_config(path: str | Path) -> AgentConfig:
     path = Path(path)
     reader = _Reader(path)
     try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError as error:
-        raise ConfigError(f"{path}: no such file") from error
+        data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from error
     centre = reader.table(data, "centre")
@@ -247,3 +265,16 @@ def _escrow(reader: _Reader, data: dict[str, Any]) -> EscrowConfig | None:
         batch_bytes=int(reader.number(table, "batch_mb", "escrow.batch_mb", 64, 1, 4096)) << 20,
     )
 
+
+def prepare_state_dir(config: AgentConfig) -> None:
+    """Create the state folder (queue, references, held copies) and check that the agent
+    can write there; a ConfigError naming ``agent.state_dir`` otherwise."""
+    where = config.state_dir
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"{config.path}: agent.state_dir: cannot create {where}: "
+                          f"{error.strerror}") from error
+    if not os.access(where, os.W_OK | os.X_OK):
+        raise ConfigError(f"{config.path}: agent.state_dir: {where} is not writable by this "
+                          "user")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import logging
 import sqlite3
@@ -308,8 +309,10 @@ def escrow_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event) -> N
                 counts = uploader.drain()
                 if counts["escrowed"] or counts["failed"]:
                     log.info("escrow: %s", counts)
-            except (DeliveryError, OSError, KeyError, ValueError) as error:
-                log.warning("escrow: %s; %s", error, uploader.queue.counts())
+            except (DeliveryError, OSError, KeyError, ValueError, sqlite3.Error,
+                    http.client.HTTPException) as error:
+                # Escrow waits and retries; it never takes the agent's other work down.
+                log.warning("escrow: %s", error)
             stop.wait(config.escrow.interval_seconds)
     finally:
         uploader.queue.close()

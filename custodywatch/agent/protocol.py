@@ -4,7 +4,7 @@ Kept in one small module so the wire format has one place to change. Endpoints (
 centre's base URL), each a batch ``{"facility": "", "items": [...]}`` with an
 ``Idempotency-Key`` header and ``Authorization: Bearer <token>``:
 
-- ``POST /api/video/heartbeats``  items ``{"camera", "at", "state"}``
+- ``POST /api/video/heartbeats``  items ``{"camera", "at", "state"}`` (+ ``"disk_full": true``)
 - ``POST /api/video/state-spans`` items ``{"camera", "state", "start", "end"}``
 - ``POST /api/video/recordings``  items ``{"camera", "start", "end", "sha256"}``
 - ``POST /api/video/marker-sightings`` items ``{"camera", "marker", "first", "last", "seen"}``:
@@ -27,8 +27,15 @@ HEARTBEATS = "heartbeats"
 STATE_SPANS = "state-spans"
 RECORDINGS = "recordings"
 MARKER_SIGHTINGS = "marker-sightings"
-# Sending order: evidence before liveness.
 KINDS = (STATE_SPANS, RECORDINGS, MARKER_SIGHTINGS, HEARTBEATS)
+# Sending order (outbox.next_batch): liveness first, so that a slow link or a backlog never
+# leaves the centre minutes without a heartbeat from a live agent; then the hashes of
+# recorded footage (what preservation orders and escrow name); then the marker sightings
+# that prove rooms covered; then the health spans. A new kind of item takes its place here.
+SENDING_ORDER = (HEARTBEATS, RECORDINGS, MARKER_SIGHTINGS, STATE_SPANS)
+# What a full disk may drop, oldest first (outbox.py): never a recording, which is evidence,
+# nor a marker sighting (few, and what proves a room covered).
+ROUTINE_KINDS = frozenset({STATE_SPANS, HEARTBEATS})
 API_PREFIX = "/api/video/"
 MAX_BATCH = 5000  # the centre's limit per batch
 
@@ -60,8 +67,13 @@ def marker_sighting(camera: str, marker: int, first: float, last: float, seen: f
             "last": timestamp(last), "seen": round(min(max(seen, 0.0), 1.0), 3)}
 
 
-def heartbeat(camera: str, at: float, state: str) -> Item:
-    return {"camera": camera, "at": timestamp(at), "state": state}
+def heartbeat(camera: str, at: float, state: str, disk_full: bool = False) -> Item:
+    """``disk_full`` only while true (the agent's queue found its disk full and is dropping
+    routine reports), so that a centre that does not know the key sees the usual item."""
+    item: Item = {"camera": camera, "at": timestamp(at), "state": state}
+    if disk_full:
+        item["disk_full"] = True
+    return item
 
 
 def batch_body(items: list[Item], facility: str = "") -> bytes:

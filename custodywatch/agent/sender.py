@@ -3,7 +3,9 @@
 An answer of 2xx (first or replayed) confirms a batch. 400, 413 and 422 mean the centre
 will never take that body: it is set aside on disk (``rejected``) so the queue moves on.
 Anything else (no route, timeouts, 5xx, 401/403 while a token is being fixed, 404 while a
-centre is being upgraded) is transient: the batch waits, unchanged, for the next try.
+centre is being upgraded) is transient: the batch waits, unchanged, for the next try. A kind
+the centre answers with such an error waits alone: the other kinds go on in the same drain
+(an endpoint an older centre lacks holds back only its own kind, never the heartbeats).
 """
 
 from __future__ import annotations
@@ -22,6 +24,14 @@ USER_AGENT = "custodywatch-agent/1"
 
 class DeliveryError(Exception):
     """The centre could not be reached or asked us to try later."""
+
+
+class KindRefused(DeliveryError):
+    """The centre answered a batch of ``kind`` with a transient error (HTTP status)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass
@@ -48,11 +58,13 @@ class Sender:
         except (urllib.error.URLError, OSError, TimeoutError) as error:
             raise DeliveryError(f"{self.centre_url}: {error}") from error
 
-    def send_one(self) -> int | None:
-        """Deliver the next batch; the number of items it held, None when nothing is queued.
+    def send_one(self, skip: frozenset[str] = frozenset()) -> int | None:
+        """Deliver the next batch (of a kind not in ``skip``); the number of items it held,
+        None when nothing is queued.
 
-        Raises DeliveryError when the batch must wait (it stays sealed on disk)."""
-        batch = self.outbox.next_batch(self.batch_size)
+        Raises DeliveryError when the batch must wait (it stays sealed on disk): KindRefused
+        when the centre answered, naming the batch's kind."""
+        batch = self.outbox.next_batch(self.batch_size, skip=skip)
         if batch is None:
             return None
         status, answer = self._post(batch)
@@ -63,13 +75,27 @@ class Sender:
             self.outbox.rejected(batch, status, answer)
             return 0
         self.outbox.failed(batch, f"HTTP {status}: {answer[:200]}")
-        raise DeliveryError(f"{protocol.endpoint(self.centre_url, batch.kind)}: HTTP {status}")
+        raise KindRefused(batch.kind,
+                          f"{protocol.endpoint(self.centre_url, batch.kind)}: HTTP {status}")
 
     def drain(self) -> int:
-        """Send until the queue is empty; items delivered. Raises DeliveryError."""
+        """Send until the queue is empty; items delivered. Raises DeliveryError: at once when
+        the centre cannot be reached; after the other kinds when it refused one kind."""
         total = 0
-        while (sent := self.send_one()) is not None:
+        waiting: set[str] = set()
+        refused: KindRefused | None = None
+        while True:
+            try:
+                sent = self.send_one(frozenset(waiting))
+            except KindRefused as error:
+                waiting.add(error.kind)
+                refused = error
+                continue
+            if sent is None:
+                break
             total += sent
+        if refused is not None:
+            raise refused
         return total
 
 

@@ -6,14 +6,22 @@ the centre must hear goes through the on-disk outbox first, so a crash, a reboot
 without the centre lose nothing that was queued. Spans are cut every ``report_seconds``
 (the centre joins touching spans of one state), so a hard kill loses at most the running
 minute of one camera, which the centre then sees as silence (no_signal), never as ok.
+
+A full disk is a condition the agent lives through (outbox.py: routine reports dropped,
+evidence kept, ``disk_full`` in every heartbeat, back by itself when there is room again).
+Any other error that ends a worker thread ends the process with EXIT_THREAD_DIED, so that
+its supervisor (systemd ``Restart=``) starts it afresh: an agent that keeps running with a
+dead camera or sender thread would look alive and report nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +30,7 @@ from custodywatch.agent import escrow_upload, preservation, protocol, segments
 from custodywatch.agent.analysis import CameraAnalyser
 from custodywatch.agent.config import AgentConfig, CameraConfig
 from custodywatch.agent.decode import SourceError, VideoSource
-from custodywatch.agent.outbox import Outbox
+from custodywatch.agent.outbox import DiskFull, Outbox, is_disk_full
 from custodywatch.agent.reference_sync import ViewSync
 from custodywatch.agent.references import ReferenceStore
 from custodywatch.agent.relay import CameraRelay, RelayClient
@@ -31,6 +39,10 @@ from custodywatch.kernels.frames import Span
 from custodywatch.kernels.markers import MarkerDetector, MarkerSeen, SightingTracker
 
 log = logging.getLogger("custodywatch.agent")
+
+EXIT_THREAD_DIED = 70  # EX_SOFTWARE: a worker thread died; the supervisor restarts us
+DISK_CHECK_SECONDS = 5.0
+STOP_GRACE_SECONDS = 30.0  # after a thread died, how long the others get to stop
 
 
 @dataclass
@@ -70,10 +82,28 @@ class CameraWorker:
             protocol.state_span(self.config.code, span.state, span.start, span.end)
             for span in spans])
 
+    def _heartbeat(self, now: float) -> None:
+        self.outbox.put_heartbeat(protocol.heartbeat(
+            self.config.code, now, self.analyser.tracker.state, self.outbox.disk_full))
+        self.next_heartbeat = now + self.agent.heartbeat_seconds
+
+    def _feed(self, at: float, gray: np.ndarray, previous: float | None) -> None:
+        """One sample; a change of state is queued at once, with a heartbeat saying it, so
+        the centre hears of a fault within seconds, not at the next report."""
+        before = self.analyser.tracker.state
+        self._queue(self.analyser.feed(at, gray, previous))
+        if self.analyser.tracker.state != before:
+            self._queue(self.analyser.cut(at))
+            self._heartbeat(time.time())
+
     def _queue_sightings(self, sightings: list[MarkerSeen]) -> None:
-        self.outbox.put(protocol.MARKER_SIGHTINGS, [
-            protocol.marker_sighting(self.config.code, seen.marker, seen.first, seen.last,
-                                     seen.seen) for seen in sightings])
+        try:
+            self.outbox.put(protocol.MARKER_SIGHTINGS, [
+                protocol.marker_sighting(self.config.code, seen.marker, seen.first, seen.last,
+                                         seen.seen) for seen in sightings])
+        except DiskFull as error:
+            # Nothing routine left to drop: the room goes unproven (blind), never faked.
+            log.warning("camera %s: marker sightings not queued: %s", self.config.code, error)
 
     def _search_markers(self, at: float, picture: np.ndarray) -> None:
         """One sampled frame in ``markers_every``: the room markers it shows."""
@@ -90,7 +120,8 @@ class CameraWorker:
             self.next_report = now + self.agent.report_seconds
             if self.last_gray is not None:
                 # What the camera shows now, for a person comparing it with the reference.
-                self.references.save_current(self.config.code, self.last_gray)
+                self._keep(lambda: self.references.save_current(self.config.code,
+                                                                self.last_gray))
             if self.references.stamp(self.config.code) != self.reference_stamp:
                 # A person replaced the reference: judge against it from now on.
                 log.info("camera %s: reference replaced; reloading", self.config.code)
@@ -101,13 +132,23 @@ class CameraWorker:
             # First view learned: kept for a person to approve, and for the next start.
             # noqa below: narrows the type; `learned` implies both are set
             assert self.analyser.reference is not None and self.analyser.baseline  # noqa: S101
-            self.references.save_learned(self.config.code, self.analyser.reference,
-                                         self.analyser.baseline)
-            self.reference_stamp = self.references.stamp(self.config.code)
+            reference, baseline = self.analyser.reference, self.analyser.baseline
+            if self._keep(lambda: self.references.save_learned(self.config.code, reference,
+                                                               baseline)):
+                self.reference_stamp = self.references.stamp(self.config.code)
         if now >= self.next_heartbeat:
-            self.outbox.put_heartbeat(protocol.heartbeat(self.config.code, now,
-                                                         self.analyser.tracker.state))
-            self.next_heartbeat = now + self.agent.heartbeat_seconds
+            self._heartbeat(now)
+
+    def _keep(self, write: Callable[[], None]) -> bool:
+        """A reference file written; on a full disk, skipped (tried again later)."""
+        try:
+            write()
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            log.warning("camera %s: reference views not saved: %s", self.config.code, error)
+            return False
+        return True
 
     def _read_stream(self, backoff: Backoff) -> float | None:
         """Read until the stream ends or breaks; the epoch of its last sign of life."""
@@ -129,7 +170,7 @@ class CameraWorker:
                 break
             previous = None if sample.previous_packet_at is None else (
                 anchor + sample.previous_packet_at)
-            self._queue(self.analyser.feed(at, sample.gray, previous))
+            self._feed(at, sample.gray, previous)
             self._search_markers(at, sample.luma if sample.luma is not None else sample.gray)
             self.last_gray = sample.gray
             last_seen = at
@@ -197,6 +238,11 @@ def preservation_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event
                     log.info("preservation: %s", counts)
             except (DeliveryError, OSError, ValueError) as error:
                 log.warning("preservation orders: %s", error)
+            except sqlite3.OperationalError as error:
+                if not is_disk_full(error):
+                    raise
+                log.warning("preservation: %s; held copies are kept, trying again later",
+                            error)
             stop.wait(config.preservation_seconds)
     finally:
         store.close()
@@ -230,39 +276,77 @@ def send_loop(sender: Sender, stop: threading.Event, idle_seconds: float = 1.0) 
             stop.wait(delay)
 
 
+def disk_watch_loop(outbox: Outbox, stop: threading.Event,
+                    every: float = DISK_CHECK_SECONDS) -> None:
+    """Leaves the full-disk state as soon as there is room again (outbox.check_space)."""
+    while not stop.wait(every):
+        outbox.check_space()
+
+
+@dataclass
+class Workers:
+    """The agent's threads; the first one to die of an error stops them all."""
+
+    stop: threading.Event
+    threads: list[threading.Thread] = field(default_factory=list)
+    died: list[str] = field(default_factory=list)
+
+    def add(self, name: str, target: Callable[..., None], *args: object) -> None:
+        def guarded() -> None:
+            try:
+                target(*args)
+            except BaseException:
+                log.critical("thread %s died; stopping the agent so that its supervisor "
+                             "restarts it", name, exc_info=True)
+                self.died.append(name)
+                self.stop.set()
+
+        self.threads.append(threading.Thread(target=guarded, name=name))
+
+
 def run_agent(config: AgentConfig, stop: threading.Event | None = None) -> int:
+    """Run until ``stop`` (SIGTERM, SIGINT) or a thread dies: 0, or EXIT_THREAD_DIED."""
     stop = stop or threading.Event()
     outbox = Outbox(config.outbox_path, facility=config.facility)
     references = ReferenceStore(config.references_dir)
     sender = Sender(outbox, config.centre_url, config.token, batch_size=config.batch_size)
-    threads = [threading.Thread(target=send_loop, args=(sender, stop), name="sender")]
-    threads.append(threading.Thread(target=segment_loop, args=(config, outbox, stop),
-                                    name="segments"))
-    threads.append(threading.Thread(target=view_sync_loop, args=(config, references, stop),
-                                    name="views"))
-    threads.append(threading.Thread(target=preservation_loop, args=(config, outbox, stop),
-                                    name="preservation"))
-    threads.append(threading.Thread(target=escrow_upload.escrow_loop,
-                                    args=(config, outbox, stop), name="escrow"))
+    workers = Workers(stop)
+    workers.add("sender", send_loop, sender, stop)
+    workers.add("segments", segment_loop, config, outbox, stop)
+    workers.add("views", view_sync_loop, config, references, stop)
+    workers.add("preservation", preservation_loop, config, outbox, stop)
+    workers.add("disk", disk_watch_loop, outbox, stop)
+    workers.add("escrow", escrow_upload.escrow_loop, config, outbox, stop)
     for camera in config.cameras:
         worker = CameraWorker(camera, config, outbox, references, stop)
-        threads.append(threading.Thread(target=worker.run, name=f"camera-{camera.code}"))
+        workers.add(f"camera-{camera.code}", worker.run)
     # Live view of transparent interrogation rooms (agent/relay.py), cameras marked live.
     live_client = RelayClient(config.centre_url, config.token)
     for camera in config.cameras:
         if camera.live:
             relay = CameraRelay(camera.code, camera.live_url or camera.url, live_client, stop,
                                 pace=camera.pace)
-            threads.append(threading.Thread(target=relay.run, name=f"live-{camera.code}"))
+            workers.add(f"live-{camera.code}", relay.run)
+    threads = workers.threads
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda _signum, _frame: stop.set())
     for thread in threads:
         thread.start()
     log.info("agent running: %d cameras, centre %s", len(config.cameras), config.centre_url)
+    give_up_at: float | None = None
     while any(thread.is_alive() for thread in threads):
+        if workers.died and give_up_at is None:
+            give_up_at = time.monotonic() + STOP_GRACE_SECONDS
+        if give_up_at is not None and time.monotonic() > give_up_at:
+            log.critical("threads still running after %.0f s: %s", STOP_GRACE_SECONDS,
+                         [thread.name for thread in threads if thread.is_alive()])
+            break
         for thread in threads:
             thread.join(timeout=0.5)
+    if workers.died:
+        outbox.close()
+        return EXIT_THREAD_DIED
     try:
         sender.drain()  # a last try, so a clean stop leaves nothing behind when it can
     except DeliveryError:

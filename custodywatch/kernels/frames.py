@@ -26,7 +26,10 @@ room does (people walking, lights dimmed) and sharp on what a fault does:
 
 Per span (``StateTracker``): a new state must hold for a few consecutive samples before it
 is taken (hysteresis: one odd frame, a person brushing past, changes nothing), and then it
-is dated back to its first sample, so spans keep their true boundaries.
+is dated back to its first sample, so spans keep their true boundaries. A frozen sample is
+a comparison of two frames: it is dated back to the earlier one, and two of them (three
+identical frames) are enough, so that every fault is taken within three samples of its
+onset (within 3 s at one sample a second).
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ MOVED = "moved"
 NO_SIGNAL = "no_signal"
 STATES = (OK, BLACK, FROZEN, COVERED, BLURRED, MOVED, NO_SIGNAL)
 FAULTS = STATES[1:]
+# Not a fault and not ok: the camera's baseline is still being learned, so what its picture
+# shows is not known yet (CONTRACTS.md: counted as blind, never as a fault).
+UNKNOWN = "unknown"
 
 ANALYSIS_SIZE = (320, 180)  # (width, height) frames are analysed at; decoders scale to it
 DETAIL_SIZE = (160, 90)  # half size: sensor noise averages out, edges survive
@@ -310,6 +316,8 @@ class StateTracker:
     start: float = 0.0
     confirm: int = 3
     confirm_ok: int = 2
+    # Frozen samples each compare two frames: two of them are three identical frames.
+    confirm_frozen: int = 2
     state: str = OK
     state_since: float = 0.0
     candidate: str | None = None
@@ -321,15 +329,20 @@ class StateTracker:
         self.state_since = self.start
 
     def _needed(self, state: str) -> int:
-        return self.confirm_ok if state == OK else self.confirm
+        if state == OK:
+            return self.confirm_ok
+        return self.confirm_frozen if state == FROZEN else self.confirm
 
-    def observe(self, at: float, state: str) -> list[Span]:
-        """Feed one sample; returns the spans this sample closed (usually none)."""
+    def observe(self, at: float, state: str, since: float | None = None) -> list[Span]:
+        """Feed one sample; returns the spans this sample closed (usually none). ``since``:
+        when what the sample shows began, if earlier than ``at`` (a frozen picture: at the
+        sample it is identical to)."""
         if state == self.state:
             self.candidate, self.candidate_count = None, 0
             return []
         if state != self.candidate:
-            self.candidate, self.candidate_since, self.candidate_count = state, at, 0
+            began = at if since is None else max(min(since, at), self.state_since)
+            self.candidate, self.candidate_since, self.candidate_count = state, began, 0
         self.candidate_count += 1
         if self.candidate_count < self._needed(state):
             return []

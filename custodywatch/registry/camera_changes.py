@@ -40,14 +40,18 @@ RECOMPUTE_BACK = dt.timedelta(days=1)
 
 
 def is_facility_side(user: User, token: MachineToken | None = None) -> bool:
-    """The facility's own people and machines: they propose, never decide."""
-    return (token is not None and token.facility_id is not None) or user.role in FACILITY_SIDE
+    """The facility's own people and machines: they propose, never decide. Decided by the
+    account, never by a token's facility binding, which only ever narrows (issue 17)."""
+    return user.role in FACILITY_SIDE
 
 
 def may_propose(user: User, facility: Facility, token: MachineToken | None = None) -> bool:
-    if token is not None and token.facility_id is not None:
-        return token.facility_id == facility.pk
-    return user.role in FACILITY_SIDE and user.facility_id == facility.pk
+    """An active account of the facility itself, through a token bound to that facility or to
+    none (for its edge agent this is accounts.scoping.video_writer_facility_id)."""
+    if not user.is_active or user.role not in FACILITY_SIDE or user.facility_id != facility.pk:
+        return False
+    bound = getattr(token, "facility_id", None) if token is not None else None
+    return bound is None or bound == facility.pk
 
 
 def may_decide(user: User, facility: Facility) -> bool:

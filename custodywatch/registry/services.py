@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
-from custodywatch.accounts.scoping import video_writer_facility_id
 from custodywatch.registry.csv_import import (
     KINDS,
     LineError,
@@ -205,10 +204,13 @@ def registry_import(
     return result
 
 
-def can_write_facility(*, user: User, facility: Facility, token: MachineToken | None) -> bool:
-    """Video and camera inventory: the facility's own edge agent only, whatever a token's
-    binding says (accounts.scoping.video_writer_facility_id, the one rule)."""
-    return video_writer_facility_id(user, token) == facility.pk
+def _registry_editor_may_write(*, user: User, facility: Facility,
+                               token: MachineToken | None) -> bool:
+    """The registry editor (never a facility's own account); a token he holds may be bound to
+    this facility or to none, never widen."""
+    bound = getattr(token, "facility_id", None) if token is not None else None
+    return (user.is_active and user.role in REGISTRY_EDITORS
+            and (bound is None or bound == facility.pk))
 
 
 def camera_upsert(
@@ -228,7 +230,7 @@ def camera_upsert(
     """
     from custodywatch.registry.camera_changes import is_facility_side
 
-    if is_facility_side(acting_user, token) or not can_write_facility(
+    if is_facility_side(acting_user, token) or not _registry_editor_may_write(
             user=acting_user, facility=facility, token=token):
         # Recorded outside the write's transaction, which the refusal would roll back.
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,

@@ -24,7 +24,8 @@ MAX_BATCH = 5000
 Timestamp = str | int | float
 Code = Annotated[str, Field(max_length=40, description="Camera code in the facility")]
 State = Annotated[str, Field(max_length=20, description="What the picture shows: ok, black, "
-                             "frozen, covered, blurred, moved or no_signal")]
+                             "frozen, covered, blurred, moved, no_signal, or unknown (the "
+                             "agent is still learning the view: not covered)")]
 Digest = Annotated[str, Field(max_length=64, description="SHA-256 of the segment file, hex")]
 
 # Items are TypedDicts, not Schema classes: pydantic checks their shape in its core (missing
@@ -38,6 +39,8 @@ class HeartbeatIn(TypedDict):
     camera: Code
     at: Timestamp
     state: NotRequired[State]  # "ok" when left out
+    # The agent's disk is full (it drops routine reports): raises an alert at the centre.
+    disk_full: NotRequired[bool]
 
 
 class StateSpanIn(TypedDict):

@@ -12,11 +12,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from custodywatch.registry.models import Camera, Room
+from custodywatch.registry.models import Camera, Facility, Room
 
 
 class CameraState(models.TextChoices):
-    """What the picture showed; only OK covers a room."""
+    """What the picture showed; only OK covers a room. UNKNOWN: the agent is still learning
+    the camera's view, so what it shows is not known (CONTRACTS.md: counted as blind, never
+    as a fault)."""
 
     OK = "ok", _("Working")
     BLACK = "black", _("Black picture")
@@ -25,6 +27,7 @@ class CameraState(models.TextChoices):
     BLURRED = "blurred", _("Out of focus")
     MOVED = "moved", _("Turned away")
     NO_SIGNAL = "no_signal", _("No signal")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class SpanSource(models.TextChoices):
@@ -134,6 +137,9 @@ class CameraHealth(models.Model):
         _("signal"), max_length=8, choices=SignalStatus.choices, default=SignalStatus.LIVE
     )
     silent_after = models.DateTimeField(_("silent after"))
+    # The agent's last heartbeat said its disk is full: it drops routine health reports
+    # (their time then reads as blind) and cannot queue new footage hashes.
+    agent_disk_full = models.BooleanField(_("agent's disk full"), default=False)
     # The sweep's open no_signal span while the camera stays silent; extended each sweep.
     silence_span = models.ForeignKey(
         CameraStateSpan, models.SET_NULL, null=True, blank=True, related_name="+"
@@ -173,6 +179,31 @@ class CoverageWork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class AgentDiskAlert(models.Model):
+    """A facility's edge agent says its disk is full (a heartbeat flag): open from the first
+    heartbeat that says so until the first newer one that does not; e-mailed once to the
+    facility's head and the region's prosecutors, shown on the facility's camera wall.
+    At most one open alert per facility (a partial unique constraint)."""
+
+    facility = models.ForeignKey(Facility, models.CASCADE, related_name="+",
+                                 verbose_name=_("facility"))
+    raised_at = models.DateTimeField(_("raised"))
+    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
+    mailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        verbose_name = _("agent disk alert")
+        verbose_name_plural = _("agent disk alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["facility"], condition=Q(cleared_at__isnull=True),
+                                    name="agent_disk_alert_one_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} disk full {self.raised_at:%Y-%m-%d %H:%M}"
 
 
 class MarkerSighting(models.Model):

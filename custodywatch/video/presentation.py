@@ -23,7 +23,7 @@ STATE_COLORS: dict[str, str] = {
 
 def state_label(state: str) -> str | Promise:
     if state == UNKNOWN:
-        return _("No report")
+        return CameraState.UNKNOWN.label  # no report, or the view is still being learned
     if state == "recorded":
         return _("Recorded")
     return CameraState(state).label

@@ -2,7 +2,8 @@
 
 "Now" is judged from the heartbeat timestamps in the query itself, so the pages are right
 even when the sweep has not run yet: a camera whose last heartbeat is older than the
-silence limit is no_signal, one that never reported is unknown, and neither covers.
+silence limit is no_signal, one that never reported (or says it is still learning its view)
+is unknown, and neither covers.
 """
 
 from __future__ import annotations
@@ -32,11 +33,18 @@ from custodywatch.core.shared_figures import scope_key, shared
 from custodywatch.kernels.coverage import blind_intervals
 from custodywatch.registry.models import Camera, CameraView, Facility, Room
 from custodywatch.video.coverage import CoverageRule, coverage_rule, marker_fresh
-from custodywatch.video.models import CameraState, CameraStateSpan, MarkerSighting, RecordingRun
+from custodywatch.video.models import (
+    AgentDiskAlert,
+    CameraState,
+    CameraStateSpan,
+    MarkerSighting,
+    RecordingRun,
+)
 from custodywatch.video.sparkline import Strip, state_strip
 from custodywatch.video.timing import from_ms, silence_after, to_ms
 
-UNKNOWN = "unknown"  # never reported: not a CameraState, because no agent ever says it
+# Never reported, or reported as still learning its view (CameraState.UNKNOWN): not covered.
+UNKNOWN = CameraState.UNKNOWN.value
 WALL_DAYS = 7
 GAP_HOURS = 24
 # Recording runs arrive when a segment closes; the newest minutes are not a gap yet.
@@ -198,7 +206,9 @@ def video_totals(*, user: User, now: dt.datetime, place: Place = EVERYWHERE,
     cameras = Camera.objects.filter(facility_q(user, "facility"), place.q(),
                                     is_active=True).aggregate(
         total=Count("pk"), working=Count("pk", filter=_working_q(now)),
-        unknown=Count("pk", filter=Q(health__isnull=True)))
+        unknown=Count("pk", filter=Q(health__isnull=True) | Q(
+            health__reported_state=CameraState.UNKNOWN,
+            health__last_heartbeat_at__gte=now - silence_after())))
     if rooms is None:
         rooms = rooms_by_region(user=user, now=now, place=place)
     return VideoTotals(
@@ -312,6 +322,12 @@ def camera_wall(*, facility: Facility, now: dt.datetime) -> list[CameraTile]:
             recorded_now=any(ended >= recent for _began, ended in working),
             has_picture=camera.pk in with_picture))
     return tiles
+
+
+def open_disk_alert(*, facility: Facility) -> AgentDiskAlert | None:
+    """The facility's open "agent's disk full" alert, for its camera wall (the caller
+    already holds the facility through a scoped read)."""
+    return AgentDiskAlert.objects.filter(facility=facility, cleared_at__isnull=True).first()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from custodywatch.kernels.ledger_leaf import iso_time
 from custodywatch.ledger.appends import ledger_append_many
 from custodywatch.ledger.models import LeafKind
 from custodywatch.registry.models import Camera, Facility
+from custodywatch.video.agent_alerts import agent_alerts_mail, agent_disk_full_report
 from custodywatch.video.bulk import (
     connection_for,
     insert_rows,
@@ -517,17 +518,20 @@ def _heartbeats_ingest(
     latest_ms = to_ms((now or timezone.now()) + CLOCK_SKEW)
     errors = _Errors()
     camera_ids = _camera_ids(facility, items, errors)
-    newest: dict[int, tuple[int, str]] = {}
+    newest: dict[int, tuple[int, str, bool]] = {}
     for index, item in enumerate(items):
         state = item.get("state", CameraState.OK)
         if state not in CameraState.values:
             errors.add(index, "state", _("Unknown state %(state)r; expected one of %(states)s.")
                        % {"state": state, "states": ", ".join(CameraState.values)})
+        disk_full = item.get("disk_full", False)
+        if not isinstance(disk_full, bool):
+            errors.add(index, "disk_full", _("Expected true or false."))
         at = _time(item, index, "at", errors, latest_ms)
         camera_id = camera_ids[index]
         if (at is not None and camera_id is not None and state in CameraState.values
                 and (camera_id not in newest or newest[camera_id][0] <= at)):
-            newest[camera_id] = (at, str(state))
+            newest[camera_id] = (at, str(state), disk_full is True)
     errors.raise_if_any()
 
     grace = silence_after()
@@ -537,16 +541,19 @@ def _heartbeats_ingest(
     changed: list[CameraHealth] = []
     silences: list[CameraStateSpan] = []
     closed_silences: list[tuple[int, dt.datetime]] = []
-    for camera_id, (at_ms, state) in newest.items():
+    agent_said: tuple[int, bool] | None = None  # the newest applied heartbeat's disk flag
+    for camera_id, (at_ms, state, disk_full) in newest.items():
         at = from_ms(at_ms)
         health = existing.get(camera_id)
+        if health is not None and at <= health.last_heartbeat_at:
+            continue  # a replayed older heartbeat says nothing new
+        if agent_said is None or agent_said[0] <= at_ms:
+            agent_said = (at_ms, disk_full)
         if health is None:
             created.append(CameraHealth(camera_id=camera_id, last_heartbeat_at=at,
                                         reported_state=state, state_since=at,
-                                        silent_after=at + grace))
+                                        silent_after=at + grace, agent_disk_full=disk_full))
             continue
-        if at <= health.last_heartbeat_at:
-            continue  # a replayed older heartbeat says nothing new
         if health.status == SignalStatus.SILENT and health.silence_span_id is not None:
             closed_silences.append((health.silence_span_id, at))
         elif at - health.last_heartbeat_at > grace:
@@ -561,6 +568,7 @@ def _heartbeats_ingest(
         health.silent_after = at + grace
         health.status = SignalStatus.LIVE
         health.silence_span = None
+        health.agent_disk_full = disk_full
         changed.append(health)
     for span_id, at in closed_silences:
         # The sweep extended the silence to its last run; it really ended with this beat.
@@ -570,7 +578,10 @@ def _heartbeats_ingest(
     CameraHealth.objects.bulk_create(created)
     CameraHealth.objects.bulk_update(
         changed, ["state_since", "reported_state", "last_heartbeat_at", "silent_after", "status",
-                  "silence_span"], batch_size=500)
+                  "silence_span", "agent_disk_full"], batch_size=500)
+    if agent_said is not None:
+        agent_disk_full_report(acting_user=acting_user, origin=origin, facility=facility,
+                               disk_full=agent_said[1], at=from_ms(agent_said[0]))
     return IngestResult(accepted=len(items), created=len(created), updated=len(changed))
 
 
@@ -618,4 +629,5 @@ def video_sweep(*, now: dt.datetime | None = None, limit: int = 10_000) -> Sweep
         audit_record(actor=None, action=AuditEvent.Action.UPDATE, origin=SYSTEM_ORIGIN,
                      object_type="video.camerahealth", object_label="video_sweep",
                      detail={"newly_silent": newly_silent, "extended": extended})
+    agent_alerts_mail(now=now)  # agent alerts whose e-mail failed at first
     return SweepResult(newly_silent=newly_silent, extended=extended)

@@ -76,7 +76,8 @@ def camera_wall(request: HttpRequest, code: str) -> HttpResponse:
     now = timezone.now()
     context = {"facility": facility, "now": now, "colors": STATE_COLORS, "legend": legend(),
                "tiles": selectors.camera_wall(facility=facility, now=now),
-               "days": selectors.WALL_DAYS}
+               "days": selectors.WALL_DAYS,
+               "disk_alert": selectors.open_disk_alert(facility=facility)}
     if request.htmx and request.htmx.target == LIVE_TARGET:
         return render(request, "video/camera_wall.html#live", context)
     return render(request, "video/camera_wall.html", context)

@@ -25,6 +25,7 @@ class CentreStub:
         self.applied: dict[str, list[dict[str, Any]]] = {}  # kind -> items written once
         self.answers: dict[str, tuple[str, bytes]] = {}  # key -> (body, first answer)
         self.down = False  # answer 503
+        self.missing: set[str] = set()  # kinds whose endpoint this centre lacks (404)
         self.hang_after_apply: int | None = None  # index of the request to apply, then hang
         self.hanging = threading.Event()
         stub = self
@@ -68,6 +69,9 @@ class CentreStub:
             self.requests.append({"path": handler.path, "key": key, "body": body})
             if self.down:
                 self._answer(handler, 503, b'{"detail": "down"}')
+                return
+            if kind in self.missing:
+                self._answer(handler, 404, b'{"detail": "Not Found"}')
                 return
             if handler.headers.get("Authorization") != f"Bearer {TOKEN}":
                 self._answer(handler, 401, b'{"detail": "bad token"}')

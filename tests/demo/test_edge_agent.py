@@ -32,7 +32,10 @@ def test_rendered_footage_is_judged_as_drawn(tmp_path, fault):
                            str(clip), "--json"], capture_output=True, text=True, timeout=120,
                           check=True)
     spans = [json.loads(line) for line in done.stdout.splitlines()][:-1]
-    assert {span["state"] for span in spans} == {fault or "ok"}
+    # A working camera is unknown while its view is learned; a flat covered or black
+    # picture needs no baseline to be judged.
+    states = [span["state"] for span in spans]
+    assert states == (["unknown", "ok"] if not fault else [fault])
     assert spans[0]["start"] == 0.0 and spans[-1]["end"] == pytest.approx(20.0, abs=0.5)
 
 

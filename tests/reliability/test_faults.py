@@ -1,6 +1,7 @@
 """Faults that are cheap to cause in a test (the others: bench/faults.py, with verdicts).
 
-- the agent's queue runs out of disk: the error says so, and nothing acknowledged is lost;
+- the agent's queue runs out of disk: it drops its oldest spans, never a segment hash, and
+  goes on by itself when there is room;
 - a stored complaint attachment is damaged: the download refuses clearly, sends nothing;
 - a batch is cut off after the centre wrote it but before the agent heard: the retry with
   the same Idempotency-Key writes nothing new and gives the first answer.
@@ -9,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -30,25 +30,36 @@ def _span(n: int) -> dict:
             "end": "2026-01-01T01:00:00Z", "state": "ok", "note": "x" * 200}
 
 
-def test_a_full_disk_under_the_agent_queue_is_named_and_loses_nothing(tmp_path):
-    outbox = Outbox(tmp_path / "outbox.sqlite3", facility="FA-1")
+def test_a_full_disk_under_the_agent_queue_drops_old_spans_never_a_segment(tmp_path):
+    """Issue 18: a full disk is a condition the agent lives through (tests/agent/
+    test_disk_full.py has it on a real tmpfs): the oldest routine spans go, segment hashes
+    stay, nothing is doubled, and the queue leaves the condition by itself."""
+    outbox = Outbox(tmp_path / "outbox.sqlite3", facility="FA-1", reserve_bytes=0)
     # SQLite's page limit gives the same error as a full disk (SQLITE_FULL), without root.
-    outbox._db.execute("PRAGMA max_page_count = 24")
-    acknowledged = 0
-    with pytest.raises(sqlite3.OperationalError) as error:
-        for n in range(100_000):
-            outbox.put(protocol.STATE_SPANS, [_span(n)])
-            acknowledged += 1
-    assert "full" in str(error.value)  # "database or disk is full", not a side error
-    assert acknowledged > 10
-    assert outbox.counts()[protocol.STATE_SPANS] == acknowledged
-    # Space again: the queue goes on, and every acknowledged span is in the next batch.
+    outbox._db.execute("PRAGMA max_page_count = 40")
+    segments = []
+    for n in range(3000):
+        # Before, the first write past the limit raised "database or disk is full" into the
+        # camera thread, which died.
+        outbox.put(protocol.STATE_SPANS, [_span(n)])
+        if n % 100 == 0:
+            segments.append(protocol.recording("CAM1", 1.7e9 + n, 1.7e9 + n + 10, f"{n:064x}"))
+            outbox.put_segment(segments[-1], f"/nvr/{n}.mp4", 1, 1.0)
+    assert outbox.disk_full and outbox.dropped > 0
+    # Space again: the queue goes on by itself.
     outbox._db.execute("PRAGMA max_page_count = 1000000")
-    outbox.put(protocol.STATE_SPANS, [_span(99_999)])
-    batch = outbox.next_batch(limit=100_000)
-    items = json.loads(batch.body)["items"]
-    assert len(items) == acknowledged + 1
-    assert len({item["start"] for item in items}) == len(items)  # nothing doubled
+    assert outbox.check_space() is False
+    outbox.put(protocol.STATE_SPANS, [_span(3000)])
+    sent: dict[str, list[dict]] = {}
+    while (batch := outbox.next_batch(limit=100_000)) is not None:
+        sent.setdefault(batch.kind, []).extend(json.loads(batch.body)["items"])
+        outbox.delivered(batch)
+    assert sent[protocol.RECORDINGS] == segments  # every segment hash, in order
+    spans = sent[protocol.STATE_SPANS]
+    assert len({item["start"] for item in spans}) == len(spans)  # nothing doubled
+    assert spans[-2]["start"] == _span(2999)["start"]  # the newest kept, the oldest dropped
+    assert len(spans) + outbox.dropped == 3001  # every span sent or counted as dropped
+    assert spans[0]["start"] != _span(0)["start"]
     outbox.close()
 
 

@@ -121,6 +121,10 @@ EXPORTS: dict[str, Export] = {
         url=lambda w: reverse("complaints:export"), roles=COMPLAINT_HANDLERS, scoped=False,
         content_type="text/csv",
         leaks=lambda body, outsider: outsider.facility.code in _csv_codes(body)),
+    # A facility's room markers to print: anyone who may see the facility, no one else.
+    "registry:marker_sheet": Export(
+        url=lambda w: reverse("registry:marker_sheet", kwargs={"code": w.facility.code}),
+        roles=frozenset(EVERYONE) - {"agent_a"}, scoped=True, content_type="application/pdf"),
     "visits:visit_report": Export(
         url=lambda w: reverse("visits:visit_report", kwargs={"pk": w.visit.pk,
                                                              "language": "en"}),

@@ -6,6 +6,9 @@ heartbeats, state spans, recordings, a camera's inventory and deactivation, a re
 a preservation report, and the live-frame camera check. Exactly one combination may write:
 facility A's edge-agent account with a token bound to A or to nothing. An agent of facility B
 is refused whatever its token says, and no facility binding gives a person's account a write.
+A camera's inventory is the exception that issue 19 makes: facility A's own accounts (agent,
+head, duty officer) may only propose a change (202, nothing written until an approver acts),
+and the registry editor writes it directly.
 
 Tokens bound to another facility than their account's cannot be made any more
 (`token create --facility` refuses them, tests/test_cli.py); the matrix makes them in the
@@ -114,12 +117,24 @@ def _call(write: Write, token: str):  # type: ignore[no-untyped-def]
         transaction.savepoint_rollback(savepoint)
 
 
+CAMERA_PROPOSERS = (Role.EDGE_AGENT, Role.FACILITY_HEAD, Role.DUTY_OFFICER)
+
+
 def _expected(user: User, binding: str, write: Write, facilities: dict[str, Facility]) -> str:
     """The rule: an edge-agent account, on its own facility, with a token bound to it or to
-    nothing."""
+    nothing. A camera's inventory (issue 19) is only proposed by the facility's own accounts
+    (its agent and staff) and written directly by the registry editor; a token's binding only
+    ever narrows."""
+    own = next((label for label, facility in facilities.items()
+                if facility.pk == user.facility_id), None)
+    if write.path.startswith("/api/registry/"):
+        if user.role == Role.SYSTEM_ADMIN:
+            return "allow" if binding in ("A", "none") else "deny"
+        if user.role in CAMERA_PROPOSERS and own == "A" and binding in ("A", "none"):
+            return "propose"
+        return "deny"
     if user.role != Role.EDGE_AGENT:
         return "deny"
-    own = next(label for label, facility in facilities.items() if facility.pk == user.facility_id)
     if write.names_facility_a and own != "A":
         return "deny"
     return "allow" if binding in (own, "none") else "deny"
@@ -136,10 +151,11 @@ def test_each_account_and_token_binding_writes_only_as_the_rule_says(accounts, f
         for binding in BINDINGS:
             response, after = _call(write, _token(user, binding, facilities))
             outcome = ("allow" if response.status_code in (200, 201) else
+                       "propose" if response.status_code == 202 else
                        "deny" if response.status_code == 403 else
                        f"status {response.status_code}: {response.content[:200]!r}")
-            if outcome == "deny" and after is not None and after != before:
-                outcome = "deny, but it wrote"
+            if outcome in ("deny", "propose") and after is not None and after != before:
+                outcome = f"{outcome}, but it wrote"
             expected = _expected(user, binding, write, facilities)
             if outcome != expected:
                 failures.append(f"{name} with a token bound to {binding}: expected "
@@ -157,7 +173,7 @@ def test_the_allowed_write_really_writes(accounts, facility_a):
 
 
 def test_a_refusal_is_audited(accounts, facility_a, facility_b):
-    raw = _token(accounts["facility_head"], "A", {"A": facility_a})
+    raw = _token(accounts["facility_head"], "B", {"A": facility_a, "B": facility_b})
     response = Client().put("/api/registry/facilities/FA-1/cameras/CAM1",
                             {"rooms": ["R1"], "is_active": False},
                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
