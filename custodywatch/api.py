@@ -17,6 +17,7 @@ from custodywatch.complaints.api import router as complaints_router
 from custodywatch.complaints.preservation_api import router as preservation_router
 from custodywatch.core.middleware import contains_nul
 from custodywatch.custody.api import router as custody_router
+from custodywatch.escrow.api import router as escrow_router
 from custodywatch.ledger.api import router as ledger_router
 from custodywatch.liveview.api import router as liveview_router
 from custodywatch.registry.api import router as registry_router
@@ -103,6 +104,7 @@ api.add_router("/video/", video_router)
 api.add_router("/references/", references_router)
 api.add_router("/complaints/", complaints_router)
 api.add_router("/preservation/", preservation_router)
+api.add_router("/escrow/", escrow_router)
 api.add_router("/visits/", visits_router)
 api.add_router("/cases/", cases_router)
 api.add_router("/reports/", reports_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "custodywatch.custody",
     "custodywatch.ledger",
     "custodywatch.video",
+    "custodywatch.escrow",
     "custodywatch.complaints",
     "custodywatch.cases",
     "custodywatch.medical",
@@ -204,6 +205,20 @@ PUBLIC_BASE_URL = os.environ.get("CUSTODYWATCH_PUBLIC_URL", "").rstrip("/")
 LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
 LEDGER_ORIGIN = os.environ.get("LEDGER_ORIGIN", "custodywatch.local/ledger")
 LEDGER_VERIFIER_KEYS_FILE = os.environ.get("LEDGER_VERIFIER_KEYS_FILE", "")
+
+# Footage escrow (docs/operations.md): any S3 endpoint with Object Lock. Empty endpoint: the
+# embedded SeaweedFS that `custodywatch demo` and the tests start set these themselves.
+ESCROW_S3_ENDPOINT = os.environ.get("CUSTODYWATCH_ESCROW_S3_ENDPOINT", "")
+# The address facilities' agents reach the store at, where it differs (presigned PUTs).
+ESCROW_S3_UPLOAD_ENDPOINT = os.environ.get("CUSTODYWATCH_ESCROW_S3_UPLOAD_ENDPOINT", "")
+ESCROW_S3_BUCKET = os.environ.get("CUSTODYWATCH_ESCROW_S3_BUCKET", "custodywatch-escrow")
+ESCROW_S3_REGION = os.environ.get("CUSTODYWATCH_ESCROW_S3_REGION", "us-east-1")
+ESCROW_S3_ACCESS_KEY = env_secret("CUSTODYWATCH_ESCROW_S3_ACCESS_KEY")
+ESCROW_S3_SECRET_KEY = env_secret("CUSTODYWATCH_ESCROW_S3_SECRET_KEY")
+# Kept this long after the person's release (the complaint window); also the lock set at upload.
+ESCROW_RETENTION_DAYS = env_int("CUSTODYWATCH_ESCROW_RETENTION_DAYS", 365)
+# A complaint, case, injury or facility blackout extends the lock to at least this long from then.
+ESCROW_HOLD_DAYS = env_int("CUSTODYWATCH_ESCROW_HOLD_DAYS", 5 * 365)
 
 # Alerts go out by e-mail (custody clocks, overdue recommendations); in-app as well.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

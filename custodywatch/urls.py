@@ -13,6 +13,7 @@ urlpatterns = [
     path("custody/", include("custodywatch.custody.urls")),
     path("ledger/", include("custodywatch.ledger.urls")),
     path("video/", include("custodywatch.video.urls")),
+    path("escrow/", include("custodywatch.escrow.urls")),
     path("complaints/", include("custodywatch.complaints.urls")),
     path("visits/", include("custodywatch.visits.urls")),
     path("cases/", include("custodywatch.cases.urls")),

@@ -187,6 +187,8 @@ ROUTES: dict[str, Route] = {
     **{f"custody:record_{action}": Route("roles", roles=CUSTODY_WRITERS, scoped=True,
                                          kwargs=_custody_record, get_checks_sign_in_only=True)
        for action in ("move", "interrogation", "medical", "notification", "safeguards", "end")},
+    # Footage of a record (escrowed / local only / lost): whoever reads the record.
+    "escrow:record_footage": Route("scoped", kwargs=_custody_record),
     "custody:overruns": Route("signed_in"),
     "custody:alerts": Route("signed_in"),
     "custody:alert_acknowledge": Route("roles", roles=ALERT_ACKNOWLEDGERS, scoped=True,
@@ -352,6 +354,9 @@ API_ROUTES: dict[str, str] = {
     "api:complaint_get": "token",
     "api:preservation_orders": "token",
     "api:preservation_reports": "token",
+    "api:escrow_plan": "token",
+    "api:escrow_grants": "token",
+    "api:escrow_acks": "token",
     "api:references_sync": "token",
     "api:visit_list": "token",
     "api:recommendation_list": "token",

@@ -37,6 +37,14 @@ class CameraConfig:
 
 
 @dataclass(frozen=True)
+class EscrowConfig:
+    public_key: str = ""          # the centre's X25519 key (base64), pinned; else the centre's
+    bandwidth_kbps: float = 0.0   # upload limit in kilobits per second; 0: none
+    interval_seconds: float = 30.0
+    batch_bytes: int = 64 << 20   # sealed in memory per round of grants
+
+
+@dataclass(frozen=True)
 class AgentConfig:
     path: Path
     centre_url: str
@@ -54,6 +62,8 @@ class AgentConfig:
     preservation_keep_days: float = 30.0
     # Reference and current views to the centre, decisions back (agent/reference_sync.py).
     view_sync_seconds: float = 300.0
+    # Footage escrow (agent/escrow_upload.py): on when the file has an [escrow] table.
+    escrow: EscrowConfig | None = None
     # Room markers (kernels/markers.py) are searched in one sampled frame of every
     # ``markers_every`` (0: never): a search costs one to two key frames' decode, so every
     # frame would double or triple the agent's work; one in 20 adds under 10 % (bench/
@@ -221,6 +231,38 @@ def load_config(path: str | Path) -> AgentConfig:
                                         300.0, 5, 86400),
         markers_every=int(reader.number(agent, "markers_every", "agent.markers_every", 20, 0,
                                         3600)),
+        escrow=_escrow(reader, data),
+    )
+
+
+def _escrow(reader: _Reader, data: dict[str, Any]) -> EscrowConfig | None:
+    if "escrow" not in data:
+        return None
+    table = reader.table(data, "escrow")
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise reader.fail("escrow.enabled", "must be true or false")
+    if not enabled:
+        return None
+    public_key = table.get("public_key", "")
+    if not isinstance(public_key, str):
+        raise reader.fail("escrow.public_key", "must be a string")
+    if public_key:
+        import base64
+        import binascii
+
+        try:
+            if len(base64.b64decode(public_key, validate=True)) != 32:
+                raise ValueError
+        except (binascii.Error, ValueError):
+            raise reader.fail("escrow.public_key", "base64 of a 32-byte X25519 key") from None
+    return EscrowConfig(
+        public_key=public_key.strip(),
+        bandwidth_kbps=reader.number(table, "bandwidth_kbps", "escrow.bandwidth_kbps", 0.0, 0,
+                                     10_000_000),
+        interval_seconds=reader.number(table, "interval_seconds", "escrow.interval_seconds",
+                                       30.0, 1, 86400),
+        batch_bytes=int(reader.number(table, "batch_mb", "escrow.batch_mb", 64, 1, 4096)) << 20,
     )
 
 

@@ -380,6 +380,13 @@ class Outbox:
                                    (sha256,)).fetchone()
         return row[0] if row else None
 
+    def segments_after(self, rowid: int, limit: int = 1000) -> list[tuple[int, str, str]]:
+        """Hashed segments noted after ``rowid``: (rowid, path, sha256), oldest first (the
+        escrow uploader's feed; a re-hashed file comes again with a new rowid)."""
+        with self._lock:
+            return self._db.execute("SELECT rowid, path, sha256 FROM segment_seen WHERE rowid > ?"
+                                    " ORDER BY rowid LIMIT ?", (rowid, limit)).fetchall()
+
     def segment_known(self, path: str, size: int, mtime: float) -> bool:
         with self._lock:
             row = self._db.execute("SELECT size, mtime FROM segment_seen WHERE path = ?",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from custodywatch.agent import preservation, protocol, segments
+from custodywatch.agent import escrow_upload, preservation, protocol, segments
 from custodywatch.agent.analysis import CameraAnalyser
 from custodywatch.agent.config import AgentConfig, CameraConfig
 from custodywatch.agent.decode import SourceError, VideoSource
@@ -316,6 +316,7 @@ def run_agent(config: AgentConfig, stop: threading.Event | None = None) -> int:
     workers.add("views", view_sync_loop, config, references, stop)
     workers.add("preservation", preservation_loop, config, outbox, stop)
     workers.add("disk", disk_watch_loop, outbox, stop)
+    workers.add("escrow", escrow_upload.escrow_loop, config, outbox, stop)
     for camera in config.cameras:
         worker = CameraWorker(camera, config, outbox, references, stop)
         workers.add(f"camera-{camera.code}", worker.run)

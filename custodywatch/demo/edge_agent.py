@@ -10,11 +10,17 @@ server, as in a facility. The
 camera wall of that facility therefore shows what the agent found in real video for those
 cameras; the other cameras keep the stand-in of video/demo.py. The recorder is still played
 by the demo (recording runs), since the clips are not the recorder's files.
+
+When the demo's escrow store runs (the embedded SeaweedFS), each clip is also laid down as a
+finished recorder segment of its camera, and the agent escrows those of custody-area cameras:
+sealed for the centre's key, uploaded, checked by the centre (docs/escrow.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,6 +33,8 @@ from custodywatch.accounts.models import Role, User
 from custodywatch.accounts.services import token_create
 from custodywatch.core.processes import spawn_tied_to_this_process
 from custodywatch.demo.footage import ClipPlan, write_footage
+from custodywatch.escrow import keys as escrow_keys
+from custodywatch.escrow import store as escrow_store
 from custodywatch.registry.models import Camera, Facility
 
 MAX_CAMERAS = 8  # a few cameras show the idea; each costs a little CPU while served
@@ -74,11 +82,25 @@ def prepare(*, centre_url: str, folder: Path | None = None,
              "[centre]", f"url = {json.dumps(centre_url)}", f"token = {json.dumps(raw)}",
              f"facility = {json.dumps(facility.code)}", "",
              "[agent]", f"state_dir = {json.dumps(str(folder / 'state'))}",
-             "report_seconds = 10", "heartbeat_seconds = 10",
+             "report_seconds = 10", "heartbeat_seconds = 10", "segment_scan_seconds = 5",
              "markers_every = 5  # a marker search costs little on these 320x180 clips", ""]
+    escrow = escrow_store.configured()
+    if escrow:
+        lines += ["[escrow]", f"public_key = {json.dumps(escrow_keys.public_key_b64())}",
+                  "interval_seconds = 10", ""]
+    stamp = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds + 60)
     for plan, clip in zip(plans, clips, strict=True):
         lines += ["[[cameras]]", f"code = {json.dumps(plan.camera)}",
-                  f"url = {json.dumps(str(clip))}", "loop = true", ""]
+                  f"url = {json.dumps(str(clip))}", "loop = true"]
+        if escrow:
+            # The clip as the recorder's finished segment, named by its start time.
+            segments = folder / "segments" / plan.camera
+            segments.mkdir(parents=True, exist_ok=True)
+            target = segments / f"{plan.camera}_{stamp:%Y%m%dT%H%M%S}.mp4"
+            if not any(segments.glob("*.mp4")):
+                shutil.copyfile(clip, target)
+            lines += [f"segments_dir = {json.dumps(str(segments))}"]
+        lines += [""]
     config_path.write_text("\n".join(lines))
     config_path.chmod(0o600)  # it holds a token
     return DemoAgent(facility, config_path, folder / "agent.log",

@@ -19,6 +19,7 @@ class LeafKind(models.TextChoices):
     LEGAL_HOLD = "legal_hold", _("Legal hold")
     COMPLAINT_RECEIPT = "complaint_receipt", _("Complaint receipt")
     AUDIT_EVENT = "audit_event", _("Audit event")
+    ESCROW_OBJECT = "escrow_object", _("Escrowed footage")
 
 
 class PendingLeaf(models.Model):

@@ -63,6 +63,9 @@ ESCORT, VAN = "ESCORT-1", "VAN-1"  # an escort corridor and van: two blind custo
 
 
 def _sightings(rng: random.Random, now: dt.datetime) -> None:
+    # The played agents' heartbeat time: demo_tick carries sightings that end there on.
+    now = (CameraHealth.objects.filter(status=SignalStatus.LIVE)
+           .values_list("last_heartbeat_at", flat=True).first() or now)
     since = now - dt.timedelta(days=SIGHTING_DAYS)
     cameras = {c.pk: c for c in cameras_with_health(now=now).filter(is_active=True)}
     markers = dict(Room.objects.filter(custody_use=True, marker_id__isnull=False)
@@ -129,7 +132,8 @@ def _blackout(rng: random.Random, now: dt.datetime) -> None:
         CameraHealth.objects.filter(camera_id=camera_id).update(
             last_heartbeat_at=since, status=SignalStatus.SILENT, silence_span=span,
             state_since=since)
-        MarkerSighting.objects.filter(camera_id=camera_id, ended_at=now).update(ended_at=since)
+        MarkerSighting.objects.filter(camera_id=camera_id, ended_at__gt=since).update(
+            ended_at=since)
 
 
 def _blind_moments(rng: random.Random, now: dt.datetime) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from io import StringIO
 
@@ -13,6 +14,7 @@ from custodywatch.demo import generator
 from custodywatch.registry.models import Camera, Facility, HeadAppointment, Room
 from custodywatch.registry.selectors import custody_rooms_without_camera
 from custodywatch.reports.models import CoverageSnapshot
+from custodywatch.video.demo import demo_tick
 from custodywatch.video.models import (
     CoverageIncident,
     MarkerSighting,
@@ -127,4 +129,7 @@ def test_demo_has_the_burn_down_tickets_incidents_and_blind_alerts():
     kinds = set(CoverageIncident.objects.filter(closed_at__isnull=True)
                 .values_list("kind", flat=True))
     assert kinds == {"blackout", "foreign_marker", "marker_lost"}
-    assert MarkerSighting.objects.exists()
+    # The played agents keep showing their rooms' markers (video/demo.py demo_tick).
+    later = timezone.now() + dt.timedelta(minutes=1)
+    assert demo_tick(now=later) > 0
+    assert MarkerSighting.objects.filter(ended_at=later).count() > 100

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import atexit
 import signal
 import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
@@ -13,6 +16,8 @@ from django.utils import timezone, translation
 from tqdm import tqdm
 
 from custodywatch.demo import edge_agent, generator
+from custodywatch.escrow import store as escrow_store
+from custodywatch.escrow.embedded import EmbeddedStore, StoreError
 from custodywatch.ledger.services import ledger_integrate_all
 from custodywatch.reports.services import figures_refresh
 from custodywatch.video import demo as video_demo
@@ -57,9 +62,28 @@ class Command(BaseCommand):
             # Stopped by a signal, the demo still runs its exit handlers, which stop the agent.
             for stop_signal in (signal.SIGTERM, signal.SIGHUP):
                 signal.signal(stop_signal, _exit_on_signal)
+            self._start_escrow_store()
             real = self._start_edge_agent(options)
             _play_edge_agents_in_background(real.camera_ids if real else ())
             call_command("serve", host=options["host"], port=options["port"])
+
+    def _start_escrow_store(self) -> None:
+        """The embedded SeaweedFS (Object Lock bucket) under var/, unless an S3 endpoint is
+        configured; stopped when the demo ends. The demo goes on without escrow if it fails."""
+        if escrow_store.configured():
+            return
+        embedded = EmbeddedStore(Path(settings.VAR_DIR) / "escrow-store")
+        try:
+            embedded.start()
+        except (StoreError, OSError) as error:
+            self.stderr.write(f"No footage escrow in this demo: {error}")
+            return
+        atexit.register(embedded.stop)
+        for name, value in embedded.environment().items():
+            setattr(settings, name.removeprefix("CUSTODYWATCH_"), value)
+        self.stdout.write(f"Footage escrow: embedded SeaweedFS at {embedded.endpoint} "
+                          f"(bucket {embedded.bucket}, Object Lock), data in "
+                          f"{embedded.data_dir}")
 
     def _start_edge_agent(self, options) -> edge_agent.DemoAgent | None:  # type: ignore[no-untyped-def]
         """A real agent on rendered footage for the home facility (custodywatch/demo/

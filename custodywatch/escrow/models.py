@@ -1,0 +1,104 @@
+"""Off-site, write-once copies of custody footage (docs/escrow.md).
+
+An ``EscrowObject`` is one recorder segment sealed by the facility's agent for the centre and
+stored in the S3 bucket (Object Lock, COMPLIANCE) under the SHA-256 of its plaintext, the hash
+the ledger recorded for the segment. The ledger's ``escrow_object`` leaf adds the SHA-256 of
+the stored bytes, so anyone can check an object without the key.
+
+An ``EscrowHold`` keeps the footage of a facility and period locked longer: a complaint, case,
+injury or blackout sets it; only a prosecutor's recorded decision releases it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from custodywatch.registry.models import Camera, Facility
+from custodywatch.video.models import RecordingSegment
+
+
+class EscrowState(models.TextChoices):
+    GRANTED = "granted", _("Upload granted")
+    STORED = "stored", _("Escrowed")
+    REJECTED = "rejected", _("Upload rejected")
+
+
+class EscrowObject(models.Model):
+    sha256 = models.CharField(_("SHA-256 of the segment"), max_length=64, unique=True)
+    segment = models.ForeignKey(RecordingSegment, models.PROTECT, related_name="escrow",
+                                verbose_name=_("recording segment"))
+    facility = models.ForeignKey(Facility, models.PROTECT, related_name="escrow_objects",
+                                 verbose_name=_("facility"))
+    camera = models.ForeignKey(Camera, models.PROTECT, related_name="escrow_objects",
+                               verbose_name=_("camera"))
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+    state = models.CharField(_("state"), max_length=10, choices=EscrowState.choices,
+                             default=EscrowState.GRANTED)
+    stored_sha256 = models.CharField(_("SHA-256 of the stored bytes"), max_length=64)
+    size = models.BigIntegerField(_("stored bytes"))
+    version_id = models.CharField(_("object version"), max_length=200, blank=True)
+    granted_at = models.DateTimeField(_("granted"))
+    stored_at = models.DateTimeField(_("escrowed"), null=True, blank=True)
+    retain_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("last verified"), null=True, blank=True)
+    verified_ok = models.BooleanField(_("last verification passed"), null=True)
+
+    class Meta:
+        ordering = ["camera", "started_at"]
+        verbose_name = _("escrowed segment")
+        verbose_name_plural = _("escrowed segments")
+        indexes = [models.Index(fields=["facility", "started_at"]),
+                   models.Index(fields=["camera", "started_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__gt=F("started_at")),
+                                   name="escrow_object_not_empty"),
+            models.CheckConstraint(condition=Q(size__gte=0), name="escrow_object_size"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.started_at:%Y-%m-%d %H:%M:%S} {self.sha256[:12]}"
+
+
+class HoldReason(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint")
+    CASE = "case", _("Case")
+    INJURY = "injury", _("Injury")
+    BLACKOUT = "blackout", _("Facility blackout")
+
+
+class EscrowHold(models.Model):
+    """Lock a facility's escrowed footage of a period until at least ``until``."""
+
+    facility = models.ForeignKey(Facility, models.PROTECT, related_name="escrow_holds",
+                                 verbose_name=_("facility"))
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=10, choices=HoldReason.choices)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    until = models.DateTimeField(_("kept until"))
+    created_at = models.DateTimeField(_("placed"), auto_now_add=True)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                    blank=True, related_name="+", verbose_name=_("released by"))
+    release_decision = models.TextField(_("prosecutor's decision"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("escrow hold")
+        verbose_name_plural = _("escrow holds")
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__gt=F("started_at")),
+                                   name="escrow_hold_not_empty"),
+            # A release names who decided and what: never a silent release.
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True) | (Q(released_by__isnull=False)
+                                                         & ~Q(release_decision="")),
+                name="escrow_hold_release_recorded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.facility_id} {self.started_at:%Y-%m-%d}"

@@ -1,0 +1,420 @@
+"""Writes of the escrow: upload grants and acknowledgements for a facility's agent, retention
+and holds, verification, and the audited opening of escrowed footage.
+
+What a facility can read here never depends on a complaint (docs/security.md): the plan is the
+registry's custody-area cameras, every grant carries the same uniform lock (upload time plus
+``ESCROW_RETENTION_DAYS``), and every later extension (release plus the complaint window,
+holds, blackouts) happens at the centre only, on the store, where the facility sees nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.scoping import facility_q
+from custodywatch.custody.models import CustodyRecord, Injury
+from custodywatch.escrow import keys, s3
+from custodywatch.escrow.models import EscrowHold, EscrowObject, EscrowState, HoldReason
+from custodywatch.escrow.store import store
+from custodywatch.kernels.escrow_envelope import EnvelopeError, open_envelope
+from custodywatch.kernels.ledger_leaf import iso_time
+from custodywatch.ledger.appends import ledger_append
+from custodywatch.ledger.models import LeafKind
+from custodywatch.registry.models import Camera, Facility, Room
+from custodywatch.video.models import RecordingSegment
+
+INTERROGATION_KINDS = (Room.Kind.INTERROGATION, Room.Kind.TRANSPARENT_INTERROGATION)
+# Who may open escrowed footage: prosecutors, within their scope (facility_q).
+OPENERS = frozenset({Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR})
+RELEASERS = OPENERS
+
+GRANT, DONE, WAIT, REFUSED = "grant", "done", "wait", "refused"
+ESCROWED, MISMATCH, MISSING = "escrowed", "mismatch", "missing"
+
+
+def object_key(sha256: str) -> str:
+    return f"segments/{sha256}"
+
+
+# --------------------------------------------------------------------------- the agent's side
+
+
+def escrow_plan(facility: Facility) -> list[dict[str, object]]:
+    """The facility's cameras whose every segment goes to escrow: those covering a room of
+    custody use, interrogation rooms first (priority 0). From the registry alone."""
+    cameras = (Camera.objects.filter(facility=facility, is_active=True,
+                                     rooms__custody_use=True)
+               .distinct().prefetch_related("rooms").order_by("code"))
+    plan = []
+    for camera in cameras:
+        interrogation = any(room.kind in INTERROGATION_KINDS for room in camera.rooms.all())
+        plan.append({"camera": camera.code, "priority": 0 if interrogation else 1})
+    return sorted(plan, key=lambda entry: (entry["priority"], entry["camera"]))
+
+
+@dataclass(frozen=True)
+class GrantRequest:
+    camera: str
+    sha256: str
+    stored_sha256: str
+    size: int
+
+
+def _upload_lock(now: dt.datetime) -> dt.datetime:
+    """The same for every facility and every segment: it tells the facility nothing."""
+    return (now + dt.timedelta(days=settings.ESCROW_RETENTION_DAYS)).replace(microsecond=0)
+
+
+def grant_uploads(*, acting_user: User, origin: Origin, facility: Facility,
+                  items: Sequence[GrantRequest], now: dt.datetime | None = None
+                  ) -> list[dict[str, object]]:
+    """One answer per item: ``grant`` (a presigned PUT with its signed lock headers), ``done``
+    (already escrowed), ``wait`` (the segment's hash has not reached the centre yet) or
+    ``refused`` (not a custody-area camera of this facility)."""
+    now = now or timezone.now()
+    planned = {entry["camera"] for entry in escrow_plan(facility)}
+    segments = {(segment.camera.code, segment.sha256): segment for segment in
+                RecordingSegment.objects.filter(
+                    camera__facility=facility, sha256__in=[item.sha256 for item in items])
+                .select_related("camera")}
+    existing = {obj.sha256: obj for obj in
+                EscrowObject.objects.filter(sha256__in=[item.sha256 for item in items])}
+    bucket = store()
+    answers: list[dict[str, object]] = []
+    granted = 0
+    with transaction.atomic():
+        for item in items:
+            answer: dict[str, object] = {"sha256": item.sha256}
+            obj = existing.get(item.sha256)
+            segment = segments.get((item.camera, item.sha256))
+            if item.camera not in planned or (obj is not None
+                                              and obj.facility_id != facility.pk):
+                answer["status"] = REFUSED
+            elif obj is not None and obj.state == EscrowState.STORED:
+                answer["status"] = DONE
+            elif segment is None:
+                answer["status"] = WAIT
+            else:
+                if obj is None:
+                    obj = EscrowObject(sha256=item.sha256, segment=segment, facility=facility,
+                                       camera=segment.camera, started_at=segment.started_at,
+                                       ended_at=segment.ended_at)
+                obj.state = EscrowState.GRANTED
+                obj.stored_sha256, obj.size = item.stored_sha256, item.size
+                obj.granted_at = now
+                obj.retain_until = _upload_lock(now)
+                obj.save()
+                existing[item.sha256] = obj  # the same segment twice in one call: one row
+                url, headers = s3.presign_put(bucket.presigner, bucket.bucket,
+                                              object_key(item.sha256), obj.retain_until)
+                answer |= {"status": GRANT, "url": url, "headers": headers}
+                granted += 1
+            answers.append(answer)
+        if granted:
+            audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                         object_type="escrow.grant", object_label=facility.code,
+                         detail={"granted": granted})
+    return answers
+
+
+def _check_stored(obj: EscrowObject, version_id: str) -> tuple[str, str]:
+    """Re-read the stored version: (status, detail)."""
+    bucket = store()
+    try:
+        found, size, body = s3.read_sha256(bucket.checker, bucket.bucket,
+                                           object_key(obj.sha256), version_id, keep=True)
+    except (s3.ClientError, s3.BotoCoreError) as error:
+        return MISSING, str(error)[:200]
+    if found != obj.stored_sha256 or size != obj.size:
+        return MISMATCH, f"stored bytes hash to {found}"
+    mode, until = s3.retention(bucket.client, bucket.bucket, object_key(obj.sha256), version_id)
+    if mode != s3.COMPLIANCE or until is None or (obj.retain_until and until < obj.retain_until):
+        return MISMATCH, f"lock is {mode or 'none'} until {until}"
+    assert body is not None  # noqa: S101 - keep=True
+    try:
+        open_envelope(keys.private_key_for(body), body, obj.sha256)
+    except (EnvelopeError, keys.EscrowKeyError) as error:
+        return MISMATCH, f"does not open to the segment: {error}"
+    return ESCROWED, ""
+
+
+def acknowledge_uploads(*, acting_user: User, origin: Origin, facility: Facility,
+                        items: Iterable[tuple[str, str]], now: dt.datetime | None = None
+                        ) -> list[dict[str, str]]:
+    """``items``: (sha256, version id) the agent PUT. Each is re-read from the store, hashed,
+    its lock checked and its envelope opened against the ledger's segment hash before it counts
+    as escrowed (and gets its ``escrow_object`` leaf)."""
+    now = now or timezone.now()
+    answers = []
+    for sha256, version_id in items:
+        with transaction.atomic():
+            obj = (EscrowObject.objects.select_for_update()
+                   .filter(sha256=sha256, facility=facility).select_related("camera").first())
+            if obj is None:
+                answers.append({"sha256": sha256, "status": MISSING, "detail": "no grant"})
+                continue
+            if obj.state == EscrowState.STORED:
+                answers.append({"sha256": sha256, "status": ESCROWED, "detail": ""})
+                continue
+            status, detail = _check_stored(obj, version_id)
+            if status == ESCROWED:
+                obj.state, obj.version_id, obj.stored_at = EscrowState.STORED, version_id, now
+                obj.verified_at, obj.verified_ok = now, True
+                obj.save()
+                ledger_append(kind=LeafKind.ESCROW_OBJECT, fields={
+                    "facility": facility.code, "camera": obj.camera.code, "sha256": obj.sha256,
+                    "stored_sha256": obj.stored_sha256, "size": obj.size,
+                    "version": version_id, "at": iso_time(now)})
+            else:
+                obj.state = EscrowState.REJECTED
+                obj.save(update_fields=["state"])
+                audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                             obj=obj, detail={"escrow": status, "why": detail})
+            answers.append({"sha256": sha256, "status": status, "detail": detail})
+    return answers
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def _hold_until(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(days=settings.ESCROW_HOLD_DAYS)
+
+
+def _extend(obj: EscrowObject, until: dt.datetime) -> bool:
+    until = until.replace(microsecond=0) + dt.timedelta(seconds=1)
+    if obj.state != EscrowState.STORED or (obj.retain_until and obj.retain_until >= until):
+        return False
+    bucket = store()
+    s3.extend_retention(bucket.client, bucket.bucket, object_key(obj.sha256), obj.version_id,
+                        until)
+    obj.retain_until = until
+    obj.save(update_fields=["retain_until"])
+    return True
+
+
+def place_hold(*, acting_user: User | None, origin: Origin, facility: Facility,
+               started_at: dt.datetime, ended_at: dt.datetime, reason: HoldReason,
+               reference: str = "", now: dt.datetime | None = None) -> EscrowHold:
+    """Keep the facility's footage of a period for ``ESCROW_HOLD_DAYS`` from now (a complaint,
+    a case, an injury: the apps above call this). The extension happens on the store, at the
+    centre: nothing the facility reads changes."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        hold = EscrowHold.objects.create(facility=facility, started_at=started_at,
+                                         ended_at=ended_at, reason=reason, reference=reference,
+                                         until=_hold_until(now))
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=hold, detail={"reason": str(reason)})
+    apply_holds(facility=facility, now=now)
+    return hold
+
+
+def release_hold(*, acting_user: User, origin: Origin, hold: EscrowHold, decision: str,
+                 now: dt.datetime | None = None) -> EscrowHold:
+    """Only a prosecutor in scope, with a written decision. The store's lock is never shortened
+    (COMPLIANCE); the footage is simply no longer extended for this hold."""
+    if acting_user.role not in RELEASERS or not Facility.objects.filter(
+            facility_q(acting_user), pk=hold.facility_id).exists():
+        audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                     obj=hold, detail={"escrow": "release"})
+        raise PermissionDenied("Only a prosecutor in scope releases an escrow hold.")
+    if not decision.strip():
+        raise ValueError("A release needs the prosecutor's written decision.")
+    with transaction.atomic():
+        hold.released_at, hold.released_by = now or timezone.now(), acting_user
+        hold.release_decision = decision.strip()
+        hold.save()
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=hold, detail={"released": True})
+    return hold
+
+
+def retention_target(obj: EscrowObject, now: dt.datetime) -> dt.datetime | None:
+    """How long ``obj`` must be kept now: release of everyone held in the facility during its
+    span plus the complaint window (still in custody: the window from now; with an injury
+    recorded: ``ESCROW_HOLD_DAYS``), and active holds covering it."""
+    window = dt.timedelta(days=settings.ESCROW_RETENTION_DAYS)
+    hold = dt.timedelta(days=settings.ESCROW_HOLD_DAYS)
+    targets = []
+    records = CustodyRecord.objects.filter(
+        facility_id=obj.facility_id, detained_at__lt=obj.ended_at).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=obj.started_at)).annotate(
+        injured=Exists(Injury.objects.filter(medical_check__custody_record=OuterRef("pk")))
+    ).values_list("ended_at", "injured")
+    for ended_at, injured in records:
+        # An injury recorded during the custody keeps the footage as long as a hold would.
+        targets.append((ended_at or now) + (hold if injured else window))
+    for until in EscrowHold.objects.filter(
+            facility_id=obj.facility_id, released_at__isnull=True,
+            started_at__lt=obj.ended_at, ended_at__gt=obj.started_at).values_list("until",
+                                                                                 flat=True):
+        targets.append(until)
+    return max(targets) if targets else None
+
+
+def apply_holds(*, facility: Facility | None = None, now: dt.datetime | None = None) -> int:
+    """Extend every escrowed object's lock to its retention target; how many changed.
+    (The worker runs it periodically; a hold runs it for its facility at once.)"""
+    now = now or timezone.now()
+    objects = EscrowObject.objects.filter(state=EscrowState.STORED)
+    if facility is not None:
+        objects = objects.filter(facility=facility)
+    changed = 0
+    for obj in objects.iterator(chunk_size=500):
+        target = retention_target(obj, now)
+        if target is not None and _extend(obj, target):
+            changed += 1
+    return changed
+
+
+def escrow_lock_site(facility: Facility, period: tuple[dt.datetime, dt.datetime], *,
+                     acting_user: User | None = None, origin: Origin | None = None,
+                     now: dt.datetime | None = None) -> dict[str, list[str]]:
+    """A facility blackout: lock at once everything the centre holds for the site in
+    ``period``; what exists off-site (``escrowed``) and what may be lost (``local_only``: the
+    segments whose hash reached the centre but whose bytes did not). For the blackout incident."""
+    from custodywatch.accounts.audit import SYSTEM_ORIGIN
+
+    started_at, ended_at = period
+    place_hold(acting_user=acting_user, origin=origin or SYSTEM_ORIGIN, facility=facility,
+               started_at=started_at, ended_at=ended_at, reason=HoldReason.BLACKOUT, now=now)
+    stored = set(EscrowObject.objects.filter(
+        facility=facility, state=EscrowState.STORED, started_at__lt=ended_at,
+        ended_at__gt=started_at).values_list("sha256", flat=True))
+    segments = RecordingSegment.objects.filter(
+        camera__facility=facility, started_at__lt=ended_at, ended_at__gt=started_at
+    ).values_list("sha256", flat=True)
+    return {"escrowed": sorted(stored),
+            "local_only": sorted(sha for sha in segments if sha not in stored)}
+
+
+# --------------------------------------------------------------------------- verification
+
+
+@dataclass(frozen=True)
+class Problem:
+    sha256: str
+    status: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.status.upper()} {self.sha256} {self.detail}".rstrip()
+
+
+def _ledger_stored_hashes(sha256s: list[str]) -> dict[str, set[str]]:
+    """The stored-bytes hashes the ledger recorded, by plaintext hash (leaves and queued)."""
+    import json
+
+    from custodywatch.ledger.models import Leaf, PendingLeaf
+
+    found: dict[str, set[str]] = {}
+    for model in (Leaf, PendingLeaf):
+        for data in model.objects.filter(kind=LeafKind.ESCROW_OBJECT,
+                                         sha256__in=sha256s).values_list("data", flat=True):
+            fields = json.loads(bytes(data).split(b"\n", 2)[2])
+            found.setdefault(fields["sha256"], set()).add(fields["stored_sha256"])
+    return found
+
+
+def verify_objects(*, sample: int | None = None, now: dt.datetime | None = None
+                   ) -> tuple[int, list[Problem]]:
+    """Re-read escrowed objects (all, or a random ``sample``) and check each against the
+    ledger's hash of its stored bytes, and, holding the key, its plaintext hash."""
+    now = now or timezone.now()
+    objects = list(EscrowObject.objects.filter(state=EscrowState.STORED).only(
+        "pk", "sha256", "stored_sha256", "size", "version_id", "retain_until"))
+    if sample is not None and sample < len(objects):
+        objects = random.sample(objects, sample)  # noqa: S311 - a spot check, not a secret
+    ledger = {}
+    for start in range(0, len(objects), 500):
+        ledger |= _ledger_stored_hashes([obj.sha256 for obj in objects[start:start + 500]])
+    problems = []
+    for obj in objects:
+        recorded = ledger.get(obj.sha256, set())
+        if recorded != {obj.stored_sha256}:
+            problem = Problem(obj.sha256, MISMATCH, "the row disagrees with the ledger")
+        else:
+            status, detail = _check_stored(obj, obj.version_id)
+            problem = None if status == ESCROWED else Problem(obj.sha256, status, detail)
+        if problem is not None:
+            problems.append(problem)
+        EscrowObject.objects.filter(pk=obj.pk).update(verified_at=now,
+                                                      verified_ok=problem is None)
+    return len(objects), problems
+
+
+def escrow_status() -> dict[str, object]:
+    from django.db.models import Count, Max, Sum
+
+    stored = EscrowObject.objects.filter(state=EscrowState.STORED)
+    figures = stored.aggregate(objects=Count("pk"), bytes=Sum("size"), verified=Max("verified_at"))
+    now = timezone.now()
+    return {"objects": figures["objects"], "bytes": figures["bytes"] or 0,
+            "locked": stored.filter(retain_until__gt=now).count(),
+            "verified_at": figures["verified"].isoformat() if figures["verified"] else "",
+            "store": store().describe()}
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def open_object(*, acting_user: User, origin: Origin, obj: EscrowObject, purpose: str) -> bytes:
+    """The plaintext of an escrowed segment, for a prosecutor in scope; always audited."""
+    allowed = acting_user.role in OPENERS and Facility.objects.filter(
+        facility_q(acting_user), pk=obj.facility_id).exists()
+    if not allowed:
+        audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin, obj=obj,
+                     detail={"escrow": "open"})
+        raise PermissionDenied("Only a prosecutor in scope opens escrowed footage.")
+    bucket = store()
+    found, _size, body = s3.read_sha256(bucket.client, bucket.bucket, object_key(obj.sha256),
+                                        obj.version_id, keep=True)
+    assert body is not None  # noqa: S101 - keep=True
+    if found != obj.stored_sha256:
+        raise EnvelopeError(f"stored bytes of {obj.sha256} changed (now {found})")
+    plaintext = open_envelope(keys.private_key_for(body), body, obj.sha256)
+    audit_record(actor=acting_user, action=AuditEvent.Action.READ, origin=origin, obj=obj,
+                 detail={"escrow": "opened", "purpose": purpose[:200]})
+    return plaintext
+
+
+def evidence_package_with_footage(*, acting_user: User, origin: Origin,
+                                  objects: Sequence[EscrowObject], purpose: str) -> bytes:
+    """An evidence package (ledger/package.py) holding the escrowed footage itself, opened
+    for ``acting_user`` (each opening checked and audited as ``open_object``), with the
+    recording-time ledger entry of each segment: the package's standalone verifier re-hashes
+    every file against the hash the facility's agent reported when the file was finished."""
+    import tempfile
+    from pathlib import Path
+
+    from custodywatch.ledger.models import Leaf
+    from custodywatch.ledger.package import PackageError
+    from custodywatch.ledger.services import evidence_package_export
+
+    with tempfile.TemporaryDirectory() as folder:
+        files = {}
+        for obj in objects:
+            plaintext = open_object(acting_user=acting_user, origin=origin, obj=obj,
+                                    purpose=purpose)
+            path = Path(folder) / f"{obj.camera.code}_{obj.started_at:%Y%m%dT%H%M%S}.mp4"
+            path.write_bytes(plaintext)
+            files[obj.sha256] = str(path)
+        indexes = list(Leaf.objects.filter(kind=LeafKind.RECORDING_SEGMENT,
+                                           sha256__in=list(files)).values_list("index",
+                                                                               flat=True))
+        if len(indexes) < len(files):
+            raise PackageError("some segments are not in the signed ledger yet; integrate first")
+        return evidence_package_export(acting_user=acting_user, origin=origin,
+                                       indexes=indexes, files=files)
