@@ -222,13 +222,32 @@ def segment_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event) -> 
         stop.wait(config.segment_scan_seconds)
 
 
+def _open_when_room(open_store, stop: threading.Event):  # type: ignore[no-untyped-def]
+    """Open a store, waiting while the disk is full (an agent started on a full disk keeps
+    running and opens it once space returns); None if the agent stops first."""
+    while not stop.is_set():
+        try:
+            return open_store()
+        except sqlite3.OperationalError as error:
+            if not is_disk_full(error):
+                raise
+            log.warning("preservation store: %s; trying again later", error)
+            stop.wait(DISK_FULL_RETRY_SECONDS)
+    return None
+
+
+DISK_FULL_RETRY_SECONDS = 5
+
+
 def preservation_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event) -> None:
     """Only cameras whose recorder segments this agent watches: it can keep nothing else."""
     watched = {camera.code for camera in config.cameras if camera.segments_dir is not None}
     if not watched:
         return
     client = preservation.PreservationClient(config.centre_url, config.token)
-    store = preservation.PreservationStore(config.preserved_dir)
+    store = _open_when_room(lambda: preservation.PreservationStore(config.preserved_dir), stop)
+    if store is None:
+        return
     try:
         while not stop.is_set():
             try:
