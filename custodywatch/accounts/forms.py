@@ -5,13 +5,14 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from custodywatch.accounts.models import TIME_ZONE_CHOICES, Role
+from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.models import TIME_ZONE_CHOICES
 
 
 class SignInForm(AuthenticationForm):
     def confirm_login_allowed(self, user) -> None:  # type: ignore[no-untyped-def]
         super().confirm_login_allowed(user)
-        if user.role in (Role.EDGE_AGENT, Role.STATE_SYSTEM):
+        if not has_capability(user, Capability.SIGN_IN_ON_WEB):
             raise forms.ValidationError(_("Machine accounts cannot sign in here."), "machine")
 
 

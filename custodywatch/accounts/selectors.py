@@ -6,16 +6,17 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.models import AuditEvent, User
 
-# Those who oversee the system read the whole trail; everyone else reads their own actions.
-AUDIT_READERS = {Role.SYSTEM_ADMIN, Role.GENERAL_PROSECUTOR, Role.OMBUDSPERSON}
+# Those who oversee the system (READ_WHOLE_AUDIT_TRAIL) read the whole trail; everyone else
+# reads their own actions.
 AUDIT_PAGE_SIZE = 50
 
 
 def audit_events_visible(*, user: User) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.select_related("actor")
-    if user.role in AUDIT_READERS:
+    if has_capability(user, Capability.READ_WHOLE_AUDIT_TRAIL):
         return events
     return events.filter(actor=user)
 

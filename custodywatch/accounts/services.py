@@ -12,26 +12,25 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, bound_scope, capabilities_of
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry.models import Facility, Region
 
 TOKEN_PREFIX = "cw_"  # noqa: S105  (a visible prefix, not a secret)
 
-# Roles whose work is bound to one facility or one region; the others see the country.
-FACILITY_ROLES = {Role.FACILITY_HEAD, Role.DUTY_OFFICER, Role.EDGE_AGENT}
-REGION_ROLES = {Role.REGIONAL_PROSECUTOR}
 
 
 def scope_for(
     *, role: Role, region: Region | None, facility: Facility | None
 ) -> tuple[Scope, Region | None, Facility | None]:
-    """The scope a role implies, or a ValidationError naming the missing field."""
-    if role in FACILITY_ROLES:
+    """The scope a role implies (accounts.capabilities.ROLE_BOUND_SCOPE), or a ValidationError
+    naming the missing field."""
+    if bound_scope(role) == Scope.FACILITY:
         if facility is None:
             raise ValidationError({"facility": _("This role needs a facility.")})
         return Scope.FACILITY, None, facility
-    if role in REGION_ROLES:
+    if bound_scope(role) == Scope.REGION:
         if region is None:
             raise ValidationError({"region": _("This role needs a region.")})
         return Scope.REGION, region, None
@@ -64,8 +63,8 @@ def user_create(
         scope=scope,
         region=region,
         facility=facility,
-        is_staff=role == Role.SYSTEM_ADMIN,
-        is_superuser=role == Role.SYSTEM_ADMIN,
+        is_staff=Capability.USE_ADMIN_SITE in capabilities_of(role),
+        is_superuser=Capability.USE_ADMIN_SITE in capabilities_of(role),
     )
     if password:
         user.set_password(password)

@@ -29,9 +29,9 @@ from django.test import Client
 from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
-from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
-from custodywatch.accounts.services import FACILITY_ROLES, REGION_ROLES, token_create
-from custodywatch.registry.camera_changes import FACILITY_SIDE
+from custodywatch.accounts.capabilities import Capability, bound_scope, has_capability
+from custodywatch.accounts.models import AuditEvent, MachineToken, Role, Scope, User
+from custodywatch.accounts.services import token_create
 from custodywatch.registry.models import Camera, Facility
 from custodywatch.video.models import (
     CameraHealth,
@@ -88,9 +88,9 @@ WRITES: dict[str, Write] = {
 
 
 def _account(role: Role, facility_a: Facility) -> User:
-    if role in FACILITY_ROLES:
+    if bound_scope(role) == Scope.FACILITY:
         return make_user(f"{role}_a", role, facility=facility_a)
-    if role in REGION_ROLES:
+    if bound_scope(role) == Scope.REGION:
         return make_user(f"{role}_a", role, region=facility_a.region)
     return make_user(str(role), role)
 
@@ -136,11 +136,11 @@ def _expected(user: User, binding: str, write: Write, facilities: dict[str, Faci
     own = next((label for label, facility in facilities.items()
                 if facility.pk == user.facility_id), None)
     if write.camera_inventory:
-        if user.role in FACILITY_SIDE:
+        if has_capability(user, Capability.PROPOSE_CAMERA_CHANGE):
             return "propose" if own == "A" and binding in ("A", "none") else "deny"
-        return "allow" if user.role == Role.SYSTEM_ADMIN and binding in ("A", "none") \
-            else "deny"
-    if user.role != Role.EDGE_AGENT:
+        return "allow" if has_capability(user, Capability.EDIT_REGISTRY) \
+            and binding in ("A", "none") else "deny"
+    if not has_capability(user, Capability.WRITE_VIDEO):
         return "deny"
     if write.names_facility_a and own != "A":
         return "deny"
