@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation, RoomStay
@@ -33,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 # Unacknowledged this long, an alert goes up to the General Prosecutor's Office.
 ESCALATE_AFTER = dt.timedelta(minutes=getattr(settings, "CUSTODY_ALERT_ESCALATE_MINUTES", 30))
-ACKNOWLEDGERS = {Role.FACILITY_HEAD, Role.DUTY_OFFICER, Role.REGIONAL_PROSECUTOR,
-                 Role.GENERAL_PROSECUTOR}
 
 
 BLIND_CLOCKS = {CustodyAlert.Clock.BLIND_PLACEMENT, CustodyAlert.Clock.BLIND_STAY,
@@ -369,7 +368,7 @@ def alert_acknowledge(*, acting_user: User, origin: Origin, alert: CustodyAlert)
     """A named person takes responsibility for an alert."""
     visible = CustodyAlert.objects.filter(
         facility_q(acting_user, "custody_record__facility"), pk=alert.pk).exists()
-    if not visible or acting_user.role not in ACKNOWLEDGERS:
+    if not visible or not has_capability(acting_user, Capability.ACKNOWLEDGE_CUSTODY_ALERT):
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                      obj=alert, detail={"acknowledge": True})
         raise PermissionDenied(_("You may not acknowledge this alert."))

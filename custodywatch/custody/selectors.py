@@ -9,7 +9,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q, region_q
 from custodywatch.custody.alerts import facts_of
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, RoomStay
@@ -37,12 +38,12 @@ class DeskRow:
 
 # Machine accounts read no one's custody record: an edge agent reads video and sends health,
 # spans and hashes; a state system files complaints (PRODUCT.md: nobody sees what is not
-# theirs). Their tokens write through the services, which check the writer.
-NO_RECORD_READERS = frozenset({Role.EDGE_AGENT, Role.STATE_SYSTEM})
+# theirs): their roles lack READ_CUSTODY_RECORDS. Their tokens write through the services,
+# which check the writer.
 
 
 def records_visible(*, user: User) -> QuerySet[CustodyRecord]:
-    if getattr(user, "role", None) in NO_RECORD_READERS:
+    if not has_capability(user, Capability.READ_CUSTODY_RECORDS):
         return CustodyRecord.objects.none()
     return CustodyRecord.objects.filter(facility_q(user, "facility"))
 

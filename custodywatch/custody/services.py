@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
+from custodywatch.accounts.models import AuditEvent, MachineToken, User
+from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.core import plausible
 from custodywatch.custody import alerts
 from custodywatch.custody.models import (
@@ -33,10 +34,6 @@ from custodywatch.kernels import deadlines
 from custodywatch.registry.models import Facility, Room
 from custodywatch.video.coverage_jobs import coverage_work_for_period
 
-# Facility staff write their own facility's register; system administrators (and the
-# state systems whose tokens they issue, scoped to one facility) write any facility's.
-FACILITY_WRITERS = {Role.DUTY_OFFICER, Role.FACILITY_HEAD}
-COUNTRY_WRITERS = {Role.SYSTEM_ADMIN}
 # A clock in the future is a typing error: things are recorded when they happened.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
@@ -53,12 +50,13 @@ AFTER_DETENTION = ("arrived_at", "rights_explained_at", "lawyer_requested_at",
 
 
 def can_write_custody(*, user: User, facility: Facility, token: MachineToken | None) -> bool:
-    """A token scoped to a facility writes only that facility, whoever holds it."""
+    """WRITE_CUSTODY: facility staff write their own facility's register; system
+    administrators (and the state systems whose tokens they issue, scoped to one facility)
+    write any facility's. A token scoped to a facility writes only that facility, whoever
+    holds it."""
     if token is not None and token.facility_id is not None and token.facility_id != facility.pk:
         return False
-    if user.role in FACILITY_WRITERS:
-        return user.facility_id == facility.pk
-    return user.role in COUNTRY_WRITERS
+    return FACILITY_POLICY.can(user, "write_custody", facility)
 
 
 def require_write(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import Scope
 from custodywatch.custody import alerts, forms, presenters, selectors, services
 from custodywatch.custody.models import CustodyRecord
@@ -260,7 +261,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         items = items.filter(acknowledged_at__isnull=True)
     return render(request, "custody/alerts.html", {
         "alerts": items[:200], "open_only": open_only,
-        "can_acknowledge": request.user.role in alerts.ACKNOWLEDGERS})
+        "can_acknowledge": has_capability(request.user, Capability.ACKNOWLEDGE_CUSTODY_ALERT)})
 
 
 @login_required

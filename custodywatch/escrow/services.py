@@ -21,8 +21,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, User
-from custodywatch.accounts.scoping import facility_q
+from custodywatch.accounts.models import AuditEvent, User
+from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.custody.models import CustodyRecord, Injury
 from custodywatch.escrow import keys, s3
 from custodywatch.escrow.models import EscrowHold, EscrowObject, EscrowState, HoldReason
@@ -35,9 +35,8 @@ from custodywatch.registry.models import Camera, Facility, Room
 from custodywatch.video.models import RecordingSegment
 
 INTERROGATION_KINDS = (Room.Kind.INTERROGATION, Room.Kind.TRANSPARENT_INTERROGATION)
-# Who may open escrowed footage: prosecutors, within their scope (facility_q).
-OPENERS = frozenset({Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR})
-RELEASERS = OPENERS
+# Who may open escrowed footage and release holds: OPEN_ESCROWED_FOOTAGE and
+# RELEASE_ESCROW_HOLD (prosecutors), within their scope (facility_q): FACILITY_POLICY.
 
 GRANT, DONE, WAIT, REFUSED = "grant", "done", "wait", "refused"
 ESCROWED, MISMATCH, MISSING = "escrowed", "mismatch", "missing"
@@ -225,8 +224,7 @@ def release_hold(*, acting_user: User, origin: Origin, hold: EscrowHold, decisio
                  now: dt.datetime | None = None) -> EscrowHold:
     """Only a prosecutor in scope, with a written decision. The store's lock is never shortened
     (COMPLIANCE); the footage is simply no longer extended for this hold."""
-    if acting_user.role not in RELEASERS or not Facility.objects.filter(
-            facility_q(acting_user), pk=hold.facility_id).exists():
+    if not FACILITY_POLICY.can(acting_user, "release_escrow_hold", hold.facility_id):
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                      obj=hold, detail={"escrow": "release"})
         raise PermissionDenied("Only a prosecutor in scope releases an escrow hold.")
@@ -372,8 +370,7 @@ def escrow_status() -> dict[str, object]:
 
 def open_object(*, acting_user: User, origin: Origin, obj: EscrowObject, purpose: str) -> bytes:
     """The plaintext of an escrowed segment, for a prosecutor in scope; always audited."""
-    allowed = acting_user.role in OPENERS and Facility.objects.filter(
-        facility_q(acting_user), pk=obj.facility_id).exists()
+    allowed = FACILITY_POLICY.can(acting_user, "open_escrowed_footage", obj.facility_id)
     if not allowed:
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin, obj=obj,
                      detail={"escrow": "open"})

@@ -7,18 +7,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.models import User
 from custodywatch.kernels import merkle
 from custodywatch.kernels.ledger_leaf import LeafError, decode_leaf
 from custodywatch.ledger import store, tlog_proof
 from custodywatch.ledger.models import Checkpoint, Leaf, PendingLeaf
 
 # Leaves carry who read or changed what; facility staff must not learn who looked into their
-# facility, and machines have no business reading them.
-LEAF_READERS = {
-    Role.SYSTEM_ADMIN, Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR, Role.OMBUDSPERSON,
-    Role.NPM_MONITOR, Role.FORENSIC_EXPERT, Role.ANALYST,
-}
+# facility, and machines have no business reading them (READ_LEDGER_LEAVES).
 MAX_LEAVES_PER_CALL = 1000
 
 
@@ -27,7 +24,7 @@ class ProofError(ValueError):
 
 
 def can_read_leaves(user: User) -> bool:
-    return bool(user.is_authenticated and user.role in LEAF_READERS)
+    return has_capability(user, Capability.READ_LEDGER_LEAVES)
 
 
 def checkpoint_latest() -> Checkpoint | None:

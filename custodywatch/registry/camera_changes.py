@@ -27,22 +27,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
+from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry.models import Camera, CameraChange, Facility, Recorder, Room
 
 logger = logging.getLogger(__name__)
 
-FACILITY_SIDE = {Role.EDGE_AGENT, Role.FACILITY_HEAD, Role.DUTY_OFFICER}
-APPROVERS = {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR, Role.NPM_MONITOR}
 # Coverage work queued on approval: the stays of the last day get the new map's figures.
 RECOMPUTE_BACK = dt.timedelta(days=1)
 
 
 def is_facility_side(user: User, token: MachineToken | None = None) -> bool:
     """The facility's own people and machines, by their account's role: they propose, never
-    decide. A token's facility binding makes nobody facility side (issue 17, item 4)."""
-    return user.role in FACILITY_SIDE
+    decide (PROPOSE_CAMERA_CHANGE). A token's facility binding makes nobody facility side
+    (issue 17, item 4)."""
+    return has_capability(user, Capability.PROPOSE_CAMERA_CHANGE)
 
 
 def may_propose(user: User, facility: Facility, token: MachineToken | None = None) -> bool:
@@ -50,12 +51,11 @@ def may_propose(user: User, facility: Facility, token: MachineToken | None = Non
     facility proposes nothing), never widens."""
     if token is not None and token.facility_id is not None and token.facility_id != facility.pk:
         return False
-    return user.role in FACILITY_SIDE and user.facility_id == facility.pk
+    return FACILITY_POLICY.can(user, "propose_camera_change", facility)
 
 
 def may_decide(user: User, facility: Facility) -> bool:
-    return (user.is_authenticated and user.role in APPROVERS
-            and Facility.objects.filter(facility_q(user), pk=facility.pk).exists())
+    return FACILITY_POLICY.can(user, "approve_camera_change", facility)
 
 
 # --------------------------------------------------------------------------- blind counts

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
+from custodywatch.accounts.capabilities import Capability, has_capability, user_can
+from custodywatch.accounts.models import AuditEvent, MachineToken, User
 from custodywatch.registry.csv_import import (
     KINDS,
     LineError,
@@ -24,8 +25,6 @@ from custodywatch.registry.csv_import import (
 from custodywatch.registry.markers import assign_marker_ids
 from custodywatch.registry.models import Camera, Facility, HeadAppointment, Recorder, Room
 
-REGISTRY_EDITORS = {Role.SYSTEM_ADMIN}
-
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -36,7 +35,7 @@ class ImportResult:
 
 
 def _require_registry_editor(user: User) -> None:
-    if user.role not in REGISTRY_EDITORS:
+    if not has_capability(user, Capability.EDIT_REGISTRY):
         raise PermissionDenied(_("Only system administrators change the registry."))
 
 
@@ -211,7 +210,7 @@ def can_write_facility(*, user: User, facility: Facility, token: MachineToken | 
     the facility's edge agent alone (accounts.scoping.video_writer_facility_id)."""
     if token is not None and token.facility_id is not None and token.facility_id != facility.pk:
         return False
-    return user.is_active and user.role in REGISTRY_EDITORS
+    return user_can(user, Capability.EDIT_REGISTRY)
 
 
 def camera_upsert(

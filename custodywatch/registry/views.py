@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.registry import camera_changes as changes
 from custodywatch.registry import marker_sheet as sheets
@@ -78,7 +79,7 @@ def facility_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def registry_import(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in services.REGISTRY_EDITORS:
+    if not has_capability(request.user, Capability.EDIT_REGISTRY):
         raise PermissionDenied
     form = RegistryImportForm(request.POST or None, request.FILES or None)
     errors = []

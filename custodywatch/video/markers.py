@@ -27,7 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin
-from custodywatch.accounts.models import MachineToken, Role, User
+from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.models import MachineToken, User
 from custodywatch.core import plausible
 from custodywatch.registry.models import MARKER_IDS, Camera, Facility, Room
 from custodywatch.video.coverage_jobs import coverage_work_for_cameras
@@ -51,7 +52,7 @@ def _agent_facility(*, acting_user: User, origin: Origin, token: MachineToken | 
                     facility_code: str) -> Facility:
     """Sightings come from the facility's edge agent only, never from a person."""
     facility_id = token.facility_id if token is not None else None
-    is_agent = acting_user.role == Role.EDGE_AGENT and (
+    is_agent = has_capability(acting_user, Capability.WRITE_VIDEO) and (
         facility_id or acting_user.facility_id) is not None
     if not is_agent:
         _refuse(acting_user, origin, facility_code or "-")

@@ -25,14 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.models import AuditEvent, User
+from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.core import images
 from custodywatch.registry.models import Camera, CameraView, Facility, ReferenceDecision
 
 MAX_PNG_BYTES = 2 * 1024 * 1024
 REFERENCE_STATUSES = ("learned", "approved")
-DECIDING_ROLES = (Role.SYSTEM_ADMIN, Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR)
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,7 @@ def reference_sync(*, acting_user: User, origin: Origin, facility: Facility,
 
 
 def may_decide(user: User, camera: Camera) -> bool:
-    return (user.is_authenticated and user.role in DECIDING_ROLES
-            and Facility.objects.filter(facility_q(user), pk=camera.facility_id).exists())
+    return FACILITY_POLICY.can(user, "decide_camera_reference", camera.facility_id)
 
 
 def reference_decide(*, acting_user: User, origin: Origin, camera: Camera, kind: str,
