@@ -1,8 +1,9 @@
 """The menu and the dashboard's links: each person sees only the modules he may open.
 
 Whether a module may be opened is asked of that module's own rule (the function its first page
-enforces), so the menu and the page can never disagree; tests/test_navigation.py visits every
-menu item as every role to keep it so.
+enforces, which reads the capability table of accounts.capabilities), so the menu and the page
+can never disagree; tests/test_navigation.py visits every menu item as every role to keep it
+so. Templates read the same table through ``caps`` (``{% if caps.edit_registry %}``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from custodywatch.accounts.capabilities import CapabilitySet
 from custodywatch.accounts.models import User
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.complaints import selectors as complaint_selectors
@@ -48,7 +50,7 @@ NAVIGATION = [
             complaint_selectors.may_open_inbox),
     NavItem("cases", _("Cases"), "cases:index",
             lambda user: case_selectors.access_of(user) != case_selectors.Access.NONE),
-    # Issue 21: examiners and prosecutors (medical/selectors.py MEDICAL_READERS).
+    # Issue 21: examiners and prosecutors (READ_MEDICAL_EXAMINATIONS).
     NavItem("medical", _("Medical examinations"), "medical:index", medical_is_reader),
     NavItem("visits", _("Visits"), "visits:calendar"),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview", ledger_selectors.can_read_leaves),
@@ -65,12 +67,13 @@ def modules_open_to(user: User) -> set[str]:
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """Context processor: the menu of the person signed in."""
+    """Context processor: the menu of the person signed in, and his capabilities (``caps``)."""
     user = getattr(request, "user", None)
+    caps = CapabilitySet(user)
     if user is None or not user.is_authenticated:
-        return {"navigation": [], "modules_open": set()}
+        return {"navigation": [], "modules_open": set(), "caps": caps}
     open_keys = modules_open_to(user)
     match = request.resolver_match
     current = (match.namespace or match.url_name or "") if match is not None else ""
     return {"navigation": [item for item in NAVIGATION if item.key in open_keys],
-            "navigation_current": current, "modules_open": open_keys}
+            "navigation_current": current, "modules_open": open_keys, "caps": caps}

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.cases import selectors
 from custodywatch.cases.models import (
@@ -32,7 +33,7 @@ from custodywatch.cases.models import (
     Person,
     Verdict,
 )
-from custodywatch.cases.rules import MAX_IMPORT_ROWS, MAX_IMPRISONMENT_MONTHS, PROSECUTORS
+from custodywatch.cases.rules import MAX_IMPORT_ROWS, MAX_IMPRISONMENT_MONTHS
 from custodywatch.cases.services import unit_head_at
 from custodywatch.core import plausible
 from custodywatch.kernels import case_rules
@@ -216,7 +217,7 @@ def _victim(case: Case, name: str, iin: str) -> CaseParty:
 def charges_import(*, acting_user: User, origin: Origin, rows: list[dict[str, Any]],
                    source: str = "api") -> ImportResult:
     """Upsert charges; flag (never refuse) legal-rule breaches; all rows or none."""
-    if acting_user.role not in PROSECUTORS:
+    if not has_capability(acting_user, Capability.RUN_CASES):
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                      object_type="cases.charge", detail={"reason": "import"})
         raise PermissionDenied(_("Only prosecutors import charges."))

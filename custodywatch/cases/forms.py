@@ -6,7 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.capabilities import Capability, roles_with
+from custodywatch.accounts.models import User
 from custodywatch.cases import body
 from custodywatch.cases.models import (
     Article,
@@ -242,7 +243,8 @@ class ExaminationRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["subject"].queryset = persons
         self.fields["examiner"].queryset = User.objects.filter(
-            role=Role.FORENSIC_EXPERT, is_active=True).order_by("last_name", "username")
+            role__in=roles_with(Capability.EXAMINE_FOR_CASES), is_active=True).order_by(
+            "last_name", "username")
 
 
 class ExaminationRecordForm(forms.Form):

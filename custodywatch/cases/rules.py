@@ -1,16 +1,13 @@
-"""The cases app's constants: clock terms (from settings), upload limits, roles."""
+"""The cases app's constants: clock terms (from settings), upload limits. Who opens and runs
+cases is RUN_CASES in accounts.capabilities (prosecutors: the prosecutor's office has
+exclusive jurisdiction over torture since 2023; a regional prosecutor, within his region)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from custodywatch.accounts.models import Role
 from custodywatch.complaints.rules import MAX_ATTACHMENT_BYTES
 from custodywatch.kernels.case_clocks import CaseTerms, terms_from_settings
-
-# Who opens and runs cases: prosecutors (the prosecutor's office has exclusive jurisdiction
-# over torture since 2023). A regional prosecutor, within his region.
-PROSECUTORS = frozenset({Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR})
 
 MAX_PHOTO_BYTES = MAX_ATTACHMENT_BYTES
 MAX_EVIDENCE_BYTES = 2 * 1024 * 1024 * 1024  # footage copies may be large; hashed streaming

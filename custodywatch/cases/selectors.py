@@ -25,7 +25,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, Scope, User
+from custodywatch.accounts.capabilities import Capability, has_capability, is_region_bound
+from custodywatch.accounts.models import AuditEvent, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases.models import (
     OPEN_CASE_STATUSES,
@@ -37,7 +38,7 @@ from custodywatch.cases.models import (
     Examination,
     Officer,
 )
-from custodywatch.cases.rules import PROSECUTORS, case_terms
+from custodywatch.cases.rules import case_terms
 from custodywatch.complaints.models import Complaint
 from custodywatch.kernels.case_clocks import CaseClock, CaseFacts, case_clocks
 from custodywatch.ledger.models import Leaf, LeafKind
@@ -57,13 +58,13 @@ class Access:
 def access_of(user: User) -> str:
     if not user.is_authenticated or not user.is_active:
         return Access.NONE
-    if user.role in PROSECUTORS or user.role == Role.SYSTEM_ADMIN:
+    if has_capability(user, Capability.READ_CASE_FILES):
         return Access.FULL
-    if user.role == Role.OMBUDSPERSON:
+    if has_capability(user, Capability.READ_CASES_WITHOUT_FORENSICS):
         return Access.READ
-    if user.role == Role.FORENSIC_EXPERT:
+    if has_capability(user, Capability.EXAMINE_FOR_CASES):
         return Access.EXAMINER
-    if user.role == Role.COMPENSATION_OFFICER:
+    if has_capability(user, Capability.DECIDE_COMPENSATION):
         return Access.COMPENSATION
     return Access.NONE
 
@@ -88,7 +89,7 @@ def cases_q(user: User) -> Q:
         return Q(pk__in=Examination.objects.filter(examiner=user).values("case_id")) & never_own
     if access == Access.COMPENSATION:
         return Q(pk__in=CompensationClaim.objects.values("case_id")) & never_own
-    if user.role == Role.REGIONAL_PROSECUTOR:
+    if is_region_bound(user):
         if user.scope != Scope.REGION or not user.region_id:
             return Q(pk__in=[])
         return Q(region_id=user.region_id) & never_own
@@ -101,7 +102,8 @@ def cases_visible(*, user: User) -> QuerySet[Case]:
 
 def can_write(*, user: User, case: Case) -> bool:
     """Prosecutors run the cases they may see."""
-    return user.role in PROSECUTORS and cases_visible(user=user).filter(pk=case.pk).exists()
+    return has_capability(user, Capability.RUN_CASES) and cases_visible(user=user).filter(
+        pk=case.pk).exists()
 
 
 def may_read_forensic_report(*, user: User, examination: Examination) -> bool:
@@ -110,16 +112,17 @@ def may_read_forensic_report(*, user: User, examination: Examination) -> bool:
         return False
     if examination.examiner_id is not None and examination.examiner_id == user.pk:
         return True
-    if user.role in PROSECUTORS and user.pk in (case.supervising_prosecutor_id,
-                                                  case.investigating_prosecutor_id):
+    if has_capability(user, Capability.RUN_CASES) and user.pk in (
+            case.supervising_prosecutor_id, case.investigating_prosecutor_id):
         return True
-    return user.role == Role.GENERAL_PROSECUTOR and user.scope == Scope.COUNTRY
+    return has_capability(user, Capability.READ_EVERY_FORENSIC_REPORT) and (
+        user.scope == Scope.COUNTRY)
 
 
 def may_write_examination(*, user: User, examination: Examination) -> bool:
     """The examiner, or a prosecutor who may read the report (transcribing a paper one)."""
     return may_read_forensic_report(user=user, examination=examination) and (
-        examination.examiner_id == user.pk or user.role in PROSECUTORS)
+        examination.examiner_id == user.pk or has_capability(user, Capability.RUN_CASES))
 
 
 def _denied(user: User, origin: Origin, object_type: str, pk: object, reason: str) -> None:

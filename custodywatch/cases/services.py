@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, Scope, User
+from custodywatch.accounts.capabilities import Capability, has_capability, user_can
+from custodywatch.accounts.models import AuditEvent, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases import body, selectors
 from custodywatch.cases.models import (
@@ -55,12 +56,11 @@ from custodywatch.cases.rules import (
     MAX_EVIDENCE_BYTES,
     MAX_IMPRISONMENT_MONTHS,
     MAX_PHOTO_BYTES,
-    PROSECUTORS,
 )
 from custodywatch.complaints import timeline_text as timeline_words
 from custodywatch.complaints.attachments import sniff
 from custodywatch.complaints.models import Complaint, LegalHold, TimelineEvent
-from custodywatch.complaints.selectors import HANDLER_ROLES, complaints_visible, held_footage
+from custodywatch.complaints.selectors import COMPLAINT_POLICY, complaints_visible, held_footage
 from custodywatch.core import images, plausible, stored_files
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import case_rules
@@ -129,7 +129,7 @@ def _may_lead(user: User | None, facility: Facility) -> bool:
     """A prosecutor who may supervise or investigate a case about this facility."""
     if user is None:
         return True
-    if user.role not in PROSECUTORS or not user.is_active:
+    if not user_can(user, Capability.RUN_CASES):
         return False
     return user.scope == Scope.COUNTRY or (user.scope == Scope.REGION
                                            and user.region_id == facility.region_id)
@@ -151,7 +151,7 @@ def case_open(*, acting_user: User, origin: Origin, register_number: str, title:
     Each complaint's timeline gets a "case opened" event; `suspects` (the page pre-fills the
     officers the complaints accuse) become the case's suspects.
     """
-    if acting_user.role not in PROSECUTORS:
+    if not has_capability(acting_user, Capability.RUN_CASES):
         raise _deny(acting_user, origin, _("Only prosecutors open torture cases."))
     now = timezone.now()
     registered_at = _now_or(registered_at)
@@ -363,7 +363,7 @@ def party_add_officer(*, acting_user: User, origin: Origin, case: Case, role: st
                 position=position, facility=facility or case.facility, user=user)
         existing = case.parties.filter(officer=officer).first()
         if existing is not None:
-            if existing.role == role or role == CaseParty.Role.SUSPECT:
+            if existing.role == CaseParty.Role(role) or role == CaseParty.Role.SUSPECT:
                 raise ValidationError({"full_name": _("This officer is already a party.")})
             existing.role = role
             existing.save(update_fields=["role"])
@@ -384,8 +384,7 @@ def party_add_officer(*, acting_user: User, origin: Origin, case: Case, role: st
 
 
 def _require_complaint_handler(user: User, origin: Origin, complaint: Complaint) -> None:
-    if user.role not in HANDLER_ROLES or not complaints_visible(user=user).filter(
-            pk=complaint.pk).exists():
+    if not COMPLAINT_POLICY.can(user, "handle", complaint):
         raise _deny(user, origin, _("You do not handle this complaint."), complaint)
 
 
@@ -587,7 +586,7 @@ def examination_request(*, acting_user: User, origin: Origin, case: Case, subjec
     errors: dict[str, Any] = {}
     if subject.case_id != case.pk or subject.person_id is None:
         errors["subject"] = _("Choose a person of this case.")
-    if examiner.role != Role.FORENSIC_EXPERT or not examiner.is_active:
+    if not user_can(examiner, Capability.EXAMINE_FOR_CASES):
         errors["examiner"] = _("The examiner is a forensic expert.")
     if requested_at < case.registered_at:
         errors["requested_at"] = _("A step of this case cannot precede its registration.")
@@ -943,8 +942,8 @@ def compensation_decide(*, acting_user: User, origin: Origin, claim: Compensatio
                         amount_granted: Decimal | None = None, paid_at: dt.date | None = None,
                         note: str = "") -> CompensationClaim:
     """The Fund's decision and payment, recorded by a compensation officer."""
-    if acting_user.role != Role.COMPENSATION_OFFICER or not selectors.cases_visible(
-            user=acting_user).filter(pk=claim.case_id).exists():
+    if not has_capability(acting_user, Capability.DECIDE_COMPENSATION) or not (
+            selectors.cases_visible(user=acting_user).filter(pk=claim.case_id).exists()):
         raise _deny(acting_user, origin, _("Only the Fund's officers decide claims."), claim)
     errors: dict[str, Any] = {}
     granted = decision in (CompensationClaim.Decision.GRANTED, CompensationClaim.Decision.PARTLY)

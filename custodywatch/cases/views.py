@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from custodywatch.accounts.audit import Origin
-from custodywatch.accounts.models import Role, Scope, User
+from custodywatch.accounts.capabilities import Capability, has_capability, roles_with
+from custodywatch.accounts.models import Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases import batch, body, forms, pictures, report, selectors, services
 from custodywatch.cases.models import (
@@ -32,7 +33,6 @@ from custodywatch.cases.models import (
     Officer,
     SupportReferral,
 )
-from custodywatch.cases.rules import PROSECUTORS
 from custodywatch.complaints.models import LegalHold
 from custodywatch.complaints.selectors import complaints_visible
 from custodywatch.core import stored_files
@@ -69,7 +69,8 @@ def index(request: HttpRequest) -> HttpResponse:
     rows = [(case, selectors.clocks_of(case, now)) for case in page]
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     context = {"form": form, "page": page, "rows": rows, "query": query,
-               "can_open": request.user.role in PROSECUTORS, "target": "#case-results"}
+               "can_open": has_capability(request.user, Capability.RUN_CASES),
+               "target": "#case-results"}
     template = "cases/index.html"
     if getattr(request, "htmx", None) and request.htmx.target == "case-results":
         template += "#results"
@@ -77,7 +78,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _prosecutors_for(user: User):  # type: ignore[no-untyped-def]
-    prosecutors = User.objects.filter(role__in=PROSECUTORS, is_active=True)
+    prosecutors = User.objects.filter(role__in=roles_with(Capability.RUN_CASES), is_active=True)
     if user.scope == Scope.REGION:
         prosecutors = prosecutors.filter(region_id=user.region_id) | prosecutors.filter(
             scope=Scope.COUNTRY)
@@ -87,7 +88,7 @@ def _prosecutors_for(user: User):  # type: ignore[no-untyped-def]
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.role not in PROSECUTORS:
+    if not has_capability(user, Capability.RUN_CASES):
         raise PermissionDenied
     complaints = complaints_visible(user=user).order_by("-received_at")
     initial: dict = {}
@@ -174,14 +175,14 @@ def _render_case(request: HttpRequest, case: Case, status: int = 200, **bound: o
     user = request.user
     contents = selectors.case_contents(user=user, case=case)
     can_write = selectors.can_write(user=user, case=case)
-    action_forms = _action_forms(case, bound) if can_write or user.role == \
-        Role.COMPENSATION_OFFICER else {}
+    can_decide = has_capability(user, Capability.DECIDE_COMPENSATION)
+    action_forms = _action_forms(case, bound) if can_write or can_decide else {}
     for slot, form in action_forms.items():
         form.auto_id = f"id_{slot}_%s"  # many forms on one page: ids stay unique
     context = {
         "case": case, "c": contents, "clocks": pictures.clock_views(selectors.clocks_of(case)),
         "can_write": can_write,
-        "can_decide": user.role == Role.COMPENSATION_OFFICER,
+        "can_decide": can_decide,
         "chain_svg": pictures.evidence_chain_svg(contents.evidence),
         "timeline": pictures.case_timeline(contents.transitions, contents.steps),
         "active": bound.pop("active", ""),
@@ -622,7 +623,7 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def charges_import(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in PROSECUTORS:
+    if not has_capability(request.user, Capability.RUN_CASES):
         raise PermissionDenied
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     result = None

@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from custodywatch.accounts.audit import Origin
-from custodywatch.accounts.models import Role
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.complaints import receipts, selectors, services
 from custodywatch.complaints.models import Channel, Complaint
 from custodywatch.core import plausible
@@ -114,9 +114,10 @@ def _lookup(model, field: str, code: str):  # type: ignore[no-untyped-def]
 @decorate_view(idempotent_sealed)  # the answer carries the receipt code
 def complaint_intake(request: HttpRequest, payload: ComplaintIn):  # type: ignore[no-untyped-def]
     """A complaint from another state system: the e-appeals system's own machine account
-    (role state_system) alone files here. Anyone else (an analyst's token, facility staff, an
-    edge agent) is refused and the refusal audited: a filing is recorded as e-appeals."""
-    if request.user.role != Role.STATE_SYSTEM:
+    (FILE_COMPLAINT_BY_API: role state_system) alone files here. Anyone else (an analyst's
+    token, facility staff, an edge agent) is refused and the refusal
+    audited: a filing is recorded as e-appeals."""
+    if not has_capability(request.user, Capability.FILE_COMPLAINT_BY_API):
         services.api_intake_refused(acting_user=request.user,
                                     origin=Origin.from_request(request))
         raise PermissionDenied("Only the e-appeals system's account files complaints by API.")

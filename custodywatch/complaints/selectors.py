@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.core.exceptions import PermissionDenied
@@ -24,7 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, Scope, User
+from custodywatch.accounts.capabilities import (
+    Capability,
+    has_capability,
+    is_region_bound,
+    user_can,
+)
+from custodywatch.accounts.models import AuditEvent, Scope, User
+from custodywatch.accounts.policies import ModelPolicy
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints.models import (
     Attachment,
@@ -45,16 +53,13 @@ from custodywatch.registry.models import Camera
 from custodywatch.video.incidents import blackout_holds
 from custodywatch.video.models import RecordingSegment
 
-HANDLER_ROLES = {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR, Role.OMBUDSPERSON}
-IDENTITY_CUSTODIANS = {Role.GENERAL_PROSECUTOR, Role.OMBUDSPERSON}
-STATISTICS_READERS = HANDLER_ROLES | {Role.ANALYST, Role.NPM_MONITOR, Role.SYSTEM_ADMIN}
 # Counts below this are shown as "fewer than" to those who read statistics only.
 SMALL_CELL = 5
 
 
 def complaints_q(user: User) -> Q:
     """The filter of the complaints a person may see: the one rule for UI, API, admin, export."""
-    if not user.is_authenticated or not user.is_active or user.role not in HANDLER_ROLES:
+    if not user_can(user, Capability.HANDLE_COMPLAINTS):
         return Q(pk__in=[])
     # Belt and braces: a handler bound to a facility (none is, by scope_for) would still
     # never see complaints about it.
@@ -63,7 +68,7 @@ def complaints_q(user: User) -> Q:
     never_own &= never_accused_q(user)
     # A regional prosecutor, and any other handler whose account is bound to a region (an
     # Ombudsperson's regional representative), sees that region's complaints only.
-    if user.role == Role.REGIONAL_PROSECUTOR or user.scope == Scope.REGION:
+    if is_region_bound(user) or user.scope == Scope.REGION:
         if user.scope != Scope.REGION or not user.region_id:
             return Q(pk__in=[])
         return Q(region_id=user.region_id) & never_own
@@ -84,13 +89,28 @@ def complaints_visible(*, user: User) -> QuerySet[Complaint]:
     return Complaint.objects.filter(complaints_q(user))
 
 
+class ComplaintPolicy(ModelPolicy):
+    """Complaints are scoped by complaints_q (their region, never one that accuses the
+    reader), not by facility_q: the facility is a party."""
+
+    def scope_q(self, user: Any, action: str) -> Q:
+        return complaints_q(user)
+
+
+COMPLAINT_POLICY = ComplaintPolicy(Complaint, actions={
+    "handle": Capability.HANDLE_COMPLAINTS,
+    "decide_identity": Capability.DECIDE_IDENTITY_ACCESS,
+    "release_legal_hold": Capability.RELEASE_LEGAL_HOLD,
+})
+
+
 def may_see_identity_of(*, user: User, complaint: Complaint) -> bool:
     """The handling body only: the prosecutors for theirs, the Ombudsperson for theirs."""
     if not complaints_visible(user=user).filter(pk=complaint.pk).exists():
         return False
     if complaint.handling_body == HandlingBody.OMBUDSPERSON:
-        return user.role == Role.OMBUDSPERSON
-    return user.role in {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR}
+        return has_capability(user, Capability.ACT_FOR_OMBUDSPERSON)
+    return has_capability(user, Capability.ACT_FOR_PROSECUTION)
 
 
 # Allegations of ill-treatment: the categories the reports count (reports/aggregates.py).
@@ -170,7 +190,7 @@ def complaint_search(*, user: User, filters: InboxFilters) -> QuerySet[Complaint
 
 
 def may_open_inbox(user: User) -> bool:
-    return bool(user.is_authenticated and user.role in HANDLER_ROLES)
+    return has_capability(user, Capability.HANDLE_COMPLAINTS)
 
 
 def complaint_inbox(*, user: User, origin: Origin, filters: InboxFilters
@@ -295,7 +315,7 @@ def footage_on_hold(*, camera: Camera, started_at: dt.datetime, ended_at: dt.dat
 
 def identity_accesses_to_decide(*, user: User) -> QuerySet[IdentityAccess]:
     """Requests awaiting a custodian, and break-the-glass openings awaiting review."""
-    if user.role not in IDENTITY_CUSTODIANS:
+    if not has_capability(user, Capability.DECIDE_IDENTITY_ACCESS):
         return IdentityAccess.objects.none()
     return (IdentityAccess.objects.filter(
         Q(decision=IdentityAccess.Decision.PENDING)
@@ -436,11 +456,11 @@ def complaint_statistics(*, user: User, origin: Origin, year: int | None = None
     hidden), facilities only in aggregate (top 20), and one year at a time: a year's hidden
     count would otherwise be the all-time count less the other years'.
     """
-    if user.role not in STATISTICS_READERS:
+    if not has_capability(user, Capability.READ_COMPLAINT_STATISTICS):
         audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
                      object_type="complaints.statistics", detail={"reason": "role"})
         raise PermissionDenied
-    handler = user.role in HANDLER_ROLES
+    handler = has_capability(user, Capability.HANDLE_COMPLAINTS)
     complaints = complaints_visible(user=user) if handler else Complaint.objects.all()
     if not handler and not year:
         year = timezone.localtime().year
@@ -481,7 +501,7 @@ EXPORT_COLUMNS = ["reference", "received_at", "channel", "region", "facility", "
 def complaint_export_rows(*, user: User, origin: Origin, filters: InboxFilters
                           ) -> list[list[str]]:
     """The inbox as rows for a CSV export: no text, no identity; audited as an export."""
-    if user.role not in HANDLER_ROLES:
+    if not has_capability(user, Capability.HANDLE_COMPLAINTS):
         audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
                      object_type="complaints.complaint", detail={"reason": "export"})
         raise PermissionDenied
@@ -529,7 +549,7 @@ def identity_access_to_decide(*, user: User, pk: int, origin: Origin) -> Identit
     complaint he may see, so never one that accuses him or lies outside his scope.
     IdentityAccess.DoesNotExist otherwise; a guess at another's number is audited."""
     access = None
-    if user.role in IDENTITY_CUSTODIANS:
+    if has_capability(user, Capability.DECIDE_IDENTITY_ACCESS):
         access = (IdentityAccess.objects.filter(complaint__in=complaints_visible(user=user))
                   .select_related("complaint", "requested_by").filter(pk=pk).first())
     if access is None:

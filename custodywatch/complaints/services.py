@@ -25,7 +25,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, Scope, User
+from custodywatch.accounts.capabilities import (
+    Capability,
+    has_capability,
+    holders_q,
+    is_region_bound,
+    user_can,
+)
+from custodywatch.accounts.models import AuditEvent, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints import receipts, rules
 from custodywatch.complaints import timeline_text as words
@@ -52,8 +59,7 @@ from custodywatch.complaints.models import (
     identity_context,
 )
 from custodywatch.complaints.selectors import (
-    HANDLER_ROLES,
-    IDENTITY_CUSTODIANS,
+    COMPLAINT_POLICY,
     complaints_visible,
     may_see_identity_of,
 )
@@ -69,8 +75,6 @@ from custodywatch.registry.models import Facility, Region, Room
 
 # What the kiosk tells the server about the person at the terminal: nothing.
 KIOSK_ORIGIN = Origin(ip_address=None, user_agent="kiosk")
-# Operators who take complaints by telephone, from lawyers and relatives, or on an NPM visit.
-OPERATOR_ROLES = HANDLER_ROLES | {Role.NPM_MONITOR}
 COMPLAINANT_LABEL = "complainant"
 
 
@@ -107,9 +111,7 @@ def _deny(user: User | None, origin: Origin, message: str, obj: Complaint | None
 
 
 def _require_handler(user: User, origin: Origin, complaint: Complaint) -> None:
-    if user.role not in HANDLER_ROLES or not complaints_visible(user=user).filter(
-        pk=complaint.pk
-    ).exists():
+    if not COMPLAINT_POLICY.can(user, "handle", complaint):
         raise _deny(user, origin, _("You do not handle this complaint."), complaint)
 
 
@@ -220,8 +222,9 @@ def complaint_file(
     """
     now = now or timezone.now()
     identity = identity or Identity()
-    if channel in OPERATOR_CHANNELS and (
-        acting_user is None or acting_user.role not in OPERATOR_ROLES
+    # Operators take complaints by telephone, from lawyers and relatives, or on an NPM visit.
+    if channel in OPERATOR_CHANNELS and not has_capability(
+        acting_user, Capability.TAKE_COMPLAINT_BY_OPERATOR
     ):
         raise _deny(acting_user, origin, _("Only officials take complaints by operator."))
     _validate_intake(text=text, facility=facility, region=region,
@@ -387,7 +390,7 @@ def legal_hold_details(hold: LegalHold, action: str) -> dict[str, Any]:
 def legal_hold_release(*, acting_user: User, origin: Origin, hold: LegalHold,
                        reason: str) -> LegalHold:
     """Only a prosecutor releases a hold, with a reason, once the complaint is closed."""
-    if acting_user.role not in {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR}:
+    if not has_capability(acting_user, Capability.RELEASE_LEGAL_HOLD):
         raise _deny(acting_user, origin, _("Only a prosecutor releases a legal hold."),
                     hold.complaint)
     _require_handler(acting_user, origin, hold.complaint)
@@ -463,14 +466,15 @@ def complaint_register(*, acting_user: User, origin: Origin, complaint: Complain
 
 def _eligible_handler(complaint: Complaint, user: User) -> bool:
     """Who may be given a complaint: a handler in scope, never anyone of the accused facility."""
-    if not user.is_active or user.role not in HANDLER_ROLES or user.scope == Scope.FACILITY:
+    if not user_can(user, Capability.HANDLE_COMPLAINTS) or user.scope == Scope.FACILITY:
         return False
     if complaint.handling_body == HandlingBody.OMBUDSPERSON:
-        eligible = user.role == Role.OMBUDSPERSON
-    elif user.role == Role.REGIONAL_PROSECUTOR:
-        eligible = user.region_id == complaint.region_id
+        eligible = has_capability(user, Capability.ACT_FOR_OMBUDSPERSON)
+    elif has_capability(user, Capability.ACT_FOR_PROSECUTION):
+        # A regional prosecutor, his region's; the General Prosecutor's Office, any.
+        eligible = not is_region_bound(user) or user.region_id == complaint.region_id
     else:
-        eligible = user.role == Role.GENERAL_PROSECUTOR
+        eligible = False
     # The one scoped rule also keeps out an officer the complaint accuses.
     return eligible and complaints_visible(user=user).filter(pk=complaint.pk).exists()
 
@@ -733,7 +737,8 @@ def _require_custodian(user: User, origin: Origin, access: IdentityAccess,
                        message: str) -> None:
     """Another custodian than the requester, who may see the complaint: complaints_visible
     keeps out an officer the complaint accuses and a complaint outside his scope."""
-    if user.role not in IDENTITY_CUSTODIANS or user.pk == access.requested_by_id:
+    if not has_capability(user, Capability.DECIDE_IDENTITY_ACCESS) \
+            or user.pk == access.requested_by_id:
         raise _deny(user, origin, message, access.complaint)
     if not complaints_visible(user=user).filter(pk=access.complaint_id).exists():
         raise _deny(user, origin, _("This complaint is not yours to decide on."),
@@ -804,12 +809,15 @@ def _transfer_alert_recipients(complaint: Complaint) -> list[User]:
 
     if complaint.handler is not None and complaint.handler.is_active and sees(complaint.handler):
         return [complaint.handler]
-    role = (Role.OMBUDSPERSON if complaint.handling_body == HandlingBody.OMBUDSPERSON
-            else Role.REGIONAL_PROSECUTOR)
-    regional = [user for user in User.objects.filter(role=role, region=complaint.region,
-                                                     is_active=True) if sees(user)]
+    # The Ombudsperson's people of the region for his; the region's prosecutors for the
+    # prosecutor's office; else the General Prosecutor's Office.
+    regional_cap = (Capability.ACT_FOR_OMBUDSPERSON
+                    if complaint.handling_body == HandlingBody.OMBUDSPERSON
+                    else Capability.RECEIVE_REGION_NOTICES)
+    regional = [user for user in User.objects.filter(
+        holders_q(regional_cap), region=complaint.region, is_active=True) if sees(user)]
     return regional or [user for user in User.objects.filter(
-        role=Role.GENERAL_PROSECUTOR, is_active=True) if sees(user)]
+        holders_q(Capability.RECEIVE_COUNTRY_ESCALATIONS), is_active=True) if sees(user)]
 
 
 def complaint_transfer_alerts_send(*, now: dt.datetime | None = None) -> int:

@@ -24,7 +24,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from custodywatch.accounts.audit import Origin
-from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.capabilities import (
+    Capability,
+    has_capability,
+    is_region_bound,
+    roles_with,
+)
+from custodywatch.accounts.models import User
 from custodywatch.cases import forms as case_forms
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.cases import services as case_services
@@ -259,12 +265,12 @@ def status_reply(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------ officials
 
 
-def _roles_only(roles: frozenset[str] | set[str]):  # type: ignore[no-untyped-def]
+def _capability_only(capability: Capability):  # type: ignore[no-untyped-def]
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         @login_required
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
-            if request.user.role not in roles:
+            if not has_capability(request.user, capability):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -273,9 +279,9 @@ def _roles_only(roles: frozenset[str] | set[str]):  # type: ignore[no-untyped-de
     return decorator
 
 
-handlers_only = _roles_only(selectors.HANDLER_ROLES)
+handlers_only = _capability_only(Capability.HANDLE_COMPLAINTS)
 # Operators also include NPM monitors, who take complaints down on a visit (services decide).
-operators_only = _roles_only(services.OPERATOR_ROLES)
+operators_only = _capability_only(Capability.TAKE_COMPLAINT_BY_OPERATOR)
 
 
 def _inbox_filters(form: InboxFilterForm) -> selectors.InboxFilters:
@@ -293,7 +299,7 @@ def _inbox_filters(form: InboxFilterForm) -> selectors.InboxFilters:
 
 
 def _visible_regions(user: User) -> list[Region]:
-    if user.role == Role.REGIONAL_PROSECUTOR:
+    if is_region_bound(user):
         return list(Region.objects.filter(pk=user.region_id))
     return list(Region.objects.all())
 
@@ -341,7 +347,8 @@ def operator_intake(request: HttpRequest) -> HttpResponse:
 
 
 def _eligible_handlers(complaint: Complaint) -> list[User]:
-    people = User.objects.filter(is_active=True, role__in=selectors.HANDLER_ROLES).filter(
+    people = User.objects.filter(is_active=True, role__in=roles_with(
+        Capability.HANDLE_COMPLAINTS)).filter(
         Q(region__isnull=True) | Q(region_id=complaint.region_id))
     return [p for p in people if services._eligible_handler(complaint, p)]
 
@@ -555,5 +562,5 @@ def statistics(request: HttpRequest) -> HttpResponse:
               "month": _("By month")}
     return render(request, "complaints/statistics.html", {
         "charts": [(titles[key], bars) for key, bars in charts.items()],
-        "suppressed": request.user.role not in selectors.HANDLER_ROLES,
+        "suppressed": not has_capability(request.user, Capability.HANDLE_COMPLAINTS),
         "small_cell": selectors.SMALL_CELL, "year": year})

@@ -1,7 +1,7 @@
 """Independent medical examinations of people in custody, and the referrals they open.
 
 An :class:`Examination` is made by a doctor or feldsher who is not the facility's staff
-(``Role.MEDICAL_EXAMINER``), at intake, at each transfer and at release: in private, with the
+(EXAMINE_DETAINEES), at intake, at each transfer and at release: in private, with the
 person's consent or refusal recorded, injuries placed on the body map of the forensic
 examination (``cases/body.py``), photographs hashed into the ledger, the person's own account
 and the doctor's opinion of consistency.

@@ -13,7 +13,8 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.capabilities import Capability, has_capability, user_can
+from custodywatch.accounts.models import User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints.models import Complaint
 from custodywatch.custody.models import CustodyRecord, Interrogation, MedicalCheck, RoomStay
@@ -21,8 +22,6 @@ from custodywatch.kernels import risk_rules
 from custodywatch.medical.models import Examination, Referral, RiskAlert
 from custodywatch.medical.referrals import person_records
 
-RISK_READERS = frozenset({Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR, Role.NPM_MONITOR,
-                          Role.OMBUDSPERSON})
 LOOKBACK = dt.timedelta(days=30)
 
 
@@ -119,14 +118,14 @@ def risk_sweep(*, now: dt.datetime | None = None, since: dt.timedelta = LOOKBACK
 
 
 def alerts_visible(*, user: User) -> QuerySet[RiskAlert]:
-    if not user.is_authenticated or not user.is_active or user.role not in RISK_READERS:
+    if not user_can(user, Capability.READ_RISK_MOMENTS):
         return RiskAlert.objects.none()
     return RiskAlert.objects.filter(facility_q(user, "custody_record__facility"))
 
 
 def dashboard_summary(*, user: User, limit: int = 5) -> dict | None:
-    """The dashboard's risk card: None for a reader outside RISK_READERS."""
-    if user.role not in RISK_READERS:
+    """The dashboard's risk card: None for a reader without READ_RISK_MOMENTS."""
+    if not has_capability(user, Capability.READ_RISK_MOMENTS):
         return None
     alerts = alerts_visible(user=user)
     latest = list(alerts.select_related("custody_record__facility").order_by("-at")[:limit])

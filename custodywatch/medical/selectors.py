@@ -14,18 +14,16 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.capabilities import Capability, has_capability, user_can
+from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints.selectors import complaints_visible
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.medical.models import Death, Examination, Photo, Referral
 
-MEDICAL_READERS = frozenset({Role.MEDICAL_EXAMINER, Role.REGIONAL_PROSECUTOR,
-                             Role.GENERAL_PROSECUTOR})
-
 
 def is_reader(user: User) -> bool:
-    return user.is_authenticated and user.is_active and user.role in MEDICAL_READERS
+    return user_can(user, Capability.READ_MEDICAL_EXAMINATIONS)
 
 
 def records_visible(*, user: User) -> QuerySet[CustodyRecord]:
@@ -75,7 +73,7 @@ def photo_detail(*, user: User, pk: int, origin: Origin) -> Photo:
 
 
 def referrals_visible(*, user: User) -> QuerySet[Referral]:
-    if not is_reader(user) or user.role == Role.MEDICAL_EXAMINER:
+    if not is_reader(user) or not has_capability(user, Capability.READ_MEDICAL_REFERRALS):
         return Referral.objects.none()
     return Referral.objects.filter(complaint__in=complaints_visible(user=user))
 

@@ -1,6 +1,6 @@
 """Every write of independent medical examinations: checked, atomic, audited.
 
-Only an independent medical examiner (``Role.MEDICAL_EXAMINER``) whose scope holds the
+Only an independent medical examiner (EXAMINE_DETAINEES) whose scope holds the
 facility writes an examination; a facility's staff never do (the facility is a party). A
 token bound to a facility never widens that. The examination, its injuries, the intake
 moment on the custody record and any automatic referral commit together.
@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
-from custodywatch.accounts.scoping import facility_q
+from custodywatch.accounts.capabilities import Capability, has_capability, user_can
+from custodywatch.accounts.models import AuditEvent, MachineToken, User
+from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.cases import body
 from custodywatch.cases.models import Consistency
 from custodywatch.cases.rules import MAX_PHOTO_BYTES
@@ -44,7 +45,6 @@ from custodywatch.medical.models import (
 )
 from custodywatch.registry.models import Facility
 
-EXAMINERS = frozenset({Role.MEDICAL_EXAMINER})
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 EXAMINATION_FIELDS = ("occasion", "examined_at", "in_private", "consent", "no_injuries",
                       "declared_ill_treatment", "person_account", "doctor_allegation",
@@ -58,9 +58,8 @@ def may_examine(*, user: User, facility: Facility, token: MachineToken | None = 
     """An independent examiner whose scope holds the facility; a bound token, that one only."""
     if token is not None and token.facility_id is not None and token.facility_id != facility.pk:
         return False
-    if not user.is_authenticated or not user.is_active or user.role not in EXAMINERS:
-        return False
-    return Facility.objects.filter(facility_q(user), pk=facility.pk).exists()
+    return user_can(user, Capability.EXAMINE_DETAINEES) and FACILITY_POLICY.can(
+        user, "examine_detainees", facility)
 
 
 def require_examiner(*, user: User, origin: Origin, facility: Facility,
@@ -260,7 +259,7 @@ def death_record(*, acting_user: User, origin: Origin, death: Death,
     prosecutor who sees the death's investigation (never the facility: it is a party)."""
     from custodywatch.medical.selectors import deaths_visible
 
-    if acting_user.role not in {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR} or (
+    if not has_capability(acting_user, Capability.RECORD_DEATH_INVESTIGATION) or (
             not deaths_visible(user=acting_user).filter(pk=death.pk).exists()):
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                      obj=death, detail={"death": True})

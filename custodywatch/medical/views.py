@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.cases import body
 from custodywatch.cases.pictures import body_diagram
@@ -38,7 +39,7 @@ def index(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     data = selectors.worklist(user=request.user, origin=Origin.from_request(request))
     return render(request, "medical/index.html", {
-        **data, "is_examiner": request.user.role in services.EXAMINERS,
+        **data, "is_examiner": has_capability(request.user, Capability.EXAMINE_DETAINEES),
         "first_step_hours": 24})
 
 
@@ -248,7 +249,7 @@ def _evidence_links(alert, user) -> list[tuple[str, str | None]]:  # type: ignor
 def risk(request: HttpRequest) -> HttpResponse:
     """The rules, each with its explanation and how often it fired in the reader's scope,
     and the latest risk moments with their evidence."""
-    if request.user.role not in risk_module.RISK_READERS:
+    if not has_capability(request.user, Capability.READ_RISK_MOMENTS):
         raise Http404(_("No such page for your role."))
     alerts = risk_module.alerts_visible(user=request.user)
     counts = dict(alerts.values_list("rule").annotate(n=Count("pk")).order_by())

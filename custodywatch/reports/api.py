@@ -1,7 +1,7 @@
 """Reports API: the dashboard's figures, the regions' map values, the scorecard (units, one
 unit with its heads), and the public open-data tables.
 
-Scoped exactly like the pages: only report readers (reports.selectors.REPORT_READERS) get
+Scoped exactly like the pages: only report readers (READ_REPORTS in accounts.capabilities) get
 the dashboard and the scorecard (403 for anyone else, audited); every figure is counted
 within the reader's scope; a unit outside it is a 404 (audited), a region outside it lists
 no unit. The national distribution beside the figures is anonymous (quantiles only).

@@ -21,6 +21,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry.models import Agency, Camera, Facility, Region, Room
@@ -194,7 +195,7 @@ def burndown(*, user: User, facility: Facility | None = None, days: int = 400
         if not Facility.objects.filter(facility_q(user), pk=facility.pk).exists():
             return []
         rows = rows.filter(key=f"facility:{facility.pk}")
-    elif user.scope == Scope.COUNTRY and user.role != "state_system":
+    elif user.scope == Scope.COUNTRY and has_capability(user, Capability.READ_IN_SCOPE):
         rows = rows.filter(level__in=[Level.COUNTRY, Level.REGION, Level.AGENCY])
     elif user.scope == Scope.REGION and user.region_id:
         rows = rows.filter(key=f"region:{user.region_id}")

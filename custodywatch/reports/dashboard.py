@@ -13,8 +13,8 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import User
-from custodywatch.complaints.selectors import HANDLER_ROLES
 from custodywatch.core.shared_figures import scope_key, shared
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.registry import selectors as registry_selectors
@@ -69,7 +69,7 @@ def _url(name: str, **query: object) -> str:
 
 
 def _complaints_url(user: User, **query: object) -> str:
-    if user.role in HANDLER_ROLES:
+    if has_capability(user, Capability.HANDLE_COMPLAINTS):
         return _url("complaints:inbox", **query)
     return _url("complaints:statistics")
 

@@ -22,8 +22,8 @@ from urllib.parse import quote
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import User
-from custodywatch.complaints.selectors import HANDLER_ROLES
 
 
 def cases_url(**query: object) -> str:
@@ -37,7 +37,7 @@ class UnitLinks:
     def __init__(self, user: User) -> None:
         self.overruns = reverse("custody:overruns")
         self.video = reverse("video:overview")
-        self.handler = user.role in HANDLER_ROLES
+        self.handler = has_capability(user, Capability.HANDLE_COMPLAINTS)
         self.complaints = reverse("complaints:inbox" if self.handler
                                   else "complaints:statistics")
         self.history = reverse("visits:facility_history", kwargs={"code": "CODE"})

@@ -1,7 +1,7 @@
 """Every read of the reports, scoped to the reader: the dashboard, the scorecard.
 
-Who reads reports: those who read statistics (complaints.selectors.STATISTICS_READERS:
-prosecutors, the Ombudsperson, NPM monitors, analysts, administrators). Everything is
+Who reads reports: READ_REPORTS in accounts.capabilities, the readers of statistics
+(prosecutors, the Ombudsperson, NPM monitors, analysts, administrators). Everything is
 counted within the reader's scope (a regional prosecutor: his region's units); the national
 distribution beside a unit's figure is anonymous (quartiles, no unit named).
 """
@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, user_can
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q, region_q
 from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
-from custodywatch.complaints.selectors import STATISTICS_READERS
 from custodywatch.registry.models import Facility, HeadAppointment, Region
 from custodywatch.reports import aggregates
 from custodywatch.reports.models import (
@@ -33,7 +33,6 @@ from custodywatch.reports.models import (
 )
 from custodywatch.visits.models import CLOSED_STATUSES, Recommendation
 
-REPORT_READERS = STATISTICS_READERS
 SCORECARD_PAGE_SIZE = 50
 TREND_MONTHS = 12
 
@@ -51,7 +50,7 @@ SCORE_FIGURES = {
 
 
 def may_read_reports(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role in REPORT_READERS)
+    return user_can(user, Capability.READ_REPORTS)
 
 
 def require_reader(user: User, origin: Origin, what: str) -> None:

@@ -19,7 +19,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.capabilities import Capability, holders_q
+from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.visits.models import CLOSED_STATUSES, OverdueAlert, Recommendation
 
 
@@ -35,7 +36,7 @@ def addressees(recommendation: Recommendation) -> list[User]:
         return [recommendation.responsible_user]
     if recommendation.facility_id is None:
         return []
-    return list(User.objects.filter(role=Role.FACILITY_HEAD, is_active=True,
+    return list(User.objects.filter(holders_q(Capability.RECEIVE_FACILITY_NOTICES), is_active=True,
                                     facility_id=recommendation.facility_id))
 
 
@@ -47,8 +48,9 @@ def superiors(recommendation: Recommendation) -> list[User]:
     if recommendation.superior_user_id and recommendation.superior_user.is_active:
         return [recommendation.superior_user]
     if recommendation.facility_id is None:
-        return list(User.objects.filter(role=Role.GENERAL_PROSECUTOR, is_active=True))
-    return list(User.objects.filter(role=Role.REGIONAL_PROSECUTOR, is_active=True,
+        return list(User.objects.filter(holders_q(Capability.RECEIVE_COUNTRY_ESCALATIONS),
+                                        is_active=True))
+    return list(User.objects.filter(holders_q(Capability.RECEIVE_REGION_NOTICES), is_active=True,
                                     region_id=recommendation.facility.region_id))
 
 

@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from django.db.models import Model
 
-from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.capabilities import Capability, roles_with
+from custodywatch.accounts.models import User
 from custodywatch.core import sealing
 from custodywatch.registry.models import Agency, Facility, Room
 from custodywatch.visits.models import (
@@ -104,7 +105,7 @@ def build_visits(*, scale_name: str, rng: random.Random, now: dt.datetime,
     facilities = list(Facility.objects.select_related("agency").order_by("pk"))
     if not facilities:
         return {"visits": 0, "recommendations": 0}
-    monitors = list(User.objects.filter(role__in=[Role.NPM_MONITOR, Role.OMBUDSPERSON]))
+    monitors = list(User.objects.filter(role__in=roles_with(Capability.PLAN_VISITS)))
     author = monitors[0] if monitors else None
     rooms: dict[int, list[Room]] = {}
     for room in Room.objects.filter(custody_use=True).only("pk", "code", "facility_id"):

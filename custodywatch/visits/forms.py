@@ -5,7 +5,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.capabilities import Capability, roles_with
+from custodywatch.accounts.models import User
 from custodywatch.core import plausible
 from custodywatch.core.pickers import CodePickerField
 from custodywatch.kernels import risk
@@ -82,7 +83,7 @@ class VisitPlanForm(forms.Form):
         self.fields["facility"].queryset = Facility.objects.filter(
             is_active=True).select_related("region").order_by("region__code", "name")
         self.fields["monitors"].queryset = User.objects.filter(
-            role__in=[Role.NPM_MONITOR, Role.OMBUDSPERSON], is_active=True).order_by(
+            role__in=roles_with(Capability.PLAN_VISITS), is_active=True).order_by(
             "first_name", "last_name", "username")
         self.fields["monitors"].label_from_instance = _person_label
 

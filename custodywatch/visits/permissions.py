@@ -1,21 +1,28 @@
-"""Who does what with visits and recommendations: one place, used by services and selectors."""
+"""Who does what with visits and recommendations, as the capability table says
+(accounts.capabilities): used by services, selectors and views."""
 
 from __future__ import annotations
 
-from custodywatch.accounts.models import Role, Scope, User
+from custodywatch.accounts.capabilities import Capability, has_capability, user_can
+from custodywatch.accounts.models import Scope, User
 from custodywatch.visits.models import Recommendation
-
-# The preventive mechanism itself: they plan visits, record findings and interviews, issue
-# recommendations and judge their implementation.
-MONITORS = frozenset({Role.NPM_MONITOR, Role.OMBUDSPERSON})
-# Interview notes are for the monitors alone; not even a system administrator reads them.
-INTERVIEW_READERS = MONITORS
-# Weights of the planning score: the monitors who plan, and the administrator.
-WEIGHT_EDITORS = MONITORS | {Role.SYSTEM_ADMIN}
 
 
 def is_monitor(user: User) -> bool:
-    return user.is_authenticated and user.is_active and user.role in MONITORS
+    """The preventive mechanism itself (PLAN_VISITS): they plan visits, record findings and
+    interviews, issue recommendations and judge their implementation."""
+    return user_can(user, Capability.PLAN_VISITS)
+
+
+def reads_interview_notes(user: User) -> bool:
+    """Interview notes are for the monitors alone; not even a system administrator reads
+    them."""
+    return has_capability(user, Capability.READ_INTERVIEW_NOTES)
+
+
+def may_set_weights(user: User) -> bool:
+    """Weights of the planning score: the monitors who plan, and the administrator."""
+    return has_capability(user, Capability.SET_PLANNING_WEIGHTS)
 
 
 def sees_visits_before_they_happen(user: User) -> bool:
@@ -30,7 +37,7 @@ def is_addressee(user: User, recommendation: Recommendation) -> bool:
     if recommendation.responsible_user_id == user.pk:
         return True
     return (
-        user.role == Role.FACILITY_HEAD
+        has_capability(user, Capability.ANSWER_RECOMMENDATIONS)
         and user.scope == Scope.FACILITY
         and recommendation.facility_id is not None
         and recommendation.facility_id == user.facility_id

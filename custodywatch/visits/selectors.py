@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, Scope, User
+from custodywatch.accounts.capabilities import Capability, has_capability, user_can
+from custodywatch.accounts.models import AuditEvent, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.core import sealing
 from custodywatch.kernels import risk
@@ -33,18 +34,18 @@ from custodywatch.visits.models import (
     Recommendation,
     Visit,
 )
-from custodywatch.visits.permissions import INTERVIEW_READERS, sees_visits_before_they_happen
+from custodywatch.visits.permissions import reads_interview_notes, sees_visits_before_they_happen
 
 # ---------------------------------------------------------------------------------- visits
 
 
 # Machine accounts read no visit nor recommendation: the edge agent at a facility would
-# otherwise read the monitors' work about it (facility_q gives it its facility).
-MACHINE_ROLES = frozenset({Role.EDGE_AGENT, Role.STATE_SYSTEM})
+# otherwise read the monitors' work about it (facility_q gives it its facility): their roles
+# lack READ_VISITS.
 
 
 def visits_visible(*, user: User) -> QuerySet[Visit]:
-    if getattr(user, "role", None) in MACHINE_ROLES:
+    if not has_capability(user, Capability.READ_VISITS):
         return Visit.objects.none()
     visits = Visit.objects.filter(facility_q(user, "facility"))
     if not sees_visits_before_they_happen(user):
@@ -99,7 +100,7 @@ def visit_interviews(*, user: User, visit: Visit, origin: Origin) -> list[Interv
     """The interviews with their notes opened, for monitors; None for anyone else.
 
     Opening the notes is a read of sensitive data: audited, one row per interview."""
-    if user.role not in INTERVIEW_READERS:
+    if not reads_interview_notes(user):
         return None
     notes = []
     for interview in visit.interviews.select_related("room"):
@@ -129,7 +130,7 @@ def photo_for(*, user: User, pk: int, origin: Origin) -> FindingPhoto:
 # ------------------------------------------------------------------------- recommendations
 
 def recommendations_visible(*, user: User) -> QuerySet[Recommendation]:
-    if not user.is_authenticated or not user.is_active or user.role in MACHINE_ROLES:
+    if not user_can(user, Capability.READ_VISITS):
         return Recommendation.objects.none()
     recommendations = Recommendation.objects.select_related(
         "facility", "facility__region", "addressee_body", "group")

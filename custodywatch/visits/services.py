@@ -42,7 +42,7 @@ from custodywatch.visits.models import (
     TeamMember,
     Visit,
 )
-from custodywatch.visits.permissions import WEIGHT_EDITORS, is_addressee, is_monitor
+from custodywatch.visits.permissions import is_addressee, is_monitor, may_set_weights
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_TEXT = 20_000
@@ -532,7 +532,7 @@ def recommendations_group(*, acting_user: User, origin: Origin,
 
 def planning_weights_set(*, acting_user: User, origin: Origin,
                          weights: dict[str, float]) -> None:
-    if acting_user.role not in WEIGHT_EDITORS:
+    if not may_set_weights(acting_user):
         raise _deny(user=acting_user, origin=origin, obj=None,
                     object_type="visits.planningweight",
                     reason=_("Only monitors and administrators change the planning weights."))

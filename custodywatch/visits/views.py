@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, Scope
 from custodywatch.core import stored_files
 from custodywatch.kernels import risk
@@ -35,7 +36,7 @@ from custodywatch.visits.models import (
     TeamMember,
     Visit,
 )
-from custodywatch.visits.permissions import WEIGHT_EDITORS, is_addressee, is_monitor
+from custodywatch.visits.permissions import is_addressee, is_monitor, may_set_weights
 from custodywatch.visits.report import LANGUAGES, visit_report_pdf
 
 PAGE_SIZE = 50
@@ -87,7 +88,8 @@ def visit_plan(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         team = [services.TeamMemberInput(
             full_name=user.get_full_name() or user.username, user=user,
-            affiliation=(TeamMember.Affiliation.OMBUDSPERSON if user.role == "ombudsperson"
+            affiliation=(TeamMember.Affiliation.OMBUDSPERSON
+                         if has_capability(user, Capability.ACT_FOR_OMBUDSPERSON)
                          else TeamMember.Affiliation.NPM), is_leader=user == request.user)
             for user in data["monitors"]]
         team += [services.TeamMemberInput(full_name=name, affiliation=affiliation)
@@ -324,7 +326,7 @@ def tracker(request: HttpRequest) -> HttpResponse:
         "by_region": selectors.status_bars(found.filter(facility__isnull=False), by="region"),
         "can_issue": is_monitor(request.user),
         "mine_open": open_count, "mine_overdue": overdue_count,
-        "answers": request.user.role == "facility_head",
+        "answers": has_capability(request.user, Capability.ANSWER_RECOMMENDATIONS),
     }
     if request.htmx and request.htmx.target == "tracker-results":
         return render(request, "visits/tracker.html#results", context)
@@ -465,7 +467,7 @@ def planning(request: HttpRequest) -> HttpResponse:
     weights = selectors.planning_weights()
     weights_form = visit_forms.WeightsForm(request.POST or None, weights=weights)
     if request.method == "POST":
-        if request.user.role not in WEIGHT_EDITORS:
+        if not may_set_weights(request.user):
             services.planning_weights_set(acting_user=request.user, origin=_origin(request),
                                           weights={})  # audits the refusal, raises
         if weights_form.is_valid():
@@ -483,7 +485,7 @@ def planning(request: HttpRequest) -> HttpResponse:
                for spec in risk.FACTORS]
     return render(request, "visits/planning.html", {
         "board": board, "factors": factors, "labels": risk_factors.LABELS,
-        "weights_form": weights_form, "can_weigh": request.user.role in WEIGHT_EDITORS,
+        "weights_form": weights_form, "can_weigh": may_set_weights(request.user),
         "region_form": region_form, "region_map": _planning_map(request, now),
         "max_points": sum(w for k, w in weights.items() if k in available),
     }, status=422 if weights_form.errors else 200)
