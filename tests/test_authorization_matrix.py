@@ -1,7 +1,9 @@
 """Every page and API operation, for every role, inside and outside the person's scope.
 
 The table below is the authority: a URL without an entry fails `test_every_route_is_in_the
-_table`, so nobody adds a page without deciding who may see it. Expected outcomes:
+_table`, so nobody adds a page without deciding who may see it. Who holds each right is read
+from the capability table (accounts.capabilities: `holders`), the one the code asks; every
+request is still made and every denial checked. Expected outcomes:
 - "allow": 200 (or a 302 that is not to the sign-in page);
 - "deny": 403 or 404 (404 where existence itself is not to be confirmed).
 """
@@ -19,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.accounts.capabilities import Capability, bound_scope, capabilities_of
 from custodywatch.accounts.models import Role, Scope, User
 from custodywatch.api import api
 from custodywatch.complaints import services as complaints
@@ -30,7 +33,7 @@ from custodywatch.medical import services as medical
 from custodywatch.registry.models import Agency, Facility
 from custodywatch.visits import services as visits
 from custodywatch.visits.models import Category, Recommendation, Source, TeamMember, Visit
-from tests.cases.matrix import CASE_PROSECUTORS, CASE_READERS, with_case
+from tests.cases.matrix import with_case
 from tests.conftest import make_user, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +42,24 @@ pytestmark = pytest.mark.django_db
 # below): the machine roles have no web session (tests/accounts).
 STAFF = ("admin", "gpo", "prosecutor_a", "head_a", "head_b", "duty_a", "analyst",
          "ombudsperson", "monitor", "forensic", "compensation", "doctor")
+# Each person's role (test_the_matrix_signs_in_every_human_role checks the accounts have it).
+STAFF_ROLES: dict[str, Role] = {
+    "admin": Role.SYSTEM_ADMIN, "gpo": Role.GENERAL_PROSECUTOR,
+    "prosecutor_a": Role.REGIONAL_PROSECUTOR, "head_a": Role.FACILITY_HEAD,
+    "head_b": Role.FACILITY_HEAD, "duty_a": Role.DUTY_OFFICER, "analyst": Role.ANALYST,
+    "ombudsperson": Role.OMBUDSPERSON, "monitor": Role.NPM_MONITOR,
+    "forensic": Role.FORENSIC_EXPERT, "compensation": Role.COMPENSATION_OFFICER,
+    "doctor": Role.MEDICAL_EXAMINER}
+
+
+def holders(*capabilities: Capability) -> frozenset[str]:
+    """The people of STAFF whose role holds any of the capabilities, as the table says."""
+    return frozenset(name for name in STAFF
+                     if capabilities_of(STAFF_ROLES[name]) & set(capabilities))
+
+
 # Visits, recommendations and their planning are the preventive mechanism's work.
-MONITORS = frozenset({"ombudsperson", "monitor"})
+MONITORS = holders(Capability.PLAN_VISITS)
 
 
 @dataclass(frozen=True)
@@ -125,38 +144,39 @@ def _ledger_leaf(world: World) -> dict:
 
 
 # Who registers detentions: the facility's own staff, and system administrators.
-CUSTODY_WRITERS = frozenset({"admin", "head_a", "head_b", "duty_a"})
+CUSTODY_WRITERS = holders(Capability.WRITE_CUSTODY)
 # Who acknowledges custody alerts (taking responsibility for them): the facility's staff and
 # the supervising prosecutors, within their scope (custody.alerts.ACKNOWLEDGERS).
-ALERT_ACKNOWLEDGERS = frozenset({"gpo", "prosecutor_a", "head_a", "head_b", "duty_a"})
+ALERT_ACKNOWLEDGERS = holders(Capability.ACKNOWLEDGE_CUSTODY_ALERT)
 # Who handles complaints: prosecutors (their region) and the Ombudsperson; never the staff
 # of a facility, whose own complaints they might be (docs/complaints.md).
-COMPLAINT_HANDLERS = frozenset({"gpo", "prosecutor_a", "ombudsperson"})
+COMPLAINT_HANDLERS = holders(Capability.HANDLE_COMPLAINTS)
 # Who approves a request to see a complainant's identity (complaints.selectors).
-IDENTITY_CUSTODIANS = frozenset({"gpo", "ombudsperson"})
+IDENTITY_CUSTODIANS = holders(Capability.DECIDE_IDENTITY_ACCESS)
 # Who takes a complaint by operator (telephone, lawyer, relative, an NPM visit): the handlers
-# and the NPM monitors (complaints.services.OPERATOR_ROLES).
-COMPLAINT_OPERATORS = COMPLAINT_HANDLERS | {"monitor"}
+# and the NPM monitors.
+COMPLAINT_OPERATORS = holders(Capability.TAKE_COMPLAINT_BY_OPERATOR)
 # Who sees complaint statistics (anonymised, small cells suppressed).
-COMPLAINT_STATISTICS = frozenset({"gpo", "prosecutor_a", "ombudsperson", "monitor", "analyst",
-                                  "admin"})
+COMPLAINT_STATISTICS = holders(Capability.READ_COMPLAINT_STATISTICS)
 
 # Who reads ledger leaves: they reveal who looked at what, so never facility staff nor the
-# compensation officer (custodywatch/ledger/selectors.py LEAF_READERS).
-LEDGER_READERS = frozenset({"admin", "gpo", "prosecutor_a", "ombudsperson", "monitor",
-                            "forensic", "analyst"})
+# compensation officer.
+LEDGER_READERS = holders(Capability.READ_LEDGER_LEAVES)
 # Who reads reports (dashboard, scorecard, UN CAT): the statistics readers, not unit staff.
-REPORT_READERS = frozenset({"admin", "gpo", "prosecutor_a", "ombudsperson", "monitor",
-                            "analyst"})
+REPORT_READERS = holders(Capability.READ_REPORTS)
 # Cases (custodywatch/cases/selectors.py): the Ombudsperson reads every case but never a
 # forensic report; the examiner and the compensation officer see only the header of the cases
 # assigned to them (CASE_ASSIGNED), never their evidence, parties, officers or units.
-CASE_CONTENT_READERS = CASE_READERS | {"ombudsperson"}
-# Independent medical examinations (medical/selectors.py MEDICAL_READERS): the independent
+CASE_READERS = holders(Capability.READ_CASE_FILES)
+CASE_PROSECUTORS = holders(Capability.RUN_CASES)
+CASE_CONTENT_READERS = holders(Capability.READ_CASE_FILES,
+                               Capability.READ_CASES_WITHOUT_FORENSICS)
+# Independent medical examinations (READ_MEDICAL_EXAMINATIONS): the independent
 # examiners and the prosecutors, within their scope; never the facility's staff, the NPM,
 # analysts, the Ombudsperson or the system administrator (medical confidentiality).
-MEDICAL_READERS = frozenset({"doctor", "gpo", "prosecutor_a"})
-CASE_ASSIGNED = frozenset({"forensic", "compensation"})
+MEDICAL_READERS = holders(Capability.READ_MEDICAL_EXAMINATIONS)
+CASE_ASSIGNED = holders(Capability.EXAMINE_FOR_CASES, Capability.DECIDE_COMPENSATION)
+CASE_EXAMINERS = holders(Capability.EXAMINE_FOR_CASES)
 
 ROUTES: dict[str, Route] = {
     "home": Route("signed_in"),
@@ -169,7 +189,7 @@ ROUTES: dict[str, Route] = {
     "accounts:audit_trail": Route("signed_in"),
     "registry:facility_list": Route("signed_in"),
     "registry:facility_detail": Route("scoped", kwargs=_facility),
-    "registry:import": Route("roles", roles=frozenset({"admin"})),
+    "registry:import": Route("roles", roles=holders(Capability.EDIT_REGISTRY)),
     # Anyone in scope sees a facility's cameras and their proposed changes; proposing (the
     # facility's own staff) and deciding (prosecutors, NPM monitors) are checked in
     # tests/registry/test_camera_changes.py.
@@ -220,7 +240,8 @@ ROUTES: dict[str, Route] = {
     "visits:calendar": Route("signed_in"),
     "visits:tracker": Route("signed_in"),
     # The risk board weighs complaints against each facility: never its staff's.
-    "visits:planning": Route("roles", roles=frozenset(STAFF) - {"head_a", "head_b", "duty_a"}),
+    "visits:planning": Route("roles", roles=frozenset(
+        name for name in STAFF if bound_scope(STAFF_ROLES[name]) != Scope.FACILITY)),
     # Planning visits and issuing recommendations is the monitors' work.
     "visits:visit_plan": Route("roles", roles=MONITORS),
     "visits:recommendation_new": Route("roles", roles=MONITORS),
@@ -255,14 +276,14 @@ ROUTES: dict[str, Route] = {
     # Forensic reports: the case's prosecutors (prosecutor_a supervises case a), the GPO and
     # the examiner; never the Ombudsperson nor the system administrator.
     "cases:examination": Route("roles", roles=CASE_PROSECUTORS, scoped=True,
-                               assigned=frozenset({"forensic"}),
+                               assigned=CASE_EXAMINERS,
                                kwargs=lambda w: {"pk": w.examination.pk}),
     "cases:examination_pdf": Route("roles", roles=CASE_PROSECUTORS, scoped=True,
-                                   assigned=frozenset({"forensic"}),
+                                   assigned=CASE_EXAMINERS,
                                    kwargs=lambda w: {"pk": w.examination.pk}),
     # The examiner writes his report; the case's prosecutors may transcribe a paper one.
     "cases:examination_action": Route("roles", roles=CASE_PROSECUTORS, scoped=True,
-                                      assigned=frozenset({"forensic"}),
+                                      assigned=CASE_EXAMINERS,
                                       kwargs=lambda w: {"pk": w.examination.pk,
                                                         "action": "finding"},
                                       get_checks_sign_in_only=True),
@@ -284,16 +305,15 @@ ROUTES: dict[str, Route] = {
                                  kwargs=lambda w: {"pk": _pk(w.medical_examination)}),
     "medical:examination_pdf": Route("roles", roles=MEDICAL_READERS, scoped=True,
                                      kwargs=lambda w: {"pk": _pk(w.medical_examination)}),
-    "medical:photo_add": Route("roles", assigned=frozenset({"doctor"}),
+    "medical:photo_add": Route("roles", assigned=holders(Capability.EXAMINE_DETAINEES),
                                kwargs=lambda w: {"pk": _pk(w.medical_examination)},
                                get_checks_sign_in_only=True),
     # A download needs a photograph: tests/medical/test_pages.py checks it.
     "medical:photo": Route("roles", kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
     # A death needs a death in custody: tests/medical/test_deaths.py checks who records it.
     "medical:death": Route("roles", kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
-    # Risk moments (medical/risk.py RISK_READERS): prosecutors, the NPM, the Ombudsperson.
-    "medical:risk": Route("roles", roles=frozenset({"gpo", "prosecutor_a", "monitor",
-                                                    "ombudsperson"})),
+    # Risk moments (READ_RISK_MOMENTS): prosecutors, the NPM, the Ombudsperson.
+    "medical:risk": Route("roles", roles=holders(Capability.READ_RISK_MOMENTS)),
     "liveview:index": Route("signed_in"),
     "liveview:record": Route("scoped", kwargs=_custody_record),
     # Naming and revoking viewers: the record's writers (docs/liveview.md).
@@ -492,6 +512,8 @@ def test_the_matrix_signs_in_every_human_role(staff):
     machines = {Role.EDGE_AGENT, Role.STATE_SYSTEM}
     assert {staff[name].role for name in STAFF} == set(Role.values) - machines
     assert set(STAFF) <= set(staff)
+    # The expectations are read from the capability table by these roles: they must be true.
+    assert {name: staff[name].role for name in STAFF} == STAFF_ROLES
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
 from custodywatch.accounts.models import Role, Scope
 
@@ -75,6 +76,11 @@ class Capability(models.TextChoices):
     READ_INTERVIEW_NOTES = "read_interview_notes", "Read interview notes"
     SET_PLANNING_WEIGHTS = "set_planning_weights", "Set the planning weights"
     ANSWER_RECOMMENDATIONS = "answer_recommendations", "Answer the facility's recommendations"
+    # Who is told (by mail) of what happens: by the office a role holds.
+    RECEIVE_FACILITY_NOTICES = "receive_facility_notices", "Told of his facility's alerts"
+    RECEIVE_REGION_NOTICES = "receive_region_notices", "Told of his region's alerts"
+    RECEIVE_COUNTRY_ESCALATIONS = "receive_country_escalations", "Told of escalations"
+    RECEIVE_SYSTEM_NOTICES = "receive_system_notices", "Told of the system's faults"
 
 
 C = Capability
@@ -106,15 +112,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.SYSTEM_ADMIN: _PERSON | {
         C.USE_ADMIN_SITE, C.READ_WHOLE_AUDIT_TRAIL, C.EDIT_REGISTRY, C.DECIDE_CAMERA_REFERENCE,
         C.WRITE_CUSTODY, C.READ_COMPLAINT_STATISTICS, C.READ_CASE_FILES,
-        C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.SET_PLANNING_WEIGHTS},
+        C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.SET_PLANNING_WEIGHTS, C.RECEIVE_SYSTEM_NOTICES},
     Role.GENERAL_PROSECUTOR: _PROSECUTOR | {
-        C.READ_WHOLE_AUDIT_TRAIL, C.DECIDE_IDENTITY_ACCESS, C.READ_EVERY_FORENSIC_REPORT},
-    Role.REGIONAL_PROSECUTOR: _PROSECUTOR,
+        C.READ_WHOLE_AUDIT_TRAIL, C.DECIDE_IDENTITY_ACCESS, C.READ_EVERY_FORENSIC_REPORT,
+        C.RECEIVE_COUNTRY_ESCALATIONS},
+    Role.REGIONAL_PROSECUTOR: _PROSECUTOR | {C.RECEIVE_REGION_NOTICES},
     Role.OMBUDSPERSON: _MONITOR | {
         C.READ_WHOLE_AUDIT_TRAIL, C.HANDLE_COMPLAINTS, C.ACT_FOR_OMBUDSPERSON,
         C.DECIDE_IDENTITY_ACCESS, C.READ_CASES_WITHOUT_FORENSICS},
     Role.NPM_MONITOR: _MONITOR | {C.APPROVE_CAMERA_CHANGE},
-    Role.FACILITY_HEAD: _FACILITY_STAFF | {C.ANSWER_RECOMMENDATIONS},
+    Role.FACILITY_HEAD: _FACILITY_STAFF | {C.ANSWER_RECOMMENDATIONS, C.RECEIVE_FACILITY_NOTICES},
     Role.DUTY_OFFICER: _FACILITY_STAFF,
     Role.FORENSIC_EXPERT: _PERSON | {C.EXAMINE_FOR_CASES, C.READ_LEDGER_LEAVES},
     Role.MEDICAL_EXAMINER: _PERSON | {C.EXAMINE_DETAINEES, C.READ_MEDICAL_EXAMINATIONS},
@@ -159,6 +166,12 @@ def roles_with(capability: Capability) -> frozenset[Role]:
     return frozenset(role for role, caps in ROLE_CAPABILITIES.items() if capability in caps)
 
 
+def holders_q(capability: Capability) -> Q:
+    """A filter on User: the people whose role holds ``capability`` (whom to tell, whom to
+    offer)."""
+    return Q(role__in=roles_with(capability))
+
+
 def bound_scope(role: str | None) -> Scope | None:
     """The scope a role is bound to (facility staff, regional prosecutors), or None."""
     return ROLE_BOUND_SCOPE.get(role) if role else None
@@ -172,10 +185,15 @@ def is_facility_bound(user: Any) -> bool:
     return bound_scope(getattr(user, "role", None)) == Scope.FACILITY
 
 
+class UnknownCapability(Exception):
+    """A template asked for a capability the table does not have (a typing error). Not a
+    KeyError/AttributeError: Django's templates would swallow those as "no"."""
+
+
 class CapabilitySet:
     """The template view of one person's capabilities: ``{% if caps.edit_registry %}``.
-    An unknown name raises (a misspelt capability in a template must not hide silently as
-    "no")."""
+    An unknown name raises UnknownCapability, so a misspelt capability fails the page's
+    tests instead of hiding silently as "no"."""
 
     def __init__(self, user: Any) -> None:
         self._caps = (capabilities_of(getattr(user, "role", None))
@@ -184,19 +202,19 @@ class CapabilitySet:
 
     def __getitem__(self, name: str) -> bool:
         if name not in Capability.values:
-            raise KeyError(name)
+            raise UnknownCapability(name)
         return name in self._caps
 
     def __getattr__(self, name: str) -> bool:
         if name.startswith("_"):
             raise AttributeError(name)
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        return self[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self._caps
+
+    def __repr__(self) -> str:
+        return f"CapabilitySet({sorted(self._caps)})"
 
 
 def matrix_markdown(roles: Iterable[Role] = tuple(Role)) -> str:

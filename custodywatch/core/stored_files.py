@@ -185,9 +185,11 @@ def alert(obj: models.Model, name: str, sha256: str, problem: str) -> None:
 
 
 def _mail_administrators(object_type: str, object_id: str, name: str, problem: str) -> None:
-    from custodywatch.accounts.models import Role, User
+    from custodywatch.accounts.capabilities import Capability, holders_q
+    from custodywatch.accounts.models import User
 
-    addresses = list(User.objects.filter(role=Role.SYSTEM_ADMIN, is_active=True)
+    addresses = list(User.objects.filter(holders_q(Capability.RECEIVE_SYSTEM_NOTICES),
+                                         is_active=True)
                      .exclude(email="").values_list("email", flat=True))
     if not addresses:
         return

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
-from custodywatch.accounts.capabilities import Capability, has_capability
-from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.capabilities import Capability, has_capability, holders_q
+from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation, RoomStay
 from custodywatch.kernels import deadlines
@@ -58,13 +58,14 @@ def facts_of(record: CustodyRecord) -> deadlines.CustodyFacts:
 def recipients(record: CustodyRecord) -> list[User]:
     """The facility's head and the supervising prosecutors of its region."""
     return list(User.objects.filter(
-        Q(role=Role.FACILITY_HEAD, facility_id=record.facility_id)
-        | Q(role=Role.REGIONAL_PROSECUTOR, region_id=record.facility.region_id),
+        Q(holders_q(Capability.RECEIVE_FACILITY_NOTICES), facility_id=record.facility_id)
+        | Q(holders_q(Capability.RECEIVE_REGION_NOTICES), region_id=record.facility.region_id),
         is_active=True))
 
 
 def escalation_recipients() -> list[User]:
-    return list(User.objects.filter(role=Role.GENERAL_PROSECUTOR, is_active=True))
+    return list(User.objects.filter(holders_q(Capability.RECEIVE_COUNTRY_ESCALATIONS),
+                                    is_active=True))
 
 
 def death_alert_raise(*, record: CustodyRecord, now: dt.datetime) -> CustodyAlert:

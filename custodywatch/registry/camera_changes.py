@@ -27,8 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.capabilities import Capability, has_capability
-from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
+from custodywatch.accounts.capabilities import Capability, has_capability, holders_q
+from custodywatch.accounts.models import AuditEvent, MachineToken, User
 from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry.models import Camera, CameraChange, Facility, Recorder, Room
@@ -204,7 +204,8 @@ def camera_change_propose(
 def _mail_flag(change_id: int) -> None:
     change = CameraChange.objects.select_related("facility", "camera").get(pk=change_id)
     addresses = sorted(set(User.objects.filter(
-        role=Role.REGIONAL_PROSECUTOR, region_id=change.facility.region_id, is_active=True,
+        holders_q(Capability.RECEIVE_REGION_NOTICES), region_id=change.facility.region_id,
+        is_active=True,
     ).exclude(email="").values_list("email", flat=True)))
     if not addresses:
         return

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.capabilities import Capability, holders_q
+from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.registry.models import Facility
 from custodywatch.video.models import AgentDiskAlert
 
@@ -55,8 +56,8 @@ def agent_disk_full_report(*, acting_user: User, origin: Origin, facility: Facil
 def recipients(facility: Facility) -> list[User]:
     """The facility's head and the supervising prosecutors of its region."""
     return list(User.objects.filter(
-        Q(role=Role.FACILITY_HEAD, facility_id=facility.pk)
-        | Q(role=Role.REGIONAL_PROSECUTOR, region_id=facility.region_id),
+        Q(holders_q(Capability.RECEIVE_FACILITY_NOTICES), facility_id=facility.pk)
+        | Q(holders_q(Capability.RECEIVE_REGION_NOTICES), region_id=facility.region_id),
         is_active=True).exclude(email=""))
 
 

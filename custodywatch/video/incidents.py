@@ -30,7 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.capabilities import Capability, holders_q
+from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.registry.models import Camera, Facility
 from custodywatch.video.coverage import CoverageRule, coverage_rule, marker_fresh
 from custodywatch.video.models import CameraState, CoverageIncident, MarkerSighting
@@ -197,10 +198,11 @@ def blackout_holds(*, facility_id: int, started_at: dt.datetime, ended_at: dt.da
 
 
 def _recipients(incident: CoverageIncident) -> list[User]:
-    people = Q(role=Role.FACILITY_HEAD, facility_id=incident.facility_id) | Q(
-        role=Role.REGIONAL_PROSECUTOR, region_id=incident.facility.region_id)
+    people = (Q(holders_q(Capability.RECEIVE_FACILITY_NOTICES), facility_id=incident.facility_id)
+              | Q(holders_q(Capability.RECEIVE_REGION_NOTICES),
+                  region_id=incident.facility.region_id))
     if incident.kind == CoverageIncident.Kind.BLACKOUT:
-        people |= Q(role=Role.GENERAL_PROSECUTOR)
+        people |= Q(holders_q(Capability.RECEIVE_COUNTRY_ESCALATIONS))
     return list(User.objects.filter(people, is_active=True))
 
 

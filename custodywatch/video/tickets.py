@@ -30,7 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
-from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.capabilities import Capability, holders_q
+from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.registry.models import Camera, HeadAppointment, Room
 from custodywatch.video.coverage import (
     CoverageRule,
@@ -80,8 +81,8 @@ def _owners(facility_ids: set[int]) -> dict[int, str]:
             facility_id__in=facility_ids, ended_on__isnull=True)
             .order_by("facility_id", "-started_on").values_list("facility_id", "full_name")):
         owners.setdefault(facility_id, name)
-    for user in User.objects.filter(role=Role.FACILITY_HEAD, facility_id__in=facility_ids,
-                                    is_active=True):
+    for user in User.objects.filter(holders_q(Capability.RECEIVE_FACILITY_NOTICES),
+                                    facility_id__in=facility_ids, is_active=True):
         owners.setdefault(user.facility_id, user.get_full_name() or user.get_username())
     return owners
 
@@ -231,7 +232,7 @@ def _mail_escalations(ids: list[int]) -> None:
         by_region.setdefault(ticket.facility.region_id, []).append(ticket)
     for region_id, tickets in by_region.items():
         addresses = sorted(set(User.objects.filter(
-            role=Role.REGIONAL_PROSECUTOR, region_id=region_id, is_active=True,
+            holders_q(Capability.RECEIVE_REGION_NOTICES), region_id=region_id, is_active=True,
         ).exclude(email="").values_list("email", flat=True)))
         if not addresses:
             continue

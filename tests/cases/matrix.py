@@ -20,11 +20,6 @@ from custodywatch.cases.models import CaseParty
 from custodywatch.registry.models import Facility
 from tests.conftest import make_user
 
-# Who reads cases (among the matrix's STAFF) and who runs them.
-CASE_READERS = frozenset({"admin", "gpo", "prosecutor_a"})
-CASE_PROSECUTORS = frozenset({"gpo", "prosecutor_a"})
-
-
 EXAMINERS = ("matrix_forensic", "matrix_forensic_b")
 
 

@@ -22,6 +22,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from custodywatch.accounts.capabilities import Capability
 from custodywatch.ledger import tlog_proof
 from custodywatch.ledger.services import ledger_integrate_all
 from tests.conftest import sign_in
@@ -35,12 +36,13 @@ from tests.test_authorization_matrix import (
     STAFF,
     World,
     _sees,
+    holders,
 )
 
 pytestmark = pytest.mark.django_db
 
 EVERYONE = (*STAFF, "agent_a")
-ADMIN_ALLOWED = frozenset({"admin"})
+ADMIN_ALLOWED = holders(Capability.USE_ADMIN_SITE)
 # Complaints stay with their handlers: in the admin site a system administrator sees only
 # the complaints (and their legal holds) of complaints_q, which for him is none; opening one
 # answers as for an object that does not exist (a redirect to the admin index).
@@ -150,7 +152,7 @@ EXPORTS: dict[str, Export] = {
     "cases:examination_pdf": Export(
         url=lambda w: reverse("cases:examination_pdf", kwargs={"pk": w.examination.pk}),
         roles=CASE_PROSECUTORS, scoped=True, content_type="application/pdf",
-        assigned=frozenset({"forensic"}),
+        assigned=holders(Capability.EXAMINE_FOR_CASES),
         leaks=lambda body, outsider: outsider.case.register_number.encode() in body),
     # A ledger entry's offline receipt (C2SP tlog-proof): the ledger's readers, country-wide.
     "ledger:leaf_proof": Export(

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.accounts.capabilities import Capability
 from custodywatch.accounts.models import Role, User
 from custodywatch.accounts.services import token_create
 from custodywatch.complaints.models import IdentityAccess
@@ -48,6 +49,7 @@ from tests.test_authorization_matrix import (
     _expected,
     _outcome,
     _sees,
+    holders,
 )
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +125,7 @@ POSTS: dict[str, Post] = {
         lambda w: {"decision": "refused", "decided_at": timezone.localdate().isoformat(),
                    "claim": _claim(w)},
         kwargs=lambda w: {"pk": w.case.pk, "action": "decision"},
-        access=Route("roles", assigned=frozenset({"compensation"}))),
+        access=Route("roles", assigned=holders(Capability.DECIDE_COMPENSATION))),
     "cases:examination_action": Post(lambda w: {
         "view": "front", "body_region": "chest", "description": "Bruise, 3 cm",
         "consistency": "consistent"}),

@@ -5,7 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
-from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.capabilities import Capability, holders_q
+from custodywatch.accounts.models import User
 from custodywatch.registry import services
 from custodywatch.registry.csv_import import KINDS, RegistryImportError
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-user", default="", help="administrator recorded in the audit")
 
     def handle(self, *args, kind: str, file: Path, as_user: str, **options) -> None:  # type: ignore[no-untyped-def]
-        admins = User.objects.filter(role=Role.SYSTEM_ADMIN, is_active=True)
+        admins = User.objects.filter(holders_q(Capability.EDIT_REGISTRY), is_active=True)
         actor = admins.filter(username=as_user).first() if as_user else admins.first()
         if actor is None:
             raise CommandError("--as-user: no active system administrator", returncode=BAD_INPUT)
