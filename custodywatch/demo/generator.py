@@ -42,7 +42,7 @@ from custodywatch.registry.models import (
     Room,
 )
 from custodywatch.registry.reference import load_reference_data
-from custodywatch.reports.demo import build_reports
+from custodywatch.reports.demo import build_reports, wipe_reports
 from custodywatch.reports.models import CoverageSnapshot
 from custodywatch.video.demo import build_video
 from custodywatch.video.demo_coverage import build_coverage_demo
@@ -153,6 +153,7 @@ def wipe() -> None:
     """
     with transaction.atomic():
         db_guards.reset_ledger_tables(connection)
+        wipe_reports()  # open-data releases: their ledger entries go with the ledger
         wipe_visits()  # UN CAT recommendations belong to no facility
         wipe_medical()  # referrals protect the complaints, holds and cases they opened
         wipe_cases()  # cases protect the complaints, facilities and officers they concern

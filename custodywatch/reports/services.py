@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, User
-from custodywatch.reports import aggregates
-from custodywatch.reports.models import AggregateRefresh, FacilityDay, FacilityMonth, RegionMonth
+from custodywatch.core.counters import next_number
+from custodywatch.kernels.ledger_leaf import iso_time
+from custodywatch.ledger.appends import ledger_append
+from custodywatch.ledger.models import LeafKind
+from custodywatch.reports import aggregates, open_data_release
+from custodywatch.reports.models import (
+    AggregateRefresh,
+    FacilityDay,
+    FacilityMonth,
+    OpenDataFile,
+    OpenDataRelease,
+    RegionMonth,
+)
 
 CHUNK = 5000
 
@@ -62,3 +75,36 @@ def export_record(*, user: User, origin: Origin, what: str, detail: dict) -> Non
     """An export leaves an audit row (and with it a ledger leaf)."""
     audit_record(actor=user, action=AuditEvent.Action.EXPORT, origin=origin,
                  object_type=f"reports.{what}", object_label=what, detail=detail)
+
+
+def open_data_release_publish(*, month: dt.date, acting_user: User | None = None,
+                              origin: Origin = SYSTEM_ORIGIN, note: str = "",
+                              base_url: str = "", refresh: bool = True) -> OpenDataRelease:
+    """Publish the open data of ``month`` (a finished month) as the next version: its files,
+    each file's SHA-256 in the evidence ledger, in one transaction. The month's figures are
+    rebuilt first (``refresh``), so the release reads what the registers say now."""
+    month = aggregates.month_start(month)
+    this_month = aggregates.month_start(timezone.localdate())
+    if month >= this_month:
+        raise ValueError(f"month: {month:%Y-%m} has not ended; a month is published once "
+                         "it is over")
+    if refresh:
+        figures_refresh(since=month, acting_user=acting_user, origin=origin)
+    rows = open_data_release.month_rows(month)
+    now = timezone.now()
+    with transaction.atomic():
+        version = next_number("open_data_release", last_existing=lambda: int(
+            OpenDataRelease.objects.aggregate(top=Max("version"))["top"] or 0))
+        release = OpenDataRelease.objects.create(version=version, month=month,
+                                                 published_at=now, note=note[:300])
+        for file in open_data_release.release_files(month, version, rows, now, base_url):
+            sha256 = hashlib.sha256(file.content).hexdigest()
+            OpenDataFile.objects.create(release=release, name=file.name,
+                                        media_type=file.media_type, content=file.content,
+                                        sha256=sha256, size=len(file.content))
+            ledger_append(kind=LeafKind.OPEN_DATA_FILE, fields={
+                "release": version, "name": file.name, "sha256": sha256,
+                "size": len(file.content), "at": iso_time(now)})
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=release, detail={"month": f"{month:%Y-%m}", "rows": len(rows)})
+    return release
