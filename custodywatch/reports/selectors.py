@@ -23,9 +23,9 @@ from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q, region_q
 from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
 from custodywatch.complaints.selectors import STATISTICS_READERS
+from custodywatch.ledger.models import Leaf, LeafKind
 from custodywatch.registry.models import Facility, HeadAppointment, Region
 from custodywatch.reports import aggregates
-from custodywatch.ledger.models import Leaf, LeafKind
 from custodywatch.reports.models import (
     AggregateRefresh,
     FacilityDay,
