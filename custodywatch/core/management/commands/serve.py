@@ -24,7 +24,8 @@ class Command(BaseCommand):
                             help="processes (default: WEB_CONCURRENCY or 1); several "
                             "processes sidestep the one interpreter lock under load")
 
-    def handle(self, *args, host: str, port: int, threads: int, workers: int, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, host: str, port: int, threads: int,  # type: ignore[no-untyped-def]
+               workers: int = 1, **options) -> None:
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1")
         self.stdout.write(f"CustodyWatch on http://{host}:{port}/  (Ctrl+C stops it)")
