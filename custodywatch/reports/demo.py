@@ -1,5 +1,5 @@
 """The demo's precomputed figures: a year back, rebuilt once the registers are loaded; and
-last month's open-data release."""
+last month's open-data release and last year's NPM annual report."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from custodywatch.reports.models import OpenDataFile, OpenDataRelease
 from custodywatch.reports.services import (
     default_since,
     figures_refresh,
+    npm_annual_report_publish,
     open_data_release_publish,
 )
 
@@ -19,6 +20,7 @@ def build_reports(*, now: dt.datetime) -> None:
     figures_refresh(since=(now - dt.timedelta(days=31 * DEMO_MONTHS)).date(), now=now)
     open_data_release_publish(month=default_since(now), refresh=False,
                               base_url="/reports/open-data/")
+    npm_annual_report_publish(year=now.year - 1)
 
 
 def wipe_reports() -> None:

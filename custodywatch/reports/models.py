@@ -158,12 +158,19 @@ class CoverageSnapshot(models.Model):
 
 
 class OpenDataRelease(models.Model):
-    """A versioned release of the open data of one month: files that never change once
-    published (a correction is a new version), each file's SHA-256 in the evidence ledger,
-    so a copy downloaded anywhere can be checked against the ledger (docs/reports.md)."""
+    """A versioned publication: the open data of one month, or the NPM's annual report. Its
+    files never change once published (a correction is a new version), each file's SHA-256
+    is in the evidence ledger, so a copy downloaded anywhere can be checked against the
+    ledger (docs/reports.md)."""
+
+    class Kind(models.TextChoices):
+        UNITS_MONTH = "units_month", _("Units by month")
+        NPM_ANNUAL = "npm_annual", _("NPM annual report")
 
     version = models.PositiveIntegerField(_("version"), unique=True)
-    month = models.DateField(_("month"))  # its first day
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices,
+                            default=Kind.UNITS_MONTH)
+    month = models.DateField(_("period"))  # its first day: a month's, or a year's
     published_at = models.DateTimeField(_("published"))
     note = models.CharField(_("note"), max_length=300, blank=True)
 
@@ -173,7 +180,7 @@ class OpenDataRelease(models.Model):
         verbose_name_plural = _("open data releases")
 
     def __str__(self) -> str:
-        return f"v{self.version} {self.month:%Y-%m}"
+        return f"v{self.version} {self.kind} {self.month:%Y-%m}"
 
 
 class OpenDataFile(models.Model):

@@ -15,7 +15,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from custodywatch.reports.services import default_since, figures_refresh, open_data_release_publish
+from custodywatch.reports.models import OpenDataRelease
+from custodywatch.reports.services import (
+    default_since,
+    figures_refresh,
+    npm_annual_report_publish,
+    open_data_release_publish,
+)
 
 
 class Command(BaseCommand):
@@ -30,10 +36,22 @@ class Command(BaseCommand):
                                  help="publish a finished month's open data as a new release")
         publish.add_argument("--month", help="YYYY-MM (default: last month)")
         publish.add_argument("--note", default="", help="what this version corrects, if any")
+        npm = sub.add_parser("publish-npm-report",
+                             help="publish the NPM's annual report of a finished year")
+        npm.add_argument("--year", type=int, help="default: last year")
+        npm.add_argument("--note", default="", help="what this version corrects, if any")
 
     def handle(self, *args: Any, action: str, since: str | None = None, **options: Any) -> None:
         if action == "publish-open-data":
             self._publish(options["month"], options["note"])
+            return
+        if action == "publish-npm-report":
+            year = options["year"] or timezone.localdate().year - 1
+            try:
+                release = npm_annual_report_publish(year=year, note=options["note"])
+            except ValueError as error:
+                raise CommandError(f"--{error}", returncode=2) from None
+            self._published(release)
             return
         day = None
         if since:
@@ -62,7 +80,11 @@ class Command(BaseCommand):
             release = open_data_release_publish(month=month, note=note, base_url=base_url)
         except ValueError as error:
             raise CommandError(str(error), returncode=2) from None
+        self._published(release)
+
+    def _published(self, release: OpenDataRelease) -> None:
         for file in release.files.all():
             self.stdout.write(f"{file.sha256}  {file.name}")
-        self.stdout.write(f"open data {release.month:%Y-%m} published as version "
-                          f"{release.version}; the files' hashes are queued for the ledger")
+        self.stdout.write(f"{release.get_kind_display()} {release.month:%Y-%m} published as "
+                          f"version {release.version}; the files' hashes are queued for the "
+                          "ledger")
