@@ -18,10 +18,8 @@ the rooms it gains by their markers is flagged and e-mailed to the regional pros
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,9 +27,8 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.scoping import facility_q
+from custodywatch.core.mail import mail_queue
 from custodywatch.registry.models import Camera, CameraChange, Facility, Recorder, Room
-
-logger = logging.getLogger(__name__)
 
 FACILITY_SIDE = {Role.EDGE_AGENT, Role.FACILITY_HEAD, Role.DUTY_OFFICER}
 APPROVERS = {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR, Role.NPM_MONITOR}
@@ -216,10 +213,7 @@ def _mail_flag(change_id: int) -> None:
              "anyone approves it.") % {
         "facility": change.facility.code, "camera": change.camera.code,
         "before": change.blind_before, "after": change.blind_after}
-    try:
-        send_mail(subject, body, None, addresses, fail_silently=False)
-    except OSError:
-        logger.exception("camera change %s: flag e-mail failed", change_id)
+    mail_queue(subject=subject, body=body, to=addresses)
 
 
 # --------------------------------------------------------------------------- deciding
