@@ -243,6 +243,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Answers stored for an Idempotency-Key are replayed this long, then purged (housekeeping).
+CUSTODYWATCH_IDEMPOTENCY_DAYS = env_int("CUSTODYWATCH_IDEMPOTENCY_DAYS", 30)
 # An alert nobody acknowledges for this long goes up to the General Prosecutor's Office.
 CUSTODY_ALERT_ESCALATE_MINUTES = env_int("CUSTODY_ALERT_ESCALATE_MINUTES", 30)
 

@@ -124,7 +124,7 @@ def test_the_worker_runs_every_sweep_that_had_a_loop_process(capsys):
     names = {line.split("\t")[0] for line in capsys.readouterr().out.splitlines()}
     assert {"custody_sweep", "video_sweep", "complaints_sweep", "visits_sweep",
             "liveview_sweep", "remediation_tickets", "risk_sweep", "evidence_check_files",
-            "reports_refresh", "coverage_snapshot", "housekeeping"} <= names
+            "reports_refresh", "coverage_snapshot", "escrow_retention", "housekeeping"} <= names
 
 
 def test_an_unknown_job_is_refused():
