@@ -70,10 +70,15 @@ def run_housekeeping(now: dt.datetime | None = None) -> dict[str, int]:
 
 def claim(job: Periodic, *, worker: str, now: dt.datetime) -> bool:
     """Take this run of ``job`` if it is due; True for exactly one worker per due run."""
-    ScheduledJob.objects.bulk_create([ScheduledJob(name=job.name, due_at=now)],
-                                     ignore_conflicts=True)
-    return bool(ScheduledJob.objects.filter(name=job.name, due_at__lte=now).update(
-        due_at=now + job.every, started_at=now, finished_at=None, worker=worker))
+    due = ScheduledJob.objects.filter(name=job.name, due_at__lte=now)
+    taken = due.update(due_at=now + job.every, started_at=now, finished_at=None, worker=worker)
+    if not taken and not ScheduledJob.objects.filter(name=job.name).exists():
+        # A job's first run: its row is written once, by whichever worker comes first.
+        ScheduledJob.objects.bulk_create([ScheduledJob(name=job.name, due_at=now)],
+                                         ignore_conflicts=True)
+        taken = due.update(due_at=now + job.every, started_at=now, finished_at=None,
+                           worker=worker)
+    return bool(taken)
 
 
 def run_due(job: Periodic, *, worker: str, now: dt.datetime | None = None) -> bool:

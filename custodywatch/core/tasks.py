@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django_tasks_db.models import DBTaskResult
 
 from custodywatch.core.models import IdempotencyRecord
 from custodywatch.core.periodic import housekeeping, periodic, run_housekeeping
@@ -21,6 +22,17 @@ def idempotency_keep() -> dt.timedelta:
 @housekeeping
 def idempotency_records_purge(now: dt.datetime) -> int:
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=now - idempotency_keep()).delete()
+    return deleted
+
+
+# Finished tasks (an e-mail sent, or given up) are kept this long to look into, then purged.
+TASK_RESULTS_KEEP = dt.timedelta(days=30)
+
+
+@housekeeping
+def task_results_purge(now: dt.datetime) -> int:
+    deleted, _ = DBTaskResult.objects.finished().filter(
+        finished_at__lt=now - TASK_RESULTS_KEEP).delete()
     return deleted
 
 

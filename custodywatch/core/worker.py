@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterable
 from types import FrameType
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django_tasks_db.models import DBTaskResult
 
 from custodywatch.core.periodic import Periodic, run_due
@@ -33,6 +33,13 @@ logger = logging.getLogger("custodywatch.worker")
 # Tasks run between two looks at the periodic jobs, so a long queue does not hold them up.
 TASKS_PER_ROUND = 50
 IDLE_SLICE = 0.2  # seconds: how often an idle worker looks whether it was asked to stop
+
+
+def fresh_connection() -> None:
+    """Drop a connection that broke or outlived CONN_MAX_AGE, as a request would; never
+    inside a transaction (a test's, or a caller's that runs a round itself)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def worker_id() -> str:
@@ -83,12 +90,12 @@ class Worker:
         for job in self.jobs:
             if self.stopping:
                 return did
-            close_old_connections()
+            fresh_connection()
             did |= self._guarded(lambda job=job: run_due(job, worker=self.worker), job.name)
         for _ in range(TASKS_PER_ROUND if self.tasks else 0):
             if self.stopping:
                 break
-            close_old_connections()
+            fresh_connection()
             if not self._guarded(lambda: run_one_task(worker=self.worker), "tasks"):
                 break
             did = True
@@ -109,7 +116,7 @@ class Worker:
         while not self.stopping:
             if not self.run_round():
                 self._idle()
-        close_old_connections()
+        fresh_connection()
         logger.info("worker %s: stopped", self.worker)
 
     def _idle(self) -> None:

@@ -99,7 +99,7 @@ def test_retry_delays_grow_to_an_hour():
     assert retry_delay(7) == retry_delay(50) == dt.timedelta(hours=1)
 
 
-def test_housekeeping_purges_expired_idempotency_keys_and_throttle_rows():
+def test_housekeeping_purges_expired_idempotency_keys_throttle_rows_and_old_tasks():
     periodic.autodiscover()
     now = timezone.now()
     old, recent = now - dt.timedelta(days=31), now - dt.timedelta(minutes=5)
@@ -110,10 +110,19 @@ def test_housekeeping_purges_expired_idempotency_keys_and_throttle_rows():
         IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=created)
         ReceiptAttempt.objects.create(address_key=f"a{n}", at=now - dt.timedelta(days=2 - 2 * n))
         LinkAttempt.objects.create(address_key=f"a{n}", at=now - dt.timedelta(days=2 - 2 * n))
+        DBTaskResult.objects.create(
+            args_kwargs={"args": [], "kwargs": {}}, priority=0, task_path=f"t{n}",
+            queue_name="default", backend_name="default", status=TaskResultStatus.SUCCESSFUL,
+            finished_at=now - dt.timedelta(days=31 - 31 * n))
+    DBTaskResult.objects.create(  # waiting to run: never purged, whatever its age
+        args_kwargs={"args": [], "kwargs": {}}, priority=0, task_path="ready",
+        queue_name="default", backend_name="default")
     removed = periodic.run_housekeeping(now)
     assert removed == {"custodywatch.complaints.tasks.receipt_attempts_purge": 1,
                        "custodywatch.core.tasks.idempotency_records_purge": 1,
+                       "custodywatch.core.tasks.task_results_purge": 1,
                        "custodywatch.liveview.tasks.link_attempts_purge": 1}
+    assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == ["ready", "t1"]
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k1"]
     assert list(ReceiptAttempt.objects.values_list("address_key", flat=True)) == ["a1"]
     assert list(LinkAttempt.objects.values_list("address_key", flat=True)) == ["a1"]
