@@ -94,7 +94,7 @@ def run_due(job: Periodic, *, worker: str, now: dt.datetime | None = None) -> bo
         failed = True
         logger.exception("periodic job %s failed; it runs again in %s", job.name, job.every)
     else:
-        logger.info("periodic job %s: %s", job.name, result)
+        logger.debug("periodic job %s: %s", job.name, result)
     ScheduledJob.objects.filter(name=job.name, worker=worker, started_at=now).update(
         finished_at=timezone.now(), failed=failed)
     return True

@@ -54,15 +54,15 @@ def run_one_task(*, worker: str, backend: str = "default") -> bool:
             return False
         row.claim(worker)
         try:
-            with transaction.atomic():  # what a failed task wrote is undone; its failure is kept
+            # What a failed task wrote is undone and its failure kept; a result that cannot
+            # be stored (not JSON) fails the task rather than leave it to run again.
+            with transaction.atomic():
                 task = row.task
                 result = row.task_result
-                value = task.call(*result.args, **result.kwargs)
+                row.set_successful(task.call(*result.args, **result.kwargs))
         except Exception as error:
             logger.exception("task %s (%s) failed", row.task_path, row.pk)
             row.set_failed(error)
-        else:
-            row.set_successful(value)
     return True
 
 

@@ -48,8 +48,10 @@ class Command(BaseCommand):
                                    f"(known: {', '.join(sorted(jobs))})", returncode=BAD_INPUT)
         if options["interval"] <= 0:
             raise CommandError("--interval: a positive number of seconds", returncode=BAD_INPUT)
-        if options["verbosity"] > 0:
-            logging.getLogger("custodywatch.worker").setLevel(logging.INFO)
+        # -v 2 logs every job's result; -v 1 the start, the stop and the failures.
+        levels = {0: logging.WARNING, 1: logging.INFO}
+        logging.getLogger("custodywatch.worker").setLevel(
+            levels.get(options["verbosity"], logging.DEBUG))
         worker = Worker(jobs=[jobs[name] for name in chosen], tasks=not options["no_tasks"],
                         interval=options["interval"])
         if options["once"]:
