@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_counter_and_stored_file_alert'),
+        ('core', '0003_cache_table'),
     ]
 
     operations = [
