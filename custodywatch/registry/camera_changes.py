@@ -192,14 +192,12 @@ def camera_change_propose(
                      obj=change, detail={"camera": code, "kind": kind, "rooms": wanted,
                                          "active": is_active, "blind_before": len(before),
                                          "blind_after": len(after), "flagged": flagged})
-        if flagged:
-            change_id = change.pk
-            transaction.on_commit(lambda: _mail_flag(change_id))
+        if flagged:  # queued with the change (core/mail.py): both commit or neither
+            _mail_flag(change)
     return camera, change
 
 
-def _mail_flag(change_id: int) -> None:
-    change = CameraChange.objects.select_related("facility", "camera").get(pk=change_id)
+def _mail_flag(change: CameraChange) -> None:
     addresses = sorted(set(User.objects.filter(
         role=Role.REGIONAL_PROSECUTOR, region_id=change.facility.region_id, is_active=True,
     ).exclude(email="").values_list("email", flat=True)))
