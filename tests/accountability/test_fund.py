@@ -167,3 +167,50 @@ def test_bad_input_names_the_field_and_changes_nothing(fund, people):
                              claim=claim, reviewed_on=dt.date(2024, 2, 1))
     assert "2024" in str(error.value.message_dict["reviewed_on"])
     assert not hasattr(CompensationClaim.objects.get(pk=claim.pk), "fund_review")
+
+
+def test_the_pages_take_a_claim_to_recourse_and_refuse_the_others(fund, people, client):
+    claim, _refused, officer, convicted = fund
+    sign_in(client, people["prosecutor_a"])
+    page = client.get(f"/accountability/fund/claims/{claim.pk}/")
+    assert page.status_code == 200 and 'name="action" value="review"' in page.content.decode()
+    assert client.post(f"/accountability/fund/claims/{claim.pk}/",
+                       {"action": "review", "day": "2025-04-10"}).status_code == 302
+    assert client.post("/accountability/fund/registers/").status_code == 403
+    sign_in(client, people["head_a"])
+    assert client.post("/accountability/fund/registers/").status_code == 403
+    assert client.post(f"/accountability/fund/claims/{claim.pk}/",
+                       {"action": "decide", "day": "2025-04-15"}).status_code == 403
+    sign_in(client, officer)
+    assert client.post(f"/accountability/fund/claims/{claim.pk}/",
+                       {"action": "decide", "day": "2025-04-15"}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.decision == "granted"
+    assert client.post("/accountability/fund/registers/").status_code == 302
+    register = TreasuryRegister.objects.get()
+    csv_file = client.get(f"/accountability/fund/registers/{register.pk}.csv")
+    assert hashlib.sha256(csv_file.content).hexdigest() == register.csv_sha256
+    assert client.get(f"/accountability/fund/registers/{register.pk}.xlsx").status_code == 200
+    assert client.get(f"/accountability/fund/registers/{register.pk}.exe").status_code == 404
+    today = dt.date.today().isoformat()
+    assert client.post(f"/accountability/fund/registers/{register.pk}/paid/",
+                       {"day": today}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.paid_at is not None
+    assert client.post(f"/accountability/fund/claims/{claim.pk}/",
+                       {"action": "recourse", "officer": convicted.pk, "day": today}
+                       ).status_code == 302
+    recourse = claim.recourse_claims.get()
+    assert client.post(f"/accountability/fund/recourse/{recourse.pk}/",
+                       {"recovered": "117960", "day": today}).status_code == 302
+    recourse.refresh_from_db()
+    assert recourse.status == RecourseStatus.RECOVERED
+    # Readers outside the Fund: no register, no recourse.
+    for name in ("analyst", "head_a"):
+        sign_in(client, people[name])
+        assert client.get(f"/accountability/fund/registers/{register.pk}.csv"
+                          ).status_code in (403, 404)
+        assert client.post(f"/accountability/fund/recourse/{recourse.pk}/",
+                           {"recovered": "0", "day": today}).status_code in (403, 404)
+    recourse.refresh_from_db()
+    assert recourse.recovered == Decimal("117960")

@@ -139,3 +139,16 @@ def test_the_facility_reads_the_same_before_and_after_proceedings(dataset, peopl
                               since=dt.date(2025, 4, 21))
     after = view.snapshot()
     assert_indistinguishable(before, routine, after)
+
+
+def test_the_command_proposes_once(dataset):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("accountability", "link-heads", stdout=out)
+    call_command("accountability", "propose", stdout=out)
+    call_command("accountability", "propose", stdout=out)
+    assert out.getvalue().splitlines() == ["2 appointments linked", "2 proceedings proposed",
+                                           "0 proceedings proposed"]
