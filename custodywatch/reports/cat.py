@@ -21,6 +21,7 @@ from custodywatch.cases.models import Case, CaseParty, CaseStatus, Charge, Compe
 from custodywatch.cases.models import Verdict as V
 from custodywatch.complaints.models import Complaint
 from custodywatch.registry.models import Agency, Facility, Region
+from custodywatch.reports import cat_sections
 from custodywatch.reports.aggregates import ALLEGATION_CATEGORIES, local_midnight
 
 PROSECUTED = (CaseStatus.SENT_TO_COURT, CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
@@ -114,7 +115,10 @@ def cat_tables(*, user: User, year: int) -> list[Table]:
         _by(convicted, "case__facility__agency_id", n=Count("pk")),
         _by(paid, "case__facility__agency_id", n=Count("pk"), amount=Sum("amount_granted"))))
     return [by_region, by_agency, _victims(cases, year), _sentences(convicted, year),
-            _deaths(user, year), _discipline(user, year)]
+            _deaths(user, year), _discipline(user, year),
+            *cat_sections.safeguards(user, year, _scope_label(user)),
+            *cat_sections.redress(user, year, _scope_label(user)),
+            *cat_sections.npm_activity(user, year, _scope_label(user))]
 
 
 def _scope_label(user: User) -> str:
