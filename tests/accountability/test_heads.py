@@ -142,3 +142,17 @@ def test_pages_render_in_each_language(world, people, client, language):
         page = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
         assert page.status_code == 200
         assert f'lang="{language}"' in page.content.decode()
+
+
+def test_imported_heads_become_people(people, facility_a, facility_b):
+    from custodywatch.registry import services as registry
+
+    registry.registry_import(
+        acting_user=people["admin"], origin=SYSTEM_ORIGIN, kind="heads",
+        content=("facility,full_name,position,started_on,ended_on\n"
+                 "FA-1,Ерлан Абаев,Head,2020-01-01,2023-01-01\n"
+                 "FB-1,Ерлан  Абаев,Head,2023-01-02,\n"
+                 "FA-1,Болат Сеитов,Head,2023-01-02,\n").encode(), file_name="heads.csv")
+    heads = {(h.facility.code, h.started_on.year): h for h in HeadAppointment.objects.all()}
+    assert heads[("FA-1", 2020)].officer_id == heads[("FB-1", 2023)].officer_id
+    assert heads[("FA-1", 2023)].officer_id not in (None, heads[("FA-1", 2020)].officer_id)
