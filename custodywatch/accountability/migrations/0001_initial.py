@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('cases', '0003_officer_duty_status'),
         ('complaints', '0010_ex_officio_channel'),
-        ('registry', '0006_head_officer'),
+        ('registry', '0007_head_officer'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

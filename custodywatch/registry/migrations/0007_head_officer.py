@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0003_officer_duty_status'),
-        ('registry', '0005_camera_changes'),
+        ('registry', '0006_translated_facility_and_room_names'),
     ]
 
     operations = [
