@@ -125,14 +125,17 @@ class TenureScore:
 
 def _scores(heads: list[HeadAppointment], period: Period) -> list[TenureScore]:
     facility_ids = {head.facility_id for head in heads}
-    events = _custody_events(facility_ids, period) + _day_events(facility_ids, period)
+    by_unit: dict[int, list[tuple[str, int, dt.date, int]]] = {}
+    for event in _custody_events(facility_ids, period) + _day_events(facility_ids, period):
+        by_unit.setdefault(event[1], []).append(event)
     scores = []
     for head in heads:
         tenure = _tenure(head)
         days = kernel.clip(tenure, period.start, period.end)
         if days is None:
             continue
-        counts = kernel.tenure_counts(tenure, events, period.start, period.end)
+        counts = kernel.tenure_counts(tenure, by_unit.get(head.facility_id, []), period.start,
+                                      period.end)
         counts["blind_minutes"] = round(counts["blind_minutes"] / 60)
         scores.append(TenureScore(head, days[0], days[1], counts, kernel.rates_per_100(counts),
                                   figure_links(head, period)))
