@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "custodywatch.medical",
     "custodywatch.visits",
     "custodywatch.reports",
+    "custodywatch.accountability",
     "custodywatch.liveview",
     "custodywatch.demo",
 ]
