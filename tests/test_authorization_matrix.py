@@ -352,6 +352,29 @@ ROUTES: dict[str, Route] = {
     # A scraper's bearer token, not a person's session; off without CUSTODYWATCH_METRICS_TOKEN:
     # tests/test_metrics.py.
     "metrics": Route("public", absent_here=True),
+    # Issue 24 (tests/accountability/ checks scope, the objects and every write): heads'
+    # rates for those who read reports; proceedings for prosecutors and the Ombudsperson,
+    # never the facility; the Fund for prosecutors and its compensation officers.
+    "accountability:heads": Route("roles", roles=REPORT_READERS),
+    "accountability:head_person": Route("roles", kwargs=lambda w: {"pk": 0},
+                                        get_checks_sign_in_only=True),
+    "accountability:head_figure": Route("roles", kwargs=lambda w: {"pk": 0,
+                                                                   "figure": "unjustified"},
+                                        get_checks_sign_in_only=True),
+    "accountability:proceedings": Route("roles", roles=holders(Capability.READ_PROCEEDINGS)),
+    "accountability:proceeding": Route("roles", kwargs=lambda w: {"pk": 0},
+                                       get_checks_sign_in_only=True),
+    "accountability:fund": Route("roles", roles=holders(Capability.READ_FUND)),
+    "accountability:fund_claim": Route("roles", kwargs=lambda w: {"pk": 0},
+                                       get_checks_sign_in_only=True),
+    "accountability:register_create": Route("roles", get_checks_sign_in_only=True),
+    "accountability:register_paid": Route("roles", kwargs=lambda w: {"pk": 0},
+                                          get_checks_sign_in_only=True),
+    "accountability:register_download": Route("roles", kwargs=lambda w: {"pk": 0,
+                                                                         "fmt": "csv"},
+                                              get_checks_sign_in_only=True),
+    "accountability:recourse": Route("roles", kwargs=lambda w: {"pk": 0},
+                                     get_checks_sign_in_only=True),
 }
 
 # Every API operation: "public" answers without credentials; "token" needs a bearer token

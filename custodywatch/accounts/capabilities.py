@@ -57,6 +57,11 @@ class Capability(models.TextChoices):
     READ_CASES_WITHOUT_FORENSICS = "read_cases_without_forensics", "Read cases, no forensics"
     EXAMINE_FOR_CASES = "examine_for_cases", "Examine for cases (forensic expert)"
     DECIDE_COMPENSATION = "decide_compensation", "Decide compensation claims"
+    # Accountability: proceedings against officers, the Fund's claims.
+    READ_PROCEEDINGS = "read_proceedings", "Read proceedings against officers"
+    RUN_PROCEEDINGS = "run_proceedings", "Act on proceedings, suspend officers"
+    READ_FUND = "read_fund", "Read the Fund's claims"
+    REVIEW_FUND_CLAIMS = "review_fund_claims", "Review the Fund's claims"
     READ_EVERY_FORENSIC_REPORT = "read_every_forensic_report", "Read every forensic report in scope"
     # Independent medical examinations.
     EXAMINE_DETAINEES = "examine_detainees", "Examine detainees (independent examiner)"
@@ -95,7 +100,8 @@ _PROSECUTOR = _PERSON | {
     C.APPROVE_CAMERA_CHANGE, C.DECIDE_CAMERA_REFERENCE, C.RUN_CASES, C.READ_CASE_FILES,
     C.READ_MEDICAL_EXAMINATIONS, C.READ_MEDICAL_REFERRALS, C.RECORD_DEATH_INVESTIGATION,
     C.READ_RISK_MOMENTS, C.OPEN_ESCROWED_FOOTAGE, C.RELEASE_ESCROW_HOLD,
-    C.READ_LEDGER_LEAVES, C.READ_REPORTS,
+    C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.READ_PROCEEDINGS, C.RUN_PROCEEDINGS, C.READ_FUND,
+    C.REVIEW_FUND_CLAIMS,
 }
 # The facility's own people: they keep its custody register and propose camera changes; the
 # facility is a party, so they never handle complaints, read reports or ledger leaves.
@@ -119,13 +125,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.REGIONAL_PROSECUTOR: _PROSECUTOR | {C.RECEIVE_REGION_NOTICES},
     Role.OMBUDSPERSON: _MONITOR | {
         C.READ_WHOLE_AUDIT_TRAIL, C.HANDLE_COMPLAINTS, C.ACT_FOR_OMBUDSPERSON,
-        C.DECIDE_IDENTITY_ACCESS, C.READ_CASES_WITHOUT_FORENSICS},
+        C.DECIDE_IDENTITY_ACCESS, C.READ_CASES_WITHOUT_FORENSICS, C.READ_PROCEEDINGS},
     Role.NPM_MONITOR: _MONITOR | {C.APPROVE_CAMERA_CHANGE},
     Role.FACILITY_HEAD: _FACILITY_STAFF | {C.ANSWER_RECOMMENDATIONS, C.RECEIVE_FACILITY_NOTICES},
     Role.DUTY_OFFICER: _FACILITY_STAFF,
     Role.FORENSIC_EXPERT: _PERSON | {C.EXAMINE_FOR_CASES, C.READ_LEDGER_LEAVES},
     Role.MEDICAL_EXAMINER: _PERSON | {C.EXAMINE_DETAINEES, C.READ_MEDICAL_EXAMINATIONS},
-    Role.COMPENSATION_OFFICER: _PERSON | {C.DECIDE_COMPENSATION},
+    Role.COMPENSATION_OFFICER: _PERSON | {C.DECIDE_COMPENSATION, C.READ_FUND},
     Role.ANALYST: _PERSON | {C.READ_COMPLAINT_STATISTICS, C.READ_LEDGER_LEAVES, C.READ_REPORTS},
     # Machines: the facility's edge agent writes its video and proposes its camera map (its
     # facility is its scope: facility_q); the e-appeals system files complaints, reads nothing.

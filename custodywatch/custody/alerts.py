@@ -3,7 +3,10 @@ named person, escalated when nobody acknowledges them.
 
 The sweep copies healthchecks' `sendalerts`: several sweepers may run at once, so each
 row is claimed with a conditional UPDATE (`... WHERE mailed_at IS NULL`) and only the
-sweeper whose UPDATE changed the row sends its e-mail. Raising is idempotent through a
+sweeper whose UPDATE changed the row queues its e-mail. The claim and the e-mail task
+(core/mail.py, retried until the mail server takes it) commit in one transaction: an alert
+is marked e-mailed or escalated only with its e-mail queued, and a mail server that is down
+delays the e-mail without losing it or stopping the sweep. Raising is idempotent through a
 unique constraint on (record, clock, level, warning), and for camera-coverage alerts (raised
 by the coverage job, video/coverage_jobs.py) on (interrogation, clock).
 """
@@ -11,12 +14,10 @@ by the coverage job, video/coverage_jobs.py) on (interrogation, clock).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -26,11 +27,10 @@ from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.capabilities import Capability, has_capability, holders_q
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q
+from custodywatch.core.mail import mail_queue
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation, RoomStay
 from custodywatch.kernels import deadlines
 from custodywatch.registry.models import Room
-
-logger = logging.getLogger(__name__)
 
 # Unacknowledged this long, an alert goes up to the General Prosecutor's Office.
 ESCALATE_AFTER = dt.timedelta(minutes=getattr(settings, "CUSTODY_ALERT_ESCALATE_MINUTES", 30))
@@ -43,7 +43,7 @@ BLIND_CLOCKS = {CustodyAlert.Clock.BLIND_PLACEMENT, CustodyAlert.Clock.BLIND_STA
 @dataclass(frozen=True)
 class SweepResult:
     raised: int
-    mailed: int
+    mailed: int  # e-mails queued (core/mail.py sends them, retrying)
     escalated: int
 
 
@@ -256,6 +256,7 @@ def alerts_raise(*, now: dt.datetime) -> int:
 
 
 def _mail(alert: CustodyAlert, people: list[User], escalated: bool) -> None:
+    """Queue the alert's e-mail (core/mail.py): call it in the transaction that claims it."""
     addresses = sorted({person.email for person in people if person.email})
     if not addresses:
         return
@@ -269,58 +270,57 @@ def _mail(alert: CustodyAlert, people: list[User], escalated: bool) -> None:
                  "working camera covers the place. Open CustodyWatch to act and acknowledge "
                  "it.") % {"clock": alert.get_clock_display(), "record": record.pk,
                            "facility": record.facility.code, "start": due}
-        send_mail(subject, body, None, addresses, fail_silently=False)
+        mail_queue(subject=subject, body=body, to=addresses)
         return
     if alert.clock == CustodyAlert.Clock.CAMERA:
         body = _("No working camera recorded part of an interrogation or investigative action "
                  "(started %(start)s) for custody record %(record)s at %(facility)s. Open "
                  "CustodyWatch to see the blind time and acknowledge it.") % {
             "start": due, "record": record.pk, "facility": record.facility.code}
-        send_mail(subject, body, None, addresses, fail_silently=False)
+        mail_queue(subject=subject, body=body, to=addresses)
         return
     body = _("%(clock)s for custody record %(record)s at %(facility)s: %(level)s (due "
              "%(due)s). Open CustodyWatch to acknowledge it.") % {
         "clock": alert.get_clock_display(), "record": record.pk,
         "facility": record.facility.code, "level": alert.get_level_display(), "due": due}
     # Names of detainees stay out of e-mail: the record number is enough to find them.
-    send_mail(subject, body, None, addresses, fail_silently=False)
+    mail_queue(subject=subject, body=body, to=addresses)
 
 
 def alerts_mail(*, now: dt.datetime) -> int:
-    """E-mail each alert not yet e-mailed; a conditional UPDATE claims it first."""
-    sent = 0
+    """Queue the e-mail of each alert not yet e-mailed; a conditional UPDATE claims it, in the
+    transaction that queues the e-mail (``mailed_at``: when its e-mail was queued)."""
+    queued = 0
     pending = CustodyAlert.objects.filter(mailed_at__isnull=True).select_related(
         "custody_record__facility").order_by("raised_at")
     for alert in pending:
-        claimed = CustodyAlert.objects.filter(pk=alert.pk, mailed_at__isnull=True).update(
-            mailed_at=now)
-        if not claimed:
-            continue
-        try:
+        with transaction.atomic():
+            claimed = CustodyAlert.objects.filter(pk=alert.pk, mailed_at__isnull=True).update(
+                mailed_at=now)
+            if not claimed:
+                continue
             _mail(alert, recipients(alert.custody_record), escalated=False)
-        except OSError:
-            # The mail server is down: give the claim back so the next sweep tries again.
-            # The alert itself is already on the pages, so nobody is left unwarned there.
-            logger.exception("custody alert %s: e-mail failed, will retry", alert.pk)
-            CustodyAlert.objects.filter(pk=alert.pk, mailed_at=now).update(mailed_at=None)
-            continue
-        sent += 1
-    return sent
+        queued += 1
+    return queued
 
 
 def alerts_escalate(*, now: dt.datetime) -> int:
+    """Escalate each alert unacknowledged for ``ESCALATE_AFTER``: ``escalated_at`` is set in
+    the transaction that queues the escalation e-mail, so one never exists without the other."""
     escalated = 0
     stale = CustodyAlert.objects.filter(
         acknowledged_at__isnull=True, escalated_at__isnull=True,
         raised_at__lte=now - ESCALATE_AFTER).select_related("custody_record__facility")
     for alert in stale:
-        claimed = CustodyAlert.objects.filter(
-            pk=alert.pk, acknowledged_at__isnull=True, escalated_at__isnull=True
-        ).update(escalated_at=now)
-        if claimed:
+        with transaction.atomic():
+            claimed = CustodyAlert.objects.filter(
+                pk=alert.pk, acknowledged_at__isnull=True, escalated_at__isnull=True
+            ).update(escalated_at=now)
+            if not claimed:
+                continue
             _mail(alert, escalation_recipients() + recipients(alert.custody_record),
                   escalated=True)
-            escalated += 1
+        escalated += 1
     return escalated
 
 

@@ -181,7 +181,9 @@ def _safeguard_time(rng: random.Random, start: dt.datetime, ended_at: dt.datetim
 
 def _end_reason(rng: random.Random) -> str:
     draw = rng.random()
-    for reason, share in ((EndReason.RELEASED, 0.55), (EndReason.BROUGHT_BEFORE_COURT, 0.2),
+    # Released: 0.55 in all, of which half a percent because a court quashed the detention.
+    for reason, share in ((EndReason.RELEASED, 0.545), (EndReason.QUASHED, 0.005),
+                          (EndReason.BROUGHT_BEFORE_COURT, 0.2),
                           (EndReason.ARREST_ORDERED, 0.17), (EndReason.TRANSFERRED, 0.0795),
                           (EndReason.ESCAPED, 0.0004)):
         draw -= share

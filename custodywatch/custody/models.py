@@ -38,6 +38,8 @@ def validate_iin(value: str) -> None:
 
 class EndReason(models.TextChoices):
     RELEASED = "released", _("Released")
+    # Released because a court found the detention unlawful (quashed it).
+    QUASHED = "quashed", _("Released: detention quashed by a court")
     TRANSFERRED = "transferred", _("Transferred to another facility")
     BROUGHT_BEFORE_COURT = "court", _("Brought before the court")
     ARREST_ORDERED = "arrest_ordered", _("Court ordered arrest (remanded in custody)")

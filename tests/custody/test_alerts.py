@@ -9,8 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.core import mail
 from custodywatch.custody import alerts
 from custodywatch.custody.models import CustodyAlert
 from tests.conftest import make_user
@@ -123,17 +126,33 @@ def test_sweep_command(mailboxes, facility_a, capsys):
     assert "raised=3 mailed=3 escalated=0" in capsys.readouterr().out
 
 
-def test_failed_e_mail_is_retried_by_the_next_sweep(mailboxes, facility_a, mailoutbox,
-                                                    monkeypatch):
-    make_record(facility_a, mailboxes["duty_a"], detained_at=timezone.now() - 49 * H,
-                arrived_at=None)
+def test_a_mail_server_outage_delays_the_escalation_and_loses_nothing(
+        mailboxes, facility_a, mailoutbox, monkeypatch, task_queue):
+    """The alerts are e-mailed and escalated as tasks queued with the claim: with the mail
+    server down the sweeps go on, every escalation is recorded with its e-mail queued, and
+    the e-mails go out by retries once the server is back."""
+    now = timezone.now()
+    make_record(facility_a, mailboxes["duty_a"], detained_at=now - 49 * H, arrived_at=None)
 
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("no mail server")
 
-    monkeypatch.setattr(alerts, "send_mail", refuse)
-    assert alerts.custody_sweep().mailed == 0
-    assert CustodyAlert.objects.filter(mailed_at__isnull=True).count() == 3
+    monkeypatch.setattr(mail, "send_mail", refuse)
+    assert alerts.custody_sweep(now=now).mailed == 3
+    later = alerts.custody_sweep(now=now + dt.timedelta(minutes=31))
+    assert later.escalated == 3
+    assert task_queue() == 6  # each try fails and queues the next one
+    assert mailoutbox == []
+    assert CustodyAlert.objects.filter(escalated_at__isnull=False).count() == 3
+    retries = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    assert retries.count() == 6
+    assert all(row.args_kwargs["kwargs"]["attempt"] == 2 for row in retries)
+    assert task_queue() == 0  # the next tries wait (retry_delay)
+
     monkeypatch.undo()
-    assert alerts.custody_sweep().mailed == 3
-    assert len(mailoutbox) == 3
+    retries.update(run_after=timezone.now())  # their time has come
+    assert task_queue() == 6
+    escalations = [m for m in mailoutbox if m.subject.startswith("[CustodyWatch] ESCALATED")]
+    assert len(mailoutbox) == 6 and len(escalations) == 3
+    assert all("gpo@example.kz" in m.to for m in escalations)
+    assert task_queue() == 0
