@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q
+from custodywatch.custody import law
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation, RoomStay
 from custodywatch.kernels import deadlines
 from custodywatch.registry.models import Room
@@ -48,12 +49,41 @@ class SweepResult:
     escalated: int
 
 
-def facts_of(record: CustodyRecord) -> deadlines.CustodyFacts:
+def facts_of(record: CustodyRecord, *, with_delays: bool = True,
+             delays: list | None = None) -> deadlines.CustodyFacts:
+    """The kernel's facts of a record; its delays are `delays` when given (already read),
+    else read through `record.delays` (prefetch them for many records)."""
+    if delays is None:
+        delays = list(record.delays.all()) if with_delays and record.pk else []
+    delay_facts = tuple((deadlines.ClockKind(delay.right), delay.until) for delay in delays)
     return deadlines.CustodyFacts(
         detained_at=record.detained_at, date_of_birth=record.date_of_birth,
         arrived_at=record.arrived_at, relatives_notified_at=record.relatives_notified_at,
         lawyer_access_at=record.lawyer_first_access_at,
-        medical_checked_at=record.medical_checked_at, ended_at=record.ended_at)
+        medical_checked_at=record.medical_checked_at, ended_at=record.ended_at,
+        regime=deadlines.Regime(record.regime), term_ends_at=record.term_ends_at,
+        extension_applied_at=record.extension_applied_at,
+        protocol_at=record.protocol_drawn_at,
+        prosecutor_notified_at=record.prosecutor_notified_at,
+        foreign_national=record.is_foreign, consular_notified_at=record.consular_notified_at,
+        consular_declined_at=record.consular_declined_at,
+        lawyer_requested_at=record.lawyer_requested_at,
+        state_lawyer_offered_at=record.state_lawyer_offered_at,
+        rights_explained_at=record.rights_explained_at, delays=delay_facts)
+
+
+def recorded_of(record: CustodyRecord) -> deadlines.RecordedSafeguards:
+    return deadlines.RecordedSafeguards(
+        language=record.language, rights_language=record.rights_language,
+        interpreter=record.interpreter, rights_acknowledgement=record.rights_acknowledgement,
+        consular_decline_acknowledgement=record.consular_decline_acknowledgement)
+
+
+def clocks_of(record: CustodyRecord, now: dt.datetime,
+              facts: deadlines.CustodyFacts | None = None) -> list[deadlines.Clock]:
+    """The record's clocks under the law in force on the day of its detention."""
+    return deadlines.custody_clocks(facts or facts_of(record), now,
+                                    law.terms_on(record.detained_at))
 
 
 def recipients(record: CustodyRecord) -> list[User]:
@@ -229,7 +259,7 @@ def blind_custody_alerts_raise(*, now: dt.datetime) -> int:
 def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyAlert]:
     alerts = []
     for record in records:
-        for clock in deadlines.custody_clocks(facts_of(record), now):
+        for clock in clocks_of(record, now):
             if clock.state == deadlines.ClockState.DUE_SOON and clock.warning is not None:
                 level, warning = CustodyAlert.Level.DUE_SOON, int(clock.warning.total_seconds())
             elif clock.state == deadlines.ClockState.OVERDUE:
@@ -244,7 +274,8 @@ def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyA
 
 def alerts_raise(*, now: dt.datetime) -> int:
     """Raise an alert for every open clock now due soon or overdue, once each."""
-    records = list(CustodyRecord.objects.filter(ended_at__isnull=True, detained_at__lte=now))
+    records = list(CustodyRecord.objects.filter(ended_at__isnull=True, detained_at__lte=now)
+                   .prefetch_related("delays"))
     candidates = _alerts_due(records, now)
     existing = set(CustodyAlert.objects.filter(
         custody_record__in=[record.pk for record in records]

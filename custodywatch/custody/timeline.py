@@ -18,7 +18,7 @@ from custodywatch.registry.models import Room
 WIDTH = 1000
 LEFT = 130  # room for the lane labels
 LANE_HEIGHT = 34
-TICK_STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 168)
+TICK_STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 168, 720, 2160, 8760)
 INTERROGATION_ROOMS = {Room.Kind.INTERROGATION, Room.Kind.TRANSPARENT_INTERROGATION}
 
 
@@ -63,6 +63,10 @@ class Timeline:
     left: int = LEFT
 
 
+# A court's term months or years ahead would squeeze the custody so far into a sliver.
+LIMIT_AHEAD = dt.timedelta(days=3)
+
+
 def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%d.%m %H:%M")
 
@@ -73,8 +77,9 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.d
                    ) -> Timeline:
     start = record.detained_at
     end = record.ended_at or max(now, start + dt.timedelta(minutes=30))
-    if record.ended_at is None:
-        end = max(end, record.detention_due_at)  # show the limit ahead of the person
+    limit = record.detention_due_at
+    if record.ended_at is None and limit is not None and limit - end <= LIMIT_AHEAD:
+        end = max(end, limit)  # show the limit ahead of the person, when it is near
     span = max((end - start).total_seconds(), 60.0)
 
     def x(moment: dt.datetime) -> float:
@@ -123,8 +128,7 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.d
     while moment <= end:
         ticks.append(Tick(x(moment), _local(moment)))
         moment += dt.timedelta(hours=step)
-    limit = record.detention_due_at
     return Timeline(
         lanes=lanes, ticks=ticks, height=len(lanes) * LANE_HEIGHT + 30,
-        limit_x=x(limit) if limit <= end else None,
+        limit_x=x(limit) if limit is not None and limit <= end else None,
         now_x=x(now) if record.ended_at is None and now <= end else None)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("records/<int:pk>/notification/", views.record_notification,
          name="record_notification"),
     path("records/<int:pk>/safeguards/", views.record_safeguards, name="record_safeguards"),
+    path("records/<int:pk>/regime/", views.record_regime, name="record_regime"),
+    path("records/<int:pk>/delay/", views.record_delay, name="record_delay"),
     path("records/<int:pk>/end/", views.record_end, name="record_end"),
     path("overruns/", views.overruns, name="overruns"),
     path("alerts/", views.alert_list, name="alerts"),
