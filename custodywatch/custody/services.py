@@ -58,7 +58,7 @@ RECORD_FIELDS = (
 )
 # Moments that cannot precede the detention they belong to (nor lie in the future).
 AFTER_DETENTION = ("arrived_at", "rights_explained_at", "lawyer_requested_at",
-                   "lawyer_assigned_at", "lawyer_first_access_at", "court_order_at",
+                   "lawyer_assigned_at", "lawyer_first_access_at",
                    "extension_applied_at", "protocol_drawn_at", "prosecutor_notified_at",
                    "consular_notified_at", "consular_declined_at", "state_lawyer_offered_at")
 
@@ -111,7 +111,7 @@ def _derive_clock_facts(record: CustodyRecord) -> None:
 def _validate_record(record: CustodyRecord) -> None:
     errors: dict[str, str] = {}
     now = timezone.now()
-    moments = {name: getattr(record, name) for name in ("detained_at", *AFTER_DETENTION)}
+    moments = {name: getattr(record, name) for name in ("detained_at", *NOT_FUTURE)}
     _check_not_future(errors, now, **moments)
     if record.detained_at is not None:
         for name in AFTER_DETENTION:
@@ -168,7 +168,9 @@ def _record_write(
     return record
 
 
-_NULLABLE = {"date_of_birth", "detained_at", "term_ends_at", *AFTER_DETENTION}
+# A court's order may precede the custody here (a sentence, then the colony), never now.
+NOT_FUTURE = (*AFTER_DETENTION, "court_order_at")
+_NULLABLE = {"date_of_birth", "detained_at", "term_ends_at", *NOT_FUTURE}
 COURT_TERM_REGIMES = {str(regime) for regime in deadlines.COURT_TERM_REGIMES}
 
 
