@@ -27,7 +27,7 @@ from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.custody import law
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation, RoomStay
-from custodywatch.kernels import deadlines
+from custodywatch.kernels import deadlines, handover
 from custodywatch.registry.models import Room
 
 logger = logging.getLogger(__name__)
@@ -387,11 +387,49 @@ def exit_examination_alerts_raise(*, now: dt.datetime) -> int:
     return len(missing)
 
 
+# ----------------------------------------------------------- issue 22: lost in transit
+TRANSIT_LOOKBACK = dt.timedelta(days=30)
+
+
+def legs_of(records: list[CustodyRecord]) -> list[handover.Leg]:
+    return [handover.Leg(record.pk, record.facility_id, record.arrived_at or record.detained_at,
+                         record.ended_at, record.end_reason == "transferred")
+            for record in records]
+
+
+def transit_alerts_raise(*, now: dt.datetime) -> int:
+    """One alert per transfer out (of a person with an IIN) that no facility has received
+    within the law's transit term: the person is lost in transit. Idempotent."""
+    limit = law.terms_on(now).transfer_transit
+    sent = list(CustodyRecord.objects.filter(
+        end_reason="transferred", ended_at__lte=now - limit, ended_at__gte=now - TRANSIT_LOOKBACK
+    ).exclude(iin="").exclude(alerts__clock=CustodyAlert.Clock.TRANSIT).only(
+        "pk", "iin", "facility_id", "arrived_at", "detained_at", "ended_at", "end_reason"))
+    if not sent:
+        return 0
+    same_person: dict[str, list[CustodyRecord]] = {}
+    for record in CustodyRecord.objects.filter(iin__in={r.iin for r in sent}).only(
+            "pk", "iin", "facility_id", "arrived_at", "detained_at", "ended_at", "end_reason"):
+        same_person.setdefault(record.iin, []).append(record)
+    lost = []
+    for record in sent:
+        for item in handover.handovers(legs_of(same_person[record.iin]), now=now,
+                                       transit_limit=limit):
+            if item.from_record == record.pk and item.state == handover.HandoverState.LOST:
+                lost.append(record)
+    CustodyAlert.objects.bulk_create(
+        [CustodyAlert(custody_record=record, clock=CustodyAlert.Clock.TRANSIT,
+                      level=CustodyAlert.Level.LOST, warning_seconds=0,
+                      due_at=record.ended_at + limit, raised_at=now) for record in lost],
+        ignore_conflicts=True)
+    return len(lost)
+
+
 def custody_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """One pass: raise, e-mail, escalate. Safe to run from several workers at once."""
     now = now or timezone.now()
     raised = (alerts_raise(now=now) + blind_custody_alerts_raise(now=now)
-              + exit_examination_alerts_raise(now=now))
+              + exit_examination_alerts_raise(now=now) + transit_alerts_raise(now=now))
     return SweepResult(raised=raised, mailed=alerts_mail(now=now),
                        escalated=alerts_escalate(now=now))
 

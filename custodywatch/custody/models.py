@@ -401,6 +401,7 @@ class CustodyAlert(models.Model):
         LAWYER_ARRIVAL = "lawyer_arrival", _("Requested lawyer's arrival")
         RIGHTS = "rights", _("Rights explained")
         EXTENSION = "extension", _("Application to extend the remand")
+        TRANSIT = "transit", _("Transfer not received (lost in transit)")
 
     class Level(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
@@ -408,6 +409,7 @@ class CustodyAlert(models.Model):
         DEATH = "death", _("Death in custody")
         UNRECORDED = "unrecorded", _("Not recorded by a working camera")
         NOT_EXAMINED = "not_examined", _("Left custody without an independent examination")
+        LOST = "lost", _("No facility received the person")
 
     custody_record = models.ForeignKey(CustodyRecord, models.CASCADE, related_name="alerts",
                                        verbose_name=_("custody record"))

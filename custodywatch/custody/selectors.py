@@ -11,9 +11,10 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q, region_q
-from custodywatch.custody.alerts import clocks_of, facts_of, recorded_of
+from custodywatch.custody import law
+from custodywatch.custody.alerts import clocks_of, facts_of, legs_of, recorded_of
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, Regime, RoomStay
-from custodywatch.kernels import deadlines
+from custodywatch.kernels import deadlines, handover
 from custodywatch.registry.models import Facility, Region, Room
 
 
@@ -243,3 +244,49 @@ def custody_totals(*, user: User, now: dt.datetime) -> dict[str, int]:
         "unacknowledged_alerts": alerts_visible(user=user).filter(
             acknowledged_at__isnull=True).count(),
     }
+
+
+# ---------------------------------------------------------- issue 22: the person's timeline
+
+@dataclass(frozen=True)
+class PersonPart:
+    """One custody record of the person that the reader may see, with its stays."""
+
+    record: CustodyRecord
+    stays: list[RoomStay]
+
+
+@dataclass(frozen=True)
+class PersonTimeline:
+    parts: list[PersonPart]
+    # Hand-overs touching a visible part; the other end's details only when visible too.
+    handovers: list[tuple[handover.Handover, bool, bool]]  # (hand-over, from seen, to seen)
+
+
+def person_timeline(*, user: User, record: CustodyRecord, origin: Origin,
+                    now: dt.datetime) -> PersonTimeline:
+    """The custody of the person of `record` (a record the reader has already read through
+    the scoped selector) across facilities, by IIN: every record the reader's scope shows,
+    and the hand-overs between them. Whether a transfer was received is computed over all
+    the person's records (a sender learns that, and when, the person arrived; not where)."""
+    if not record.iin:
+        everyone = [record]
+        visible = {record.pk}
+    else:
+        everyone = list(CustodyRecord.objects.filter(iin=record.iin).only(
+            "pk", "iin", "facility_id", "arrived_at", "detained_at", "ended_at",
+            "end_reason"))
+        visible = set(records_visible(user=user).filter(iin=record.iin).values_list(
+            "pk", flat=True))
+    records = list(records_visible(user=user).filter(pk__in=visible).select_related(
+        "facility").prefetch_related(Prefetch(
+            "stays", queryset=RoomStay.objects.select_related("room").order_by("started_at"))
+    ).order_by("detained_at", "pk"))
+    limit = law.terms_on(now).transfer_transit
+    found = [(item, item.from_record in visible, item.to_record in visible)
+             for item in handover.handovers(legs_of(everyone), now=now, transit_limit=limit)
+             if item.from_record in visible or item.to_record in visible]
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="custody.custodyrecord", object_label=f"person of {record.pk}",
+                 detail={"records": [part.pk for part in records]})
+    return PersonTimeline([PersonPart(part, list(part.stays.all())) for part in records], found)

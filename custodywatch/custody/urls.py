@@ -15,6 +15,7 @@ urlpatterns = [
     path("records/<int:pk>/notification/", views.record_notification,
          name="record_notification"),
     path("records/<int:pk>/safeguards/", views.record_safeguards, name="record_safeguards"),
+    path("records/<int:pk>/person/", views.person, name="person"),
     path("records/<int:pk>/regime/", views.record_regime, name="record_regime"),
     path("records/<int:pk>/delay/", views.record_delay, name="record_delay"),
     path("records/<int:pk>/end/", views.record_end, name="record_end"),

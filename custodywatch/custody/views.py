@@ -18,7 +18,7 @@ from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.models import Scope
 from custodywatch.custody import alerts, forms, law, presenters, selectors, services
 from custodywatch.custody.models import CustodyRecord
-from custodywatch.custody.timeline import build_timeline
+from custodywatch.custody.timeline import build_person_timeline, build_timeline
 from custodywatch.kernels import deadlines
 from custodywatch.liveview import selectors as live_selectors
 from custodywatch.registry.models import Facility
@@ -146,6 +146,19 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
 @login_required
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_record(request, _record(request, pk))
+
+
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person of a record across facilities (by IIN), in the reader's scope."""
+    record = _record(request, pk)
+    now = timezone.now()
+    found = selectors.person_timeline(user=request.user, record=record,
+                                      origin=Origin.from_request(request), now=now)
+    return render(request, "custody/person.html", {
+        "record": record, "parts": found.parts, "handovers": found.handovers,
+        "timeline": build_person_timeline(parts=found.parts, handovers=found.handovers,
+                                          now=now)})
 
 
 def _record_action(form_name: str, build_form, call):  # type: ignore[no-untyped-def]

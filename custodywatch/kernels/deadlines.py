@@ -92,6 +92,8 @@ class CustodyTerms:
     lawyer_arrival: dt.timedelta = 24 * HOUR
     # Remand: the application to extend is due this long before the term expires.
     extension_application: dt.timedelta = 10 * 24 * HOUR
+    # A transfer not received by another facility within this is "lost in transit".
+    transfer_transit: dt.timedelta = 24 * HOUR
     # Warnings of the limits counted in days (court terms) rather than hours.
     term_warnings: tuple[dt.timedelta, ...] = (7 * 24 * HOUR, 24 * HOUR)
     # Which safeguard clocks run in each regime (the detention clock always runs).
