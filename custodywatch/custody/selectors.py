@@ -139,17 +139,24 @@ def overrun_q(now: dt.datetime) -> Q:
             | Q(ended_at__isnull=True, detention_due_at__lte=now))
 
 
+def _regimes_with(kind: deadlines.ClockKind, terms: deadlines.CustodyTerms) -> Q:
+    """Records whose regime runs this safeguard clock (a colony owes no 12 h notice)."""
+    return Q(regime__in=[str(regime) for regime in deadlines.Regime
+                         if kind in terms.clocks_of(regime)])
+
+
 def late_relatives_q(now: dt.datetime, terms: deadlines.CustodyTerms) -> Q:
     due = F("detained_at") + terms.relatives_notification
-    return (Q(relatives_notified_at__gt=due)
-            | Q(relatives_notified_at__isnull=True, ended_at__gt=due)
-            | Q(relatives_notified_at__isnull=True, ended_at__isnull=True,
-                detained_at__lte=now - terms.relatives_notification))
+    return _regimes_with(deadlines.ClockKind.RELATIVES, terms) & (
+        Q(relatives_notified_at__gt=due)
+        | Q(relatives_notified_at__isnull=True, ended_at__gt=due)
+        | Q(relatives_notified_at__isnull=True, ended_at__isnull=True,
+            detained_at__lte=now - terms.relatives_notification))
 
 
 def missing_medical_q(now: dt.datetime, terms: deadlines.CustodyTerms) -> Q:
     due = F("arrived_at") + terms.intake_medical_check
-    return Q(arrived_at__isnull=False) & (
+    return Q(arrived_at__isnull=False) & _regimes_with(deadlines.ClockKind.MEDICAL, terms) & (
         Q(medical_checked_at__gt=due)
         | Q(medical_checked_at__isnull=True, ended_at__gt=due)
         | Q(medical_checked_at__isnull=True, ended_at__isnull=True,

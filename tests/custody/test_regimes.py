@@ -288,3 +288,17 @@ def test_overruns_count_deliveries_and_foreign_nationals(signed_in, people, faci
     assert page.context["totals"]["deliveries"] == 1
     assert page.context["totals"]["foreign"] == 1
     assert page.context["totals"]["overruns"] == 1  # the delivery is past its 3 h
+
+
+def test_overruns_count_a_safeguard_late_only_where_the_regime_owes_it(
+        signed_in, people, facility_a):
+    now = timezone.now()
+    make_record(facility_a, people["duty_a"], detained_at=now - 20 * H,
+                arrived_at=now - 19 * H)  # police custody: relatives owed within 12 h
+    colony(facility_a)
+    make_record(facility_a, people["duty_a"], detained_at=now - 20 * H,
+                arrived_at=now - 19 * H, term_ends_at=now + 300 * D)
+    page = signed_in(people["prosecutor_a"]).get(reverse("custody:overruns"))
+    assert page.context["totals"]["detentions"] == 2
+    assert page.context["totals"]["late_notifications"] == 1
+    assert page.context["totals"]["missing_medical"] == 2  # both owe the intake check
