@@ -19,6 +19,29 @@ from custodywatch.registry.reference import REGIONS, load_reference_data
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# Fixtures that are costly to build and shared: a test that uses one runs on the same xdist
+# worker as the others that use it (`--dist loadgroup`, which `python3 dev.py test` passes), so
+# the SeaweedFS store and the generated clips are built once, not once per worker.
+SHARED_SESSION_FIXTURES = {"seaweed": "seaweed", "clips": "clips"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Group the tests for pytest-xdist (inert without it): those of a shared session fixture
+    by fixture; those of a module-scoped fixture by file, so the fixture is built once."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        shared = sorted({SHARED_SESSION_FIXTURES[n] for n in names if n in SHARED_SESSION_FIXTURES})
+        if shared:
+            item.add_marker(pytest.mark.xdist_group("+".join(shared)))
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        definitions = info.name2fixturedefs.values() if info is not None else ()
+        if any(defs and defs[-1].scope == "module" for defs in definitions):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
 
 def require_or_skip(condition: bool, reason: str) -> None:
     """Skip locally when a real part is missing; in CI a missing part is a failure."""
