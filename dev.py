@@ -58,11 +58,11 @@ def demo(args: list[str]) -> None:
 
 def parallel(args: list[str]) -> list[str]:
     """pytest-xdist on every core (the suite mostly waits on subprocesses, servers and the
-    database), tests of a shared costly fixture kept on one worker (tests/conftest.py); none
-    when the command line chose (`-n 0`, `-n 4`, `-p no:xdist`)."""
+    database), a file (or a folder sharing a costly fixture: tests/conftest.py) per worker;
+    none when the command line chose (`-n 0`, `-n 4`, `--dist`, `-p no:xdist`)."""
     chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist"
                  or a.startswith("-pno:xdist") for a in args)
-    return [] if chosen else ["-n", "auto", "--dist", "loadgroup"]
+    return [] if chosen else ["-n", "auto", "--dist", "loadfile"]
 
 
 def test(args: list[str]) -> None:

@@ -19,28 +19,27 @@ from custodywatch.registry.reference import REGIONS, load_reference_data
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-# Fixtures that are costly to build and shared: a test that uses one runs on the same xdist
-# worker as the others that use it (`--dist loadgroup`, which `python3 dev.py test` passes), so
-# the SeaweedFS store and the generated clips are built once, not once per worker.
-SHARED_SESSION_FIXTURES = {"seaweed": "seaweed", "clips": "clips"}
+# pytest-xdist (`python3 dev.py test` passes `-n auto --dist loadfile`): each file runs on one
+# worker, so module-scoped fixtures are built once; every test under these folders runs on one
+# worker too, since they share a costly session fixture (tests/escrow: a SeaweedFS store).
+# (pytest-xdist 3.8's `loadgroup` cannot rename pytest 9's node ids: its groups are ignored.)
+SHARED_FOLDERS = ("tests/escrow/",)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items) -> None:
-    """Group the tests for pytest-xdist (inert without it): those of a shared session fixture
-    by fixture; those of a module-scoped fixture by file, so the fixture is built once."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        names = getattr(item, "fixturenames", ())
-        shared = sorted({SHARED_SESSION_FIXTURES[n] for n in names if n in SHARED_SESSION_FIXTURES})
-        if shared:
-            item.add_marker(pytest.mark.xdist_group("+".join(shared)))
-            continue
-        info = getattr(item, "_fixtureinfo", None)
-        definitions = info.name2fixturedefs.values() if info is not None else ()
-        if any(defs and defs[-1].scope == "module" for defs in definitions):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+@pytest.hookimpl(optionalhook=True)  # known only while pytest-xdist is loaded
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFolderScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for folder in SHARED_FOLDERS:
+                if nodeid.startswith(folder):
+                    return folder
+            return super()._split_scope(nodeid)
+
+    return SharedFolderScheduling(config, log)
 
 
 def require_or_skip(condition: bool, reason: str) -> None:
