@@ -206,10 +206,13 @@ ROUTES: dict[str, Route] = {
     "custody:desk": Route("scoped", kwargs=_facility),
     "custody:record_new": Route("roles", roles=CUSTODY_WRITERS, scoped=True, kwargs=_facility),
     "custody:record": Route("scoped", kwargs=_custody_record),
+    # The person of a record across facilities: whoever reads the record (scoped parts).
+    "custody:person": Route("scoped", kwargs=_custody_record),
     # Keeping a record is its writers' work, as registering it; the others in scope read it.
     **{f"custody:record_{action}": Route("roles", roles=CUSTODY_WRITERS, scoped=True,
                                          kwargs=_custody_record, get_checks_sign_in_only=True)
-       for action in ("move", "interrogation", "medical", "notification", "safeguards", "end")},
+       for action in ("move", "interrogation", "medical", "notification", "safeguards",
+                      "regime", "delay", "end")},
     # Footage of a record (escrowed / local only / lost): whoever reads the record.
     "escrow:record_footage": Route("scoped", kwargs=_custody_record),
     "custody:overruns": Route("signed_in"),

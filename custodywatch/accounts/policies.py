@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Model, Q, QuerySet
 
 from custodywatch.accounts.capabilities import Capability, has_capability, is_facility_bound
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.registry.models import Facility
 
 IN_SCOPE = "in_scope"
 OWN_FACILITY = "own_facility"
@@ -31,13 +31,19 @@ OWN_FACILITY = "own_facility"
 
 @dataclass(frozen=True)
 class ModelPolicy:
-    model: type[Model]
+    # The model, or its "app_label.Model" (read lazily: accounts sits below the apps whose
+    # objects it guards, so it does not import their models).
+    model: type[Model] | str
     # action -> the capability it needs
     actions: Mapping[str, Capability]
     # The lookup path from the model to its Facility ("" for Facility itself).
     facility_path: str = ""
     # action -> OWN_FACILITY where the action is not scoped by facility_q (default IN_SCOPE).
     scope_rules: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def model_class(self) -> type[Model]:
+        return apps.get_model(self.model) if isinstance(self.model, str) else self.model
 
     def capability(self, action: str) -> Capability:
         return self.actions[action]
@@ -64,7 +70,7 @@ class ModelPolicy:
 
     def instances(self, user: Any, action: str) -> QuerySet:
         """The objects the person may act on (Wagtail's instances_user_has_permission_for)."""
-        return self.model._default_manager.filter(self.instances_q(user, action))
+        return self.model_class._default_manager.filter(self.instances_q(user, action))
 
     def facility_id_of(self, obj: Model) -> int | None:
         if not self.facility_path:
@@ -86,13 +92,14 @@ class ModelPolicy:
             return not is_facility_bound(user) or (
                 user.facility_id is not None and self.facility_id_of(obj) == user.facility_id)
         pk = obj.pk if isinstance(obj, Model) else obj
-        return self.model._default_manager.filter(self.scope_q(user, action), pk=pk).exists()
+        return self.model_class._default_manager.filter(
+            self.scope_q(user, action), pk=pk).exists()
 
 
 # Actions on a facility as a whole: the person's role must grant the capability, and the
 # facility lie in his scope (or be his own, for what its staff write).
 FACILITY_POLICY = ModelPolicy(
-    Facility,
+    "registry.Facility",
     actions={
         "write_custody": Capability.WRITE_CUSTODY,
         "propose_camera_change": Capability.PROPOSE_CAMERA_CHANGE,

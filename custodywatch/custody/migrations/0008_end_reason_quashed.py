@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('custody', '0005_exit_examination_alert'),
+        ('custody', '0007_transit_alert'),
     ]
 
     operations = [
