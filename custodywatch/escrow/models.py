@@ -102,3 +102,30 @@ class EscrowHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} {self.facility_id} {self.started_at:%Y-%m-%d}"
+
+
+class SegmentFingerprint(models.Model):
+    """The perceptual fingerprints the agent computed from a recorded segment's decoded frames
+    (kernels/fingerprint.py): one 64-bit DCT hash every ``step_ms``, from the segment's start,
+    8 bytes big-endian each. Also in the ledger (leaf ``segment_fingerprint``)."""
+
+    segment = models.OneToOneField(RecordingSegment, models.PROTECT, related_name="fingerprint",
+                                   verbose_name=_("recording segment"))
+    camera = models.ForeignKey(Camera, models.PROTECT, related_name="segment_fingerprints",
+                               verbose_name=_("camera"))
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+    step_ms = models.PositiveIntegerField(_("milliseconds between hashed frames"))
+    hashes = models.BinaryField(_("frame hashes"))
+    received_at = models.DateTimeField(_("received"))
+
+    class Meta:
+        ordering = ["camera", "started_at"]
+        verbose_name = _("footage fingerprints")
+        verbose_name_plural = _("footage fingerprints")
+        indexes = [models.Index(fields=["camera", "started_at"])]
+        constraints = [models.CheckConstraint(condition=Q(step_ms__gte=100),
+                                              name="segment_fingerprint_step")]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -25,9 +25,21 @@ from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.custody.models import CustodyRecord, Injury
 from custodywatch.escrow import keys, s3
-from custodywatch.escrow.models import EscrowHold, EscrowObject, EscrowState, HoldReason
+from custodywatch.escrow.models import (
+    EscrowHold,
+    EscrowObject,
+    EscrowState,
+    HoldReason,
+    SegmentFingerprint,
+)
 from custodywatch.escrow.store import store
 from custodywatch.kernels.escrow_envelope import EnvelopeError, open_envelope
+from custodywatch.kernels.fingerprint import (
+    Reference,
+    hashes_from_bytes,
+    hashes_from_hex,
+    hashes_to_bytes,
+)
 from custodywatch.kernels.ledger_leaf import iso_time
 from custodywatch.ledger.appends import ledger_append
 from custodywatch.ledger.models import LeafKind
@@ -418,3 +430,78 @@ def evidence_package_with_footage(*, acting_user: User, origin: Origin,
             raise PackageError("some segments are not in the signed ledger yet; integrate first")
         return evidence_package_export(acting_user=acting_user, origin=origin,
                                        indexes=indexes, files=files)
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+STORED, KNOWN = "stored", "known"
+MAX_FINGERPRINTS = 7200  # per segment: two hours at one hash a second
+
+
+@dataclass(frozen=True)
+class FingerprintItem:
+    camera: str
+    sha256: str
+    step_ms: int
+    hashes: str  # 16 hex digits per hashed frame (kernels/fingerprint.hashes_to_hex)
+
+
+def record_fingerprints(*, acting_user: User, origin: Origin, facility: Facility,
+                        items: Sequence[FingerprintItem], now: dt.datetime | None = None
+                        ) -> list[dict[str, str]]:
+    """Keep the perceptual fingerprints the agent computed for its recorded segments, each
+    with its ``segment_fingerprint`` ledger leaf. One answer per item: ``stored``, ``known``
+    (already stored: the first stays), ``wait`` (the segment's hash has not reached the centre
+    yet) or ``refused`` (not a camera of this facility). Any segment of the facility's cameras:
+    what is fingerprinted does not depend on complaints either."""
+    now = now or timezone.now()
+    cameras = set(Camera.objects.filter(facility=facility).values_list("code", flat=True))
+    segments = {(segment.camera.code, segment.sha256): segment for segment in
+                RecordingSegment.objects.filter(
+                    camera__facility=facility, sha256__in=[item.sha256 for item in items])
+                .select_related("camera")}
+    known = set(SegmentFingerprint.objects.filter(
+        segment__in=[segment.pk for segment in segments.values()]).values_list(
+        "segment_id", flat=True))
+    answers: list[dict[str, str]] = []
+    stored = 0
+    with transaction.atomic():
+        for item in items:
+            segment = segments.get((item.camera, item.sha256))
+            if item.camera not in cameras:
+                status = REFUSED
+            elif segment is None:
+                status = WAIT
+            elif segment.pk in known:
+                status = KNOWN
+            else:
+                hashes = hashes_from_hex(item.hashes)
+                SegmentFingerprint.objects.create(
+                    segment=segment, camera=segment.camera, started_at=segment.started_at,
+                    ended_at=segment.ended_at, step_ms=item.step_ms,
+                    hashes=hashes_to_bytes(hashes), received_at=now)
+                ledger_append(kind=LeafKind.SEGMENT_FINGERPRINT, fields={
+                    "facility": facility.code, "camera": item.camera, "sha256": item.sha256,
+                    "step_ms": item.step_ms, "hashes": item.hashes, "at": iso_time(now)})
+                known.add(segment.pk)
+                status = STORED
+                stored += 1
+            answers.append({"sha256": item.sha256, "status": status})
+        if stored:
+            audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                         object_type="escrow.fingerprints", object_label=facility.code,
+                         detail={"stored": stored})
+    return answers
+
+
+def fingerprint_references(*, camera: str = "") -> list[Reference]:
+    """Every stored segment's fingerprints (of one camera by its code, or all) as
+    ``kernels.fingerprint.Reference``, in camera and time order."""
+    rows = SegmentFingerprint.objects.select_related("camera", "segment").order_by(
+        "camera__code", "started_at")
+    if camera:
+        rows = rows.filter(camera__code=camera)
+    return [Reference(camera=row.camera.code, segment=row.segment.sha256,
+                      start=row.started_at.timestamp(), end=row.ended_at.timestamp(),
+                      step=row.step_ms / 1000, hashes=hashes_from_bytes(bytes(row.hashes)))
+            for row in rows.iterator(chunk_size=500)]

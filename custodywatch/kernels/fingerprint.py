@@ -31,9 +31,9 @@ REFERENCE_STEP = 1.0  # seconds between the hashed frames of a recorded segment
 CLIP_STEP = 0.25  # seconds between the hashed frames of a clip being matched
 MAX_DISTANCE = 12  # of 64 bits: the same picture after a copy; different scenes sit near 32
 MIN_SAMPLES = 3  # a matched run holds at least this many clip samples
-CUT_SECONDS = 3.0
+CUT_SECONDS = 3.0  # an offset jump above this between two runs of one camera is a cut
 MAX_HOLE = 2.0  # seconds without a matching sample that still leave a run whole
-MIN_UNMATCHED = 1.0  # clip seconds on no run, at least, to be reported  # an offset jump above this between two runs of one camera is a cut
+MIN_UNMATCHED = 1.0  # clip seconds on no run, at least, to be reported
 
 
 def phash(gray: np.ndarray) -> int:
@@ -237,10 +237,18 @@ def match_clip(times: np.ndarray, hashes: np.ndarray, references: Sequence[Refer
         if previous_run is not None and previous_run[0] == camera and (
                 offset - previous_run[1] > CUT_SECONDS):
             result.cuts.append(Cut(camera, clip_start, previous_run[2], clip_start + offset))
-        # Segment by segment: split the run where its recorded time crosses a segment.
-        for segment_index in dict.fromkeys(ref_segment[js].tolist()):
+        # Segment by segment: split the run where its recorded time crosses a segment (each
+        # sample belongs to the segment holding its recorded moment, not to the one whose
+        # nearest hashed second it resembled).
+        owner = ref_segment[js].copy()
+        at = times[indexes] + offset
+        for segment_index in np.unique(owner):
             ref = references[segment_index]
-            mine = ref_segment[js] == segment_index
+            owner[(at >= ref.start) & (at < ref.end) & (ref_camera[js] == camera_number)] = \
+                segment_index
+        for segment_index in dict.fromkeys(owner.tolist()):
+            ref = references[segment_index]
+            mine = owner == segment_index
             recorded_start = max(ref.start, float(times[indexes[mine][0]]) + offset)
             recorded_end = min(ref.end, float(times[indexes[mine][-1]]) + clip_step + offset)
             result.matches.append(SegmentMatch(

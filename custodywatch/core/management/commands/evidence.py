@@ -1,14 +1,31 @@
 """`custodywatch evidence check-files [--loop SECONDS]`: re-hash every stored evidence file.
+`custodywatch evidence match FILE [--camera CODE] [--json]`: which recorded segments a
+restored, partial or re-encoded file matches (CONTRACTS.md, "Other commands").
 
 Every file kept as received (case evidence, complaint attachments, examination and visit
 photos) is read and hashed against the SHA-256 recorded when it arrived; each missing or
 damaged one raises an alert (core/stored_files.py). A worker runs it on a schedule with
 `--loop`. Exit status: 0 all intact; 1 a file is missing or damaged (CONTRACTS.md style).
+
+`match` fingerprints the file's decoded frames (agent/fingerprints.py) and aligns them with
+the fingerprints the agents recorded for every segment (kernels/fingerprint.py). With
+`--json`, one object per line: a line per matched segment
+`{"camera", "segment", "clip_start", "clip_end", "recorded_start", "recorded_end",
+"similarity", "samples"}` (clip times in seconds from the file's first frame, recorded times
+ISO 8601), a line per cut `{"cut": true, "camera", "clip_at", "missing_start", "missing_end",
+"missing_seconds"}`, a line per stretch of the file that matches nothing
+`{"unmatched": true, "clip_start", "clip_end"}`, and a last summary line
+`{"summary": true, "file", "sha256", "seconds", "samples", "matched_samples", "segments",
+"references", "seconds_taken"}`. Exit 0 when at least one segment matches, 1 when none does,
+2 on bad input. Read by an operator of the centre, on its own database; the run is audited.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -26,7 +43,16 @@ class Command(BaseCommand):
         check.add_argument("--loop", type=float, default=0,
                            help="check again every this many seconds (default: once)")
 
+        match = sub.add_parser("match", help="which recorded segments a restored, partial or "
+                               "re-encoded video file matches")
+        match.add_argument("file", help="the video file")
+        match.add_argument("--camera", default="", help="only this camera's footage (code)")
+        match.add_argument("--json", action="store_true", help="one JSON object per line")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "match":
+            self._match(Path(options["file"]), options["camera"], options["json"])
+            return
         loop = options["loop"]
         while True:
             result = check_stored_files()
@@ -41,3 +67,83 @@ class Command(BaseCommand):
                                        "damaged", returncode=1)
                 return
             time.sleep(loop)
+
+    def _match(self, path: Path, camera: str, as_json: bool) -> None:
+        import hashlib
+
+        from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
+        from custodywatch.accounts.models import AuditEvent
+        from custodywatch.agent.fingerprints import FingerprintError, video_fingerprints
+        from custodywatch.escrow.services import fingerprint_references
+        from custodywatch.kernels.fingerprint import CLIP_STEP, match_clip
+        from custodywatch.kernels.ledger_leaf import iso_time
+        from custodywatch.registry.models import Camera
+
+        def when(epoch: float) -> str:
+            return iso_time(dt.datetime.fromtimestamp(epoch, tz=dt.UTC))
+
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file", returncode=2)
+        if camera and not Camera.objects.filter(code=camera).exists():
+            raise CommandError(f"--camera: no camera with code {camera!r}", returncode=2)
+        started = time.perf_counter()
+        try:
+            times, hashes, duration = video_fingerprints(path, CLIP_STEP)
+        except FingerprintError as error:
+            raise CommandError(str(error), returncode=2) from error
+        references = fingerprint_references(camera=camera)
+        result = match_clip(times, hashes, references)
+        taken = time.perf_counter() - started
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        audit_record(actor=None, action=AuditEvent.Action.READ, origin=SYSTEM_ORIGIN,
+                     object_type="evidence.match", object_label=path.name[:100],
+                     detail={"sha256": digest.hexdigest(), "camera": camera,
+                             "segments": len(result.matches)})
+        lines: list[dict[str, Any]] = []
+        for found in result.matches:
+            lines.append({"camera": found.camera, "segment": found.segment,
+                          "clip_start": round(found.clip_start, 3),
+                          "clip_end": round(found.clip_end, 3),
+                          "recorded_start": when(found.recorded_start),
+                          "recorded_end": when(found.recorded_end),
+                          "similarity": found.similarity, "samples": found.samples})
+        for cut in result.cuts:
+            lines.append({"cut": True, "camera": cut.camera, "clip_at": round(cut.clip_at, 3),
+                          "missing_start": when(cut.missing_start),
+                          "missing_end": when(cut.missing_end),
+                          "missing_seconds": round(cut.missing_end - cut.missing_start, 3)})
+        for start, end in result.unmatched:
+            lines.append({"unmatched": True, "clip_start": round(start, 3),
+                          "clip_end": round(end, 3)})
+        summary = {"summary": True, "file": str(path), "sha256": digest.hexdigest(),
+                   "seconds": round(duration, 3), "samples": result.samples,
+                   "matched_samples": result.matched_samples,
+                   "segments": len(result.matches), "references": len(references),
+                   "seconds_taken": round(taken, 3)}
+        if as_json:
+            for line in [*lines, summary]:
+                self.stdout.write(json.dumps(line, sort_keys=True))
+        else:
+            for line in lines:
+                if line.get("cut"):
+                    self.stdout.write(
+                        f"CUT      {line['camera']} at {line['clip_at']:.1f}s of the file: "
+                        f"{line['missing_start']} .. {line['missing_end']} missing "
+                        f"({line['missing_seconds']:.0f}s)")
+                elif line.get("unmatched"):
+                    self.stdout.write(f"NO MATCH {line['clip_start']:.1f}s .. "
+                                      f"{line['clip_end']:.1f}s of the file")
+                else:
+                    self.stdout.write(
+                        f"MATCH    {line['camera']} {line['recorded_start']} .. "
+                        f"{line['recorded_end']} = {line['clip_start']:.1f}s .. "
+                        f"{line['clip_end']:.1f}s of the file, similarity "
+                        f"{line['similarity']:.2f}, segment {line['segment']}")
+            self.stdout.write(f"{len(result.matches)} segment(s) matched, "
+                              f"{result.matched_samples} of {result.samples} samples, "
+                              f"{len(references)} recorded segments searched")
+        if not result.matches:
+            raise CommandError("no recorded segment matches this file", returncode=1)
