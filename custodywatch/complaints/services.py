@@ -61,6 +61,7 @@ from custodywatch.core import plausible, stored_files
 from custodywatch.core.counters import next_number
 from custodywatch.core.sealing import seal, unseal
 from custodywatch.custody.models import CustodyRecord, EndReason
+from custodywatch.escrow import services as escrow_services
 from custodywatch.kernels import triage
 from custodywatch.kernels.ledger_leaf import iso_time
 from custodywatch.ledger.appends import ledger_append, legal_hold_fields
@@ -275,7 +276,8 @@ def complaint_file(
                 "receipt_sha256": complaint.receipt_sha256, "channel": str(channel),
                 "at": iso_time(received_at)})
             if complaint.facility_id is not None:
-                legal_hold_place(complaint=complaint, acting_user=acting_user, now=now)
+                legal_hold_place(complaint=complaint, acting_user=acting_user, now=now,
+                                 origin=origin)
             audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                          obj=complaint, detail={"channel": str(channel),
                                                 "attachments": len(checked)})
@@ -345,7 +347,8 @@ def _rooms_of_stays(record: CustodyRecord, start: dt.datetime, end: dt.datetime)
 
 
 def legal_hold_place(*, complaint: Complaint, acting_user: User | None,
-                     now: dt.datetime | None = None) -> LegalHold:
+                     now: dt.datetime | None = None, origin: Origin = SYSTEM_ORIGIN
+                     ) -> LegalHold:
     """Hold the footage of the complaint: the person's rooms when known, else the facility.
 
     Runs inside the complaint's own transaction (the hold and the complaint commit together).
@@ -368,7 +371,18 @@ def legal_hold_place(*, complaint: Complaint, acting_user: User | None,
                       "every room of the facility"))])
         ledger_append(kind=LeafKind.LEGAL_HOLD, fields=legal_hold_fields(
             hold=hold.pk, action="placed", at=now, details=legal_hold_details(hold, "placed")))
+        # The off-site copies of the same footage are kept as long (escrow/services.py): at
+        # the centre only, so nothing the facility reads changes (docs/security.md).
+        escrow_services.hold_for_complaint(
+            acting_user=acting_user, origin=origin, facility=complaint.facility,
+            started_at=starts_at, ended_at=ends_at, reference=escrow_reference(hold),
+            rooms=rooms, now=now)
     return hold
+
+
+def escrow_reference(hold: LegalHold) -> str:
+    """The escrow hold that goes with a legal hold carries this reference."""
+    return f"legal-hold:{hold.pk}"
 
 
 def legal_hold_details(hold: LegalHold, action: str) -> dict[str, Any]:
@@ -406,6 +420,9 @@ def legal_hold_release(*, acting_user: User, origin: Origin, hold: LegalHold,
             details=legal_hold_details(hold, "released")))
         _timeline(hold.complaint, TimelineEvent.Kind.HOLD, now, acting_user,
                   parts=[words.text(gettext_noop("released"))])
+        escrow_services.release_for(acting_user=acting_user, origin=origin,
+                                    reference=escrow_reference(hold),
+                                    decision=hold.release_reason, now=now)
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=hold,
                      detail={"released": True})
     return hold
@@ -532,7 +549,7 @@ def complaint_link_custody_record(*, acting_user: User, origin: Origin, complain
             complaint.handler = None  # of the former region: it waits for the new region's
             complaint.save(update_fields=["handler"])
         _timeline(complaint, TimelineEvent.Kind.LINKED, now, acting_user)
-        legal_hold_place(complaint=complaint, acting_user=acting_user, now=now)
+        legal_hold_place(complaint=complaint, acting_user=acting_user, now=now, origin=origin)
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
                      obj=complaint, detail={"custody_record": custody_record.pk,
                                             "urgency": complaint.urgency,

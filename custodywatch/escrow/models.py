@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from custodywatch.registry.models import Camera, Facility
+from custodywatch.registry.models import Camera, Facility, Room
 from custodywatch.video.models import RecordingSegment
 
 
@@ -71,7 +71,8 @@ class HoldReason(models.TextChoices):
 
 
 class EscrowHold(models.Model):
-    """Lock a facility's escrowed footage of a period until at least ``until``."""
+    """Lock a facility's escrowed footage of a period (of the cameras covering ``rooms``, or
+    all) until at least ``until``. Lives at the centre only: no read of a facility shows it."""
 
     facility = models.ForeignKey(Facility, models.PROTECT, related_name="escrow_holds",
                                  verbose_name=_("facility"))
@@ -79,6 +80,9 @@ class EscrowHold(models.Model):
     ended_at = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=10, choices=HoldReason.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
+    # The rooms concerned (the cameras covering them); none: every camera of the facility.
+    rooms = models.ManyToManyField(Room, blank=True, related_name="escrow_holds",
+                                   verbose_name=_("rooms"))
     until = models.DateTimeField(_("kept until"))
     created_at = models.DateTimeField(_("placed"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)

@@ -10,6 +10,7 @@ holds, blackouts) happens at the centre only, on the store, where the facility s
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from custodywatch.escrow.models import (
     HoldReason,
     SegmentFingerprint,
 )
-from custodywatch.escrow.store import store
+from custodywatch.escrow.store import configured, store
 from custodywatch.kernels.escrow_envelope import EnvelopeError, open_envelope
 from custodywatch.kernels.fingerprint import (
     Reference,
@@ -45,6 +46,8 @@ from custodywatch.ledger.appends import ledger_append
 from custodywatch.ledger.models import LeafKind
 from custodywatch.registry.models import Camera, Facility, Room
 from custodywatch.video.models import RecordingSegment
+
+log = logging.getLogger("custodywatch.escrow")
 
 INTERROGATION_KINDS = (Room.Kind.INTERROGATION, Room.Kind.TRANSPARENT_INTERROGATION)
 # Who may open escrowed footage: prosecutors, within their scope (facility_q).
@@ -218,19 +221,59 @@ def _extend(obj: EscrowObject, until: dt.datetime) -> bool:
 
 def place_hold(*, acting_user: User | None, origin: Origin, facility: Facility,
                started_at: dt.datetime, ended_at: dt.datetime, reason: HoldReason,
-               reference: str = "", now: dt.datetime | None = None) -> EscrowHold:
-    """Keep the facility's footage of a period for ``ESCROW_HOLD_DAYS`` from now (a complaint,
-    a case, an injury: the apps above call this). The extension happens on the store, at the
-    centre: nothing the facility reads changes."""
+               reference: str = "", rooms: Iterable[Room] = (),
+               now: dt.datetime | None = None) -> EscrowHold:
+    """Keep the facility's footage of a period (of the cameras covering ``rooms``, or all)
+    for ``ESCROW_HOLD_DAYS`` from now: a complaint, a case, an injury, a blackout. Call it in
+    the transaction of the write that causes it: the hold commits with it or not at all.
+
+    The locks on the store are extended once that transaction commits, at the centre, by the
+    centre's own credentials; a store that cannot be reached then delays nothing (the
+    periodic ``escrow retention`` catches up). Nothing the facility reads changes."""
     now = now or timezone.now()
     with transaction.atomic():
         hold = EscrowHold.objects.create(facility=facility, started_at=started_at,
                                          ended_at=ended_at, reason=reason, reference=reference,
                                          until=_hold_until(now))
+        rooms = list(rooms)
+        if rooms:
+            hold.rooms.set(rooms)
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
-                     obj=hold, detail={"reason": str(reason)})
-    apply_holds(facility=facility, now=now)
+                     obj=hold, detail={"reason": str(reason), "rooms": len(rooms)})
+        transaction.on_commit(lambda: _apply_after_commit(facility, now))
     return hold
+
+
+def _apply_after_commit(facility: Facility, now: dt.datetime) -> None:
+    if not configured():
+        return  # no escrow store at this centre: the hold row is the whole of it
+    try:
+        apply_holds(facility=facility, now=now)
+    except (s3.ClientError, s3.BotoCoreError, OSError) as error:
+        log.warning("escrow: holds of %s not applied yet (%s); `escrow retention` retries",
+                    facility.code, error)
+
+
+def hold_for_complaint(*, acting_user: User | None, origin: Origin, facility: Facility,
+                       started_at: dt.datetime, ended_at: dt.datetime, reference: str,
+                       rooms: Iterable[Room] = (), now: dt.datetime | None = None
+                       ) -> EscrowHold:
+    """The off-site copy's share of a complaint's legal hold (complaints/services.py)."""
+    return place_hold(acting_user=acting_user, origin=origin, facility=facility,
+                      started_at=started_at, ended_at=ended_at, reason=HoldReason.COMPLAINT,
+                      reference=reference, rooms=rooms, now=now)
+
+
+def release_for(*, acting_user: User, origin: Origin, reference: str, decision: str,
+                now: dt.datetime | None = None) -> int:
+    """Release the active holds placed under ``reference`` (a complaint's legal hold released
+    by the prosecutor, with the same decision); how many."""
+    released = 0
+    for hold in EscrowHold.objects.filter(reference=reference, released_at__isnull=True):
+        release_hold(acting_user=acting_user, origin=origin, hold=hold, decision=decision,
+                     now=now)
+        released += 1
+    return released
 
 
 def release_hold(*, acting_user: User, origin: Origin, hold: EscrowHold, decision: str,
@@ -269,6 +312,7 @@ def retention_target(obj: EscrowObject, now: dt.datetime) -> dt.datetime | None:
         # An injury recorded during the custody keeps the footage as long as a hold would.
         targets.append((ended_at or now) + (hold if injured else window))
     for until in EscrowHold.objects.filter(
+            Q(rooms__isnull=True) | Q(rooms__cameras=obj.camera_id),
             facility_id=obj.facility_id, released_at__isnull=True,
             started_at__lt=obj.ended_at, ended_at__gt=obj.started_at).values_list("until",
                                                                                  flat=True):
