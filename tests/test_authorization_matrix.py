@@ -189,6 +189,8 @@ ROUTES: dict[str, Route] = {
        for action in ("move", "interrogation", "medical", "notification", "safeguards", "end")},
     # Footage of a record (escrowed / local only / lost): whoever reads the record.
     "escrow:record_footage": Route("scoped", kwargs=_custody_record),
+    # Blackouts and the footage off-site: a list, scoped to the reader's facilities.
+    "escrow:blackouts": Route("signed_in"),
     "custody:overruns": Route("signed_in"),
     "custody:alerts": Route("signed_in"),
     "custody:alert_acknowledge": Route("roles", roles=ALERT_ACKNOWLEDGERS, scoped=True,
@@ -357,6 +359,7 @@ API_ROUTES: dict[str, str] = {
     "api:escrow_plan": "token",
     "api:escrow_grants": "token",
     "api:escrow_acks": "token",
+    "api:escrow_fingerprints": "token",
     "api:references_sync": "token",
     "api:visit_list": "token",
     "api:recommendation_list": "token",

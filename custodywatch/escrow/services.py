@@ -337,7 +337,8 @@ def apply_holds(*, facility: Facility | None = None, now: dt.datetime | None = N
 
 def escrow_lock_site(facility: Facility, period: tuple[dt.datetime, dt.datetime], *,
                      acting_user: User | None = None, origin: Origin | None = None,
-                     now: dt.datetime | None = None) -> dict[str, list[str]]:
+                     reference: str = "", now: dt.datetime | None = None
+                     ) -> dict[str, list[str]]:
     """A facility blackout: lock at once everything the centre holds for the site in
     ``period``; what exists off-site (``escrowed``) and what may be lost (``local_only``: the
     segments whose hash reached the centre but whose bytes did not). For the blackout incident."""
@@ -345,7 +346,8 @@ def escrow_lock_site(facility: Facility, period: tuple[dt.datetime, dt.datetime]
 
     started_at, ended_at = period
     place_hold(acting_user=acting_user, origin=origin or SYSTEM_ORIGIN, facility=facility,
-               started_at=started_at, ended_at=ended_at, reason=HoldReason.BLACKOUT, now=now)
+               started_at=started_at, ended_at=ended_at, reason=HoldReason.BLACKOUT,
+               reference=reference, now=now)
     stored = set(EscrowObject.objects.filter(
         facility=facility, state=EscrowState.STORED, started_at__lt=ended_at,
         ended_at__gt=started_at).values_list("sha256", flat=True))
