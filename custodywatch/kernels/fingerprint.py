@@ -123,7 +123,7 @@ class _Run:
 
 def match_clip(times: np.ndarray, hashes: np.ndarray, references: Sequence[Reference], *,
                clip_step: float = CLIP_STEP, max_distance: int = MAX_DISTANCE,
-               min_samples: int = MIN_SAMPLES, chunk: int = 256) -> MatchResult:
+               min_samples: int = MIN_SAMPLES, chunk: int = 8) -> MatchResult:
     """Where the clip's samples (``times`` in clip seconds, ``hashes``) sit in ``references``."""
     times = np.asarray(times, dtype=np.float64)
     hashes = np.asarray(hashes, dtype=np.uint64)
@@ -140,15 +140,21 @@ def match_clip(times: np.ndarray, hashes: np.ndarray, references: Sequence[Refer
                                for ref in references])
     ref_segment = np.concatenate([np.full(len(ref.hashes), i)
                                   for i, ref in enumerate(references)])
-    ref_camera = np.array([camera_index[references[i].camera] for i in ref_segment])
+    ref_camera = np.concatenate([np.full(len(ref.hashes), camera_index[ref.camera])
+                                 for ref in references])
     # Offsets are binned by the second; a bin id carries its camera.
     span = 1 << 40
 
     candidates: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # per sample: j, d, bin
     votes: Counter[int] = Counter()
+    # Hamming distances a few samples at a time into buffers made once: small enough to stay
+    # in cache, never a fresh allocation per block (page faults cost more than the XOR).
+    xor = np.empty((chunk, len(ref_hash)), np.uint64)
+    counts = np.empty((chunk, len(ref_hash)), np.uint8)
     for low in range(0, len(times), chunk):
         block = hashes[low:low + chunk]
-        distance = np.bitwise_count(block[:, None] ^ ref_hash[None, :])
+        np.bitwise_xor(block[:, None], ref_hash[None, :], out=xor[:len(block)])
+        distance = np.bitwise_count(xor[:len(block)], out=counts[:len(block)])
         for row in range(len(block)):
             js = np.flatnonzero(distance[row] <= max_distance)
             offsets = np.rint(ref_time[js] - times[low + row]).astype(np.int64)
