@@ -133,3 +133,34 @@ class SegmentFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera_id} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class BodyCameraAssignment(models.Model):
+    """A registry camera worn by an officer instead of fixed in a room: from ``started_at``
+    until ``ended_at`` (open: still his). Its files come from a docking station (a folder the
+    agent watches) and are escrowed like fixed footage, every one of them (``escrow_plan``).
+    The officer is named by his personnel number, as cases name officers (cases.Officer)."""
+
+    camera = models.ForeignKey(Camera, models.PROTECT, related_name="wearers",
+                               verbose_name=_("camera"))
+    personnel_number = models.CharField(_("personnel number"), max_length=40, db_index=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["camera", "-started_at"]
+        verbose_name = _("body-worn camera assignment")
+        verbose_name_plural = _("body-worn camera assignments")
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__isnull=True)
+                                   | Q(ended_at__gt=F("started_at")),
+                                   name="body_camera_assignment_period"),
+            # One wearer at a time: at most one open assignment per camera.
+            models.UniqueConstraint(fields=["camera"], condition=Q(ended_at__isnull=True),
+                                    name="body_camera_one_open_assignment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.personnel_number}"

@@ -16,10 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
@@ -27,6 +28,7 @@ from custodywatch.accounts.scoping import facility_q
 from custodywatch.custody.models import CustodyRecord, Injury
 from custodywatch.escrow import keys, s3
 from custodywatch.escrow.models import (
+    BodyCameraAssignment,
     EscrowHold,
     EscrowObject,
     EscrowState,
@@ -67,15 +69,70 @@ def object_key(sha256: str) -> str:
 
 def escrow_plan(facility: Facility) -> list[dict[str, object]]:
     """The facility's cameras whose every segment goes to escrow: those covering a room of
-    custody use, interrogation rooms first (priority 0). From the registry alone."""
-    cameras = (Camera.objects.filter(facility=facility, is_active=True,
-                                     rooms__custody_use=True)
+    custody use, and body-worn cameras (worn by officers: where force is used); interrogation
+    rooms and body cameras first (priority 0). From the registry alone."""
+    cameras = (Camera.objects.filter(Q(rooms__custody_use=True) | Q(wearers__isnull=False),
+                                     facility=facility, is_active=True)
                .distinct().prefetch_related("rooms").order_by("code"))
+    worn = set(BodyCameraAssignment.objects.filter(camera__facility=facility)
+               .values_list("camera_id", flat=True))
     plan = []
     for camera in cameras:
         interrogation = any(room.kind in INTERROGATION_KINDS for room in camera.rooms.all())
-        plan.append({"camera": camera.code, "priority": 0 if interrogation else 1})
+        first = interrogation or camera.pk in worn
+        plan.append({"camera": camera.code, "priority": 0 if first else 1})
     return sorted(plan, key=lambda entry: (entry["priority"], entry["camera"]))
+
+
+def body_camera_assign(*, acting_user: User, origin: Origin, camera: Camera,
+                       personnel_number: str, full_name: str, started_at: dt.datetime
+                       ) -> BodyCameraAssignment:
+    """Hand a body-worn camera to an officer from ``started_at`` (the previous wearer's
+    assignment ends then). A registry write: the system administrator, audited. A camera
+    fixed in a room is not worn."""
+    if acting_user.role != Role.SYSTEM_ADMIN:
+        audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                     obj=camera, detail={"escrow": "body camera"})
+        raise PermissionDenied("Only the system administrator assigns body-worn cameras.")
+    errors = {}
+    if camera.rooms.exists():
+        errors["camera"] = _("This camera is fixed in a room; a body-worn camera covers none.")
+    if not personnel_number.strip():
+        errors["personnel_number"] = _("Name the officer by his personnel number.")
+    if not full_name.strip():
+        errors["full_name"] = _("Give the officer's full name.")
+    current = BodyCameraAssignment.objects.filter(camera=camera, ended_at__isnull=True).first()
+    if current is not None and started_at <= current.started_at:
+        errors["started_at"] = _("Starts before the current wearer's assignment.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if current is not None:
+            current.ended_at = started_at
+            current.save(update_fields=["ended_at"])
+        assignment = BodyCameraAssignment.objects.create(
+            camera=camera, personnel_number=personnel_number.strip(),
+            full_name=full_name.strip(), started_at=started_at)
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=assignment, detail={"camera": camera.code,
+                                             "personnel_number": assignment.personnel_number})
+    return assignment
+
+
+def officer_footage(*, personnel_number: str, started_at: dt.datetime,
+                    ended_at: dt.datetime) -> list[EscrowObject]:
+    """The escrowed segments of the body cameras an officer wore during ``[started_at,
+    ended_at)``, each within the time he wore it. For the centre's readers of a case or a
+    complaint that names him (their own scope checks come first)."""
+    found: list[EscrowObject] = []
+    for assignment in BodyCameraAssignment.objects.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=started_at),
+            personnel_number=personnel_number, started_at__lt=ended_at):
+        until = min(ended_at, assignment.ended_at or ended_at)
+        found += EscrowObject.objects.filter(
+            camera_id=assignment.camera_id, state=EscrowState.STORED,
+            started_at__lt=until, ended_at__gt=max(started_at, assignment.started_at))
+    return sorted(found, key=lambda obj: obj.started_at)
 
 
 @dataclass(frozen=True)
