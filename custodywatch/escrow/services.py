@@ -597,13 +597,19 @@ def record_fingerprints(*, acting_user: User, origin: Origin, facility: Facility
     return answers
 
 
-def fingerprint_references(*, camera: str = "") -> list[Reference]:
-    """Every stored segment's fingerprints (of one camera by its code, or all) as
-    ``kernels.fingerprint.Reference``, in camera and time order."""
+def fingerprint_references(*, camera: str = "", started_at: dt.datetime | None = None,
+                           ended_at: dt.datetime | None = None) -> list[Reference]:
+    """Every stored segment's fingerprints (of one camera by its code, or all; overlapping
+    ``[started_at, ended_at)`` where given) as ``kernels.fingerprint.Reference``, in camera
+    and time order."""
     rows = SegmentFingerprint.objects.select_related("camera", "segment").order_by(
         "camera__code", "started_at")
     if camera:
         rows = rows.filter(camera__code=camera)
+    if started_at is not None:
+        rows = rows.filter(ended_at__gt=started_at)
+    if ended_at is not None:
+        rows = rows.filter(started_at__lt=ended_at)
     return [Reference(camera=row.camera.code, segment=row.segment.sha256,
                       start=row.started_at.timestamp(), end=row.ended_at.timestamp(),
                       step=row.step_ms / 1000, hashes=hashes_from_bytes(bytes(row.hashes)))

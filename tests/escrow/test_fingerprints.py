@@ -225,6 +225,15 @@ def test_the_agent_fingerprints_its_segments_and_evidence_match_finds_a_copy(
     with pytest.raises(CommandError) as missing:
         _evidence_match(str(footage["folder"] / "absent.mp4"))
     assert missing.value.returncode == 2
+    # Limited to recorded time after the footage: nothing to match (1); a bad time: 2.
+    later = (start + dt.timedelta(hours=1)).isoformat()
+    with pytest.raises(CommandError) as after:
+        _evidence_match(str(copy), "--from", later)
+    assert after.value.returncode == 1
+    assert len(_evidence_match(str(copy), "--until", later)) == len(lines)
+    with pytest.raises(CommandError) as bad_time:
+        _evidence_match(str(copy), "--from", "yesterday")
+    assert bad_time.value.returncode == 2 and "--from" in str(bad_time.value)
 
 
 def test_fingerprints_of_another_facility_or_bad_hashes_are_refused(agent_world, facility_b):

@@ -1,6 +1,7 @@
 """`custodywatch evidence check-files [--loop SECONDS]`: re-hash every stored evidence file.
-`custodywatch evidence match FILE [--camera CODE] [--json]`: which recorded segments a
-restored, partial or re-encoded file matches (CONTRACTS.md, "Other commands").
+`custodywatch evidence match FILE [--camera CODE] [--json] [--from T] [--until T]`: which
+recorded segments a restored, partial or re-encoded file matches (CONTRACTS.md, "Other
+commands"; `--from`/`--until`, optional, limit the recorded footage searched).
 
 Every file kept as received (case evidence, complaint attachments, examination and visit
 photos) is read and hashed against the SHA-256 recorded when it arrived; each missing or
@@ -48,10 +49,15 @@ class Command(BaseCommand):
         match.add_argument("file", help="the video file")
         match.add_argument("--camera", default="", help="only this camera's footage (code)")
         match.add_argument("--json", action="store_true", help="one JSON object per line")
+        match.add_argument("--from", dest="since", default="",
+                           help="only footage recorded from this time (CONTRACTS.md Times)")
+        match.add_argument("--until", default="",
+                           help="only footage recorded before this time")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "match":
-            self._match(Path(options["file"]), options["camera"], options["json"])
+            self._match(Path(options["file"]), options["camera"], options["json"],
+                        options["since"], options["until"])
             return
         loop = options["loop"]
         while True:
@@ -68,7 +74,8 @@ class Command(BaseCommand):
                 return
             time.sleep(loop)
 
-    def _match(self, path: Path, camera: str, as_json: bool) -> None:
+    def _match(self, path: Path, camera: str, as_json: bool, since: str = "",
+               until: str = "") -> None:
         import hashlib
 
         from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
@@ -77,6 +84,7 @@ class Command(BaseCommand):
         from custodywatch.escrow.services import fingerprint_references
         from custodywatch.kernels.fingerprint import CLIP_STEP, match_clip
         from custodywatch.kernels.ledger_leaf import iso_time
+        from custodywatch.kernels.timeparse import parse_timestamp_ms
         from custodywatch.registry.models import Camera
 
         def when(epoch: float) -> str:
@@ -86,12 +94,22 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file", returncode=2)
         if camera and not Camera.objects.filter(code=camera).exists():
             raise CommandError(f"--camera: no camera with code {camera!r}", returncode=2)
+        period = []
+        for option, text in (("--from", since), ("--until", until)):
+            try:
+                period.append(dt.datetime.fromtimestamp(parse_timestamp_ms(text) / 1000,
+                                                         tz=dt.UTC) if text else None)
+            except ValueError as error:
+                raise CommandError(f"{option}: {error}", returncode=2) from error
+        if period[0] and period[1] and period[1] <= period[0]:
+            raise CommandError("--until: must be after --from", returncode=2)
         started = time.perf_counter()
         try:
             times, hashes, duration = video_fingerprints(path, CLIP_STEP)
         except FingerprintError as error:
             raise CommandError(str(error), returncode=2) from error
-        references = fingerprint_references(camera=camera)
+        references = fingerprint_references(camera=camera, started_at=period[0],
+                                            ended_at=period[1])
         result = match_clip(times, hashes, references)
         taken = time.perf_counter() - started
         digest = hashlib.sha256()
