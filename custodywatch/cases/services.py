@@ -214,7 +214,7 @@ def case_open(*, acting_user: User, origin: Origin, register_number: str, title:
                                          note=case.register_number)
             audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
                          obj=complaint, detail={"case_opened": case.register_number})
-        _hold_case_footage(case, complaints, acting_user, origin, now)
+        _hold_case_footage(case, complaints, suspects, acting_user, origin, now)
         day = _local_day(events_from or registered_at)
         for officer in suspects:
             party = CaseParty.objects.create(case=case, role=CaseParty.Role.SUSPECT,
@@ -227,8 +227,8 @@ def case_open(*, acting_user: User, origin: Origin, register_number: str, title:
     return case
 
 
-def _hold_case_footage(case: Case, complaints: list[Complaint], acting_user: User,
-                       origin: Origin, now: dt.datetime) -> None:
+def _hold_case_footage(case: Case, complaints: list[Complaint], suspects: list[Officer],
+                       acting_user: User, origin: Origin, now: dt.datetime) -> None:
     """Keep the off-site copies of the case's footage (escrow/services.py), in the case's own
     transaction: the events' period where the case gives one, else the span of its complaints'
     legal holds, else the complaint look-back before registration; the rooms of those holds
@@ -244,10 +244,14 @@ def _hold_case_footage(case: Case, complaints: list[Complaint], acting_user: Use
         ended_at = started_at + complaint_rules.HOLD_MARGIN
     rooms = ({room for hold in holds for room in hold.rooms.all()}
              if holds and all(hold.rooms.all() for hold in holds) else set())
+    cameras = escrow_services.worn_cameras(
+        personnel_numbers=[officer.personnel_number for officer in suspects],
+        started_at=started_at, ended_at=ended_at) if rooms else []
     escrow_services.place_hold(acting_user=acting_user, origin=origin, facility=case.facility,
                                started_at=started_at, ended_at=ended_at,
                                reason=HoldReason.CASE, reference=f"case:{case.pk}",
-                               rooms=sorted(rooms, key=lambda room: room.pk), now=now)
+                               rooms=sorted(rooms, key=lambda room: room.pk), cameras=cameras,
+                               now=now)
 
 
 def case_transition(*, acting_user: User, origin: Origin, case: Case, to_status: str,

@@ -71,8 +71,9 @@ class HoldReason(models.TextChoices):
 
 
 class EscrowHold(models.Model):
-    """Lock a facility's escrowed footage of a period (of the cameras covering ``rooms``, or
-    all) until at least ``until``. Lives at the centre only: no read of a facility shows it."""
+    """Lock a facility's escrowed footage of a period (of the cameras covering ``rooms`` and
+    of ``cameras``; neither: all) until at least ``until``. Lives at the centre only: no read
+    of a facility shows it."""
 
     facility = models.ForeignKey(Facility, models.PROTECT, related_name="escrow_holds",
                                  verbose_name=_("facility"))
@@ -83,6 +84,9 @@ class EscrowHold(models.Model):
     # The rooms concerned (the cameras covering them); none: every camera of the facility.
     rooms = models.ManyToManyField(Room, blank=True, related_name="escrow_holds",
                                    verbose_name=_("rooms"))
+    # Cameras held besides those rooms' (an accused officer's body-worn camera).
+    cameras = models.ManyToManyField(Camera, blank=True, related_name="escrow_holds",
+                                     verbose_name=_("cameras"))
     until = models.DateTimeField(_("kept until"))
     created_at = models.DateTimeField(_("placed"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)

@@ -119,6 +119,16 @@ def body_camera_assign(*, acting_user: User, origin: Origin, camera: Camera,
     return assignment
 
 
+def worn_cameras(*, personnel_numbers: Iterable[str], started_at: dt.datetime,
+                 ended_at: dt.datetime) -> list[Camera]:
+    """The body-worn cameras these officers wore at some moment of ``[started_at, ended_at)``."""
+    numbers = [number for number in personnel_numbers if number]
+    return list(Camera.objects.filter(
+        Q(wearers__ended_at__isnull=True) | Q(wearers__ended_at__gt=started_at),
+        wearers__personnel_number__in=numbers, wearers__started_at__lt=ended_at
+    ).distinct().order_by("pk"))
+
+
 def officer_footage(*, personnel_number: str, started_at: dt.datetime,
                     ended_at: dt.datetime) -> list[EscrowObject]:
     """The escrowed segments of the body cameras an officer wore during ``[started_at,
@@ -279,10 +289,12 @@ def _extend(obj: EscrowObject, until: dt.datetime) -> bool:
 def place_hold(*, acting_user: User | None, origin: Origin, facility: Facility,
                started_at: dt.datetime, ended_at: dt.datetime, reason: HoldReason,
                reference: str = "", rooms: Iterable[Room] = (),
-               now: dt.datetime | None = None) -> EscrowHold:
-    """Keep the facility's footage of a period (of the cameras covering ``rooms``, or all)
-    for ``ESCROW_HOLD_DAYS`` from now: a complaint, a case, an injury, a blackout. Call it in
-    the transaction of the write that causes it: the hold commits with it or not at all.
+               cameras: Iterable[Camera] = (), now: dt.datetime | None = None
+               ) -> EscrowHold:
+    """Keep the facility's footage of a period (of the cameras covering ``rooms`` and of
+    ``cameras``; neither given: all) for ``ESCROW_HOLD_DAYS`` from now: a complaint, a case,
+    an injury, a blackout. Call it in the transaction of the write that causes it: the hold
+    commits with it or not at all.
 
     The locks on the store are extended once that transaction commits, at the centre, by the
     centre's own credentials; a store that cannot be reached then delays nothing (the
@@ -292,11 +304,14 @@ def place_hold(*, acting_user: User | None, origin: Origin, facility: Facility,
         hold = EscrowHold.objects.create(facility=facility, started_at=started_at,
                                          ended_at=ended_at, reason=reason, reference=reference,
                                          until=_hold_until(now))
-        rooms = list(rooms)
+        rooms, cameras = list(rooms), list(cameras)
         if rooms:
             hold.rooms.set(rooms)
+        if cameras:
+            hold.cameras.set(cameras)
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
-                     obj=hold, detail={"reason": str(reason), "rooms": len(rooms)})
+                     obj=hold, detail={"reason": str(reason), "rooms": len(rooms),
+                                       "cameras": len(cameras)})
         transaction.on_commit(lambda: _apply_after_commit(facility, now))
     return hold
 
@@ -369,7 +384,8 @@ def retention_target(obj: EscrowObject, now: dt.datetime) -> dt.datetime | None:
         # An injury recorded during the custody keeps the footage as long as a hold would.
         targets.append((ended_at or now) + (hold if injured else window))
     for until in EscrowHold.objects.filter(
-            Q(rooms__isnull=True) | Q(rooms__cameras=obj.camera_id),
+            Q(rooms__isnull=True, cameras__isnull=True) | Q(rooms__cameras=obj.camera_id)
+            | Q(cameras=obj.camera_id),
             facility_id=obj.facility_id, released_at__isnull=True,
             started_at__lt=obj.ended_at, ended_at__gt=obj.started_at).values_list("until",
                                                                                  flat=True):

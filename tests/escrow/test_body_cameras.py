@@ -98,3 +98,49 @@ def test_only_the_administrator_assigns_and_only_a_camera_fixed_nowhere(
     assert first.ended_at == SHIFT + dt.timedelta(hours=12)
     assert BodyCameraAssignment.objects.filter(camera=body_camera,
                                                ended_at__isnull=True).count() == 1
+
+
+def test_a_case_against_an_officer_holds_the_body_camera_he_wore(
+        facility_world, body_camera, people, tmp_path, sealing_key, media_root):
+    from custodywatch.cases import services as cases
+    from custodywatch.cases.models import Officer
+    from custodywatch.complaints import services as complaints
+    from custodywatch.complaints.models import Channel
+    from custodywatch.custody.models import CustodyRecord, RoomStay
+    from custodywatch.escrow import s3
+    from custodywatch.escrow.models import EscrowHold, HoldReason
+    from custodywatch.escrow.store import store
+
+    test_a_body_camera_is_planned_first_and_its_docked_files_are_escrowed(
+        facility_world, body_camera, tmp_path)
+    facility = body_camera.facility
+    other = Camera.objects.create(facility=facility, code="BODY2")  # another officer's
+    services.body_camera_assign(acting_user=people["admin"], origin=SYSTEM_ORIGIN, camera=other,
+                                personnel_number="P-99", full_name="Другой",
+                                started_at=SHIFT)
+    record = CustodyRecord.objects.create(
+        facility=facility, full_name="Нурланов Ерлан", detained_at=SHIFT,
+        detained_place="ул. Абая", detaining_officer="Ахметов", grounds="ст. 188",
+        detention_due_at=SHIFT + dt.timedelta(hours=48))
+    RoomStay.objects.create(custody_record=record, room=facility.rooms.get(code="I1"),
+                            started_at=SHIFT)
+    filed = complaints.complaint_file(
+        acting_user=people["prosecutor_a"], origin=SYSTEM_ORIGIN, channel=Channel.HOTLINE,
+        text="В изоляторе меня избили дубинкой и угрожали, требовали признание.",
+        facility=facility, custody_record=record, incident_started_at=SHIFT,
+        incident_ended_at=SHIFT + dt.timedelta(hours=4))
+    officer = Officer.objects.create(full_name="Сержант Ахметов", personnel_number="P-77",
+                                     facility=facility)
+    case = cases.case_open(acting_user=people["prosecutor_a"], origin=SYSTEM_ORIGIN,
+                           register_number="261575031000009", title="Beating in FA-1",
+                           facility=facility, complaints=[filed.complaint],
+                           suspects=[officer])
+    hold = EscrowHold.objects.get(reason=HoldReason.CASE, reference=f"case:{case.pk}")
+    assert [room.code for room in hold.rooms.all()] == ["I1"]
+    assert list(hold.cameras.all()) == [body_camera]
+    bucket = store()
+    now = dt.datetime.now(dt.UTC)
+    for obj in EscrowObject.objects.filter(camera=body_camera):
+        until = s3.retention(bucket.client, bucket.bucket, services.object_key(obj.sha256),
+                             obj.version_id)[1]
+        assert until >= now + dt.timedelta(days=5 * 365 - 1)
