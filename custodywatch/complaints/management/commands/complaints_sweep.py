@@ -1,26 +1,17 @@
-"""`custodywatch complaints_sweep [--loop SECONDS]`: alert handlers to complainants' transfers."""
+"""`custodywatch complaints_sweep`: one pass of the periodic job `complaints_sweep` that
+`custodywatch worker` runs every minute (alert handlers to complainants' transfers)."""
 
 from __future__ import annotations
 
-import time
-
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand
 
 from custodywatch.complaints.services import complaint_transfer_alerts_send
 
 
 class Command(BaseCommand):
-    help = "Tell handling officials when a complainant in custody was transferred."
+    help = "Tell handling officials when a complainant in custody was transferred (one pass)."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--loop", type=float, default=0,
-                            help="sweep again every this many seconds (default: once)")
-
-    def handle(self, *args: object, loop: float = 0, **options: object) -> None:
-        while True:
-            sent = complaint_transfer_alerts_send()
-            if sent:
-                self.stdout.write(f"{sent} transfer alert(s) sent.")
-            if not loop:
-                return
-            time.sleep(loop)
+    def handle(self, *args: object, **options: object) -> None:
+        sent = complaint_transfer_alerts_send()
+        if sent:
+            self.stdout.write(f"{sent} transfer alert(s) sent.")
