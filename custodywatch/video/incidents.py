@@ -33,6 +33,7 @@ from custodywatch.core.mail import mail_queue
 from custodywatch.registry.models import Camera, Facility
 from custodywatch.video.coverage import CoverageRule, coverage_rule, marker_fresh
 from custodywatch.video.models import CameraState, CoverageIncident, MarkerSighting
+from custodywatch.video.signals import blackout_closed, blackout_opened
 from custodywatch.video.timing import silence_after
 
 HOLD_BEFORE = dt.timedelta(hours=1)
@@ -157,7 +158,8 @@ def _blackouts(now: dt.datetime) -> tuple[int, int]:
             facility_id=facility_id, kind=CoverageIncident.Kind.BLACKOUT,
             started_at=now, raised_at=now,
             detail={"cameras": cameras, "working": working})
-        _lock_escrow(incident, now)
+        # escrow (above video) locks what the centre holds of the site: escrow/blackouts.py
+        blackout_opened.send(sender=CoverageIncident, incident=incident, now=now)
         opened += 1
     for facility_id, incident in open_.items():
         cameras, working = figures.get(facility_id, (0, 0))
@@ -166,35 +168,13 @@ def _blackouts(now: dt.datetime) -> tuple[int, int]:
         if _site_proves(facility_id, now):
             CoverageIncident.objects.filter(pk=incident.pk, closed_at__isnull=True).update(
                 closed_at=now)
-            _unlock_future_escrow(incident, now)
+            blackout_closed.send(sender=CoverageIncident, incident=incident, now=now)
             closed += 1
     return opened, closed
 
 
 def escrow_reference(incident: CoverageIncident) -> str:
     return f"blackout:{incident.pk}"
-
-
-def _lock_escrow(incident: CoverageIncident, now: dt.datetime) -> None:
-    """A blackout locks at once everything the centre holds off-site for the site, from an
-    hour before it, and whatever the agent still uploads while it lasts (escrow/services.py;
-    the store is extended once the sweep's transaction commits)."""
-    from custodywatch.escrow.services import escrow_lock_site
-
-    listed = escrow_lock_site(incident.facility, (now - HOLD_BEFORE, FOREVER),
-                              reference=escrow_reference(incident), now=now)
-    incident.detail = {**incident.detail, "escrowed": len(listed["escrowed"]),
-                       "local_only": len(listed["local_only"])}
-    incident.save(update_fields=["detail"])
-
-
-def _unlock_future_escrow(incident: CoverageIncident, now: dt.datetime) -> None:
-    """Once the site proves coverage again, the blackout's hold stops an hour after: footage
-    recorded later is no longer part of it (what it locked stays locked)."""
-    from custodywatch.escrow.models import EscrowHold
-
-    EscrowHold.objects.filter(reference=escrow_reference(incident),
-                              ended_at__gt=now + HOLD_AFTER).update(ended_at=now + HOLD_AFTER)
 
 
 def blackout_hold_q(facility: Facility, prefix: str = "") -> Q:
