@@ -125,6 +125,23 @@ class ReceiptCodeForm(forms.Form):
                                                          "spellcheck": "false"}))
 
 
+class TerminalEnrolForm(forms.Form):
+    code = forms.CharField(label=_("Enrolment code"), max_length=40,
+                           widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                         "autocapitalize": "characters",
+                                                         "spellcheck": "false"}))
+
+
+class TerminalAddForm(forms.Form):
+    facility = FacilityChoiceField(queryset=Facility.objects.none(), label=_("Facility"))
+    place = forms.CharField(label=_("Place in the facility"), max_length=200)
+
+    def __init__(self, *args, facilities=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if facilities is not None:
+            self.fields["facility"].queryset = facilities.order_by("code")
+
+
 class ComplainantReplyForm(forms.Form):
     code = forms.CharField(widget=forms.HiddenInput, max_length=60)
     body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 4}),

@@ -195,7 +195,7 @@ def complaint_detail(*, user: User, pk: int, origin: Origin) -> Complaint:
     """One complaint for its page, audited; Complaint.DoesNotExist outside the reader's scope."""
     complaint = (complaints_visible(user=user)
                  .select_related("region", "facility", "handler", "custody_record",
-                                 "triage_confirmed_by")
+                                 "triage_confirmed_by", "terminal")
                  .filter(pk=pk).first())
     if complaint is None:
         # Audited whether or not it exists: the reader's own audit trail must not tell him.

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_noop
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.complaints import receipts, rules
+from custodywatch.complaints import receipts, rules, terminals
 from custodywatch.complaints import timeline_text as words
 from custodywatch.complaints.attachments import (
     CheckedAttachment,
@@ -47,6 +47,7 @@ from custodywatch.complaints.models import (
     Message,
     ReceiptAttempt,
     Status,
+    Terminal,
     TimelineEvent,
     Urgency,
     identity_context,
@@ -212,14 +213,20 @@ def complaint_file(
     identity: Identity | None = None,
     attachments: list | None = None,
     custody_record: CustodyRecord | None = None,
+    terminal: Terminal | None = None,
     now: dt.datetime | None = None,
 ) -> FiledComplaint:
     """Receive a complaint from any channel: triage, route, start the clocks, hold footage.
 
     Everything is checked before anything is written; a failure leaves no row and no file.
+    A "kiosk" complaint needs the enrolled terminal it came from (complaints/terminals.py);
+    a burst from that terminal is flagged on the complaint, never refused.
     """
     now = now or timezone.now()
     identity = identity or Identity()
+    if channel == Channel.KIOSK and (terminal is None or not terminal.is_active):
+        raise _deny(acting_user, origin, _("Only an enrolled complaint terminal files "
+                                           "complaints as a kiosk."))
     if channel in OPERATOR_CHANNELS and (
         acting_user is None or acting_user.role not in OPERATOR_ROLES
     ):
@@ -253,6 +260,10 @@ def complaint_file(
                 incident_ended_at=incident_ended_at, still_in_custody=still_in_custody,
                 anonymous=anonymous, custody_record=custody_record, received_at=received_at,
                 result=result, category=category, urgency=urgency)
+            if channel == Channel.KIOSK and terminal is not None:
+                complaint.terminal = terminal
+                complaint.anomaly = terminals.note_filing(terminal, now)
+                complaint.save(update_fields=["terminal", "anomaly"])
             if not anonymous and not identity.is_empty():
                 plain = json.dumps(identity.__dict__, ensure_ascii=False).encode()
                 complaint.identity_sealed = seal(plain, context=identity_context(complaint.pk))
@@ -278,7 +289,9 @@ def complaint_file(
                 legal_hold_place(complaint=complaint, acting_user=acting_user, now=now)
             audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                          obj=complaint, detail={"channel": str(channel),
-                                                "attachments": len(checked)})
+                                                "attachments": len(checked),
+                                                **({"flag": complaint.anomaly}
+                                                   if complaint.anomaly else {})})
     except BaseException:
         _remove_written(written)
         raise
@@ -618,6 +631,13 @@ def _receipt_throttle(keys: dict[str, str], now: dt.datetime) -> str:
     if address.count() >= rules.RECEIPT_ADDRESS_FAILURE_LIMIT:
         return "address"
     return ""
+
+
+def kiosk_refused(*, origin: Origin, facility: Facility, reason: str) -> None:
+    """A browser that is not an enrolled terminal of this facility opened its kiosk form."""
+    audit_record(actor=None, action=AuditEvent.Action.DENIED, origin=origin,
+                 object_type="complaints.complaint", object_label="kiosk",
+                 detail={"facility": facility.code, "reason": reason})
 
 
 def api_intake_refused(*, acting_user: User, origin: Origin) -> None:

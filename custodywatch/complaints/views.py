@@ -21,14 +21,16 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from custodywatch.accounts.audit import Origin
-from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases import forms as case_forms
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.cases import services as case_services
-from custodywatch.complaints import receipts, selectors, services
+from custodywatch.complaints import receipts, rules, selectors, services, terminals
 from custodywatch.complaints.attachments import open_verified
 from custodywatch.complaints.forms import (
     ComplainantReplyForm,
@@ -41,6 +43,8 @@ from custodywatch.complaints.forms import (
     OperatorForm,
     ReassignForm,
     ReceiptCodeForm,
+    TerminalAddForm,
+    TerminalEnrolForm,
     TriageForm,
 )
 from custodywatch.complaints.models import (
@@ -48,6 +52,8 @@ from custodywatch.complaints.models import (
     Channel,
     Complaint,
     IdentityAccess,
+    Terminal,
+    TerminalAlert,
     TimelineEvent,
 )
 from custodywatch.complaints.preservation import preservation_summary
@@ -86,8 +92,8 @@ def _receipt_context(filed: services.FiledComplaint) -> dict:
 
 
 def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
-          facility: Facility | None = None,
-          still_in_custody: bool = False) -> services.FiledComplaint | None:
+          facility: Facility | None = None, still_in_custody: bool = False,
+          terminal: Terminal | None = None) -> services.FiledComplaint | None:
     data = form.cleaned_data
     try:
         return services.complaint_file(
@@ -99,7 +105,7 @@ def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
             incident_ended_at=data.get("incident_ended_at"),
             still_in_custody=still_in_custody or data.get("still_in_custody", False),
             anonymous=data.get("anonymous", False), identity=_identity(data),
-            attachments=data.get("attachments") or [])
+            attachments=data.get("attachments") or [], terminal=terminal)
     except ValidationError as error:
         _copy_errors(form, error)
         return None
@@ -147,10 +153,26 @@ def kiosk_start(request: HttpRequest, facility_code: str) -> HttpResponse:
     if (refused := _refuse_staff_browser(request, facility)) is not None:
         return refused
     _wipe(request)
+    reason = terminals.kiosk_refusal(terminals.terminal_of(request), facility)
     response = render(request, "complaints/kiosk_start.html",
-                      {"facility": facility, "kiosk_languages": KIOSK_LANGUAGES})
+                      {"facility": facility, "kiosk_languages": KIOSK_LANGUAGES,
+                       "not_enrolled": reason, "heartbeat": not reason})
     response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
     return response
+
+
+def _refuse_unenrolled(request: HttpRequest, facility: Facility
+                       ) -> tuple[Terminal | None, HttpResponse | None]:
+    """Only an enrolled terminal of this facility files as its kiosk: anything else is told
+    why, with a 403, and files nothing (complaints/terminals.py)."""
+    terminal = terminals.terminal_of(request)
+    reason = terminals.kiosk_refusal(terminal, facility)
+    if not reason:
+        return terminal, None
+    services.kiosk_refused(origin=Origin.from_request(request), facility=facility,
+                           reason=reason)
+    return None, render(request, "complaints/kiosk_not_enrolled.html",
+                        {"facility": facility, "reason": reason}, status=403)
 
 
 @never_cache
@@ -159,12 +181,15 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
     facility = _kiosk_facility(facility_code)
     if (refused := _refuse_staff_browser(request, facility)) is not None:
         return refused
+    terminal, refused = _refuse_unenrolled(request, facility)
+    if refused is not None:
+        return refused
     form = KioskForm(request.POST or None, request.FILES or None, kiosk_facility=facility)
     if request.method == "POST" and form.is_valid():
         accused = form.cleaned_data.get("facility") or facility
         # At the terminal of the facility he complains about, he is in its custody now.
         filed = _file(request, form, Channel.KIOSK, facility=accused,
-                      still_in_custody=accused == facility)
+                      still_in_custody=accused == facility, terminal=terminal)
         if filed is not None:
             _wipe(request)
             context = _receipt_context(filed) | {"facility": facility, "status_url": (
@@ -172,8 +197,44 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
                 if settings.PUBLIC_BASE_URL else request.build_absolute_uri(
                     reverse("complaints:status")))}
             return render(request, "complaints/kiosk_receipt.html", context)
-    return render(request, "complaints/kiosk_form.html", {"form": form, "facility": facility},
+    return render(request, "complaints/kiosk_form.html",
+                  {"form": form, "facility": facility, "heartbeat": True},
                   status=422 if request.method == "POST" else 200)
+
+
+# ------------------------------------------------------------------ terminals as devices
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def terminal_enrol(request: HttpRequest) -> HttpResponse:
+    """On the device: the one-time enrolment code gives this browser its credential."""
+    form = TerminalEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            terminal, credential = terminals.terminal_enrol(
+                code=form.cleaned_data["code"], origin=Origin.from_request(request))
+        except PermissionDenied as error:
+            form.add_error("code", str(error))
+            return render(request, "complaints/terminal_enrol.html", {"form": form},
+                          status=403)
+        response = redirect("complaints:kiosk", terminal.facility.code)
+        terminals.set_credential(response, request, credential)
+        return response
+    return render(request, "complaints/terminal_enrol.html", {"form": form},
+                  status=422 if request.method == "POST" else 200)
+
+
+@csrf_exempt  # the credential cookie is SameSite=Strict: no other site can send it
+@never_cache
+@require_POST
+def terminal_heartbeat(request: HttpRequest) -> HttpResponse:
+    terminal = terminals.terminal_of(request)
+    if terminal is None:
+        return HttpResponse(_("This browser is not an enrolled complaint terminal."),
+                            status=403, content_type="text/plain; charset=utf-8")
+    terminals.heartbeat(terminal=terminal)
+    return HttpResponse(status=204)
 
 
 # ------------------------------------------------------------------ complainant's status page
@@ -276,6 +337,67 @@ def _roles_only(roles: frozenset[str] | set[str]):  # type: ignore[no-untyped-de
 handlers_only = _roles_only(selectors.HANDLER_ROLES)
 # Operators also include NPM monitors, who take complaints down on a visit (services decide).
 operators_only = _roles_only(services.OPERATOR_ROLES)
+terminal_managers_only = _roles_only(terminals.TERMINAL_MANAGERS)
+
+
+@terminal_managers_only
+@require_http_methods(["GET", "POST"])
+def terminal_list(request: HttpRequest) -> HttpResponse:
+    """The complaint terminals in the person's scope, their state and alerts; add one."""
+    facilities = Facility.objects.filter(facility_q(request.user), is_active=True)
+    form = TerminalAddForm(request.POST or None, facilities=facilities)
+    enrolment_code = None
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                terminal, enrolment_code = terminals.terminal_add(
+                    acting_user=request.user, origin=Origin.from_request(request),
+                    facility=form.cleaned_data["facility"], place=form.cleaned_data["place"])
+            except ValidationError as error:
+                _copy_errors(form, error)
+            else:
+                status, form = 200, TerminalAddForm(facilities=facilities)
+                messages.success(request, _("Terminal %(terminal)s added. Type the code below "
+                                            "on the terminal itself within 24 hours.")
+                                 % {"terminal": terminal.pk})
+    return _terminal_page(request, form, enrolment_code, status)
+
+
+def _terminal_page(request: HttpRequest, form: Form, enrolment_code: str | None,
+                   status: int = 200) -> HttpResponse:
+    rows = terminals.terminals_visible(user=request.user).select_related("facility")
+    if facility_code := request.GET.get("facility", ""):
+        rows = rows.filter(facility__code=facility_code)
+    rows = list(rows)
+    open_alerts = dict(TerminalAlert.objects.filter(
+        terminal__in=rows, cleared_at__isnull=True).values_list("terminal_id", "silent_since"))
+    audit_record(actor=request.user, action=AuditEvent.Action.LIST,
+                 origin=Origin.from_request(request), object_type="complaints.terminal",
+                 detail={"terminals": len(rows)})
+    return render(request, "complaints/terminals.html", {
+        "form": form, "enrolment_code": enrolment_code,
+        "silent_minutes": int(terminals.silent_after().total_seconds() // 60),
+        "rows": [(terminal, open_alerts.get(terminal.pk)) for terminal in rows]}, status=status)
+
+
+@terminal_managers_only
+@require_POST
+def terminal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    terminal = get_object_or_404(terminals.terminals_visible(user=request.user), pk=pk)
+    origin = Origin.from_request(request)
+    if action == "revoke":
+        terminals.terminal_revoke(acting_user=request.user, origin=origin, terminal=terminal)
+        messages.success(request, _("Terminal %(terminal)s revoked: it can no longer file "
+                                    "complaints.") % {"terminal": terminal.pk})
+        return redirect("complaints:terminals")
+    if action == "reenrol":
+        code = terminals.terminal_reenrol(acting_user=request.user, origin=origin,
+                                          terminal=terminal)
+        return _terminal_page(request, TerminalAddForm(facilities=Facility.objects.filter(
+            facility_q(request.user), is_active=True)), code)
+    raise Http404
 
 
 def _inbox_filters(form: InboxFilterForm) -> selectors.InboxFilters:
@@ -370,6 +492,8 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -
                                            origin=Origin.from_request(request))
     return {
         "complaint": complaint,
+        "burst_limit": rules.TERMINAL_BURST_LIMIT,
+        "burst_minutes": int(rules.TERMINAL_BURST_WINDOW.total_seconds() // 60),
         "ledger_mismatch": ledger_mismatch,
         "clocks": selectors.complaint_clocks(complaint),
         "timeline": _timeline(complaint, cases),

@@ -22,7 +22,9 @@ from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q, region_q
 from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
+from custodywatch.complaints.models import Terminal
 from custodywatch.complaints.selectors import STATISTICS_READERS
+from custodywatch.complaints.terminals import off_percent
 from custodywatch.registry.models import Facility, HeadAppointment, Region
 from custodywatch.reports import aggregates
 from custodywatch.reports.models import (
@@ -47,6 +49,8 @@ SCORE_FIGURES = {
     "cases": _("Cases"),
     "convictions": _("Cases with a conviction"),
     "open_recommendations": _("Open recommendations"),
+    # Complaint terminals not heard, in per cent of their time (complaints/terminals.py).
+    "terminals_off": _("Complaint terminals off, %"),
 }
 
 
@@ -233,6 +237,7 @@ def _figures_of(row: dict | None) -> dict[str, int]:
         "substantiated": int(row.get("substantiated") or 0),
         "cases": int(row.get("cases") or 0),
         "convictions": int(row.get("convictions") or 0),
+        "terminals_off": 0,
     }
 
 
@@ -269,13 +274,29 @@ def period_figures(*, period: Period) -> dict[int, dict[str, int]]:
             "detentions": detentions or 0, "overruns": overruns or 0,
             "blind_minutes": round((blind_seconds or 0) / 60),
             "allegations": allegations or 0, "substantiated": substantiated or 0,
-            "cases": cases or 0, "convictions": convictions or 0, "open_recommendations": 0}
+            "cases": cases or 0, "convictions": convictions or 0, "open_recommendations": 0,
+            "terminals_off": 0}
     for facility_id, n in _open_recommendations(Q(facility__isnull=False), period.start,
                                                 period.end).items():
         if facility_id not in result:
             result[facility_id] = {**_figures_of(None), "open_recommendations": 0}
         result[facility_id]["open_recommendations"] = n
+    for facility_id, share in _terminals_off(None, period.start, period.end).items():
+        if facility_id not in result:
+            result[facility_id] = {**_figures_of(None), "open_recommendations": 0}
+        result[facility_id]["terminals_off"] = share
     return result
+
+
+def _terminals_off(facility_ids: list[int] | None, start: dt.date,
+                   end: dt.date) -> dict[int, int]:
+    """Per unit with complaint terminals: the per cent of their time in [start, end) (local
+    days, up to now) in which they were not heard."""
+    if facility_ids is None:
+        facility_ids = list(Terminal.objects.values_list("facility_id", flat=True).distinct())
+    zone = timezone.get_current_timezone()
+    return off_percent(facility_ids, dt.datetime.combine(start, dt.time(), zone),
+                       dt.datetime.combine(end, dt.time(), zone))
 
 
 def national_distribution(*, period: Period, figures: dict[int, dict[str, int]] | None = None
@@ -348,6 +369,7 @@ def unit_figures(*, facility: Facility, start: dt.date, end: dt.date) -> dict[st
     figures = _figures_of(row)
     figures["open_recommendations"] = _open_recommendations(
         Q(facility=facility), start, end).get(facility.pk, 0)
+    figures["terminals_off"] = _terminals_off([facility.pk], start, end).get(facility.pk, 0)
     return figures
 
 

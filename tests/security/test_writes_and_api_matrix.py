@@ -31,7 +31,7 @@ from django.utils import timezone
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import Role, User
 from custodywatch.accounts.services import token_create
-from custodywatch.complaints.models import IdentityAccess
+from custodywatch.complaints.models import IdentityAccess, Terminal
 from custodywatch.custody import services as custody
 from custodywatch.custody.models import CustodyAlert
 from custodywatch.ledger.services import ledger_integrate_all
@@ -76,6 +76,13 @@ def _claim(world: World) -> str:
     return str(claim.pk) if claim is not None else ""
 
 
+def _terminal(world: World) -> Terminal:
+    """The world's facility's complaint terminal (added once, enrolled)."""
+    terminal = Terminal.objects.filter(facility=world.facility).first()
+    return terminal or Terminal.objects.create(facility=world.facility, place="Corridor",
+                                               created_at=_now(), enrolled_at=_now())
+
+
 @dataclass(frozen=True)
 class Post:
     """Valid form data for one POST route (or one action of it)."""
@@ -113,6 +120,8 @@ POSTS: dict[str, Post] = {
     "complaints:action": Post(lambda w: {"body": "We have opened an inquiry.",
                                          "kind": "message"}),
     "complaints:identity_decide": Post(lambda w: {"decision": "approve"}),
+    "complaints:terminal_action": Post(lambda w: {}, kwargs=lambda w: {
+        "pk": _terminal(w).pk, "action": "revoke"}),
     "cases:case_action": Post(lambda w: {
         # A minute ahead: the step may not precede the case's registration a moment ago.
         "kind": "interview", "taken_at": _local(_now() + dt.timedelta(minutes=1)),

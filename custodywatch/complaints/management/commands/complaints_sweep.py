@@ -1,4 +1,5 @@
-"""`custodywatch complaints_sweep [--loop SECONDS]`: alert handlers to complainants' transfers."""
+"""`custodywatch complaints_sweep [--loop SECONDS]`: alert handlers to complainants' transfers,
+and the NPM and prosecutors to complaint terminals silent longer than the set time."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 
 from custodywatch.complaints.services import complaint_transfer_alerts_send
+from custodywatch.complaints.terminals import silence_sweep
 
 
 class Command(BaseCommand):
@@ -21,6 +23,9 @@ class Command(BaseCommand):
             sent = complaint_transfer_alerts_send()
             if sent:
                 self.stdout.write(f"{sent} transfer alert(s) sent.")
+            raised = silence_sweep()
+            if raised:
+                self.stdout.write(f"{raised} silent terminal alert(s) raised.")
             if not loop:
                 return
             time.sleep(loop)

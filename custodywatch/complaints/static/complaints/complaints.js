@@ -29,6 +29,15 @@ document.addEventListener("click", (event) => {
       event.preventDefault();
       wipe();
     }));
+  // An enrolled terminal tells the centre it is on (complaints/terminals.py): once now,
+  // then every minute. The credential is its HttpOnly cookie; nothing else is sent.
+  const heartbeat = body.dataset.kioskHeartbeat;
+  if (heartbeat) {
+    const beat = () => fetch(heartbeat, { method: "POST", credentials: "same-origin" })
+      .catch(() => {});
+    beat();
+    setInterval(beat, 60 * 1000);
+  }
   // Escape is the quick exit from the keyboard.
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") wipe();
