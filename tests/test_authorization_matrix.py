@@ -204,6 +204,7 @@ ROUTES: dict[str, Route] = {
     # Only an enrolled terminal of the facility (a device credential, no person): every
     # browser here is refused (tests/complaints/test_terminals.py enrols one).
     "complaints:kiosk_form": Route("terminal", kwargs=_kiosk),
+    "complaints:kiosk_status": Route("public", kwargs=_kiosk),
     "complaints:terminal_enrol": Route("public"),
     "complaints:terminal_heartbeat": Route("public", get_checks_sign_in_only=True),
     "complaints:terminals": Route("roles", roles=TERMINAL_MANAGERS),

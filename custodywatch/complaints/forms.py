@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.models import User
+from custodywatch.complaints import receipts
 from custodywatch.complaints.models import (
     OPERATOR_CHANNELS,
     Category,
@@ -77,6 +78,21 @@ class ComplaintForm(forms.Form):
     attachments = MultipleFileField(label=_("Photos, documents or video"),
                                     help_text=_("Up to 5 files of 25 MB each: JPEG, PNG, PDF, "
                                                 "MP4 or WebM."))
+    pin = forms.CharField(
+        label=_("A PIN of your choice (4 to 8 digits)"), required=False,
+        max_length=receipts.PIN_MAX,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "pattern": "[0-9]*"}),
+        help_text=_("With a PIN your receipt code is short (16 characters and a check "
+                    "character), easy to copy by hand or read over the telephone; the code "
+                    "and the PIN together open the answer. Nobody can recover a forgotten "
+                    "PIN. Without a PIN you get a long code."))
+
+    def clean_pin(self) -> str:
+        pin = self.cleaned_data.get("pin", "").strip()
+        if pin and not receipts.valid_pin(pin):
+            raise forms.ValidationError(_("The PIN is %(min)s to %(max)s digits.")
+                                        % {"min": receipts.PIN_MIN, "max": receipts.PIN_MAX})
+        return pin
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -123,6 +139,10 @@ class ReceiptCodeForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "off",
                                                          "autocapitalize": "characters",
                                                          "spellcheck": "false"}))
+    pin = forms.CharField(label=_("PIN (if you chose one)"), required=False,
+                          max_length=receipts.PIN_MAX,
+                          widget=forms.PasswordInput(attrs={"autocomplete": "off",
+                                                            "inputmode": "numeric"}))
 
 
 class TerminalEnrolForm(forms.Form):
@@ -144,6 +164,7 @@ class TerminalAddForm(forms.Form):
 
 class ComplainantReplyForm(forms.Form):
     code = forms.CharField(widget=forms.HiddenInput, max_length=60)
+    pin = forms.CharField(widget=forms.HiddenInput, max_length=receipts.PIN_MAX, required=False)
     body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 4}),
                            max_length=20_000)
     attachments = MultipleFileField(label=_("Add files"))

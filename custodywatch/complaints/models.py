@@ -242,6 +242,11 @@ class Complaint(models.Model):
     # Argon2id of the secret part of the receipt code; the locator part finds the row.
     receipt_locator = models.CharField(max_length=8, unique=True, editable=False)
     receipt_hash = models.CharField(max_length=200, editable=False)
+    # The short code with the person's PIN (receipts.new_short_code), for complaints filed
+    # with a PIN: its locator finds the row, the rest and the PIN are one Argon2id hash.
+    short_locator = models.CharField(max_length=6, unique=True, null=True, blank=True,
+                                     editable=False)
+    short_hash = models.CharField(max_length=200, blank=True, default="", editable=False)
     # SHA-256 of the proof of filing (the ledger leaf commits to it).
     receipt_sha256 = models.CharField(_("proof-of-filing hash"), max_length=64, editable=False)
     # The enrolled terminal a kiosk complaint came from, and what the handler must know

@@ -214,6 +214,7 @@ def complaint_file(
     attachments: list | None = None,
     custody_record: CustodyRecord | None = None,
     terminal: Terminal | None = None,
+    pin: str = "",
     now: dt.datetime | None = None,
 ) -> FiledComplaint:
     """Receive a complaint from any channel: triage, route, start the clocks, hold footage.
@@ -235,6 +236,9 @@ def complaint_file(
                      incident_started_at=incident_started_at,
                      incident_ended_at=incident_ended_at, anonymous=anonymous,
                      identity=identity, now=now)
+    if pin and not receipts.valid_pin(pin):
+        raise ValidationError({"pin": _("The PIN is %(min)s to %(max)s digits.")
+                               % {"min": receipts.PIN_MIN, "max": receipts.PIN_MAX}})
     checked = check_attachments(list(attachments or []))
     if custody_record is not None and facility is not None and (
         custody_record.facility_id != facility.pk
@@ -267,14 +271,18 @@ def complaint_file(
             if not anonymous and not identity.is_empty():
                 plain = json.dumps(identity.__dict__, ensure_ascii=False).encode()
                 complaint.identity_sealed = seal(plain, context=identity_context(complaint.pk))
-            code, locator, code_hash = receipts.new_code()
-            complaint.receipt_locator, complaint.receipt_hash = locator, code_hash
+            if pin:  # the short code; the long code's columns keep their unusable placeholder
+                code, locator, code_hash = receipts.new_short_code(pin)
+                complaint.short_locator, complaint.short_hash = locator, code_hash
+            else:
+                code, locator, code_hash = receipts.new_code()
+                complaint.receipt_locator, complaint.receipt_hash = locator, code_hash
             proof = receipts.proof_of_filing(reference=complaint.reference,
                                              received_at=received_at,
                                              content_sha256=_content_sha256(text, checked))
             complaint.receipt_sha256 = hashlib.sha256(proof.encode()).hexdigest()
             complaint.save(update_fields=["identity_sealed", "receipt_locator", "receipt_hash",
-                                          "receipt_sha256"])
+                                          "receipt_sha256", "short_locator", "short_hash"])
             _store_attachments(complaint, checked, written, from_complainant=True,
                                at_intake=True)
             _timeline(complaint, TimelineEvent.Kind.RECEIVED, received_at, acting_user,
@@ -647,15 +655,22 @@ def api_intake_refused(*, acting_user: User, origin: Origin) -> None:
                  detail={"role": acting_user.role})
 
 
-def complainant_open(*, code: str, origin: Origin, terminal: str = "",
+def complainant_open(*, code: str, origin: Origin, terminal: str = "", pin: str = "",
                      now: dt.datetime | None = None) -> Complaint:
     """The complaint a receipt code opens; PermissionDenied for a wrong code.
+
+    A short code (receipts.new_short_code) opens only with its PIN; one whose check character
+    does not match is a typing slip, refused as such (ValidationError) before any lookup.
 
     Throttled (rules.RECEIPT_*): once a code, a terminal (`terminal`, the browser's random
     id; without one, the address) or an address in all has had too many wrong codes in the
     window, every try of it (a right one too) is refused until the window has passed.
     """
     now = now or timezone.now()
+    if receipts.is_short(code) and receipts.split_short(code) is None:
+        raise ValidationError({"code": _("A character of this code is mistyped (its last "
+                                         "character does not match). Check it and try "
+                                         "again.")})
     keys = {"address_key": receipts.address_key(origin.ip_address),
             "terminal_key": receipts.terminal_key(terminal),
             "code_key": receipts.code_key(code)}
@@ -665,13 +680,19 @@ def complainant_open(*, code: str, origin: Origin, terminal: str = "",
                      detail={"reason": "receipt code throttled", "per": throttle})
         raise ReceiptThrottled
     parts = receipts.split(code)
+    short = receipts.split_short(code)
     complaint = None
     if parts is not None:
         complaint = Complaint.objects.filter(receipt_locator=parts[0]).first()
-    if parts is None or complaint is None:
+    elif short is not None:
+        complaint = Complaint.objects.filter(short_locator=short[0]).first()
+    if complaint is None:
         receipts.burn_time()
         ok = False
+    elif short is not None:
+        ok = receipts.verify_short(short[1], pin, complaint.short_hash)
     else:
+        assert parts is not None  # noqa: S101 - a complaint was found by one of the two
         ok = receipts.verify(parts[1], complaint.receipt_hash)
     _attempt(keys, now, ok)
     if not ok:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("status/reply/", views.status_reply, name="status_reply"),
     path("kiosk/<str:facility_code>/", views.kiosk_start, name="kiosk"),
     path("kiosk/<str:facility_code>/form/", views.kiosk_form, name="kiosk_form"),
+    path("kiosk/<str:facility_code>/status/", views.kiosk_status, name="kiosk_status"),
     path("terminal/enrol/", views.terminal_enrol, name="terminal_enrol"),
     path("terminal/heartbeat/", views.terminal_heartbeat, name="terminal_heartbeat"),
     # Officials.

@@ -88,6 +88,7 @@ def _qr_data_uri(code: str) -> str:
 
 def _receipt_context(filed: services.FiledComplaint) -> dict:
     return {"complaint": filed.complaint, "receipt_code": filed.receipt_code,
+            "short_code": receipts.is_short(filed.receipt_code),
             "proof": filed.proof_of_filing, "qr": _qr_data_uri(filed.receipt_code)}
 
 
@@ -105,7 +106,8 @@ def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
             incident_ended_at=data.get("incident_ended_at"),
             still_in_custody=still_in_custody or data.get("still_in_custody", False),
             anonymous=data.get("anonymous", False), identity=_identity(data),
-            attachments=data.get("attachments") or [], terminal=terminal)
+            attachments=data.get("attachments") or [], terminal=terminal,
+            pin=data.get("pin", ""))
     except ValidationError as error:
         _copy_errors(form, error)
         return None
@@ -121,7 +123,8 @@ def intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         filed = _file(request, form, Channel.WEB)
         if filed is not None:
-            return render(request, "complaints/receipt.html", _receipt_context(filed))
+            return render(request, "complaints/receipt.html", _receipt_context(filed) | {
+                "status_url": _status_url(request)})
     return render(request, "complaints/intake.html", {"form": form}, status=(
         422 if request.method == "POST" else 200))
 
@@ -192,13 +195,45 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
                       still_in_custody=accused == facility, terminal=terminal)
         if filed is not None:
             _wipe(request)
-            context = _receipt_context(filed) | {"facility": facility, "status_url": (
-                settings.PUBLIC_BASE_URL + reverse("complaints:status")
-                if settings.PUBLIC_BASE_URL else request.build_absolute_uri(
-                    reverse("complaints:status")))}
+            context = _receipt_context(filed) | {"facility": facility,
+                                                 "status_url": _status_url(request)}
             return render(request, "complaints/kiosk_receipt.html", context)
     return render(request, "complaints/kiosk_form.html",
                   {"form": form, "facility": facility, "heartbeat": True},
+                  status=422 if request.method == "POST" else 200)
+
+
+@receipts.terminal_cookie
+@never_cache
+@require_http_methods(["GET", "POST"])
+def kiosk_status(request: HttpRequest, facility_code: str) -> HttpResponse:
+    """The kiosk's own status entry: the answer read at the terminal with the code and PIN
+    (no reply from here; nothing of it stays in the browser)."""
+    facility = _kiosk_facility(facility_code)
+    if (refused := _refuse_staff_browser(request, facility)) is not None:
+        return refused
+    form = ReceiptCodeForm(request.POST or None)
+    context = {"facility": facility, "form": form, "status_url": _status_url(request)}
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        try:
+            opened = services.complainant_open(
+                code=code, origin=Origin.from_request(request),
+                terminal=receipts.terminal_of(request), pin=form.cleaned_data["pin"])
+        except services.ReceiptThrottled:
+            return render(request, "complaints/status_throttled.html", status=429)
+        except ValidationError as error:
+            _copy_errors(form, error)
+        except PermissionDenied:
+            form.add_error("code", _("No complaint has this code and PIN. Check them and try "
+                                     "again.") if receipts.is_short(code) else
+                           _("No complaint has this receipt code. Check it and try again."))
+            return render(request, "complaints/kiosk_status.html", context, status=403)
+        else:
+            _wipe(request)
+            return render(request, "complaints/kiosk_status.html",
+                          context | selectors.complainant_view(opened))
+    return render(request, "complaints/kiosk_status.html", context,
                   status=422 if request.method == "POST" else 200)
 
 
@@ -240,24 +275,32 @@ def terminal_heartbeat(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------ complainant's status page
 
 
-def _open_with_code(request: HttpRequest, code: str) -> Complaint | HttpResponse:
+def _open_with_code(request: HttpRequest, code: str, pin: str = "") -> Complaint | HttpResponse:
     try:
         return services.complainant_open(code=code, origin=Origin.from_request(request),
-                                         terminal=receipts.terminal_of(request))
+                                         terminal=receipts.terminal_of(request), pin=pin)
     except services.ReceiptThrottled:
         return render(request, "complaints/status_throttled.html", status=429)
+    except ValidationError as error:
+        form = ReceiptCodeForm({"code": code})
+        form.is_valid()
+        _copy_errors(form, error)
+        return render(request, "complaints/status_code.html", {"form": form}, status=422)
     except PermissionDenied:
         form = ReceiptCodeForm({"code": code})
         form.is_valid()
-        form.add_error("code", _("No complaint has this receipt code. Check it and try again."))
+        form.add_error("code", _("No complaint has this code and PIN. Check them and try again.")
+                       if receipts.is_short(code) else
+                       _("No complaint has this receipt code. Check it and try again."))
         return render(request, "complaints/status_code.html", {"form": form}, status=403)
 
 
 def _status_page(request: HttpRequest, complaint: Complaint, code: str,
-                 reply_form: ComplainantReplyForm | None = None, status: int = 200
-                 ) -> HttpResponse:
+                 reply_form: ComplainantReplyForm | None = None, status: int = 200,
+                 pin: str = "") -> HttpResponse:
     context = selectors.complainant_view(complaint) | {
-        "reply_form": reply_form or ComplainantReplyForm(initial={"code": code})}
+        "reply_form": reply_form or ComplainantReplyForm(initial={"code": code, "pin": pin}),
+        "status_url": _status_url(request)}
     return render(request, "complaints/status.html", context, status=status)
 
 
@@ -270,11 +313,20 @@ def status(request: HttpRequest) -> HttpResponse:
     form = ReceiptCodeForm(request.POST if request.POST.get("code") else None)
     language = _status_language(request)
     if request.method == "POST" and form.is_valid():
-        opened = _open_with_code(request, form.cleaned_data["code"])
+        code, pin = form.cleaned_data["code"], form.cleaned_data["pin"]
+        opened = _open_with_code(request, code, pin)
         if isinstance(opened, HttpResponse):
             return _in_language(opened, language)
-        return _in_language(_status_page(request, opened, form.cleaned_data["code"]), language)
-    return _in_language(render(request, "complaints/status_code.html", {"form": form}), language)
+        return _in_language(_status_page(request, opened, code, pin=pin), language)
+    return _in_language(render(request, "complaints/status_code.html",
+                               {"form": form, "status_url": _status_url(request)}), language)
+
+
+def _status_url(request: HttpRequest) -> str:
+    """The status page's address to tell a person (the public one where configured)."""
+    path = reverse("complaints:status")
+    return settings.PUBLIC_BASE_URL + path if settings.PUBLIC_BASE_URL else \
+        request.build_absolute_uri(path)
 
 
 def _status_language(request: HttpRequest) -> str | None:
@@ -301,7 +353,7 @@ def _in_language(response: HttpResponse, language: str | None) -> HttpResponse:
 @require_POST
 def status_reply(request: HttpRequest) -> HttpResponse:
     form = ComplainantReplyForm(request.POST, request.FILES)
-    opened = _open_with_code(request, request.POST.get("code", ""))
+    opened = _open_with_code(request, request.POST.get("code", ""), request.POST.get("pin", ""))
     if isinstance(opened, HttpResponse):
         return opened
     if form.is_valid():
@@ -313,8 +365,10 @@ def status_reply(request: HttpRequest) -> HttpResponse:
             _copy_errors(form, error)
         else:
             messages.success(request, _("Your message was sent."))
-            return _status_page(request, opened, form.cleaned_data["code"])
-    return _status_page(request, opened, request.POST.get("code", ""), form, status=422)
+            return _status_page(request, opened, form.cleaned_data["code"],
+                                pin=form.cleaned_data["pin"])
+    return _status_page(request, opened, request.POST.get("code", ""), form, status=422,
+                        pin=request.POST.get("pin", ""))
 
 
 # ------------------------------------------------------------------ officials
@@ -456,8 +510,8 @@ def operator_intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         filed = _file(request, form, Channel(form.cleaned_data["channel"]))
         if filed is not None:
-            return render(request, "complaints/receipt.html",
-                          _receipt_context(filed) | {"operator": True})
+            return render(request, "complaints/receipt.html", _receipt_context(filed) | {
+                "operator": True, "status_url": _status_url(request)})
     return render(request, "complaints/operator.html", {"form": form},
                   status=422 if request.method == "POST" else 200)
 

@@ -50,7 +50,7 @@ SCORE_FIGURES = {
     "convictions": _("Cases with a conviction"),
     "open_recommendations": _("Open recommendations"),
     # Complaint terminals not heard, in per cent of their time (complaints/terminals.py).
-    "terminals_off": _("Complaint terminals off, %"),
+    "terminals_off": _("Complaint terminal time off, per cent"),
 }
 
 
