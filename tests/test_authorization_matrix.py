@@ -205,6 +205,8 @@ ROUTES: dict[str, Route] = {
     # browser here is refused (tests/complaints/test_terminals.py enrols one).
     "complaints:kiosk_form": Route("terminal", kwargs=_kiosk),
     "complaints:kiosk_status": Route("public", kwargs=_kiosk),
+    "complaints:kiosk_queue": Route("public", kwargs=_kiosk, get_checks_sign_in_only=True),
+    "complaints:kiosk_sw": Route("public"),
     "complaints:terminal_enrol": Route("public"),
     "complaints:terminal_heartbeat": Route("public", get_checks_sign_in_only=True),
     "complaints:terminals": Route("roles", roles=TERMINAL_MANAGERS),

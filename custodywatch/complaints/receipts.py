@@ -76,9 +76,11 @@ def _pin_secret(secret: str, pin: str) -> str:
     return f"{secret}:{pin}"
 
 
-def new_short_code(pin: str) -> tuple[str, str, str]:
-    """(short code as shown, locator, Argon2id hash of the secret with the PIN)."""
-    raw = _random_chars(SHORT_LOCATOR_CHARS + SHORT_SECRET_CHARS)
+def new_short_code(pin: str, drawn: str = "") -> tuple[str, str, str]:
+    """(short code as shown, locator, Argon2id hash of the secret with the PIN). ``drawn``:
+    a code an offline kiosk drew and showed already (checked by the caller)."""
+    raw = normalise(drawn)[:-1] if drawn else _random_chars(
+        SHORT_LOCATOR_CHARS + SHORT_SECRET_CHARS)
     shown = "-".join([*(raw[i:i + GROUP] for i in range(0, len(raw), GROUP)),
                       check_character(raw)])
     return shown, raw[:SHORT_LOCATOR_CHARS], _HASHER.hash(

@@ -215,6 +215,7 @@ def complaint_file(
     custody_record: CustodyRecord | None = None,
     terminal: Terminal | None = None,
     pin: str = "",
+    short_code: str = "",
     now: dt.datetime | None = None,
 ) -> FiledComplaint:
     """Receive a complaint from any channel: triage, route, start the clocks, hold footage.
@@ -236,9 +237,14 @@ def complaint_file(
                      incident_started_at=incident_started_at,
                      incident_ended_at=incident_ended_at, anonymous=anonymous,
                      identity=identity, now=now)
-    if pin and not receipts.valid_pin(pin):
+    if (pin or short_code) and not receipts.valid_pin(pin):
         raise ValidationError({"pin": _("The PIN is %(min)s to %(max)s digits.")
                                % {"min": receipts.PIN_MIN, "max": receipts.PIN_MAX}})
+    # A short code drawn by an offline kiosk (complaints.js) and already shown to the person.
+    drawn = receipts.split_short(short_code) if short_code else None
+    if short_code and (drawn is None or Complaint.objects.filter(
+            short_locator=drawn[0]).exists()):
+        raise ValidationError({"code": _("This receipt code cannot be used.")})
     checked = check_attachments(list(attachments or []))
     if custody_record is not None and facility is not None and (
         custody_record.facility_id != facility.pk
@@ -272,7 +278,7 @@ def complaint_file(
                 plain = json.dumps(identity.__dict__, ensure_ascii=False).encode()
                 complaint.identity_sealed = seal(plain, context=identity_context(complaint.pk))
             if pin:  # the short code; the long code's columns keep their unusable placeholder
-                code, locator, code_hash = receipts.new_short_code(pin)
+                code, locator, code_hash = receipts.new_short_code(pin, drawn=short_code)
                 complaint.short_locator, complaint.short_hash = locator, code_hash
             else:
                 code, locator, code_hash = receipts.new_code()

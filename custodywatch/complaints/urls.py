@@ -11,6 +11,8 @@ urlpatterns = [
     path("kiosk/<str:facility_code>/", views.kiosk_start, name="kiosk"),
     path("kiosk/<str:facility_code>/form/", views.kiosk_form, name="kiosk_form"),
     path("kiosk/<str:facility_code>/status/", views.kiosk_status, name="kiosk_status"),
+    path("kiosk/<str:facility_code>/queue/", views.kiosk_queue, name="kiosk_queue"),
+    path("kiosk/sw.js", views.kiosk_service_worker, name="kiosk_sw"),
     path("terminal/enrol/", views.terminal_enrol, name="terminal_enrol"),
     path("terminal/heartbeat/", views.terminal_heartbeat, name="terminal_heartbeat"),
     # Officials.

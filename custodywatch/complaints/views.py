@@ -4,6 +4,7 @@ statistics and export. Thin: forms check, services write, selectors read."""
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from functools import wraps
 
@@ -11,11 +12,12 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -57,6 +59,7 @@ from custodywatch.complaints.models import (
     TimelineEvent,
 )
 from custodywatch.complaints.preservation import preservation_summary
+from custodywatch.core.idempotency import idempotent
 from custodywatch.core.sealing import SealingError
 from custodywatch.core.stored_files import StoredFileDamaged, refusal
 from custodywatch.custody.models import CustodyRecord
@@ -159,7 +162,7 @@ def kiosk_start(request: HttpRequest, facility_code: str) -> HttpResponse:
     reason = terminals.kiosk_refusal(terminals.terminal_of(request), facility)
     response = render(request, "complaints/kiosk_start.html",
                       {"facility": facility, "kiosk_languages": KIOSK_LANGUAGES,
-                       "not_enrolled": reason, "heartbeat": not reason})
+                       "not_enrolled": reason, "heartbeat": not reason, "offline": not reason})
     response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
     return response
 
@@ -199,7 +202,8 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
                                                  "status_url": _status_url(request)}
             return render(request, "complaints/kiosk_receipt.html", context)
     return render(request, "complaints/kiosk_form.html",
-                  {"form": form, "facility": facility, "heartbeat": True},
+                  {"form": form, "facility": facility, "heartbeat": True, "offline": True,
+                   "status_url": _status_url(request)},
                   status=422 if request.method == "POST" else 200)
 
 
@@ -235,6 +239,58 @@ def kiosk_status(request: HttpRequest, facility_code: str) -> HttpResponse:
                           context | selectors.complainant_view(opened))
     return render(request, "complaints/kiosk_status.html", context,
                   status=422 if request.method == "POST" else 200)
+
+
+@csrf_exempt  # the terminal's credential cookie is SameSite=Strict: no other site sends it
+@never_cache
+@require_POST
+@idempotent
+def kiosk_queue(request: HttpRequest, facility_code: str) -> HttpResponse:
+    """A complaint an enrolled terminal stored while offline (complaints.js), sent when the
+    network returned, with an Idempotency-Key: a retry returns the first answer, so a
+    complaint is never filed twice. JSON in (the kiosk form's fields, the short code the
+    terminal drew and showed, the PIN), JSON out (its reference)."""
+    facility = _kiosk_facility(facility_code)
+    terminal = terminals.terminal_of(request)
+    if reason := terminals.kiosk_refusal(terminal, facility):
+        services.kiosk_refused(origin=Origin.from_request(request), facility=facility,
+                               reason=reason)
+        return JsonResponse({"detail": reason}, status=403)
+    try:
+        payload = json.loads(request.body)
+        if not isinstance(payload, dict):
+            raise ValueError
+    except ValueError:
+        return JsonResponse({"detail": "body: a JSON object is expected."}, status=400)
+    form = KioskForm({key: value for key, value in payload.items() if key != "code"},
+                     kiosk_facility=facility)
+    if not form.is_valid():
+        return JsonResponse({"detail": form.errors.get_json_data()}, status=422)
+    accused = form.cleaned_data.get("facility") or facility
+    data = form.cleaned_data
+    try:
+        filed = services.complaint_file(
+            acting_user=None, origin=Origin.from_request(request), channel=Channel.KIOSK,
+            text=data["text"], facility=accused,
+            accused_officers=data.get("accused_officers", ""),
+            still_in_custody=accused == facility or data.get("still_in_custody", False),
+            anonymous=data.get("anonymous", False), identity=_identity(data),
+            terminal=terminal, pin=data.get("pin", ""),
+            short_code=str(payload.get("code", "")))
+    except ValidationError as error:
+        return JsonResponse({"detail": error.message_dict if hasattr(error, "error_dict")
+                             else error.messages}, status=422)
+    return JsonResponse({"reference": filed.complaint.reference}, status=201)
+
+
+def kiosk_service_worker(request: HttpRequest) -> HttpResponse:
+    """The kiosk's service worker, served under /complaints/kiosk/ so that its scope is the
+    kiosk's pages (complaints/static/complaints/kiosk-sw.js)."""
+    source = finders.find("complaints/kiosk-sw.js")
+    with open(source, encoding="utf-8") as handle:
+        response = HttpResponse(handle.read(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 # ------------------------------------------------------------------ terminals as devices

@@ -141,3 +141,44 @@ def test_the_kiosk_files_with_a_pin_and_its_status_entry_reads_the_answer(client
     # The web status page says where to read the answer too.
     page = Client().get(reverse("complaints:status"))
     assert b'data-testid="where-to-read"' in page.content
+
+
+def _queue(client: Client, kiosk, key: str, **fields):  # type: ignore[no-untyped-def]
+    import json
+
+    return client.post(reverse("complaints:kiosk_queue", args=[kiosk.code]),
+                       json.dumps(fields), content_type="application/json",
+                       HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_a_complaint_stored_offline_is_filed_once_with_the_code_the_terminal_showed(
+        client, facility_a):
+    enrol(client, facility_a)
+    raw = "ABCDEFGHJKMN0123"
+    code = "-".join([raw[0:4], raw[4:8], raw[8:12], raw[12:16], receipts.check_character(raw)])
+    fields = {"text": TORTURE_TEXT, "facility": str(facility_a.pk), "pin": "1357",
+              "code": code}
+    first = _queue(client, facility_a, "k-offline-1", **fields)
+    assert first.status_code == 201, first.content
+    again = _queue(client, facility_a, "k-offline-1", **fields)
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    complaint = Complaint.objects.get()
+    assert complaint.channel == "kiosk" and complaint.terminal is not None
+    assert complaint.short_locator == raw[:6]
+    assert _open(Client(), code, "1357").status_code == 200
+
+
+def test_the_offline_queue_refuses_a_browser_that_is_not_a_terminal_and_bad_codes(
+        client, facility_a):
+    refused = _queue(Client(), facility_a, "k-2", text=TORTURE_TEXT, pin="1357",
+                     code="ABCD-EFGH-JKMN-0123-X")
+    assert refused.status_code == 403 and "not an enrolled" in refused.json()["detail"]
+    enrol(client, facility_a)
+    slipped = _queue(client, facility_a, "k-3", text=TORTURE_TEXT, pin="1357",
+                     code="ABCD-EFGH-JKMN-0123-" + ("X" if receipts.check_character(
+                         "ABCDEFGHJKMN0123") != "X" else "Y"))
+    assert slipped.status_code == 422 and "code" in slipped.json()["detail"]
+    no_pin = _queue(client, facility_a, "k-4", text=TORTURE_TEXT, code="")
+    assert no_pin.status_code == 201  # no code drawn: the server's long code, unseen
+    assert Complaint.objects.count() == 1
