@@ -11,6 +11,7 @@ from custodywatch.complaints.models import (
     OPERATOR_CHANNELS,
     Category,
     Channel,
+    Disposition,
     Status,
     Urgency,
 )
@@ -143,6 +144,15 @@ class ReceiptCodeForm(forms.Form):
                           max_length=receipts.PIN_MAX,
                           widget=forms.PasswordInput(attrs={"autocomplete": "off",
                                                             "inputmode": "numeric"}))
+
+
+class CloseForm(forms.Form):
+    disposition = forms.ChoiceField(label=_("How it ended"),
+                                    choices=[("", "—"), *Disposition.choices])
+    detail = forms.CharField(label=_("Register or case number, legal ground, or remedy"),
+                             required=False, max_length=300,
+                             help_text=_("Needed for a referral, a case, a refusal and a "
+                                         "remedy. The complainant reads it."))
 
 
 class TerminalEnrolForm(forms.Form):

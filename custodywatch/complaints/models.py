@@ -68,6 +68,23 @@ class Status(models.TextChoices):
 OPEN_STATUSES = [Status.RECEIVED, Status.REGISTERED, Status.AWAITING_COMPLAINANT]
 
 
+class Disposition(models.TextChoices):
+    """How a complaint ended: required at closing (services.complaint_close)."""
+
+    REFERRED = "referred", _("Referred for pre-trial investigation")
+    CASE_OPENED = "case_opened", _("Criminal case opened")
+    REFUSED = "refused", _("Refused, on a legal ground")
+    SUBSTANTIATED = "substantiated", _("Examined: substantiated")
+    NOT_SUBSTANTIATED = "not_substantiated", _("Examined: not substantiated")
+    REMEDY = "remedy", _("Remedy given")
+
+
+# The dispositions that need words beside them: the register or case number, the legal
+# ground of a refusal, the remedy given.
+DISPOSITION_DETAIL_REQUIRED = {Disposition.REFERRED, Disposition.CASE_OPENED,
+                               Disposition.REFUSED, Disposition.REMEDY}
+
+
 def inbox_order() -> tuple:
     """The inbox's order: complaints still open first, high urgency before normal ("high" <
     "normal"), then the earliest answer due. The index complaint_inbox_order is this order."""
@@ -232,6 +249,10 @@ class Complaint(models.Model):
     answer_due_at = models.DateTimeField(_("answer due"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    disposition = models.CharField(_("disposition"), max_length=20,
+                                   choices=Disposition.choices, blank=True, default="")
+    disposition_detail = models.CharField(_("register number, legal ground or remedy"),
+                                          max_length=300, blank=True, default="")
     # When the handler was told that the complainant was moved to another facility.
     transfer_alerted_at = models.DateTimeField(_("transfer alert sent"), null=True, blank=True)
 
@@ -594,4 +615,4 @@ class SegmentPreservation(models.Model):
 
 # The TextChoices a timeline event's words may name (complaints/timeline_text.py).
 TIMELINE_CHOICES: dict[str, type[models.TextChoices]] = {
-    enum.__name__: enum for enum in (Category, Channel, HandlingBody)}
+    enum.__name__: enum for enum in (Category, Channel, HandlingBody, Disposition)}

@@ -35,12 +35,14 @@ from custodywatch.complaints.attachments import (
     sealed_content,
 )
 from custodywatch.complaints.models import (
+    DISPOSITION_DETAIL_REQUIRED,
     OPEN_STATUSES,
     OPERATOR_CHANNELS,
     Attachment,
     Category,
     Channel,
     Complaint,
+    Disposition,
     HandlingBody,
     IdentityAccess,
     LegalHold,
@@ -606,15 +608,30 @@ def message_send_official(*, acting_user: User, origin: Origin, complaint: Compl
 
 
 def complaint_close(*, acting_user: User, origin: Origin, complaint: Complaint,
-                    note: str = "") -> Complaint:
+                    disposition: str, detail: str = "", note: str = "") -> Complaint:
+    """Close with how it ended (Disposition), and for a referral, a case, a refusal or a
+    remedy the words that go with it; the complainant reads it in plain words."""
     _require_handler(acting_user, origin, complaint)
+    if complaint.status == Status.CLOSED:
+        raise ValidationError({"disposition": _("This complaint is closed.")})
+    if disposition not in Disposition.values:
+        raise ValidationError({"disposition": _("Choose how the complaint ended.")})
+    detail = detail.strip()
+    if disposition in DISPOSITION_DETAIL_REQUIRED and not detail:
+        raise ValidationError({"detail": _("Give the register or case number, the legal "
+                                           "ground of the refusal, or the remedy given.")})
     now = timezone.now()
     with transaction.atomic():
         complaint.status, complaint.closed_at = Status.CLOSED, now
-        complaint.save(update_fields=["status", "closed_at"])
-        _timeline(complaint, TimelineEvent.Kind.CLOSED, now, acting_user, note)
+        complaint.disposition, complaint.disposition_detail = disposition, detail[:300]
+        complaint.save(update_fields=["status", "closed_at", "disposition",
+                                      "disposition_detail"])
+        _timeline(complaint, TimelineEvent.Kind.CLOSED, now, acting_user,
+                  " · ".join(part for part in (detail, note) if part),
+                  parts=[words.choice(Disposition, disposition)])
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
-                     obj=complaint, detail={"status": Status.CLOSED})
+                     obj=complaint, detail={"status": Status.CLOSED,
+                                            "disposition": disposition})
     return complaint
 
 

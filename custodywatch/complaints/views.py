@@ -35,6 +35,7 @@ from custodywatch.cases import services as case_services
 from custodywatch.complaints import receipts, rules, selectors, services, terminals
 from custodywatch.complaints.attachments import open_verified
 from custodywatch.complaints.forms import (
+    CloseForm,
     ComplainantReplyForm,
     ComplaintForm,
     IdentityRequestForm,
@@ -602,6 +603,7 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -
                                            origin=Origin.from_request(request))
     return {
         "complaint": complaint,
+        "close_form": forms.get("close_form") or CloseForm(),
         "burst_limit": rules.TERMINAL_BURST_LIMIT,
         "burst_minutes": int(rules.TERMINAL_BURST_WINDOW.total_seconds() // 60),
         "ledger_mismatch": ledger_mismatch,
@@ -739,8 +741,11 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
             identity = services.identity_unseal(acting_user=user, origin=origin,
                                                 complaint=complaint)
         elif action == "close":
-            form = Form(request.POST)
-            services.complaint_close(acting_user=user, origin=origin, complaint=complaint)
+            form = CloseForm(request.POST)
+            if form.is_valid():
+                services.complaint_close(acting_user=user, origin=origin, complaint=complaint,
+                                         disposition=form.cleaned_data["disposition"],
+                                         detail=form.cleaned_data["detail"])
         else:
             raise Http404
     except ValidationError as error:
@@ -748,7 +753,8 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     if form.errors:
         names = {"triage": "triage_form", "message": "message_form",
                  "reassign": "reassign_form", "identity_request": "identity_form",
-                 "link": "link_form", "accuse": "accuse_form", "unaccuse": "unaccuse_form"}
+                 "link": "link_form", "accuse": "accuse_form", "unaccuse": "unaccuse_form",
+                 "close": "close_form"}
         context = _detail_context(request, complaint, **{names.get(action, "x"): form})
         context["action_errors"] = form.non_field_errors() if names.get(action) is None else []
         return render(request, "complaints/detail.html", context, status=422)

@@ -22,11 +22,11 @@ from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q, region_q
 from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
-from custodywatch.complaints.models import Terminal
+from custodywatch.complaints.models import Complaint, Terminal
 from custodywatch.complaints.selectors import STATISTICS_READERS
 from custodywatch.complaints.terminals import off_percent
 from custodywatch.registry.models import Facility, HeadAppointment, Region
-from custodywatch.reports import aggregates
+from custodywatch.reports import aggregates, cat
 from custodywatch.reports.models import (
     AggregateRefresh,
     FacilityDay,
@@ -182,6 +182,15 @@ def case_outcomes(statuses: dict[str, int]) -> list[tuple[str, int]]:
 
 def regions_in_scope(*, user: User) -> list[Region]:
     return list(Region.objects.filter(region_q(user)).distinct().order_by("code"))
+
+
+def complaint_funnel(*, user: User, since: dt.datetime) -> tuple[int, int, int, int]:
+    """Complaints received since ``since`` in the reader's scope: how many, investigated,
+    with a case, with a verdict (reports/cat.py funnel_counts, summed over regions)."""
+    complaint_scope, _case_scope = cat.scoped(user)
+    counts = cat.funnel_counts(Complaint.objects.filter(complaint_scope, received_at__gte=since))
+    stages = [sum(figures[i] for figures in counts.values()) for i in range(4)]
+    return stages[0], stages[1], stages[2], stages[3]
 
 
 # ------------------------------------------------------------------------------ scorecard
