@@ -22,6 +22,7 @@ from custodywatch.complaints.models import (
     Category,
     Channel,
     Complaint,
+    Disposition,
     LegalHold,
     Status,
     Terminal,
@@ -43,6 +44,13 @@ OTHER_SHARES = [(Category.CRUEL_TREATMENT, 0.08), (Category.THREATS, 0.12),
 CHANNEL_SHARES = [(Channel.WEB, 0.30), (Channel.KIOSK, 0.20), (Channel.HOTLINE, 0.15),
                   (Channel.LAWYER, 0.10), (Channel.RELATIVE, 0.10), (Channel.NPM_VISIT, 0.05),
                   (Channel.E_APPEALS, 0.10)]
+DISPOSITION_SHARES = [(Disposition.REFERRED, 0.12), (Disposition.CASE_OPENED, 0.05),
+                      (Disposition.REFUSED, 0.28), (Disposition.SUBSTANTIATED, 0.1),
+                      (Disposition.NOT_SUBSTANTIATED, 0.35), (Disposition.REMEDY, 0.1)]
+DISPOSITION_DETAILS = {Disposition.REFERRED: "ЕРДР 26{n:07d}",
+                       Disposition.CASE_OPENED: "УД 26{n:07d}",
+                       Disposition.REFUSED: "п. 1 ч. 1 ст. 35 УПК: нет события правонарушения",
+                       Disposition.REMEDY: "Восстановлено право на свидание с адвокатом"}
 TEXTS = {
     Category.TORTURE: ("В отделе полиции меня избили и требовали признание.", ["избили"]),
     Category.CRUEL_TREATMENT: ("Сотрудники унижают задержанных и не дают спать.", ["унижают"]),
@@ -93,6 +101,9 @@ def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
         age = now - received_at
         answered = age > dt.timedelta(days=25) or (age > dt.timedelta(days=4)
                                                    and rng.random() < 0.6)
+        # Older answered complaints are closed, each with how it ended (issue 23, item 6).
+        closed = answered and age > dt.timedelta(days=40) and rng.random() < 0.6
+        disposition = _pick(rng, DISPOSITION_SHARES) if closed else ""
         complaints.append(Complaint(
             reference=f"C-D{received_at.year}-{number:06d}",
             channel=_pick(rng, CHANNEL_SHARES), received_at=received_at, text=text,
@@ -100,7 +111,11 @@ def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
             suggested_category=category, category=category, triggering_words=words,
             urgency=Urgency.HIGH if rng.random() < 0.1 else Urgency.NORMAL,
             handling_body=rules.ROUTING[category],
-            status=Status.ANSWERED if answered else Status.REGISTERED,
+            status=Status.CLOSED if closed else Status.ANSWERED if answered
+            else Status.REGISTERED,
+            closed_at=received_at + dt.timedelta(days=30) if closed else None,
+            disposition=disposition,
+            disposition_detail=DISPOSITION_DETAILS.get(disposition, "").format(n=number),
             registration_due_at=received_at + rules.COMPLAINT_TERMS.registration,
             registered_at=received_at + dt.timedelta(hours=rng.randrange(1, 30)),
             answer_due_at=received_at + rules.answer_term(category),
