@@ -31,6 +31,13 @@
    then deleted. `custodywatch evidence check-files` must exit 1 naming it, the download must
    be refused (409 damaged, 410 missing) and never send the bytes, the court package must be
    refused; registering the genuine file again repairs the store (check-files exits 0).
+8. two-nodes: two web nodes on one database, as behind a load balancer: one with several
+   processes (`serve --workers 2`, gunicorn), one with one (waitress). Custody batches go to
+   both in turn; the multi-process node is killed (its whole process group, SIGKILL) once a
+   third are acknowledged; the client sends what failed, and then everything again with its
+   key, to the other node. Nothing acknowledged is lost or doubled, replayed answers equal
+   the first; and a figure one process computed is the one another process reads
+   (CACHE_URL's default, the database cache, shared by every node).
 On a fresh SQLite database in a temporary folder unless --database-url names an (empty,
 throw-away) PostgreSQL database; CI runs it on its throw-away cluster with
 `--restart-command "pg_ctl -D ... restart"`.
@@ -588,6 +595,73 @@ def worker_kill(environment: Environment) -> bool:
     return finish.returncode == 0 and verify.returncode == 0
 
 
+SHARED_FIGURE = """
+import os
+from custodywatch.core.shared_figures import shared
+print(shared("faults:two-nodes", 600, lambda: os.getpid()))
+"""
+
+
+def two_nodes(environment: Environment, batches: int, size: int) -> bool:
+    token = token_for(environment, "duty")
+    ports = free_port(), free_port()
+    nodes = [subprocess.Popen([*CLI, "serve", "--port", str(ports[0]), "--workers", "2",
+                               "--threads", "2"], env=environment.env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True),
+             environment.start("serve", "--port", str(ports[1]), "--threads", "4")]
+    for port in ports:
+        wait_for(port)
+    bodies = [batch_body(number, size, prefix="N") for number in range(batches)]
+    acknowledged: dict[str, str] = {}
+    failed: list[int] = []
+    killed = threading.Event()
+
+    def client() -> None:
+        for number, body in enumerate(bodies):
+            port = ports[number % 2]
+            try:
+                status, answer = post(port, token, f"node-{number}", body)
+            except (urllib.error.URLError, ConnectionError, OSError):
+                failed.append(number)
+                continue
+            if status in (200, 201):
+                acknowledged[f"node-{number}"] = answer
+            else:
+                failed.append(number)
+
+    sender = threading.Thread(target=client)
+    sender.start()
+    while len(acknowledged) < len(bodies) // 3 and sender.is_alive():
+        time.sleep(0.01)
+    os.killpg(nodes[0].pid, signal.SIGKILL)
+    nodes[0].wait()
+    killed.set()
+    sender.join()
+    print(f"  killed the multi-process node after {len(acknowledged)} of {len(bodies)} "
+          f"batches were acknowledged; {len(failed)} failed and are sent to the other node")
+    mismatch = 0
+    for number, body in enumerate(bodies):
+        key = f"node-{number}"
+        status, answer = post(ports[1], token, key, body)
+        if status not in (200, 201):
+            print(f"  retry of {key}: {status} {answer[:200]}")
+            mismatch += 1
+        elif key in acknowledged and json.loads(answer) != json.loads(acknowledged[key]):
+            mismatch += 1
+    nodes[1].send_signal(signal.SIGTERM)
+    nodes[1].wait()
+    counts = json.loads(environment.shell(PREFIXED.format(prefix="N")).strip().splitlines()[-1])
+    expected = batches * size
+    figures = [environment.shell(SHARED_FIGURE).strip().splitlines()[-1] for _ in range(2)]
+    print(f"  stored: {counts['records']} records ({counts['distinct']} distinct), expected "
+          f"{expected}; answers that differ from the first: {mismatch}")
+    print(f"  a figure computed by process {figures[0]} is read by the next process as "
+          f"{figures[1]} (shared: {figures[0] == figures[1]})")
+    return (counts["records"] == counts["distinct"] == expected and mismatch == 0
+            and figures[0] == figures[1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
@@ -612,7 +686,8 @@ def main() -> int:
                  ("agent-disk-full", lambda: agent_disk_full(environment)),
                  ("simultaneous-filing", lambda: simultaneous_filing(
                      environment, 30 if args.quick else 50)),
-                 ("damaged-evidence", lambda: damaged_evidence(environment))]
+                 ("damaged-evidence", lambda: damaged_evidence(environment)),
+                 ("two-nodes", lambda: two_nodes(environment, batches, size))]
     if args.database_url and args.restart_command:
         scenarios.append(("db-restart", lambda: db_restart(environment, args.restart_command,
                                                            batches, size)))

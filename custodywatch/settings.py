@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -19,6 +20,24 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def cache_from_url(url: str) -> dict[str, str]:
+    """Django's cache settings from CACHE_URL (scheme://location)."""
+    scheme, _, location = url.partition("://")
+    backends = {"db": "django.core.cache.backends.db.DatabaseCache",
+                "redis": "django.core.cache.backends.redis.RedisCache",
+                "rediss": "django.core.cache.backends.redis.RedisCache",
+                "locmem": "django.core.cache.backends.locmem.LocMemCache",
+                "dummy": "django.core.cache.backends.dummy.DummyCache"}
+    if scheme not in backends:
+        raise ImproperlyConfigured(
+            f"CACHE_URL: scheme {scheme!r} is not one of {', '.join(sorted(backends))}")
+    if scheme == "db":
+        location = location or "custodywatch_cache"
+    elif scheme.startswith("redis"):
+        location = url
+    return {"BACKEND": backends[scheme], "LOCATION": location}
 
 
 def env_secret(name: str, default: str = "") -> str:
@@ -80,6 +99,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "custodywatch.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "custodywatch.core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -275,9 +295,44 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# LOG_FORMAT=json: one JSON object a line (for a log collector), with the request id that
+# the answer's X-Request-ID header carries; text otherwise.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT: 'text' or 'json', not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "custodywatch.core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level",
+                                   "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Shared by every web node and worker: figures one node computes, the others read
+# (core.shared_figures). db://TABLE (default; the table is made by a migration),
+# redis://HOST:PORT/N, locmem:// (one process only) or dummy://.
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "db://custodywatch_cache"))}
+
+# /metrics (Prometheus) answers a scraper that sends this token as a bearer token; unset, the
+# endpoint answers 404 (docs/operations.md, "Metrics").
+METRICS_TOKEN = env_secret("CUSTODYWATCH_METRICS_TOKEN")
+
+# Optional error reporting to Sentry (pip install sentry-sdk): set SENTRY_DSN.
+SENTRY_DSN = env_secret("SENTRY_DSN")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError as missing:
+        raise ImproperlyConfigured(
+            "SENTRY_DSN is set but sentry-sdk is not installed: pip install "
+            "'custodywatch[sentry]'") from missing
+    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False,
+                    environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))

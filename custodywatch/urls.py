@@ -4,10 +4,12 @@ from django.views.i18n import JavaScriptCatalog
 
 from custodywatch import views
 from custodywatch.api import api
+from custodywatch.metrics import metrics
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("metrics", metrics, name="metrics"),
     path("accounts/", include("custodywatch.accounts.urls")),
     path("registry/", include("custodywatch.registry.urls")),
     path("custody/", include("custodywatch.custody.urls")),

@@ -47,6 +47,9 @@ log = logging.getLogger("custodywatch.agent.outbox")
 
 T = TypeVar("T")
 RESERVE_NAME = "disk-reserve"
+# A second, smaller reserve kept through the full-disk state for acknowledgements: forgetting
+# a delivered batch is what makes room, and it needs log room of its own to do so.
+DRAIN_RESERVE_NAME = "disk-reserve-drain"
 RESERVE_BYTES = 4 << 20  # room SQLite needs to delete and checkpoint on a full disk
 DROP_AT_LEAST = 100  # routine items dropped at a time on a full disk (at least; or a tenth)
 MIN_FREE_PAGES = 16  # free pages wanted inside the queue file while the disk is full
@@ -128,6 +131,7 @@ class Outbox:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.facility = facility
         self.reserve_path = self.path.parent / RESERVE_NAME
+        self.drain_reserve_path = self.path.parent / DRAIN_RESERVE_NAME
         self.reserve_bytes = reserve_bytes
         self.full_since: float | None = None  # when a write last found the disk full
         self.dropped = 0  # routine items dropped to make room, since the start
@@ -276,20 +280,27 @@ class Outbox:
                 raise
 
     def _make_reserve(self) -> bool:
-        """Set aside ``reserve_bytes`` on the queue's disk while there is room for it."""
+        """Set aside ``reserve_bytes`` (and half as much for acknowledgements) on the
+        queue's disk while there is room for it."""
         if self.reserve_bytes <= 0:
             return True
+        return all(self._set_aside(path, size) for path, size in (
+            (self.drain_reserve_path, self.reserve_bytes // 2),
+            (self.reserve_path, self.reserve_bytes)))
+
+    @staticmethod
+    def _set_aside(path: Path, size: int) -> bool:
         try:
-            if self.reserve_path.stat().st_size >= self.reserve_bytes:
+            if path.stat().st_size >= size:
                 return True
         except FileNotFoundError:
             pass
         try:
-            with open(self.reserve_path, "wb") as stream:
-                os.posix_fallocate(stream.fileno(), 0, self.reserve_bytes)
+            with open(path, "wb") as stream:
+                os.posix_fallocate(stream.fileno(), 0, size)
                 os.fsync(stream.fileno())
         except OSError as error:
-            self.reserve_path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             if not is_disk_full(error):
                 raise
             return False
@@ -429,13 +440,30 @@ class Outbox:
         return Batch(batch_id, kind, key, body, len(free))
 
     def delivered(self, batch: Batch) -> None:
-        """Forget a confirmed batch (on a full disk with no room even for that, it stays and
-        is resent later: the centre answers a repeated key without writing twice)."""
-        def work(db: sqlite3.Connection) -> None:
+        """Forget a confirmed batch. On a full disk one transaction deleting a whole batch
+        can need more log than the disk has, so its items go a few at a time, each step
+        checkpointed (the log reuses its room) within the room of the drain reserve, the
+        batch row last: until then the batch is resent and the centre answers its repeated
+        key without writing twice."""
+        def forget(db: sqlite3.Connection) -> bool:
             db.execute("DELETE FROM item WHERE batch_id = ?", (batch.id,))
             db.execute("DELETE FROM batch WHERE id = ?", (batch.id,))
+            return True
 
-        self._write(work, routine=None, what="an acknowledgement")
+        if self._write(forget, routine=None, what="an acknowledgement"):
+            return
+
+        def forget_some(db: sqlite3.Connection) -> int:
+            return db.execute("DELETE FROM item WHERE id IN (SELECT id FROM item WHERE "
+                              "batch_id = ? LIMIT ?)", (batch.id, DROP_AT_LEAST)).rowcount
+
+        with self._lock:  # the drain reserve's room lets the log be checkpointed
+            self.drain_reserve_path.unlink(missing_ok=True)
+            self._checkpoint()
+        while self._write(forget_some, routine=None, what="an acknowledgement"):
+            with self._lock:
+                self._checkpoint()
+        self._write(forget, routine=None, what="an acknowledgement")
 
     def failed(self, batch: Batch, error: str) -> None:
         self._write(lambda db: db.execute(

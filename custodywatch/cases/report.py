@@ -149,7 +149,7 @@ def examination_pdf(*, examination: Examination, findings: list[Finding]) -> byt
     pdf.set_font(FAMILY, "", 10)
     pdf.ln(2)
     _pair(pdf, _("Case (ERDR number)"), case.register_number)
-    _pair(pdf, _("Facility concerned"), f"{case.facility.code} · {case.facility.name}")
+    _pair(pdf, _("Facility concerned"), f"{case.facility.code} · {case.facility.local_name}")
     _pair(pdf, _("Person examined"), subject.full_name if subject else "—")
     _pair(pdf, _("Examiner"), (examination.examiner.get_full_name()
                                or examination.examiner.username) if examination.examiner else "—")

@@ -46,7 +46,7 @@ class FacilityChoiceField(forms.ModelChoiceField):
     widget = SearchableSelect
 
     def label_from_instance(self, obj: Facility) -> str:
-        return f"{obj.name} · {obj.code} ({obj.region.short_name})"
+        return f"{obj.local_name} · {obj.code} ({obj.region.short_name})"
 
 
 class ComplaintForm(forms.Form):

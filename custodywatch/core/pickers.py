@@ -31,4 +31,4 @@ class CodePickerField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:  # type: ignore[no-untyped-def]
         region = getattr(obj, "region", None)
         where = f" ({region.short_name})" if region is not None else ""
-        return f"{obj.name} · {obj.code}{where}"
+        return f"{getattr(obj, 'local_name', obj.name)} · {obj.code}{where}"

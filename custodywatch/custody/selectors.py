@@ -74,7 +74,8 @@ def duty_desk(
     """People in custody now at a facility, most urgent first; two queries in all."""
     current_stays = Prefetch("stays", to_attr="open_stays", queryset=RoomStay.objects.filter(
         ended_at__isnull=True).select_related("room").only(
-        "custody_record_id", "room__code", "room__name", "room__kind", "blind_ms",
+        "custody_record_id", "room__code", "room__name", "room__name_kk", "room__name_en",
+        "room__kind", "blind_ms",
         "coverage_computed_at"))
     records = list(records_visible(user=user).filter(
         facility=facility, ended_at__isnull=True, detained_at__lte=now,

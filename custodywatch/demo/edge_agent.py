@@ -91,7 +91,9 @@ def prepare(*, centre_url: str, folder: Path | None = None,
     stamp = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds + 60)
     for plan, clip in zip(plans, clips, strict=True):
         lines += ["[[cameras]]", f"code = {json.dumps(plan.camera)}",
-                  f"url = {json.dumps(str(clip))}", "loop = true"]
+                  f"url = {json.dumps(str(clip))}", "loop = true",
+                  # relayed only while someone watches an interrogation in its rooms
+                  "live = true"]
         if escrow:
             # The clip as the recorder's finished segment, named by its start time.
             segments = folder / "segments" / plan.camera

@@ -43,7 +43,7 @@ from custodywatch.registry.models import (
     Room,
 )
 from custodywatch.registry.reference import load_reference_data
-from custodywatch.reports.demo import build_reports
+from custodywatch.reports.demo import build_reports, wipe_reports
 from custodywatch.reports.models import CoverageSnapshot
 from custodywatch.video.demo import build_video
 from custodywatch.video.demo_coverage import build_coverage_demo
@@ -71,27 +71,46 @@ SCALES = {
 }
 
 # Facility type: share of facilities, relative custody-room weight, agency, Russian label.
-FACILITY_MIX: list[tuple[str, float, float, str, str]] = [
-    (Facility.Kind.POLICE_STATION, 0.55, 4.0, "MVD", "Отдел полиции"),
-    (Facility.Kind.TEMPORARY_DETENTION, 0.12, 12.0, "MVD", "Изолятор временного содержания"),
-    (Facility.Kind.SPECIAL_RECEPTION, 0.07, 9.0, "MVD", "Специальный приёмник"),
-    (Facility.Kind.JUVENILE_CENTRE, 0.03, 6.0, "MVD", "Центр адаптации несовершеннолетних"),
-    (Facility.Kind.PRETRIAL_DETENTION, 0.04, 45.0, "KUIS", "Следственный изолятор"),
-    (Facility.Kind.CORRECTIONAL_COLONY, 0.06, 40.0, "KUIS", "Исправительное учреждение"),
-    (Facility.Kind.MILITARY_GUARDHOUSE, 0.03, 4.0, "MO-VP", "Гауптвахта"),
-    (Facility.Kind.PSYCHIATRIC, 0.04, 10.0, "MZ", "Психиатрическая больница"),
-    (Facility.Kind.OTHER, 0.06, 5.0, "KNB", "Изолятор"),
+# Names in ru, kk and en: (ru, kk, en).
+Names = tuple[str, str, str]
+FACILITY_MIX: list[tuple[str, float, float, str, Names]] = [
+    (Facility.Kind.POLICE_STATION, 0.55, 4.0, "MVD",
+     ("Отдел полиции", "Полиция бөлімі", "Police department")),
+    (Facility.Kind.TEMPORARY_DETENTION, 0.12, 12.0, "MVD",
+     ("Изолятор временного содержания", "Уақытша ұстау изоляторы",
+      "Temporary detention isolator")),
+    (Facility.Kind.SPECIAL_RECEPTION, 0.07, 9.0, "MVD",
+     ("Специальный приёмник", "Арнаулы қабылдау орны", "Special reception centre")),
+    (Facility.Kind.JUVENILE_CENTRE, 0.03, 6.0, "MVD",
+     ("Центр адаптации несовершеннолетних", "Кәмелетке толмағандарды бейімдеу орталығы",
+      "Juvenile adaptation centre")),
+    (Facility.Kind.PRETRIAL_DETENTION, 0.04, 45.0, "KUIS",
+     ("Следственный изолятор", "Тергеу изоляторы", "Pre-trial detention centre")),
+    (Facility.Kind.CORRECTIONAL_COLONY, 0.06, 40.0, "KUIS",
+     ("Исправительное учреждение", "Түзеу мекемесі", "Correctional institution")),
+    (Facility.Kind.MILITARY_GUARDHOUSE, 0.03, 4.0, "MO-VP",
+     ("Гауптвахта", "Гауптвахта", "Military guardhouse")),
+    (Facility.Kind.PSYCHIATRIC, 0.04, 10.0, "MZ",
+     ("Психиатрическая больница", "Психиатриялық аурухана", "Psychiatric hospital")),
+    (Facility.Kind.OTHER, 0.06, 5.0, "KNB", ("Изолятор", "Изолятор", "Isolator")),
 ]
 
-CUSTODY_ROOM_KINDS = [
-    (Room.Kind.CELL, "Камера", 0.72),
-    (Room.Kind.INTERROGATION, "Следственный кабинет", 0.12),
-    (Room.Kind.TRANSPARENT_INTERROGATION, "Прозрачная комната допроса", 0.03),
-    (Room.Kind.MEDICAL, "Медицинский кабинет", 0.05),
-    (Room.Kind.ADMISSION, "Комната приёма и досмотра", 0.04),
-    (Room.Kind.YARD, "Прогулочный двор", 0.04),
+CUSTODY_ROOM_KINDS: list[tuple[str, Names, float]] = [
+    (Room.Kind.CELL, ("Камера", "Камера", "Cell"), 0.72),
+    (Room.Kind.INTERROGATION, ("Следственный кабинет", "Тергеу кабинеті", "Interview room"),
+     0.12),
+    (Room.Kind.TRANSPARENT_INTERROGATION, ("Прозрачная комната допроса",
+                                           "Мөлдір жауап алу бөлмесі",
+                                           "Transparent interrogation room"), 0.03),
+    (Room.Kind.MEDICAL, ("Медицинский кабинет", "Медициналық кабинет", "Medical room"), 0.05),
+    (Room.Kind.ADMISSION, ("Комната приёма и досмотра", "Қабылдау және тексеру бөлмесі",
+                           "Admission and search room"), 0.04),
+    (Room.Kind.YARD, ("Прогулочный двор", "Серуендеу ауласы", "Exercise yard"), 0.04),
 ]
-OTHER_ROOMS = [(Room.Kind.CORRIDOR, "Коридор"), (Room.Kind.DUTY, "Дежурная часть")]
+OTHER_ROOMS: list[tuple[str, Names]] = [
+    (Room.Kind.CORRIDOR, ("Коридор", "Дәліз", "Corridor")),
+    (Room.Kind.DUTY, ("Дежурная часть", "Кезекші бөлім", "Duty room")),
+]
 
 SURNAMES = ["Ахметов", "Сейтказиев", "Жумабаев", "Нурланов", "Иванов", "Ким", "Серикбаев",
             "Абенов", "Тулегенов", "Петров", "Касымов", "Омаров", "Бекетов", "Исаев"]
@@ -135,6 +154,7 @@ def wipe() -> None:
     """
     with transaction.atomic():
         db_guards.reset_ledger_tables(connection)
+        wipe_reports()  # open-data releases: their ledger entries go with the ledger
         wipe_visits()  # UN CAT recommendations belong to no facility
         wipe_medical()  # referrals protect the complaints, holds and cases they opened
         wipe_cases()  # cases protect the complaints, facilities and officers they concern
@@ -161,13 +181,16 @@ def build_registry(scale: Scale, rng: random.Random, progress: Progress) -> list
     kinds = rng.choices(FACILITY_MIX, weights=[m[1] for m in FACILITY_MIX], k=scale.facilities)
     facilities = []
     number_in_region: dict[tuple[str, str], int] = {}
-    for index, (kind, _share, _weight, agency_code, label) in enumerate(kinds):
+    for index, (kind, _share, _weight, agency_code, (ru, kk, en)) in enumerate(kinds):
         region = regions[index % len(regions)]
         key = (region.code, kind)
         number_in_region[key] = number_in_region.get(key, 0) + 1
+        number = number_in_region[key]
         facilities.append(Facility(
             code=f"{region.code.replace('KZ-', 'F')}-{index + 1:05d}",
-            name=f"{label} №{number_in_region[key]}, {region.name_ru}",
+            name=f"{ru} №{number}, {region.name_ru}",
+            name_kk=f"{region.name_kk}, №{number} {kk.lower()}",
+            name_en=f"{en} No. {number}, {region.name_en}",
             kind=kind, region=region, agency=agencies[agency_code],
             address=f"{region.name_ru}, ул. {rng.choice(SURNAMES)}а, {rng.randint(1, 200)}",
         ))
@@ -184,14 +207,15 @@ def build_registry(scale: Scale, rng: random.Random, progress: Progress) -> list
         kinds_for_rooms = rng.choices(
             CUSTODY_ROOM_KINDS, weights=[k[2] for k in CUSTODY_ROOM_KINDS], k=count
         )
-        for number, (room_kind, room_label, _w) in enumerate(kinds_for_rooms, start=1):
+        for number, (room_kind, (ru, kk, en), _w) in enumerate(kinds_for_rooms, start=1):
             # Marker ids as registry.markers.assign_marker_ids gives them: code order from 0.
             rooms.append(Room(facility=facility, code=f"R{number:03d}",
-                              name=f"{room_label} {number}", kind=room_kind, custody_use=True,
+                              name=f"{ru} {number}", name_kk=f"{kk} {number}",
+                              name_en=f"{en} {number}", kind=room_kind, custody_use=True,
                               marker_id=number - 1))
-        for number, (room_kind, room_label) in enumerate(OTHER_ROOMS, start=1):
-            rooms.append(Room(facility=facility, code=f"X{number:02d}", name=room_label,
-                              kind=room_kind, custody_use=False))
+        for number, (room_kind, (ru, kk, en)) in enumerate(OTHER_ROOMS, start=1):
+            rooms.append(Room(facility=facility, code=f"X{number:02d}", name=ru, name_kk=kk,
+                              name_en=en, kind=room_kind, custody_use=False))
     rooms = _bulk(Room, rooms, progress)
     rooms_by_facility: dict[int, list[Room]] = {}
     for room in rooms:

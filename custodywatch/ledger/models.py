@@ -20,6 +20,7 @@ class LeafKind(models.TextChoices):
     COMPLAINT_RECEIPT = "complaint_receipt", _("Complaint receipt")
     AUDIT_EVENT = "audit_event", _("Audit event")
     ESCROW_OBJECT = "escrow_object", _("Escrowed footage")
+    OPEN_DATA_FILE = "open_data_file", _("Open data file published")
 
 
 class PendingLeaf(models.Model):

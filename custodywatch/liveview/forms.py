@@ -12,7 +12,8 @@ from custodywatch.liveview.models import Relationship
 class ViewerForm(forms.Form):
     interrogation = forms.IntegerField(widget=forms.HiddenInput)
     full_name = forms.CharField(label=_("Viewer's full name"), max_length=200)
-    relationship = forms.ChoiceField(label=_("Relationship"), choices=Relationship.choices)
+    relationship = forms.ChoiceField(label=_("Relationship"),
+                                     choices=[("", "—"), *Relationship.choices])
 
 
 class CodeForm(forms.Form):

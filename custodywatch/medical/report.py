@@ -38,7 +38,7 @@ def examination_copy_pdf(*, examination: Examination) -> bytes:
     pdf.set_font(FAMILY, "", 10)
     pdf.ln(2)
     _pair(pdf, _("Person examined"), record.full_name)
-    _pair(pdf, _("Facility"), f"{record.facility.code} · {record.facility.name}")
+    _pair(pdf, _("Facility"), f"{record.facility.code} · {record.facility.local_name}")
     _pair(pdf, _("Occasion"), str(examination.get_occasion_display()))
     _pair(pdf, _("Examined"), _moment(examination.examined_at))
     _pair(pdf, _("Examiner"), examination.examiner_name)

@@ -32,6 +32,8 @@ class RegistryRegionOut(Schema):
 class FacilityOut(Schema):
     code: str
     name: str
+    name_kk: str
+    name_en: str
     kind: str
     region: str = Field(..., alias="region.code")
     agency: str = Field(..., alias="agency.code")
@@ -42,6 +44,8 @@ class FacilityOut(Schema):
 class RoomOut(Schema):
     code: str
     name: str
+    name_kk: str
+    name_en: str
     kind: str
     custody_use: bool
     camera_count: int

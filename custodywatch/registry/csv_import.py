@@ -159,12 +159,14 @@ KINDS: dict[str, ImportKind] = {
         {
             "code": _code,
             "name": _required_text(300),
+            "name_kk": _optional_text(300),
+            "name_en": _optional_text(300),
             "kind": _choice(Facility.Kind.values),
             "region": _required_text(10),
             "agency": _code,
             "address": _optional_text(300),
         },
-        frozenset({"address"}),
+        frozenset({"address", "name_kk", "name_en"}),
     ),
     "rooms": ImportKind(
         "rooms",
@@ -172,9 +174,12 @@ KINDS: dict[str, ImportKind] = {
             "facility": _code,
             "code": _code,
             "name": _required_text(200),
+            "name_kk": _optional_text(300),
+            "name_en": _optional_text(300),
             "kind": _choice(Room.Kind.values),
             "custody_use": _boolean,
         },
+        frozenset({"name_kk", "name_en"}),
     ),
     "recorders": ImportKind(
         "recorders",
@@ -210,6 +215,10 @@ KINDS: dict[str, ImportKind] = {
         frozenset({"rank", "ended_on"}),
     ),
 }
+
+
+# The Kazakh and English names of facilities and rooms (optional columns).
+TRANSLATED_NAMES = frozenset({"name_kk", "name_en"})
 
 
 def parse_rows(kind: ImportKind, content: bytes) -> list[ParsedRow]:
@@ -264,6 +273,8 @@ def parse_rows(kind: ImportKind, content: bytes) -> list[ParsedRow]:
                     if column in header:
                         errors.append(LineError(line, column, _("Fewer values than columns.")))
                         continue
+                    if column in TRANSLATED_NAMES:
+                        continue  # a file without them keeps the names already registered
                     raw = ""
                 try:
                     row.values[column] = parse(raw)

@@ -54,7 +54,7 @@ class CameraProposalForm(forms.Form):
 
     def __init__(self, *args, facility: Facility, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["rooms"].choices = [(room.code, f"{room.code} {room.name}")
+        self.fields["rooms"].choices = [(room.code, f"{room.code} {room.local_name}")
                                         for room in facility.rooms.all()]
         self.fields["recorder"].choices = [("", "—")] + [
             (recorder.code, recorder.code) for recorder in facility.recorders.all()]

@@ -76,9 +76,10 @@ def marker_sheet_pdf(*, facility: Facility, rooms: list[Room], check_url: str) -
                           marker_id=room.marker_id)
         pdf.add_page()
         pdf.set_font(FAMILY, "B", 18)
-        pdf.multi_cell(0, 9, f"{room.name} ({room.code})", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 9, f"{room.local_name} ({room.code})", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FAMILY, "", 11)
-        pdf.multi_cell(0, 6, f"{facility.code} {facility.name}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, f"{facility.code} {facility.local_name}", new_x="LMARGIN",
+                       new_y="NEXT")
         x = (pdf.w - MARKER_MM) / 2
         pdf.image(io.BytesIO(marker_png(room.marker_id)), x=x, y=pdf.get_y() + 6,
                   w=MARKER_MM, h=MARKER_MM)

@@ -76,7 +76,24 @@ class Agency(TranslatedNameMixin):
         verbose_name_plural = _("agencies")
 
 
-class Facility(models.Model):
+class LocalNameMixin(models.Model):
+    """A registered name (``name``, as the unit is officially registered, usually Russian)
+    with its Kazakh and English forms where they are known; ``local_name`` is the one for
+    the active interface language, falling back to the registered name."""
+
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=300, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def local_name(self) -> str:
+        language = (get_language() or "ru")[:2]
+        return (language != "ru" and getattr(self, f"name_{language}", "")) or self.name
+
+
+class Facility(LocalNameMixin):
     class Kind(models.TextChoices):
         POLICE_STATION = "police_station", _("Police station")
         TEMPORARY_DETENTION = "temporary_detention", _("Temporary detention isolator")
@@ -107,7 +124,7 @@ class Facility(models.Model):
         indexes = [models.Index(fields=["region", "agency", "kind"])]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.local_name}"
 
 
 # AprilTag 36h11 has 587 codes (OpenCV: cv2.aruco.DICT_APRILTAG_36H11); ids repeat across
@@ -115,7 +132,7 @@ class Facility(models.Model):
 MARKER_IDS = 587
 
 
-class Room(models.Model):
+class Room(LocalNameMixin):
     class Kind(models.TextChoices):
         CELL = "cell", _("Cell")
         INTERROGATION = "interrogation", _("Interrogation room")

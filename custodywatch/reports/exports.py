@@ -19,7 +19,7 @@ from fpdf.enums import XPos, YPos
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from custodywatch.core.pdf import FAMILY, static_font
+from custodywatch.core.pdf import BOLD_FONT, FAMILY, REGULAR_FONT
 from custodywatch.ledger.models import Checkpoint
 from custodywatch.reports.cat import Table
 
@@ -92,10 +92,8 @@ def cat_xlsx(*, title: str, tables: list[Table], provenance: Provenance) -> byte
 
 def cat_pdf(*, title: str, tables: list[Table], provenance: Provenance) -> bytes:
     pdf = FPDF(format="A4", orientation="landscape")
-    font = str(static_font())
-    # One weight only (as in visits/report.py): "B" is the same face for table headings.
-    pdf.add_font(FAMILY, "", font)
-    pdf.add_font(FAMILY, "B", font)
+    pdf.add_font(FAMILY, "", str(REGULAR_FONT))
+    pdf.add_font(FAMILY, "B", str(BOLD_FONT))
     pdf.set_auto_page_break(auto=True, margin=14)
     pdf.set_margins(14, 14, 14)
     pdf.add_page()

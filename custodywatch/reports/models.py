@@ -155,3 +155,49 @@ class CoverageSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.day}"
+
+
+class OpenDataRelease(models.Model):
+    """A versioned publication: the open data of one month, or the NPM's annual report. Its
+    files never change once published (a correction is a new version), each file's SHA-256
+    is in the evidence ledger, so a copy downloaded anywhere can be checked against the
+    ledger (docs/reports.md)."""
+
+    class Kind(models.TextChoices):
+        UNITS_MONTH = "units_month", _("Units by month")
+        NPM_ANNUAL = "npm_annual", _("NPM annual report")
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices,
+                            default=Kind.UNITS_MONTH)
+    month = models.DateField(_("period"))  # its first day: a month's, or a year's
+    published_at = models.DateTimeField(_("published"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("open data release")
+        verbose_name_plural = _("open data releases")
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.kind} {self.month:%Y-%m}"
+
+
+class OpenDataFile(models.Model):
+    release = models.ForeignKey(OpenDataRelease, models.PROTECT, related_name="files",
+                                verbose_name=_("release"))
+    name = models.CharField(_("file name"), max_length=100)
+    media_type = models.CharField(_("media type"), max_length=60)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+
+    class Meta:
+        ordering = ["release", "name"]
+        verbose_name = _("open data file")
+        verbose_name_plural = _("open data files")
+        constraints = [models.UniqueConstraint(fields=["release", "name"],
+                                               name="reports_open_data_file_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.release} {self.name}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,12 +25,15 @@ from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
 from custodywatch.complaints.models import Complaint, Terminal
 from custodywatch.complaints.selectors import STATISTICS_READERS
 from custodywatch.complaints.terminals import off_percent
+from custodywatch.ledger.models import Leaf, LeafKind
 from custodywatch.registry.models import Facility, HeadAppointment, Region
 from custodywatch.reports import aggregates, cat
 from custodywatch.reports.models import (
     AggregateRefresh,
     FacilityDay,
     FacilityMonth,
+    OpenDataFile,
+    OpenDataRelease,
     RegionMonth,
 )
 from custodywatch.visits.models import CLOSED_STATUSES, Recommendation
@@ -450,3 +453,23 @@ def heads_scorecard(*, user: User, origin: Origin, period: Period, region_code: 
                  detail={"region": region_code, "text": text,
                          "heads": [score.head.pk for score in scores]})
     return page
+
+
+def open_data_releases() -> list[OpenDataRelease]:
+    """Every open-data release, newest first, each file with the ledger index of its hash
+    (None until the next integration). Public data: no scope."""
+    releases = list(OpenDataRelease.objects.prefetch_related(
+        Prefetch("files", queryset=OpenDataFile.objects.defer("content"))))
+    hashes = {file.sha256 for release in releases for file in release.files.all()}
+    indexes = dict(Leaf.objects.filter(kind=LeafKind.OPEN_DATA_FILE, sha256__in=hashes)
+                   .values_list("sha256", "index"))
+    for release in releases:
+        for file in release.files.all():
+            file.ledger_index = indexes.get(file.sha256)
+    return releases
+
+
+def open_data_file(*, version: int, name: str) -> OpenDataFile:
+    """One published file (raises DoesNotExist)."""
+    return OpenDataFile.objects.select_related("release").get(release__version=version,
+                                                              name=name)

@@ -15,4 +15,7 @@ urlpatterns = [
     path("open-data/", views.open_data, name="open_data"),
     path("open-data/<slug:table>.<str:fmt>", views.open_data_download,
          name="open_data_download"),
+    path("open-data/releases/", views.open_data_releases, name="open_data_releases"),
+    path("open-data/releases/<int:version>/<str:name>", views.open_data_release_file,
+         name="open_data_release_file"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -18,7 +19,9 @@ from custodywatch.ledger.selectors import checkpoint_latest
 from custodywatch.registry.models import Facility
 from custodywatch.reports import cat, charts, coverage_history, exports, selectors, services
 from custodywatch.reports.links import UnitLinks
+from custodywatch.reports.models import OpenDataFile
 from custodywatch.reports.open_data import open_tables, published_until
+from custodywatch.reports.open_data_release import LICENCE
 from custodywatch.video import selectors as video_selectors
 from custodywatch.video.coverage import coverage_rule
 
@@ -228,4 +231,22 @@ def open_data_download(request: HttpRequest, table: str, fmt: str) -> HttpRespon
             writer.writerow([code, *("" if v is None else v for v in values)])
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def open_data_releases(request: HttpRequest) -> HttpResponse:
+    """Public: the versioned monthly releases, their files, hashes and ledger entries."""
+    return render(request, "reports/open_data_releases.html", {
+        "releases": selectors.open_data_releases(), "licence": LICENCE})
+
+
+def open_data_release_file(request: HttpRequest, version: int, name: str) -> HttpResponse:
+    """Public: one published file, byte for byte as hashed into the ledger."""
+    try:
+        file = selectors.open_data_file(version=version, name=name)
+    except OpenDataFile.DoesNotExist:
+        raise Http404 from None
+    response = HttpResponse(bytes(file.content), content_type=file.media_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.name}"'
+    response["Digest"] = f"sha-256={base64.b64encode(bytes.fromhex(file.sha256)).decode()}"
     return response

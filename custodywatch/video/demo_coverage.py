@@ -159,10 +159,12 @@ def _blind_moments(rng: random.Random, now: dt.datetime) -> None:
             placed = True
             continue
         if not moved and stay.room_id not in blind:
-            corridor = Room.objects.create(facility_id=facility_id, code=ESCORT,
-                                           name="Escort corridor", kind=Room.Kind.CORRIDOR)
-            van = Room.objects.create(facility_id=facility_id, code=VAN,
-                                      name="Escort vehicle", kind=Room.Kind.VEHICLE)
+            corridor = Room.objects.create(
+                facility_id=facility_id, code=ESCORT, name="Коридор конвоя",
+                name_kk="Айдауыл дәлізі", name_en="Escort corridor", kind=Room.Kind.CORRIDOR)
+            van = Room.objects.create(
+                facility_id=facility_id, code=VAN, name="Автомобиль конвоя",
+                name_kk="Айдауыл көлігі", name_en="Escort vehicle", kind=Room.Kind.VEHICLE)
             t0 = now - dt.timedelta(minutes=50)
             RoomStay.objects.filter(pk=stay.pk).update(ended_at=t0)
             RoomStay.objects.bulk_create([

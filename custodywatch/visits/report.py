@@ -42,7 +42,7 @@ def visit_report_pdf(*, visit: Visit, findings: list[Finding],
         pdf.set_font(FAMILY, "B", 16)
         pdf.multi_cell(0, 8, _("Report of a monitoring visit"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FAMILY, "", 12)
-        pdf.multi_cell(0, 7, visit.facility.name, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 7, visit.facility.local_name, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         _pair(pdf, _("Facility code"), visit.facility.code)
         _pair(pdf, _("Region"), visit.facility.region.name)

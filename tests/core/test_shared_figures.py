@@ -7,6 +7,10 @@ from django.core.cache import cache
 
 from custodywatch.core.shared_figures import shared
 
+# The cache is the database's (CACHE_URL's default), as on every deployment with one node
+# or many.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache():

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
+
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from waitress import serve
 
@@ -10,18 +12,32 @@ from custodywatch.wsgi import application
 
 
 class Command(BaseCommand):
-    help = "Serve the web UI and API on an existing database (waitress, static files included)."
+    help = ("Serve the web UI and API on an existing database, static files included: one "
+            "process (waitress) or, with --workers N > 1, N processes (gunicorn).")
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--threads", type=int, default=8, help="threads per process")
+        parser.add_argument("--workers", type=int,
+                            default=int(os.environ.get("WEB_CONCURRENCY", "1")),
+                            help="processes (default: WEB_CONCURRENCY or 1); several "
+                            "processes sidestep the one interpreter lock under load")
 
-    def handle(self, *args, host: str, port: int, threads: int, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, host: str, port: int, threads: int,  # type: ignore[no-untyped-def]
+               workers: int = 1, **options) -> None:
+        if workers < 1 or threads < 1:
+            raise CommandError("--workers and --threads must be at least 1")
         self.stdout.write(f"CustodyWatch on http://{host}:{port}/  (Ctrl+C stops it)")
         if settings.CUSTODYWATCH_REQUIRE_2FA and _holds_demo_data():
             self.stdout.write(DEMO_HINT)
-        serve(application, host=host, port=port, threads=threads, ident="CustodyWatch")
+        if workers == 1:
+            serve(application, host=host, port=port, threads=threads, ident="CustodyWatch")
+        else:
+            # gunicorn (POSIX only) is imported when asked for
+            from custodywatch.core.multiprocess_server import MultiProcessServer
+
+            MultiProcessServer(host=host, port=port, workers=workers, threads=threads).run()
 
 
 DEMO_HINT = ("This database holds the demo dataset. Staff must enrol a second factor here; to "

@@ -37,6 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        # The catalogues of a fresh checkout (only what changed since the last run): without
+        # them every page would be in English whatever the reader chose.
+        call_command("compile_translations", verbosity=0)
         translation.activate("en")  # the console speaks English; the UI follows the browser
         call_command("migrate", interactive=False, verbosity=0)
         started = time.perf_counter()
