@@ -19,6 +19,7 @@ from custodywatch.core import sealing
 from custodywatch.registry.models import Agency, Facility, Room
 from custodywatch.visits.models import (
     CLOSED_STATUSES,
+    AffectedGroup,
     Category,
     ChecklistItem,
     Evidence,
@@ -208,8 +209,35 @@ def _cat_recommendations(count: int, rng: random.Random, today: dt.date, author:
             addressee_body=rng.choice(bodies), responsible_official="Министр",
             text=text, category=Category.SAFEGUARDS,
             cat_reference=f"{article}; CAT/C/KAZ/CO/4, para. {10 + number}",
+            affected_groups=[AffectedGroup.PERSONS_DEPRIVED_OF_LIBERTY],
+            sdg_targets=["16.3", "16.10"] if number % 3 else ["16.3"],
             issued_on=issued, deadline=issued + dt.timedelta(days=365 * 2), created_by=author))
+    for number, (source, reference, text, groups, targets) in enumerate(INTERNATIONAL):
+        issued = dt.date(today.year - 3 + number % 2, 11, 1)
+        rows.append(Recommendation(
+            source=source, addressee_body=rng.choice(bodies), responsible_official="Министр",
+            text=text, category=Category.SAFEGUARDS, cat_reference=reference,
+            affected_groups=groups, sdg_targets=targets, issued_on=issued,
+            deadline=issued + dt.timedelta(days=365 * 2), created_by=author))
     return _bulk(Recommendation, rows, progress)
+
+
+# Recommendations of the other international mechanisms (paraphrased).
+INTERNATIONAL = [
+    (Source.SPT, "CAT/OP/KAZ/2, para. 35",
+     "Обеспечить независимое медицинское освидетельствование каждого задержанного при "
+     "поступлении, с фиксацией телесных повреждений по Стамбульскому протоколу.",
+     [AffectedGroup.PERSONS_DEPRIVED_OF_LIBERTY, AffectedGroup.VICTIMS], ["16.3", "3.8"]),
+    (Source.UPR, "A/HRC/43/10, para. 140.63",
+     "Обеспечить эффективное расследование всех заявлений о пытках и привлечение виновных "
+     "к ответственности.", [AffectedGroup.VICTIMS], ["16.3", "16.10"]),
+    (Source.SPECIAL_PROCEDURES, "A/HRC/13/39/Add.3, para. 81",
+     "Сократить срок задержания до доставки к судье и обеспечить доступ к адвокату с момента "
+     "фактического задержания.", [AffectedGroup.PERSONS_DEPRIVED_OF_LIBERTY], ["16.3"]),
+    (Source.UPR, "A/HRC/43/10, para. 140.71",
+     "Обеспечить условия содержания несовершеннолетних и женщин отдельно от взрослых мужчин.",
+     [AffectedGroup.CHILDREN, AffectedGroup.WOMEN], ["16.2", "5.2"]),
+]
 
 
 def _follow_up(recommendations: list[Recommendation], rng: random.Random, today: dt.date,

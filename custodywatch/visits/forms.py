@@ -11,6 +11,8 @@ from custodywatch.core.pickers import CodePickerField
 from custodywatch.kernels import risk
 from custodywatch.registry.models import Agency, Facility
 from custodywatch.visits.models import (
+    PUBLIC_SOURCES,
+    AffectedGroup,
     Category,
     Evidence,
     Finding,
@@ -146,8 +148,16 @@ class RecommendationForm(forms.Form):
     facility = forms.CharField(label=_("Facility code"), max_length=40, required=False,
                                help_text=_("Empty for a national recommendation."))
     finding = forms.ChoiceField(label=_("Finding"), required=False)
-    cat_reference = forms.CharField(label=_("UN CAT article or paragraph"), max_length=200,
-                                    required=False)
+    cat_reference = forms.CharField(
+        label=_("Official reference"), max_length=200, required=False,
+        help_text=_("Required for an international mechanism: the document and paragraph, "
+                    "e.g. CAT/C/KAZ/CO/4, para. 12"))
+    affected_groups = forms.MultipleChoiceField(
+        label=_("Groups concerned"), choices=AffectedGroup.choices, required=False,
+        widget=forms.CheckboxSelectMultiple)
+    sdg_targets = forms.CharField(
+        label=_("SDG targets"), max_length=200, required=False,
+        help_text=_("Sustainable Development Goal targets, separated by commas: e.g. 16.3, 16.a"))
     issued_on = forms.DateField(label=_("Issued on"), widget=DATE, validators=[PAST])
     deadline = forms.DateField(label=_("Deadline"), widget=DATE, validators=[PLAN])
 
@@ -155,6 +165,10 @@ class RecommendationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["finding"].choices = [("", _("None"))] + [
             (str(f.uuid), f"{f.get_category_display()}: {f.text[:80]}") for f in findings]
+
+    def clean_sdg_targets(self) -> list[str]:
+        return [part.strip() for part in self.cleaned_data["sdg_targets"].split(",")
+                if part.strip()]
 
     def clean_facility(self) -> Facility | None:
         code = self.cleaned_data["facility"].strip().upper()
@@ -233,3 +247,13 @@ class RegionChoiceForm(forms.Form):
         self.fields["region"].choices = [("", _("All regions"))] + [
             (r.code, r.name) for r in regions]
 
+
+
+class PublicRecommendationFilterForm(forms.Form):
+    source = forms.ChoiceField(label=_("Source"), required=False, choices=[
+        ("", _("All sources")), *((value, label) for value, label in Source.choices
+                                  if value in PUBLIC_SOURCES)])
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), *ImplementationStatus.choices])
+    group = forms.ChoiceField(label=_("Groups concerned"), required=False,
+                              choices=[("", _("Any group")), *AffectedGroup.choices])

@@ -4,6 +4,7 @@ with their follow-up history and overdue alerts."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
@@ -214,6 +215,39 @@ class Source(models.TextChoices):
     VISIT = "visit", _("NPM visit")
     UN_CAT = "un_cat", _("UN Committee against Torture")
     OMBUDSPERSON = "ombudsperson", _("Ombudsperson")
+    SPT = "spt", _("UN Subcommittee on Prevention of Torture")
+    UPR = "upr", _("Universal Periodic Review")
+    SPECIAL_PROCEDURES = "special_procedures", _("UN special procedures")
+
+
+# Sources whose recommendations name an official reference (a document symbol and paragraph)
+# and are published on the public page; a visit's recommendations reach the public only as
+# counts (the NPM's annual report): their words may point at people.
+INTERNATIONAL_SOURCES = (Source.UN_CAT, Source.SPT, Source.UPR, Source.SPECIAL_PROCEDURES)
+PUBLIC_SOURCES = (*INTERNATIONAL_SOURCES, Source.OMBUDSPERSON)
+
+
+# A target of the 17 Sustainable Development Goals: "16.3", "5.2", "16.a".
+SDG_TARGET = re.compile(r"(?:[1-9]|1[0-7])\.(?:[1-9]|1[0-9]|[a-c])")
+
+
+def sdg_sort_key(target: str) -> tuple[int, int, str]:
+    goal, _dot, part = target.partition(".")
+    return (int(goal) if goal.isdigit() else 99, int(part) if part.isdigit() else 99, part)
+
+
+class AffectedGroup(models.TextChoices):
+    """Who a recommendation concerns (as OHCHR's recommendation databases tag them)."""
+
+    PERSONS_DEPRIVED_OF_LIBERTY = "deprived_of_liberty", _("Persons deprived of liberty")
+    WOMEN = "women", _("Women and girls")
+    CHILDREN = "children", _("Children")
+    PERSONS_WITH_DISABILITIES = "disabilities", _("Persons with disabilities")
+    MENTAL_HEALTH = "mental_health", _("Persons with mental health conditions")
+    MIGRANTS = "migrants", _("Migrants, refugees and foreign nationals")
+    MINORITIES = "minorities", _("Ethnic, religious or linguistic minorities")
+    HUMAN_RIGHTS_DEFENDERS = "defenders", _("Human rights defenders")
+    VICTIMS = "victims", _("Victims of torture and their families")
 
 
 class ResponseLevel(models.TextChoices):
@@ -284,9 +318,13 @@ class Recommendation(models.Model):
     text = models.TextField(_("recommendation"))
     category = models.CharField(_("category"), max_length=30, choices=Category.choices)
     cat_reference = models.CharField(
-        _("UN CAT article or paragraph"), max_length=200, blank=True,
-        help_text=_("For example: Article 11; CAT/C/KAZ/CO/4, para. 12"),
+        _("official reference"), max_length=200, blank=True,
+        help_text=_("The document and paragraph, e.g. CAT/C/KAZ/CO/4, para. 12; "
+                    "A/HRC/43/10, para. 140.12; or the Convention's article"),
     )
+    affected_groups = models.JSONField(_("groups concerned"), default=list, blank=True)
+    # Sustainable Development Goal targets, e.g. "16.3", "16.a" (goals 1-17).
+    sdg_targets = models.JSONField(_("SDG targets"), default=list, blank=True)
     issued_on = models.DateField(_("issued on"))
     deadline = models.DateField(_("deadline"))
     response_level = models.CharField(
@@ -322,6 +360,11 @@ class Recommendation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+    @property
+    def affected_group_labels(self) -> list[str]:
+        labels = dict(AffectedGroup.choices)
+        return [str(labels.get(group, group)) for group in self.affected_groups]
 
 
 class Evidence(models.Model):

@@ -25,6 +25,7 @@ from custodywatch.registry.models import Facility, Region
 from custodywatch.visits import risk_factors
 from custodywatch.visits.models import (
     CLOSED_STATUSES,
+    PUBLIC_SOURCES,
     Finding,
     FindingPhoto,
     ImplementationStatus,
@@ -324,3 +325,19 @@ def facilities_for_choice(*, user: User) -> QuerySet[Facility]:
 def prefetch_checklist(visit: Visit):  # type: ignore[no-untyped-def]
     return visit.checklist.select_related("recommendation", "recommendation__addressee_body")
 
+
+
+def public_recommendations(*, source: str = "", status: str = "",
+                           group: str = "") -> QuerySet[Recommendation]:
+    """The public page's recommendations: the international mechanisms' and the
+    Ombudsperson's only (never a visit's: its words may point at people), newest first."""
+    found = Recommendation.objects.filter(source__in=PUBLIC_SOURCES).select_related(
+        "addressee_body").order_by("-issued_on", "-id")
+    if source:
+        found = found.filter(source=source)
+    if status:
+        found = found.filter(status=status)
+    if group:
+        # JSON containment is not portable (SQLite): the list is small, matched as text.
+        found = found.filter(affected_groups__icontains=f'"{group}"')
+    return found

@@ -25,6 +25,9 @@ from custodywatch.kernels import risk
 from custodywatch.registry.models import Agency, Facility, Room
 from custodywatch.visits.models import (
     CLOSED_STATUSES,
+    INTERNATIONAL_SOURCES,
+    SDG_TARGET,
+    AffectedGroup,
     Category,
     ChecklistItem,
     Evidence,
@@ -41,6 +44,7 @@ from custodywatch.visits.models import (
     StatusChange,
     TeamMember,
     Visit,
+    sdg_sort_key,
 )
 from custodywatch.visits.permissions import WEIGHT_EDITORS, is_addressee, is_monitor
 
@@ -372,6 +376,8 @@ def recommendation_issue(
     cat_reference: str = "",
     responsible_user: User | None = None,
     superior_user: User | None = None,
+    affected_groups: list[str] | None = None,
+    sdg_targets: list[str] | None = None,
 ) -> Recommendation:
     require_monitor(acting_user, origin, visit, "visits.recommendation")
     _require_choice(source, Source, "source")
@@ -388,15 +394,27 @@ def recommendation_issue(
         facility = facility or visit.facility
         if facility.pk != visit.facility_id:
             raise ValidationError({"facility": _("The visit was to another facility.")})
-    if source == Source.UN_CAT and not cat_reference.strip():
+    if source in INTERNATIONAL_SOURCES and not cat_reference.strip():
         raise ValidationError({"cat_reference": _(
-            "Name the concluding observation's paragraph or the article of the Convention.")})
+            "Name the document and paragraph (or the article of the Convention) of an "
+            "international mechanism's recommendation.")})
+    groups = sorted(set(affected_groups or []))
+    for group in groups:
+        _require_choice(group, AffectedGroup, "affected_groups")
+    targets = sorted({target.strip().lower() for target in sdg_targets or [] if target.strip()},
+                     key=sdg_sort_key)
+    for target in targets:
+        if not SDG_TARGET.fullmatch(target):
+            raise ValidationError({"sdg_targets": _(
+                "%(target)s is not a Sustainable Development Goal target (e.g. 16.3 or 16.a).")
+                % {"target": target}})
     with transaction.atomic():
         recommendation = Recommendation.objects.create(
             source=source, text=text, category=category, addressee_body=addressee_body,
             responsible_official=responsible_official, issued_on=issued_on, deadline=deadline,
             facility=facility, visit=visit, finding=finding,
-            cat_reference=cat_reference.strip()[:200], responsible_user=responsible_user,
+            cat_reference=cat_reference.strip()[:200], affected_groups=groups,
+            sdg_targets=targets, responsible_user=responsible_user,
             superior_user=superior_user, created_by=acting_user)
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                      obj=recommendation, detail={"source": source, "deadline": str(deadline)})

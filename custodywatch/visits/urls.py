@@ -16,4 +16,7 @@ urlpatterns = [
          name="recommendation_detail"),
     path("planning/", views.planning, name="planning"),
     path("facilities/<str:code>/", views.facility_history, name="facility_history"),
+    # Public: no account needed.
+    path("public/recommendations/", views.public_recommendations,
+         name="public_recommendations"),
 ]

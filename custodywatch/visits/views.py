@@ -362,7 +362,8 @@ def recommendation_new(request: HttpRequest) -> HttpResponse:
                 addressee_body=data["addressee_body"],
                 responsible_official=data["responsible_official"], issued_on=data["issued_on"],
                 deadline=data["deadline"], facility=data["facility"], visit=visit,
-                finding=finding, cat_reference=data["cat_reference"])
+                finding=finding, cat_reference=data["cat_reference"],
+                affected_groups=data["affected_groups"], sdg_targets=data["sdg_targets"])
         except ValidationError as error:
             _apply(form, error)
         else:
@@ -510,3 +511,18 @@ def facility_history(request: HttpRequest, code: str) -> HttpResponse:
         "by_status": selectors.status_bars(recommendations, by="body"),
         "today": timezone.localdate(), "can_plan": is_monitor(request.user)})
 
+
+
+def public_recommendations(request: HttpRequest) -> HttpResponse:
+    """Public, read-only: the recommendations of the international mechanisms and the
+    Ombudsperson, with their status (as OHCHR's recommendation databases publish them)."""
+    form = visit_forms.PublicRecommendationFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    found = selectors.public_recommendations(source=data.get("source", ""),
+                                             status=data.get("status", ""),
+                                             group=data.get("group", ""))
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "visits/public_recommendations.html",
+                  {"form": form, "page": page, "query": query.urlencode()})
