@@ -33,7 +33,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Greatest, Least
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -346,15 +356,16 @@ def off_percent(facility_ids: Sequence[int], start: dt.datetime,
         facility_id__in=facility_ids, enrolled_at__isnull=False, enrolled_at__lt=end).filter(
         Q(revoked_at__isnull=True) | Q(revoked_at__gt=start)).values_list(
         "pk", "facility_id", "enrolled_at", "revoked_at"))
-    spans: dict[int, list[uptime.Span]] = {}
-    for terminal_id, started_at, ended_at in TerminalUptime.objects.filter(
-            terminal_id__in=[t[0] for t in terminals], ended_at__gte=start,
-            started_at__lt=end).values_list("terminal_id", "started_at", "ended_at"):
-        spans.setdefault(terminal_id, []).append((started_at, ended_at))
+    span = ExpressionWrapper(Least("ended_at", Value(end)) - Greatest("started_at", Value(start)),
+                             output_field=DurationField())
+    heard = dict(TerminalUptime.objects.filter(
+        terminal_id__in=[t[0] for t in terminals], ended_at__gt=start, started_at__lt=end)
+        .values("terminal_id").annotate(total=Sum(span)).order_by()
+        .values_list("terminal_id", "total"))
     by_facility: dict[int, list] = {}
     for pk, facility_id, enrolled_at, revoked_at in terminals:
-        by_facility.setdefault(facility_id, []).append((enrolled_at, revoked_at,
-                                                        spans.get(pk, [])))
+        by_facility.setdefault(facility_id, []).append(
+            (enrolled_at, revoked_at, heard.get(pk) or dt.timedelta(0)))
     result = {}
     for facility_id, devices in by_facility.items():
         share = uptime.off_share(devices, start, end)

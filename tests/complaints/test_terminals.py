@@ -218,25 +218,29 @@ def test_a_terminal_that_never_sent_a_heartbeat_alerts_from_its_enrolment(facili
 # ------------------------------------------------------------------ uptime
 
 
-def test_uptime_kernel_counts_overlaps_once_and_from_joining():
+def test_uptime_kernel_counts_from_joining_until_leaving():
     hour = dt.timedelta(hours=1)
-    spans = [(T0, T0 + 2 * hour), (T0 + hour, T0 + 3 * hour)]
-    assert uptime.covered(spans, T0, T0 + 10 * hour) == 3 * hour
-    # Joined at T0 + 2 h, heard until T0 + 3 h, window to T0 + 4 h: off half its time.
-    assert uptime.off_share([(T0 + 2 * hour, None, spans)], T0, T0 + 4 * hour) == 0.5
-    assert uptime.off_share([(T0 + 5 * hour, None, spans)], T0, T0 + 4 * hour) is None
-    # Left at T0 + 3 h: never off while it existed.
-    assert uptime.off_share([(T0, T0 + 3 * hour, spans)], T0, T0 + 4 * hour) == 0.0
+    # Joined at T0 + 2 h, heard 1 h, window to T0 + 4 h: off half its time.
+    assert uptime.off_share([(T0 + 2 * hour, None, hour)], T0, T0 + 4 * hour) == 0.5
+    assert uptime.off_share([(T0 + 5 * hour, None, hour)], T0, T0 + 4 * hour) is None
+    # Left at T0 + 3 h after being heard 3 h: never off while it existed.
+    assert uptime.off_share([(T0, T0 + 3 * hour, 3 * hour)], T0, T0 + 4 * hour) == 0.0
+    # Two devices: one always heard, one never.
+    assert uptime.off_share([(T0, None, 4 * hour), (T0, None, dt.timedelta(0))], T0,
+                            T0 + 4 * hour) == 0.5
 
 
 def test_terminal_time_off_is_on_the_scorecard_and_a_planning_factor(client, people,
                                                                      facility_a, facility_b):
     now = timezone.now()
     terminal = enrolled_terminal(facility_a)
-    Terminal.objects.filter(pk=terminal.pk).update(enrolled_at=now - dt.timedelta(days=10))
-    # Heard for the first 5 of its 10 days: off half the time.
+    Terminal.objects.filter(pk=terminal.pk).update(enrolled_at=now - dt.timedelta(days=40))
+    # Heard 5 of the window's first days (a span clipped at the window's start) and its last
+    # 10 days: 15 of 30 days, off half the time.
+    TerminalUptime.objects.create(terminal=terminal, started_at=now - dt.timedelta(days=40),
+                                  ended_at=now - dt.timedelta(days=25))
     TerminalUptime.objects.create(terminal=terminal, started_at=now - dt.timedelta(days=10),
-                                  ended_at=now - dt.timedelta(days=5))
+                                  ended_at=now)
     assert terminals.off_percent([facility_a.pk, facility_b.pk], now - dt.timedelta(days=30),
                                  now) == {facility_a.pk: 50}
     values = factor_values([facility_a.pk, facility_b.pk], now)
