@@ -23,6 +23,8 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "demo":
         # The embedded demo is for looking around: staff may enrol a second factor, not must.
         os.environ.setdefault("CUSTODYWATCH_REQUIRE_2FA", "false")
+        # Its alerts' e-mails are written to files under var/mail, unless a server is named.
+        os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     from django.core.management import execute_from_command_line  # after the settings name
 
     execute_from_command_line(sys.argv)

@@ -2,8 +2,9 @@
 
 Every figure is read from the database when scraped, so any web node answers the same and
 nothing is lost with a process: queue depths and their lag (ledger integration, coverage
-work), the ingestion totals (a counter: Prometheus derives the rate), alert delivery (alerts
-raised but not yet e-mailed) and the open facility-level alerts. The scraper sends
+work, the worker's tasks), the ingestion totals (a counter: Prometheus derives the rate),
+alert delivery (alerts raised but not yet e-mailed; e-mail retries waiting; e-mail given up)
+and the open facility-level alerts. The scraper sends
 ``Authorization: Bearer <CUSTODYWATCH_METRICS_TOKEN>``; without the setting the endpoint
 does not exist (404), with a wrong token it answers 401.
 """
@@ -18,6 +19,8 @@ from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -39,12 +42,33 @@ def _queue(name: str, documentation: str, model: type, stamp: str) -> Iterator[M
                             f"{documentation}: age of the oldest entry waiting", value=lag)
 
 
+def _tasks() -> Iterator[Metric]:
+    """The worker's task queue (e-mail, core/mail.py): what is due now and how late, the
+    retries waiting for their time, and the tasks that failed (kept 30 days)."""
+    now = timezone.now()
+    due = DBTaskResult.objects.ready()
+    oldest = due.aggregate(oldest=Min("enqueued_at"))["oldest"]
+    yield GaugeMetricFamily("custodywatch_tasks_depth", "Tasks due and not yet run",
+                            value=due.count())
+    yield GaugeMetricFamily("custodywatch_tasks_lag_seconds",
+                            "Age of the oldest task due and not yet run",
+                            value=(now - oldest).total_seconds() if oldest else 0.0)
+    waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY, run_after__gt=now)
+    yield GaugeMetricFamily("custodywatch_tasks_deferred",
+                            "Tasks waiting for a later time (e-mail retries)",
+                            value=waiting.count())
+    yield GaugeMetricFamily("custodywatch_tasks_failed", "Tasks that failed (e-mail given up)",
+                            value=DBTaskResult.objects.filter(
+                                status=TaskResultStatus.FAILED).count())
+
+
 class DatabaseCollector:
     def collect(self) -> Iterator[Metric]:
         yield from _queue("ledger_integration", "Ledger entries not yet in the log",
                           PendingLeaf, "queued_at")
         yield from _queue("coverage_work", "Rooms and times whose blind time is to be "
                           "recomputed", CoverageWork, "queued_at")
+        yield from _tasks()
         # Totals read off the primary keys' index (a count of a table of millions at every
         # scrape would cost the database more than the scrape is worth).
         top_leaf = Leaf.objects.aggregate(top=Max("index"))["top"]

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from custodywatch.accountability import selectors as accountability_selectors
 from custodywatch.accounts.models import User
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.complaints import selectors as complaint_selectors
@@ -58,6 +59,11 @@ NAVIGATION = [
     NavItem("ledger", _("Evidence ledger"), "ledger:overview", ledger_selectors.can_read_leaves),
     NavItem("liveview", _("Live view"), "liveview:index"),
     NavItem("reports", _("Reports"), "reports:index", report_selectors.may_read_reports),
+    # Issue 24: prosecutors and the Ombudsperson; never the facility.
+    NavItem("proceedings", _("Disciplinary proceedings"), "accountability:proceedings",
+            accountability_selectors.may_read_proceedings),
+    NavItem("fund", _("Victim Compensation Fund"), "accountability:fund",
+            accountability_selectors.may_read_fund),
 ]
 
 

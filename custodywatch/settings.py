@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "custodywatch.core",
     "custodywatch.accounts",
     "custodywatch.registry",
@@ -94,6 +96,7 @@ INSTALLED_APPS = [
     "custodywatch.medical",
     "custodywatch.visits",
     "custodywatch.reports",
+    "custodywatch.accountability",
     "custodywatch.liveview",
     "custodywatch.demo",
 ]
@@ -247,6 +250,24 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "custodywatch@localhost")
+# The filebased backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend) writes
+# each message to a file here.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# A mail server that does not answer fails the try (it is retried), not the worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+
+# Background work (django-tasks): e-mail and other tasks are rows in the database, written in
+# the transaction of the change that queues them; `custodywatch worker` runs them and the
+# periodic jobs (core/worker.py, docs/operations.md).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("CUSTODYWATCH_TASKS_BACKEND",
+                                  "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Answers stored for an Idempotency-Key are replayed this long, then purged (housekeeping).
+CUSTODYWATCH_IDEMPOTENCY_DAYS = env_int("CUSTODYWATCH_IDEMPOTENCY_DAYS", 30)
 # An alert nobody acknowledges for this long goes up to the General Prosecutor's Office.
 CUSTODY_ALERT_ESCALATE_MINUTES = env_int("CUSTODY_ALERT_ESCALATE_MINUTES", 30)
 

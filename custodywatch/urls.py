@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/", include("custodywatch.cases.urls")),
     path("medical/", include("custodywatch.medical.urls")),
     path("reports/", include("custodywatch.reports.urls")),
+    path("accountability/", include("custodywatch.accountability.urls")),
     path("live/", include("custodywatch.liveview.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -38,8 +38,28 @@ def fast_settings(settings):
     settings.LANGUAGE_CODE = "en"
     # Each test sees its own data at once; tests/video/test_overview_cache.py turns it on.
     settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS = 0
+    # Tasks (e-mail) run where they are queued; tests/core/test_worker.py and
+    # tests/core/test_mail.py use the database backend and the worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with translation.override("en"):
         yield
+
+@pytest.fixture
+def task_queue(settings):
+    """Tasks kept in the database as in production; ``task_queue()`` runs every ready one
+    (core/worker.py) and returns how many ran."""
+    from custodywatch.core.worker import run_one_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def run_ready() -> int:
+        ran = 0
+        while run_one_task(worker="test"):
+            ran += 1
+        return ran
+
+    return run_ready
+
 
 @pytest.fixture
 def sealing_key(tmp_path, monkeypatch):

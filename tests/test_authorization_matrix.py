@@ -189,10 +189,13 @@ ROUTES: dict[str, Route] = {
     "custody:desk": Route("scoped", kwargs=_facility),
     "custody:record_new": Route("roles", roles=CUSTODY_WRITERS, scoped=True, kwargs=_facility),
     "custody:record": Route("scoped", kwargs=_custody_record),
+    # The person of a record across facilities: whoever reads the record (scoped parts).
+    "custody:person": Route("scoped", kwargs=_custody_record),
     # Keeping a record is its writers' work, as registering it; the others in scope read it.
     **{f"custody:record_{action}": Route("roles", roles=CUSTODY_WRITERS, scoped=True,
                                          kwargs=_custody_record, get_checks_sign_in_only=True)
-       for action in ("move", "interrogation", "medical", "notification", "safeguards", "end")},
+       for action in ("move", "interrogation", "medical", "notification", "safeguards",
+                      "regime", "delay", "end")},
     # Footage of a record (escrowed / local only / lost): whoever reads the record.
     "escrow:record_footage": Route("scoped", kwargs=_custody_record),
     "custody:overruns": Route("signed_in"),
@@ -346,6 +349,31 @@ ROUTES: dict[str, Route] = {
     # A scraper's bearer token, not a person's session; off without CUSTODYWATCH_METRICS_TOKEN:
     # tests/test_metrics.py.
     "metrics": Route("public", absent_here=True),
+    # Issue 24 (tests/accountability/ checks scope, the objects and every write): heads'
+    # rates for those who read reports; proceedings for prosecutors and the Ombudsperson,
+    # never the facility; the Fund for prosecutors and its compensation officers.
+    "accountability:heads": Route("roles", roles=REPORT_READERS),
+    "accountability:head_person": Route("roles", kwargs=lambda w: {"pk": 0},
+                                        get_checks_sign_in_only=True),
+    "accountability:head_figure": Route("roles", kwargs=lambda w: {"pk": 0,
+                                                                   "figure": "unjustified"},
+                                        get_checks_sign_in_only=True),
+    "accountability:proceedings": Route("roles", roles=frozenset({"gpo", "prosecutor_a",
+                                                                  "ombudsperson"})),
+    "accountability:proceeding": Route("roles", kwargs=lambda w: {"pk": 0},
+                                       get_checks_sign_in_only=True),
+    "accountability:fund": Route("roles", roles=frozenset({"gpo", "prosecutor_a",
+                                                           "compensation"})),
+    "accountability:fund_claim": Route("roles", kwargs=lambda w: {"pk": 0},
+                                       get_checks_sign_in_only=True),
+    "accountability:register_create": Route("roles", get_checks_sign_in_only=True),
+    "accountability:register_paid": Route("roles", kwargs=lambda w: {"pk": 0},
+                                          get_checks_sign_in_only=True),
+    "accountability:register_download": Route("roles", kwargs=lambda w: {"pk": 0,
+                                                                         "fmt": "csv"},
+                                              get_checks_sign_in_only=True),
+    "accountability:recourse": Route("roles", kwargs=lambda w: {"pk": 0},
+                                     get_checks_sign_in_only=True),
 }
 
 # Every API operation: "public" answers without credentials; "token" needs a bearer token

@@ -7,8 +7,10 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
+from custodywatch.core.mail import mail_queue
 from custodywatch.ledger.models import PendingLeaf
 from custodywatch.video.models import CoverageWork
 
@@ -57,3 +59,18 @@ def test_queue_depths_and_lag_come_from_the_database(client, settings, facility_
     assert after["custodywatch_ledger_integration_depth"] == pending
     assert "custodywatch_alerts_unmailed{custody}" in after
     assert "custodywatch_custody_records_total" in after
+
+
+def test_the_task_queue_is_measured(client, settings, task_queue):
+    settings.METRICS_TOKEN = TOKEN
+    settings.EMAIL_BACKEND = "tests.mail_backends.RefusingBackend"
+    assert mail_queue(subject="s", body="b", to=["a@example.kz"])
+    assert mail_queue(subject="s", body="b", to=["b@example.kz"])
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - dt.timedelta(minutes=10))
+    before = scrape(client)
+    assert before["custodywatch_tasks_depth"] == 2
+    assert 590 <= before["custodywatch_tasks_lag_seconds"] <= 3600
+    assert task_queue() == 2  # both refused: each queues its retry for later
+    after = scrape(client)
+    assert (after["custodywatch_tasks_depth"], after["custodywatch_tasks_deferred"]) == (0, 2)
+    assert after["custodywatch_tasks_lag_seconds"] == 0

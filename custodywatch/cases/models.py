@@ -185,9 +185,16 @@ class Person(models.Model):
         return self.full_name
 
 
+class DutyStatus(models.TextChoices):
+    ON_DUTY = "on_duty", _("On duty")
+    SUSPENDED = "suspended", _("Suspended from duty")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
 class Officer(models.Model):
-    """A law-enforcement officer named as suspect or accused; may hold a user account, which is
-    how the product keeps him away from his own case."""
+    """A law-enforcement officer named as suspect or accused, or a head of a unit
+    (registry.HeadAppointment.officer); may hold a user account, which is how the product keeps
+    him away from his own case."""
 
     full_name = models.CharField(_("full name"), max_length=200)
     personnel_number = models.CharField(_("personnel number"), max_length=40, blank=True,
@@ -198,6 +205,10 @@ class Officer(models.Model):
                                  related_name="officers", verbose_name=_("unit"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                              related_name="officer_profiles", verbose_name=_("user account"))
+    # Suspension from duty is a status, set and lifted by accountability.services only.
+    duty_status = models.CharField(_("duty status"), max_length=10, choices=DutyStatus.choices,
+                                   default=DutyStatus.ON_DUTY)
+    duty_status_since = models.DateField(_("duty status since"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,7 +16,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -62,6 +61,7 @@ from custodywatch.complaints.selectors import (
 )
 from custodywatch.core import plausible, stored_files
 from custodywatch.core.counters import next_number
+from custodywatch.core.mail import mail_queue
 from custodywatch.core.sealing import seal, unseal
 from custodywatch.custody.models import CustodyRecord, EndReason
 from custodywatch.kernels import triage
@@ -880,8 +880,9 @@ def complaint_transfer_alerts_send(*, now: dt.datetime | None = None) -> int:
     """Tell the handling official once when an open complaint's complainant was transferred.
 
     A person moved away from the accused unit may now be held by its colleagues. Each
-    complaint is claimed with a conditional UPDATE, so two sweeps never alert twice; a mail
-    that fails hands the claim back. The mail names the complaint, never the complainant.
+    complaint is claimed with a conditional UPDATE, so two sweeps never alert twice, in the
+    transaction that queues its e-mail (retried until the mail server takes it). The mail
+    names the complaint, never the complainant.
     """
     now = now or timezone.now()
     candidates = (Complaint.objects.filter(status__in=OPEN_STATUSES,
@@ -890,26 +891,23 @@ def complaint_transfer_alerts_send(*, now: dt.datetime | None = None) -> int:
                   .select_related("custody_record__facility", "handler", "region"))
     sent = 0
     for complaint in candidates:
-        claimed = Complaint.objects.filter(pk=complaint.pk, transfer_alerted_at__isnull=True)
-        if not claimed.update(transfer_alerted_at=now):
-            continue
         recipients = _transfer_alert_recipients(complaint)
         record = complaint.custody_record
-        try:
-            send_mail(
-                _("Complaint %(reference)s: the complainant was transferred")
+        with transaction.atomic():  # claimed with its e-mail queued (core/mail.py)
+            claimed = Complaint.objects.filter(pk=complaint.pk, transfer_alerted_at__isnull=True)
+            if not claimed.update(transfer_alerted_at=now):
+                continue
+            mail_queue(
+                subject=_("Complaint %(reference)s: the complainant was transferred")
                 % {"reference": complaint.reference},
-                _("The custody record linked to complaint %(reference)s ended in a transfer "
-                  "from %(facility)s at %(moment)s. Check where the person is held now and "
-                  "that they are safe from the officers complained about.")
+                body=_("The custody record linked to complaint %(reference)s ended in a "
+                       "transfer from %(facility)s at %(moment)s. Check where the person is "
+                       "held now and that they are safe from the officers complained about.")
                 % {"reference": complaint.reference, "facility": record.facility.code,
                    "moment": timezone.localtime(record.ended_at).strftime("%Y-%m-%d %H:%M")},
-                None, [user.email for user in recipients if user.email],
-                fail_silently=False)
-        except OSError:
-            claimed.update(transfer_alerted_at=None)  # the next sweep tries again
-            continue
-        audit_record(actor=None, action=AuditEvent.Action.UPDATE, origin=SYSTEM_ORIGIN,
-                     obj=complaint, detail={"transfer_alert": [u.username for u in recipients]})
+                to=[user.email for user in recipients])
+            audit_record(actor=None, action=AuditEvent.Action.UPDATE, origin=SYSTEM_ORIGIN,
+                         obj=complaint,
+                         detail={"transfer_alert": [u.username for u in recipients]})
         sent += 1
     return sent

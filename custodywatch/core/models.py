@@ -61,3 +61,19 @@ class StoredFileAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.object_id}: {self.problem}"
+
+
+class ScheduledJob(models.Model):
+    """One row per periodic job of `custodywatch worker` (core/periodic.py): a worker runs the
+    job when it moves ``due_at`` on with a conditional UPDATE (``WHERE due_at <= now``), so
+    however many workers run, each due run is taken by one of them."""
+
+    name = models.CharField(max_length=80, primary_key=True)
+    due_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=100, blank=True, default="")
+    failed = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} due {self.due_at:%Y-%m-%d %H:%M:%S}"

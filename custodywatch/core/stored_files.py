@@ -26,7 +26,6 @@ from typing import IO, Any
 
 from django.apps import apps
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.http import HttpResponse
@@ -34,6 +33,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from custodywatch.core.mail import mail_queue
 from custodywatch.core.models import StoredFileAlert
 
 logger = logging.getLogger(__name__)
@@ -191,13 +191,10 @@ def _mail_administrators(object_type: str, object_id: str, name: str, problem: s
                      .exclude(email="").values_list("email", flat=True))
     if not addresses:
         return
-    try:
-        send_mail(f"CustodyWatch: a stored file is {problem}",
-                  f"{object_type} {object_id}: the stored file {name} is {problem}. It is "
-                  "refused to every reader until the genuine file is stored again "
-                  "(custodywatch evidence check-files).", None, addresses)
-    except OSError:
-        logger.exception("could not e-mail the stored-file alert")
+    mail_queue(subject=f"CustodyWatch: a stored file is {problem}",
+               body=f"{object_type} {object_id}: the stored file {name} is {problem}. It is "
+               "refused to every reader until the genuine file is stored again "
+               "(custodywatch evidence check-files).", to=addresses)
 
 
 def resolve(obj: models.Model) -> None:

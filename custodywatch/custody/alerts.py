@@ -3,7 +3,10 @@ named person, escalated when nobody acknowledges them.
 
 The sweep copies healthchecks' `sendalerts`: several sweepers may run at once, so each
 row is claimed with a conditional UPDATE (`... WHERE mailed_at IS NULL`) and only the
-sweeper whose UPDATE changed the row sends its e-mail. Raising is idempotent through a
+sweeper whose UPDATE changed the row queues its e-mail. The claim and the e-mail task
+(core/mail.py, retried until the mail server takes it) commit in one transaction: an alert
+is marked e-mailed or escalated only with its e-mail queued, and a mail server that is down
+delays the e-mail without losing it or stopping the sweep. Raising is idempotent through a
 unique constraint on (record, clock, level, warning), and for camera-coverage alerts (raised
 by the coverage job, video/coverage_jobs.py) on (interrogation, clock).
 """
@@ -11,12 +14,10 @@ by the coverage job, video/coverage_jobs.py) on (interrogation, clock).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -25,11 +26,11 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q
+from custodywatch.core.mail import mail_queue
+from custodywatch.custody import law
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation, RoomStay
-from custodywatch.kernels import deadlines
+from custodywatch.kernels import deadlines, handover
 from custodywatch.registry.models import Room
-
-logger = logging.getLogger(__name__)
 
 # Unacknowledged this long, an alert goes up to the General Prosecutor's Office.
 ESCALATE_AFTER = dt.timedelta(minutes=getattr(settings, "CUSTODY_ALERT_ESCALATE_MINUTES", 30))
@@ -44,16 +45,45 @@ BLIND_CLOCKS = {CustodyAlert.Clock.BLIND_PLACEMENT, CustodyAlert.Clock.BLIND_STA
 @dataclass(frozen=True)
 class SweepResult:
     raised: int
-    mailed: int
+    mailed: int  # e-mails queued (core/mail.py sends them, retrying)
     escalated: int
 
 
-def facts_of(record: CustodyRecord) -> deadlines.CustodyFacts:
+def facts_of(record: CustodyRecord, *, with_delays: bool = True,
+             delays: list | None = None) -> deadlines.CustodyFacts:
+    """The kernel's facts of a record; its delays are `delays` when given (already read),
+    else read through `record.delays` (prefetch them for many records)."""
+    if delays is None:
+        delays = list(record.delays.all()) if with_delays and record.pk else []
+    delay_facts = tuple((deadlines.ClockKind(delay.right), delay.until) for delay in delays)
     return deadlines.CustodyFacts(
         detained_at=record.detained_at, date_of_birth=record.date_of_birth,
         arrived_at=record.arrived_at, relatives_notified_at=record.relatives_notified_at,
         lawyer_access_at=record.lawyer_first_access_at,
-        medical_checked_at=record.medical_checked_at, ended_at=record.ended_at)
+        medical_checked_at=record.medical_checked_at, ended_at=record.ended_at,
+        regime=deadlines.Regime(record.regime), term_ends_at=record.term_ends_at,
+        extension_applied_at=record.extension_applied_at,
+        protocol_at=record.protocol_drawn_at,
+        prosecutor_notified_at=record.prosecutor_notified_at,
+        foreign_national=record.is_foreign, consular_notified_at=record.consular_notified_at,
+        consular_declined_at=record.consular_declined_at,
+        lawyer_requested_at=record.lawyer_requested_at,
+        state_lawyer_offered_at=record.state_lawyer_offered_at,
+        rights_explained_at=record.rights_explained_at, delays=delay_facts)
+
+
+def recorded_of(record: CustodyRecord) -> deadlines.RecordedSafeguards:
+    return deadlines.RecordedSafeguards(
+        language=record.language, rights_language=record.rights_language,
+        interpreter=record.interpreter, rights_acknowledgement=record.rights_acknowledgement,
+        consular_decline_acknowledgement=record.consular_decline_acknowledgement)
+
+
+def clocks_of(record: CustodyRecord, now: dt.datetime,
+              facts: deadlines.CustodyFacts | None = None) -> list[deadlines.Clock]:
+    """The record's clocks under the law in force on the day of its detention."""
+    return deadlines.custody_clocks(facts or facts_of(record), now,
+                                    law.terms_on(record.detained_at))
 
 
 def recipients(record: CustodyRecord) -> list[User]:
@@ -229,7 +259,7 @@ def blind_custody_alerts_raise(*, now: dt.datetime) -> int:
 def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyAlert]:
     alerts = []
     for record in records:
-        for clock in deadlines.custody_clocks(facts_of(record), now):
+        for clock in clocks_of(record, now):
             if clock.state == deadlines.ClockState.DUE_SOON and clock.warning is not None:
                 level, warning = CustodyAlert.Level.DUE_SOON, int(clock.warning.total_seconds())
             elif clock.state == deadlines.ClockState.OVERDUE:
@@ -244,7 +274,8 @@ def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyA
 
 def alerts_raise(*, now: dt.datetime) -> int:
     """Raise an alert for every open clock now due soon or overdue, once each."""
-    records = list(CustodyRecord.objects.filter(ended_at__isnull=True, detained_at__lte=now))
+    records = list(CustodyRecord.objects.filter(ended_at__isnull=True, detained_at__lte=now)
+                   .prefetch_related("delays"))
     candidates = _alerts_due(records, now)
     existing = set(CustodyAlert.objects.filter(
         custody_record__in=[record.pk for record in records]
@@ -256,6 +287,7 @@ def alerts_raise(*, now: dt.datetime) -> int:
 
 
 def _mail(alert: CustodyAlert, people: list[User], escalated: bool) -> None:
+    """Queue the alert's e-mail (core/mail.py): call it in the transaction that claims it."""
     addresses = sorted({person.email for person in people if person.email})
     if not addresses:
         return
@@ -269,58 +301,57 @@ def _mail(alert: CustodyAlert, people: list[User], escalated: bool) -> None:
                  "working camera covers the place. Open CustodyWatch to act and acknowledge "
                  "it.") % {"clock": alert.get_clock_display(), "record": record.pk,
                            "facility": record.facility.code, "start": due}
-        send_mail(subject, body, None, addresses, fail_silently=False)
+        mail_queue(subject=subject, body=body, to=addresses)
         return
     if alert.clock == CustodyAlert.Clock.CAMERA:
         body = _("No working camera recorded part of an interrogation or investigative action "
                  "(started %(start)s) for custody record %(record)s at %(facility)s. Open "
                  "CustodyWatch to see the blind time and acknowledge it.") % {
             "start": due, "record": record.pk, "facility": record.facility.code}
-        send_mail(subject, body, None, addresses, fail_silently=False)
+        mail_queue(subject=subject, body=body, to=addresses)
         return
     body = _("%(clock)s for custody record %(record)s at %(facility)s: %(level)s (due "
              "%(due)s). Open CustodyWatch to acknowledge it.") % {
         "clock": alert.get_clock_display(), "record": record.pk,
         "facility": record.facility.code, "level": alert.get_level_display(), "due": due}
     # Names of detainees stay out of e-mail: the record number is enough to find them.
-    send_mail(subject, body, None, addresses, fail_silently=False)
+    mail_queue(subject=subject, body=body, to=addresses)
 
 
 def alerts_mail(*, now: dt.datetime) -> int:
-    """E-mail each alert not yet e-mailed; a conditional UPDATE claims it first."""
-    sent = 0
+    """Queue the e-mail of each alert not yet e-mailed; a conditional UPDATE claims it, in the
+    transaction that queues the e-mail (``mailed_at``: when its e-mail was queued)."""
+    queued = 0
     pending = CustodyAlert.objects.filter(mailed_at__isnull=True).select_related(
         "custody_record__facility").order_by("raised_at")
     for alert in pending:
-        claimed = CustodyAlert.objects.filter(pk=alert.pk, mailed_at__isnull=True).update(
-            mailed_at=now)
-        if not claimed:
-            continue
-        try:
+        with transaction.atomic():
+            claimed = CustodyAlert.objects.filter(pk=alert.pk, mailed_at__isnull=True).update(
+                mailed_at=now)
+            if not claimed:
+                continue
             _mail(alert, recipients(alert.custody_record), escalated=False)
-        except OSError:
-            # The mail server is down: give the claim back so the next sweep tries again.
-            # The alert itself is already on the pages, so nobody is left unwarned there.
-            logger.exception("custody alert %s: e-mail failed, will retry", alert.pk)
-            CustodyAlert.objects.filter(pk=alert.pk, mailed_at=now).update(mailed_at=None)
-            continue
-        sent += 1
-    return sent
+        queued += 1
+    return queued
 
 
 def alerts_escalate(*, now: dt.datetime) -> int:
+    """Escalate each alert unacknowledged for ``ESCALATE_AFTER``: ``escalated_at`` is set in
+    the transaction that queues the escalation e-mail, so one never exists without the other."""
     escalated = 0
     stale = CustodyAlert.objects.filter(
         acknowledged_at__isnull=True, escalated_at__isnull=True,
         raised_at__lte=now - ESCALATE_AFTER).select_related("custody_record__facility")
     for alert in stale:
-        claimed = CustodyAlert.objects.filter(
-            pk=alert.pk, acknowledged_at__isnull=True, escalated_at__isnull=True
-        ).update(escalated_at=now)
-        if claimed:
+        with transaction.atomic():
+            claimed = CustodyAlert.objects.filter(
+                pk=alert.pk, acknowledged_at__isnull=True, escalated_at__isnull=True
+            ).update(escalated_at=now)
+            if not claimed:
+                continue
             _mail(alert, escalation_recipients() + recipients(alert.custody_record),
                   escalated=True)
-            escalated += 1
+        escalated += 1
     return escalated
 
 
@@ -356,11 +387,49 @@ def exit_examination_alerts_raise(*, now: dt.datetime) -> int:
     return len(missing)
 
 
+# ----------------------------------------------------------- issue 22: lost in transit
+TRANSIT_LOOKBACK = dt.timedelta(days=30)
+
+
+def legs_of(records: list[CustodyRecord]) -> list[handover.Leg]:
+    return [handover.Leg(record.pk, record.facility_id, record.arrived_at or record.detained_at,
+                         record.ended_at, record.end_reason == "transferred")
+            for record in records]
+
+
+def transit_alerts_raise(*, now: dt.datetime) -> int:
+    """One alert per transfer out (of a person with an IIN) that no facility has received
+    within the law's transit term: the person is lost in transit. Idempotent."""
+    limit = law.terms_on(now).transfer_transit
+    sent = list(CustodyRecord.objects.filter(
+        end_reason="transferred", ended_at__lte=now - limit, ended_at__gte=now - TRANSIT_LOOKBACK
+    ).exclude(iin="").exclude(alerts__clock=CustodyAlert.Clock.TRANSIT).only(
+        "pk", "iin", "facility_id", "arrived_at", "detained_at", "ended_at", "end_reason"))
+    if not sent:
+        return 0
+    same_person: dict[str, list[CustodyRecord]] = {}
+    for record in CustodyRecord.objects.filter(iin__in={r.iin for r in sent}).only(
+            "pk", "iin", "facility_id", "arrived_at", "detained_at", "ended_at", "end_reason"):
+        same_person.setdefault(record.iin, []).append(record)
+    lost = []
+    for record in sent:
+        for item in handover.handovers(legs_of(same_person[record.iin]), now=now,
+                                       transit_limit=limit):
+            if item.from_record == record.pk and item.state == handover.HandoverState.LOST:
+                lost.append(record)
+    CustodyAlert.objects.bulk_create(
+        [CustodyAlert(custody_record=record, clock=CustodyAlert.Clock.TRANSIT,
+                      level=CustodyAlert.Level.LOST, warning_seconds=0,
+                      due_at=record.ended_at + limit, raised_at=now) for record in lost],
+        ignore_conflicts=True)
+    return len(lost)
+
+
 def custody_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """One pass: raise, e-mail, escalate. Safe to run from several workers at once."""
     now = now or timezone.now()
     raised = (alerts_raise(now=now) + blind_custody_alerts_raise(now=now)
-              + exit_examination_alerts_raise(now=now))
+              + exit_examination_alerts_raise(now=now) + transit_alerts_raise(now=now))
     return SweepResult(raised=raised, mailed=alerts_mail(now=now),
                        escalated=alerts_escalate(now=now))
 

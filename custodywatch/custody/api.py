@@ -13,7 +13,15 @@ from custodywatch.accounts.audit import Origin
 from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
 from custodywatch.custody import batch, selectors
-from custodywatch.custody.models import CustodyRecord, EndReason, Interrogation
+from custodywatch.custody.models import (
+    Acknowledgement,
+    CustodyRecord,
+    EndReason,
+    Interrogation,
+    NotificationMeans,
+    Regime,
+    RightDelay,
+)
 from custodywatch.medical import batch as medical_batch
 
 router = Router(tags=["custody"])
@@ -27,6 +35,16 @@ class RecordKey(Schema):
     facility: str = Field(..., max_length=40, description="Facility code.")
     external_ref: str = Field(..., min_length=1, max_length=60,
                               description="The sending system's identifier of the detention.")
+
+
+class RightDelayIn(Schema):
+    """An authorised delay of a right (issue 22): who, why, from when, until when."""
+
+    right: RightDelay.Right
+    authorised_by: str = Field(..., min_length=1, max_length=200)
+    reason: str = Field(..., min_length=1, max_length=5000)
+    authorised_at: Moment
+    until: Moment = Field(..., description="May lie ahead (up to the planning window).")
 
 
 class RecordIn(RecordKey):
@@ -56,6 +74,25 @@ class RecordIn(RecordKey):
     ended_at: Moment | None = None
     end_reason: EndReason | None = None
     end_note: str = Field("", max_length=5000)
+    # Issue 22 (all optional): the regime (omitted on a new record: the facility kind's),
+    # the court's order and term, and the safeguards.
+    regime: Regime | None = Field(None, description="Omit to take the facility kind's.")
+    court_order_ref: str = Field("", max_length=120)
+    court_order_at: Moment | None = None
+    term_ends_at: Moment | None = Field(None, description=(
+        "End of the court's term: remand with extensions, arrest, release date, next "
+        "court control of a placement. May lie ahead."))
+    extension_applied_at: Moment | None = None
+    protocol_drawn_at: Moment | None = None
+    prosecutor_notified_at: Moment | None = None
+    prosecutor_notified_means: NotificationMeans | None = None
+    consular_notified_at: Moment | None = None
+    consular_declined_at: Moment | None = None
+    consular_decline_acknowledgement: Acknowledgement | None = None
+    state_lawyer_offered_at: Moment | None = None
+    rights_language: str = Field("", max_length=40)
+    rights_acknowledgement: Acknowledgement | None = None
+    right_delays: list[RightDelayIn] = Field(default_factory=list, max_length=20)
 
 
 class StayIn(RecordKey):
@@ -144,7 +181,11 @@ class RecordOut(Schema):
     full_name: str
     is_minor: bool
     detained_at: dt.datetime
-    detention_due_at: dt.datetime
+    # Null: a sentence with no release date recorded (issue 22).
+    detention_due_at: dt.datetime | None
+    regime: str = ""
+    term_ends_at: dt.datetime | None = None
+    is_foreign: bool = False
     arrived_at: dt.datetime | None
     relatives_notified_at: dt.datetime | None
     medical_checked_at: dt.datetime | None

@@ -26,12 +26,20 @@ from custodywatch.registry.models import Facility, Room
 Item = Mapping[str, Any]
 Result = dict[str, Any]
 MOMENT_FIELDS = {"detained_at", "arrived_at", "rights_explained_at", "lawyer_requested_at",
-                 "lawyer_assigned_at", "lawyer_first_access_at", "ended_at", "started_at"}
+                 "lawyer_assigned_at", "lawyer_first_access_at", "ended_at", "started_at",
+                 # Issue 22.
+                 "court_order_at", "extension_applied_at", "protocol_drawn_at",
+                 "prosecutor_notified_at", "consular_notified_at", "consular_declined_at",
+                 "state_lawyer_offered_at", "authorised_at"}
+# Moments that lie ahead: a court's term, the end of a delay (the planning window).
+AHEAD_FIELDS = {"term_ends_at", "until"}
 
 
-def moment(value: str | int | float | None, name: str) -> dt.datetime | None:
+def moment(value: str | int | float | None, name: str,
+           kind: plausible.Kind = plausible.Kind.EVENT) -> dt.datetime | None:
     """A contract timestamp (ISO 8601 with offset, or epoch seconds) as an aware datetime,
-    within the window of custody events (core/plausible.py); never a boolean."""
+    within the window of custody events (core/plausible.py), or of plans for a moment
+    ahead; never a boolean."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -40,7 +48,10 @@ def moment(value: str | int | float | None, name: str) -> dt.datetime | None:
         ms = parse_timestamp_ms(value if isinstance(value, str) else repr(value))
     except ValueError as error:
         raise ValidationError({name: [str(error)]}) from None
-    earliest, latest = plausible.epoch_ms_window(plausible.Kind.EVENT)
+    earliest, latest = plausible.epoch_ms_window(kind)
+    if kind is plausible.Kind.PLAN:
+        # A term ahead: how far the services judge (a sentence may run decades).
+        latest = max(latest, ms)
     if not earliest <= ms <= latest:
         raise ValidationError({name: [_("Implausible for a custody event: before %(day)s or "
                                         "in the future.") % {
@@ -117,8 +128,9 @@ def _room_of(facility: Facility, code: str) -> Room:
 
 
 def _parse_moments(item: Item) -> dict[str, Any]:
-    values = {name: moment(value, name) if name in MOMENT_FIELDS else value
-              for name, value in item.items()}
+    values = {name: moment(value, name) if name in MOMENT_FIELDS else (
+        moment(value, name, plausible.Kind.PLAN) if name in AHEAD_FIELDS else value)
+        for name, value in item.items()}
     if "date_of_birth" in values:
         plausible.check(plausible.Kind.BIRTH, values["date_of_birth"], "date_of_birth")
     return values
@@ -148,6 +160,13 @@ def records_batch(*, acting_user: User, origin: Origin, token: MachineToken | No
                 _("Custody ends with ended_at: give it with the reason.")]})
         values.pop("facility")
         room_code = values.pop("room", None)
+        delays = values.pop("right_delays", None) or []
+        if values.get("regime", "") is None:
+            values.pop("regime")  # omitted: the facility kind's on a new record, else kept
+        for name in ("prosecutor_notified_means", "consular_decline_acknowledgement",
+                     "rights_acknowledgement"):
+            if name in values and values[name] is None:
+                values[name] = ""
         end = {name: values.pop(name) for name in ("ended_at", "end_reason", "end_note")
                if name in values}
         record = CustodyRecord.objects.filter(facility=facility,
@@ -160,6 +179,13 @@ def records_batch(*, acting_user: User, origin: Origin, token: MachineToken | No
                                  room=_room_of(facility, room_code),
                                  started_at=record.arrived_at or record.detained_at,
                                  ended_at=None)
+        for index, delay in enumerate(delays):
+            try:
+                services._right_delay_write(acting_user=acting_user, origin=origin,
+                                            record=record, values=_parse_moments(delay))
+            except ValidationError as error:
+                raise ValidationError({f"right_delays[{index}].{name}": texts for name, texts
+                                       in _messages(error).items()}) from None
         if end.get("ended_at") and record.ended_at is None:
             services._end_write(acting_user=acting_user, origin=origin, record=record,
                                 ended_at=end["ended_at"], end_reason=end.get("end_reason", ""),

@@ -8,6 +8,14 @@ shows live clocks whenever the demo is loaded; the layout itself follows the see
 Shares, roughly as the audits report them: 1.5 % held past the limit, 3 % relatives
 notified late and 1 % not at all, 3 % intake examinations missing and 2 % late, 3 %
 with injuries found at intake, 4 % minors.
+
+Issue 22: each record states the regime its facility's kind proposes (custody/law): police
+custody is criminal detention (and some deliveries at police stations), a pre-trial
+detention centre holds people on remand by court order (a term of two months, extended),
+a colony people serving sentences to a release date, a special reception centre people
+under administrative arrest (days set by a court), a psychiatric hospital people placed by
+a court with control dates. Limits and overruns are those of the regime; safeguards
+(protocol, prosecutor, consulate, lawyer's arrival, rights) are recorded, a few late.
 """
 
 from __future__ import annotations
@@ -22,7 +30,9 @@ from django.core.management.color import no_style
 from django.db import connection, models
 from django.db.models import Max
 
+from custodywatch.custody import law
 from custodywatch.custody.models import (
+    Acknowledgement,
     CustodyRecord,
     EndReason,
     Injury,
@@ -32,6 +42,7 @@ from custodywatch.custody.models import (
     RoomStay,
 )
 from custodywatch.kernels import deadlines
+from custodywatch.kernels.deadlines import Regime
 from custodywatch.registry.models import Facility, Region, Room
 
 Progress = Callable[[int], None]
@@ -66,6 +77,12 @@ RELATIVES = ["мать", "супруга", "брат", "отец", "сестра
 INJURY_SITES = ["левое предплечье", "правое плечо", "спина", "лицо, левая скула",
                 "запястья", "грудная клетка", "правое колено"]
 INTERROGATION_KINDS = {Room.Kind.INTERROGATION, Room.Kind.TRANSPARENT_INTERROGATION}
+FOREIGN = ["KG", "UZ", "RU", "TJ", "CN", "TR"]
+DAY = dt.timedelta(days=1)
+# New arrivals per room: a colony or a remand centre takes in far fewer people a year than
+# police custody, and holds them for months or years.
+ARRIVALS_WEIGHT = {Regime.SENTENCE: 0.08, Regime.REMAND: 0.25, Regime.PSYCHIATRIC: 0.3,
+                   Regime.ADMINISTRATIVE_ARREST: 0.6}
 
 
 @dataclass
@@ -74,14 +91,16 @@ class FacilityRooms:
     cells: list[int]
     interrogation: list[int]
     admission: list[int]
+    regime: Regime = Regime.CRIMINAL_DETENTION
 
 
 def _rooms_by_facility() -> dict[int, FacilityRooms]:
     found: dict[int, FacilityRooms] = {}
-    for pk, facility_id, kind in Room.objects.filter(custody_use=True).values_list(
-        "pk", "facility_id", "kind"
-    ).order_by("pk"):
-        rooms = found.setdefault(facility_id, FacilityRooms(facility_id, [], [], []))
+    for pk, facility_id, kind, facility_kind in Room.objects.filter(
+        custody_use=True
+    ).values_list("pk", "facility_id", "kind", "facility__kind").order_by("pk"):
+        rooms = found.setdefault(facility_id, FacilityRooms(
+            facility_id, [], [], [], law.proposed_regime(facility_kind)))
         if kind in INTERROGATION_KINDS:
             rooms.interrogation.append(pk)
         elif kind in {Room.Kind.ADMISSION, Room.Kind.MEDICAL}:
@@ -129,31 +148,132 @@ def _duration(rng: random.Random, limit: dt.timedelta, overrun: bool) -> dt.time
     return max(hours, 1.5) * H
 
 
+def _regime_of(rng: random.Random, rooms: FacilityRooms, *, open_now: bool) -> Regime:
+    # Some of those brought to a police station are delivered (administrative), not detained.
+    if (rooms.regime == Regime.CRIMINAL_DETENTION and not open_now
+            and rng.random() < 0.15):
+        return Regime.DELIVERY
+    return rooms.regime
+
+
+def _court_term(rng: random.Random, regime: Regime, detained_at: dt.datetime,
+                now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None,
+                                             dt.datetime | None]:
+    """(court order, end of term, end of custody) of a regime a court sets."""
+    if regime == Regime.REMAND:
+        order = detained_at + rng.uniform(30, 46) * H  # inside the 48 h of detention
+        months = rng.choice([1, 2, 2, 2, 3, 4, 6])  # 2-month terms, extended
+        served = rng.uniform(0.3, 0.95) * months * 30 * DAY
+        return order, order + dt.timedelta(days=60 * -(-months // 2)), order + served
+    if regime == Regime.SENTENCE:
+        release = detained_at + rng.uniform(1, 10) * 365 * DAY
+        return detained_at - rng.uniform(20, 90) * DAY, release, release
+    if regime == Regime.ADMINISTRATIVE_ARREST:
+        order = detained_at + rng.uniform(2, 20) * H
+        days = rng.randint(3, 15)
+        return order, detained_at + days * DAY, detained_at + days * DAY - rng.uniform(0, 6) * H
+    # Psychiatric: the court confirms within 48 h; the next control a month later.
+    order = detained_at + rng.uniform(20, 46) * H
+    stay = rng.uniform(10, 120) * DAY
+    return order, order + 30 * DAY * max(1, -(-int(stay / DAY) // 30)), detained_at + stay
+
+
 def _record(rng: random.Random, ids: Ids, rooms: FacilityRooms, detained_at: dt.datetime,
             now: dt.datetime, *, open_now: bool) -> Detention:
     minor = rng.random() < 0.04
     age_days = rng.randint(14 * 365 + 30, 17 * 365 + 300) if minor else rng.randint(
         18 * 365 + 30, 65 * 365)
     birth = (detained_at - dt.timedelta(days=age_days)).date()
-    limit = deadlines.detention_limit(birth, detained_at)
-    arrived = detained_at + rng.uniform(0.2, 2.0) * H
-    ended_at: dt.datetime | None = detained_at + _duration(rng, limit, rng.random() < 0.015)
-    if open_now or (ended_at is not None and ended_at >= now - MINUTE):
+    regime = _regime_of(rng, rooms, open_now=open_now)
+    terms = law.terms_on(detained_at)
+    overrun = rng.random() < 0.015
+    order_at = term_ends = extension_at = None
+    if regime in deadlines.COURT_TERM_REGIMES:
+        order_at, term_ends, ended_at = _court_term(rng, regime, detained_at, now)
+        if overrun and ended_at is not None and term_ends is not None:
+            ended_at = term_ends + rng.uniform(2, 72) * H  # released late
+    elif regime == Regime.DELIVERY:
+        limit = terms.delivery_limit
+        ended_at = detained_at + (limit + rng.uniform(0.2, 3) * H if overrun
+                                  else rng.uniform(0.5, 2.8) * H)
+    else:
+        limit = deadlines.detention_limit(birth, detained_at, terms)
+        ended_at = detained_at + _duration(rng, limit, overrun)
+    arrived = detained_at + rng.uniform(0.2, min(2.0, (ended_at - detained_at) / H * 0.5)) * H
+    if open_now or ended_at >= now - MINUTE:
         ended_at = None
         arrived = min(arrived, now - MINUTE)
+    if order_at is not None and order_at > now - MINUTE:
+        order_at = term_ends = None  # the court has not decided yet: the pre-court limit runs
+    if regime == Regime.REMAND and term_ends is not None:
+        # The application to extend, filed before its deadline (a few late or missing).
+        due = term_ends - terms.extension_application
+        extension_at = _safeguard_time(rng, due - rng.uniform(1, 5) * DAY, ended_at, now,
+                                       on_time=dt.timedelta(0),
+                                       late=rng.uniform(6, 9) * DAY, late_share=0.04,
+                                       missing_share=0.02)
+    police = regime in (Regime.CRIMINAL_DETENTION, Regime.DELIVERY)
     lawyer_seen = _safeguard_time(
         rng, detained_at, ended_at, now, on_time=rng.uniform(1, 20) * H,
         late=rng.uniform(25, 40) * H, late_share=0.04, missing_share=0.05)
+    requested = (detained_at + rng.uniform(0.1, 1) * H
+                 if police and rng.random() < 0.6 else None)
+    if requested is not None and requested >= (ended_at or now):
+        requested = None
+    state_offer = None
+    if requested is not None and (lawyer_seen is None or lawyer_seen > requested
+                                  + terms.lawyer_arrival) and rng.random() < 0.7:
+        state_offer = _safeguard_time(rng, requested, ended_at, now,
+                                      on_time=terms.lawyer_arrival - rng.uniform(1, 4) * H,
+                                      late=terms.lawyer_arrival + rng.uniform(1, 6) * H,
+                                      late_share=0.2, missing_share=0.0)
+    foreign = rng.random() < 0.03
+    consular = declined = None
+    if foreign and police:
+        if rng.random() < 0.15:
+            declined = _safeguard_time(rng, detained_at, ended_at, now,
+                                       on_time=rng.uniform(0.3, 2) * H, late=0 * H,
+                                       late_share=0.0, missing_share=0.0)
+        else:
+            consular = _safeguard_time(rng, detained_at, ended_at, now,
+                                       on_time=rng.uniform(1, 10) * H,
+                                       late=rng.uniform(13, 40) * H, late_share=0.1,
+                                       missing_share=0.05)
+    language = rng.choice(["каз", "рус"])
+    rights_at = arrived + rng.uniform(0.05, 0.5) * H
     record = {
         "id": ids.take(CustodyRecord), "facility_id": rooms.facility_id,
         "full_name": f"{rng.choice(SURNAMES)} {rng.choice(GIVEN_NAMES)}",
-        "date_of_birth": birth, "language": rng.choice(["каз", "рус"]), "is_minor": minor,
+        "date_of_birth": birth, "language": language, "is_minor": minor,
         "detained_at": detained_at, "detained_place": rng.choice(PLACES),
         "detaining_officer": f"{rng.choice(SURNAMES)} {rng.choice(GIVEN_NAMES)[0]}.",
-        "detaining_unit": f"УП, взвод {rng.randint(1, 9)}", "grounds": rng.choice(GROUNDS),
+        "detaining_unit": f"УП, взвод {rng.randint(1, 9)}",
+        "grounds": rng.choice(GROUNDS[-1:] if regime == Regime.DELIVERY else GROUNDS[:-1])
+        if police else _GROUNDS_OF[regime],
         "erdr_number": f"{detained_at:%y}{rng.randint(10**10, 10**11 - 1)}",
-        "arrived_at": arrived, "rights_explained_at": arrived + rng.uniform(0.05, 0.5) * H,
-        "detention_due_at": detained_at + limit,
+        "arrived_at": arrived, "rights_explained_at": rights_at if police or regime
+        == Regime.PSYCHIATRIC else None,
+        "rights_language": language if police else "",
+        "rights_acknowledgement": rng.choices(
+            [Acknowledgement.SIGNED.value, Acknowledgement.REFUSED_TO_SIGN.value, ""],
+            [95, 3, 2])[0] if police else "",
+        "regime": regime.value, "court_order_at": order_at, "term_ends_at": term_ends,
+        "court_order_ref": f"{rng.randint(1, 9)}-{rng.randint(100, 9999)}/{detained_at:%Y}"
+        if order_at else "", "extension_applied_at": extension_at,
+        "protocol_drawn_at": _safeguard_time(
+            rng, arrived, ended_at, now, on_time=rng.uniform(0.2, 2) * H,
+            late=rng.uniform(3.5, 6) * H, late_share=0.03, missing_share=0.01)
+        if police else None,
+        "prosecutor_notified_at": _safeguard_time(
+            rng, detained_at, ended_at, now, on_time=rng.uniform(1, 10) * H,
+            late=rng.uniform(13, 20) * H, late_share=0.02, missing_share=0.01)
+        if regime == Regime.CRIMINAL_DETENTION else None,
+        "prosecutor_notified_means": rng.choice(["electronic", "written"])
+        if regime == Regime.CRIMINAL_DETENTION else "",
+        "citizenship": rng.choice(FOREIGN) if foreign else "KZ", "is_foreign": foreign,
+        "consular_notified_at": consular, "consular_declined_at": declined,
+        "consular_decline_acknowledgement": Acknowledgement.SIGNED.value if declined else "",
+        "lawyer_requested_at": requested, "state_lawyer_offered_at": state_offer,
         "relatives_notified_at": _safeguard_time(
             rng, detained_at, ended_at, now, on_time=rng.uniform(0.3, 6) * H,
             late=rng.uniform(12.5, 30) * H, late_share=0.03, missing_share=0.01),
@@ -162,10 +282,22 @@ def _record(rng: random.Random, ids: Ids, rooms: FacilityRooms, detained_at: dt.
             late=rng.uniform(1.5, 10) * H, late_share=0.02, missing_share=0.03),
         "lawyer_first_access_at": lawyer_seen,
         "lawyer_name": f"адв. {rng.choice(SURNAMES)}" if lawyer_seen else "",
-        "ended_at": ended_at, "end_reason": _end_reason(rng) if ended_at else "",
+        "ended_at": ended_at,
+        "end_reason": _end_reason(rng, regime) if ended_at else "",
         "created_at": now, "updated_at": now,
     }
+    record["detention_due_at"] = deadlines.legal_due_at(deadlines.CustodyFacts(
+        detained_at=detained_at, date_of_birth=birth, regime=regime,
+        term_ends_at=term_ends), terms)
     return Detention(record, rooms)
+
+
+_GROUNDS_OF = {
+    Regime.REMAND: "постановление суда о содержании под стражей (ст. 147 УПК)",
+    Regime.SENTENCE: "приговор суда, вступивший в законную силу",
+    Regime.ADMINISTRATIVE_ARREST: "постановление суда об административном аресте",
+    Regime.PSYCHIATRIC: "решение суда о принудительной госпитализации",
+}
 
 
 def _safeguard_time(rng: random.Random, start: dt.datetime, ended_at: dt.datetime | None,
@@ -179,9 +311,17 @@ def _safeguard_time(rng: random.Random, start: dt.datetime, ended_at: dt.datetim
     return moment if moment < stop else None
 
 
-def _end_reason(rng: random.Random) -> str:
+def _end_reason(rng: random.Random, regime: Regime = Regime.CRIMINAL_DETENTION) -> str:
+    if regime in (Regime.SENTENCE, Regime.ADMINISTRATIVE_ARREST, Regime.PSYCHIATRIC,
+                  Regime.DELIVERY):
+        return (EndReason.RELEASED if rng.random() < 0.97 else EndReason.TRANSFERRED).value
+    if regime == Regime.REMAND:
+        return (EndReason.BROUGHT_BEFORE_COURT if rng.random() < 0.8
+                else EndReason.RELEASED).value
     draw = rng.random()
-    for reason, share in ((EndReason.RELEASED, 0.55), (EndReason.BROUGHT_BEFORE_COURT, 0.2),
+    # Released: 0.55 in all, of which half a percent because a court quashed the detention.
+    for reason, share in ((EndReason.RELEASED, 0.545), (EndReason.QUASHED, 0.005),
+                          (EndReason.BROUGHT_BEFORE_COURT, 0.2),
                           (EndReason.ARREST_ORDERED, 0.17), (EndReason.TRANSFERRED, 0.0795),
                           (EndReason.ESCAPED, 0.0004)):
         draw -= share
@@ -337,7 +477,8 @@ def build_custody(*, scale_name: str, rng: random.Random, now: dt.datetime,
     if not rooms:
         return 0
     facility_ids = sorted(rooms)
-    weights = [len(rooms[pk].cells) + len(rooms[pk].interrogation) for pk in facility_ids]
+    weights = [(len(rooms[pk].cells) + len(rooms[pk].interrogation))
+               * ARRIVALS_WEIGHT.get(rooms[pk].regime, 1.0) for pk in facility_ids]
     chosen = rng.choices(facility_ids, weights=weights, k=scale.detentions)
     starts = sorted(now - dt.timedelta(seconds=rng.uniform(0, scale.days * 86400))
                     for _ in range(scale.detentions))

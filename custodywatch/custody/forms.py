@@ -14,6 +14,7 @@ from custodywatch.custody.models import (
     Interrogation,
     MedicalCheck,
     RelativesNotification,
+    RightDelay,
 )
 
 MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -62,7 +63,7 @@ class DetentionForm(MomentsMixin, forms.ModelForm):
         fields = ["full_name", "date_of_birth", "iin", "identity_document", "gender",
                   "citizenship", "language", "interpreter", "detained_at", "detained_place",
                   "detaining_officer", "detaining_unit", "grounds", "erdr_number", "arrived_at",
-                  "rights_explained_at", "personal_property"]
+                  "rights_explained_at", "personal_property", "regime"]
         widgets = {"grounds": forms.Textarea(attrs={"rows": 2}),
                    "personal_property": forms.Textarea(attrs={"rows": 2})}
 
@@ -71,15 +72,57 @@ class DetentionForm(MomentsMixin, forms.ModelForm):
         self.fields["room"].queryset = rooms
         self.fields["detained_at"].help_text = _(
             "The actual moment the person was detained: the clock starts here, not at booking.")
+        self.fields["regime"].required = False
+        self.fields["regime"].help_text = _(
+            "Proposed by the kind of facility; state the regime that applies to this person.")
 
 
 class SafeguardsForm(MomentsMixin, forms.ModelForm):
     prefix = "safeguards"
     class Meta:
         model = CustodyRecord
-        fields = ["rights_explained_at", "interpreter", "lawyer_requested_at", "lawyer_name",
-                  "lawyer_assigned_at", "lawyer_first_access_at", "personal_property"]
+        fields = ["rights_explained_at", "rights_language", "interpreter",
+                  "rights_acknowledgement", "protocol_drawn_at", "prosecutor_notified_at",
+                  "prosecutor_notified_means", "consular_notified_at", "consular_declined_at",
+                  "consular_decline_acknowledgement", "lawyer_requested_at", "lawyer_name",
+                  "lawyer_assigned_at", "lawyer_first_access_at", "state_lawyer_offered_at",
+                  "personal_property"]
         widgets = {"personal_property": forms.Textarea(attrs={"rows": 2})}
+
+
+class RegimeForm(MomentsMixin, forms.ModelForm):
+    """The regime and the court's order and term; the term lies ahead, so it is not held to
+    the window of past events (the services check it follows the detention)."""
+
+    prefix = "regime"
+
+    class Meta:
+        model = CustodyRecord
+        fields = ["regime", "court_order_ref", "court_order_at", "term_ends_at",
+                  "extension_applied_at"]
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        _plan_not_event(self.fields["term_ends_at"])
+
+
+def _plan_not_event(field: forms.Field) -> None:
+    """A moment ahead (a term's end, a delay's): the mixin's last validator, the window of
+    past events, goes; the services judge how far ahead it may be."""
+    field.validators = field.validators[:-1]
+
+
+class RightDelayForm(MomentsMixin, forms.ModelForm):
+    prefix = "delay"
+
+    class Meta:
+        model = RightDelay
+        fields = ["right", "authorised_by", "reason", "authorised_at", "until"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        _plan_not_event(self.fields["until"])
 
 
 class MoveForm(forms.Form):

@@ -38,11 +38,45 @@ def validate_iin(value: str) -> None:
 
 class EndReason(models.TextChoices):
     RELEASED = "released", _("Released")
+    # Released because a court found the detention unlawful (quashed it).
+    QUASHED = "quashed", _("Released: detention quashed by a court")
     TRANSFERRED = "transferred", _("Transferred to another facility")
     BROUGHT_BEFORE_COURT = "court", _("Brought before the court")
     ARREST_ORDERED = "arrest_ordered", _("Court ordered arrest (remanded in custody)")
     ESCAPED = "escaped", _("Escaped")
     DIED = "died", _("Died in custody")
+
+
+class Regime(models.TextChoices):
+    """The legal basis of the hold (kernels.deadlines.Regime); each has its own limit."""
+
+    DELIVERY = "delivery", _("Delivery or administrative detention")
+    CRIMINAL_DETENTION = "criminal_detention", _("Criminal detention (48 h, minors 24 h)")
+    REMAND = "remand", _("Remand in custody by court order")
+    ADMINISTRATIVE_ARREST = "administrative_arrest", _("Administrative arrest by a court")
+    SENTENCE = "sentence", _("Serving a sentence")
+    PSYCHIATRIC = "psychiatric", _("Involuntary psychiatric placement")
+
+
+class Acknowledgement(models.TextChoices):
+    SIGNED = "signed", _("Signed by the person")
+    REFUSED_TO_SIGN = "refused_to_sign", _("The person refused to sign (recorded)")
+
+
+class NotificationMeans(models.TextChoices):
+    PHONE = "phone", _("Telephone")
+    ELECTRONIC = "electronic", _("Electronic document (ERDR)")
+    WRITTEN = "written", _("In writing")
+    IN_PERSON = "in_person", _("In person")
+    OTHER = "other", _("Other")
+
+
+FOREIGN_NOT = frozenset({"", "KZ", "KAZ", "KAZAKHSTAN", "КАЗАХСТАН", "ҚАЗАҚСТАН", "РК"})
+
+
+def is_foreign_citizenship(citizenship: str) -> bool:
+    """A foreign national (or stateless): any citizenship but Kazakhstan's; unknown is not."""
+    return citizenship.strip().upper() not in FOREIGN_NOT
 
 
 class CustodyRecord(models.Model):
@@ -81,8 +115,41 @@ class CustodyRecord(models.Model):
     lawyer_first_access_at = models.DateTimeField(_("lawyer's first access"), null=True,
                                                   blank=True)
 
-    # Kept by the services from the clock kernel and the safeguards below.
-    detention_due_at = models.DateTimeField(_("detention limit"), editable=False)
+    # Issue 22: the regime the record states (the facility's kind proposes it) and the
+    # court's order and term; the limit of the regime is kept in detention_due_at.
+    regime = models.CharField(_("regime of deprivation of liberty"), max_length=30,
+                              choices=Regime.choices, default=Regime.CRIMINAL_DETENTION)
+    court_order_ref = models.CharField(_("court order"), max_length=120, blank=True)
+    court_order_at = models.DateTimeField(_("court order date"), null=True, blank=True)
+    term_ends_at = models.DateTimeField(
+        _("end of the court's term (remand with extensions, arrest, release date, next court "
+          "control)"), null=True, blank=True)
+    extension_applied_at = models.DateTimeField(_("application to extend the remand filed"),
+                                                null=True, blank=True)
+    # Issue 22: safeguards.
+    protocol_drawn_at = models.DateTimeField(_("detention protocol drawn up"), null=True,
+                                             blank=True)
+    prosecutor_notified_at = models.DateTimeField(_("supervising prosecutor notified"),
+                                                  null=True, blank=True)
+    prosecutor_notified_means = models.CharField(_("prosecutor notified by"), max_length=20,
+                                                 choices=NotificationMeans.choices, blank=True)
+    consular_notified_at = models.DateTimeField(_("consulate notified"), null=True, blank=True)
+    consular_declined_at = models.DateTimeField(_("consular notification declined by the "
+                                                  "person"), null=True, blank=True)
+    consular_decline_acknowledgement = models.CharField(
+        _("declining the consular notification"), max_length=20,
+        choices=Acknowledgement.choices, blank=True)
+    state_lawyer_offered_at = models.DateTimeField(_("state-appointed lawyer offered"),
+                                                   null=True, blank=True)
+    rights_language = models.CharField(_("language the rights were explained in"),
+                                       max_length=40, blank=True)
+    rights_acknowledgement = models.CharField(_("rights explanation"), max_length=20,
+                                              choices=Acknowledgement.choices, blank=True)
+    is_foreign = models.BooleanField(_("foreign national"), default=False, editable=False)
+
+    # Kept by the services from the clock kernel and the safeguards below. Null: a sentence
+    # with no release date recorded (no limit can be counted).
+    detention_due_at = models.DateTimeField(_("detention limit"), null=True, editable=False)
     relatives_notified_at = models.DateTimeField(_("relatives first notified"), null=True,
                                                  blank=True, editable=False)
     medical_checked_at = models.DateTimeField(_("intake medical check"), null=True, blank=True,
@@ -281,6 +348,39 @@ class RelativesNotification(models.Model):
         return f"{self.person_notified} {self.notified_at:%Y-%m-%d %H:%M}"
 
 
+class RightDelay(models.Model):
+    """An authorised delay of a right (who authorised it, why, until when): the right's
+    clock runs to `until` instead of the law's term, and the page says so."""
+
+    class Right(models.TextChoices):
+        RELATIVES = "relatives", _("Relatives notification")
+        LAWYER = "lawyer", _("Lawyer access")
+        CONSULAR = "consular", _("Consular notification")
+        LAWYER_ARRIVAL = "lawyer_arrival", _("Arrival of the requested lawyer")
+
+    custody_record = models.ForeignKey(CustodyRecord, models.CASCADE, related_name="delays",
+                                       verbose_name=_("custody record"))
+    right = models.CharField(_("right"), max_length=20, choices=Right.choices)
+    authorised_by = models.CharField(_("authorised by"), max_length=200)
+    reason = models.TextField(_("reason"))
+    until = models.DateTimeField(_("delayed until"))
+    authorised_at = models.DateTimeField(_("authorised at"))
+
+    class Meta:
+        ordering = ["custody_record", "authorised_at"]
+        verbose_name = _("authorised delay of a right")
+        verbose_name_plural = _("authorised delays of rights")
+        constraints = [
+            models.UniqueConstraint(fields=["custody_record", "right", "until"],
+                                    name="right_delay_once"),
+            models.CheckConstraint(condition=Q(until__gt=F("authorised_at")),
+                                   name="right_delay_ends_after_authorisation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_right_display()} → {self.until:%Y-%m-%d %H:%M}"
+
+
 class CustodyAlert(models.Model):
     """A clock about to run out, run out, or a death: raised once, acknowledged by a person."""
 
@@ -296,6 +396,14 @@ class CustodyAlert(models.Model):
         BLIND_MOVE = "blind_move", _("Moved through a blind room or vehicle")
         # Issue 21 (medical/): released or transferred without an independent examination.
         EXIT_EXAMINATION = "exit_examination", _("Release or transfer examination")
+        # Issue 22: safeguard clocks (kernels.deadlines.ClockKind).
+        PROTOCOL = "protocol", _("Detention protocol")
+        PROSECUTOR = "prosecutor", _("Prosecutor notified")
+        CONSULAR = "consular", _("Consular notification")
+        LAWYER_ARRIVAL = "lawyer_arrival", _("Requested lawyer's arrival")
+        RIGHTS = "rights", _("Rights explained")
+        EXTENSION = "extension", _("Application to extend the remand")
+        TRANSIT = "transit", _("Transfer not received (lost in transit)")
 
     class Level(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
@@ -303,6 +411,7 @@ class CustodyAlert(models.Model):
         DEATH = "death", _("Death in custody")
         UNRECORDED = "unrecorded", _("Not recorded by a working camera")
         NOT_EXAMINED = "not_examined", _("Left custody without an independent examination")
+        LOST = "lost", _("No facility received the person")
 
     custody_record = models.ForeignKey(CustodyRecord, models.CASCADE, related_name="alerts",
                                        verbose_name=_("custody record"))

@@ -6,13 +6,15 @@ here instead of in template filters keeps the page several times faster (bench/p
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from custodywatch.kernels.deadlines import Clock, ClockKind, ClockState
+from custodywatch.custody.models import Regime as RegimeChoices
+from custodywatch.kernels.deadlines import Clock, ClockKind, ClockState, Flag, Regime
 
 SHORT_MOMENT = "%d.%m %H:%M"
 
@@ -26,6 +28,7 @@ class ClockView:
     name: str
     state_text: str
     due_text: str
+    delayed_text: str = ""
 
     @property
     def title(self) -> str:
@@ -45,19 +48,49 @@ class Words:
     due: str
     duration: str
     zone: dt.tzinfo
+    # The detention clock's name in each regime (its limit is not always 48 h).
+    regime_names: dict[str, str] = dataclasses.field(default_factory=dict)
+    delayed: str = ""
 
 
 def words() -> Words:
     return Words(
         names={ClockKind.DETENTION: _("Detention limit"), ClockKind.RELATIVES: _(
             "Relatives notified"), ClockKind.LAWYER: _("Lawyer access"),
-            ClockKind.MEDICAL: _("Intake medical check")},
+            ClockKind.MEDICAL: _("Intake medical check"),
+            ClockKind.PROTOCOL: _("Detention protocol"),
+            ClockKind.PROSECUTOR: _("Prosecutor notified"),
+            ClockKind.CONSULAR: _("Consular notification"),
+            ClockKind.LAWYER_ARRIVAL: _("Requested lawyer's arrival"),
+            ClockKind.RIGHTS: _("Rights explained"),
+            ClockKind.EXTENSION: _("Application to extend the remand")},
         states={ClockState.RUNNING: _("Running"), ClockState.DUE_SOON: _("Due soon"),
                 ClockState.OVERDUE: _("Overdue"), ClockState.MET: _("Met")},
         late=_("late"), not_given=_("not given"),
         over_by=_("%(state)s · over by %(time)s"), left=_("%(state)s · %(time)s left"),
         due=_("due %(moment)s"), duration=_("%(hours)d h %(minutes)02d min"),
-        zone=timezone.get_current_timezone())
+        zone=timezone.get_current_timezone(),
+        regime_names={Regime.DELIVERY: _("Delivery limit"),
+                      Regime.CRIMINAL_DETENTION: _("Detention limit"),
+                      Regime.REMAND: _("Remand term"),
+                      Regime.ADMINISTRATIVE_ARREST: _("Arrest term"),
+                      Regime.SENTENCE: _("Release date"),
+                      Regime.PSYCHIATRIC: _("Court control")},
+        delayed=_("delay authorised"))
+
+
+def flag_texts(flags: list[Flag] | tuple[Flag, ...]) -> list[tuple[str, str]]:
+    """(flag, words) for each safeguard recorded wrongly."""
+    texts = {
+        Flag.NO_COURT_TERM: _("No court order term recorded: the pre-court limit applies"),
+        Flag.NO_RELEASE_DATE: _("No release date recorded"),
+        Flag.RIGHTS_LANGUAGE: _("Rights explained in another language without an "
+                                "interpreter"),
+        Flag.RIGHTS_UNSIGNED: _("Rights explanation neither signed nor refusal recorded"),
+        Flag.CONSULAR_DECLINE_UNSIGNED: _("Consular notification declined without a "
+                                          "signature or recorded refusal"),
+    }
+    return [(str(flag), texts[flag]) for flag in flags]
 
 
 def duration_text(value: dt.timedelta, template: str) -> str:
@@ -66,7 +99,8 @@ def duration_text(value: dt.timedelta, template: str) -> str:
     return template % {"hours": hours, "minutes": minutes}
 
 
-def clock_views(clocks: list[Clock], *, vocabulary: Words | None = None) -> list[ClockView]:
+def clock_views(clocks: list[Clock], *, vocabulary: Words | None = None,
+                regime: str = "") -> list[ClockView]:
     w = vocabulary or words()
     views = []
     for clock in clocks:
@@ -81,10 +115,13 @@ def clock_views(clocks: list[Clock], *, vocabulary: Words | None = None) -> list
                                      "time": duration_text(clock.remaining, w.duration)}
         css = f"clock-{clock.state}" + (" clock-late" if clock.late else "")
         due = clock.due_at.astimezone(w.zone).strftime(SHORT_MOMENT)
+        name = (w.regime_names.get(regime, w.names[clock.kind])
+                if clock.kind == ClockKind.DETENTION and regime else w.names[clock.kind])
         views.append(ClockView(
             kind=clock.kind.value, state=clock.state.value, css=css,
-            percent=round(clock.fraction_used * 100), name=w.names[clock.kind],
-            state_text=state_text, due_text=w.due % {"moment": due}))
+            percent=round(clock.fraction_used * 100), name=name,
+            state_text=state_text, due_text=w.due % {"moment": due},
+            delayed_text=w.delayed if clock.delayed else ""))
     return views
 
 
@@ -95,14 +132,17 @@ class DeskLine:
     clocks: list[ClockView]
     detained_text: str
     blind_text: str = ""  # "12 min without a working camera (as of 10:40)", or nothing
+    flags: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    regime_text: str = ""
 
     @property
-    def detention_clock(self) -> ClockView:
-        return self.clocks[0]
+    def detention_clock(self) -> ClockView | None:
+        """None for a sentence with no release date: no limit can be counted."""
+        return self.clocks[0] if self.clocks and self.clocks[0].kind == "detention" else None
 
     @property
     def other_clocks(self) -> list[ClockView]:
-        return self.clocks[1:]
+        return self.clocks[1:] if self.detention_clock is not None else self.clocks
 
 
 def blind_text(blind_ms: int | None, computed_at: dt.datetime | None, template: str,
@@ -118,9 +158,12 @@ def blind_text(blind_ms: int | None, computed_at: dt.datetime | None, template: 
 def desk_lines(rows: list) -> list[DeskLine]:  # rows: selectors.DeskRow
     vocabulary = words()
     blind = _("%(minutes)d min without a working camera (as of %(moment)s)")
-    return [DeskLine(row.record, row.room, clock_views(row.clocks, vocabulary=vocabulary),
+    regimes = dict(RegimeChoices.choices)
+    return [DeskLine(row.record, row.room,
+                     clock_views(row.clocks, vocabulary=vocabulary, regime=row.record.regime),
                      row.record.detained_at.astimezone(vocabulary.zone).strftime(
                          "%d.%m.%Y %H:%M"),
                      blind_text(row.blind_ms, row.coverage_computed_at, blind,
-                                vocabulary.zone))
+                                vocabulary.zone), flag_texts(row.flags),
+                     str(regimes.get(row.record.regime, "")))
             for row in rows]

@@ -11,9 +11,10 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
 from custodywatch.accounts.scoping import facility_q, region_q
-from custodywatch.custody.alerts import facts_of
-from custodywatch.custody.models import CustodyAlert, CustodyRecord, RoomStay
-from custodywatch.kernels import deadlines
+from custodywatch.custody import law
+from custodywatch.custody.alerts import clocks_of, facts_of, legs_of, recorded_of
+from custodywatch.custody.models import CustodyAlert, CustodyRecord, Regime, RoomStay
+from custodywatch.kernels import deadlines, handover
 from custodywatch.registry.models import Facility, Region, Room
 
 
@@ -25,6 +26,7 @@ class DeskRow:
     # The current stay's blind time as the coverage job last stored it (None: not yet).
     blind_ms: int | None = None
     coverage_computed_at: dt.datetime | None = None
+    flags: tuple[deadlines.Flag, ...] = ()
 
     @property
     def detention_clock(self) -> deadlines.Clock:
@@ -65,7 +67,13 @@ def facility_for_desk(*, user: User, code: str, origin: Origin) -> Facility:
 # What the desk and its clocks read: the long texts of a record stay in the database.
 DESK_FIELDS = ("facility_id", "full_name", "is_minor", "date_of_birth", "detained_at",
                "arrived_at", "relatives_notified_at", "lawyer_first_access_at",
-               "medical_checked_at", "ended_at", "detention_due_at")
+               "medical_checked_at", "ended_at", "detention_due_at",
+               # Issue 22: the regime and the safeguards its clocks and flags read.
+               "regime", "term_ends_at", "extension_applied_at", "protocol_drawn_at",
+               "prosecutor_notified_at", "is_foreign", "citizenship", "consular_notified_at",
+               "consular_declined_at", "consular_decline_acknowledgement",
+               "lawyer_requested_at", "state_lawyer_offered_at", "rights_explained_at",
+               "language", "rights_language", "interpreter", "rights_acknowledgement")
 
 
 def duty_desk(
@@ -79,15 +87,17 @@ def duty_desk(
         "coverage_computed_at"))
     records = list(records_visible(user=user).filter(
         facility=facility, ended_at__isnull=True, detained_at__lte=now,
-    ).only(*DESK_FIELDS).prefetch_related(current_stays).order_by("detention_due_at"))
+    ).only(*DESK_FIELDS).prefetch_related(current_stays, "delays").order_by(
+        "detention_due_at"))
     rows = []
     for record in records:
         record.facility = facility  # already in hand: saves a query per row
         stay = record.open_stays[0] if record.open_stays else None
-        rows.append(DeskRow(record, stay.room if stay else None,
-                            deadlines.custody_clocks(facts_of(record), now),
+        facts = facts_of(record)
+        rows.append(DeskRow(record, stay.room if stay else None, clocks_of(record, now, facts),
                             stay.blind_ms if stay else None,
-                            stay.coverage_computed_at if stay else None))
+                            stay.coverage_computed_at if stay else None,
+                            tuple(deadlines.safeguard_flags(facts, recorded_of(record)))))
     rows.sort(key=lambda row: deadlines.urgency_key(row.clocks))
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
                  object_type="custody.custodyrecord", object_label=f"desk {facility.code}",
@@ -116,6 +126,7 @@ def record_history(*, record: CustodyRecord) -> dict[str, list]:
                                .order_by("examined_at")),
         "notifications": list(record.notifications.order_by("notified_at")),
         "alerts": list(record.alerts.order_by("raised_at")),
+        "delays": list(record.delays.order_by("authorised_at")),
     }
 
 
@@ -129,17 +140,24 @@ def overrun_q(now: dt.datetime) -> Q:
             | Q(ended_at__isnull=True, detention_due_at__lte=now))
 
 
+def _regimes_with(kind: deadlines.ClockKind, terms: deadlines.CustodyTerms) -> Q:
+    """Records whose regime runs this safeguard clock (a colony owes no 12 h notice)."""
+    return Q(regime__in=[str(regime) for regime in deadlines.Regime
+                         if kind in terms.clocks_of(regime)])
+
+
 def late_relatives_q(now: dt.datetime, terms: deadlines.CustodyTerms) -> Q:
     due = F("detained_at") + terms.relatives_notification
-    return (Q(relatives_notified_at__gt=due)
-            | Q(relatives_notified_at__isnull=True, ended_at__gt=due)
-            | Q(relatives_notified_at__isnull=True, ended_at__isnull=True,
-                detained_at__lte=now - terms.relatives_notification))
+    return _regimes_with(deadlines.ClockKind.RELATIVES, terms) & (
+        Q(relatives_notified_at__gt=due)
+        | Q(relatives_notified_at__isnull=True, ended_at__gt=due)
+        | Q(relatives_notified_at__isnull=True, ended_at__isnull=True,
+            detained_at__lte=now - terms.relatives_notification))
 
 
 def missing_medical_q(now: dt.datetime, terms: deadlines.CustodyTerms) -> Q:
     due = F("arrived_at") + terms.intake_medical_check
-    return Q(arrived_at__isnull=False) & (
+    return Q(arrived_at__isnull=False) & _regimes_with(deadlines.ClockKind.MEDICAL, terms) & (
         Q(medical_checked_at__gt=due)
         | Q(medical_checked_at__isnull=True, ended_at__gt=due)
         | Q(medical_checked_at__isnull=True, ended_at__isnull=True,
@@ -153,6 +171,9 @@ class RegionOverruns:
     overruns: int
     late_notifications: int
     missing_medical: int
+    # Issue 22: deliveries (administrative) counted apart, and foreign nationals.
+    deliveries: int = 0
+    foreign: int = 0
 
     @property
     def overrun_share(self) -> float:
@@ -182,11 +203,14 @@ def overruns_report(
         detentions=Count("pk"), overruns=Count("pk", filter=overrun_q(now)),
         late_notifications=Count("pk", filter=late_relatives_q(now, terms)),
         missing_medical=Count("pk", filter=missing_medical_q(now, terms)),
+        deliveries=Count("pk", filter=Q(regime=Regime.DELIVERY)),
+        foreign=Count("pk", filter=Q(is_foreign=True)),
     ).order_by()
     regions = Region.objects.in_bulk([row["facility__region"] for row in counts])
     summary = sorted(
         (RegionOverruns(regions[row["facility__region"]], row["detentions"], row["overruns"],
-                        row["late_notifications"], row["missing_medical"]) for row in counts),
+                        row["late_notifications"], row["missing_medical"], row["deliveries"],
+                        row["foreign"]) for row in counts),
         key=lambda item: (-item.overruns, item.region.code))
     overruns = records.filter(overrun_q(now)).select_related("facility__region").order_by(
         "-detention_due_at")
@@ -224,6 +248,53 @@ def custody_totals(*, user: User, now: dt.datetime) -> dict[str, int]:
         "in_custody": held.count(),
         "blind_minutes": round(blind_ms / 60_000),
         "overdue": held.filter(detention_due_at__lte=now).count(),
+        "foreign_in_custody": held.filter(is_foreign=True).count(),
         "unacknowledged_alerts": alerts_visible(user=user).filter(
             acknowledged_at__isnull=True).count(),
     }
+
+
+# ---------------------------------------------------------- issue 22: the person's timeline
+
+@dataclass(frozen=True)
+class PersonPart:
+    """One custody record of the person that the reader may see, with its stays."""
+
+    record: CustodyRecord
+    stays: list[RoomStay]
+
+
+@dataclass(frozen=True)
+class PersonTimeline:
+    parts: list[PersonPart]
+    # Hand-overs touching a visible part; the other end's details only when visible too.
+    handovers: list[tuple[handover.Handover, bool, bool]]  # (hand-over, from seen, to seen)
+
+
+def person_timeline(*, user: User, record: CustodyRecord, origin: Origin,
+                    now: dt.datetime) -> PersonTimeline:
+    """The custody of the person of `record` (a record the reader has already read through
+    the scoped selector) across facilities, by IIN: every record the reader's scope shows,
+    and the hand-overs between them. Whether a transfer was received is computed over all
+    the person's records (a sender learns that, and when, the person arrived; not where)."""
+    if not record.iin:
+        everyone = [record]
+        visible = {record.pk}
+    else:
+        everyone = list(CustodyRecord.objects.filter(iin=record.iin).only(
+            "pk", "iin", "facility_id", "arrived_at", "detained_at", "ended_at",
+            "end_reason"))
+        visible = set(records_visible(user=user).filter(iin=record.iin).values_list(
+            "pk", flat=True))
+    records = list(records_visible(user=user).filter(pk__in=visible).select_related(
+        "facility").prefetch_related(Prefetch(
+            "stays", queryset=RoomStay.objects.select_related("room").order_by("started_at"))
+    ).order_by("detained_at", "pk"))
+    limit = law.terms_on(now).transfer_transit
+    found = [(item, item.from_record in visible, item.to_record in visible)
+             for item in handover.handovers(legs_of(everyone), now=now, transit_limit=limit)
+             if item.from_record in visible or item.to_record in visible]
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="custody.custodyrecord", object_label=f"person of {record.pk}",
+                 detail={"records": [part.pk for part in records]})
+    return PersonTimeline([PersonPart(part, list(part.stays.all())) for part in records], found)

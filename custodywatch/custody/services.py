@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.core import plausible
-from custodywatch.custody import alerts
+from custodywatch.custody import alerts, law
 from custodywatch.custody.models import (
     CustodyRecord,
     EndReason,
@@ -27,7 +27,9 @@ from custodywatch.custody.models import (
     Interrogation,
     MedicalCheck,
     RelativesNotification,
+    RightDelay,
     RoomStay,
+    is_foreign_citizenship,
 )
 from custodywatch.kernels import deadlines
 from custodywatch.registry.models import Facility, Room
@@ -37,6 +39,8 @@ from custodywatch.video.coverage_jobs import coverage_work_for_period
 # state systems whose tokens they issue, scoped to one facility) write any facility's.
 FACILITY_WRITERS = {Role.DUTY_OFFICER, Role.FACILITY_HEAD}
 COUNTRY_WRITERS = {Role.SYSTEM_ADMIN}
+# No court term runs longer (a life sentence has no release date: leave it empty).
+LONGEST_TERM = dt.timedelta(days=365 * 30 + 8)
 # A clock in the future is a typing error: things are recorded when they happened.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
@@ -46,10 +50,17 @@ RECORD_FIELDS = (
     "detaining_officer", "detaining_unit", "grounds", "erdr_number", "arrived_at",
     "rights_explained_at", "personal_property", "lawyer_requested_at", "lawyer_name",
     "lawyer_assigned_at", "lawyer_first_access_at",
+    # Issue 22: regime and court term, safeguards (all optional).
+    "regime", "court_order_ref", "court_order_at", "term_ends_at", "extension_applied_at",
+    "protocol_drawn_at", "prosecutor_notified_at", "prosecutor_notified_means",
+    "consular_notified_at", "consular_declined_at", "consular_decline_acknowledgement",
+    "state_lawyer_offered_at", "rights_language", "rights_acknowledgement",
 )
-# Moments that cannot precede the detention they belong to.
+# Moments that cannot precede the detention they belong to (nor lie in the future).
 AFTER_DETENTION = ("arrived_at", "rights_explained_at", "lawyer_requested_at",
-                   "lawyer_assigned_at", "lawyer_first_access_at")
+                   "lawyer_assigned_at", "lawyer_first_access_at",
+                   "extension_applied_at", "protocol_drawn_at", "prosecutor_notified_at",
+                   "consular_notified_at", "consular_declined_at", "state_lawyer_offered_at")
 
 
 def can_write_custody(*, user: User, facility: Facility, token: MachineToken | None) -> bool:
@@ -88,16 +99,19 @@ def _raise(errors: dict[str, str]) -> None:
 
 
 def _derive_clock_facts(record: CustodyRecord) -> None:
-    """The kernel decides minor status and the limit; both are kept for SQL sorting."""
-    record.is_minor = deadlines.is_minor_at(record.date_of_birth, record.detained_at)
-    record.detention_due_at = deadlines.detention_due_at(record.date_of_birth,
-                                                         record.detained_at)
+    """The kernel decides minor status and the regime's limit under the law in force on the
+    day of the detention (custody/law); both are kept for SQL sorting and counting."""
+    terms = law.terms_on(record.detained_at)
+    record.is_minor = deadlines.is_minor_at(record.date_of_birth, record.detained_at, terms)
+    record.is_foreign = is_foreign_citizenship(record.citizenship)
+    record.detention_due_at = deadlines.legal_due_at(
+        alerts.facts_of(record, with_delays=False), terms)
 
 
 def _validate_record(record: CustodyRecord) -> None:
     errors: dict[str, str] = {}
     now = timezone.now()
-    moments = {name: getattr(record, name) for name in ("detained_at", *AFTER_DETENTION)}
+    moments = {name: getattr(record, name) for name in ("detained_at", *NOT_FUTURE)}
     _check_not_future(errors, now, **moments)
     if record.detained_at is not None:
         for name in AFTER_DETENTION:
@@ -109,6 +123,18 @@ def _validate_record(record: CustodyRecord) -> None:
             errors["detained_at"] = _("Must be before the end of custody.")
         elif record.pk and record.stays.filter(started_at__lt=record.detained_at).exists():
             errors["detained_at"] = _("A room stay starts before this moment.")
+        if record.term_ends_at is not None and record.term_ends_at <= record.detained_at:
+            errors["term_ends_at"] = _("Must be after the moment of detention.")
+        elif record.term_ends_at is not None and (
+                record.term_ends_at - record.detained_at > LONGEST_TERM):
+            errors["term_ends_at"] = _("Longer than any term the law allows (%(years)s "
+                                       "years).") % {"years": LONGEST_TERM.days // 365}
+    if record.term_ends_at is not None and record.regime not in COURT_TERM_REGIMES:
+        errors.setdefault("term_ends_at", _(
+            "A court's term belongs to remand, administrative arrest, a sentence or a "
+            "psychiatric placement, not to this regime."))
+    if record.consular_decline_acknowledgement and record.consular_declined_at is None:
+        errors["consular_declined_at"] = _("Give the moment the person declined.")
     _raise(errors)
 
 
@@ -121,8 +147,11 @@ def _record_write(
         raise ValidationError({name: [_("Unknown field.")] for name in unknown})
     created = record is None
     if record is None:
-        record = CustodyRecord(facility=facility)
+        # The kind of place proposes the regime; the record may state another.
+        record = CustodyRecord(facility=facility, regime=law.proposed_regime(facility.kind))
     for name, value in values.items():
+        if name == "regime" and not value:
+            continue  # not stated: the facility kind's proposal (or the regime kept)
         setattr(record, name, "" if value is None and name not in _NULLABLE else value)
     record.full_clean(exclude=["detention_due_at"], validate_unique=False,
                       validate_constraints=False)
@@ -139,8 +168,10 @@ def _record_write(
     return record
 
 
-_NULLABLE = {"date_of_birth", "detained_at", "arrived_at", "rights_explained_at",
-             "lawyer_requested_at", "lawyer_assigned_at", "lawyer_first_access_at"}
+# A court's order may precede the custody here (a sentence, then the colony), never now.
+NOT_FUTURE = (*AFTER_DETENTION, "court_order_at")
+_NULLABLE = {"date_of_birth", "detained_at", "term_ends_at", *NOT_FUTURE}
+COURT_TERM_REGIMES = {str(regime) for regime in deadlines.COURT_TERM_REGIMES}
 
 
 def custody_record_create(
@@ -409,3 +440,39 @@ def relatives_notification_add(
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                      obj=notification, detail={"record": record.pk})
         return notification
+
+
+def _right_delay_write(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+) -> RightDelay:
+    """An authorised delay of a right; the same (right, until) twice is one delay."""
+    delay = RightDelay(custody_record=record, **values)
+    delay.full_clean(exclude=["custody_record"], validate_constraints=False)
+    errors: dict[str, str] = {}
+    if delay.authorised_at < record.detained_at:
+        errors["authorised_at"] = _("Cannot be before the moment of detention.")
+    if delay.until <= delay.authorised_at:
+        errors["until"] = _("Must be after the moment it was authorised.")
+    _check_not_future(errors, timezone.now(), authorised_at=delay.authorised_at)
+    _raise(errors)
+    existing = RightDelay.objects.filter(custody_record=record, right=delay.right,
+                                         until=delay.until).first()
+    if existing is not None:
+        return existing
+    delay.save()
+    audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=delay,
+                 detail={"record": record.pk, "right": delay.right,
+                         "until": delay.until.isoformat()})
+    return delay
+
+
+def right_delay_add(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+    token: MachineToken | None = None,
+) -> RightDelay:
+    """Record who authorised delaying a right, why and until when (a facility's claim)."""
+    require_write(user=acting_user, origin=origin, facility=record.facility, token=token,
+                  what=f"delay {record.pk}")
+    with transaction.atomic():
+        return _right_delay_write(acting_user=acting_user, origin=origin, record=record,
+                                  values=values)

@@ -18,7 +18,7 @@ from custodywatch.registry.models import Room
 WIDTH = 1000
 LEFT = 130  # room for the lane labels
 LANE_HEIGHT = 34
-TICK_STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 168)
+TICK_STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 168, 720, 2160, 8760)
 INTERROGATION_ROOMS = {Room.Kind.INTERROGATION, Room.Kind.TRANSPARENT_INTERROGATION}
 
 
@@ -63,6 +63,10 @@ class Timeline:
     left: int = LEFT
 
 
+# A court's term months or years ahead would squeeze the custody so far into a sliver.
+LIMIT_AHEAD = dt.timedelta(days=3)
+
+
 def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%d.%m %H:%M")
 
@@ -73,8 +77,9 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.d
                    ) -> Timeline:
     start = record.detained_at
     end = record.ended_at or max(now, start + dt.timedelta(minutes=30))
-    if record.ended_at is None:
-        end = max(end, record.detention_due_at)  # show the limit ahead of the person
+    limit = record.detention_due_at
+    if record.ended_at is None and limit is not None and limit - end <= LIMIT_AHEAD:
+        end = max(end, limit)  # show the limit ahead of the person, when it is near
     span = max((end - start).total_seconds(), 60.0)
 
     def x(moment: dt.datetime) -> float:
@@ -123,8 +128,62 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.d
     while moment <= end:
         ticks.append(Tick(x(moment), _local(moment)))
         moment += dt.timedelta(hours=step)
-    limit = record.detention_due_at
     return Timeline(
         lanes=lanes, ticks=ticks, height=len(lanes) * LANE_HEIGHT + 30,
-        limit_x=x(limit) if limit <= end else None,
+        limit_x=x(limit) if limit is not None and limit <= end else None,
         now_x=x(now) if record.ended_at is None and now <= end else None)
+
+
+def build_person_timeline(*, parts: list, handovers: list, now: dt.datetime) -> Timeline:
+    """One lane per facility record of the person (selectors.PersonTimeline), its room
+    stays as bars (vehicles and blind stays marked), and a lane of transit between them."""
+    starts = [part.record.detained_at for part in parts]
+    ends = [part.record.ended_at or now for part in parts]
+    for item, _seen_from, _seen_to in handovers:
+        starts.append(item.left_at)
+        ends.append(item.received_at or now)
+    if not starts:
+        return Timeline(lanes=[], ticks=[], height=30, limit_x=None, now_x=None)
+    start, end = min(starts), max(max(ends), min(starts) + dt.timedelta(minutes=30))
+    span = max((end - start).total_seconds(), 60.0)
+
+    def x(moment: dt.datetime) -> float:
+        seconds = min(max((moment - start).total_seconds(), 0.0), span)
+        return round(LEFT + (WIDTH - LEFT - 10) * seconds / span, 1)
+
+    blind_word = _("without a working camera")
+    lanes = []
+    for index, part in enumerate(parts):
+        lane = Lane(part.record.facility.code, index * LANE_HEIGHT)
+        for stay in part.stays:
+            finish = stay.ended_at or min(now, end)
+            left, right = x(stay.started_at), x(finish)
+            css = "tl-room"
+            if stay.room.kind == Room.Kind.VEHICLE:
+                css = "tl-vehicle"
+            elif stay.room.kind in INTERROGATION_ROOMS:
+                css = "tl-interrogation-room"
+            minutes = round((stay.blind_ms or 0) / 60_000)
+            title = (f"{stay.room.code}: {_local(stay.started_at)} – "
+                     f"{_local(stay.ended_at) if stay.ended_at else _('now')}")
+            if minutes:
+                css += " tl-blind"
+                title += f" · {minutes} min {blind_word}"
+            lane.bars.append(Bar(left, max(right - left, 2.0), stay.room.code, title, css))
+        lanes.append(lane)
+    transit = Lane(_("In transit"), len(parts) * LANE_HEIGHT)
+    for item, _seen_from, _seen_to in handovers:
+        finish = item.received_at or now
+        title = f"{_('In transit')}: {_local(item.left_at)} – " + (
+            _local(item.received_at) if item.received_at else _("not received"))
+        transit.bars.append(Bar(x(item.left_at), max(x(finish) - x(item.left_at), 2.0), "",
+                                title, f"tl-transit tl-{item.state}"))
+    lanes.append(transit)
+    hours = span / 3600
+    step = next((s for s in TICK_STEPS_HOURS if hours / s <= 8), TICK_STEPS_HOURS[-1])
+    ticks, moment = [], start
+    while moment <= end:
+        ticks.append(Tick(x(moment), _local(moment)))
+        moment += dt.timedelta(hours=step)
+    return Timeline(lanes=lanes, ticks=ticks, height=len(lanes) * LANE_HEIGHT + 30,
+                    limit_x=None, now_x=x(now) if now <= end else None)

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 
 from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.models import Scope
-from custodywatch.custody import alerts, forms, presenters, selectors, services
+from custodywatch.custody import alerts, forms, law, presenters, selectors, services
 from custodywatch.custody.models import CustodyRecord
-from custodywatch.custody.timeline import build_timeline
+from custodywatch.custody.timeline import build_person_timeline, build_timeline
 from custodywatch.kernels import deadlines
 from custodywatch.liveview import selectors as live_selectors
 from custodywatch.registry.models import Facility
@@ -67,7 +67,8 @@ def record_new(request: HttpRequest, code: str) -> HttpResponse:
     if not services.can_write_custody(user=request.user, facility=facility, token=None):
         raise PermissionDenied  # overseers read the register; they do not keep it
     rooms = selectors.custody_rooms(facility=facility)
-    form = forms.DetentionForm(request.POST or None, rooms=rooms)
+    form = forms.DetentionForm(request.POST or None, rooms=rooms,
+                               initial={"regime": law.proposed_regime(facility.kind)})
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         room = values.pop("room")
@@ -107,6 +108,7 @@ def _record_forms(record: CustodyRecord, now: dt.datetime, **bound: object) -> d
             initial={"notified_at": local_now}),
         "safeguards_form": bound.get("safeguards_form") or forms.SafeguardsForm(
             instance=record),
+        "regime_form": bound.get("regime_form") or forms.RegimeForm(instance=record),
         "end_form": bound.get("end_form") or forms.EndForm(initial={"ended_at": local_now}),
     }
 
@@ -115,13 +117,19 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
                    **bound: object) -> HttpResponse:
     now = timezone.now()
     history = selectors.record_history(record=record)
-    clocks = deadlines.custody_clocks(alerts.facts_of(record), now)
+    facts = alerts.facts_of(record, delays=history["delays"])
+    clocks = alerts.clocks_of(record, now, facts)
+    flags = deadlines.safeguard_flags(facts, alerts.recorded_of(record))
     # The record was read through the scoped selector: its stays may be checked for cameras.
     coverage = stay_coverage(stays=[(stay.pk, stay.room_id, stay.started_at, stay.ended_at)
                                     for stay in history["stays"]])
     blind = [piece for stay in coverage for piece in stay.blind]
     context = {
-        "record": record, "history": history, "clocks": presenters.clock_views(clocks),
+        "record": record, "history": history,
+        "clocks": presenters.clock_views(clocks, regime=record.regime),
+        "flags": presenters.flag_texts(flags),
+        "delay_form": bound.get("delay_form") or forms.RightDelayForm(
+            initial={"authorised_at": timezone.localtime(now).strftime(forms.MOMENT_FORMAT)}),
         "timeline": build_timeline(record=record, history=history, now=now, blind=blind,
                                    feed_gaps=live_selectors.feed_gaps_for_timeline(
                                        record=record)),
@@ -138,6 +146,19 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
 @login_required
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_record(request, _record(request, pk))
+
+
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person of a record across facilities (by IIN), in the reader's scope."""
+    record = _record(request, pk)
+    now = timezone.now()
+    found = selectors.person_timeline(user=request.user, record=record,
+                                      origin=Origin.from_request(request), now=now)
+    return render(request, "custody/person.html", {
+        "record": record, "parts": found.parts, "handovers": found.handovers,
+        "timeline": build_person_timeline(parts=found.parts, handovers=found.handovers,
+                                          now=now)})
 
 
 def _record_action(form_name: str, build_form, call):  # type: ignore[no-untyped-def]
@@ -204,6 +225,20 @@ record_safeguards = _record_action(
         **_common(request, record), values={name: form.cleaned_data[name]
                                             for name in form._meta.fields}))
 
+record_delay = _record_action(
+    "delay_form",
+    lambda request, record: forms.RightDelayForm(request.POST),
+    lambda request, record, form: services.right_delay_add(
+        **_common(request, record), values=form.cleaned_data))
+
+record_regime = _record_action(
+    "regime_form",
+    lambda request, record: forms.RegimeForm(
+        request.POST, instance=CustodyRecord.objects.get(pk=record.pk)),
+    lambda request, record, form: services.custody_record_update(
+        **_common(request, record), values={name: form.cleaned_data[name]
+                                            for name in form._meta.fields}))
+
 record_end = _record_action(
     "end_form",
     lambda request, record: forms.EndForm(request.POST),
@@ -248,7 +283,8 @@ def overruns(request: HttpRequest) -> HttpResponse:
         "regions": regions, "region_code": region_code, "most": most, "now": now,
         "facility_code": facility_code, "first": first, "last": last,
         "totals": {name: sum(getattr(item, name) for item in summary) for name in (
-            "detentions", "overruns", "late_notifications", "missing_medical")},
+            "detentions", "overruns", "late_notifications", "missing_medical", "deliveries",
+            "foreign")},
         "query": query.urlencode()})
 
 

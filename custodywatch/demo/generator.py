@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from custodywatch.accountability.demo import build_accountability, wipe_accountability
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.services import user_create
@@ -156,6 +157,7 @@ def wipe() -> None:
         db_guards.reset_ledger_tables(connection)
         wipe_reports()  # open-data releases: their ledger entries go with the ledger
         wipe_visits()  # UN CAT recommendations belong to no facility
+        wipe_accountability()  # proceedings and the Fund's rows protect cases and officers
         wipe_medical()  # referrals protect the complaints, holds and cases they opened
         wipe_cases()  # cases protect the complaints, facilities and officers they concern
         wipe_complaints()  # complaints protect the facilities they concern
@@ -332,6 +334,8 @@ def load(
         build_cases(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
         # Every intake injury, declared allegation and death referred, as the services do.
         build_referrals(rng=rng, now=demo_now, progress=progress)
+        # Heads as people, proceedings, one compensation case to recourse (issue 24).
+        build_accountability(rng=rng, now=demo_now)
         build_liveview(rng=rng, now=timezone.now())
         # Markers, incidents, blind custody alerts, tickets and the burn-down (issue 19).
         build_coverage_demo(rng=rng, now=timezone.now())

@@ -20,6 +20,7 @@ Decisions, stated once:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 from collections.abc import Iterable
@@ -34,6 +35,29 @@ class ClockKind(enum.StrEnum):
     RELATIVES = "relatives"
     LAWYER = "lawyer"
     MEDICAL = "medical"
+    # Issue 22, safeguards: each runs only where its regime lists it (CustodyTerms.clocks).
+    PROTOCOL = "protocol"  # detention protocol drawn up
+    PROSECUTOR = "prosecutor"  # supervising prosecutor notified
+    CONSULAR = "consular"  # consulate of a foreign national notified (or declined)
+    LAWYER_ARRIVAL = "lawyer_arrival"  # a requested lawyer arrives, or a state one is offered
+    RIGHTS = "rights"  # rights explained
+    EXTENSION = "extension"  # remand: the application to extend is filed before expiry
+
+
+class Regime(enum.StrEnum):
+    """The legal basis on which a person is held; each has its own limit."""
+
+    DELIVERY = "delivery"  # delivery to a police station, administrative detention
+    CRIMINAL_DETENTION = "criminal_detention"  # 48 h, minors 24 h, until a court decides
+    REMAND = "remand"  # remand in custody by a court order, for its term and extensions
+    ADMINISTRATIVE_ARREST = "administrative_arrest"  # days set by a court
+    SENTENCE = "sentence"  # a sentence, to its release date
+    PSYCHIATRIC = "psychiatric"  # involuntary psychiatric placement, to court control dates
+
+
+# The regimes whose limit a court sets (`term_ends_at`); without it the pre-court limit runs.
+COURT_TERM_REGIMES = frozenset({Regime.REMAND, Regime.ADMINISTRATIVE_ARREST, Regime.SENTENCE,
+                                Regime.PSYCHIATRIC})
 
 
 class ClockState(enum.StrEnum):
@@ -56,6 +80,43 @@ class CustodyTerms:
     intake_medical_check: dt.timedelta = 1 * HOUR
     warnings: tuple[dt.timedelta, ...] = (6 * HOUR, 1 * HOUR)
     local_zone: str = "Asia/Almaty"
+    # Issue 22: the limits of the other regimes and the safeguard terms.
+    delivery_limit: dt.timedelta = 3 * HOUR
+    # Held for a court that may order an administrative arrest or a psychiatric placement.
+    administrative_court_limit: dt.timedelta = 48 * HOUR
+    psychiatric_court_limit: dt.timedelta = 48 * HOUR
+    protocol: dt.timedelta = 3 * HOUR
+    rights_explanation: dt.timedelta = 3 * HOUR
+    prosecutor_notification: dt.timedelta = 12 * HOUR
+    consular_notification: dt.timedelta = 12 * HOUR
+    lawyer_arrival: dt.timedelta = 24 * HOUR
+    # Remand: the application to extend is due this long before the term expires.
+    extension_application: dt.timedelta = 10 * 24 * HOUR
+    # A transfer not received by another facility within this is "lost in transit".
+    transfer_transit: dt.timedelta = 24 * HOUR
+    # Warnings of the limits counted in days (court terms) rather than hours.
+    term_warnings: tuple[dt.timedelta, ...] = (7 * 24 * HOUR, 24 * HOUR)
+    # Which safeguard clocks run in each regime (the detention clock always runs).
+    clocks: tuple[tuple[Regime, frozenset[ClockKind]], ...] = (
+        (Regime.DELIVERY, frozenset({ClockKind.RELATIVES, ClockKind.MEDICAL,
+                                     ClockKind.PROTOCOL, ClockKind.RIGHTS,
+                                     ClockKind.CONSULAR, ClockKind.LAWYER_ARRIVAL})),
+        (Regime.CRIMINAL_DETENTION, frozenset({
+            ClockKind.RELATIVES, ClockKind.LAWYER, ClockKind.MEDICAL, ClockKind.PROTOCOL,
+            ClockKind.PROSECUTOR, ClockKind.CONSULAR, ClockKind.LAWYER_ARRIVAL,
+            ClockKind.RIGHTS})),
+        (Regime.REMAND, frozenset({ClockKind.MEDICAL, ClockKind.CONSULAR,
+                                   ClockKind.LAWYER_ARRIVAL, ClockKind.EXTENSION})),
+        (Regime.ADMINISTRATIVE_ARREST, frozenset({ClockKind.RELATIVES, ClockKind.MEDICAL,
+                                                  ClockKind.CONSULAR,
+                                                  ClockKind.LAWYER_ARRIVAL})),
+        (Regime.SENTENCE, frozenset({ClockKind.MEDICAL})),
+        (Regime.PSYCHIATRIC, frozenset({ClockKind.RELATIVES, ClockKind.LAWYER_ARRIVAL,
+                                        ClockKind.RIGHTS})),
+    )
+
+    def clocks_of(self, regime: Regime) -> frozenset[ClockKind]:
+        return dict(self.clocks).get(regime, frozenset())
 
 
 CUSTODY_TERMS = CustodyTerms()
@@ -72,6 +133,20 @@ class CustodyFacts:
     lawyer_access_at: dt.datetime | None = None
     medical_checked_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
+    # Issue 22. The regime and the court's term; safeguards; delays a right was given.
+    regime: Regime = Regime.CRIMINAL_DETENTION
+    term_ends_at: dt.datetime | None = None  # remand term, arrest end, release, court control
+    extension_applied_at: dt.datetime | None = None
+    protocol_at: dt.datetime | None = None
+    prosecutor_notified_at: dt.datetime | None = None
+    foreign_national: bool = False
+    consular_notified_at: dt.datetime | None = None
+    consular_declined_at: dt.datetime | None = None  # the person declined the notification
+    lawyer_requested_at: dt.datetime | None = None
+    state_lawyer_offered_at: dt.datetime | None = None
+    rights_explained_at: dt.datetime | None = None
+    # (clock kind, until): an authorised delay moves that clock's due moment to `until`.
+    delays: tuple[tuple[ClockKind, dt.datetime], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +160,7 @@ class Clock:
     given: bool = True  # False when custody ended without the safeguard being given
     warning: dt.timedelta | None = None  # the smallest warning crossed, while due soon
     remaining: dt.timedelta = field(default=dt.timedelta(0))
+    delayed: bool = False  # its due moment is an authorised delay's, not the law's
 
     @property
     def fraction_used(self) -> float:
@@ -175,30 +251,129 @@ def clock_reading(
     return Clock(kind, started_at, due_at, ClockState.RUNNING, remaining=remaining)
 
 
+def legal_due_at(facts: CustodyFacts, terms: CustodyTerms = CUSTODY_TERMS) -> dt.datetime | None:
+    """The moment the regime's lawful hold ends; None for a sentence with no release date.
+
+    A court's term (remand with its extensions, an arrest, a release date, the next court
+    control of a placement) is the limit once recorded; until it is, the limit that runs
+    while a court has not yet decided applies (the safer reading): 48 h / 24 h of criminal
+    detention for remand, the administrative or psychiatric court limit for the others.
+    """
+    _require_aware(facts.detained_at, facts.term_ends_at)
+    detained = _utc(facts.detained_at)
+    regime = Regime(facts.regime)
+    if regime in COURT_TERM_REGIMES and facts.term_ends_at is not None:
+        return _utc(facts.term_ends_at)
+    if regime == Regime.DELIVERY:
+        return detained + terms.delivery_limit
+    if regime in (Regime.CRIMINAL_DETENTION, Regime.REMAND):
+        return detained + detention_limit(facts.date_of_birth, detained, terms)
+    if regime == Regime.ADMINISTRATIVE_ARREST:
+        return detained + terms.administrative_court_limit
+    if regime == Regime.PSYCHIATRIC:
+        return detained + terms.psychiatric_court_limit
+    return None
+
+
+def _first(*moments: dt.datetime | None) -> dt.datetime | None:
+    present = [_utc(moment) for moment in moments if moment is not None]
+    return min(present) if present else None
+
+
 def custody_clocks(
     facts: CustodyFacts, now: dt.datetime, terms: CustodyTerms = CUSTODY_TERMS
 ) -> list[Clock]:
-    """Every clock of one detention, detention first. The medical clock starts at arrival."""
-    _require_aware(facts.detained_at, facts.arrived_at, now)
+    """Every clock of one detention, detention first (when the regime has a limit), then the
+    safeguards its regime lists. The medical clock starts at arrival, the lawyer's arrival
+    at the request; an authorised delay moves a clock's due moment to its end."""
+    _require_aware(facts.detained_at, facts.arrived_at, facts.lawyer_requested_at, now)
     detained, now = _utc(facts.detained_at), _utc(now)
     arrived = _utc_or_none(facts.arrived_at)
-    table: list[tuple[ClockKind, dt.datetime | None, dt.timedelta, dt.datetime | None]] = [
-        (ClockKind.DETENTION, detained, detention_limit(facts.date_of_birth, detained, terms),
-         facts.ended_at),
-        (ClockKind.RELATIVES, detained, terms.relatives_notification,
-         facts.relatives_notified_at),
-        (ClockKind.LAWYER, detained, terms.lawyer_access, facts.lawyer_access_at),
-        (ClockKind.MEDICAL, arrived, terms.intake_medical_check,
-         facts.medical_checked_at),
-    ]
+    regime = Regime(facts.regime)
+    kinds = terms.clocks_of(regime)
+    court_term = regime in COURT_TERM_REGIMES and facts.term_ends_at is not None
+    # (kind, start, due, met, warnings); a due of None: the clock does not run.
+    table: list[tuple[ClockKind, dt.datetime | None, dt.datetime | None, dt.datetime | None,
+                      tuple[dt.timedelta, ...]]] = [
+        (ClockKind.DETENTION, detained, legal_due_at(facts, terms), facts.ended_at,
+         terms.term_warnings if court_term else terms.warnings)]
+
+    def add(kind: ClockKind, start: dt.datetime | None, term: dt.timedelta,
+            met: dt.datetime | None, *, when: bool = True) -> None:
+        if kind in kinds and when and start is not None:
+            table.append((kind, start, start + term, met, terms.warnings))
+
+    add(ClockKind.RELATIVES, detained, terms.relatives_notification, facts.relatives_notified_at)
+    add(ClockKind.LAWYER, detained, terms.lawyer_access, facts.lawyer_access_at)
+    add(ClockKind.MEDICAL, arrived, terms.intake_medical_check, facts.medical_checked_at)
+    add(ClockKind.PROTOCOL, arrived or detained, terms.protocol, facts.protocol_at)
+    add(ClockKind.RIGHTS, detained, terms.rights_explanation, facts.rights_explained_at)
+    add(ClockKind.PROSECUTOR, detained, terms.prosecutor_notification,
+        facts.prosecutor_notified_at)
+    add(ClockKind.CONSULAR, detained, terms.consular_notification,
+        _first(facts.consular_notified_at, facts.consular_declined_at),
+        when=facts.foreign_national)
+    add(ClockKind.LAWYER_ARRIVAL, _utc_or_none(facts.lawyer_requested_at), terms.lawyer_arrival,
+        _first(facts.lawyer_access_at, facts.state_lawyer_offered_at))
+    if ClockKind.EXTENSION in kinds and court_term and facts.term_ends_at is not None:
+        table.append((ClockKind.EXTENSION, detained,
+                      _utc(facts.term_ends_at) - terms.extension_application,
+                      facts.extension_applied_at, terms.term_warnings))
+    delays: dict[ClockKind, dt.datetime] = {}
+    for kind, until in facts.delays:
+        _require_aware(until)
+        delays[kind] = max(delays.get(kind, _utc(until)), _utc(until))
     clocks = []
-    for kind, started_at, term, met_at in table:
-        if started_at is None or started_at > now:
+    for kind, started_at, due_at, met_at, warnings in table:
+        if started_at is None or due_at is None or started_at > now:
             continue
-        clocks.append(clock_reading(
-            kind=kind, started_at=started_at, due_at=started_at + term, met_at=met_at,
-            custody_ended_at=facts.ended_at, now=now, warnings=terms.warnings))
+        delayed = kind in delays and delays[kind] > due_at
+        clock = clock_reading(
+            kind=kind, started_at=started_at, due_at=delays[kind] if delayed else due_at,
+            met_at=met_at, custody_ended_at=facts.ended_at, now=now, warnings=warnings)
+        clocks.append(dataclasses.replace(clock, delayed=True) if delayed else clock)
     return clocks
+
+
+class Flag(enum.StrEnum):
+    """A safeguard recorded wrongly rather than late (the clocks say what is late)."""
+
+    NO_COURT_TERM = "no_court_term"  # a court-term regime with no term recorded
+    NO_RELEASE_DATE = "no_release_date"  # a sentence with no release date
+    RIGHTS_LANGUAGE = "rights_language"  # not in the person's language, no interpreter
+    RIGHTS_UNSIGNED = "rights_unsigned"  # explained, neither signed nor a refusal recorded
+    CONSULAR_DECLINE_UNSIGNED = "consular_decline_unsigned"  # declined, nothing signed
+
+
+@dataclass(frozen=True)
+class RecordedSafeguards:
+    """What the flags read beside the clocks: languages and signatures as recorded."""
+
+    language: str = ""
+    rights_language: str = ""
+    interpreter: str = ""
+    rights_acknowledgement: str = ""  # "signed", "refused_to_sign" or ""
+    consular_decline_acknowledgement: str = ""
+
+
+def _same_language(first: str, second: str) -> bool:
+    return first.strip().casefold() == second.strip().casefold()
+
+
+def safeguard_flags(facts: CustodyFacts, recorded: RecordedSafeguards) -> list[Flag]:
+    regime = Regime(facts.regime)
+    flags = []
+    if regime in COURT_TERM_REGIMES and facts.term_ends_at is None:
+        flags.append(Flag.NO_RELEASE_DATE if regime == Regime.SENTENCE else Flag.NO_COURT_TERM)
+    if (facts.rights_explained_at is not None and recorded.language and recorded.rights_language
+            and not _same_language(recorded.language, recorded.rights_language)
+            and not recorded.interpreter.strip()):
+        flags.append(Flag.RIGHTS_LANGUAGE)
+    if facts.rights_explained_at is not None and not recorded.rights_acknowledgement:
+        flags.append(Flag.RIGHTS_UNSIGNED)
+    if facts.consular_declined_at is not None and not recorded.consular_decline_acknowledgement:
+        flags.append(Flag.CONSULAR_DECLINE_UNSIGNED)
+    return flags
 
 
 _URGENCY = {ClockState.OVERDUE: 0, ClockState.DUE_SOON: 1, ClockState.RUNNING: 2,

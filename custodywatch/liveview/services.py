@@ -9,13 +9,11 @@ opened it.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, User
 from custodywatch.accounts.scoping import video_writer_facility_id
+from custodywatch.core.mail import mail_queue
 from custodywatch.custody.alerts import recipients
 from custodywatch.custody.models import Interrogation
 from custodywatch.custody.services import require_write
@@ -37,8 +36,6 @@ from custodywatch.liveview.models import (
     Watching,
 )
 from custodywatch.registry.models import Camera, Facility, Room
-
-logger = logging.getLogger(__name__)
 
 TRANSPARENT = Room.Kind.TRANSPARENT_INTERROGATION
 
@@ -451,7 +448,7 @@ def _mail(gap: FeedGap) -> None:
              "going on. Open CustodyWatch to see the gap.") % {
         "room": gap.interrogation.room.code, "record": record.pk,
         "facility": record.facility.code, "lost": lost}
-    send_mail(subject, body, None, addresses, fail_silently=False)
+    mail_queue(subject=subject, body=body, to=addresses)
 
 
 def gaps_mail(*, now: dt.datetime) -> int:
@@ -459,14 +456,11 @@ def gaps_mail(*, now: dt.datetime) -> int:
     sent = 0
     for gap in FeedGap.objects.filter(mailed_at__isnull=True).select_related(
             "interrogation__room", "interrogation__custody_record__facility"):
-        if not FeedGap.objects.filter(pk=gap.pk, mailed_at__isnull=True).update(mailed_at=now):
-            continue
-        try:
+        with transaction.atomic():  # claimed with its e-mail queued (core/mail.py)
+            if not FeedGap.objects.filter(pk=gap.pk, mailed_at__isnull=True).update(
+                    mailed_at=now):
+                continue
             _mail(gap)
-        except OSError:
-            logger.exception("feed gap %s: e-mail failed, will retry", gap.pk)
-            FeedGap.objects.filter(pk=gap.pk, mailed_at=now).update(mailed_at=None)
-            continue
         sent += 1
     return sent
 

@@ -70,6 +70,7 @@ class CameraAdmin(AuditedAdmin):
 
 @admin.register(HeadAppointment)
 class HeadAppointmentAdmin(AuditedAdmin):
-    list_display = ["facility", "full_name", "position", "started_on", "ended_on"]
+    list_display = ["facility", "full_name", "officer", "position", "started_on", "ended_on"]
     search_fields = ["full_name", "facility__code"]
     autocomplete_fields = ["facility"]
+    raw_id_fields = ["officer"]

@@ -18,10 +18,8 @@ the rooms it gains by their markers is flagged and e-mailed to the regional pros
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,9 +27,8 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.scoping import facility_q
+from custodywatch.core.mail import mail_queue
 from custodywatch.registry.models import Camera, CameraChange, Facility, Recorder, Room
-
-logger = logging.getLogger(__name__)
 
 FACILITY_SIDE = {Role.EDGE_AGENT, Role.FACILITY_HEAD, Role.DUTY_OFFICER}
 APPROVERS = {Role.GENERAL_PROSECUTOR, Role.REGIONAL_PROSECUTOR, Role.NPM_MONITOR}
@@ -195,14 +192,12 @@ def camera_change_propose(
                      obj=change, detail={"camera": code, "kind": kind, "rooms": wanted,
                                          "active": is_active, "blind_before": len(before),
                                          "blind_after": len(after), "flagged": flagged})
-        if flagged:
-            change_id = change.pk
-            transaction.on_commit(lambda: _mail_flag(change_id))
+        if flagged:  # queued with the change (core/mail.py): both commit or neither
+            _mail_flag(change)
     return camera, change
 
 
-def _mail_flag(change_id: int) -> None:
-    change = CameraChange.objects.select_related("facility", "camera").get(pk=change_id)
+def _mail_flag(change: CameraChange) -> None:
     addresses = sorted(set(User.objects.filter(
         role=Role.REGIONAL_PROSECUTOR, region_id=change.facility.region_id, is_active=True,
     ).exclude(email="").values_list("email", flat=True)))
@@ -216,10 +211,7 @@ def _mail_flag(change_id: int) -> None:
              "anyone approves it.") % {
         "facility": change.facility.code, "camera": change.camera.code,
         "before": change.blind_before, "after": change.blind_after}
-    try:
-        send_mail(subject, body, None, addresses, fail_silently=False)
-    except OSError:
-        logger.exception("camera change %s: flag e-mail failed", change_id)
+    mail_queue(subject=subject, body=body, to=addresses)
 
 
 # --------------------------------------------------------------------------- deciding

@@ -240,6 +240,11 @@ class HeadAppointment(models.Model):
     facility = models.ForeignKey(
         Facility, models.CASCADE, related_name="head_appointments", verbose_name=_("unit")
     )
+    # The person (issue 24): one officer's appointments over time, across units, so his
+    # record follows him. ``full_name`` stays as recorded on the appointment.
+    officer = models.ForeignKey(
+        "cases.Officer", models.PROTECT, null=True, blank=True, related_name="appointments",
+        verbose_name=_("officer"))
     full_name = models.CharField(_("full name"), max_length=200)
     position = models.CharField(_("position"), max_length=200)
     rank = models.CharField(_("rank"), max_length=100, blank=True)

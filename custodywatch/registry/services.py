@@ -191,6 +191,11 @@ def registry_import(
             raise RegistryImportError([LineError(0, "-", "; ".join(error.messages))]) from None
         if kind == "rooms":
             assign_marker_ids(refs.facilities[row.values["facility"]].pk for row in rows)
+        if kind == "heads":
+            # Each head is a person (issue 24): link new appointments to their officer.
+            from custodywatch.accountability.services import heads_link_officers
+
+            heads_link_officers(actor=acting_user, origin=origin)
         result = ImportResult(kind, counts["created"], counts["updated"], counts["unchanged"])
         audit_record(
             actor=acting_user,

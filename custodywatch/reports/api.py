@@ -42,6 +42,8 @@ class DashboardOut(Schema):
     in_custody: int
     held_past_limit: int
     unacknowledged_alerts: int
+    foreign_nationals_in_custody: int = Field(
+        0, description="Foreign nationals held now (consular notification applies).")
     cameras: int
     cameras_working: int
     cameras_out_of_order: int
@@ -167,6 +169,7 @@ def reports_dashboard(request: HttpRequest):  # type: ignore[no-untyped-def]
         as_of=data.now, figures_as_of=refresh.finished_at if refresh else None,
         in_custody=data.custody["in_custody"], held_past_limit=data.custody["overdue"],
         unacknowledged_alerts=data.custody["unacknowledged_alerts"],
+        foreign_nationals_in_custody=data.custody.get("foreign_in_custody", 0),
         cameras=data.video.cameras, cameras_working=data.video.working,
         cameras_out_of_order=data.video.out_of_order, custody_rooms=data.video.custody_rooms,
         custody_rooms_blind=data.video.blind_rooms,

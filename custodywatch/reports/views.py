@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from custodywatch.accountability import selectors as accountability_selectors
 from custodywatch.accounts.audit import Origin
 from custodywatch.ledger.selectors import checkpoint_latest
 from custodywatch.registry.models import Facility
@@ -98,7 +99,8 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/scorecard.html", {
         "page": page, "rows": rows, "period": period, "sort": sort, "regions": regions,
         "region_code": region_code, "figures": selectors.SCORE_FIGURES,
-        "query": query.urlencode(), "refresh": selectors.last_refresh()})
+        "query": query.urlencode(), "refresh": selectors.last_refresh(),
+        "payment_days": accountability_selectors.days_to_payment_by_region(user=request.user)})
 
 
 @login_required

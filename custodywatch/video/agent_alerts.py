@@ -11,10 +11,7 @@ two processes never send it twice; a failed send is retried by the video sweep.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,10 +19,9 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.core.mail import mail_queue
 from custodywatch.registry.models import Facility
 from custodywatch.video.models import AgentDiskAlert
-
-logger = logging.getLogger(__name__)
 
 
 def agent_disk_full_report(*, acting_user: User, origin: Origin, facility: Facility,
@@ -61,31 +57,24 @@ def recipients(facility: Facility) -> list[User]:
 
 
 def agent_alerts_mail(*, now: dt.datetime) -> int:
-    """E-mail each agent alert not yet e-mailed; a conditional UPDATE claims it first."""
+    """Queue the e-mail of each agent alert not yet e-mailed (core/mail.py); a conditional
+    UPDATE claims it in the same transaction."""
     sent = 0
     for alert in (AgentDiskAlert.objects.filter(mailed_at__isnull=True)
                   .select_related("facility").order_by("raised_at")):
-        if not AgentDiskAlert.objects.filter(pk=alert.pk, mailed_at__isnull=True).update(
-                mailed_at=now):
-            continue
-        addresses = [user.email for user in recipients(alert.facility)]
-        if not addresses:
-            sent += 1
-            continue
-        try:
-            send_mail(
-                _("CustodyWatch: the edge agent of %(facility)s reports a full disk")
+        with transaction.atomic():
+            if not AgentDiskAlert.objects.filter(pk=alert.pk, mailed_at__isnull=True).update(
+                    mailed_at=now):
+                continue
+            mail_queue(
+                subject=_("CustodyWatch: the edge agent of %(facility)s reports a full disk")
                 % {"facility": alert.facility.code},
-                _("Since %(since)s the edge agent of %(facility)s reports that its disk is "
-                  "full. It keeps running, but drops its oldest camera health reports (that "
-                  "time counts as blind) and cannot queue new footage hashes until space is "
-                  "freed on its disk.")
+                body=_("Since %(since)s the edge agent of %(facility)s reports that its disk "
+                       "is full. It keeps running, but drops its oldest camera health reports "
+                       "(that time counts as blind) and cannot queue new footage hashes until "
+                       "space is freed on its disk.")
                 % {"since": timezone.localtime(alert.raised_at).strftime("%Y-%m-%d %H:%M"),
                    "facility": alert.facility.name},
-                settings.DEFAULT_FROM_EMAIL, addresses)
-        except OSError:
-            logger.exception("agent alert %s: e-mail failed, will retry", alert.pk)
-            AgentDiskAlert.objects.filter(pk=alert.pk, mailed_at=now).update(mailed_at=None)
-            continue
+                to=[user.email for user in recipients(alert.facility)])
         sent += 1
     return sent

@@ -19,11 +19,9 @@ Nothing here can be closed by a person, least of all by the facility.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -31,12 +29,11 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.core.mail import mail_queue
 from custodywatch.registry.models import Camera, Facility
 from custodywatch.video.coverage import CoverageRule, coverage_rule, marker_fresh
 from custodywatch.video.models import CameraState, CoverageIncident, MarkerSighting
 from custodywatch.video.timing import silence_after
-
-logger = logging.getLogger(__name__)
 
 HOLD_BEFORE = dt.timedelta(hours=1)
 HOLD_AFTER = dt.timedelta(hours=1)
@@ -209,12 +206,7 @@ def incidents_mail(*, now: dt.datetime) -> int:
     sent = 0
     for incident in (CoverageIncident.objects.filter(mailed_at__isnull=True)
                      .select_related("facility", "camera", "room").order_by("raised_at")):
-        if not CoverageIncident.objects.filter(pk=incident.pk, mailed_at__isnull=True).update(
-                mailed_at=now):
-            continue
         addresses = sorted({p.email for p in _recipients(incident) if p.email})
-        if not addresses:
-            continue
         subject = _("[CustodyWatch] %(kind)s: %(facility)s") % {
             "kind": incident.get_kind_display(), "facility": incident.facility.code}
         body = _("%(kind)s at %(facility)s since %(since)s (camera %(camera)s, room %(room)s). "
@@ -223,14 +215,12 @@ def incidents_mail(*, now: dt.datetime) -> int:
             "since": timezone.localtime(incident.started_at).strftime("%Y-%m-%d %H:%M %Z"),
             "camera": incident.camera.code if incident.camera else "-",
             "room": incident.room.code if incident.room else "-"}
-        try:
-            send_mail(subject, body, None, addresses, fail_silently=False)
-        except OSError:
-            logger.exception("coverage incident %s: e-mail failed, will retry", incident.pk)
-            CoverageIncident.objects.filter(pk=incident.pk, mailed_at=now).update(
-                mailed_at=None)
-            continue
-        sent += 1
+        with transaction.atomic():  # claimed with its e-mail queued (core/mail.py)
+            if not CoverageIncident.objects.filter(
+                    pk=incident.pk, mailed_at__isnull=True).update(mailed_at=now):
+                continue
+            queued = mail_queue(subject=subject, body=body, to=addresses)
+        sent += queued
     return sent
 
 

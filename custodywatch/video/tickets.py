@@ -19,11 +19,9 @@ proves it fixed.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
@@ -31,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.core.mail import mail_queue
 from custodywatch.registry.models import Camera, HeadAppointment, Room
 from custodywatch.video.coverage import (
     CoverageRule,
@@ -47,7 +46,6 @@ from custodywatch.video.models import (
 from custodywatch.video.selectors import cameras_with_health, rooms_blind_now
 from custodywatch.video.timing import from_ms, to_ms
 
-logger = logging.getLogger(__name__)
 Ticket = RemediationTicket
 
 
@@ -238,13 +236,9 @@ def _mail_escalations(ids: list[int]) -> None:
         lines = "\n".join(
             f"- {t.facility.code} {t.room.code if t.room else t.camera.code if t.camera else ''}"
             f" ({t.get_kind_display()}), {t.owner_name or '-'}" for t in tickets)
-        try:
-            send_mail(_("[CustodyWatch] Remediation overdue: %(n)d") % {"n": len(tickets)},
-                      _("These blind rooms and broken cameras were not fixed by their due "
-                        "date:\n%(lines)s") % {"lines": lines}, None, addresses,
-                      fail_silently=False)
-        except OSError:
-            logger.exception("remediation escalation e-mail failed")
+        mail_queue(subject=_("[CustodyWatch] Remediation overdue: %(n)d") % {"n": len(tickets)},
+                   body=_("These blind rooms and broken cameras were not fixed by their due "
+                          "date:\n%(lines)s") % {"lines": lines}, to=addresses)
 
 
 def remediation_sweep(*, now: dt.datetime | None = None) -> TicketSweepResult:

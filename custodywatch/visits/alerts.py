@@ -4,7 +4,9 @@
 (recommendation, recipient, deadline): a new deadline alerts again, the same one never
 twice. The e-mail is claimed as the custody sweep claims its alerts (healthchecks'
 `sendalerts`): a conditional UPDATE on `mailed_at`, and only the sweeper whose UPDATE
-changed the row sends it.
+changed the row queues it, in the same transaction, as a task that retries until the mail
+server takes it (core/mail.py). An alert to someone without an address is claimed and not
+counted as mailed.
 """
 
 from __future__ import annotations
@@ -13,20 +15,20 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
 from custodywatch.accounts.models import AuditEvent, Role, User
+from custodywatch.core.mail import mail_queue
 from custodywatch.visits.models import CLOSED_STATUSES, OverdueAlert, Recommendation
 
 
 @dataclass(frozen=True)
 class SweepResult:
     raised: int
-    mailed: int
+    mailed: int  # e-mails queued (core/mail.py sends them, retrying)
 
 
 def addressees(recommendation: Recommendation) -> list[User]:
@@ -78,21 +80,24 @@ def overdue_alerts_raise(*, now: dt.datetime) -> int:
 
 
 def alerts_mail(*, now: dt.datetime) -> int:
+    """Queue the e-mail of each alert not yet e-mailed (claimed in the same transaction)."""
     mailed = 0
     for alert in OverdueAlert.objects.filter(mailed_at__isnull=True).select_related(
             "recommendation", "recipient"):
-        claimed = OverdueAlert.objects.filter(pk=alert.pk, mailed_at__isnull=True).update(
-            mailed_at=now)
-        if not claimed or not alert.recipient.email:
-            continue
-        with translation.override(alert.recipient.language or settings.LANGUAGE_CODE):
-            send_mail(
-                subject=_("Overdue recommendation #%(id)s") % {"id": alert.recommendation_id},
-                message=_("The deadline of %(deadline)s has passed for this recommendation:"
-                          "\n\n%(text)s") % {"deadline": alert.deadline,
-                                             "text": alert.recommendation.text},
-                from_email=None, recipient_list=[alert.recipient.email], fail_silently=True)
-        mailed += 1
+        with transaction.atomic():
+            claimed = OverdueAlert.objects.filter(pk=alert.pk, mailed_at__isnull=True).update(
+                mailed_at=now)
+            if not claimed:
+                continue
+            with translation.override(alert.recipient.language or settings.LANGUAGE_CODE):
+                queued = mail_queue(
+                    subject=_("Overdue recommendation #%(id)s") % {
+                        "id": alert.recommendation_id},
+                    body=_("The deadline of %(deadline)s has passed for this recommendation:"
+                           "\n\n%(text)s") % {"deadline": alert.deadline,
+                                              "text": alert.recommendation.text},
+                    to=[alert.recipient.email])
+        mailed += queued
     return mailed
 
 

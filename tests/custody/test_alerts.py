@@ -9,8 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.core import mail
 from custodywatch.custody import alerts
 from custodywatch.custody.models import CustodyAlert
 from tests.conftest import make_user
@@ -34,9 +37,12 @@ def test_sweep_raises_due_soon_and_overdue_once(mailboxes, facility_a, mailoutbo
                          arrived_at=now - 42 * H)
     result = alerts.custody_sweep(now=now)
     raised = set(CustodyAlert.objects.values_list("clock", "level", "warning_seconds"))
+    # Issue 22: no protocol, no rights explained and no prosecutor notified are late too.
     assert raised == {("detention", "due_soon", 6 * 3600), ("relatives", "overdue", 0),
-                      ("lawyer", "overdue", 0), ("medical", "overdue", 0)}
-    assert (result.raised, result.mailed, result.escalated) == (4, 4, 0)
+                      ("lawyer", "overdue", 0), ("medical", "overdue", 0),
+                      ("protocol", "overdue", 0), ("rights", "overdue", 0),
+                      ("prosecutor", "overdue", 0)}
+    assert (result.raised, result.mailed, result.escalated) == (7, 7, 0)
     assert {tuple(message.to) for message in mailoutbox} == {
         ("head_a@example.kz", "prosecutor_a@example.kz")}
     again = alerts.custody_sweep(now=now + dt.timedelta(minutes=1))
@@ -64,7 +70,8 @@ def test_unacknowledged_alerts_escalate_to_the_general_prosecutor(mailboxes, fac
                              alert=acknowledged)
     mailoutbox.clear()
     result = alerts.custody_sweep(now=now + 31 * dt.timedelta(minutes=1))
-    assert result.escalated == 2  # relatives and lawyer, not the acknowledged one
+    # Relatives, lawyer, protocol, rights and prosecutor, not the acknowledged one.
+    assert result.escalated == 5
     assert all("gpo@example.kz" in message.to for message in mailoutbox)
     assert all("ESCALATED" in message.subject for message in mailoutbox)
     acknowledged.refresh_from_db()
@@ -92,12 +99,12 @@ def test_alert_page_and_acknowledge_button(signed_in, mailboxes, facility_a):
     alerts.custody_sweep()
     client = signed_in(mailboxes["prosecutor_a"])
     page = client.get(reverse("custody:alerts"))
-    assert len(page.context["alerts"]) == 3
+    assert len(page.context["alerts"]) == 6
     alert = CustodyAlert.objects.get(clock="detention")
     client.post(reverse("custody:alert_acknowledge", args=[alert.pk]))
     alert.refresh_from_db()
     assert alert.acknowledged_by == mailboxes["prosecutor_a"]
-    assert len(client.get(reverse("custody:alerts")).context["alerts"]) == 2
+    assert len(client.get(reverse("custody:alerts")).context["alerts"]) == 5
     other = signed_in(mailboxes["head_b"])
     assert len(other.get(reverse("custody:alerts")).context["alerts"]) == 0
 
@@ -108,32 +115,48 @@ def test_claim_is_a_conditional_update(mailboxes, facility_a, mailoutbox):
                 arrived_at=None)
     alerts.alerts_raise(now=timezone.now())
     stale_view = list(CustodyAlert.objects.filter(mailed_at__isnull=True))
-    assert alerts.alerts_mail(now=timezone.now()) == 3
+    assert alerts.alerts_mail(now=timezone.now()) == 6
     for alert in stale_view:
         claimed = CustodyAlert.objects.filter(pk=alert.pk, mailed_at__isnull=True).update(
             mailed_at=timezone.now())
         assert claimed == 0
-    assert len(mailoutbox) == 3
+    assert len(mailoutbox) == 6
 
 
 def test_sweep_command(mailboxes, facility_a, capsys):
     make_record(facility_a, mailboxes["duty_a"], detained_at=timezone.now() - 49 * H,
                 arrived_at=None)
     call_command("custody_sweep")
-    assert "raised=3 mailed=3 escalated=0" in capsys.readouterr().out
+    assert "raised=6 mailed=6 escalated=0" in capsys.readouterr().out
 
 
-def test_failed_e_mail_is_retried_by_the_next_sweep(mailboxes, facility_a, mailoutbox,
-                                                    monkeypatch):
-    make_record(facility_a, mailboxes["duty_a"], detained_at=timezone.now() - 49 * H,
-                arrived_at=None)
+def test_a_mail_server_outage_delays_the_escalation_and_loses_nothing(
+        mailboxes, facility_a, mailoutbox, monkeypatch, task_queue):
+    """The alerts are e-mailed and escalated as tasks queued with the claim: with the mail
+    server down the sweeps go on, every escalation is recorded with its e-mail queued, and
+    the e-mails go out by retries once the server is back."""
+    now = timezone.now()
+    make_record(facility_a, mailboxes["duty_a"], detained_at=now - 49 * H, arrived_at=None)
 
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("no mail server")
 
-    monkeypatch.setattr(alerts, "send_mail", refuse)
-    assert alerts.custody_sweep().mailed == 0
-    assert CustodyAlert.objects.filter(mailed_at__isnull=True).count() == 3
+    monkeypatch.setattr(mail, "send_mail", refuse)
+    assert alerts.custody_sweep(now=now).mailed == 6
+    later = alerts.custody_sweep(now=now + dt.timedelta(minutes=31))
+    assert later.escalated == 6
+    assert task_queue() == 12  # each try fails and queues the next one
+    assert mailoutbox == []
+    assert CustodyAlert.objects.filter(escalated_at__isnull=False).count() == 6
+    retries = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    assert retries.count() == 12
+    assert all(row.args_kwargs["kwargs"]["attempt"] == 2 for row in retries)
+    assert task_queue() == 0  # the next tries wait (retry_delay)
+
     monkeypatch.undo()
-    assert alerts.custody_sweep().mailed == 3
-    assert len(mailoutbox) == 3
+    retries.update(run_after=timezone.now())  # their time has come
+    assert task_queue() == 12
+    escalations = [m for m in mailoutbox if m.subject.startswith("[CustodyWatch] ESCALATED")]
+    assert len(mailoutbox) == 12 and len(escalations) == 6
+    assert all("gpo@example.kz" in m.to for m in escalations)
+    assert task_queue() == 0

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db.models import F, Q
+from django.utils import timezone
 
 from custodywatch.accounts.models import User
+from custodywatch.custody import law
+from custodywatch.custody.alerts import facts_of
 from custodywatch.custody.demo import CUSTODY_SCALES
 from custodywatch.custody.models import CustodyRecord, Interrogation, RoomStay
+from custodywatch.custody.selectors import overrun_q
 from custodywatch.demo import generator
 from custodywatch.kernels import deadlines
 
 pytestmark = pytest.mark.django_db
+POLICE_KINDS = {"police_station", "temporary_detention", "other"}
 
 
 def test_small_demo_custody():
     generator.load(scale_name="small", seed=3)
-    records = list(CustodyRecord.objects.all())
+    records = list(CustodyRecord.objects.select_related("facility"))
     scale = CUSTODY_SCALES["small"]
     low, high = scale.in_custody_at_home
     assert scale.detentions + low <= len(records) <= scale.detentions + high
@@ -24,10 +31,13 @@ def test_small_demo_custody():
     held = CustodyRecord.objects.filter(facility=duty.facility, ended_at__isnull=True)
     assert low <= held.count() <= high
     for record in records:
-        assert record.detention_due_at == deadlines.detention_due_at(record.date_of_birth,
-                                                                      record.detained_at)
+        # The limit is the regime's, under the law of the day (what the services keep).
+        assert record.detention_due_at == deadlines.legal_due_at(
+            facts_of(record, with_delays=False), law.terms_on(record.detained_at))
         assert record.is_minor == deadlines.is_minor_at(record.date_of_birth,
                                                         record.detained_at)
+        assert record.regime == law.proposed_regime(record.facility.kind) or (
+            record.regime == "delivery" and record.facility.kind in POLICE_KINDS)
     stays = RoomStay.objects.select_related("room").order_by("custody_record", "started_at")
     previous = None
     for stay in stays:
@@ -45,3 +55,27 @@ def test_small_demo_custody():
     late = CustodyRecord.objects.filter(
         Q(relatives_notified_at__isnull=True) | Q(medical_checked_at__isnull=True)).count()
     assert 0 < late < len(records) * 0.2
+
+
+def test_colonies_and_remand_centres_hold_people_on_their_court_terms():
+    """Issue 22: no colony or SIZO inmate is on a 48 h clock, nor past one; their limits are
+    the release date and the remand order's term, and few are past those."""
+    generator.load(scale_name="small", seed=5)
+    now = timezone.now()
+    long_term = CustodyRecord.objects.filter(
+        facility__kind__in=["correctional_colony", "pretrial_detention"])
+    assert long_term.filter(regime="sentence").exists()
+    assert long_term.filter(regime="remand").exists()
+    assert not long_term.exclude(regime__in=["sentence", "remand"]).exists()
+    past_48 = long_term.filter(
+        detention_due_at=F("detained_at") + dt.timedelta(hours=48))
+    assert not past_48.exclude(term_ends_at__isnull=False).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=F("detention_due_at"))).exists()
+    for record in long_term.filter(term_ends_at__isnull=False):
+        assert record.detention_due_at == record.term_ends_at
+        assert record.court_order_ref
+    held_past = long_term.filter(overrun_q(now)).count()
+    assert held_past <= max(2, long_term.count() * 0.05)
+    in_colony_now = long_term.filter(regime="sentence", ended_at__isnull=True)
+    assert in_colony_now.exists()
+    assert not in_colony_now.filter(detention_due_at__lte=now).exists()

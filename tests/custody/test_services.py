@@ -200,6 +200,24 @@ def test_death_raises_the_prosecutor_alert_in_the_same_transaction(
     assert record_a.stays.get().ended_at is not None
 
 
+def test_a_death_recorded_while_the_mail_server_is_down_queues_its_e_mail(
+    record_a, people, settings, mailoutbox, task_queue, django_capture_on_commit_callbacks
+):
+    """The request that records the death never talks to the mail server: it queues the
+    e-mail, which the worker sends once the server answers."""
+    people["prosecutor_a"].email = "prosecutor@example.kz"
+    people["prosecutor_a"].save()
+    settings.EMAIL_BACKEND = "tests.mail_backends.RefusingBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.custody_record_end(acting_user=people["duty_a"], origin=SYSTEM_ORIGIN,
+                                    record=record_a, ended_at=timezone.now(),
+                                    end_reason=EndReason.DIED, end_note="Found unresponsive")
+    assert CustodyAlert.objects.get().mailed_at is not None  # its e-mail is queued
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert task_queue() == 1
+    assert [m.to for m in mailoutbox] == [["prosecutor@example.kz"]]
+
+
 def test_end_before_current_stay_is_refused(record_a, people):
     with pytest.raises(ValidationError) as error:
         services.custody_record_end(acting_user=people["duty_a"], origin=SYSTEM_ORIGIN,

@@ -119,3 +119,14 @@ def test_the_public_page_lists_releases_and_says_when_there_is_none(client, data
     page = client.get(reverse("reports:open_data_releases")).content.decode()
     for file in release.files.all():
         assert file.name in page and file.sha256 in page
+
+
+def test_the_worker_publishes_what_is_due_once(db):
+    from custodywatch.reports.tasks import publications
+
+    first = publications()
+    assert "units_month" in first and "npm_annual" in first
+    kinds = sorted(OpenDataRelease.objects.values_list("kind", flat=True))
+    assert kinds == [OpenDataRelease.Kind.NPM_ANNUAL, OpenDataRelease.Kind.UNITS_MONTH]
+    assert publications() == "nothing due"
+    assert OpenDataRelease.objects.count() == 2

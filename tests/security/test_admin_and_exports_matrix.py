@@ -175,6 +175,16 @@ DOWNLOADS_CHECKED_ELSEWHERE = {
     # Not a download: a death's page needs a death in custody (tests/medical/test_deaths.py).
     "medical:death": "tests/medical/test_deaths.py",
     "video:camera_view_image": "tests/agent/test_reference_sync.py",
+    # Issue 24: need a head linked to an officer, a proceeding, a claim, a register or a
+    # recourse claim; tests/accountability/ reads and posts each inside and outside scope.
+    "accountability:head_person": "tests/accountability/test_heads.py",
+    "accountability:head_figure": "tests/accountability/test_heads.py",
+    "accountability:proceeding": "tests/accountability/test_proceedings.py",
+    "accountability:fund_claim": "tests/accountability/test_fund.py",
+    "accountability:register_create": "tests/accountability/test_fund.py",
+    "accountability:register_paid": "tests/accountability/test_fund.py",
+    "accountability:register_download": "tests/accountability/test_fund.py",
+    "accountability:recourse": "tests/accountability/test_fund.py",
 }
 
 

@@ -114,6 +114,15 @@ POSTS: dict[str, Post] = {
     "custody:record_safeguards": Post(lambda w: {
         "safeguards-lawyer_name": "Adv. Kim",
         "safeguards-lawyer_first_access_at": _local(_now() - dt.timedelta(hours=1))}),
+    "custody:record_regime": Post(lambda w: {
+        "regime-regime": "remand", "regime-court_order_ref": "2-123/2026",
+        "regime-court_order_at": _local(_now() - dt.timedelta(hours=1)),
+        "regime-term_ends_at": _local(_now() + dt.timedelta(days=60))}),
+    "custody:record_delay": Post(lambda w: {
+        "delay-right": "relatives", "delay-authorised_by": "Prosecutor Omarov",
+        "delay-reason": "Secrecy of the investigation",
+        "delay-authorised_at": _local(_now() - dt.timedelta(hours=1)),
+        "delay-until": _local(_now() + dt.timedelta(hours=12))}),
     "custody:record_end": Post(lambda w: {
         "end-ended_at": _local(_now()), "end-end_reason": "released"}),
     "custody:alert_acknowledge": Post(lambda w: {}),

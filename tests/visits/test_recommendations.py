@@ -9,6 +9,8 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent
@@ -190,6 +192,26 @@ def test_overdue_alerts_go_to_the_addressee_and_his_superior_once(overdue, peopl
     overdue.deadline = dt.date(2026, 4, 1)
     overdue.save()
     assert alerts.sweep(now=dt.datetime(2026, 4, 2, 12, tzinfo=dt.UTC)).raised == 2
+
+
+def test_an_overdue_alert_whose_e_mail_fails_is_not_counted_sent_and_is_retried(
+        overdue, people, settings, task_queue, mailoutbox):
+    """fail_silently once counted a refused e-mail as sent and lost it."""
+    people["head_a"].email = "head@example.kz"
+    people["head_a"].save()
+    settings.EMAIL_BACKEND = "tests.mail_backends.RefusingBackend"
+    alerts.sweep(now=dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC))
+    assert task_queue() == 1
+    assert mailoutbox == []
+    [retry] = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    assert retry.args_kwargs["kwargs"]["to"] == ["head@example.kz"]
+    first = DBTaskResult.objects.get(status=TaskResultStatus.SUCCESSFUL)
+    assert first.return_value == {"sent": 0, "attempt": 1, "next_attempt": 2}
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    assert task_queue() == 1
+    assert [m.to for m in mailoutbox] == [["head@example.kz"]]
 
 
 def test_no_alert_for_a_closed_recommendation_and_named_officials_win(

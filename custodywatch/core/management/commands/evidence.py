@@ -1,14 +1,14 @@
-"""`custodywatch evidence check-files [--loop SECONDS]`: re-hash every stored evidence file.
+"""`custodywatch evidence check-files`: re-hash every stored evidence file, once.
 
 Every file kept as received (case evidence, complaint attachments, examination and visit
 photos) is read and hashed against the SHA-256 recorded when it arrived; each missing or
-damaged one raises an alert (core/stored_files.py). A worker runs it on a schedule with
-`--loop`. Exit status: 0 all intact; 1 a file is missing or damaged (CONTRACTS.md style).
+damaged one raises an alert (core/stored_files.py). `custodywatch worker` runs it daily
+(the periodic job `evidence_check_files`). Exit status: 0 all intact; 1 a file is missing
+or damaged (CONTRACTS.md style).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -21,23 +21,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        check = sub.add_parser("check-files", help="re-hash every stored file; exit 1 on "
-                               "a missing or damaged one")
-        check.add_argument("--loop", type=float, default=0,
-                           help="check again every this many seconds (default: once)")
+        sub.add_parser("check-files", help="re-hash every stored file; exit 1 on a missing or "
+                       "damaged one")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        loop = options["loop"]
-        while True:
-            result = check_stored_files()
-            for object_type, object_id, name, problem in result.problems:
-                self.stdout.write(f"{problem.upper()} {object_type} {object_id} {name}")
-            self.stdout.write(f"checked {result.checked} stored files: "
-                              f"{len(result.problems)} missing or damaged, "
-                              f"{result.repaired} repaired since the last check")
-            if not loop:
-                if result.problems:
-                    raise CommandError(f"{len(result.problems)} stored file(s) missing or "
-                                       "damaged", returncode=1)
-                return
-            time.sleep(loop)
+        result = check_stored_files()
+        for object_type, object_id, name, problem in result.problems:
+            self.stdout.write(f"{problem.upper()} {object_type} {object_id} {name}")
+        self.stdout.write(f"checked {result.checked} stored files: "
+                          f"{len(result.problems)} missing or damaged, "
+                          f"{result.repaired} repaired since the last check")
+        if result.problems:
+            raise CommandError(f"{len(result.problems)} stored file(s) missing or damaged",
+                               returncode=1)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import signal
 import sys
 import threading
@@ -15,13 +16,12 @@ from django.db import close_old_connections
 from django.utils import timezone, translation
 from tqdm import tqdm
 
+from custodywatch.core.processes import spawn_tied_to_this_process
 from custodywatch.demo import edge_agent, generator
 from custodywatch.escrow import store as escrow_store
 from custodywatch.escrow.embedded import EmbeddedStore, StoreError
 from custodywatch.ledger.services import ledger_integrate_all
-from custodywatch.reports.services import figures_refresh
 from custodywatch.video import demo as video_demo
-from custodywatch.video.services import video_sweep
 
 
 class Command(BaseCommand):
@@ -66,6 +66,7 @@ class Command(BaseCommand):
             for stop_signal in (signal.SIGTERM, signal.SIGHUP):
                 signal.signal(stop_signal, _exit_on_signal)
             self._start_escrow_store()
+            self._start_worker()
             real = self._start_edge_agent(options)
             _play_edge_agents_in_background(real.camera_ids if real else ())
             call_command("serve", host=options["host"], port=options["port"])
@@ -84,9 +85,18 @@ class Command(BaseCommand):
         atexit.register(embedded.stop)
         for name, value in embedded.environment().items():
             setattr(settings, name.removeprefix("CUSTODYWATCH_"), value)
+            os.environ[name] = value  # for the worker started next
         self.stdout.write(f"Footage escrow: embedded SeaweedFS at {embedded.endpoint} "
                           f"(bucket {embedded.bucket}, Object Lock), data in "
                           f"{embedded.data_dir}")
+
+    def _start_worker(self) -> None:
+        """`custodywatch worker` (the sweeps, the e-mail queue), ended when the demo ends. Its
+        e-mail goes to files under var/mail unless EMAIL_BACKEND names a mail server."""
+        log_path = Path(settings.VAR_DIR) / "worker.log"
+        spawn_tied_to_this_process([sys.executable, "-m", "custodywatch.cli", "worker"],
+                                   log=log_path.open("ab"))
+        self.stdout.write(f"Worker: sweeps and e-mail in the background; log {log_path}")
 
     def _start_edge_agent(self, options) -> edge_agent.DemoAgent | None:  # type: ignore[no-untyped-def]
         """A real agent on rendered footage for the home facility (custodywatch/demo/
@@ -114,21 +124,16 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 def _play_edge_agents_in_background(real_agent_cameras: Sequence[int] = (),
                                     interval_seconds: float = 30) -> None:
-    """Beat for the demo's other live cameras and sweep the silent ones, so camera health
-    stays current while the demo is served; integrate the ledger and refresh the dashboard's
-    figures as their workers would. Some of the home facility's cameras have a real agent."""
+    """Beat for the demo's other live cameras, so camera health stays current while the demo
+    is served (the worker sweeps the silent ones and refreshes the figures); integrate the
+    ledger as its integrator would. Some of the home facility's cameras have a real agent."""
 
     def play() -> None:
-        ticks = 0
         while True:
             try:
                 video_demo.demo_tick(now=timezone.now(),
                                      real_agent_cameras=real_agent_cameras)
-                video_sweep()
-                ledger_integrate_all()  # the ledger worker's job (`custodywatch ledger run`)
-                ticks += 1
-                if ticks % 30 == 0:  # every 15 minutes, as the `reports refresh` timer would
-                    figures_refresh()
+                ledger_integrate_all()  # the ledger integrator's job (`custodywatch ledger run`)
             finally:
                 close_old_connections()
             time.sleep(interval_seconds)

@@ -1,18 +1,17 @@
-"""`custodywatch coverage_work [--loop SECONDS | --backfill]`: recompute stored coverage
-where it changed.
+"""`custodywatch coverage_work [--backfill]`: recompute stored coverage where it changed,
+once.
 
-`video_sweep` runs the same job after each sweep; this command runs it alone (more workers
-on a busy queue). Several copies may run at once: each work row is claimed by a conditional
-DELETE, and only the worker whose DELETE removed it processes it. ``--backfill`` computes,
+The periodic job `video_sweep` of `custodywatch worker` runs the same after each sweep; this
+command runs one pass alone (e.g. to drain a busy queue by hand). Several copies may run at
+once: each work row is claimed by a conditional DELETE, and only the worker whose DELETE
+removed it processes it. ``--backfill`` computes,
 once, every stay and action that has no stored blind time (written before the job existed),
 with a progress bar.
 """
 
 from __future__ import annotations
 
-import time
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from custodywatch.custody.models import Interrogation, RoomStay
@@ -29,27 +28,18 @@ class Command(BaseCommand):
     help = "Recompute the blind time of stays and investigative actions whose coverage changed."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--loop", type=float, default=0,
-                            help="run again every this many seconds (default: once)")
         parser.add_argument("--backfill", action="store_true",
                             help="compute every stay and action with no stored blind time")
 
-    def handle(self, *args: object, loop: float = 0, backfill: bool = False,
-               **options: object) -> None:
+    def handle(self, *args: object, backfill: bool = False, **options: object) -> None:
         if backfill:
-            if loop:
-                raise CommandError("--backfill runs once: leave out --loop")
             self._backfill(quiet=options["verbosity"] == 0)
             return
-        while True:
-            queued = coverage_work_refresh()
-            work = coverage_work_drain()
-            self.stdout.write(f"refreshed: {queued}, coverage work: {work.claimed}, "
-                              f"stays: {work.stays}, actions: {work.interrogations}, "
-                              f"camera alerts: {work.alerts}, withdrawn: {work.withdrawn}")
-            if not loop:
-                return
-            time.sleep(loop)
+        queued = coverage_work_refresh()
+        work = coverage_work_drain()
+        self.stdout.write(f"refreshed: {queued}, coverage work: {work.claimed}, "
+                          f"stays: {work.stays}, actions: {work.interrogations}, "
+                          f"camera alerts: {work.alerts}, withdrawn: {work.withdrawn}")
 
     def _backfill(self, *, quiet: bool) -> None:
         total = sum(coverage_never_stored(model).count() for model in (RoomStay, Interrogation))

@@ -1,0 +1,14 @@
+"""Custody's periodic job: raise, e-mail and escalate custody alerts (custody/alerts.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from custodywatch.core.periodic import periodic
+from custodywatch.custody.alerts import SweepResult
+from custodywatch.custody.alerts import custody_sweep as sweep
+
+
+@periodic(every=dt.timedelta(minutes=1))
+def custody_sweep() -> SweepResult:
+    return sweep()
