@@ -2,7 +2,7 @@
 """The two quick-start commands, with nothing but Python 3.11+ installed.
 
     python3 dev.py demo   # virtualenv, install, migrate, demo data, serve on :8000
-    python3 dev.py test   # virtualenv, install, the whole test suite
+    python3 dev.py test   # virtualenv, install, the whole test suite (on every core)
 
 Everything goes into .venv/ beside this file; a second run reuses it.
 """
@@ -56,9 +56,18 @@ def demo(args: list[str]) -> None:
     run(BIN / "custodywatch", "demo", *args)
 
 
+def parallel(args: list[str]) -> list[str]:
+    """pytest-xdist on every core (the suite mostly waits on subprocesses, servers and the
+    database), a file (or a folder sharing a costly fixture: tests/conftest.py) per worker;
+    none when the command line chose (`-n 0`, `-n 4`, `--dist`, `-p no:xdist`)."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist"
+                 or a.startswith("-pno:xdist") for a in args)
+    return [] if chosen else ["-n", "auto", "--dist", "loadfile"]
+
+
 def test(args: list[str]) -> None:
     prepare()
-    run(PYTHON, "-m", "pytest", *args)
+    run(PYTHON, "-m", "pytest", *parallel(args), *args)
 
 
 def main() -> None:

@@ -19,6 +19,28 @@ from custodywatch.registry.reference import REGIONS, load_reference_data
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# pytest-xdist (`python3 dev.py test` passes `-n auto --dist loadfile`): each file runs on one
+# worker, so module-scoped fixtures are built once; every test under these folders runs on one
+# worker too, since they share a costly session fixture (tests/escrow: a SeaweedFS store).
+# (pytest-xdist 3.8's `loadgroup` cannot rename pytest 9's node ids: its groups are ignored.)
+SHARED_FOLDERS = ("tests/escrow/",)
+
+
+@pytest.hookimpl(optionalhook=True)  # known only while pytest-xdist is loaded
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFolderScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for folder in SHARED_FOLDERS:
+                if nodeid.startswith(folder):
+                    return folder
+            return super()._split_scope(nodeid)
+
+    return SharedFolderScheduling(config, log)
+
 
 def require_or_skip(condition: bool, reason: str) -> None:
     """Skip locally when a real part is missing; in CI a missing part is a failure."""

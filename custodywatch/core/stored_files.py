@@ -28,15 +28,19 @@ from django.apps import apps
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models.fields.files import FieldFile
+from django.dispatch import Signal
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from custodywatch.core.mail import mail_queue
 from custodywatch.core.models import StoredFileAlert
 
 logger = logging.getLogger(__name__)
+
+# Sent once per new alert (object_type, object_id, name, problem): accounts e-mails the system
+# administrators (accounts/signals.py), so core imports no app above it.
+stored_file_damaged = Signal()
 
 CHUNK = 1024 * 1024
 Problem = StoredFileAlert.Problem
@@ -181,20 +185,8 @@ def alert(obj: models.Model, name: str, sha256: str, problem: str) -> None:
                                            file_name=name[:200], sha256=sha256, problem=problem)
     except IntegrityError:
         return  # raised at the same moment by another reader
-    _mail_administrators(object_type, object_id, name, problem)
-
-
-def _mail_administrators(object_type: str, object_id: str, name: str, problem: str) -> None:
-    from custodywatch.accounts.models import Role, User
-
-    addresses = list(User.objects.filter(role=Role.SYSTEM_ADMIN, is_active=True)
-                     .exclude(email="").values_list("email", flat=True))
-    if not addresses:
-        return
-    mail_queue(subject=f"CustodyWatch: a stored file is {problem}",
-               body=f"{object_type} {object_id}: the stored file {name} is {problem}. It is "
-               "refused to every reader until the genuine file is stored again "
-               "(custodywatch evidence check-files).", to=addresses)
+    stored_file_damaged.send(sender=StoredFileAlert, object_type=object_type,
+                             object_id=object_id, name=name, problem=problem)
 
 
 def resolve(obj: models.Model) -> None:

@@ -60,7 +60,7 @@ def terms_from_settings(config: dict[str, Any] | None) -> CaseTerms:
     if not config:
         return CASE_TERMS
     names = {f.name for f in fields(CaseTerms) if not f.name.endswith("_warnings")}
-    changes: dict[str, dt.timedelta] = {}
+    changes: dict[str, Any] = {}  # dataclasses.replace's keyword arguments
     for key, value in config.items():
         name, _sep, unit = key.rpartition("_")
         if name not in names or unit not in _UNITS:

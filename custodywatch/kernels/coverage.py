@@ -449,7 +449,8 @@ def blind_ms_from_cameras(
     def covered_before(keys: IntArray) -> IntArray:
         # Run time of (camera, t) before t: a run of an earlier camera ends below the key.
         k = np.searchsorted(run_start, keys, side="right")
-        return covered_upto[k] - np.maximum(end_before[k] - keys, 0)
+        before: IntArray = covered_upto[k] - np.maximum(end_before[k] - keys, 0)
+        return before
 
     pair_room, pair_camera = _distinct_pairs(mr, mc)
     room_first = np.flatnonzero(np.r_[True, pair_room[1:] != pair_room[:-1]])

@@ -91,7 +91,8 @@ def _split(envelope: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes]:
     for size in (FINGERPRINT_BYTES, KEY_BYTES, NONCE_BYTES, KEY_BYTES + TAG_BYTES, NONCE_BYTES):
         parts.append(envelope[at:at + size])
         at += size
-    return (*parts, envelope[at:])  # type: ignore[return-value]
+    recipient_print, ephemeral, key_nonce, wrapped_key, data_nonce = parts
+    return recipient_print, ephemeral, key_nonce, wrapped_key, data_nonce, envelope[at:]
 
 
 def _data_key(private: X25519PrivateKey, envelope: bytes, aad: bytes) -> bytes:

@@ -157,7 +157,8 @@ def view_signature(coarse: np.ndarray) -> np.ndarray:
     signature -= signature.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(signature, axis=1, keepdims=True)
     # A flat tile (bare wall) has no edges to agree or disagree with: weight zero.
-    return signature / np.maximum(norms, 1e-3)
+    weighted: np.ndarray = signature / np.maximum(norms, 1e-3)
+    return weighted
 
 
 def reference_signature(reference: np.ndarray) -> np.ndarray:
@@ -229,7 +230,8 @@ def is_learnable(gray: np.ndarray) -> bool:
 def learn_reference(frames: Sequence[np.ndarray]) -> np.ndarray:
     """The reference view from a few live frames: the per-pixel median, so a person who
     walks through them leaves no trace."""
-    return np.median(np.stack(frames), axis=0).astype(np.uint8)
+    reference: np.ndarray = np.median(np.stack(frames), axis=0).astype(np.uint8)
+    return reference
 
 
 def temporal_noise(gray: np.ndarray, previous: np.ndarray) -> np.ndarray:

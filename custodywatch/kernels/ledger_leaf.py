@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,7 +86,7 @@ _JSON_OPTIONS: dict[str, Any] = {"sort_keys": True, "separators": (",", ":"),
                                   "ensure_ascii": False}
 
 
-def _make_dumps() -> Any:
+def _make_dumps() -> Callable[[Any], str]:
     """``json.dumps(value, **_JSON_OPTIONS)``, built once (the hot path encodes every leaf).
 
     The standard library's C encoder, made with the very arguments ``JSONEncoder.iterencode``

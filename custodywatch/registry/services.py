@@ -23,6 +23,7 @@ from custodywatch.registry.csv_import import (
 )
 from custodywatch.registry.markers import assign_marker_ids
 from custodywatch.registry.models import Camera, Facility, HeadAppointment, Recorder, Room
+from custodywatch.registry.signals import heads_imported
 
 REGISTRY_EDITORS = {Role.SYSTEM_ADMIN}
 
@@ -192,10 +193,9 @@ def registry_import(
         if kind == "rooms":
             assign_marker_ids(refs.facilities[row.values["facility"]].pk for row in rows)
         if kind == "heads":
-            # Each head is a person (issue 24): link new appointments to their officer.
-            from custodywatch.accountability.services import heads_link_officers
-
-            heads_link_officers(actor=acting_user, origin=origin)
+            # Each head is a person (issue 24): accountability links new appointments to
+            # their officer (registry sits below it and does not import it).
+            heads_imported.send(sender=HeadAppointment, actor=acting_user, origin=origin)
         result = ImportResult(kind, counts["created"], counts["updated"], counts["unchanged"])
         audit_record(
             actor=acting_user,

@@ -187,7 +187,7 @@ class OpenDataFile(models.Model):
     release = models.ForeignKey(OpenDataRelease, models.PROTECT, related_name="files",
                                 verbose_name=_("release"))
     name = models.CharField(_("file name"), max_length=100)
-    media_type = models.CharField(_("media type"), max_length=60)
+    media_type = models.CharField(_("media type"), max_length=100)
     content = models.BinaryField(_("content"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size"))

@@ -79,6 +79,7 @@ def test_pages_download_search_and_export_work_for_the_handler(filed, people, si
     assert export.status_code == 200 and filed.reference in export.content.decode()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_data_migration_seals_existing_rows_and_files(facility_a, media_root, sealing_key):
     executor = MigrationExecutor(connection)

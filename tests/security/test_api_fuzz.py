@@ -108,6 +108,7 @@ def _fuzz_operation(operation, tokens: dict[str, str]) -> None:
     run()
 
 
+@pytest.mark.slow
 def test_api_fuzz_every_operation_as_every_role(tokens):
     operations = _operations()
     assert len(operations) >= 25

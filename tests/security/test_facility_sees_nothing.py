@@ -108,6 +108,7 @@ def _file_complaints_by_every_channel(client, facility, records, people) -> None
     assert LegalHold.objects.filter(facility=facility).count() == 5
 
 
+@pytest.mark.slow
 def test_the_accused_facility_reads_the_same_before_and_after_complaints(
         facility_world, client, people, facility_a):
     view, records = facility_world
@@ -125,6 +126,7 @@ def test_the_accused_facility_reads_the_same_before_and_after_complaints(
     assert_indistinguishable(before, routine, after)
 
 
+@pytest.mark.slow
 def test_the_guard_sees_a_change_that_only_the_accused_facility_gets(
         facility_world, client, people, facility_a):
     """The guard is not blind: a read that does depend on the facility's complaints (here a

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, verbose_name='file name')),
-                ('media_type', models.CharField(max_length=60, verbose_name='media type')),
+                ('media_type', models.CharField(max_length=100, verbose_name='media type')),
                 ('content', models.BinaryField(verbose_name='content')),
                 ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
                 ('size', models.PositiveIntegerField(verbose_name='size')),
