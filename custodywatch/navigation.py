@@ -21,6 +21,7 @@ from custodywatch.accounts.capabilities import CapabilitySet
 from custodywatch.accounts.models import User
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.complaints import selectors as complaint_selectors
+from custodywatch.complaints import terminals as complaint_terminals
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.medical.selectors import is_reader as medical_is_reader
 from custodywatch.reports import selectors as report_selectors
@@ -49,6 +50,9 @@ NAVIGATION = [
     NavItem("video", _("Video"), "video:overview"),
     NavItem("complaints", _("Complaints"), "complaints:inbox",
             complaint_selectors.may_open_inbox),
+    # Issue 23: the oversight bodies manage the complaint terminals, never the facility.
+    NavItem("terminals", _("Complaint terminals"), "complaints:terminals",
+            complaint_terminals.may_manage),
     NavItem("cases", _("Cases"), "cases:index",
             lambda user: case_selectors.access_of(user) != case_selectors.Access.NONE),
     # Issue 21: examiners and prosecutors (READ_MEDICAL_EXAMINATIONS).

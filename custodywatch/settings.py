@@ -208,6 +208,8 @@ CUSTODYWATCH_BLIND_STAY_MINUTES = env_int("CUSTODYWATCH_BLIND_STAY_MINUTES", 15)
 CUSTODYWATCH_TICKET_AFTER_HOURS = env_int("CUSTODYWATCH_TICKET_AFTER_HOURS", 24)
 CUSTODYWATCH_TICKET_DUE_DAYS = env_int("CUSTODYWATCH_TICKET_DUE_DAYS", 14)
 CUSTODYWATCH_TICKET_PROOF_MINUTES = env_int("CUSTODYWATCH_TICKET_PROOF_MINUTES", 30)
+# A complaint terminal not heard for this long raises an alert (complaints/terminals.py).
+CUSTODYWATCH_TERMINAL_SILENCE_MINUTES = env_int("CUSTODYWATCH_TERMINAL_SILENCE_MINUTES", 30)
 # A site is blacked out when more than this share of its cameras in service is not working.
 CUSTODYWATCH_BLACKOUT_SHARE = float(os.environ.get("CUSTODYWATCH_BLACKOUT_SHARE", "0.5"))
 # Readers of the same scope share the video overview's figures this long (video/selectors.py).

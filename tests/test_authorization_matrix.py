@@ -159,6 +159,8 @@ IDENTITY_CUSTODIANS = holders(Capability.DECIDE_IDENTITY_ACCESS)
 # Who takes a complaint by operator (telephone, lawyer, relative, an NPM visit): the handlers
 # and the NPM monitors.
 COMPLAINT_OPERATORS = holders(Capability.TAKE_COMPLAINT_BY_OPERATOR)
+# Who manages complaint terminals: the oversight bodies, never a facility's staff.
+TERMINAL_MANAGERS = holders(Capability.MANAGE_TERMINALS)
 # Who sees complaint statistics (anonymised, small cells suppressed).
 COMPLAINT_STATISTICS = holders(Capability.READ_COMPLAINT_STATISTICS)
 
@@ -215,6 +217,8 @@ ROUTES: dict[str, Route] = {
                       "regime", "delay", "end")},
     # Footage of a record (escrowed / local only / lost): whoever reads the record.
     "escrow:record_footage": Route("scoped", kwargs=_custody_record),
+    # Blackouts and the footage off-site: a list, scoped to the reader's facilities.
+    "escrow:blackouts": Route("signed_in"),
     "custody:overruns": Route("signed_in"),
     "custody:alerts": Route("signed_in"),
     "custody:alert_acknowledge": Route("roles", roles=ALERT_ACKNOWLEDGERS, scoped=True,
@@ -224,7 +228,18 @@ ROUTES: dict[str, Route] = {
     "complaints:status": Route("public"),
     "complaints:status_reply": Route("public", get_checks_sign_in_only=True),
     "complaints:kiosk": Route("public", kwargs=_kiosk),
-    "complaints:kiosk_form": Route("public", kwargs=_kiosk),
+    # Only an enrolled terminal of the facility (a device credential, no person): every
+    # browser here is refused (tests/complaints/test_terminals.py enrols one).
+    "complaints:kiosk_form": Route("terminal", kwargs=_kiosk),
+    "complaints:kiosk_status": Route("public", kwargs=_kiosk),
+    "complaints:kiosk_queue": Route("public", kwargs=_kiosk, get_checks_sign_in_only=True),
+    "complaints:kiosk_sw": Route("public"),
+    "complaints:terminal_enrol": Route("public"),
+    "complaints:terminal_heartbeat": Route("public", get_checks_sign_in_only=True),
+    "complaints:terminals": Route("roles", roles=TERMINAL_MANAGERS),
+    "complaints:terminal_action": Route("roles", kwargs=lambda w: {"pk": 0, "action": "revoke"},
+                                        roles=TERMINAL_MANAGERS, scoped=True,
+                                        get_checks_sign_in_only=True),
     "complaints:inbox": Route("roles", roles=COMPLAINT_HANDLERS),
     "complaints:export": Route("roles", roles=COMPLAINT_HANDLERS),
     "complaints:operator": Route("roles", roles=COMPLAINT_OPERATORS),
@@ -415,6 +430,7 @@ API_ROUTES: dict[str, str] = {
     "api:escrow_plan": "token",
     "api:escrow_grants": "token",
     "api:escrow_acks": "token",
+    "api:escrow_fingerprints": "token",
     "api:references_sync": "token",
     "api:visit_list": "token",
     "api:recommendation_list": "token",
@@ -490,6 +506,8 @@ def _outcome(response) -> str:
         return "allow"
     if response.status_code in (403, 404):
         return "deny"
+    if response.status_code == 409:  # the kiosk refuses a browser a person is signed in to
+        return "deny"
     return f"status {response.status_code}"
 
 
@@ -562,6 +580,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, worlds, name):
     if route.access == "public":
         allowed = (200, 302, 405, 404) if route.absent_here else (200, 302, 405)
         assert response.status_code in allowed, (name, response.status_code)
+    elif route.access == "terminal":
+        assert response.status_code == 403, (name, response.status_code)
     else:
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
 

@@ -51,6 +51,7 @@ class Capability(models.TextChoices):
     READ_COMPLAINT_STATISTICS = "read_complaint_statistics", "Read complaint statistics"
     RELEASE_LEGAL_HOLD = "release_legal_hold", "Release legal holds"
     FILE_COMPLAINT_BY_API = "file_complaint_by_api", "File complaints by API"
+    MANAGE_TERMINALS = "manage_terminals", "Add and revoke complaint terminals"
     # Cases.
     RUN_CASES = "run_cases", "Open and run cases"
     READ_CASE_FILES = "read_case_files", "Read whole case files"
@@ -101,7 +102,7 @@ _PROSECUTOR = _PERSON | {
     C.READ_MEDICAL_EXAMINATIONS, C.READ_MEDICAL_REFERRALS, C.RECORD_DEATH_INVESTIGATION,
     C.READ_RISK_MOMENTS, C.OPEN_ESCROWED_FOOTAGE, C.RELEASE_ESCROW_HOLD,
     C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.READ_PROCEEDINGS, C.RUN_PROCEEDINGS, C.READ_FUND,
-    C.REVIEW_FUND_CLAIMS,
+    C.REVIEW_FUND_CLAIMS, C.MANAGE_TERMINALS,
 }
 # The facility's own people: they keep its custody register and propose camera changes; the
 # facility is a party, so they never handle complaints, read reports or ledger leaves.
@@ -111,13 +112,14 @@ _FACILITY_STAFF = _PERSON | {C.WRITE_CUSTODY, C.ACKNOWLEDGE_CUSTODY_ALERT,
 # recommendations (interview notes are for them alone).
 _MONITOR = _PERSON | {C.PLAN_VISITS, C.READ_INTERVIEW_NOTES, C.SET_PLANNING_WEIGHTS,
                       C.TAKE_COMPLAINT_BY_OPERATOR, C.READ_COMPLAINT_STATISTICS,
-                      C.READ_RISK_MOMENTS, C.READ_LEDGER_LEAVES, C.READ_REPORTS}
+                      C.READ_RISK_MOMENTS, C.READ_LEDGER_LEAVES, C.READ_REPORTS,
+                      C.MANAGE_TERMINALS}
 
 # Keyed by Role (a str: a stored role value finds its entry too).
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.SYSTEM_ADMIN: _PERSON | {
         C.USE_ADMIN_SITE, C.READ_WHOLE_AUDIT_TRAIL, C.EDIT_REGISTRY, C.DECIDE_CAMERA_REFERENCE,
-        C.WRITE_CUSTODY, C.READ_COMPLAINT_STATISTICS, C.READ_CASE_FILES,
+        C.WRITE_CUSTODY, C.READ_COMPLAINT_STATISTICS, C.READ_CASE_FILES, C.MANAGE_TERMINALS,
         C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.SET_PLANNING_WEIGHTS, C.RECEIVE_SYSTEM_NOTICES},
     Role.GENERAL_PROSECUTOR: _PROSECUTOR | {
         C.READ_WHOLE_AUDIT_TRAIL, C.DECIDE_IDENTITY_ACCESS, C.READ_EVERY_FORENSIC_REPORT,

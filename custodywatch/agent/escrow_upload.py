@@ -13,6 +13,10 @@ cameras is sealed here for the centre and stored off-site, write-once (docs/agen
   a segment is done only when the centre has re-read and checked it. Killed anywhere, the
   segment is sealed and sent again from the start (a second PUT is a new version; the first
   never changes): nothing is lost, nothing already verified is replaced.
+- Fingerprints: every queued segment (of every camera with a segment folder, planned or not)
+  is decoded once and hashed per second (``agent/fingerprints.py``); the hashes go to
+  ``POST /api/escrow/fingerprints``, so a restored or re-encoded copy can be matched to it
+  later (``custodywatch evidence match``) even when the segment itself never left.
 Standard library HTTP only, no Django.
 """
 
@@ -34,13 +38,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from custodywatch.agent.config import AgentConfig, EscrowConfig
+from custodywatch.agent.fingerprints import FingerprintError, video_fingerprints
 from custodywatch.agent.outbox import Outbox
 from custodywatch.agent.sender import USER_AGENT, DeliveryError
 from custodywatch.kernels.escrow_envelope import seal_for
+from custodywatch.kernels.fingerprint import REFERENCE_STEP, hashes_to_hex
+
+MAX_FINGERPRINTS = 7200  # per segment, as the centre accepts (escrow/services.py)
 
 log = logging.getLogger("custodywatch.agent.escrow")
 
 PLAN_PATH, GRANTS_PATH, ACKS_PATH = "/api/escrow/plan", "/api/escrow/grants", "/api/escrow/acks"
+FINGERPRINTS_PATH = "/api/escrow/fingerprints"
+FINGERPRINT_BATCH = 20
+# upload.fingerprinted: 0 to do, 1 kept by the centre, 2 refused or not decodable
+FP_TODO, FP_DONE, FP_NONE = 0, 1, 2
 CHUNK = 256 << 10
 PENDING, DONE, REFUSED = "pending", "done", "refused"
 
@@ -67,6 +79,14 @@ class EscrowQueue:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(upload)")}
+        if "fingerprinted" not in columns:  # a queue made before fingerprints
+            self._db.execute("ALTER TABLE upload ADD COLUMN fingerprinted INTEGER NOT NULL "
+                             "DEFAULT 0")
+            self._db.execute("ALTER TABLE upload ADD COLUMN fp_not_before REAL NOT NULL "
+                             "DEFAULT 0")
+        self._db.execute("CREATE INDEX IF NOT EXISTS upload_fingerprinted "
+                         "ON upload(fingerprinted, fp_not_before)")
 
     def close(self) -> None:
         self._db.close()
@@ -106,6 +126,19 @@ class EscrowQueue:
                 "UPDATE upload SET state = ?, last_error = ?, attempts = attempts + ?, "
                 "not_before = ? WHERE sha256 = ?",
                 (state, error[:500], 1 if error else 0, time.time() + retry_in, sha256))
+
+    def next_unfingerprinted(self, now: float, limit: int = FINGERPRINT_BATCH
+                             ) -> list[tuple[str, str, str]]:
+        """(sha256, camera, path) of segments whose fingerprints the centre lacks, oldest first."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT sha256, camera, path FROM upload WHERE fingerprinted = 0 AND "
+                "fp_not_before <= ? ORDER BY rowid LIMIT ?", (now, limit)).fetchall()
+
+    def mark_fingerprinted(self, sha256: str, state: int, retry_in: float = 0.0) -> None:
+        with self._lock:
+            self._db.execute("UPDATE upload SET fingerprinted = ?, fp_not_before = ? "
+                             "WHERE sha256 = ?", (state, time.time() + retry_in, sha256))
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -276,6 +309,36 @@ class Uploader:
                     counts["failed"] += 1
         return counts
 
+    def fingerprint_round(self, now: float | None = None) -> dict[str, int]:
+        """Fingerprint a batch of queued segments from their decoded frames and send the
+        hashes; raises DeliveryError when the centre cannot be reached (they stay queued)."""
+        self.queue.feed(self.outbox, self.camera_of)
+        counts = {"fingerprinted": 0, "waiting": 0}
+        items = []
+        for sha256, camera, path in self.queue.next_unfingerprinted(now or time.time()):
+            try:
+                _times, hashes, _duration = video_fingerprints(path, REFERENCE_STEP)
+            except (FingerprintError, OSError) as error:
+                log.warning("escrow: no fingerprints for %s: %s", path, error)
+                self.queue.mark_fingerprinted(sha256, FP_NONE)
+                continue
+            items.append({"camera": camera, "sha256": sha256,
+                          "step_ms": round(REFERENCE_STEP * 1000),
+                          "hashes": hashes_to_hex(hashes[:MAX_FINGERPRINTS])})
+        if not items:
+            return counts
+        for answer in self.client.call(FINGERPRINTS_PATH, {"items": items})["items"]:
+            if answer["status"] in ("stored", "known"):
+                self.queue.mark_fingerprinted(answer["sha256"], FP_DONE)
+                counts["fingerprinted"] += 1
+            elif answer["status"] == "refused":
+                self.queue.mark_fingerprinted(answer["sha256"], FP_NONE)
+            else:  # wait: the segment's hash has not reached the centre yet
+                self.queue.mark_fingerprinted(answer["sha256"], FP_TODO,
+                                              retry_in=self.settings.interval_seconds)
+                counts["waiting"] += 1
+        return counts
+
     def drain(self) -> dict[str, int]:
         """Rounds until nothing more goes this time."""
         total = {"escrowed": 0, "waiting": 0, "failed": 0}
@@ -307,6 +370,8 @@ def escrow_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event) -> N
                     uploader.refresh_plan()
                     next_plan = time.time() + 600
                 counts = uploader.drain()
+                while uploader.fingerprint_round()["fingerprinted"]:
+                    pass
                 if counts["escrowed"] or counts["failed"]:
                     log.info("escrow: %s", counts)
             except (DeliveryError, OSError, KeyError, ValueError, sqlite3.Error,

@@ -57,12 +57,15 @@ from custodywatch.cases.rules import (
     MAX_IMPRISONMENT_MONTHS,
     MAX_PHOTO_BYTES,
 )
+from custodywatch.complaints import rules as complaint_rules
 from custodywatch.complaints import timeline_text as timeline_words
 from custodywatch.complaints.attachments import sniff
 from custodywatch.complaints.models import Complaint, LegalHold, TimelineEvent
 from custodywatch.complaints.selectors import COMPLAINT_POLICY, complaints_visible, held_footage
 from custodywatch.core import images, plausible, stored_files
 from custodywatch.custody.models import CustodyRecord
+from custodywatch.escrow import services as escrow_services
+from custodywatch.escrow.models import HoldReason
 from custodywatch.kernels import case_rules
 from custodywatch.kernels.ledger_leaf import iso_time
 from custodywatch.ledger.appends import (
@@ -211,6 +214,7 @@ def case_open(*, acting_user: User, origin: Origin, register_number: str, title:
                                          note=case.register_number)
             audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
                          obj=complaint, detail={"case_opened": case.register_number})
+        _hold_case_footage(case, complaints, suspects, acting_user, origin, now)
         day = _local_day(events_from or registered_at)
         for officer in suspects:
             party = CaseParty.objects.create(case=case, role=CaseParty.Role.SUSPECT,
@@ -221,6 +225,33 @@ def case_open(*, acting_user: User, origin: Origin, register_number: str, title:
                          detail={"case": case.register_number, "role": "suspect",
                                  "officer": officer.pk, "from_complaint": True})
     return case
+
+
+def _hold_case_footage(case: Case, complaints: list[Complaint], suspects: list[Officer],
+                       acting_user: User, origin: Origin, now: dt.datetime) -> None:
+    """Keep the off-site copies of the case's footage (escrow/services.py), in the case's own
+    transaction: the events' period where the case gives one, else the span of its complaints'
+    legal holds, else the complaint look-back before registration; the rooms of those holds
+    where every one names rooms, else every camera of the facility. At the centre only: no
+    read of the facility changes (docs/security.md)."""
+    holds = list(LegalHold.objects.filter(complaint__in=complaints, facility=case.facility)
+                 .prefetch_related("rooms"))
+    started_at = case.events_from or (min(h.starts_at for h in holds) if holds else
+                                      case.registered_at - complaint_rules.HOLD_DEFAULT_LOOKBACK)
+    ended_at = case.events_until or (max(h.ends_at for h in holds) if holds else
+                                     max(now, case.registered_at) + complaint_rules.HOLD_MARGIN)
+    if ended_at <= started_at:
+        ended_at = started_at + complaint_rules.HOLD_MARGIN
+    rooms = ({room for hold in holds for room in hold.rooms.all()}
+             if holds and all(hold.rooms.all() for hold in holds) else set())
+    cameras = escrow_services.worn_cameras(
+        personnel_numbers=[officer.personnel_number for officer in suspects],
+        started_at=started_at, ended_at=ended_at) if rooms else []
+    escrow_services.place_hold(acting_user=acting_user, origin=origin, facility=case.facility,
+                               started_at=started_at, ended_at=ended_at,
+                               reason=HoldReason.CASE, reference=f"case:{case.pk}",
+                               rooms=sorted(rooms, key=lambda room: room.pk), cameras=cameras,
+                               now=now)
 
 
 def case_transition(*, acting_user: User, origin: Origin, case: Case, to_status: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
@@ -81,6 +81,8 @@ class ComplaintDetailOut(ComplaintOut):
 
 class CodeIn(Schema):
     code: str = Field(..., max_length=60)
+    # The PIN of a short code (receipts.new_short_code); none for a long code.
+    pin: str = Field("", max_length=8)
 
 
 class ReplyIn(CodeIn):
@@ -151,12 +153,15 @@ def complaint_list(  # type: ignore[no-untyped-def]
                                        urgency=urgency))
 
 
-def _open(request: HttpRequest, code: str) -> Complaint:
+def _open(request: HttpRequest, code: str, pin: str = "") -> Complaint:
     try:
         return services.complainant_open(code=code, origin=Origin.from_request(request),
-                                         terminal=receipts.terminal_of(request))
+                                         terminal=receipts.terminal_of(request), pin=pin)
     except services.ReceiptThrottled:
         raise HttpError(429, "Too many wrong receipt codes; wait 15 minutes.") from None
+    except ValidationError:
+        raise HttpError(422, "code: a character is mistyped (the check character does not "
+                             "match).") from None
     except PermissionDenied:
         raise HttpError(403, "No complaint has this receipt code.") from None
 
@@ -171,12 +176,12 @@ def _status(complaint: Complaint) -> dict:
 @router.post("/status", response=StatusOut, auth=None)
 def complaint_status(request: HttpRequest, payload: CodeIn):  # type: ignore[no-untyped-def]
     """The complainant's view by receipt code (in the body, never in the URL)."""
-    return _status(_open(request, payload.code))
+    return _status(_open(request, payload.code, payload.pin))
 
 
 @router.post("/status/reply", response=StatusOut, auth=None)
 def complaint_status_reply(request: HttpRequest, payload: ReplyIn):  # type: ignore[no-untyped-def]
-    complaint = _open(request, payload.code)
+    complaint = _open(request, payload.code, payload.pin)
     services.complainant_reply(complaint=complaint, origin=Origin.from_request(request),
                                body=payload.body)
     return _status(complaint)

@@ -10,7 +10,9 @@ to see those. Each torture or cruel-treatment complaint carries a legal hold on 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
+import secrets
 from collections.abc import Callable
 
 from django.db import transaction
@@ -20,8 +22,12 @@ from custodywatch.complaints.models import (
     Category,
     Channel,
     Complaint,
+    Disposition,
     LegalHold,
     Status,
+    Terminal,
+    TerminalAlert,
+    TerminalUptime,
     Urgency,
 )
 from custodywatch.registry.models import Facility
@@ -38,6 +44,13 @@ OTHER_SHARES = [(Category.CRUEL_TREATMENT, 0.08), (Category.THREATS, 0.12),
 CHANNEL_SHARES = [(Channel.WEB, 0.30), (Channel.KIOSK, 0.20), (Channel.HOTLINE, 0.15),
                   (Channel.LAWYER, 0.10), (Channel.RELATIVE, 0.10), (Channel.NPM_VISIT, 0.05),
                   (Channel.E_APPEALS, 0.10)]
+DISPOSITION_SHARES = [(Disposition.REFERRED, 0.12), (Disposition.CASE_OPENED, 0.05),
+                      (Disposition.REFUSED, 0.28), (Disposition.SUBSTANTIATED, 0.1),
+                      (Disposition.NOT_SUBSTANTIATED, 0.35), (Disposition.REMEDY, 0.1)]
+DISPOSITION_DETAILS = {Disposition.REFERRED: "ЕРДР 26{n:07d}",
+                       Disposition.CASE_OPENED: "УД 26{n:07d}",
+                       Disposition.REFUSED: "п. 1 ч. 1 ст. 35 УПК: нет события правонарушения",
+                       Disposition.REMEDY: "Восстановлено право на свидание с адвокатом"}
 TEXTS = {
     Category.TORTURE: ("В отделе полиции меня избили и требовали признание.", ["избили"]),
     Category.CRUEL_TREATMENT: ("Сотрудники унижают задержанных и не дают спать.", ["унижают"]),
@@ -66,6 +79,7 @@ def wipe_complaints() -> None:
     LegalHold.rooms.through.objects.all().delete()
     LegalHold.objects.all().delete()
     Complaint.objects.all().delete()
+    Terminal.objects.all().delete()  # their uptime and alerts go with them
 
 
 def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
@@ -87,6 +101,9 @@ def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
         age = now - received_at
         answered = age > dt.timedelta(days=25) or (age > dt.timedelta(days=4)
                                                    and rng.random() < 0.6)
+        # Older answered complaints are closed, each with how it ended (issue 23, item 6).
+        closed = answered and age > dt.timedelta(days=40) and rng.random() < 0.6
+        disposition = _pick(rng, DISPOSITION_SHARES) if closed else ""
         complaints.append(Complaint(
             reference=f"C-D{received_at.year}-{number:06d}",
             channel=_pick(rng, CHANNEL_SHARES), received_at=received_at, text=text,
@@ -94,7 +111,11 @@ def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
             suggested_category=category, category=category, triggering_words=words,
             urgency=Urgency.HIGH if rng.random() < 0.1 else Urgency.NORMAL,
             handling_body=rules.ROUTING[category],
-            status=Status.ANSWERED if answered else Status.REGISTERED,
+            status=Status.CLOSED if closed else Status.ANSWERED if answered
+            else Status.REGISTERED,
+            closed_at=received_at + dt.timedelta(days=30) if closed else None,
+            disposition=disposition,
+            disposition_detail=DISPOSITION_DETAILS.get(disposition, "").format(n=number),
             registration_due_at=received_at + rules.COMPLAINT_TERMS.registration,
             registered_at=received_at + dt.timedelta(hours=rng.randrange(1, 30)),
             answer_due_at=received_at + rules.answer_term(category),
@@ -119,3 +140,51 @@ def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
         LegalHold.objects.bulk_create(holds, batch_size=CHUNK)
         progress(len(holds))
     return len(created)
+
+
+# The seeds' 365 complaint terminals in correctional colonies and pre-trial detention centres,
+# scaled to the demo's facilities (3,000 national, 60 small); about one in ten is off now.
+TERMINAL_COUNTS = {"national": 365, "small": 8}
+TERMINAL_KINDS = (Facility.Kind.CORRECTIONAL_COLONY, Facility.Kind.PRETRIAL_DETENTION)
+TERMINAL_PLACES = ["Отряд 1, коридор", "Отряд 2, комната воспитательной работы",
+                   "Локальный участок, вход в столовую", "Корпус 1, этаж 2", "Корпус 2, этаж 1",
+                   "Медицинская часть, коридор", "Комната краткосрочных свиданий"]
+UPTIME_DAYS = 30
+
+
+def build_terminals(*, scale_name: str, rng: random.Random, now: dt.datetime) -> int:
+    """Enrolled terminals with 30 days of uptime spans; those off now have an open alert
+    (marked as e-mailed: a demo load sends no mail). Their credentials open nothing: give a
+    terminal a new enrolment code on the terminals page to enrol a browser as it."""
+    facilities = list(Facility.objects.filter(kind__in=TERMINAL_KINDS).order_by("pk"))
+    if not facilities:
+        return 0
+    enrolled_at = now - dt.timedelta(days=UPTIME_DAYS + 30)
+    terminals = []
+    for number in range(TERMINAL_COUNTS[scale_name]):
+        facility = facilities[number] if number < len(facilities) else rng.choice(facilities)
+        terminals.append(Terminal(
+            facility=facility, place=rng.choice(TERMINAL_PLACES), created_at=enrolled_at,
+            enrolled_at=enrolled_at,
+            device_key_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest()))
+    terminals = Terminal.objects.bulk_create(terminals)
+    spans, alerts, updates = [], [], []
+    for number, terminal in enumerate(terminals):
+        reliability = rng.uniform(0.55, 1.0)
+        off_now = number % 10 == 3 or rng.random() < 0.05
+        last_heard = now - dt.timedelta(hours=rng.randrange(2, 72)) if off_now else now
+        for day in range(UPTIME_DAYS, 0, -1):
+            start = now - dt.timedelta(days=day)
+            end = min(start + dt.timedelta(days=1), last_heard)
+            if end > start and rng.random() < reliability:
+                spans.append(TerminalUptime(terminal=terminal, started_at=start, ended_at=end))
+        terminal.last_heartbeat_at = last_heard
+        updates.append(terminal)
+        if off_now:
+            alerts.append(TerminalAlert(terminal=terminal, silent_since=last_heard,
+                                        raised_at=last_heard + dt.timedelta(minutes=30),
+                                        mailed_at=last_heard + dt.timedelta(minutes=30)))
+    Terminal.objects.bulk_update(updates, ["last_heartbeat_at"], batch_size=CHUNK)
+    TerminalUptime.objects.bulk_create(spans, batch_size=CHUNK)
+    TerminalAlert.objects.bulk_create(alerts, batch_size=CHUNK)
+    return len(terminals)

@@ -6,10 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.models import User
+from custodywatch.complaints import receipts
 from custodywatch.complaints.models import (
     OPERATOR_CHANNELS,
     Category,
     Channel,
+    Disposition,
     Status,
     Urgency,
 )
@@ -77,6 +79,21 @@ class ComplaintForm(forms.Form):
     attachments = MultipleFileField(label=_("Photos, documents or video"),
                                     help_text=_("Up to 5 files of 25 MB each: JPEG, PNG, PDF, "
                                                 "MP4 or WebM."))
+    pin = forms.CharField(
+        label=_("A PIN of your choice (4 to 8 digits)"), required=False,
+        max_length=receipts.PIN_MAX,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "pattern": "[0-9]*"}),
+        help_text=_("With a PIN your receipt code is short (16 characters and a check "
+                    "character), easy to copy by hand or read over the telephone; the code "
+                    "and the PIN together open the answer. Nobody can recover a forgotten "
+                    "PIN. Without a PIN you get a long code."))
+
+    def clean_pin(self) -> str:
+        pin = self.cleaned_data.get("pin", "").strip()
+        if pin and not receipts.valid_pin(pin):
+            raise forms.ValidationError(_("The PIN is %(min)s to %(max)s digits.")
+                                        % {"min": receipts.PIN_MIN, "max": receipts.PIN_MAX})
+        return pin
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -123,10 +140,41 @@ class ReceiptCodeForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "off",
                                                          "autocapitalize": "characters",
                                                          "spellcheck": "false"}))
+    pin = forms.CharField(label=_("PIN (if you chose one)"), required=False,
+                          max_length=receipts.PIN_MAX,
+                          widget=forms.PasswordInput(attrs={"autocomplete": "off",
+                                                            "inputmode": "numeric"}))
+
+
+class CloseForm(forms.Form):
+    disposition = forms.ChoiceField(label=_("How it ended"),
+                                    choices=[("", "—"), *Disposition.choices])
+    detail = forms.CharField(label=_("Register or case number, legal ground, or remedy"),
+                             required=False, max_length=300,
+                             help_text=_("Needed for a referral, a case, a refusal and a "
+                                         "remedy. The complainant reads it."))
+
+
+class TerminalEnrolForm(forms.Form):
+    code = forms.CharField(label=_("Enrolment code"), max_length=40,
+                           widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                         "autocapitalize": "characters",
+                                                         "spellcheck": "false"}))
+
+
+class TerminalAddForm(forms.Form):
+    facility = FacilityChoiceField(queryset=Facility.objects.none(), label=_("Facility"))
+    place = forms.CharField(label=_("Place in the facility"), max_length=200)
+
+    def __init__(self, *args, facilities=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if facilities is not None:
+            self.fields["facility"].queryset = facilities.order_by("code")
 
 
 class ComplainantReplyForm(forms.Form):
     code = forms.CharField(widget=forms.HiddenInput, max_length=60)
+    pin = forms.CharField(widget=forms.HiddenInput, max_length=receipts.PIN_MAX, required=False)
     body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 4}),
                            max_length=20_000)
     attachments = MultipleFileField(label=_("Add files"))

@@ -68,6 +68,23 @@ class Status(models.TextChoices):
 OPEN_STATUSES = [Status.RECEIVED, Status.REGISTERED, Status.AWAITING_COMPLAINANT]
 
 
+class Disposition(models.TextChoices):
+    """How a complaint ended: required at closing (services.complaint_close)."""
+
+    REFERRED = "referred", _("Referred for pre-trial investigation")
+    CASE_OPENED = "case_opened", _("Criminal case opened")
+    REFUSED = "refused", _("Refused, on a legal ground")
+    SUBSTANTIATED = "substantiated", _("Examined: substantiated")
+    NOT_SUBSTANTIATED = "not_substantiated", _("Examined: not substantiated")
+    REMEDY = "remedy", _("Remedy given")
+
+
+# The dispositions that need words beside them: the register or case number, the legal
+# ground of a refusal, the remedy given.
+DISPOSITION_DETAIL_REQUIRED = {Disposition.REFERRED, Disposition.CASE_OPENED,
+                               Disposition.REFUSED, Disposition.REMEDY}
+
+
 def inbox_order() -> tuple:
     """The inbox's order: complaints still open first, high urgency before normal ("high" <
     "normal"), then the earliest answer due. The index complaint_inbox_order is this order."""
@@ -81,6 +98,102 @@ class Language(models.TextChoices):
     RUSSIAN = "ru", _("Russian")
     ENGLISH = "en", _("English")
     UNKNOWN = "", _("Not recognised")
+
+
+class Anomaly(models.TextChoices):
+    """Why a complaint is flagged for its handler (it is filed all the same)."""
+
+    NONE = "", _("None")
+    TERMINAL_BURST = "terminal_burst", _("Burst of complaints from one terminal")
+
+
+class Terminal(models.Model):
+    """A complaint terminal in a facility, known to the centre as a device.
+
+    Enrolled once with a one-time code typed on the device (``enrolment_key``: a keyed hash
+    of it, until it is used or expires); the device then holds its own credential, a random
+    secret in a signed HttpOnly cookie, of which only the SHA-256 is kept here
+    (``device_key_hash``). Revoked: the credential opens nothing. Only an enrolled terminal
+    of a facility files complaints as "kiosk" (complaints/terminals.py).
+    """
+
+    facility = models.ForeignKey(Facility, models.PROTECT, related_name="complaint_terminals",
+                                 verbose_name=_("facility"))
+    place = models.CharField(_("place in the facility"), max_length=200)
+    created_at = models.DateTimeField(_("added"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    enrolment_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+    enrolment_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    device_key_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    enrolled_at = models.DateTimeField(_("enrolled"), null=True, blank=True)
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    # The per-terminal rate window (terminals.note_filing): when it began and how many
+    # complaints it has seen. No filing time is kept per complaint beyond the batch window.
+    window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    window_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["facility__code", "place", "id"]
+        verbose_name = _("complaint terminal")
+        verbose_name_plural = _("complaint terminals")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment_key"], condition=~Q(enrolment_key=""),
+                                    name="terminal_enrolment_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"T{self.pk} {self.facility_id} {self.place}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.enrolled_at is not None and self.revoked_at is None
+
+
+class TerminalUptime(models.Model):
+    """A span in which a terminal's heartbeats came no further apart than the gap
+    (terminals.HEARTBEAT_GAP): the terminal was on and reached the centre."""
+
+    terminal = models.ForeignKey(Terminal, models.CASCADE, related_name="uptimes")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["terminal", "started_at"]
+        indexes = [models.Index(fields=["terminal", "ended_at"], name="terminal_uptime_end")]
+        constraints = [models.CheckConstraint(condition=Q(ended_at__gte=F("started_at")),
+                                              name="terminal_uptime_ordered")]
+
+    def __str__(self) -> str:
+        return f"{self.terminal_id} {self.started_at:%Y-%m-%d %H:%M}–{self.ended_at:%H:%M}"
+
+
+class TerminalAlert(models.Model):
+    """An enrolled terminal silent longer than the set time (terminals.silent_after):
+    raised by the centre's sweep, e-mailed to the NPM and the region's prosecutors (never to
+    the facility alone), cleared by the terminal's next heartbeat. One open per terminal."""
+
+    terminal = models.ForeignKey(Terminal, models.CASCADE, related_name="alerts",
+                                 verbose_name=_("complaint terminal"))
+    silent_since = models.DateTimeField(_("silent since"))
+    raised_at = models.DateTimeField(_("raised"))
+    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
+    mailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = _("terminal alert")
+        verbose_name_plural = _("terminal alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["terminal"], condition=Q(cleared_at__isnull=True),
+                                    name="terminal_alert_one_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.terminal_id} silent since {self.silent_since:%Y-%m-%d %H:%M}"
 
 
 class Complaint(models.Model):
@@ -136,6 +249,10 @@ class Complaint(models.Model):
     answer_due_at = models.DateTimeField(_("answer due"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    disposition = models.CharField(_("disposition"), max_length=20,
+                                   choices=Disposition.choices, blank=True, default="")
+    disposition_detail = models.CharField(_("register number, legal ground or remedy"),
+                                          max_length=300, blank=True, default="")
     # When the handler was told that the complainant was moved to another facility.
     transfer_alerted_at = models.DateTimeField(_("transfer alert sent"), null=True, blank=True)
 
@@ -146,8 +263,19 @@ class Complaint(models.Model):
     # Argon2id of the secret part of the receipt code; the locator part finds the row.
     receipt_locator = models.CharField(max_length=8, unique=True, editable=False)
     receipt_hash = models.CharField(max_length=200, editable=False)
+    # The short code with the person's PIN (receipts.new_short_code), for complaints filed
+    # with a PIN: its locator finds the row, the rest and the PIN are one Argon2id hash.
+    short_locator = models.CharField(max_length=6, unique=True, null=True, blank=True,
+                                     editable=False)
+    short_hash = models.CharField(max_length=200, blank=True, default="", editable=False)
     # SHA-256 of the proof of filing (the ledger leaf commits to it).
     receipt_sha256 = models.CharField(_("proof-of-filing hash"), max_length=64, editable=False)
+    # The enrolled terminal a kiosk complaint came from, and what the handler must know
+    # about how it came (a burst from that terminal): flagged, never dropped.
+    terminal = models.ForeignKey(Terminal, models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("complaint terminal"))
+    anomaly = models.CharField(_("flag"), max_length=20, choices=Anomaly.choices, blank=True,
+                               default="")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -487,4 +615,4 @@ class SegmentPreservation(models.Model):
 
 # The TextChoices a timeline event's words may name (complaints/timeline_text.py).
 TIMELINE_CHOICES: dict[str, type[models.TextChoices]] = {
-    enum.__name__: enum for enum in (Category, Channel, HandlingBody)}
+    enum.__name__: enum for enum in (Category, Channel, HandlingBody, Disposition)}

@@ -1,5 +1,8 @@
 """Receipt codes: high-entropy, shown once, stored only as an Argon2id hash; guessing throttled.
 
+Two kinds: the long code below (every complaint filed without a PIN, and all older ones), and
+the short code with a PIN the person chooses (new_short_code).
+
 A code is 28 Crockford base32 characters in groups of four. The first 8 (40 bits) are a
 locator that finds the row without a slow search; the last 20 (100 bits) are the secret,
 stored as Argon2id. A locator alone opens nothing.
@@ -43,6 +46,62 @@ def new_code() -> tuple[str, str, str]:
     raw = locator + secret
     shown = "-".join(raw[i:i + GROUP] for i in range(0, len(raw), GROUP))
     return shown, locator, _HASHER.hash(secret)
+
+
+# The short code a person copies by hand and reads aloud (issue 23): 4 groups of 4 characters
+# and a check character, ABCD-EFGH-JKMN-PQRS-T. The first 6 characters (30 bits) find the row,
+# the other 10 (50 bits) are the secret, verified with the PIN the person chose, both together
+# as one Argon2id hash; guessing is throttled per code, terminal and address as for long codes.
+SHORT_LOCATOR_CHARS = 6
+SHORT_SECRET_CHARS = 10
+PIN_MIN, PIN_MAX = 4, 8
+
+
+def check_character(raw: str) -> str:
+    """Luhn mod 32 over the alphabet: any single mistyped character and any swap of two
+    neighbours changes it."""
+    total, factor = 0, 2
+    for char in reversed(raw):
+        addend = factor * ALPHABET.index(char)
+        factor = 1 if factor == 2 else 2
+        total += addend // len(ALPHABET) + addend % len(ALPHABET)
+    return ALPHABET[(len(ALPHABET) - total % len(ALPHABET)) % len(ALPHABET)]
+
+
+def valid_pin(pin: str) -> bool:
+    return pin.isascii() and pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX
+
+
+def _pin_secret(secret: str, pin: str) -> str:
+    return f"{secret}:{pin}"
+
+
+def new_short_code(pin: str, drawn: str = "") -> tuple[str, str, str]:
+    """(short code as shown, locator, Argon2id hash of the secret with the PIN). ``drawn``:
+    a code an offline kiosk drew and showed already (checked by the caller)."""
+    raw = normalise(drawn)[:-1] if drawn else _random_chars(
+        SHORT_LOCATOR_CHARS + SHORT_SECRET_CHARS)
+    shown = "-".join([*(raw[i:i + GROUP] for i in range(0, len(raw), GROUP)),
+                      check_character(raw)])
+    return shown, raw[:SHORT_LOCATOR_CHARS], _HASHER.hash(
+        _pin_secret(raw[SHORT_LOCATOR_CHARS:], pin))
+
+
+def is_short(code: str) -> bool:
+    """Shaped like a short code (16 characters and the check), whether right or not."""
+    return len(normalise(code)) == SHORT_LOCATOR_CHARS + SHORT_SECRET_CHARS + 1
+
+
+def split_short(code: str) -> tuple[str, str] | None:
+    """(locator, secret) of a short code whose check character matches; else None."""
+    raw = normalise(code)
+    if not is_short(code) or check_character(raw[:-1]) != raw[-1]:
+        return None
+    return raw[:SHORT_LOCATOR_CHARS], raw[SHORT_LOCATOR_CHARS:-1]
+
+
+def verify_short(secret: str, pin: str, stored_hash: str | None) -> bool:
+    return verify(_pin_secret(secret, pin), stored_hash)
 
 
 def normalise(code: str) -> str:
@@ -112,7 +171,7 @@ def _keyed(kind: str, value: str) -> str:
 def code_key(code: str) -> str:
     """A keyed hash of a typed code's locator (known or not, so that counting tries per code
     tells nobody whether a locator exists); "" for a code of the wrong shape."""
-    parts = split(code)
+    parts = split(code) or split_short(code)
     return _keyed("code", parts[0]) if parts is not None else ""
 
 

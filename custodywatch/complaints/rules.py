@@ -77,3 +77,16 @@ IDENTITY_ACCESS_TERM = 24 * HOUR
 # Kiosk submissions: the received time is kept to this precision, so that the moment a
 # person used the terminal cannot be matched to a complaint (the batch window).
 KIOSK_BATCH = dt.timedelta(hours=1)
+
+# Complaint terminals (complaints/terminals.py). An enrolment code is good for this long; the
+# kiosk page sends a heartbeat every TERMINAL_HEARTBEAT; heartbeats no further apart than
+# TERMINAL_HEARTBEAT_GAP make one span of uptime. A terminal silent longer than its set time
+# (settings CUSTODYWATCH_TERMINAL_SILENCE_MINUTES, default below) is an alert.
+TERMINAL_ENROLMENT_TERM = 24 * HOUR
+TERMINAL_HEARTBEAT = dt.timedelta(seconds=60)
+TERMINAL_HEARTBEAT_GAP = dt.timedelta(minutes=3)
+TERMINAL_SILENCE_MINUTES = 30
+# Per-terminal rate: more than TERMINAL_BURST_LIMIT complaints from one terminal within
+# TERMINAL_BURST_WINDOW are each filed all the same, flagged for the handler as a burst.
+TERMINAL_BURST_LIMIT = 5
+TERMINAL_BURST_WINDOW = dt.timedelta(minutes=10)

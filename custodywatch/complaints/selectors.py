@@ -39,6 +39,7 @@ from custodywatch.complaints.models import (
     Category,
     Channel,
     Complaint,
+    Disposition,
     HandlingBody,
     IdentityAccess,
     LegalHold,
@@ -215,7 +216,7 @@ def complaint_detail(*, user: User, pk: int, origin: Origin) -> Complaint:
     """One complaint for its page, audited; Complaint.DoesNotExist outside the reader's scope."""
     complaint = (complaints_visible(user=user)
                  .select_related("region", "facility", "handler", "custody_record",
-                                 "triage_confirmed_by")
+                                 "triage_confirmed_by", "terminal")
                  .filter(pk=pk).first())
     if complaint is None:
         # Audited whether or not it exists: the reader's own audit trail must not tell him.
@@ -325,9 +326,28 @@ def identity_accesses_to_decide(*, user: User) -> QuerySet[IdentityAccess]:
         .select_related("complaint", "requested_by"))
 
 
+def disposition_words(complaint: Complaint) -> str:
+    """How the complaint ended, in plain words for the complainant ("" while it is open)."""
+    detail = complaint.disposition_detail
+    words = {
+        Disposition.REFERRED: _("Your complaint was sent for a criminal investigation "
+                                "(register number %(detail)s)."),
+        Disposition.CASE_OPENED: _("A criminal case was opened on your complaint (number "
+                                   "%(detail)s)."),
+        Disposition.REFUSED: _("Your complaint was refused. The legal ground: %(detail)s."),
+        Disposition.SUBSTANTIATED: _("Your complaint was examined and found to be true."),
+        Disposition.NOT_SUBSTANTIATED: _("Your complaint was examined; what it says was not "
+                                         "confirmed."),
+        Disposition.REMEDY: _("Your complaint was examined and this was done to put it "
+                              "right: %(detail)s."),
+    }.get(complaint.disposition)
+    return str(words) % {"detail": detail} if words else ""
+
+
 def complainant_view(complaint: Complaint) -> dict:
     """What the complainant sees with the code: no handler's name, no internal notes."""
     return {
+        "outcome": disposition_words(complaint),
         "complaint": complaint,
         "thread": list(complaint.messages.all()),
         "attachments": list(complaint.attachments.all()),

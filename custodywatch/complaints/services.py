@@ -33,7 +33,7 @@ from custodywatch.accounts.capabilities import (
 )
 from custodywatch.accounts.models import AuditEvent, Scope, User
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.complaints import receipts, rules
+from custodywatch.complaints import receipts, rules, terminals
 from custodywatch.complaints import timeline_text as words
 from custodywatch.complaints.attachments import (
     CheckedAttachment,
@@ -41,18 +41,21 @@ from custodywatch.complaints.attachments import (
     sealed_content,
 )
 from custodywatch.complaints.models import (
+    DISPOSITION_DETAIL_REQUIRED,
     OPEN_STATUSES,
     OPERATOR_CHANNELS,
     Attachment,
     Category,
     Channel,
     Complaint,
+    Disposition,
     HandlingBody,
     IdentityAccess,
     LegalHold,
     Message,
     ReceiptAttempt,
     Status,
+    Terminal,
     TimelineEvent,
     Urgency,
     identity_context,
@@ -67,6 +70,7 @@ from custodywatch.core.counters import next_number
 from custodywatch.core.mail import mail_queue
 from custodywatch.core.sealing import seal, unseal
 from custodywatch.custody.models import CustodyRecord, EndReason
+from custodywatch.escrow import services as escrow_services
 from custodywatch.kernels import triage
 from custodywatch.kernels.ledger_leaf import iso_time
 from custodywatch.ledger.appends import ledger_append, legal_hold_fields
@@ -214,14 +218,22 @@ def complaint_file(
     identity: Identity | None = None,
     attachments: list | None = None,
     custody_record: CustodyRecord | None = None,
+    terminal: Terminal | None = None,
+    pin: str = "",
+    short_code: str = "",
     now: dt.datetime | None = None,
 ) -> FiledComplaint:
     """Receive a complaint from any channel: triage, route, start the clocks, hold footage.
 
     Everything is checked before anything is written; a failure leaves no row and no file.
+    A "kiosk" complaint needs the enrolled terminal it came from (complaints/terminals.py);
+    a burst from that terminal is flagged on the complaint, never refused.
     """
     now = now or timezone.now()
     identity = identity or Identity()
+    if channel == Channel.KIOSK and (terminal is None or not terminal.is_active):
+        raise _deny(acting_user, origin, _("Only an enrolled complaint terminal files "
+                                           "complaints as a kiosk."))
     # Operators take complaints by telephone, from lawyers and relatives, or on an NPM visit.
     if channel in OPERATOR_CHANNELS and not has_capability(
         acting_user, Capability.TAKE_COMPLAINT_BY_OPERATOR
@@ -231,6 +243,14 @@ def complaint_file(
                      incident_started_at=incident_started_at,
                      incident_ended_at=incident_ended_at, anonymous=anonymous,
                      identity=identity, now=now)
+    if (pin or short_code) and not receipts.valid_pin(pin):
+        raise ValidationError({"pin": _("The PIN is %(min)s to %(max)s digits.")
+                               % {"min": receipts.PIN_MIN, "max": receipts.PIN_MAX}})
+    # A short code drawn by an offline kiosk (complaints.js) and already shown to the person.
+    drawn = receipts.split_short(short_code) if short_code else None
+    if short_code and (drawn is None or Complaint.objects.filter(
+            short_locator=drawn[0]).exists()):
+        raise ValidationError({"code": _("This receipt code cannot be used.")})
     checked = check_attachments(list(attachments or []))
     if custody_record is not None and facility is not None and (
         custody_record.facility_id != facility.pk
@@ -256,17 +276,25 @@ def complaint_file(
                 incident_ended_at=incident_ended_at, still_in_custody=still_in_custody,
                 anonymous=anonymous, custody_record=custody_record, received_at=received_at,
                 result=result, category=category, urgency=urgency)
+            if channel == Channel.KIOSK and terminal is not None:
+                complaint.terminal = terminal
+                complaint.anomaly = terminals.note_filing(terminal, now)
+                complaint.save(update_fields=["terminal", "anomaly"])
             if not anonymous and not identity.is_empty():
                 plain = json.dumps(identity.__dict__, ensure_ascii=False).encode()
                 complaint.identity_sealed = seal(plain, context=identity_context(complaint.pk))
-            code, locator, code_hash = receipts.new_code()
-            complaint.receipt_locator, complaint.receipt_hash = locator, code_hash
+            if pin:  # the short code; the long code's columns keep their unusable placeholder
+                code, locator, code_hash = receipts.new_short_code(pin, drawn=short_code)
+                complaint.short_locator, complaint.short_hash = locator, code_hash
+            else:
+                code, locator, code_hash = receipts.new_code()
+                complaint.receipt_locator, complaint.receipt_hash = locator, code_hash
             proof = receipts.proof_of_filing(reference=complaint.reference,
                                              received_at=received_at,
                                              content_sha256=_content_sha256(text, checked))
             complaint.receipt_sha256 = hashlib.sha256(proof.encode()).hexdigest()
             complaint.save(update_fields=["identity_sealed", "receipt_locator", "receipt_hash",
-                                          "receipt_sha256"])
+                                          "receipt_sha256", "short_locator", "short_hash"])
             _store_attachments(complaint, checked, written, from_complainant=True,
                                at_intake=True)
             _timeline(complaint, TimelineEvent.Kind.RECEIVED, received_at, acting_user,
@@ -278,10 +306,13 @@ def complaint_file(
                 "receipt_sha256": complaint.receipt_sha256, "channel": str(channel),
                 "at": iso_time(received_at)})
             if complaint.facility_id is not None:
-                legal_hold_place(complaint=complaint, acting_user=acting_user, now=now)
+                legal_hold_place(complaint=complaint, acting_user=acting_user, now=now,
+                                 origin=origin)
             audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                          obj=complaint, detail={"channel": str(channel),
-                                                "attachments": len(checked)})
+                                                "attachments": len(checked),
+                                                **({"flag": complaint.anomaly}
+                                                   if complaint.anomaly else {})})
     except BaseException:
         _remove_written(written)
         raise
@@ -348,7 +379,8 @@ def _rooms_of_stays(record: CustodyRecord, start: dt.datetime, end: dt.datetime)
 
 
 def legal_hold_place(*, complaint: Complaint, acting_user: User | None,
-                     now: dt.datetime | None = None) -> LegalHold:
+                     now: dt.datetime | None = None, origin: Origin = SYSTEM_ORIGIN
+                     ) -> LegalHold:
     """Hold the footage of the complaint: the person's rooms when known, else the facility.
 
     Runs inside the complaint's own transaction (the hold and the complaint commit together).
@@ -371,7 +403,18 @@ def legal_hold_place(*, complaint: Complaint, acting_user: User | None,
                       "every room of the facility"))])
         ledger_append(kind=LeafKind.LEGAL_HOLD, fields=legal_hold_fields(
             hold=hold.pk, action="placed", at=now, details=legal_hold_details(hold, "placed")))
+        # The off-site copies of the same footage are kept as long (escrow/services.py): at
+        # the centre only, so nothing the facility reads changes (docs/security.md).
+        escrow_services.hold_for_complaint(
+            acting_user=acting_user, origin=origin, facility=complaint.facility,
+            started_at=starts_at, ended_at=ends_at, reference=escrow_reference(hold),
+            rooms=rooms, now=now)
     return hold
+
+
+def escrow_reference(hold: LegalHold) -> str:
+    """The escrow hold that goes with a legal hold carries this reference."""
+    return f"legal-hold:{hold.pk}"
 
 
 def legal_hold_details(hold: LegalHold, action: str) -> dict[str, Any]:
@@ -409,6 +452,9 @@ def legal_hold_release(*, acting_user: User, origin: Origin, hold: LegalHold,
             details=legal_hold_details(hold, "released")))
         _timeline(hold.complaint, TimelineEvent.Kind.HOLD, now, acting_user,
                   parts=[words.text(gettext_noop("released"))])
+        escrow_services.release_for(acting_user=acting_user, origin=origin,
+                                    reference=escrow_reference(hold),
+                                    decision=hold.release_reason, now=now)
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=hold,
                      detail={"released": True})
     return hold
@@ -536,7 +582,7 @@ def complaint_link_custody_record(*, acting_user: User, origin: Origin, complain
             complaint.handler = None  # of the former region: it waits for the new region's
             complaint.save(update_fields=["handler"])
         _timeline(complaint, TimelineEvent.Kind.LINKED, now, acting_user)
-        legal_hold_place(complaint=complaint, acting_user=acting_user, now=now)
+        legal_hold_place(complaint=complaint, acting_user=acting_user, now=now, origin=origin)
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
                      obj=complaint, detail={"custody_record": custody_record.pk,
                                             "urgency": complaint.urgency,
@@ -583,15 +629,30 @@ def message_send_official(*, acting_user: User, origin: Origin, complaint: Compl
 
 
 def complaint_close(*, acting_user: User, origin: Origin, complaint: Complaint,
-                    note: str = "") -> Complaint:
+                    disposition: str, detail: str = "", note: str = "") -> Complaint:
+    """Close with how it ended (Disposition), and for a referral, a case, a refusal or a
+    remedy the words that go with it; the complainant reads it in plain words."""
     _require_handler(acting_user, origin, complaint)
+    if complaint.status == Status.CLOSED:
+        raise ValidationError({"disposition": _("This complaint is closed.")})
+    if disposition not in Disposition.values:
+        raise ValidationError({"disposition": _("Choose how the complaint ended.")})
+    detail = detail.strip()
+    if disposition in DISPOSITION_DETAIL_REQUIRED and not detail:
+        raise ValidationError({"detail": _("Give the register or case number, the legal "
+                                           "ground of the refusal, or the remedy given.")})
     now = timezone.now()
     with transaction.atomic():
         complaint.status, complaint.closed_at = Status.CLOSED, now
-        complaint.save(update_fields=["status", "closed_at"])
-        _timeline(complaint, TimelineEvent.Kind.CLOSED, now, acting_user, note)
+        complaint.disposition, complaint.disposition_detail = disposition, detail[:300]
+        complaint.save(update_fields=["status", "closed_at", "disposition",
+                                      "disposition_detail"])
+        _timeline(complaint, TimelineEvent.Kind.CLOSED, now, acting_user,
+                  " · ".join(part for part in (detail, note) if part),
+                  parts=[words.choice(Disposition, disposition)])
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
-                     obj=complaint, detail={"status": Status.CLOSED})
+                     obj=complaint, detail={"status": Status.CLOSED,
+                                            "disposition": disposition})
     return complaint
 
 
@@ -624,6 +685,13 @@ def _receipt_throttle(keys: dict[str, str], now: dt.datetime) -> str:
     return ""
 
 
+def kiosk_refused(*, origin: Origin, facility: Facility, reason: str) -> None:
+    """A browser that is not an enrolled terminal of this facility opened its kiosk form."""
+    audit_record(actor=None, action=AuditEvent.Action.DENIED, origin=origin,
+                 object_type="complaints.complaint", object_label="kiosk",
+                 detail={"facility": facility.code, "reason": reason})
+
+
 def api_intake_refused(*, acting_user: User, origin: Origin) -> None:
     """A sign-in other than the e-appeals system's account tried to file by API."""
     audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
@@ -631,15 +699,22 @@ def api_intake_refused(*, acting_user: User, origin: Origin) -> None:
                  detail={"role": acting_user.role})
 
 
-def complainant_open(*, code: str, origin: Origin, terminal: str = "",
+def complainant_open(*, code: str, origin: Origin, terminal: str = "", pin: str = "",
                      now: dt.datetime | None = None) -> Complaint:
     """The complaint a receipt code opens; PermissionDenied for a wrong code.
+
+    A short code (receipts.new_short_code) opens only with its PIN; one whose check character
+    does not match is a typing slip, refused as such (ValidationError) before any lookup.
 
     Throttled (rules.RECEIPT_*): once a code, a terminal (`terminal`, the browser's random
     id; without one, the address) or an address in all has had too many wrong codes in the
     window, every try of it (a right one too) is refused until the window has passed.
     """
     now = now or timezone.now()
+    if receipts.is_short(code) and receipts.split_short(code) is None:
+        raise ValidationError({"code": _("A character of this code is mistyped (its last "
+                                         "character does not match). Check it and try "
+                                         "again.")})
     keys = {"address_key": receipts.address_key(origin.ip_address),
             "terminal_key": receipts.terminal_key(terminal),
             "code_key": receipts.code_key(code)}
@@ -649,13 +724,19 @@ def complainant_open(*, code: str, origin: Origin, terminal: str = "",
                      detail={"reason": "receipt code throttled", "per": throttle})
         raise ReceiptThrottled
     parts = receipts.split(code)
+    short = receipts.split_short(code)
     complaint = None
     if parts is not None:
         complaint = Complaint.objects.filter(receipt_locator=parts[0]).first()
-    if parts is None or complaint is None:
+    elif short is not None:
+        complaint = Complaint.objects.filter(short_locator=short[0]).first()
+    if complaint is None:
         receipts.burn_time()
         ok = False
+    elif short is not None:
+        ok = receipts.verify_short(short[1], pin, complaint.short_hash)
     else:
+        assert parts is not None  # noqa: S101 - a complaint was found by one of the two
         ok = receipts.verify(parts[1], complaint.receipt_hash)
     _attempt(keys, now, ok)
     if not ok:

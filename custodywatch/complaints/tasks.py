@@ -1,4 +1,5 @@
-"""Complaints' periodic job (transfer alerts) and purge (receipt-code tries)."""
+"""Complaints' periodic job (transfer alerts, silent complaint terminals) and purge
+(receipt-code tries)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 from custodywatch.complaints import rules
 from custodywatch.complaints.models import ReceiptAttempt
 from custodywatch.complaints.services import complaint_transfer_alerts_send
+from custodywatch.complaints.terminals import silence_sweep
 from custodywatch.core.periodic import housekeeping, periodic
 
 # Tries older than this count for no throttle (rules.RECEIPT_WINDOW) and are removed.
@@ -15,7 +17,7 @@ ATTEMPTS_KEEP = dt.timedelta(days=1)
 
 @periodic(every=dt.timedelta(minutes=1))
 def complaints_sweep() -> int:
-    return complaint_transfer_alerts_send()
+    return complaint_transfer_alerts_send() + silence_sweep()
 
 
 @housekeeping

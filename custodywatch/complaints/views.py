@@ -4,6 +4,7 @@ statistics and export. Thin: forms check, services write, selectors read."""
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from functools import wraps
 
@@ -11,32 +12,36 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.capabilities import (
     Capability,
     has_capability,
     is_region_bound,
     roles_with,
 )
-from custodywatch.accounts.models import User
+from custodywatch.accounts.models import AuditEvent, User
+from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases import forms as case_forms
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.cases import services as case_services
-from custodywatch.complaints import receipts, selectors, services
+from custodywatch.complaints import receipts, rules, selectors, services, terminals
 from custodywatch.complaints.attachments import open_verified
 from custodywatch.complaints.forms import (
+    CloseForm,
     ComplainantReplyForm,
     ComplaintForm,
     IdentityRequestForm,
@@ -47,6 +52,8 @@ from custodywatch.complaints.forms import (
     OperatorForm,
     ReassignForm,
     ReceiptCodeForm,
+    TerminalAddForm,
+    TerminalEnrolForm,
     TriageForm,
 )
 from custodywatch.complaints.models import (
@@ -54,9 +61,12 @@ from custodywatch.complaints.models import (
     Channel,
     Complaint,
     IdentityAccess,
+    Terminal,
+    TerminalAlert,
     TimelineEvent,
 )
 from custodywatch.complaints.preservation import preservation_summary
+from custodywatch.core.idempotency import idempotent
 from custodywatch.core.sealing import SealingError
 from custodywatch.core.stored_files import StoredFileDamaged, refusal
 from custodywatch.custody.models import CustodyRecord
@@ -88,12 +98,13 @@ def _qr_data_uri(code: str) -> str:
 
 def _receipt_context(filed: services.FiledComplaint) -> dict:
     return {"complaint": filed.complaint, "receipt_code": filed.receipt_code,
+            "short_code": receipts.is_short(filed.receipt_code),
             "proof": filed.proof_of_filing, "qr": _qr_data_uri(filed.receipt_code)}
 
 
 def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
-          facility: Facility | None = None,
-          still_in_custody: bool = False) -> services.FiledComplaint | None:
+          facility: Facility | None = None, still_in_custody: bool = False,
+          terminal: Terminal | None = None) -> services.FiledComplaint | None:
     data = form.cleaned_data
     try:
         return services.complaint_file(
@@ -105,7 +116,8 @@ def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
             incident_ended_at=data.get("incident_ended_at"),
             still_in_custody=still_in_custody or data.get("still_in_custody", False),
             anonymous=data.get("anonymous", False), identity=_identity(data),
-            attachments=data.get("attachments") or [])
+            attachments=data.get("attachments") or [], terminal=terminal,
+            pin=data.get("pin", ""))
     except ValidationError as error:
         _copy_errors(form, error)
         return None
@@ -121,7 +133,8 @@ def intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         filed = _file(request, form, Channel.WEB)
         if filed is not None:
-            return render(request, "complaints/receipt.html", _receipt_context(filed))
+            return render(request, "complaints/receipt.html", _receipt_context(filed) | {
+                "status_url": _status_url(request)})
     return render(request, "complaints/intake.html", {"form": form}, status=(
         422 if request.method == "POST" else 200))
 
@@ -153,10 +166,26 @@ def kiosk_start(request: HttpRequest, facility_code: str) -> HttpResponse:
     if (refused := _refuse_staff_browser(request, facility)) is not None:
         return refused
     _wipe(request)
+    reason = terminals.kiosk_refusal(terminals.terminal_of(request), facility)
     response = render(request, "complaints/kiosk_start.html",
-                      {"facility": facility, "kiosk_languages": KIOSK_LANGUAGES})
+                      {"facility": facility, "kiosk_languages": KIOSK_LANGUAGES,
+                       "not_enrolled": reason, "heartbeat": not reason, "offline": not reason})
     response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
     return response
+
+
+def _refuse_unenrolled(request: HttpRequest, facility: Facility
+                       ) -> tuple[Terminal | None, HttpResponse | None]:
+    """Only an enrolled terminal of this facility files as its kiosk: anything else is told
+    why, with a 403, and files nothing (complaints/terminals.py)."""
+    terminal = terminals.terminal_of(request)
+    reason = terminals.kiosk_refusal(terminal, facility)
+    if not reason:
+        return terminal, None
+    services.kiosk_refused(origin=Origin.from_request(request), facility=facility,
+                           reason=reason)
+    return None, render(request, "complaints/kiosk_not_enrolled.html",
+                        {"facility": facility, "reason": reason}, status=403)
 
 
 @never_cache
@@ -165,44 +194,176 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
     facility = _kiosk_facility(facility_code)
     if (refused := _refuse_staff_browser(request, facility)) is not None:
         return refused
+    terminal, refused = _refuse_unenrolled(request, facility)
+    if refused is not None:
+        return refused
     form = KioskForm(request.POST or None, request.FILES or None, kiosk_facility=facility)
     if request.method == "POST" and form.is_valid():
         accused = form.cleaned_data.get("facility") or facility
         # At the terminal of the facility he complains about, he is in its custody now.
         filed = _file(request, form, Channel.KIOSK, facility=accused,
-                      still_in_custody=accused == facility)
+                      still_in_custody=accused == facility, terminal=terminal)
         if filed is not None:
             _wipe(request)
-            context = _receipt_context(filed) | {"facility": facility, "status_url": (
-                settings.PUBLIC_BASE_URL + reverse("complaints:status")
-                if settings.PUBLIC_BASE_URL else request.build_absolute_uri(
-                    reverse("complaints:status")))}
+            context = _receipt_context(filed) | {"facility": facility,
+                                                 "status_url": _status_url(request)}
             return render(request, "complaints/kiosk_receipt.html", context)
-    return render(request, "complaints/kiosk_form.html", {"form": form, "facility": facility},
+    return render(request, "complaints/kiosk_form.html",
+                  {"form": form, "facility": facility, "heartbeat": True, "offline": True,
+                   "status_url": _status_url(request)},
                   status=422 if request.method == "POST" else 200)
+
+
+@receipts.terminal_cookie
+@never_cache
+@require_http_methods(["GET", "POST"])
+def kiosk_status(request: HttpRequest, facility_code: str) -> HttpResponse:
+    """The kiosk's own status entry: the answer read at the terminal with the code and PIN
+    (no reply from here; nothing of it stays in the browser)."""
+    facility = _kiosk_facility(facility_code)
+    if (refused := _refuse_staff_browser(request, facility)) is not None:
+        return refused
+    form = ReceiptCodeForm(request.POST or None)
+    context = {"facility": facility, "form": form, "status_url": _status_url(request)}
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        try:
+            opened = services.complainant_open(
+                code=code, origin=Origin.from_request(request),
+                terminal=receipts.terminal_of(request), pin=form.cleaned_data["pin"])
+        except services.ReceiptThrottled:
+            return render(request, "complaints/status_throttled.html", status=429)
+        except ValidationError as error:
+            _copy_errors(form, error)
+        except PermissionDenied:
+            form.add_error("code", _("No complaint has this code and PIN. Check them and try "
+                                     "again.") if receipts.is_short(code) else
+                           _("No complaint has this receipt code. Check it and try again."))
+            return render(request, "complaints/kiosk_status.html", context, status=403)
+        else:
+            _wipe(request)
+            return render(request, "complaints/kiosk_status.html",
+                          context | selectors.complainant_view(opened))
+    return render(request, "complaints/kiosk_status.html", context,
+                  status=422 if request.method == "POST" else 200)
+
+
+@csrf_exempt  # the terminal's credential cookie is SameSite=Strict: no other site sends it
+@never_cache
+@require_POST
+@idempotent
+def kiosk_queue(request: HttpRequest, facility_code: str) -> HttpResponse:
+    """A complaint an enrolled terminal stored while offline (complaints.js), sent when the
+    network returned, with an Idempotency-Key: a retry returns the first answer, so a
+    complaint is never filed twice. JSON in (the kiosk form's fields, the short code the
+    terminal drew and showed, the PIN), JSON out (its reference)."""
+    facility = _kiosk_facility(facility_code)
+    terminal = terminals.terminal_of(request)
+    if reason := terminals.kiosk_refusal(terminal, facility):
+        services.kiosk_refused(origin=Origin.from_request(request), facility=facility,
+                               reason=reason)
+        return JsonResponse({"detail": reason}, status=403)
+    try:
+        payload = json.loads(request.body)
+        if not isinstance(payload, dict):
+            raise ValueError
+    except ValueError:
+        return JsonResponse({"detail": "body: a JSON object is expected."}, status=400)
+    form = KioskForm({key: value for key, value in payload.items() if key != "code"},
+                     kiosk_facility=facility)
+    if not form.is_valid():
+        return JsonResponse({"detail": form.errors.get_json_data()}, status=422)
+    accused = form.cleaned_data.get("facility") or facility
+    data = form.cleaned_data
+    try:
+        filed = services.complaint_file(
+            acting_user=None, origin=Origin.from_request(request), channel=Channel.KIOSK,
+            text=data["text"], facility=accused,
+            accused_officers=data.get("accused_officers", ""),
+            still_in_custody=accused == facility or data.get("still_in_custody", False),
+            anonymous=data.get("anonymous", False), identity=_identity(data),
+            terminal=terminal, pin=data.get("pin", ""),
+            short_code=str(payload.get("code", "")))
+    except ValidationError as error:
+        return JsonResponse({"detail": error.message_dict if hasattr(error, "error_dict")
+                             else error.messages}, status=422)
+    return JsonResponse({"reference": filed.complaint.reference}, status=201)
+
+
+def kiosk_service_worker(request: HttpRequest) -> HttpResponse:
+    """The kiosk's service worker, served under /complaints/kiosk/ so that its scope is the
+    kiosk's pages (complaints/static/complaints/kiosk-sw.js)."""
+    source = finders.find("complaints/kiosk-sw.js")
+    with open(source, encoding="utf-8") as handle:
+        response = HttpResponse(handle.read(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+# ------------------------------------------------------------------ terminals as devices
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def terminal_enrol(request: HttpRequest) -> HttpResponse:
+    """On the device: the one-time enrolment code gives this browser its credential."""
+    form = TerminalEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            terminal, credential = terminals.terminal_enrol(
+                code=form.cleaned_data["code"], origin=Origin.from_request(request))
+        except PermissionDenied as error:
+            form.add_error("code", str(error))
+            return render(request, "complaints/terminal_enrol.html", {"form": form},
+                          status=403)
+        response = redirect("complaints:kiosk", terminal.facility.code)
+        terminals.set_credential(response, request, credential)
+        return response
+    return render(request, "complaints/terminal_enrol.html", {"form": form},
+                  status=422 if request.method == "POST" else 200)
+
+
+@csrf_exempt  # the credential cookie is SameSite=Strict: no other site can send it
+@never_cache
+@require_POST
+def terminal_heartbeat(request: HttpRequest) -> HttpResponse:
+    terminal = terminals.terminal_of(request)
+    if terminal is None:
+        return HttpResponse(_("This browser is not an enrolled complaint terminal."),
+                            status=403, content_type="text/plain; charset=utf-8")
+    terminals.heartbeat(terminal=terminal)
+    return HttpResponse(status=204)
 
 
 # ------------------------------------------------------------------ complainant's status page
 
 
-def _open_with_code(request: HttpRequest, code: str) -> Complaint | HttpResponse:
+def _open_with_code(request: HttpRequest, code: str, pin: str = "") -> Complaint | HttpResponse:
     try:
         return services.complainant_open(code=code, origin=Origin.from_request(request),
-                                         terminal=receipts.terminal_of(request))
+                                         terminal=receipts.terminal_of(request), pin=pin)
     except services.ReceiptThrottled:
         return render(request, "complaints/status_throttled.html", status=429)
+    except ValidationError as error:
+        form = ReceiptCodeForm({"code": code})
+        form.is_valid()
+        _copy_errors(form, error)
+        return render(request, "complaints/status_code.html", {"form": form}, status=422)
     except PermissionDenied:
         form = ReceiptCodeForm({"code": code})
         form.is_valid()
-        form.add_error("code", _("No complaint has this receipt code. Check it and try again."))
+        form.add_error("code", _("No complaint has this code and PIN. Check them and try again.")
+                       if receipts.is_short(code) else
+                       _("No complaint has this receipt code. Check it and try again."))
         return render(request, "complaints/status_code.html", {"form": form}, status=403)
 
 
 def _status_page(request: HttpRequest, complaint: Complaint, code: str,
-                 reply_form: ComplainantReplyForm | None = None, status: int = 200
-                 ) -> HttpResponse:
+                 reply_form: ComplainantReplyForm | None = None, status: int = 200,
+                 pin: str = "") -> HttpResponse:
     context = selectors.complainant_view(complaint) | {
-        "reply_form": reply_form or ComplainantReplyForm(initial={"code": code})}
+        "reply_form": reply_form or ComplainantReplyForm(initial={"code": code, "pin": pin}),
+        "status_url": _status_url(request)}
     return render(request, "complaints/status.html", context, status=status)
 
 
@@ -215,11 +376,20 @@ def status(request: HttpRequest) -> HttpResponse:
     form = ReceiptCodeForm(request.POST if request.POST.get("code") else None)
     language = _status_language(request)
     if request.method == "POST" and form.is_valid():
-        opened = _open_with_code(request, form.cleaned_data["code"])
+        code, pin = form.cleaned_data["code"], form.cleaned_data["pin"]
+        opened = _open_with_code(request, code, pin)
         if isinstance(opened, HttpResponse):
             return _in_language(opened, language)
-        return _in_language(_status_page(request, opened, form.cleaned_data["code"]), language)
-    return _in_language(render(request, "complaints/status_code.html", {"form": form}), language)
+        return _in_language(_status_page(request, opened, code, pin=pin), language)
+    return _in_language(render(request, "complaints/status_code.html",
+                               {"form": form, "status_url": _status_url(request)}), language)
+
+
+def _status_url(request: HttpRequest) -> str:
+    """The status page's address to tell a person (the public one where configured)."""
+    path = reverse("complaints:status")
+    return settings.PUBLIC_BASE_URL + path if settings.PUBLIC_BASE_URL else \
+        request.build_absolute_uri(path)
 
 
 def _status_language(request: HttpRequest) -> str | None:
@@ -246,7 +416,7 @@ def _in_language(response: HttpResponse, language: str | None) -> HttpResponse:
 @require_POST
 def status_reply(request: HttpRequest) -> HttpResponse:
     form = ComplainantReplyForm(request.POST, request.FILES)
-    opened = _open_with_code(request, request.POST.get("code", ""))
+    opened = _open_with_code(request, request.POST.get("code", ""), request.POST.get("pin", ""))
     if isinstance(opened, HttpResponse):
         return opened
     if form.is_valid():
@@ -258,8 +428,10 @@ def status_reply(request: HttpRequest) -> HttpResponse:
             _copy_errors(form, error)
         else:
             messages.success(request, _("Your message was sent."))
-            return _status_page(request, opened, form.cleaned_data["code"])
-    return _status_page(request, opened, request.POST.get("code", ""), form, status=422)
+            return _status_page(request, opened, form.cleaned_data["code"],
+                                pin=form.cleaned_data["pin"])
+    return _status_page(request, opened, request.POST.get("code", ""), form, status=422,
+                        pin=request.POST.get("pin", ""))
 
 
 # ------------------------------------------------------------------ officials
@@ -282,6 +454,67 @@ def _capability_only(capability: Capability):  # type: ignore[no-untyped-def]
 handlers_only = _capability_only(Capability.HANDLE_COMPLAINTS)
 # Operators also include NPM monitors, who take complaints down on a visit (services decide).
 operators_only = _capability_only(Capability.TAKE_COMPLAINT_BY_OPERATOR)
+terminal_managers_only = _capability_only(Capability.MANAGE_TERMINALS)
+
+
+@terminal_managers_only
+@require_http_methods(["GET", "POST"])
+def terminal_list(request: HttpRequest) -> HttpResponse:
+    """The complaint terminals in the person's scope, their state and alerts; add one."""
+    facilities = Facility.objects.filter(facility_q(request.user), is_active=True)
+    form = TerminalAddForm(request.POST or None, facilities=facilities)
+    enrolment_code = None
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                terminal, enrolment_code = terminals.terminal_add(
+                    acting_user=request.user, origin=Origin.from_request(request),
+                    facility=form.cleaned_data["facility"], place=form.cleaned_data["place"])
+            except ValidationError as error:
+                _copy_errors(form, error)
+            else:
+                status, form = 200, TerminalAddForm(facilities=facilities)
+                messages.success(request, _("Terminal %(terminal)s added. Type the code below "
+                                            "on the terminal itself within 24 hours.")
+                                 % {"terminal": terminal.pk})
+    return _terminal_page(request, form, enrolment_code, status)
+
+
+def _terminal_page(request: HttpRequest, form: Form, enrolment_code: str | None,
+                   status: int = 200) -> HttpResponse:
+    rows = terminals.terminals_visible(user=request.user).select_related("facility")
+    if facility_code := request.GET.get("facility", ""):
+        rows = rows.filter(facility__code=facility_code)
+    rows = list(rows)
+    open_alerts = dict(TerminalAlert.objects.filter(
+        terminal__in=rows, cleared_at__isnull=True).values_list("terminal_id", "silent_since"))
+    audit_record(actor=request.user, action=AuditEvent.Action.LIST,
+                 origin=Origin.from_request(request), object_type="complaints.terminal",
+                 detail={"terminals": len(rows)})
+    return render(request, "complaints/terminals.html", {
+        "form": form, "enrolment_code": enrolment_code,
+        "silent_minutes": int(terminals.silent_after().total_seconds() // 60),
+        "rows": [(terminal, open_alerts.get(terminal.pk)) for terminal in rows]}, status=status)
+
+
+@terminal_managers_only
+@require_POST
+def terminal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    terminal = get_object_or_404(terminals.terminals_visible(user=request.user), pk=pk)
+    origin = Origin.from_request(request)
+    if action == "revoke":
+        terminals.terminal_revoke(acting_user=request.user, origin=origin, terminal=terminal)
+        messages.success(request, _("Terminal %(terminal)s revoked: it can no longer file "
+                                    "complaints.") % {"terminal": terminal.pk})
+        return redirect("complaints:terminals")
+    if action == "reenrol":
+        code = terminals.terminal_reenrol(acting_user=request.user, origin=origin,
+                                          terminal=terminal)
+        return _terminal_page(request, TerminalAddForm(facilities=Facility.objects.filter(
+            facility_q(request.user), is_active=True)), code)
+    raise Http404
 
 
 def _inbox_filters(form: InboxFilterForm) -> selectors.InboxFilters:
@@ -340,8 +573,8 @@ def operator_intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         filed = _file(request, form, Channel(form.cleaned_data["channel"]))
         if filed is not None:
-            return render(request, "complaints/receipt.html",
-                          _receipt_context(filed) | {"operator": True})
+            return render(request, "complaints/receipt.html", _receipt_context(filed) | {
+                "operator": True, "status_url": _status_url(request)})
     return render(request, "complaints/operator.html", {"form": form},
                   status=422 if request.method == "POST" else 200)
 
@@ -377,6 +610,9 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -
                                            origin=Origin.from_request(request))
     return {
         "complaint": complaint,
+        "close_form": forms.get("close_form") or CloseForm(),
+        "burst_limit": rules.TERMINAL_BURST_LIMIT,
+        "burst_minutes": int(rules.TERMINAL_BURST_WINDOW.total_seconds() // 60),
         "ledger_mismatch": ledger_mismatch,
         "clocks": selectors.complaint_clocks(complaint),
         "timeline": _timeline(complaint, cases),
@@ -512,8 +748,11 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
             identity = services.identity_unseal(acting_user=user, origin=origin,
                                                 complaint=complaint)
         elif action == "close":
-            form = Form(request.POST)
-            services.complaint_close(acting_user=user, origin=origin, complaint=complaint)
+            form = CloseForm(request.POST)
+            if form.is_valid():
+                services.complaint_close(acting_user=user, origin=origin, complaint=complaint,
+                                         disposition=form.cleaned_data["disposition"],
+                                         detail=form.cleaned_data["detail"])
         else:
             raise Http404
     except ValidationError as error:
@@ -521,7 +760,8 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     if form.errors:
         names = {"triage": "triage_form", "message": "message_form",
                  "reassign": "reassign_form", "identity_request": "identity_form",
-                 "link": "link_form", "accuse": "accuse_form", "unaccuse": "unaccuse_form"}
+                 "link": "link_form", "accuse": "accuse_form", "unaccuse": "unaccuse_form",
+                 "close": "close_form"}
         context = _detail_context(request, complaint, **{names.get(action, "x"): form})
         context["action_errors"] = form.non_field_errors() if names.get(action) is None else []
         return render(request, "complaints/detail.html", context, status=422)

@@ -23,6 +23,7 @@ from custodywatch.accounts.services import user_create
 from custodywatch.cases.demo import build_cases, expected_case_rows, wipe_cases
 from custodywatch.complaints.demo import (
     build_complaints,
+    build_terminals,
     expected_complaint_rows,
     wipe_complaints,
 )
@@ -329,6 +330,7 @@ def load(
         logins = build_users(facilities)
         build_visits(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
         build_complaints(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
+        build_terminals(scale_name=scale_name, rng=rng, now=timezone.now())
         build_cases(scale_name=scale_name, rng=rng, now=demo_now, progress=progress)
         # Every intake injury, declared allegation and death referred, as the services do.
         build_referrals(rng=rng, now=demo_now, progress=progress)

@@ -3,7 +3,9 @@
 - ``GET /plan``: the centre's public key and the cameras whose every segment is escrowed
   (custody-area cameras from the registry, interrogation rooms first);
 - ``POST /grants``: presigned PUTs for sealed segments whose hash the centre already has;
-- ``POST /acks``: the versions the agent stored; each is re-read and checked before it counts.
+- ``POST /acks``: the versions the agent stored; each is re-read and checked before it counts;
+- ``POST /fingerprints``: the perceptual fingerprints of recorded segments (kernels/
+  fingerprint.py), kept with a ledger leaf for ``custodywatch evidence match``.
 
 Only an edge-agent account's token bound to its own facility calls these. Nothing here
 depends on complaints (docs/security.md, "the facility sees nothing").
@@ -79,6 +81,29 @@ class AcksOut(Schema):
     items: list[AckOut]
 
 
+class FingerprintItemIn(Schema):
+    camera: str = Field(..., max_length=40)
+    sha256: str = Field(..., pattern=SHA256, description="Of the plaintext segment.")
+    step_ms: int = Field(..., ge=100, le=60_000,
+                         description="Milliseconds between hashed frames, from the start.")
+    hashes: str = Field(..., min_length=16, max_length=16 * services.MAX_FINGERPRINTS,
+                        pattern="^([0-9a-f]{16})+$",
+                        description="One 64-bit DCT hash per hashed frame, 16 hex digits each.")
+
+
+class FingerprintsIn(Schema):
+    items: list[FingerprintItemIn] = Field(..., min_length=1, max_length=100)
+
+
+class FingerprintOut(Schema):
+    sha256: str
+    status: str = Field(..., description="stored, known, wait or refused")
+
+
+class FingerprintsOut(Schema):
+    items: list[FingerprintOut]
+
+
 def _agent_facility(request: HttpRequest) -> Facility:
     """An edge agent's own facility (the rule of every agent call,
     ``accounts.scoping.video_writer_facility_id``); PermissionDenied, audited, for anyone else."""
@@ -115,3 +140,14 @@ def escrow_acks(request: HttpRequest, payload: AcksIn):  # type: ignore[no-untyp
     return {"items": services.acknowledge_uploads(
         acting_user=request.user, origin=Origin.from_request(request), facility=facility,
         items=[(item.sha256, item.version_id) for item in payload.items])}
+
+
+@router.post("/fingerprints", response=FingerprintsOut)
+@decorate_view(idempotent)
+def escrow_fingerprints(request: HttpRequest, payload: FingerprintsIn):  # type: ignore[no-untyped-def]
+    facility = _agent_facility(request)
+    return {"items": services.record_fingerprints(
+        acting_user=request.user, origin=Origin.from_request(request), facility=facility,
+        items=[services.FingerprintItem(camera=item.camera, sha256=item.sha256,
+                                        step_ms=item.step_ms, hashes=item.hashes)
+               for item in payload.items])}

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from custodywatch.registry.models import Camera, Facility
+from custodywatch.registry.models import Camera, Facility, Room
 from custodywatch.video.models import RecordingSegment
 
 
@@ -71,7 +71,9 @@ class HoldReason(models.TextChoices):
 
 
 class EscrowHold(models.Model):
-    """Lock a facility's escrowed footage of a period until at least ``until``."""
+    """Lock a facility's escrowed footage of a period (of the cameras covering ``rooms`` and
+    of ``cameras``; neither: all) until at least ``until``. Lives at the centre only: no read
+    of a facility shows it."""
 
     facility = models.ForeignKey(Facility, models.PROTECT, related_name="escrow_holds",
                                  verbose_name=_("facility"))
@@ -79,6 +81,12 @@ class EscrowHold(models.Model):
     ended_at = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=10, choices=HoldReason.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
+    # The rooms concerned (the cameras covering them); none: every camera of the facility.
+    rooms = models.ManyToManyField(Room, blank=True, related_name="escrow_holds",
+                                   verbose_name=_("rooms"))
+    # Cameras held besides those rooms' (an accused officer's body-worn camera).
+    cameras = models.ManyToManyField(Camera, blank=True, related_name="escrow_holds",
+                                     verbose_name=_("cameras"))
     until = models.DateTimeField(_("kept until"))
     created_at = models.DateTimeField(_("placed"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
@@ -102,3 +110,61 @@ class EscrowHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} {self.facility_id} {self.started_at:%Y-%m-%d}"
+
+
+class SegmentFingerprint(models.Model):
+    """The perceptual fingerprints the agent computed from a recorded segment's decoded frames
+    (kernels/fingerprint.py): one 64-bit DCT hash every ``step_ms``, from the segment's start,
+    8 bytes big-endian each. Also in the ledger (leaf ``segment_fingerprint``)."""
+
+    segment = models.OneToOneField(RecordingSegment, models.PROTECT, related_name="fingerprint",
+                                   verbose_name=_("recording segment"))
+    camera = models.ForeignKey(Camera, models.PROTECT, related_name="segment_fingerprints",
+                               verbose_name=_("camera"))
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+    step_ms = models.PositiveIntegerField(_("milliseconds between hashed frames"))
+    hashes = models.BinaryField(_("frame hashes"))
+    received_at = models.DateTimeField(_("received"))
+
+    class Meta:
+        ordering = ["camera", "started_at"]
+        verbose_name = _("footage fingerprints")
+        verbose_name_plural = _("footage fingerprints")
+        indexes = [models.Index(fields=["camera", "started_at"])]
+        constraints = [models.CheckConstraint(condition=Q(step_ms__gte=100),
+                                              name="segment_fingerprint_step")]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class BodyCameraAssignment(models.Model):
+    """A registry camera worn by an officer instead of fixed in a room: from ``started_at``
+    until ``ended_at`` (open: still his). Its files come from a docking station (a folder the
+    agent watches) and are escrowed like fixed footage, every one of them (``escrow_plan``).
+    The officer is named by his personnel number, as cases name officers (cases.Officer)."""
+
+    camera = models.ForeignKey(Camera, models.PROTECT, related_name="wearers",
+                               verbose_name=_("camera"))
+    personnel_number = models.CharField(_("personnel number"), max_length=40, db_index=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["camera", "-started_at"]
+        verbose_name = _("body-worn camera assignment")
+        verbose_name_plural = _("body-worn camera assignments")
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__isnull=True)
+                                   | Q(ended_at__gt=F("started_at")),
+                                   name="body_camera_assignment_period"),
+            # One wearer at a time: at most one open assignment per camera.
+            models.UniqueConstraint(fields=["camera"], condition=Q(ended_at__isnull=True),
+                                    name="body_camera_one_open_assignment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.personnel_number}"

@@ -10,29 +10,47 @@ holds, blackouts) happens at the centre only, on the store, where the facility s
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.custody.models import CustodyRecord, Injury
 from custodywatch.escrow import keys, s3
-from custodywatch.escrow.models import EscrowHold, EscrowObject, EscrowState, HoldReason
-from custodywatch.escrow.store import store
+from custodywatch.escrow.models import (
+    BodyCameraAssignment,
+    EscrowHold,
+    EscrowObject,
+    EscrowState,
+    HoldReason,
+    SegmentFingerprint,
+)
+from custodywatch.escrow.store import configured, store
 from custodywatch.kernels.escrow_envelope import EnvelopeError, open_envelope
+from custodywatch.kernels.fingerprint import (
+    Reference,
+    hashes_from_bytes,
+    hashes_from_hex,
+    hashes_to_bytes,
+)
 from custodywatch.kernels.ledger_leaf import iso_time
 from custodywatch.ledger.appends import ledger_append
 from custodywatch.ledger.models import LeafKind
 from custodywatch.registry.models import Camera, Facility, Room
 from custodywatch.video.models import RecordingSegment
+
+log = logging.getLogger("custodywatch.escrow")
 
 INTERROGATION_KINDS = (Room.Kind.INTERROGATION, Room.Kind.TRANSPARENT_INTERROGATION)
 # Who may open escrowed footage and release holds: OPEN_ESCROWED_FOOTAGE and
@@ -51,15 +69,80 @@ def object_key(sha256: str) -> str:
 
 def escrow_plan(facility: Facility) -> list[dict[str, object]]:
     """The facility's cameras whose every segment goes to escrow: those covering a room of
-    custody use, interrogation rooms first (priority 0). From the registry alone."""
-    cameras = (Camera.objects.filter(facility=facility, is_active=True,
-                                     rooms__custody_use=True)
+    custody use, and body-worn cameras (worn by officers: where force is used); interrogation
+    rooms and body cameras first (priority 0). From the registry alone."""
+    cameras = (Camera.objects.filter(Q(rooms__custody_use=True) | Q(wearers__isnull=False),
+                                     facility=facility, is_active=True)
                .distinct().prefetch_related("rooms").order_by("code"))
+    worn = set(BodyCameraAssignment.objects.filter(camera__facility=facility)
+               .values_list("camera_id", flat=True))
     plan = []
     for camera in cameras:
         interrogation = any(room.kind in INTERROGATION_KINDS for room in camera.rooms.all())
-        plan.append({"camera": camera.code, "priority": 0 if interrogation else 1})
+        first = interrogation or camera.pk in worn
+        plan.append({"camera": camera.code, "priority": 0 if first else 1})
     return sorted(plan, key=lambda entry: (entry["priority"], entry["camera"]))
+
+
+def body_camera_assign(*, acting_user: User, origin: Origin, camera: Camera,
+                       personnel_number: str, full_name: str, started_at: dt.datetime
+                       ) -> BodyCameraAssignment:
+    """Hand a body-worn camera to an officer from ``started_at`` (the previous wearer's
+    assignment ends then). A registry write: the system administrator, audited. A camera
+    fixed in a room is not worn."""
+    if not has_capability(acting_user, Capability.EDIT_REGISTRY):
+        audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                     obj=camera, detail={"escrow": "body camera"})
+        raise PermissionDenied("Only the system administrator assigns body-worn cameras.")
+    errors = {}
+    if camera.rooms.exists():
+        errors["camera"] = _("This camera is fixed in a room; a body-worn camera covers none.")
+    if not personnel_number.strip():
+        errors["personnel_number"] = _("Name the officer by his personnel number.")
+    if not full_name.strip():
+        errors["full_name"] = _("Give the officer's full name.")
+    current = BodyCameraAssignment.objects.filter(camera=camera, ended_at__isnull=True).first()
+    if current is not None and started_at <= current.started_at:
+        errors["started_at"] = _("Starts before the current wearer's assignment.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if current is not None:
+            current.ended_at = started_at
+            current.save(update_fields=["ended_at"])
+        assignment = BodyCameraAssignment.objects.create(
+            camera=camera, personnel_number=personnel_number.strip(),
+            full_name=full_name.strip(), started_at=started_at)
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=assignment, detail={"camera": camera.code,
+                                             "personnel_number": assignment.personnel_number})
+    return assignment
+
+
+def worn_cameras(*, personnel_numbers: Iterable[str], started_at: dt.datetime,
+                 ended_at: dt.datetime) -> list[Camera]:
+    """The body-worn cameras these officers wore at some moment of ``[started_at, ended_at)``."""
+    numbers = [number for number in personnel_numbers if number]
+    return list(Camera.objects.filter(
+        Q(wearers__ended_at__isnull=True) | Q(wearers__ended_at__gt=started_at),
+        wearers__personnel_number__in=numbers, wearers__started_at__lt=ended_at
+    ).distinct().order_by("pk"))
+
+
+def officer_footage(*, personnel_number: str, started_at: dt.datetime,
+                    ended_at: dt.datetime) -> list[EscrowObject]:
+    """The escrowed segments of the body cameras an officer wore during ``[started_at,
+    ended_at)``, each within the time he wore it. For the centre's readers of a case or a
+    complaint that names him (their own scope checks come first)."""
+    found: list[EscrowObject] = []
+    for assignment in BodyCameraAssignment.objects.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=started_at),
+            personnel_number=personnel_number, started_at__lt=ended_at):
+        until = min(ended_at, assignment.ended_at or ended_at)
+        found += EscrowObject.objects.filter(
+            camera_id=assignment.camera_id, state=EscrowState.STORED,
+            started_at__lt=until, ended_at__gt=max(started_at, assignment.started_at))
+    return sorted(found, key=lambda obj: obj.started_at)
 
 
 @dataclass(frozen=True)
@@ -205,19 +288,64 @@ def _extend(obj: EscrowObject, until: dt.datetime) -> bool:
 
 def place_hold(*, acting_user: User | None, origin: Origin, facility: Facility,
                started_at: dt.datetime, ended_at: dt.datetime, reason: HoldReason,
-               reference: str = "", now: dt.datetime | None = None) -> EscrowHold:
-    """Keep the facility's footage of a period for ``ESCROW_HOLD_DAYS`` from now (a complaint,
-    a case, an injury: the apps above call this). The extension happens on the store, at the
-    centre: nothing the facility reads changes."""
+               reference: str = "", rooms: Iterable[Room] = (),
+               cameras: Iterable[Camera] = (), now: dt.datetime | None = None
+               ) -> EscrowHold:
+    """Keep the facility's footage of a period (of the cameras covering ``rooms`` and of
+    ``cameras``; neither given: all) for ``ESCROW_HOLD_DAYS`` from now: a complaint, a case,
+    an injury, a blackout. Call it in the transaction of the write that causes it: the hold
+    commits with it or not at all.
+
+    The locks on the store are extended once that transaction commits, at the centre, by the
+    centre's own credentials; a store that cannot be reached then delays nothing (the
+    periodic ``escrow retention`` catches up). Nothing the facility reads changes."""
     now = now or timezone.now()
     with transaction.atomic():
         hold = EscrowHold.objects.create(facility=facility, started_at=started_at,
                                          ended_at=ended_at, reason=reason, reference=reference,
                                          until=_hold_until(now))
+        rooms, cameras = list(rooms), list(cameras)
+        if rooms:
+            hold.rooms.set(rooms)
+        if cameras:
+            hold.cameras.set(cameras)
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
-                     obj=hold, detail={"reason": str(reason)})
-    apply_holds(facility=facility, now=now)
+                     obj=hold, detail={"reason": str(reason), "rooms": len(rooms),
+                                       "cameras": len(cameras)})
+        transaction.on_commit(lambda: _apply_after_commit(facility, now))
     return hold
+
+
+def _apply_after_commit(facility: Facility, now: dt.datetime) -> None:
+    if not configured():
+        return  # no escrow store at this centre: the hold row is the whole of it
+    try:
+        apply_holds(facility=facility, now=now)
+    except (s3.ClientError, s3.BotoCoreError, OSError) as error:
+        log.warning("escrow: holds of %s not applied yet (%s); `escrow retention` retries",
+                    facility.code, error)
+
+
+def hold_for_complaint(*, acting_user: User | None, origin: Origin, facility: Facility,
+                       started_at: dt.datetime, ended_at: dt.datetime, reference: str,
+                       rooms: Iterable[Room] = (), now: dt.datetime | None = None
+                       ) -> EscrowHold:
+    """The off-site copy's share of a complaint's legal hold (complaints/services.py)."""
+    return place_hold(acting_user=acting_user, origin=origin, facility=facility,
+                      started_at=started_at, ended_at=ended_at, reason=HoldReason.COMPLAINT,
+                      reference=reference, rooms=rooms, now=now)
+
+
+def release_for(*, acting_user: User, origin: Origin, reference: str, decision: str,
+                now: dt.datetime | None = None) -> int:
+    """Release the active holds placed under ``reference`` (a complaint's legal hold released
+    by the prosecutor, with the same decision); how many."""
+    released = 0
+    for hold in EscrowHold.objects.filter(reference=reference, released_at__isnull=True):
+        release_hold(acting_user=acting_user, origin=origin, hold=hold, decision=decision,
+                     now=now)
+        released += 1
+    return released
 
 
 def release_hold(*, acting_user: User, origin: Origin, hold: EscrowHold, decision: str,
@@ -255,6 +383,8 @@ def retention_target(obj: EscrowObject, now: dt.datetime) -> dt.datetime | None:
         # An injury recorded during the custody keeps the footage as long as a hold would.
         targets.append((ended_at or now) + (hold if injured else window))
     for until in EscrowHold.objects.filter(
+            Q(rooms__isnull=True, cameras__isnull=True) | Q(rooms__cameras=obj.camera_id)
+            | Q(cameras=obj.camera_id),
             facility_id=obj.facility_id, released_at__isnull=True,
             started_at__lt=obj.ended_at, ended_at__gt=obj.started_at).values_list("until",
                                                                                  flat=True):
@@ -279,7 +409,8 @@ def apply_holds(*, facility: Facility | None = None, now: dt.datetime | None = N
 
 def escrow_lock_site(facility: Facility, period: tuple[dt.datetime, dt.datetime], *,
                      acting_user: User | None = None, origin: Origin | None = None,
-                     now: dt.datetime | None = None) -> dict[str, list[str]]:
+                     reference: str = "", now: dt.datetime | None = None
+                     ) -> dict[str, list[str]]:
     """A facility blackout: lock at once everything the centre holds for the site in
     ``period``; what exists off-site (``escrowed``) and what may be lost (``local_only``: the
     segments whose hash reached the centre but whose bytes did not). For the blackout incident."""
@@ -287,7 +418,8 @@ def escrow_lock_site(facility: Facility, period: tuple[dt.datetime, dt.datetime]
 
     started_at, ended_at = period
     place_hold(acting_user=acting_user, origin=origin or SYSTEM_ORIGIN, facility=facility,
-               started_at=started_at, ended_at=ended_at, reason=HoldReason.BLACKOUT, now=now)
+               started_at=started_at, ended_at=ended_at, reason=HoldReason.BLACKOUT,
+               reference=reference, now=now)
     stored = set(EscrowObject.objects.filter(
         facility=facility, state=EscrowState.STORED, started_at__lt=ended_at,
         ended_at__gt=started_at).values_list("sha256", flat=True))
@@ -415,3 +547,84 @@ def evidence_package_with_footage(*, acting_user: User, origin: Origin,
             raise PackageError("some segments are not in the signed ledger yet; integrate first")
         return evidence_package_export(acting_user=acting_user, origin=origin,
                                        indexes=indexes, files=files)
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+STORED, KNOWN = "stored", "known"
+MAX_FINGERPRINTS = 7200  # per segment: two hours at one hash a second
+
+
+@dataclass(frozen=True)
+class FingerprintItem:
+    camera: str
+    sha256: str
+    step_ms: int
+    hashes: str  # 16 hex digits per hashed frame (kernels/fingerprint.hashes_to_hex)
+
+
+def record_fingerprints(*, acting_user: User, origin: Origin, facility: Facility,
+                        items: Sequence[FingerprintItem], now: dt.datetime | None = None
+                        ) -> list[dict[str, str]]:
+    """Keep the perceptual fingerprints the agent computed for its recorded segments, each
+    with its ``segment_fingerprint`` ledger leaf. One answer per item: ``stored``, ``known``
+    (already stored: the first stays), ``wait`` (the segment's hash has not reached the centre
+    yet) or ``refused`` (not a camera of this facility). Any segment of the facility's cameras:
+    what is fingerprinted does not depend on complaints either."""
+    now = now or timezone.now()
+    cameras = set(Camera.objects.filter(facility=facility).values_list("code", flat=True))
+    segments = {(segment.camera.code, segment.sha256): segment for segment in
+                RecordingSegment.objects.filter(
+                    camera__facility=facility, sha256__in=[item.sha256 for item in items])
+                .select_related("camera")}
+    known = set(SegmentFingerprint.objects.filter(
+        segment__in=[segment.pk for segment in segments.values()]).values_list(
+        "segment_id", flat=True))
+    answers: list[dict[str, str]] = []
+    stored = 0
+    with transaction.atomic():
+        for item in items:
+            segment = segments.get((item.camera, item.sha256))
+            if item.camera not in cameras:
+                status = REFUSED
+            elif segment is None:
+                status = WAIT
+            elif segment.pk in known:
+                status = KNOWN
+            else:
+                hashes = hashes_from_hex(item.hashes)
+                SegmentFingerprint.objects.create(
+                    segment=segment, camera=segment.camera, started_at=segment.started_at,
+                    ended_at=segment.ended_at, step_ms=item.step_ms,
+                    hashes=hashes_to_bytes(hashes), received_at=now)
+                ledger_append(kind=LeafKind.SEGMENT_FINGERPRINT, fields={
+                    "facility": facility.code, "camera": item.camera, "sha256": item.sha256,
+                    "step_ms": item.step_ms, "hashes": item.hashes, "at": iso_time(now)})
+                known.add(segment.pk)
+                status = STORED
+                stored += 1
+            answers.append({"sha256": item.sha256, "status": status})
+        if stored:
+            audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                         object_type="escrow.fingerprints", object_label=facility.code,
+                         detail={"stored": stored})
+    return answers
+
+
+def fingerprint_references(*, camera: str = "", started_at: dt.datetime | None = None,
+                           ended_at: dt.datetime | None = None) -> list[Reference]:
+    """Every stored segment's fingerprints (of one camera by its code, or all; overlapping
+    ``[started_at, ended_at)`` where given) as ``kernels.fingerprint.Reference``, in camera
+    and time order."""
+    rows = SegmentFingerprint.objects.select_related("camera", "segment").order_by(
+        "camera__code", "started_at")
+    if camera:
+        rows = rows.filter(camera__code=camera)
+    if started_at is not None:
+        rows = rows.filter(ended_at__gt=started_at)
+    if ended_at is not None:
+        rows = rows.filter(started_at__lt=ended_at)
+    return [Reference(camera=row.camera.code, segment=row.segment.sha256,
+                      start=row.started_at.timestamp(), end=row.ended_at.timestamp(),
+                      step=row.step_ms / 1000, hashes=hashes_from_bytes(bytes(row.hashes)))
+            for row in rows.iterator(chunk_size=500)]

@@ -5,4 +5,5 @@ from custodywatch.escrow import views
 app_name = "escrow"
 urlpatterns = [
     path("records/<int:pk>/", views.record_footage, name="record_footage"),
+    path("blackouts/", views.blackouts, name="blackouts"),
 ]

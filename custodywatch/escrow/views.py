@@ -22,3 +22,11 @@ def record_footage(request: HttpRequest, pk: int) -> HttpResponse:
               for name in ("escrowed_minutes", "local_minutes", "lost_minutes")]
     return render(request, "escrow/record_footage.html",
                   {"record": record, "rows": rows, "totals": totals})
+
+
+@login_required
+def blackouts(request: HttpRequest) -> HttpResponse:
+    """Facility blackouts in the reader's scope and, for each, what exists off-site and what
+    may be lost, camera by camera."""
+    rows = selectors.blackout_footage(user=request.user, origin=Origin.from_request(request))
+    return render(request, "escrow/blackouts.html", {"rows": rows})

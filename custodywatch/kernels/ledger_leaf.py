@@ -40,6 +40,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "audit_event": ("event", "at", "actor", "action", "object_type", "object_id", "context"),
     "escrow_object": ("facility", "camera", "sha256", "stored_sha256", "size", "at"),
     "open_data_file": ("release", "name", "sha256", "size", "at"),
+    "segment_fingerprint": ("facility", "camera", "sha256", "step_ms", "hashes", "at"),
 }
 HASH_FIELDS = ("sha256", "receipt_sha256", "context", "details", "stored_sha256")
 COMMITMENT_MAGIC = b"CWC1\n"

@@ -33,6 +33,9 @@ FACTORS: tuple[FactorSpec, ...] = (
     FactorSpec("deaths_in_custody", default_weight=10, saturation=1),
     FactorSpec("blind_custody_minutes", default_weight=10, saturation=600),
     FactorSpec("cameras_out_of_order", default_weight=5, saturation=3),
+    # Per cent of the last 30 days the facility's complaint terminals were not heard: a
+    # facility whose terminals are often off is a risk (issue 23).
+    FactorSpec("complaint_terminals_off", default_weight=5, saturation=50),
 )
 FACTOR_KEYS = tuple(spec.key for spec in FACTORS)
 DEFAULT_WEIGHTS = {spec.key: spec.default_weight for spec in FACTORS}

@@ -21,6 +21,7 @@ class LeafKind(models.TextChoices):
     AUDIT_EVENT = "audit_event", _("Audit event")
     ESCROW_OBJECT = "escrow_object", _("Escrowed footage")
     OPEN_DATA_FILE = "open_data_file", _("Open data file published")
+    SEGMENT_FINGERPRINT = "segment_fingerprint", _("Footage fingerprints")
 
 
 class PendingLeaf(models.Model):

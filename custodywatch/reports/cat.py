@@ -19,7 +19,7 @@ from custodywatch.accounts.models import User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases.models import Case, CaseParty, CaseStatus, Charge, CompensationClaim, Person
 from custodywatch.cases.models import Verdict as V
-from custodywatch.complaints.models import Complaint
+from custodywatch.complaints.models import Complaint, Disposition, Status
 from custodywatch.registry.models import Agency, Facility, Region
 from custodywatch.reports import cat_sections
 from custodywatch.reports.aggregates import ALLEGATION_CATEGORIES, local_midnight
@@ -42,7 +42,7 @@ def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     return local_midnight(dt.date(year, 1, 1)), local_midnight(dt.date(year + 1, 1, 1))
 
 
-def _scoped(user: User) -> tuple[Q, Q]:
+def scoped(user: User) -> tuple[Q, Q]:
     """Filters on Complaint and on Case for the reader's scope."""
     scope = facility_q(user, "facility")
     if user.region_id and not user.facility_id:
@@ -74,7 +74,7 @@ def _flow_rows(labels: list[tuple[object, str]], received: dict, cases: dict, co
 
 def cat_tables(*, user: User, year: int) -> list[Table]:
     start, end = _year_bounds(year)
-    complaint_scope, case_scope = _scoped(user)
+    complaint_scope, case_scope = scoped(user)
     complaints = Complaint.objects.filter(complaint_scope, received_at__gte=start,
                                           received_at__lt=end,
                                           category__in=ALLEGATION_CATEGORIES)
@@ -114,11 +114,61 @@ def cat_tables(*, user: User, year: int) -> list[Table]:
         _by(cases, "facility__agency_id", n=Count("pk"), court=court),
         _by(convicted, "case__facility__agency_id", n=Count("pk")),
         _by(paid, "case__facility__agency_id", n=Count("pk"), amount=Sum("amount_granted"))))
-    return [by_region, by_agency, _victims(cases, year), _sentences(convicted, year),
+    return [by_region, by_agency, _funnel(complaint_scope, start, end, year, user),
+            _victims(cases, year), _sentences(convicted, year),
             _deaths(user, year), _discipline(user, year),
             *cat_sections.safeguards(user, year, _scope_label(user)),
             *cat_sections.redress(user, year, _scope_label(user)),
             *cat_sections.npm_activity(user, year, _scope_label(user))]
+
+
+# The stages of a complaint's funnel, as Case statuses: a case that reached a verdict.
+VERDICT_STATUSES = (CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
+
+
+def funnel_counts(complaints) -> dict[object, list[int]]:  # type: ignore[no-untyped-def]
+    """Per region id: [complaints, investigations, cases, verdicts, closed, *dispositions].
+    Investigations: complaints closed as referred for investigation or with a case opened,
+    or linked to a case; cases: linked to a case; verdicts: linked to a case that reached a
+    verdict (complaints/cases registers)."""
+    investigated = Q(disposition__in=[Disposition.REFERRED, Disposition.CASE_OPENED]) | Q(
+        cases__isnull=False)
+    annotations = {
+        "n": Count("pk", distinct=True),
+        "investigations": Count("pk", filter=investigated, distinct=True),
+        "cases_": Count("pk", filter=Q(cases__isnull=False), distinct=True),
+        "verdicts": Count("pk", filter=Q(cases__status__in=VERDICT_STATUSES), distinct=True),
+        "closed": Count("pk", filter=Q(status=Status.CLOSED), distinct=True),
+        **{f"d_{value}": Count("pk", filter=Q(disposition=value), distinct=True)
+           for value in Disposition.values},
+    }
+    return {row["region_id"]: [row["n"], row["investigations"], row["cases_"], row["verdicts"],
+                               row["closed"], *(row[f"d_{v}"] for v in Disposition.values)]
+            for row in complaints.values("region_id").annotate(**annotations).order_by()}
+
+
+def _funnel(complaint_scope: Q, start: dt.datetime, end: dt.datetime, year: int,
+            user: User) -> Table:
+    counts = funnel_counts(Complaint.objects.filter(complaint_scope, received_at__gte=start,
+                                                    received_at__lt=end))
+    rows = []
+    total = [0] * (5 + len(Disposition.values))
+    for region in Region.objects.order_by("code"):
+        figures = counts.get(region.pk)
+        if figures and any(figures):
+            rows.append([region.name, *figures])
+            total = [a + b for a, b in zip(total, figures, strict=True)]
+    rows.append([_("Total"), *total])
+    return Table("funnel", _("Complaints, from filing to verdict and how they ended, by region"),
+                 _("Complaints of every category received in {year} (complaints register, date "
+                   "received). Investigations: those referred for pre-trial investigation or "
+                   "with a criminal case opened (the disposition recorded at closing), or "
+                   "linked to a case. Cases: linked to a pre-trial investigation (cases "
+                   "register). Verdicts: linked to a case that reached a verdict. Then the "
+                   "complaints closed, by the disposition required at closing. Scope: "
+                   "{scope}.").format(year=year, scope=_scope_label(user)),
+                 [_("Region"), _("Complaints"), _("Investigations"), _("Cases"), _("Verdicts"),
+                  _("Closed"), *(str(label) for label in Disposition.labels)], rows)
 
 
 def _scope_label(user: User) -> str:

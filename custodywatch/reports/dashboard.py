@@ -58,7 +58,7 @@ class Tile:
 TILE_MODULES = {
     "in_custody": "custody", "overdue": "custody", "blind_rooms": "video", "cameras": "video",
     "blind_minutes": "video", "complaints": "complaints", "allegations": "complaints",
-    "cases": "cases", "rule_flags": "cases", "recommendations": "visits",
+    "funnel": "complaints", "cases": "cases", "rule_flags": "cases", "recommendations": "visits",
     "facilities": "registry",
 }
 
@@ -88,6 +88,8 @@ class Figures:
     case_statuses: dict[str, int]
     flagged_cases: int
     overdue_by_body: list[tuple[str, int]]
+    # Complaints of the last 12 months: received, investigated, with a case, with a verdict.
+    funnel: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     @property
     def recommendations_overdue(self) -> int:
@@ -109,7 +111,8 @@ def figures(*, user: User, now: dt.datetime) -> Figures:
             trends=selectors.monthly_trends(user=user, today=today),
             case_statuses=selectors.cases_by_status(user=user),
             flagged_cases=selectors.flagged_case_count(user=user),
-            overdue_by_body=selectors.recommendations_overdue_by_body(user=user, today=today))
+            overdue_by_body=selectors.recommendations_overdue_by_body(user=user, today=today),
+            funnel=selectors.complaint_funnel(user=user, since=now - dt.timedelta(days=365)))
 
     return shared(f"dashboard:{scope_key(user)}", settings.CUSTODYWATCH_OVERVIEW_CACHE_SECONDS,
                   compute)
@@ -154,6 +157,13 @@ def tiles(*, user: User, now: dt.datetime, data: Figures | None = None) -> list[
              trends["allegations"].last, _complaints_url(user, allegations="on"),
              charts.trend_line(trends["allegations"].values, labels,
                                str(_("Allegations by month")))),
+        Tile("funnel", str(_("Complaints of the last 12 months that reached a verdict")),
+             data.funnel[3], _complaints_url(user),
+             charts.bars(list(zip([str(_("complaints")), str(_("investigations")),
+                                   str(_("cases")), str(_("verdicts"))], data.funnel,
+                                  strict=True)),
+                         str(_("Complaints of the last 12 months: investigated, with a case, "
+                               "with a verdict"))), testid="funnel"),
         Tile("cases", str(_("Open cases")), selectors.open_case_count(statuses),
              cases_url(),
              charts.bars([item for item in selectors.case_outcomes(statuses) if item[1]],

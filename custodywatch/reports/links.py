@@ -11,7 +11,9 @@ nothing), so a link never widens what its reader sees.
   readers who do not handle complaints get the anonymised statistics instead;
 - cases, convictions: the cases list for the unit (the cases pages are still being built:
   the list may not honour the period yet);
-- open recommendations: the unit's visit history with its recommendations.
+- open recommendations: the unit's visit history with its recommendations;
+- complaint terminals off: the unit's terminals (for those who manage terminals), else the
+  unit's own scorecard page.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.utils.http import urlencode
 
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import User
+from custodywatch.complaints.terminals import may_manage
 
 
 def cases_url(**query: object) -> str:
@@ -41,6 +44,8 @@ class UnitLinks:
         self.complaints = reverse("complaints:inbox" if self.handler
                                   else "complaints:statistics")
         self.history = reverse("visits:facility_history", kwargs={"code": "CODE"})
+        self.terminals = reverse("complaints:terminals") if may_manage(user) else ""
+        self.unit = reverse("reports:unit", kwargs={"code": "CODE"})
 
     def for_unit(self, code: str, start: dt.date, end: dt.date, period_key: str
                  ) -> dict[str, str]:
@@ -59,4 +64,6 @@ class UnitLinks:
                 "blind_minutes": f"{self.video}?{urlencode({'facility': code})}",
                 "allegations": complaints, "substantiated": complaints,
                 "cases": cases, "convictions": cases,
-                "open_recommendations": self.history.replace("CODE", quote(code))}
+                "open_recommendations": self.history.replace("CODE", quote(code)),
+                "terminals_off": f"{self.terminals}?{urlencode({'facility': code})}"
+                if self.terminals else self.unit.replace("CODE", quote(code))}

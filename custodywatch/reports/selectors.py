@@ -23,9 +23,11 @@ from custodywatch.accounts.capabilities import Capability, user_can
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q, region_q
 from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
+from custodywatch.complaints.models import Complaint, Terminal
+from custodywatch.complaints.terminals import off_percent
 from custodywatch.ledger.models import Leaf, LeafKind
 from custodywatch.registry.models import Facility, HeadAppointment, Region
-from custodywatch.reports import aggregates
+from custodywatch.reports import aggregates, cat
 from custodywatch.reports.models import (
     AggregateRefresh,
     FacilityDay,
@@ -49,6 +51,8 @@ SCORE_FIGURES = {
     "cases": _("Cases"),
     "convictions": _("Cases with a conviction"),
     "open_recommendations": _("Open recommendations"),
+    # Complaint terminals not heard, in per cent of their time (complaints/terminals.py).
+    "terminals_off": _("Complaint terminal time off, per cent"),
 }
 
 
@@ -182,6 +186,15 @@ def regions_in_scope(*, user: User) -> list[Region]:
     return list(Region.objects.filter(region_q(user)).distinct().order_by("code"))
 
 
+def complaint_funnel(*, user: User, since: dt.datetime) -> tuple[int, int, int, int]:
+    """Complaints received since ``since`` in the reader's scope: how many, investigated,
+    with a case, with a verdict (reports/cat.py funnel_counts, summed over regions)."""
+    complaint_scope, _case_scope = cat.scoped(user)
+    counts = cat.funnel_counts(Complaint.objects.filter(complaint_scope, received_at__gte=since))
+    stages = [sum(figures[i] for figures in counts.values()) for i in range(4)]
+    return stages[0], stages[1], stages[2], stages[3]
+
+
 # ------------------------------------------------------------------------------ scorecard
 
 @dataclass
@@ -235,6 +248,7 @@ def _figures_of(row: dict | None) -> dict[str, int]:
         "substantiated": int(row.get("substantiated") or 0),
         "cases": int(row.get("cases") or 0),
         "convictions": int(row.get("convictions") or 0),
+        "terminals_off": 0,
     }
 
 
@@ -271,13 +285,29 @@ def period_figures(*, period: Period) -> dict[int, dict[str, int]]:
             "detentions": detentions or 0, "overruns": overruns or 0,
             "blind_minutes": round((blind_seconds or 0) / 60),
             "allegations": allegations or 0, "substantiated": substantiated or 0,
-            "cases": cases or 0, "convictions": convictions or 0, "open_recommendations": 0}
+            "cases": cases or 0, "convictions": convictions or 0, "open_recommendations": 0,
+            "terminals_off": 0}
     for facility_id, n in _open_recommendations(Q(facility__isnull=False), period.start,
                                                 period.end).items():
         if facility_id not in result:
             result[facility_id] = {**_figures_of(None), "open_recommendations": 0}
         result[facility_id]["open_recommendations"] = n
+    for facility_id, share in _terminals_off(None, period.start, period.end).items():
+        if facility_id not in result:
+            result[facility_id] = {**_figures_of(None), "open_recommendations": 0}
+        result[facility_id]["terminals_off"] = share
     return result
+
+
+def _terminals_off(facility_ids: list[int] | None, start: dt.date,
+                   end: dt.date) -> dict[int, int]:
+    """Per unit with complaint terminals: the per cent of their time in [start, end) (local
+    days, up to now) in which they were not heard."""
+    if facility_ids is None:
+        facility_ids = list(Terminal.objects.values_list("facility_id", flat=True).distinct())
+    zone = timezone.get_current_timezone()
+    return off_percent(facility_ids, dt.datetime.combine(start, dt.time(), zone),
+                       dt.datetime.combine(end, dt.time(), zone))
 
 
 def national_distribution(*, period: Period, figures: dict[int, dict[str, int]] | None = None
@@ -350,6 +380,7 @@ def unit_figures(*, facility: Facility, start: dt.date, end: dt.date) -> dict[st
     figures = _figures_of(row)
     figures["open_recommendations"] = _open_recommendations(
         Q(facility=facility), start, end).get(facility.pk, 0)
+    figures["terminals_off"] = _terminals_off([facility.pk], start, end).get(facility.pk, 0)
     return figures
 
 

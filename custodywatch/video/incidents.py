@@ -34,6 +34,7 @@ from custodywatch.core.mail import mail_queue
 from custodywatch.registry.models import Camera, Facility
 from custodywatch.video.coverage import CoverageRule, coverage_rule, marker_fresh
 from custodywatch.video.models import CameraState, CoverageIncident, MarkerSighting
+from custodywatch.video.signals import blackout_closed, blackout_opened
 from custodywatch.video.timing import silence_after
 
 HOLD_BEFORE = dt.timedelta(hours=1)
@@ -154,10 +155,12 @@ def _blackouts(now: dt.datetime) -> tuple[int, int]:
     for facility_id, (cameras, working) in figures.items():
         if facility_id in open_ or not is_blackout(cameras, working, share):
             continue
-        CoverageIncident.objects.create(
+        incident = CoverageIncident.objects.create(
             facility_id=facility_id, kind=CoverageIncident.Kind.BLACKOUT,
             started_at=now, raised_at=now,
             detail={"cameras": cameras, "working": working})
+        # escrow (above video) locks what the centre holds of the site: escrow/blackouts.py
+        blackout_opened.send(sender=CoverageIncident, incident=incident, now=now)
         opened += 1
     for facility_id, incident in open_.items():
         cameras, working = figures.get(facility_id, (0, 0))
@@ -166,8 +169,13 @@ def _blackouts(now: dt.datetime) -> tuple[int, int]:
         if _site_proves(facility_id, now):
             CoverageIncident.objects.filter(pk=incident.pk, closed_at__isnull=True).update(
                 closed_at=now)
+            blackout_closed.send(sender=CoverageIncident, incident=incident, now=now)
             closed += 1
     return opened, closed
+
+
+def escrow_reference(incident: CoverageIncident) -> str:
+    return f"blackout:{incident.pk}"
 
 
 def blackout_hold_q(facility: Facility, prefix: str = "") -> Q:

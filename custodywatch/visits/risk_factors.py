@@ -33,6 +33,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.complaints.models import Complaint
+from custodywatch.complaints.terminals import off_percent
 from custodywatch.custody.models import CustodyRecord, EndReason, RoomStay
 from custodywatch.kernels import risk
 from custodywatch.registry.models import Camera
@@ -73,6 +74,8 @@ LABELS: dict[str, FactorLabel] = {
         _("Blind custody minutes (30 days)"), _("minutes"), _("coverage engine")),
     "cameras_out_of_order": FactorLabel(
         _("Cameras out of order"), _("cameras"), _("video oversight")),
+    "complaint_terminals_off": FactorLabel(
+        _("Complaint terminals off (30 days)"), _("per cent"), _("complaint terminals")),
 }
 
 _PROVIDERS: dict[str, Provider] = {}
@@ -213,3 +216,12 @@ register_provider("custody_overruns", _custody_overruns)
 register_provider("deaths_in_custody", _deaths_in_custody)
 register_provider("blind_custody_minutes", _blind_custody_minutes)
 register_provider("cameras_out_of_order", _cameras_out_of_order)
+
+
+def _complaint_terminals_off(facility_ids: Sequence[int], now: dt.datetime) -> dict[int, float]:
+    """Per cent of the last 30 days the facility's enrolled complaint terminals were silent."""
+    return {facility_id: float(share) for facility_id, share in
+            off_percent(facility_ids, now - BLIND_WINDOW, now).items()}
+
+
+register_provider("complaint_terminals_off", _complaint_terminals_off)

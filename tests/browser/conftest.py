@@ -34,3 +34,15 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def enrol_terminal(page, live_server, facility) -> None:  # type: ignore[no-untyped-def]
+    """The device's steps: open the enrolment page, type the one-time code; the browser of
+    ``page`` is then an enrolled complaint terminal of ``facility`` (issue 23)."""
+    from tests.complaints.conftest import enrolment_code
+
+    _terminal, code = enrolment_code(facility)
+    page.goto(f"{live_server.url}/complaints/terminal/enrol/")
+    page.locator("input[name=code]").fill(code)
+    page.locator("form.card button[type=submit]").click()
+    page.wait_for_url(f"**/complaints/kiosk/{facility.code}/")

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from custodywatch.core import sealing
+from tests.browser.conftest import enrol_terminal
 from tests.conftest import make_facility
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,6 +55,7 @@ def test_kiosk_receipt_has_a_print_button_and_the_status_address(
     context = browser.new_context(viewport=PHONE, locale="ru-RU", timezone_id="Asia/Almaty")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    enrol_terminal(page, live_server, facility)
     page.goto(f"{live_server.url}/complaints/kiosk/{facility.code}/form/")
     page.locator("textarea[name=text]").fill("Меня избили в изоляторе.")
     page.get_by_role("button", name="Отправить жалобу").click()

@@ -45,3 +45,34 @@ def custody_record(facility_a):
     RoomStay.objects.create(custody_record=record, room=rooms[1],
                             started_at=detained + dt.timedelta(hours=2))
     return record
+
+
+def enrolment_code(facility, place: str = "Corridor, block 2"):  # type: ignore[no-untyped-def]
+    """A new terminal of the facility, added by an NPM monitor: (terminal, one-time code)."""
+    from custodywatch.accounts.models import Role, User
+    from custodywatch.complaints import terminals
+    from tests.conftest import make_user
+
+    monitor = (User.objects.filter(username="terminal_monitor").first()
+               or make_user("terminal_monitor", Role.NPM_MONITOR))
+    return terminals.terminal_add(acting_user=monitor, origin=PUBLIC, facility=facility,
+                                  place=place)
+
+
+def enrol(client, facility, place: str = "Corridor, block 2"):  # type: ignore[no-untyped-def]
+    """Make the test client an enrolled terminal of the facility (the device's own steps)."""
+    from django.urls import reverse
+
+    terminal, code = enrolment_code(facility, place)
+    response = client.post(reverse("complaints:terminal_enrol"), {"code": code})
+    assert response.status_code == 302, response.content[:300]
+    terminal.refresh_from_db()
+    return terminal
+
+
+def enrolled_terminal(facility, place: str = "Corridor, block 2"):  # type: ignore[no-untyped-def]
+    """An enrolled terminal of the facility, for filing through the service."""
+    from custodywatch.complaints import terminals
+
+    _terminal, code = enrolment_code(facility, place)
+    return terminals.terminal_enrol(code=code, origin=PUBLIC)[0]

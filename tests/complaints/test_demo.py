@@ -38,3 +38,29 @@ def test_small_demo_is_deterministic_and_routed(facility_a, facility_b, people):
     services.complaint_file(acting_user=None, origin=services.KIOSK_ORIGIN, channel="web",
                             text="Меня избили", facility=facility_a)
     assert Complaint.objects.count() == count + 1
+
+
+def test_demo_terminals_in_colonies_and_sizo_some_off_with_alerts(facility_a, facility_b):
+    from django.utils import timezone
+
+    from custodywatch.complaints import terminals
+    from custodywatch.complaints.models import Terminal, TerminalAlert
+    from custodywatch.registry.models import Facility
+
+    facility_a.kind = Facility.Kind.CORRECTIONAL_COLONY
+    facility_a.save()
+    facility_b.kind = Facility.Kind.PRETRIAL_DETENTION
+    facility_b.save()
+    now = timezone.now()
+    count = demo.build_terminals(scale_name="small", rng=random.Random(3), now=now)
+    assert count == demo.TERMINAL_COUNTS["small"] == Terminal.objects.count()
+    assert set(Terminal.objects.values_list("facility__code", flat=True)) == {"FA-1", "FB-1"}
+    alerts = TerminalAlert.objects.filter(cleared_at__isnull=True)
+    assert 1 <= alerts.count() < count  # some off, most on
+    off = terminals.off_percent([facility_a.pk, facility_b.pk],
+                                now - dt.timedelta(days=demo.UPTIME_DAYS), now)
+    assert set(off) == {facility_a.pk, facility_b.pk} and all(0 < v < 100 for v in off.values())
+    # The sweep raises no second alert for the terminals already alerted.
+    assert terminals.silence_sweep(now=now) == 0
+    demo.wipe_complaints()
+    assert not Terminal.objects.exists()

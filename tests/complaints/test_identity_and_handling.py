@@ -202,7 +202,7 @@ def test_a_hold_is_released_only_by_a_prosecutor_after_closing(filed, people):
         services.legal_hold_release(acting_user=people["prosecutor_a"], origin=SYSTEM_ORIGIN,
                                     hold=hold, reason="done")
     services.complaint_close(acting_user=people["prosecutor_a"], origin=SYSTEM_ORIGIN,
-                             complaint=filed.complaint)
+                             complaint=filed.complaint, disposition="not_substantiated")
     ombudsperson = make_user("ombuds", Role.OMBUDSPERSON)
     with pytest.raises(PermissionDenied):
         services.legal_hold_release(acting_user=ombudsperson, origin=SYSTEM_ORIGIN, hold=hold,

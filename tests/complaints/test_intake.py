@@ -20,7 +20,7 @@ from custodywatch.complaints.models import (
     Status,
 )
 from custodywatch.ledger.models import LeafKind, PendingLeaf
-from tests.complaints.conftest import CONDITIONS_TEXT, TORTURE_TEXT
+from tests.complaints.conftest import CONDITIONS_TEXT, TORTURE_TEXT, enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +128,7 @@ def test_a_failure_after_files_are_written_removes_them(file_complaint, facility
 
 
 def test_kiosk_files_wipes_the_session_and_leaves_no_trace_of_the_terminal(client, facility_a):
+    enrol(client, facility_a)
     start = client.get(reverse("complaints:kiosk", args=[facility_a.code]))
     assert start.status_code == 200
     assert "no-cache" in start["Cache-Control"] or "no-store" in start["Cache-Control"]
@@ -158,6 +159,7 @@ def test_kiosk_files_wipes_the_session_and_leaves_no_trace_of_the_terminal(clien
 def test_a_kiosk_complaint_about_its_own_facility_is_urgent_without_the_checkbox(
         client, facility_a, facility_b):
     """At the terminal of the facility he complains about, the person is in its custody."""
+    enrol(client, facility_a)
     for about in (facility_a, facility_b):
         response = client.post(reverse("complaints:kiosk_form", args=[facility_a.code]), {
             "text": f"Меня избили в изоляторе {about.code}", "facility": about.pk})

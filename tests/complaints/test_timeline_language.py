@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from custodywatch.complaints.models import Channel, TimelineEvent
-from tests.complaints.conftest import TORTURE_TEXT
+from tests.complaints.conftest import TORTURE_TEXT, enrolled_terminal
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,8 @@ def test_words_written_in_kazakh_are_read_in_russian(file_complaint, facility_a,
                                                       signed_in):
     with translation.override("kk"):
         complaint = file_complaint(facility=facility_a, text=TORTURE_TEXT,
-                                   channel=Channel.KIOSK).complaint
+                                   channel=Channel.KIOSK,
+                                   terminal=enrolled_terminal(facility_a)).complaint
     received = complaint.timeline.get(kind=TimelineEvent.Kind.RECEIVED)
     hold = complaint.timeline.get(kind=TimelineEvent.Kind.HOLD)
     with translation.override("ru"):

@@ -166,8 +166,8 @@ def test_dashboard_for_readers_and_the_old_home_for_staff(dataset, people, signe
     assert response.status_code == 200
     keys = [tile.key for tile in response.context["tiles"]]
     assert keys == ["in_custody", "overdue", "blind_rooms", "cameras", "blind_minutes",
-                    "complaints", "allegations", "cases", "rule_flags", "recommendations",
-                    "facilities"]
+                    "complaints", "allegations", "funnel", "cases", "rule_flags",
+                    "recommendations", "facilities"]
     tiles = {tile.key: tile for tile in response.context["tiles"]}
     assert tiles["in_custody"].figure == 1  # r4 (FB-1 is outside the region)
     assert tiles["overdue"].figure == 1 and tiles["cases"].figure == 0  # K1 is final

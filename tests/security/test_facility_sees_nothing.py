@@ -29,6 +29,7 @@ from custodywatch.complaints import services as complaints
 from custodywatch.complaints.models import Channel, Complaint, LegalHold
 from custodywatch.custody.models import CustodyRecord, RoomStay
 from custodywatch.ledger.services import ledger_integrate_all
+from tests.complaints.conftest import enrol
 from tests.conftest import make_user, sign_in
 from tests.security.facility_view import (
     assert_indistinguishable,
@@ -79,6 +80,7 @@ def _file_complaints_by_every_channel(client, facility, records, people) -> None
         "text": TEXT, "facility": facility.pk, "accused_officers": "Иванов И.И.",
         "full_name": "Нурланов Ерлан", "contact": "+7 701 000 00 00"})
     assert web.status_code == 200, web.content[:300]
+    enrol(client, facility)
     kiosk = client.post(reverse("complaints:kiosk_form", args=[facility.code]),
                         {"text": TEXT, "facility": facility.pk, "still_in_custody": "on"})
     assert kiosk.status_code == 200, kiosk.content[:300]

@@ -32,7 +32,7 @@ from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.capabilities import Capability
 from custodywatch.accounts.models import Role, User
 from custodywatch.accounts.services import token_create
-from custodywatch.complaints.models import IdentityAccess
+from custodywatch.complaints.models import IdentityAccess, Terminal
 from custodywatch.custody import services as custody
 from custodywatch.custody.models import CustodyAlert
 from custodywatch.ledger.services import ledger_integrate_all
@@ -76,6 +76,13 @@ def _room(world: World, code: str) -> int:
 def _claim(world: World) -> str:
     claim = world.case.compensation_claims.first() if world.case is not None else None
     return str(claim.pk) if claim is not None else ""
+
+
+def _terminal(world: World) -> Terminal:
+    """The world's facility's complaint terminal (added once, enrolled)."""
+    terminal = Terminal.objects.filter(facility=world.facility).first()
+    return terminal or Terminal.objects.create(facility=world.facility, place="Corridor",
+                                               created_at=_now(), enrolled_at=_now())
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,8 @@ POSTS: dict[str, Post] = {
     "complaints:action": Post(lambda w: {"body": "We have opened an inquiry.",
                                          "kind": "message"}),
     "complaints:identity_decide": Post(lambda w: {"decision": "approve"}),
+    "complaints:terminal_action": Post(lambda w: {}, kwargs=lambda w: {
+        "pk": _terminal(w).pk, "action": "revoke"}),
     "cases:case_action": Post(lambda w: {
         # A minute ahead: the step may not precede the case's registration a moment ago.
         "kind": "interview", "taken_at": _local(_now() + dt.timedelta(minutes=1)),

@@ -1,0 +1,116 @@
+"""Benchmark ``custodywatch evidence match``: fingerprint a restored 720p file and match it
+against a day of one camera's fingerprints, one core, one run.
+
+    python bench/evidence_match.py            # 10 minutes of 720p footage
+    python bench/evidence_match.py --quick    # 1 minute, well under a minute
+
+The footage is rendered here (OpenCV, tests/escrow/footage.py) and encoded by ffmpeg at 720p;
+the reference is a day of one camera at one hash a second (86,400 hashes in 1,440 one-minute
+segments): the footage's own fingerprints at 10:00, a slowly drifting picture elsewhere.
+Figure: seconds per hour of footage for the whole path (decode with one thread, hash every
+0.25 s, match: ``agent/fingerprints.py`` and ``kernels/fingerprint.match_clip``), and the
+match alone. Baseline: decoding the same file with one thread and nothing else (the floor any
+frame-level check pays). Goal (issue 20): one hour against a day in under 10 s on one core.
+
+Last line: ``RESULT evidence_match=<s> s/h baseline=<s> ratio=<x>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import av  # noqa: E402
+import numpy as np  # noqa: E402
+
+from custodywatch.agent import fingerprints  # noqa: E402
+from custodywatch.kernels.fingerprint import (  # noqa: E402
+    CLIP_STEP,
+    REFERENCE_STEP,
+    Reference,
+    match_clip,
+)
+from tests.escrow.footage import render  # noqa: E402
+
+DAY = 86_400
+AT = 10 * 3600  # the footage was recorded from 10:00
+
+
+def _decode_only(path: Path) -> int:
+    frames = 0
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "SLICE"
+        stream.codec_context.thread_count = 1
+        for _frame in container.decode(stream):
+            frames += 1
+    return frames
+
+
+def _one_thread_fingerprints(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
+    original = av.open
+
+    def single(*args, **kwargs):  # type: ignore[no-untyped-def]
+        container = original(*args, **kwargs)
+        container.streams.video[0].codec_context.thread_count = 1
+        return container
+
+    av.open = single
+    try:
+        return fingerprints.video_fingerprints(path, CLIP_STEP)
+    finally:
+        av.open = original
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    seconds = 60 if args.quick else 600
+    with tempfile.TemporaryDirectory() as folder:
+        clip = render(Path(folder) / "clip.mp4", seed=5, start=0, seconds=seconds, fps=25,
+                      size=(1280, 720))
+        _times, own, _duration = fingerprints.video_fingerprints(clip, REFERENCE_STEP)
+        rng = np.random.default_rng(7)
+        day = rng.integers(0, 2**63, size=DAY, dtype=np.uint64)
+        day[AT:AT + len(own)] = own
+        base = 1.8e9
+        references = [Reference("CAM1", f"segment-{k}", base + 60 * k, base + 60 * k + 60,
+                                REFERENCE_STEP, day[60 * k:60 * k + 60]) for k in range(1440)]
+
+        started = time.perf_counter()
+        frames = _decode_only(clip)
+        decode = time.perf_counter() - started
+
+        started = time.perf_counter()
+        times, hashes, _duration = _one_thread_fingerprints(clip)
+        hashed = time.perf_counter() - started
+        started = time.perf_counter()
+        result = match_clip(times, hashes, references)
+        matched = time.perf_counter() - started
+    total = hashed + matched
+    per_hour = 3600 / seconds
+    found = {m.segment for m in result.matches}
+    expected = {f"segment-{k}" for k in range(AT // 60, (AT + seconds) // 60)}
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
+    print(f"data: {seconds} s of 1280x720 25 fps H.264 ({frames} frames), "
+          f"{len(times)} samples, against {DAY} reference hashes in {len(references)} segments")
+    print(f"matched {len(found & expected)} of {len(expected)} segments, "
+          f"{len(found - expected)} wrong, {result.matched_samples}/{result.samples} samples")
+    print(f"decode + hash {hashed:.2f} s, match {matched:.2f} s, "
+          f"decode only {decode:.2f} s ({frames / decode:.0f} frames/s)")
+    print(f"per hour of footage: {total * per_hour:.1f} s (match alone "
+          f"{matched * per_hour:.1f} s), decode-only baseline {decode * per_hour:.1f} s")
+    print(f"RESULT evidence_match={total * per_hour:.1f} s/h "
+          f"baseline={decode * per_hour:.1f} ratio={total / decode:.2f}")
+
+
+if __name__ == "__main__":
+    main()
