@@ -30,6 +30,12 @@ from custodywatch.complaints.demo import (
 from custodywatch.custody.demo import build_custody, expected_custody_rows
 from custodywatch.custody.models import CustodyAlert, CustodyRecord
 from custodywatch.demo.models import DemoDataset
+from custodywatch.escrow.models import (
+    BodyCameraAssignment,
+    EscrowHold,
+    EscrowObject,
+    SegmentFingerprint,
+)
 from custodywatch.ledger import db_guards
 from custodywatch.liveview.demo import build_liveview
 from custodywatch.medical.demo import build_referrals, wipe_medical
@@ -161,6 +167,13 @@ def wipe() -> None:
         wipe_medical()  # referrals protect the complaints, holds and cases they opened
         wipe_cases()  # cases protect the complaints, facilities and officers they concern
         wipe_complaints()  # complaints protect the facilities they concern
+        # Escrow's rows protect the facilities, cameras and segments they name (the objects
+        # in the store stay: they are locked; a new demo writes new keys).
+        for model in (SegmentFingerprint, EscrowObject, BodyCameraAssignment):
+            model.objects.all().delete()
+        EscrowHold.rooms.through.objects.all().delete()
+        EscrowHold.cameras.through.objects.all().delete()
+        EscrowHold.objects.all().delete()
         # Custody first: its stays and interrogations protect the rooms they happened in.
         CustodyAlert.objects.all().delete()
         CustodyRecord.objects.all().delete()
