@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.complaints import rules
@@ -146,8 +148,12 @@ def test_kiosk_files_wipes_the_session_and_leaves_no_trace_of_the_terminal(clien
     assert complaint.channel == Channel.KIOSK
     assert complaint.language == "kk"
     assert complaint.urgency == "high"
-    # Received time kept to the batch window only.
+    # Received time kept to the batch window only, and the receipt says it as a window
+    # (not an exact time that is not the moment the person filed).
     assert complaint.received_at.minute == 0 and complaint.received_at.second == 0
+    start = timezone.localtime(complaint.received_at)
+    assert f"{start:%H}:00 мен {(start + dt.timedelta(hours=1)):%H}:00 аралығында" in \
+        response.content.decode()
     event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE,
                                    object_type="complaints.complaint")
     assert event.ip_address is None and event.user_agent == "kiosk"
