@@ -11,6 +11,8 @@ from django.test import Client
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from custodywatch.accountability.models import FundTariff, MciRate
+from custodywatch.accountability.reference import MCI, load_fund_tables
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import Role, User
 from custodywatch.accounts.services import user_create
@@ -106,6 +108,8 @@ def ensure_reference_data() -> None:
     them for the tests after it, so fixtures put them back (cheap when they are there)."""
     if Region.objects.count() < len(REGIONS):
         load_reference_data(Region, Agency)
+    if MciRate.objects.count() < len(MCI):
+        load_fund_tables(MciRate, FundTariff)
 
 
 def make_facility(code: str, region_code: str, *, rooms: int = 3, cameras: int = 2) -> Facility:

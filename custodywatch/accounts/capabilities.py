@@ -214,7 +214,9 @@ class CapabilitySet:
         return name in self._caps
 
     def __getattr__(self, name: str) -> bool:
-        if name.startswith("_"):
+        # Templates look up ``caps.x`` as ``caps["x"]`` first, which raises for a misspelt
+        # name; Python's own attribute questions (hasattr) get a plain "no such attribute".
+        if name.startswith("_") or name not in Capability.values:
             raise AttributeError(name)
         return self[name]
 

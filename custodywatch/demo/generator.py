@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from custodywatch.accountability.demo import build_accountability, wipe_accountability
+from custodywatch.accountability.models import FundTariff, MciRate
+from custodywatch.accountability.reference import load_fund_tables
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, User
 from custodywatch.accounts.services import user_create
@@ -332,6 +334,7 @@ def load(
     started = time.perf_counter()
     wipe()
     load_reference_data(Region, Agency)  # normally there from the migration; cheap to make sure
+    load_fund_tables(MciRate, FundTariff)
     rng = random.Random(seed)  # noqa: S311 - deterministic demo data, not a secret
     demo_now = timezone.now().replace(minute=0, second=0, microsecond=0)
     with transaction.atomic():

@@ -28,7 +28,7 @@ FACTORS: tuple[FactorSpec, ...] = (
     FactorSpec("overdue_recommendations", default_weight=15, saturation=5),
     FactorSpec("open_recommendations", default_weight=5, saturation=10),
     FactorSpec("custody_rooms_without_camera", default_weight=10, saturation=5),
-    FactorSpec("complaints", default_weight=15, saturation=10),
+    FactorSpec("complaints", default_weight=10, saturation=10),
     FactorSpec("custody_overruns", default_weight=10, saturation=5),
     FactorSpec("deaths_in_custody", default_weight=10, saturation=1),
     FactorSpec("blind_custody_minutes", default_weight=10, saturation=600),

@@ -13,6 +13,7 @@ from custodywatch.accounts.models import AuditEvent
 from custodywatch.complaints import services as complaints
 from custodywatch.complaints.models import Channel
 from custodywatch.custody.models import CustodyRecord, EndReason, RoomStay
+from custodywatch.kernels.risk import DEFAULT_WEIGHTS
 from custodywatch.registry.models import Camera
 from custodywatch.video.models import CameraHealth, CameraState
 from custodywatch.visits import risk_factors, selectors, services
@@ -85,7 +86,9 @@ def test_a_plugged_in_provider_counts(monitor, hand_made):
     try:
         board = selectors.planning_board(user=monitor, now=NOW)
         assert [entry.facility for entry in board] == [b, c, a]
-        assert board[1].score.points == pytest.approx(15 + 20 / 730 + 5 / 3)
+        # Ten complaints saturate the factor: its whole weight.
+        assert board[1].score.points == pytest.approx(
+            DEFAULT_WEIGHTS["complaints"] + 20 / 730 + 5 / 3)
         assert board[1].score.contributions[4].key == "complaints"
     finally:
         risk_factors.register_provider("complaints", original)

@@ -5,22 +5,12 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# The MCI by year (republican budget laws; for 2020 and 2022 the rate from 1 January).
-MCI = {2019: "2525", 2020: "2651", 2021: "2917", 2022: "3063", 2023: "3450", 2024: "3692",
-       2025: "3932", 2026: "4325"}
-BASIS = ("Law of the Republic of Kazakhstan «On the Victims Compensation Fund» "
-         "(10 January 2018 No. 131-VI), amounts of one-time compensation")
-TARIFFS = {"torture": "30", "torture_grave": "40"}
+from custodywatch.accountability.reference import load_fund_tables
 
 
 def seed(apps, schema_editor):
-    MciRate = apps.get_model("accountability", "MciRate")
-    FundTariff = apps.get_model("accountability", "FundTariff")
-    for year, amount in MCI.items():
-        MciRate.objects.get_or_create(year=year, defaults={"amount": amount})
-    for category, units in TARIFFS.items():
-        FundTariff.objects.get_or_create(category=category,
-                                         defaults={"units": units, "basis": BASIS})
+    load_fund_tables(apps.get_model("accountability", "MciRate"),
+                     apps.get_model("accountability", "FundTariff"))
 
 
 class Migration(migrations.Migration):
