@@ -71,7 +71,8 @@ def test_a_killed_worker_s_mail_is_sent_once_by_the_next_worker(people, facility
     _on_postgresql()
     people["head_a"].email = "head_a@example.kz"
     people["head_a"].save()
-    # Three clocks overdue (relatives, lawyer, medical): three alerts, three e-mails.
+    # Several clocks overdue (relatives, lawyer, medical, and the safeguards of the custody
+    # law): an alert and an e-mail for each.
     make_record(facility_a, people["duty_a"], detained_at=timezone.now() - dt.timedelta(
         hours=49), arrived_at=None)
     mailbox = tmp_path / "mail"
@@ -85,22 +86,24 @@ def test_a_killed_worker_s_mail_is_sent_once_by_the_next_worker(people, facility
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=WAIT)
     assert len(sent()) == 1
-    assert CustodyAlert.objects.filter(mailed_at__isnull=False).count() == 3
+    alerts = CustodyAlert.objects.count()
+    assert alerts >= 3
+    assert CustodyAlert.objects.filter(mailed_at__isnull=False).count() == alerts
 
     (tmp_path / "hang_at").write_text("1000")
     second = _start_worker(tmp_path, "second")
     done = lambda: DBTaskResult.objects.filter(  # noqa: E731
-        status=TaskResultStatus.SUCCESSFUL).count() == 3
-    _wait_for(done, "three e-mails sent", second, tmp_path / "second.log")
+        status=TaskResultStatus.SUCCESSFUL).count() == alerts
+    _wait_for(done, "every e-mail sent", second, tmp_path / "second.log")
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=WAIT) == 0, (tmp_path / "second.log").read_text()
 
     messages = [path.read_text() for path in sent()]
-    assert len(messages) == 3
+    assert len(messages) == alerts
     subjects = {line for text in messages for line in text.splitlines()
                 if line.startswith("Subject:")}
-    assert len(subjects) == 3  # relatives, lawyer, medical: each once
+    assert len(subjects) == alerts  # each clock's e-mail once
     assert DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).count() == 0
     # The e-mail the first worker held was rolled back with it and run by the second alone.
-    assert sorted(len(row.worker_ids) for row in DBTaskResult.objects.all()) == [1, 1, 1]
-    assert CustodyAlert.objects.count() == 3  # one per clock
+    assert sorted(len(row.worker_ids) for row in DBTaskResult.objects.all()) == [1] * alerts
+    assert CustodyAlert.objects.count() == alerts  # one per clock, none raised twice
