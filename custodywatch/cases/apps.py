@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "custodywatch.cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        # Custody (a lower layer) asks which investigators are accused elsewhere (issue 22).
+        from custodywatch.cases.selectors import accused_officer_ids
+        from custodywatch.custody.hooks import register_accused_officers
+
+        register_accused_officers(accused_officer_ids)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -39,7 +40,7 @@ from custodywatch.cases.models import (
     Officer,
 )
 from custodywatch.cases.rules import case_terms
-from custodywatch.complaints.models import Complaint
+from custodywatch.complaints.models import OPEN_STATUSES, Complaint
 from custodywatch.kernels.case_clocks import CaseClock, CaseFacts, case_clocks
 from custodywatch.ledger.models import Leaf, LeafKind
 from custodywatch.registry.models import Facility, HeadAppointment
@@ -383,3 +384,18 @@ def head_at(heads: list[HeadAppointment], day: dt.date) -> HeadAppointment | Non
         if head.started_on <= day and (head.ended_on is None or day < head.ended_on):
             return head
     return None
+
+
+def accused_officer_ids(officer_ids: Collection[int]) -> set[int]:
+    """Of ``officer_ids``, those an open complaint accuses or an open case names as suspect
+    or accused (issue 22: interrogations by officers accused elsewhere). Not scoped: custody
+    shows the answer as a flag to readers of proceedings only."""
+    ids = set(officer_ids)
+    accused = set(Accusation.objects.filter(officer_id__in=ids,
+                                            complaint__status__in=OPEN_STATUSES)
+                  .values_list("officer_id", flat=True))
+    accused |= set(CaseParty.objects.filter(officer_id__in=ids,
+                                            role__in=CaseParty.OFFICER_ROLES,
+                                            case__status__in=OPEN_CASE_STATUSES)
+                   .values_list("officer_id", flat=True))
+    return accused

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,8 +29,14 @@ from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.core.mail import mail_queue
 from custodywatch.custody import law
-from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation, RoomStay
-from custodywatch.kernels import deadlines, handover
+from custodywatch.custody.models import (
+    CellCheck,
+    CustodyAlert,
+    CustodyRecord,
+    Interrogation,
+    RoomStay,
+)
+from custodywatch.kernels import custody_care, deadlines, handover
 from custodywatch.registry.models import Room
 
 # Unacknowledged this long, an alert goes up to the General Prosecutor's Office.
@@ -48,13 +54,33 @@ class SweepResult:
     escalated: int
 
 
+RECURRING_PREFETCH = ("delays", "reviews", "risk_assessments", "cell_checks")
+
+
+def care_facts(record: CustodyRecord) -> dict:
+    """Reviews done, the observation level of the latest risk assessment and the cell checks
+    since it (issue 22, items 4-5), through the record's relations (prefetch them:
+    RECURRING_PREFETCH)."""
+    assessments = sorted(record.risk_assessments.all(), key=lambda a: a.assessed_at)
+    latest = assessments[-1] if assessments else None
+    return {
+        "reviews": tuple(review.reviewed_at for review in record.reviews.all()),
+        "observation_level": latest.observation_level if latest else "",
+        "observed_from": latest.assessed_at if latest else None,
+        "cell_checks": tuple(check.checked_at for check in record.cell_checks.all()
+                             if latest is not None and check.checked_at >= latest.assessed_at),
+    }
+
+
 def facts_of(record: CustodyRecord, *, with_delays: bool = True,
              delays: list | None = None) -> deadlines.CustodyFacts:
     """The kernel's facts of a record; its delays are `delays` when given (already read),
-    else read through `record.delays` (prefetch them for many records)."""
+    else read through `record.delays` (prefetch them for many records), and with them the
+    reviews, risk assessments and cell checks (RECURRING_PREFETCH)."""
     if delays is None:
         delays = list(record.delays.all()) if with_delays and record.pk else []
     delay_facts = tuple((deadlines.ClockKind(delay.right), delay.until) for delay in delays)
+    care = care_facts(record) if with_delays and record.pk else {}
     return deadlines.CustodyFacts(
         detained_at=record.detained_at, date_of_birth=record.date_of_birth,
         arrived_at=record.arrived_at, relatives_notified_at=record.relatives_notified_at,
@@ -68,7 +94,7 @@ def facts_of(record: CustodyRecord, *, with_delays: bool = True,
         consular_declined_at=record.consular_declined_at,
         lawyer_requested_at=record.lawyer_requested_at,
         state_lawyer_offered_at=record.state_lawyer_offered_at,
-        rights_explained_at=record.rights_explained_at, delays=delay_facts)
+        rights_explained_at=record.rights_explained_at, delays=delay_facts, **care)
 
 
 def recorded_of(record: CustodyRecord) -> deadlines.RecordedSafeguards:
@@ -260,6 +286,8 @@ def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyA
     alerts = []
     for record in records:
         for clock in clocks_of(record, now):
+            if clock.kind in RECURRING_KINDS:
+                continue  # recurring_alerts_raise: once per due moment
             if clock.state == deadlines.ClockState.DUE_SOON and clock.warning is not None:
                 level, warning = CustodyAlert.Level.DUE_SOON, int(clock.warning.total_seconds())
             elif clock.state == deadlines.ClockState.OVERDUE:
@@ -275,7 +303,7 @@ def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyA
 def alerts_raise(*, now: dt.datetime) -> int:
     """Raise an alert for every open clock now due soon or overdue, once each."""
     records = list(CustodyRecord.objects.filter(ended_at__isnull=True, detained_at__lte=now)
-                   .prefetch_related("delays"))
+                   .prefetch_related(*RECURRING_PREFETCH))
     candidates = _alerts_due(records, now)
     existing = set(CustodyAlert.objects.filter(
         custody_record__in=[record.pk for record in records]
@@ -425,11 +453,158 @@ def transit_alerts_raise(*, now: dt.datetime) -> int:
     return len(lost)
 
 
+# ---------------------------------------- issue 22: reviews, cell checks, interrogations
+RECURRING_KINDS = frozenset({deadlines.ClockKind.REVIEW, deadlines.ClockKind.CELL_CHECK})
+# Custody ended this recently still has its missed reviews and checks alerted.
+RECURRING_LOOKBACK = dt.timedelta(days=2)
+# A cell check is verified against this much footage on each side of its moment.
+CHECK_WINDOW = dt.timedelta(seconds=30)
+
+
+def recurring_alerts_raise(*, now: dt.datetime) -> int:
+    """One alert per missed review or cell check (its due moment passed undone, done late
+    or not yet), and one per warning of the next due moment; idempotent (the unique
+    constraint on the record, clock, level, warning and due moment)."""
+    records = list(CustodyRecord.objects.filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gte=now - RECURRING_LOOKBACK),
+        detained_at__lte=now).prefetch_related(*RECURRING_PREFETCH))
+    candidates = []
+    for record in records:
+        facts = facts_of(record)
+        for clock, missed in deadlines.recurring_clocks(facts, now,
+                                                       law.terms_on(record.detained_at)):
+            for item in missed:
+                candidates.append(CustodyAlert(
+                    custody_record=record, clock=str(clock.kind),
+                    level=CustodyAlert.Level.MISSED, warning_seconds=0, due_at=item.due_at,
+                    raised_at=now))
+            if clock.state == deadlines.ClockState.DUE_SOON and clock.warning is not None:
+                candidates.append(CustodyAlert(
+                    custody_record=record, clock=str(clock.kind),
+                    level=CustodyAlert.Level.DUE_SOON,
+                    warning_seconds=int(clock.warning.total_seconds()), due_at=clock.due_at,
+                    raised_at=now))
+    if not candidates:
+        return 0
+    existing = set(CustodyAlert.objects.filter(
+        custody_record__in=[record.pk for record in records],
+        clock__in=[str(kind) for kind in RECURRING_KINDS],
+    ).values_list("custody_record_id", "clock", "level", "warning_seconds", "due_at"))
+    new = [a for a in candidates if (a.custody_record_id, a.clock, a.level, a.warning_seconds,
+                                     a.due_at) not in existing]
+    CustodyAlert.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def person_safeguards(record: CustodyRecord) -> custody_care.PersonSafeguards:
+    return custody_care.PersonSafeguards(
+        lawyer_first_access_at=record.lawyer_first_access_at,
+        lawyer_waived_at=record.lawyer_waived_at,
+        needs_interpreter=custody_care.needs_interpreter(
+            language=record.language, rights_language=record.rights_language,
+            interpreter=record.interpreter))
+
+
+INTERROGATION_ROOMS = frozenset({Room.Kind.INTERROGATION, Room.Kind.TRANSPARENT_INTERROGATION})
+
+
+def interrogation_flags_of(record: CustodyRecord, interrogations: list[Interrogation],
+                           now: dt.datetime) -> dict[int, list[custody_care.InterrogationFlag]]:
+    """The safeguards each interrogation of one record broke (rooms selected with them)."""
+    sessions = [custody_care.Session(
+        key=item.pk, started_at=item.started_at, ended_at=item.ended_at,
+        in_interrogation_room=item.room.kind in INTERROGATION_ROOMS,
+        lawyer_present=item.lawyer_present, interpreter=item.interpreter)
+        for item in interrogations]
+    return custody_care.interrogation_flags(sessions, person_safeguards(record), now,
+                                            law.terms_on(record.detained_at))
+
+
+INTERROGATION_LOOKBACK = dt.timedelta(days=7)
+
+
+def interrogation_alerts_raise(*, now: dt.datetime) -> int:
+    """One alert per interrogation and safeguard it broke (room, lawyer, night, no break,
+    interpreter), of actions in the last week; idempotent (interrogation, clock)."""
+    recent = list(Interrogation.objects.filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gte=now - INTERROGATION_LOOKBACK),
+        started_at__lte=now).values_list("custody_record_id", flat=True).distinct())
+    if not recent:
+        return 0
+    records = CustodyRecord.objects.filter(pk__in=recent).prefetch_related(
+        models_prefetch_interrogations())
+    already = set(CustodyAlert.objects.filter(
+        custody_record__in=recent, interrogation__isnull=False,
+        clock__startswith="interview_").values_list("interrogation_id", "clock"))
+    new = []
+    for record in records:
+        items = [item for item in record.interrogations.all() if item.started_at <= now]
+        for key, flags in interrogation_flags_of(record, items, now).items():
+            started = next(item.started_at for item in items if item.pk == key)
+            for flag in flags:
+                if (key, str(flag)) not in already:
+                    new.append(CustodyAlert(custody_record=record, interrogation_id=key,
+                                            clock=str(flag), level=CustodyAlert.Level.BREACHED,
+                                            warning_seconds=0, due_at=started, raised_at=now))
+    CustodyAlert.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def models_prefetch_interrogations() -> Prefetch:
+    return Prefetch("interrogations", queryset=Interrogation.objects.select_related("room")
+                    .order_by("started_at"))
+
+
+def cell_checks_verify(*, now: dt.datetime) -> int:
+    """Mark each cell check whose footage has settled: verified when a working camera
+    recorded its room, or a corridor of the facility, for the whole minute around it
+    (video.coverage.stay_coverage, the rule RoomStay.blind_ms is computed by); unverified
+    when none did. A check typed with no working camera is a claim nobody can confirm."""
+    from custodywatch.video.coverage import stay_coverage
+    from custodywatch.video.timing import silence_after
+
+    pending = list(CellCheck.objects.filter(
+        verified__isnull=True, checked_at__lte=now - silence_after() - CHECK_WINDOW
+    ).select_related("custody_record")[:2000])
+    if not pending:
+        return 0
+    facility_ids = {check.custody_record.facility_id for check in pending}
+    corridors: dict[int, list[int]] = {}
+    for room_id, facility_id in Room.objects.filter(
+            facility_id__in=facility_ids, kind=Room.Kind.CORRIDOR).values_list("pk",
+                                                                             "facility_id"):
+        corridors.setdefault(facility_id, []).append(room_id)
+    windows, owners = [], []
+    for check in pending:
+        rooms = ([check.room_id] if check.room_id else []) + corridors.get(
+            check.custody_record.facility_id, [])
+        for room_id in rooms:
+            windows.append((len(windows), room_id, check.checked_at - CHECK_WINDOW,
+                            check.checked_at + CHECK_WINDOW))
+            owners.append(check.pk)
+    recorded: set[int] = set()
+    for owner, result in zip(owners, stay_coverage(stays=windows, now=now), strict=True):
+        if not result.blind:
+            recorded.add(owner)
+    verified = [check.pk for check in pending if check.pk in recorded]
+    unverified = [check.pk for check in pending if check.pk not in recorded]
+    with transaction.atomic():
+        CellCheck.objects.filter(pk__in=verified).update(verified=True)
+        CellCheck.objects.filter(pk__in=unverified).update(verified=False)
+        if unverified:
+            audit_record(actor=None, action=AuditEvent.Action.UPDATE, origin=SYSTEM_ORIGIN,
+                         object_type="custody.cellcheck", object_label="unverified",
+                         detail={"unverified": unverified})
+    return len(pending)
+
+
 def custody_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """One pass: raise, e-mail, escalate. Safe to run from several workers at once."""
     now = now or timezone.now()
+    cell_checks_verify(now=now)
     raised = (alerts_raise(now=now) + blind_custody_alerts_raise(now=now)
-              + exit_examination_alerts_raise(now=now) + transit_alerts_raise(now=now))
+              + exit_examination_alerts_raise(now=now) + transit_alerts_raise(now=now)
+              + recurring_alerts_raise(now=now) + interrogation_alerts_raise(now=now))
     return SweepResult(raised=raised, mailed=alerts_mail(now=now),
                        escalated=alerts_escalate(now=now))
 

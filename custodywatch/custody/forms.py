@@ -8,13 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from custodywatch.core import plausible
 from custodywatch.custody.models import (
+    CellCheck,
     CustodyRecord,
+    CustodyReview,
     EndReason,
     Injury,
     Interrogation,
     MedicalCheck,
     RelativesNotification,
     RightDelay,
+    RiskAssessment,
 )
 
 MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -86,7 +89,7 @@ class SafeguardsForm(MomentsMixin, forms.ModelForm):
                   "prosecutor_notified_means", "consular_notified_at", "consular_declined_at",
                   "consular_decline_acknowledgement", "lawyer_requested_at", "lawyer_name",
                   "lawyer_assigned_at", "lawyer_first_access_at", "state_lawyer_offered_at",
-                  "personal_property"]
+                  "lawyer_waived_at", "personal_property"]
         widgets = {"personal_property": forms.Textarea(attrs={"rows": 2})}
 
 
@@ -143,10 +146,50 @@ class InterrogationForm(MomentsMixin, forms.ModelForm):
                   "interpreter", "recording_ref"]
         field_classes = {"room": RoomChoiceField}
 
+    investigator_personnel_number = forms.CharField(
+        label=_("Investigator's personnel number"), required=False, max_length=40,
+        help_text=_("Links the interrogation to the officer's record."))
+
     def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["room"].queryset = rooms
         self.fields["lawyer_present"].required = False
+
+
+class ReviewForm(MomentsMixin, forms.ModelForm):
+    prefix = "review"
+    reviewer_personnel_number = forms.CharField(
+        label=_("Reviewing officer's personnel number"), required=False, max_length=40)
+
+    class Meta:
+        model = CustodyReview
+        fields = ["reviewed_at", "reviewer", "decision", "reasons"]
+        widgets = {"reasons": forms.Textarea(attrs={"rows": 2})}
+
+
+class RiskAssessmentForm(MomentsMixin, forms.ModelForm):
+    prefix = "risk"
+
+    class Meta:
+        model = RiskAssessment
+        fields = ["assessed_at", "assessed_by", "intoxication", "self_harm", "mental_health",
+                  "disability", "pregnancy", "language", "appropriate_adult",
+                  "observation_level", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["observation_level"].required = False
+        self.fields["observation_level"].help_text = _(
+            "Leave empty for the level the answers call for; a closer one may be chosen.")
+
+
+class CellCheckForm(MomentsMixin, forms.ModelForm):
+    prefix = "cellcheck"
+
+    class Meta:
+        model = CellCheck
+        fields = ["checked_at", "checked_by", "roused", "note"]
 
 
 class MedicalCheckForm(MomentsMixin, forms.ModelForm):

@@ -145,6 +145,10 @@ class CustodyRecord(models.Model):
                                        max_length=40, blank=True)
     rights_acknowledgement = models.CharField(_("rights explanation"), max_length=20,
                                               choices=Acknowledgement.choices, blank=True)
+    # Issue 22, item 6: the person waived a lawyer (recorded); interrogations from then on
+    # without one are not flagged.
+    lawyer_waived_at = models.DateTimeField(_("lawyer waived by the person"), null=True,
+                                            blank=True)
     is_foreign = models.BooleanField(_("foreign national"), default=False, editable=False)
 
     # Kept by the services from the clock kernel and the safeguards below. Null: a sentence
@@ -244,6 +248,11 @@ class Interrogation(models.Model):
     started_at = models.DateTimeField(_("started"))
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     investigator = models.CharField(_("investigator"), max_length=200)
+    # Issue 22, item 6: the investigator as an officer (cases.Officer), so interrogations by
+    # officers accused elsewhere show up; null on rows typed before (the name is kept).
+    investigator_officer = models.ForeignKey("cases.Officer", models.SET_NULL, null=True,
+                                             blank=True, related_name="custody_interrogations",
+                                             verbose_name=_("investigator (officer)"))
     lawyer_present = models.BooleanField(_("lawyer present"))
     interpreter = models.CharField(_("interpreter"), max_length=200, blank=True)
     recording_ref = models.CharField(_("recording reference"), max_length=200, blank=True)
@@ -381,6 +390,120 @@ class RightDelay(models.Model):
         return f"{self.get_right_display()} → {self.until:%Y-%m-%d %H:%M}"
 
 
+class ReviewDecision(models.TextChoices):
+    CONTINUE = "continue", _("Continued detention authorised")
+    RELEASE = "release", _("Release ordered")
+    COURT = "court", _("To be brought before the court")
+
+
+class CustodyReview(models.Model):
+    """A review of continued detention (issue 22, item 4) by an officer not involved in the
+    case; the first is due the law table's `review_first` after the detention, each later
+    one `review_interval` after the last (kernels.deadlines.recurring)."""
+
+    custody_record = models.ForeignKey(CustodyRecord, models.CASCADE, related_name="reviews",
+                                       verbose_name=_("custody record"))
+    reviewed_at = models.DateTimeField(_("reviewed at"))
+    reviewer = models.CharField(_("reviewing officer"), max_length=200)
+    reviewer_officer = models.ForeignKey("cases.Officer", models.SET_NULL, null=True,
+                                         blank=True, related_name="custody_reviews",
+                                         verbose_name=_("reviewing officer (record)"))
+    decision = models.CharField(_("decision"), max_length=10, choices=ReviewDecision.choices)
+    reasons = models.TextField(_("reasons"))
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["custody_record", "reviewed_at"]
+        verbose_name = _("review of continued detention")
+        verbose_name_plural = _("reviews of continued detention")
+        constraints = [
+            models.UniqueConstraint(fields=["custody_record", "reviewed_at"],
+                                    name="custody_review_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.reviewed_at:%Y-%m-%d %H:%M}"
+
+
+class ObservationLevel(models.TextChoices):
+    """kernels.custody_care.Level; the interval of each is the law table's."""
+
+    HOURLY = "hourly", _("Hourly checks")
+    HALF_HOURLY = "half_hourly", _("Checks every 30 minutes")
+    CLOSE = "close", _("Close observation (every 15 minutes, rousing)")
+    CONSTANT = "constant", _("Constant observation")
+
+
+class RiskAssessment(models.Model):
+    """The booking risk assessment (issue 22, item 5): it sets the observation level from its
+    answers (kernels.custody_care.proposed_level; the assessor may only set a closer one).
+    The latest assessment applies from its moment."""
+
+    custody_record = models.ForeignKey(CustodyRecord, models.CASCADE,
+                                       related_name="risk_assessments",
+                                       verbose_name=_("custody record"))
+    assessed_at = models.DateTimeField(_("assessed at"))
+    assessed_by = models.CharField(_("assessed by"), max_length=200)
+    intoxication = models.BooleanField(_("intoxication (alcohol or drugs)"), default=False)
+    self_harm = models.BooleanField(_("risk of self-harm or suicide"), default=False)
+    mental_health = models.BooleanField(_("mental-health need"), default=False)
+    disability = models.BooleanField(_("disability"), default=False)
+    pregnancy = models.BooleanField(_("pregnancy"), default=False)
+    language = models.BooleanField(_("needs an interpreter"), default=False)
+    appropriate_adult = models.BooleanField(_("needs an appropriate adult"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    observation_level = models.CharField(_("observation level"), max_length=12,
+                                         choices=ObservationLevel.choices)
+
+    class Meta:
+        ordering = ["custody_record", "assessed_at"]
+        verbose_name = _("risk assessment")
+        verbose_name_plural = _("risk assessments")
+        constraints = [
+            models.UniqueConstraint(fields=["custody_record", "assessed_at"],
+                                    name="risk_assessment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_observation_level_display()} {self.assessed_at:%Y-%m-%d %H:%M}"
+
+
+class CellCheck(models.Model):
+    """A check on the person at the observation level's interval (issue 22, item 5). A
+    facility's claim: the coverage job's cameras say whether a working camera recorded the
+    cell or a corridor at that moment (`verified`; null until the footage has settled)."""
+
+    custody_record = models.ForeignKey(CustodyRecord, models.CASCADE,
+                                       related_name="cell_checks",
+                                       verbose_name=_("custody record"))
+    checked_at = models.DateTimeField(_("checked at"))
+    checked_by = models.CharField(_("checked by"), max_length=200)
+    room = models.ForeignKey(Room, models.PROTECT, null=True, blank=True,
+                             related_name="cell_checks", verbose_name=_("room"))
+    roused = models.BooleanField(_("roused and responded"), default=False)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    verified = models.BooleanField(_("recorded by a working camera"), null=True, blank=True,
+                                   editable=False)
+
+    class Meta:
+        ordering = ["custody_record", "checked_at"]
+        verbose_name = _("cell check")
+        verbose_name_plural = _("cell checks")
+        constraints = [
+            models.UniqueConstraint(fields=["custody_record", "checked_at"],
+                                    name="cell_check_once"),
+        ]
+        indexes = [models.Index(fields=["checked_at"], name="cell_check_unverified",
+                                condition=Q(verified__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.checked_by} {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+# The clocks of recurring duties (issue 22, items 4-5): alerted once per due moment.
+RECURRING_CLOCKS = ("review", "cell_check")
+
+
 class CustodyAlert(models.Model):
     """A clock about to run out, run out, or a death: raised once, acknowledged by a person."""
 
@@ -404,12 +527,23 @@ class CustodyAlert(models.Model):
         RIGHTS = "rights", _("Rights explained")
         EXTENSION = "extension", _("Application to extend the remand")
         TRANSIT = "transit", _("Transfer not received (lost in transit)")
+        # Issue 22, items 4-5: missed recurring duties, one alert per missed due moment.
+        REVIEW = "review", _("Review of continued detention")
+        CELL_CHECK = "cell_check", _("Cell check")
+        # Item 6: an interrogation that broke a safeguard, one alert per action and rule.
+        INTERVIEW_ROOM = "interview_room", _("Interrogation outside an interrogation room")
+        INTERVIEW_LAWYER = "interview_lawyer", _("Interrogation without a lawyer")
+        INTERVIEW_NIGHT = "interview_night", _("Interrogation at night")
+        INTERVIEW_NO_BREAK = "interview_no_break", _("Interrogation without a break")
+        INTERVIEW_LANGUAGE = "interview_language", _("Interrogation without an interpreter")
 
     class Level(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
         OVERDUE = "overdue", _("Overdue")
         DEATH = "death", _("Death in custody")
         UNRECORDED = "unrecorded", _("Not recorded by a working camera")
+        MISSED = "missed", _("Missed")
+        BREACHED = "breached", _("Safeguard breached")
         NOT_EXAMINED = "not_examined", _("Left custody without an independent examination")
         LOST = "lost", _("No facility received the person")
 
@@ -449,7 +583,13 @@ class CustodyAlert(models.Model):
             models.UniqueConstraint(fields=["custody_record", "clock", "level",
                                             "warning_seconds"], name="custody_alert_once",
                                     condition=Q(interrogation__isnull=True,
-                                                room_stay__isnull=True)),
+                                                room_stay__isnull=True)
+                                    & ~Q(clock__in=RECURRING_CLOCKS)),
+            # A missed review or cell check: once per due moment it missed.
+            models.UniqueConstraint(fields=["custody_record", "clock", "level",
+                                            "warning_seconds", "due_at"],
+                                    condition=Q(clock__in=RECURRING_CLOCKS),
+                                    name="custody_alert_once_per_due"),
             # A blind-custody alert: once per room stay and kind.
             models.UniqueConstraint(fields=["room_stay", "clock"],
                                     condition=Q(room_stay__isnull=False),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.custody.models import Regime as RegimeChoices
+from custodywatch.kernels.custody_care import InterrogationFlag
 from custodywatch.kernels.deadlines import Clock, ClockKind, ClockState, Flag, Regime
 
 SHORT_MOMENT = "%d.%m %H:%M"
@@ -63,7 +64,9 @@ def words() -> Words:
             ClockKind.CONSULAR: _("Consular notification"),
             ClockKind.LAWYER_ARRIVAL: _("Requested lawyer's arrival"),
             ClockKind.RIGHTS: _("Rights explained"),
-            ClockKind.EXTENSION: _("Application to extend the remand")},
+            ClockKind.EXTENSION: _("Application to extend the remand"),
+            ClockKind.REVIEW: _("Review of continued detention"),
+            ClockKind.CELL_CHECK: _("Cell check")},
         states={ClockState.RUNNING: _("Running"), ClockState.DUE_SOON: _("Due soon"),
                 ClockState.OVERDUE: _("Overdue"), ClockState.MET: _("Met")},
         late=_("late"), not_given=_("not given"),
@@ -91,6 +94,19 @@ def flag_texts(flags: list[Flag] | tuple[Flag, ...]) -> list[tuple[str, str]]:
                                           "signature or recorded refusal"),
     }
     return [(str(flag), texts[flag]) for flag in flags]
+
+
+def interrogation_flag_texts() -> dict[str, str]:
+    """The words of each interrogation safeguard broken (kernels.custody_care)."""
+    return {
+        InterrogationFlag.ROOM: _("Not in an interrogation room"),
+        InterrogationFlag.LAWYER: _("Without a lawyer, or before the lawyer's first access, "
+                                    "and no waiver recorded"),
+        InterrogationFlag.NIGHT: _("At night"),
+        InterrogationFlag.NO_BREAK: _("Longer than the law allows without a break"),
+        InterrogationFlag.LANGUAGE: _("Without the interpreter the person needs"),
+        "accused": _("The investigator is accused in an open complaint or case"),
+    }
 
 
 def duration_text(value: dt.timedelta, template: str) -> str:
@@ -134,6 +150,7 @@ class DeskLine:
     blind_text: str = ""  # "12 min without a working camera (as of 10:40)", or nothing
     flags: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     regime_text: str = ""
+    breaches_text: str = ""  # interrogations that broke a safeguard, unacknowledged
 
     @property
     def detention_clock(self) -> ClockView | None:
@@ -159,11 +176,14 @@ def desk_lines(rows: list) -> list[DeskLine]:  # rows: selectors.DeskRow
     vocabulary = words()
     blind = _("%(minutes)d min without a working camera (as of %(moment)s)")
     regimes = dict(RegimeChoices.choices)
+    breaches = _("Interrogation safeguards broken: %(count)d")
     return [DeskLine(row.record, row.room,
                      clock_views(row.clocks, vocabulary=vocabulary, regime=row.record.regime),
                      row.record.detained_at.astimezone(vocabulary.zone).strftime(
                          "%d.%m.%Y %H:%M"),
                      blind_text(row.blind_ms, row.coverage_computed_at, blind,
                                 vocabulary.zone), flag_texts(row.flags),
-                     str(regimes.get(row.record.regime, "")))
+                     str(regimes.get(row.record.regime, "")),
+                     breaches % {"count": row.record.interview_breaches}
+                     if getattr(row.record, "interview_breaches", 0) else "")
             for row in rows]

@@ -13,7 +13,13 @@ from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q, region_q
 from custodywatch.custody import law
-from custodywatch.custody.alerts import clocks_of, facts_of, legs_of, recorded_of
+from custodywatch.custody.alerts import (
+    RECURRING_PREFETCH,
+    clocks_of,
+    facts_of,
+    legs_of,
+    recorded_of,
+)
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, Regime, RoomStay
 from custodywatch.kernels import deadlines, handover
 from custodywatch.registry.models import Facility, Region, Room
@@ -88,8 +94,11 @@ def duty_desk(
         "coverage_computed_at"))
     records = list(records_visible(user=user).filter(
         facility=facility, ended_at__isnull=True, detained_at__lte=now,
-    ).only(*DESK_FIELDS).prefetch_related(current_stays, "delays").order_by(
-        "detention_due_at"))
+    ).only(*DESK_FIELDS).prefetch_related(current_stays, *RECURRING_PREFETCH).annotate(
+        # Issue 22, item 6: interrogations that broke a safeguard, not yet acknowledged.
+        interview_breaches=Count("alerts", filter=Q(
+            alerts__clock__startswith="interview_", alerts__acknowledged_at__isnull=True)),
+    ).order_by("detention_due_at"))
     rows = []
     for record in records:
         record.facility = facility  # already in hand: saves a query per row
@@ -128,6 +137,11 @@ def record_history(*, record: CustodyRecord) -> dict[str, list]:
         "notifications": list(record.notifications.order_by("notified_at")),
         "alerts": list(record.alerts.order_by("raised_at")),
         "delays": list(record.delays.order_by("authorised_at")),
+        # Issue 22, items 4-5.
+        "reviews": list(record.reviews.select_related("reviewer_officer")
+                        .order_by("reviewed_at")),
+        "risk_assessments": list(record.risk_assessments.order_by("assessed_at")),
+        "cell_checks": list(record.cell_checks.select_related("room").order_by("checked_at")),
     }
 
 

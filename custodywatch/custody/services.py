@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,17 +23,20 @@ from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.core import plausible
 from custodywatch.custody import alerts, law
 from custodywatch.custody.models import (
+    CellCheck,
     CustodyRecord,
+    CustodyReview,
     EndReason,
     Injury,
     Interrogation,
     MedicalCheck,
     RelativesNotification,
     RightDelay,
+    RiskAssessment,
     RoomStay,
     is_foreign_citizenship,
 )
-from custodywatch.kernels import deadlines
+from custodywatch.kernels import custody_care, deadlines
 from custodywatch.registry.models import Facility, Room
 from custodywatch.video.coverage_jobs import coverage_work_for_period
 
@@ -52,12 +56,15 @@ RECORD_FIELDS = (
     "protocol_drawn_at", "prosecutor_notified_at", "prosecutor_notified_means",
     "consular_notified_at", "consular_declined_at", "consular_decline_acknowledgement",
     "state_lawyer_offered_at", "rights_language", "rights_acknowledgement",
+    # Issue 22, item 6: the person's recorded waiver of a lawyer.
+    "lawyer_waived_at",
 )
 # Moments that cannot precede the detention they belong to (nor lie in the future).
 AFTER_DETENTION = ("arrived_at", "rights_explained_at", "lawyer_requested_at",
                    "lawyer_assigned_at", "lawyer_first_access_at",
                    "extension_applied_at", "protocol_drawn_at", "prosecutor_notified_at",
-                   "consular_notified_at", "consular_declined_at", "state_lawyer_offered_at")
+                   "consular_notified_at", "consular_declined_at", "state_lawyer_offered_at",
+                   "lawyer_waived_at")
 
 
 def can_write_custody(*, user: User, facility: Facility, token: MachineToken | None) -> bool:
@@ -329,14 +336,43 @@ def room_stay_move(
                            started_at=at, ended_at=None)
 
 
+def _officer_model() -> Any:
+    """cases.Officer, through the relation (custody does not import the cases app)."""
+    return Interrogation._meta.get_field("investigator_officer").related_model
+
+
+def officer_for(*, acting_user: User, origin: Origin, full_name: str,
+                personnel_number: str) -> Any:
+    """The Officer with this personnel number, made from the name given when there is none
+    yet (as cases.services does for an accused officer); None without a number."""
+    personnel_number = personnel_number.strip()
+    if not personnel_number:
+        return None
+    officer_model = _officer_model()
+    officer = officer_model.objects.filter(personnel_number=personnel_number).first()
+    if officer is None:
+        officer = officer_model.objects.create(full_name=full_name.strip(),
+                                               personnel_number=personnel_number)
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=officer, detail={"from": "custody", "personnel_number":
+                                          personnel_number})
+    return officer
+
+
 def _interrogation_write(
     *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
     interrogation: Interrogation | None = None,
 ) -> Interrogation:
     created = interrogation is None
     interrogation = interrogation or Interrogation(custody_record=record)
+    values = dict(values)
+    personnel_number = values.pop("investigator_personnel_number", None)
     for name, value in values.items():
         setattr(interrogation, name, value)
+    if personnel_number is not None:
+        interrogation.investigator_officer = officer_for(
+            acting_user=acting_user, origin=origin, full_name=interrogation.investigator,
+            personnel_number=personnel_number)
     interrogation.full_clean(exclude=["custody_record"], validate_constraints=False)
     errors: dict[str, str] = {}
     _check_room(record, interrogation.room, errors)
@@ -474,3 +510,167 @@ def right_delay_add(
     with transaction.atomic():
         return _right_delay_write(acting_user=acting_user, origin=origin, record=record,
                                   values=values)
+
+
+# ------------------------------------------------ issue 22: reviews, care, cell checks
+
+def _check_moment(record: CustodyRecord, moment: dt.datetime, name: str,
+                  errors: dict[str, str]) -> None:
+    """A moment of custody: from the detention to its end, not in the future."""
+    if moment < record.detained_at:
+        errors[name] = _("Cannot be before the moment of detention.")
+    elif record.ended_at is not None and moment > record.ended_at:
+        errors[name] = _("Custody had already ended.")
+    _check_not_future(errors, timezone.now(), **{name: moment})
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def case_officers(record: CustodyRecord) -> tuple[set[int], set[str]]:
+    """The officers involved in the record's case, as (Officer ids, names): who detained the
+    person and who questioned them, in this record and in every record of the same
+    pre-trial (ERDR) number. Only what the register itself says, never a complaint or a
+    case against an officer (the facility would learn of it from a refusal)."""
+    records = CustodyRecord.objects.filter(pk=record.pk)
+    if record.erdr_number.strip():
+        records = CustodyRecord.objects.filter(
+            Q(pk=record.pk) | Q(erdr_number=record.erdr_number.strip()))
+    names = {_name_key(name) for name in records.values_list("detaining_officer", flat=True)}
+    ids: set[int] = set()
+    for name, officer_id in Interrogation.objects.filter(custody_record__in=records) \
+            .values_list("investigator", "investigator_officer_id"):
+        names.add(_name_key(name))
+        if officer_id is not None:
+            ids.add(officer_id)
+    return ids, names - {""}
+
+
+def _review_write(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+) -> CustodyReview:
+    """A review of continued detention; the same record and moment twice is one review."""
+    values = dict(values)
+    personnel_number = values.pop("reviewer_personnel_number", "") or ""
+    review = CustodyReview(custody_record=record, **values)
+    review.full_clean(exclude=["custody_record", "reviewer_officer"],
+                      validate_constraints=False)
+    existing = CustodyReview.objects.filter(custody_record=record,
+                                            reviewed_at=review.reviewed_at).first()
+    if existing is not None:
+        if _name_key(existing.reviewer) == _name_key(review.reviewer):
+            return existing
+        raise ValidationError({"reviewed_at": [_("A review at this moment is already "
+                                                 "recorded.")]})
+    errors: dict[str, str] = {}
+    _check_moment(record, review.reviewed_at, "reviewed_at", errors)
+    ids, names = case_officers(record)
+    officer = None
+    if personnel_number.strip():
+        officer = _officer_model().objects.filter(
+            personnel_number=personnel_number.strip()).first()
+    if _name_key(review.reviewer) in names or (officer is not None and officer.pk in ids):
+        errors["reviewer"] = _("%(name)s is involved in the case (detained or questioned "
+                               "the person): a review needs an officer who is not.") % {
+            "name": review.reviewer}
+    _raise(errors)
+    review.reviewer_officer = officer_for(acting_user=acting_user, origin=origin,
+                                          full_name=review.reviewer,
+                                          personnel_number=personnel_number)
+    review.save()
+    audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                 obj=review, detail={"record": record.pk, "decision": review.decision})
+    return review
+
+
+def review_add(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+    token: MachineToken | None = None,
+) -> CustodyReview:
+    require_write(user=acting_user, origin=origin, facility=record.facility, token=token,
+                  what=f"review {record.pk}")
+    with transaction.atomic():
+        return _review_write(acting_user=acting_user, origin=origin, record=record,
+                             values=values)
+
+
+RISK_FIELDS = ("intoxication", "self_harm", "mental_health", "disability", "pregnancy",
+               "language", "appropriate_adult")
+
+
+def _risk_assessment_write(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+) -> RiskAssessment:
+    """The observation level is the one the answers propose, or a closer one stated."""
+    assessment = RiskAssessment(custody_record=record, **values)
+    proposed = custody_care.proposed_level(custody_care.Risks(
+        **{name: bool(getattr(assessment, name)) for name in RISK_FIELDS}))
+    if not assessment.observation_level:
+        assessment.observation_level = str(proposed)
+    assessment.full_clean(exclude=["custody_record"], validate_constraints=False)
+    errors: dict[str, str] = {}
+    if custody_care.is_looser(assessment.observation_level, proposed):
+        errors["observation_level"] = _(
+            "The answers call for at least: %(level)s. A closer level may be set, not a "
+            "looser one.") % {"level": RiskAssessment(observation_level=proposed)
+                              .get_observation_level_display()}
+    _check_moment(record, assessment.assessed_at, "assessed_at", errors)
+    _raise(errors)
+    existing = RiskAssessment.objects.filter(custody_record=record,
+                                             assessed_at=assessment.assessed_at).first()
+    if existing is not None:
+        return existing
+    assessment.save()
+    audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                 obj=assessment, detail={"record": record.pk,
+                                         "level": assessment.observation_level})
+    return assessment
+
+
+def risk_assessment_add(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+    token: MachineToken | None = None,
+) -> RiskAssessment:
+    require_write(user=acting_user, origin=origin, facility=record.facility, token=token,
+                  what=f"risk {record.pk}")
+    with transaction.atomic():
+        return _risk_assessment_write(acting_user=acting_user, origin=origin, record=record,
+                                      values=values)
+
+
+def _cell_check_write(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+) -> CellCheck:
+    """A cell check, in the room the person was in then unless another is named. Whether a
+    camera recorded it is decided later, from the footage (custody.alerts)."""
+    check = CellCheck(custody_record=record, **values)
+    check.full_clean(exclude=["custody_record", "room"], validate_constraints=False)
+    errors: dict[str, str] = {}
+    _check_moment(record, check.checked_at, "checked_at", errors)
+    if check.room_id is None and "checked_at" not in errors:
+        stay = record.stays.filter(started_at__lte=check.checked_at).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=check.checked_at)).first()
+        check.room_id = stay.room_id if stay is not None else None
+    elif check.room_id is not None:
+        _check_room(record, check.room, errors)
+    _raise(errors)
+    existing = CellCheck.objects.filter(custody_record=record,
+                                        checked_at=check.checked_at).first()
+    if existing is not None:
+        return existing
+    check.save()
+    audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=check,
+                 detail={"record": record.pk})
+    return check
+
+
+def cell_check_add(
+    *, acting_user: User, origin: Origin, record: CustodyRecord, values: Mapping[str, Any],
+    token: MachineToken | None = None,
+) -> CellCheck:
+    require_write(user=acting_user, origin=origin, facility=record.facility, token=token,
+                  what=f"cell check {record.pk}")
+    with transaction.atomic():
+        return _cell_check_write(acting_user=acting_user, origin=origin, record=record,
+                                 values=values)

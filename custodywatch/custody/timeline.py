@@ -74,7 +74,11 @@ def _local(moment: dt.datetime) -> str:
 def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.datetime,
                    blind: list[tuple[dt.datetime, dt.datetime]] = (),  # type: ignore[assignment]
                    feed_gaps: list[tuple[dt.datetime, dt.datetime | None]] = (),  # type: ignore[assignment]
+                   breached: frozenset[int] = frozenset(),
+                   missed: list[tuple[str, dt.datetime]] = (),  # type: ignore[assignment]
                    ) -> Timeline:
+    """`breached`: ids of interrogations that broke a safeguard; `missed`: (clock name, due
+    moment) of each missed review or cell check (issue 22)."""
     start = record.detained_at
     end = record.ended_at or max(now, start + dt.timedelta(minutes=30))
     limit = record.detention_due_at
@@ -98,6 +102,7 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.d
     actions = Lane(_("Interrogations"), LANE_HEIGHT)
     for item in history["interrogations"]:
         css = "tl-action" if item.lawyer_present else "tl-action tl-no-lawyer"
+        css += " tl-breach" if item.pk in breached else ""
         actions.bars.append(bar(item.started_at, item.ended_at, item.room.code, css))
     safeguards = Lane(_("Safeguards"), 2 * LANE_HEIGHT)
     # Labels outside the f-strings: xgettext does not look inside them.
@@ -112,13 +117,29 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.d
     if record.lawyer_first_access_at:
         title = f"{lawyer}: {_local(record.lawyer_first_access_at)}"
         safeguards.marks.append(Mark(x(record.lawyer_first_access_at), title, "tl-lawyer"))
+    # Issue 22: reviews, cell checks (verified by a camera or not) and missed due moments.
+    care = Lane(_("Reviews and cell checks"), 3 * LANE_HEIGHT)
+    reviewed, checked = _("Review"), _("Cell check")
+    unverified, missed_word = _("no working camera recorded it"), _("missed")
+    for review in history.get("reviews", []):
+        care.marks.append(Mark(x(review.reviewed_at),
+                               f"{reviewed}: {_local(review.reviewed_at)}, {review.reviewer}",
+                               "tl-review"))
+    for check in history.get("cell_checks", []):
+        title = f"{checked}: {_local(check.checked_at)}"
+        css = "tl-check"
+        if check.verified is False:
+            title, css = f"{title} ({unverified})", "tl-check tl-unverified"
+        care.marks.append(Mark(x(check.checked_at), title, css))
+    for name, due in missed:
+        care.marks.append(Mark(x(due), f"{name}: {missed_word} {_local(due)}", "tl-missed"))
     # Moments of custody no working camera recorded (the coverage engine's answer).
-    unseen = Lane(_("No working camera"), 3 * LANE_HEIGHT)
+    unseen = Lane(_("No working camera"), 4 * LANE_HEIGHT)
     for begin, finish in blind:
         unseen.bars.append(bar(begin, finish, _("blind"), "tl-blind"))
-    lanes = [rooms, actions, safeguards, unseen]
+    lanes = [rooms, actions, safeguards, care, unseen]
     if feed_gaps:  # live view (liveview app): the picture of a transparent room was lost
-        lost = Lane(_("Live picture lost"), 4 * LANE_HEIGHT)
+        lost = Lane(_("Live picture lost"), 5 * LANE_HEIGHT)
         for begin, finish in feed_gaps:
             lost.bars.append(bar(begin, finish, _("live gap"), "tl-feed-gap"))
         lanes.append(lost)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import Scope
-from custodywatch.custody import alerts, forms, law, presenters, selectors, services
+from custodywatch.custody import alerts, forms, hooks, law, presenters, selectors, services
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.custody.timeline import build_person_timeline, build_timeline
 from custodywatch.kernels import deadlines
@@ -111,6 +111,12 @@ def _record_forms(record: CustodyRecord, now: dt.datetime, **bound: object) -> d
             instance=record),
         "regime_form": bound.get("regime_form") or forms.RegimeForm(instance=record),
         "end_form": bound.get("end_form") or forms.EndForm(initial={"ended_at": local_now}),
+        "review_form": bound.get("review_form") or forms.ReviewForm(
+            initial={"reviewed_at": local_now}),
+        "risk_form": bound.get("risk_form") or forms.RiskAssessmentForm(
+            initial={"assessed_at": local_now}),
+        "cell_check_form": bound.get("cell_check_form") or forms.CellCheckForm(
+            initial={"checked_at": local_now}),
     }
 
 
@@ -125,6 +131,7 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
     coverage = stay_coverage(stays=[(stay.pk, stay.room_id, stay.started_at, stay.ended_at)
                                     for stay in history["stays"]])
     blind = [piece for stay in coverage for piece in stay.blind]
+    care = _care(request, record, history, facts, now)
     context = {
         "record": record, "history": history,
         "clocks": presenters.clock_views(clocks, regime=record.regime),
@@ -133,7 +140,10 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
             initial={"authorised_at": timezone.localtime(now).strftime(forms.MOMENT_FORMAT)}),
         "timeline": build_timeline(record=record, history=history, now=now, blind=blind,
                                    feed_gaps=live_selectors.feed_gaps_for_timeline(
-                                       record=record)),
+                                       record=record),
+                                   breached=frozenset(care["breached"]),
+                                   missed=care["missed"]),
+        "care": care,
         "blind_minutes": round(sum(stay.blind_ms for stay in coverage) / 60_000),
         "blind_stays": sum(1 for stay in coverage if stay.blind_ms),
         "coverage_rule": coverage_rule().label,
@@ -142,6 +152,34 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
         **_record_forms(record, now, **bound),
     }
     return render(request, "custody/record.html", context, status=status)
+
+
+def _care(request: HttpRequest, record: CustodyRecord, history: dict,
+          facts: deadlines.CustodyFacts, now: dt.datetime) -> dict:
+    """Issue 22, items 4-6: missed reviews and cell checks, and the safeguards each
+    interrogation broke. Whether an investigator is accused elsewhere is shown to readers
+    of proceedings only: nothing the facility reads changes because of a complaint."""
+    words = presenters.interrogation_flag_texts()
+    flags = alerts.interrogation_flags_of(record, history["interrogations"], now)
+    accused: set[int] = set()
+    if has_capability(request.user, Capability.READ_PROCEEDINGS):
+        accused = hooks.accused_officers({item.investigator_officer_id
+                                          for item in history["interrogations"]})
+    rows = []
+    for item in history["interrogations"]:
+        texts = [(str(flag), words[flag]) for flag in flags.get(item.pk, [])]
+        if item.investigator_officer_id in accused:
+            texts.append(("accused", words["accused"]))
+        rows.append((item, texts))
+    names = presenters.words().names
+    missed = [(names[clock.kind], item.due_at) for clock, items in deadlines.recurring_clocks(
+        facts, now, law.terms_on(record.detained_at)) for item in items]
+    assessments = history["risk_assessments"]
+    return {"interrogations": rows,
+            "breached": [item.pk for item, texts in rows if texts],
+            "missed": missed,
+            "assessment": assessments[-1] if assessments else None,
+            "unverified": sum(1 for check in history["cell_checks"] if check.verified is False)}
 
 
 @login_required
@@ -239,6 +277,24 @@ record_regime = _record_action(
     lambda request, record, form: services.custody_record_update(
         **_common(request, record), values={name: form.cleaned_data[name]
                                             for name in form._meta.fields}))
+
+record_review = _record_action(
+    "review_form",
+    lambda request, record: forms.ReviewForm(request.POST),
+    lambda request, record, form: services.review_add(
+        **_common(request, record), values=form.cleaned_data))
+
+record_risk = _record_action(
+    "risk_form",
+    lambda request, record: forms.RiskAssessmentForm(request.POST),
+    lambda request, record, form: services.risk_assessment_add(
+        **_common(request, record), values=form.cleaned_data))
+
+record_cell_check = _record_action(
+    "cell_check_form",
+    lambda request, record: forms.CellCheckForm(request.POST),
+    lambda request, record, form: services.cell_check_add(
+        **_common(request, record), values=form.cleaned_data))
 
 record_end = _record_action(
     "end_form",

@@ -33,7 +33,7 @@ HOUR_TERMS = frozenset(f.name for f in dataclasses.fields(CustodyTerms)
                        if f.type in ("dt.timedelta", dt.timedelta))
 EDITION_KEYS = frozenset({"valid_from", "source", "hours", "warning_hours",
                           "term_warning_hours", "age_of_majority", "local_zone",
-                          "regime_clocks"})
+                          "regime_clocks", "observation_minutes", "night_hours"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +97,20 @@ def _edition(data: Mapping[str, Any], base: CustodyTerms, where: str) -> LawEdit
     if "local_zone" in data:
         ZoneInfo(str(data["local_zone"]))  # an unknown zone fails here, not at a detention
         changes["local_zone"] = str(data["local_zone"])
+    if "observation_minutes" in data:
+        levels = dict(base.observation_intervals)
+        for level, minutes in dict(data["observation_minutes"]).items():
+            if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
+                raise ValueError(f"{where}.observation_minutes.{level}: a number of minutes, "
+                                 "more than zero, is expected")
+            levels[str(level)] = dt.timedelta(minutes=minutes)
+        changes["observation_intervals"] = tuple(levels.items())
+    if "night_hours" in data:
+        night = list(data["night_hours"])
+        if len(night) != 2 or not all(isinstance(h, int) and not isinstance(h, bool)
+                                      and 0 <= h <= 23 for h in night):
+            raise ValueError(f"{where}.night_hours: [start hour, end hour] (0-23) is expected")
+        changes["night_start"], changes["night_end"] = night
     if "regime_clocks" in data:
         clocks = dict(base.clocks)
         for regime, kinds in dict(data["regime_clocks"]).items():

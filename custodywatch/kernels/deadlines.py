@@ -42,6 +42,9 @@ class ClockKind(enum.StrEnum):
     LAWYER_ARRIVAL = "lawyer_arrival"  # a requested lawyer arrives, or a state one is offered
     RIGHTS = "rights"  # rights explained
     EXTENSION = "extension"  # remand: the application to extend is filed before expiry
+    # Issue 22, items 4-5: recurring duties (each done moment sets the next due moment).
+    REVIEW = "review"  # continued detention reviewed by an officer not involved in the case
+    CELL_CHECK = "cell_check"  # a cell check at the interval of the observation level
 
 
 class Regime(enum.StrEnum):
@@ -96,6 +99,20 @@ class CustodyTerms:
     transfer_transit: dt.timedelta = 24 * HOUR
     # Warnings of the limits counted in days (court terms) rather than hours.
     term_warnings: tuple[dt.timedelta, ...] = (7 * 24 * HOUR, 24 * HOUR)
+    # Issue 22, item 4: the first review of continued detention is due this long after the
+    # detention, each later one this long after the last (where the regime lists REVIEW).
+    review_first: dt.timedelta = 6 * HOUR
+    review_interval: dt.timedelta = 9 * HOUR
+    # Item 5: the interval of cell checks at each observation level (custody_care.Level).
+    observation_intervals: tuple[tuple[str, dt.timedelta], ...] = (
+        ("hourly", HOUR), ("half_hourly", HOUR / 2), ("close", HOUR / 4),
+        ("constant", HOUR / 12))
+    # Item 6: an interrogation runs at most this long without a break of at least
+    # `interrogation_break`; night is from `night_start` to `night_end` (local hours).
+    interrogation_continuous: dt.timedelta = 4 * HOUR
+    interrogation_break: dt.timedelta = 1 * HOUR
+    night_start: int = 22
+    night_end: int = 6
     # Which safeguard clocks run in each regime (the detention clock always runs).
     clocks: tuple[tuple[Regime, frozenset[ClockKind]], ...] = (
         (Regime.DELIVERY, frozenset({ClockKind.RELATIVES, ClockKind.MEDICAL,
@@ -117,6 +134,9 @@ class CustodyTerms:
 
     def clocks_of(self, regime: Regime) -> frozenset[ClockKind]:
         return dict(self.clocks).get(regime, frozenset())
+
+    def observation_interval(self, level: str) -> dt.timedelta | None:
+        return dict(self.observation_intervals).get(level)
 
 
 CUSTODY_TERMS = CustodyTerms()
@@ -147,6 +167,12 @@ class CustodyFacts:
     rights_explained_at: dt.datetime | None = None
     # (clock kind, until): an authorised delay moves that clock's due moment to `until`.
     delays: tuple[tuple[ClockKind, dt.datetime], ...] = ()
+    # Items 4-5: reviews of continued detention done; the observation level set by the
+    # risk assessment (from `observed_from`) and the cell checks done.
+    reviews: tuple[dt.datetime, ...] = ()
+    observation_level: str = ""
+    observed_from: dt.datetime | None = None
+    cell_checks: tuple[dt.datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,6 +306,70 @@ def _first(*moments: dt.datetime | None) -> dt.datetime | None:
     return min(present) if present else None
 
 
+@dataclass(frozen=True)
+class Missed:
+    """One due moment of a recurring duty that passed undone: done late at `done_at`, or
+    still undone (None)."""
+
+    due_at: dt.datetime
+    done_at: dt.datetime | None = None
+
+
+def recurring(
+    *, started_at: dt.datetime, first: dt.datetime, every: dt.timedelta,
+    done: Iterable[dt.datetime], ended_at: dt.datetime | None, now: dt.datetime,
+) -> tuple[list[Missed], dt.datetime, dt.datetime]:
+    """A duty due at `first`, then `every` after each time it is done, while custody runs.
+
+    Returns the missed due moments (done after it, or not yet done at `now`), the start of
+    the current period (the last time done, else `started_at`) and its due moment. Done
+    exactly at the due moment is on time; at the due moment itself an undone duty is
+    missed. Nothing is owed from the end of custody, nor done after `now`.
+    """
+    _require_aware(started_at, first, ended_at, now)
+    now, due, since = _utc(now), _utc(first), _utc(started_at)
+    end = _utc_or_none(ended_at)
+    missed: list[Missed] = []
+    for moment in sorted(_utc(m) for m in done):
+        if moment > now or moment < since or (end is not None and moment > end):
+            continue
+        if moment > due:
+            missed.append(Missed(due, moment))
+        since, due = moment, moment + every
+    if (end is None or end > due) and now >= due:
+        missed.append(Missed(due, None))
+    return missed, since, due
+
+
+def recurring_clocks(facts: CustodyFacts, now: dt.datetime,
+                     terms: CustodyTerms = CUSTODY_TERMS) -> list[tuple[Clock, list[Missed]]]:
+    """The review clock (where the regime lists it) and the cell-check clock (once a risk
+    assessment set an observation level), each with its missed due moments."""
+    detained = _utc(facts.detained_at)
+    result = []
+    runs: list[tuple[ClockKind, dt.datetime, dt.datetime, dt.timedelta,
+                     tuple[dt.datetime, ...]]] = []
+    if ClockKind.REVIEW in terms.clocks_of(Regime(facts.regime)):
+        runs.append((ClockKind.REVIEW, detained, detained + terms.review_first,
+                     terms.review_interval, facts.reviews))
+    interval = terms.observation_interval(facts.observation_level)
+    if interval is not None and facts.observed_from is not None:
+        start = _utc(facts.observed_from)
+        runs.append((ClockKind.CELL_CHECK, start, start + interval, interval,
+                     facts.cell_checks))
+    for kind, start, first, every, done in runs:
+        if start > _utc(now):
+            continue
+        missed, since, due = recurring(started_at=start, first=first, every=every, done=done,
+                                       ended_at=facts.ended_at, now=now)
+        # A warning only when it is shorter than the period (else always "due soon").
+        warnings = tuple(w for w in terms.warnings if w < due - since)
+        clock = clock_reading(kind=kind, started_at=since, due_at=due, met_at=facts.ended_at,
+                              custody_ended_at=facts.ended_at, now=now, warnings=warnings)
+        result.append((clock, missed))
+    return result
+
+
 def custody_clocks(
     facts: CustodyFacts, now: dt.datetime, terms: CustodyTerms = CUSTODY_TERMS
 ) -> list[Clock]:
@@ -332,6 +422,7 @@ def custody_clocks(
             kind=kind, started_at=started_at, due_at=delays[kind] if delayed else due_at,
             met_at=met_at, custody_ended_at=facts.ended_at, now=now, warnings=warnings)
         clocks.append(dataclasses.replace(clock, delayed=True) if delayed else clock)
+    clocks += [clock for clock, _missed in recurring_clocks(facts, now, terms)]
     return clocks
 
 
