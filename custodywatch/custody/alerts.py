@@ -57,30 +57,35 @@ class SweepResult:
 RECURRING_PREFETCH = ("delays", "reviews", "risk_assessments", "cell_checks")
 
 
-def care_facts(record: CustodyRecord) -> dict:
+def care_facts(record: CustodyRecord, history: dict | None = None) -> dict:
     """Reviews done, the observation level of the latest risk assessment and the cell checks
-    since it (issue 22, items 4-5), through the record's relations (prefetch them:
-    RECURRING_PREFETCH)."""
-    assessments = sorted(record.risk_assessments.all(), key=lambda a: a.assessed_at)
+    since it (issue 22, items 4-5): from `history` (selectors.record_history) when given,
+    else through the record's relations (prefetch them: RECURRING_PREFETCH)."""
+    if history is None:
+        history = {"reviews": record.reviews.all(),
+                   "risk_assessments": record.risk_assessments.all(),
+                   "cell_checks": record.cell_checks.all()}
+    assessments = sorted(history["risk_assessments"], key=lambda a: a.assessed_at)
     latest = assessments[-1] if assessments else None
     return {
-        "reviews": tuple(review.reviewed_at for review in record.reviews.all()),
+        "reviews": tuple(review.reviewed_at for review in history["reviews"]),
         "observation_level": latest.observation_level if latest else "",
         "observed_from": latest.assessed_at if latest else None,
-        "cell_checks": tuple(check.checked_at for check in record.cell_checks.all()
+        "cell_checks": tuple(check.checked_at for check in history["cell_checks"]
                              if latest is not None and check.checked_at >= latest.assessed_at),
     }
 
 
 def facts_of(record: CustodyRecord, *, with_delays: bool = True,
-             delays: list | None = None) -> deadlines.CustodyFacts:
+             delays: list | None = None, history: dict | None = None
+             ) -> deadlines.CustodyFacts:
     """The kernel's facts of a record; its delays are `delays` when given (already read),
     else read through `record.delays` (prefetch them for many records), and with them the
-    reviews, risk assessments and cell checks (RECURRING_PREFETCH)."""
+    reviews, risk assessments and cell checks (RECURRING_PREFETCH, or `history`)."""
     if delays is None:
         delays = list(record.delays.all()) if with_delays and record.pk else []
     delay_facts = tuple((deadlines.ClockKind(delay.right), delay.until) for delay in delays)
-    care = care_facts(record) if with_delays and record.pk else {}
+    care = care_facts(record, history) if with_delays and record.pk else {}
     return deadlines.CustodyFacts(
         detained_at=record.detained_at, date_of_birth=record.date_of_birth,
         arrived_at=record.arrived_at, relatives_notified_at=record.relatives_notified_at,

@@ -124,7 +124,7 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
                    **bound: object) -> HttpResponse:
     now = timezone.now()
     history = selectors.record_history(record=record)
-    facts = alerts.facts_of(record, delays=history["delays"])
+    facts = alerts.facts_of(record, delays=history["delays"], history=history)
     clocks = alerts.clocks_of(record, now, facts)
     flags = deadlines.safeguard_flags(facts, alerts.recorded_of(record))
     # The record was read through the scoped selector: its stays may be checked for cameras.

@@ -141,19 +141,16 @@ def interrogation_flags(
             found.append(InterrogationFlag.NIGHT)
         if person.needs_interpreter and not session.interpreter.strip():
             found.append(InterrogationFlag.LANGUAGE)
-    block: list[Session] = []
-    block_start = block_end = None
-    for session in [*ordered, None]:
-        end = None if session is None else session.ended_at or max(now, session.started_at)
-        if (session is not None and block_end is not None
-                and session.started_at - block_end < terms.interrogation_break):
-            block.append(session)
-            block_end = max(block_end, end) if end is not None else block_end
-            continue
-        if block and block_start is not None and block_end is not None and (
-                block_end - block_start > terms.interrogation_continuous):
-            for item in block:
+    blocks: list[tuple[list[Session], dt.datetime, dt.datetime]] = []
+    for session in ordered:
+        end = session.ended_at or max(now, session.started_at)
+        if blocks and session.started_at - blocks[-1][2] < terms.interrogation_break:
+            members, start, last = blocks[-1]
+            blocks[-1] = ([*members, session], start, max(last, end))
+        else:
+            blocks.append(([session], session.started_at, end))
+    for members, start, last in blocks:
+        if last - start > terms.interrogation_continuous:
+            for item in members:
                 flags[item.key].append(InterrogationFlag.NO_BREAK)
-        if session is not None:
-            block, block_start, block_end = [session], session.started_at, end
     return flags

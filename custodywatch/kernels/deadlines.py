@@ -117,11 +117,12 @@ class CustodyTerms:
     clocks: tuple[tuple[Regime, frozenset[ClockKind]], ...] = (
         (Regime.DELIVERY, frozenset({ClockKind.RELATIVES, ClockKind.MEDICAL,
                                      ClockKind.PROTOCOL, ClockKind.RIGHTS,
-                                     ClockKind.CONSULAR, ClockKind.LAWYER_ARRIVAL})),
+                                     ClockKind.CONSULAR, ClockKind.LAWYER_ARRIVAL,
+                                     ClockKind.REVIEW})),
         (Regime.CRIMINAL_DETENTION, frozenset({
             ClockKind.RELATIVES, ClockKind.LAWYER, ClockKind.MEDICAL, ClockKind.PROTOCOL,
             ClockKind.PROSECUTOR, ClockKind.CONSULAR, ClockKind.LAWYER_ARRIVAL,
-            ClockKind.RIGHTS})),
+            ClockKind.RIGHTS, ClockKind.REVIEW})),
         (Regime.REMAND, frozenset({ClockKind.MEDICAL, ClockKind.CONSULAR,
                                    ClockKind.LAWYER_ARRIVAL, ClockKind.EXTENSION})),
         (Regime.ADMINISTRATIVE_ARREST, frozenset({ClockKind.RELATIVES, ClockKind.MEDICAL,

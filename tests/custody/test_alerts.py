@@ -41,8 +41,10 @@ def test_sweep_raises_due_soon_and_overdue_once(mailboxes, facility_a, mailoutbo
     assert raised == {("detention", "due_soon", 6 * 3600), ("relatives", "overdue", 0),
                       ("lawyer", "overdue", 0), ("medical", "overdue", 0),
                       ("protocol", "overdue", 0), ("rights", "overdue", 0),
-                      ("prosecutor", "overdue", 0)}
-    assert (result.raised, result.mailed, result.escalated) == (7, 7, 0)
+                      ("prosecutor", "overdue", 0),
+                      # Issue 22, item 4: no review of continued detention within 6 h.
+                      ("review", "missed", 0)}
+    assert (result.raised, result.mailed, result.escalated) == (8, 8, 0)
     assert {tuple(message.to) for message in mailoutbox} == {
         ("head_a@example.kz", "prosecutor_a@example.kz")}
     again = alerts.custody_sweep(now=now + dt.timedelta(minutes=1))
@@ -70,8 +72,9 @@ def test_unacknowledged_alerts_escalate_to_the_general_prosecutor(mailboxes, fac
                              alert=acknowledged)
     mailoutbox.clear()
     result = alerts.custody_sweep(now=now + 31 * dt.timedelta(minutes=1))
-    # Relatives, lawyer, protocol, rights and prosecutor, not the acknowledged one.
-    assert result.escalated == 5
+    # Relatives, lawyer, protocol, rights, prosecutor and the missed review, not the
+    # acknowledged one.
+    assert result.escalated == 6
     assert all("gpo@example.kz" in message.to for message in mailoutbox)
     assert all("ESCALATED" in message.subject for message in mailoutbox)
     acknowledged.refresh_from_db()
@@ -99,12 +102,12 @@ def test_alert_page_and_acknowledge_button(signed_in, mailboxes, facility_a):
     alerts.custody_sweep()
     client = signed_in(mailboxes["prosecutor_a"])
     page = client.get(reverse("custody:alerts"))
-    assert len(page.context["alerts"]) == 6
+    assert len(page.context["alerts"]) == 7  # six clocks and the missed review
     alert = CustodyAlert.objects.get(clock="detention")
     client.post(reverse("custody:alert_acknowledge", args=[alert.pk]))
     alert.refresh_from_db()
     assert alert.acknowledged_by == mailboxes["prosecutor_a"]
-    assert len(client.get(reverse("custody:alerts")).context["alerts"]) == 5
+    assert len(client.get(reverse("custody:alerts")).context["alerts"]) == 6
     other = signed_in(mailboxes["head_b"])
     assert len(other.get(reverse("custody:alerts")).context["alerts"]) == 0
 
@@ -127,7 +130,7 @@ def test_sweep_command(mailboxes, facility_a, capsys):
     make_record(facility_a, mailboxes["duty_a"], detained_at=timezone.now() - 49 * H,
                 arrived_at=None)
     call_command("custody_sweep")
-    assert "raised=6 mailed=6 escalated=0" in capsys.readouterr().out
+    assert "raised=7 mailed=7 escalated=0" in capsys.readouterr().out
 
 
 def test_a_mail_server_outage_delays_the_escalation_and_loses_nothing(
@@ -142,21 +145,21 @@ def test_a_mail_server_outage_delays_the_escalation_and_loses_nothing(
         raise ConnectionRefusedError("no mail server")
 
     monkeypatch.setattr(mail, "send_mail", refuse)
-    assert alerts.custody_sweep(now=now).mailed == 6
+    assert alerts.custody_sweep(now=now).mailed == 7
     later = alerts.custody_sweep(now=now + dt.timedelta(minutes=31))
-    assert later.escalated == 6
-    assert task_queue() == 12  # each try fails and queues the next one
+    assert later.escalated == 7
+    assert task_queue() == 14  # each try fails and queues the next one
     assert mailoutbox == []
-    assert CustodyAlert.objects.filter(escalated_at__isnull=False).count() == 6
+    assert CustodyAlert.objects.filter(escalated_at__isnull=False).count() == 7
     retries = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
-    assert retries.count() == 12
+    assert retries.count() == 14
     assert all(row.args_kwargs["kwargs"]["attempt"] == 2 for row in retries)
     assert task_queue() == 0  # the next tries wait (retry_delay)
 
     monkeypatch.undo()
     retries.update(run_after=timezone.now())  # their time has come
-    assert task_queue() == 12
+    assert task_queue() == 14
     escalations = [m for m in mailoutbox if m.subject.startswith("[CustodyWatch] ESCALATED")]
-    assert len(mailoutbox) == 12 and len(escalations) == 6
+    assert len(mailoutbox) == 14 and len(escalations) == 7
     assert all("gpo@example.kz" in m.to for m in escalations)
     assert task_queue() == 0
