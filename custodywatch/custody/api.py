@@ -19,7 +19,9 @@ from custodywatch.custody.models import (
     EndReason,
     Interrogation,
     NotificationMeans,
+    ObservationLevel,
     Regime,
+    ReviewDecision,
     RightDelay,
 )
 from custodywatch.medical import batch as medical_batch
@@ -45,6 +47,45 @@ class RightDelayIn(Schema):
     reason: str = Field(..., min_length=1, max_length=5000)
     authorised_at: Moment
     until: Moment = Field(..., description="May lie ahead (up to the planning window).")
+
+
+class ReviewIn(Schema):
+    """A review of continued detention (issue 22, item 4) by an officer not involved in the
+    case (refused, naming the field, when he detained or questioned the person)."""
+
+    reviewed_at: Moment
+    reviewer: str = Field(..., min_length=1, max_length=200)
+    reviewer_personnel_number: str = Field("", max_length=40)
+    decision: ReviewDecision
+    reasons: str = Field(..., min_length=1, max_length=5000)
+
+
+class RiskAssessmentIn(Schema):
+    """The booking risk assessment (issue 22, item 5); the observation level is the one the
+    answers call for unless a closer one is given (a looser one is refused)."""
+
+    assessed_at: Moment
+    assessed_by: str = Field(..., min_length=1, max_length=200)
+    intoxication: bool = False
+    self_harm: bool = False
+    mental_health: bool = False
+    disability: bool = False
+    pregnancy: bool = False
+    language: bool = False
+    appropriate_adult: bool = False
+    observation_level: ObservationLevel | None = None
+    notes: str = Field("", max_length=5000)
+
+
+class CellCheckIn(Schema):
+    """A cell check (issue 22, item 5); the room is the person's at that moment unless
+    given. Whether a camera recorded it is decided from the footage, not sent."""
+
+    checked_at: Moment
+    checked_by: str = Field(..., min_length=1, max_length=200)
+    room: str | None = Field(None, max_length=40)
+    roused: bool = False
+    note: str = Field("", max_length=500)
 
 
 class RecordIn(RecordKey):
@@ -93,6 +134,12 @@ class RecordIn(RecordKey):
     rights_language: str = Field("", max_length=40)
     rights_acknowledgement: Acknowledgement | None = None
     right_delays: list[RightDelayIn] = Field(default_factory=list, max_length=20)
+    # Issue 22, items 4-6: reviews, risk assessments, cell checks (each idempotent by its
+    # moment), and the person's recorded waiver of a lawyer.
+    lawyer_waived_at: Moment | None = None
+    reviews: list[ReviewIn] = Field(default_factory=list, max_length=100)
+    risk_assessments: list[RiskAssessmentIn] = Field(default_factory=list, max_length=20)
+    cell_checks: list[CellCheckIn] = Field(default_factory=list, max_length=500)
 
 
 class StayIn(RecordKey):
@@ -109,6 +156,8 @@ class InterrogationIn(RecordKey):
     started_at: Moment
     ended_at: Moment | None = None
     investigator: str = Field(..., max_length=200)
+    investigator_personnel_number: str | None = Field(None, max_length=40, description=(
+        "Links the action to the officer's record (made from the name when new)."))
     lawyer_present: bool
     interpreter: str = Field("", max_length=200)
     recording_ref: str = Field("", max_length=200)

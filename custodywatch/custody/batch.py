@@ -30,7 +30,9 @@ MOMENT_FIELDS = {"detained_at", "arrived_at", "rights_explained_at", "lawyer_req
                  # Issue 22.
                  "court_order_at", "extension_applied_at", "protocol_drawn_at",
                  "prosecutor_notified_at", "consular_notified_at", "consular_declined_at",
-                 "state_lawyer_offered_at", "authorised_at"}
+                 "state_lawyer_offered_at", "authorised_at",
+                 # Issue 22, items 4-6.
+                 "lawyer_waived_at", "reviewed_at", "assessed_at", "checked_at"}
 # Moments that lie ahead: a court's term, the end of a delay (the planning window).
 AHEAD_FIELDS = {"term_ends_at", "until"}
 
@@ -161,6 +163,8 @@ def records_batch(*, acting_user: User, origin: Origin, token: MachineToken | No
         values.pop("facility")
         room_code = values.pop("room", None)
         delays = values.pop("right_delays", None) or []
+        children = {name: values.pop(name, None) or []
+                    for name in ("reviews", "risk_assessments", "cell_checks")}
         if values.get("regime", "") is None:
             values.pop("regime")  # omitted: the facility kind's on a new record, else kept
         for name in ("prosecutor_notified_means", "consular_decline_acknowledgement",
@@ -186,6 +190,26 @@ def records_batch(*, acting_user: User, origin: Origin, token: MachineToken | No
             except ValidationError as error:
                 raise ValidationError({f"right_delays[{index}].{name}": texts for name, texts
                                        in _messages(error).items()}) from None
+        writers = {"reviews": services._review_write,
+                   "risk_assessments": services._risk_assessment_write,
+                   "cell_checks": services._cell_check_write}
+        # Assessments first: the cell checks and their clock count from the latest one.
+        for name in ("risk_assessments", "reviews", "cell_checks"):
+            for index, child in enumerate(children[name]):
+                try:
+                    child_values = _parse_moments(child)
+                    if name == "risk_assessments" and child_values.get(
+                            "observation_level") is None:
+                        child_values["observation_level"] = ""
+                    if name == "cell_checks":
+                        code = child_values.pop("room", None)
+                        if code:
+                            child_values["room"] = _room_of(facility, code)
+                    writers[name](acting_user=acting_user, origin=origin, record=record,
+                                  values=child_values)
+                except ValidationError as error:
+                    raise ValidationError({f"{name}[{index}].{field}": texts for field, texts
+                                           in _messages(error).items()}) from None
         if end.get("ended_at") and record.ended_at is None:
             services._end_write(acting_user=acting_user, origin=origin, record=record,
                                 ended_at=end["ended_at"], end_reason=end.get("end_reason", ""),
@@ -233,6 +257,8 @@ def interrogations_batch(*, acting_user: User, origin: Origin, token: MachineTok
         values = _parse_moments({name: value for name, value in item.items()
                                  if name not in {"facility", "external_ref", "id"}})
         values["room"] = _room_of(facility, item["room"])
+        if values.get("investigator_personnel_number") is None:
+            values.pop("investigator_personnel_number", None)
         interrogation = services._interrogation_write(
             acting_user=acting_user, origin=origin, record=record, values=values,
             interrogation=interrogation)
