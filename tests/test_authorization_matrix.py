@@ -214,7 +214,9 @@ ROUTES: dict[str, Route] = {
     **{f"custody:record_{action}": Route("roles", roles=CUSTODY_WRITERS, scoped=True,
                                          kwargs=_custody_record, get_checks_sign_in_only=True)
        for action in ("move", "interrogation", "medical", "notification", "safeguards",
-                      "regime", "delay", "end")},
+                      "regime", "delay", "end",
+                      # Issue 22, items 4-5.
+                      "review", "risk", "cell_check")},
     # Footage of a record (escrowed / local only / lost): whoever reads the record.
     "escrow:record_footage": Route("scoped", kwargs=_custody_record),
     # Blackouts and the footage off-site: a list, scoped to the reader's facilities.

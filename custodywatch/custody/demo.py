@@ -33,15 +33,18 @@ from django.db.models import Max
 from custodywatch.custody import law
 from custodywatch.custody.models import (
     Acknowledgement,
+    CellCheck,
     CustodyRecord,
+    CustodyReview,
     EndReason,
     Injury,
     Interrogation,
     MedicalCheck,
     RelativesNotification,
+    RiskAssessment,
     RoomStay,
 )
-from custodywatch.kernels import deadlines
+from custodywatch.kernels import custody_care, deadlines
 from custodywatch.kernels.deadlines import Regime
 from custodywatch.registry.models import Facility, Region, Room
 
@@ -337,6 +340,10 @@ class Children:
     checks: list[Row] = field(default_factory=list)
     injuries: list[Row] = field(default_factory=list)
     notices: list[Row] = field(default_factory=list)
+    # Issue 22, items 4-5.
+    reviews: list[Row] = field(default_factory=list)
+    assessments: list[Row] = field(default_factory=list)
+    cell_checks: list[Row] = field(default_factory=list)
 
 
 def _movements(rng: random.Random, ids: Ids, item: Detention, now: dt.datetime,
@@ -395,6 +402,54 @@ def _safeguards(rng: random.Random, ids: Ids, record: Row, into: Children) -> No
             "notified_by": "дежурный"})
 
 
+# Risk assessments and cell checks for custody now or in the last two days (what the sweep
+# looks back over); reviews for every detention of a regime that owes them.
+CARE_LOOKBACK = dt.timedelta(days=2)
+REVIEW_REGIMES = {Regime.CRIMINAL_DETENTION.value, Regime.DELIVERY.value}
+
+
+def _care(rng: random.Random, ids: Ids, record: Row, now: dt.datetime, into: Children) -> None:
+    """Reviews at the law's intervals (a few late), a booking risk assessment and cell checks
+    at its level's interval (a few missed): issue 22, items 4-5."""
+    end = record["ended_at"] or now
+    terms = law.terms_on(record["detained_at"])
+    if record["regime"] in REVIEW_REGIMES:
+        due = record["detained_at"] + terms.review_first
+        while due < end:
+            late = rng.random() < 0.05
+            moment = due - terms.review_first * rng.uniform(0.0, 0.3) + (
+                H * rng.uniform(0.2, 2) if late else dt.timedelta(0))
+            if moment >= end:
+                break
+            into.reviews.append({
+                "id": ids.take(CustodyReview), "custody_record_id": record["id"],
+                "reviewed_at": moment, "reviewer": f"майор {rng.choice(SURNAMES)} Р.",
+                "decision": "continue", "recorded_at": moment,
+                "reasons": "Основания задержания сохраняются; следственные действия идут"})
+            due = moment + terms.review_interval
+    arrived = record["arrived_at"]
+    if arrived is None or end < now - CARE_LOOKBACK or arrived + 10 * MINUTE >= end:
+        return
+    assessed = arrived + 10 * MINUTE
+    risks = custody_care.Risks(intoxication=rng.random() < 0.25, self_harm=rng.random() < 0.04,
+                               mental_health=rng.random() < 0.08,
+                               language=record["language"] not in ("", "каз", "рус"))
+    level = custody_care.proposed_level(risks)
+    into.assessments.append({
+        "id": ids.take(RiskAssessment), "custody_record_id": record["id"],
+        "assessed_at": assessed, "assessed_by": "дежурный", "observation_level": level.value,
+        **{name: value for name, value in vars(risks).items()}})
+    interval = terms.observation_interval(level.value) or H
+    moment = assessed + interval * rng.uniform(0.7, 1.0)
+    while moment < min(end, now):
+        if rng.random() > 0.03:  # now and then a check is missed
+            into.cell_checks.append({
+                "id": ids.take(CellCheck), "custody_record_id": record["id"],
+                "checked_at": moment, "checked_by": "дежурный",
+                "roused": level == custody_care.Level.CLOSE})
+        moment += interval * rng.uniform(0.7, 1.0)
+
+
 def _column_writer(model: type[models.Model]) -> tuple[str, Callable[[Row], tuple]]:
     """An INSERT for every concrete column, and a function from a row to its values."""
     fields = model._meta.concrete_fields
@@ -443,19 +498,22 @@ def _insert(rng: random.Random, ids: Ids, batch: list[Detention], now: dt.dateti
     for item in batch:
         _movements(rng, ids, item, now, children)
         _safeguards(rng, ids, item.record, children)
+        _care(rng, ids, item.record, now, children)
     _write(CustodyRecord, [item.record for item in batch])
-    for model, rows in ((RoomStay, children.stays), (Interrogation, children.interrogations),
-                        (MedicalCheck, children.checks), (Injury, children.injuries),
-                        (RelativesNotification, children.notices)):
+    tables = ((RoomStay, children.stays), (Interrogation, children.interrogations),
+              (MedicalCheck, children.checks), (Injury, children.injuries),
+              (RelativesNotification, children.notices), (CustodyReview, children.reviews),
+              (RiskAssessment, children.assessments), (CellCheck, children.cell_checks))
+    for model, rows in tables:
         _write(model, rows)
-    return len(batch) + len(children.stays) + len(children.interrogations) + len(
-        children.checks) + len(children.injuries) + len(children.notices)
+    return len(batch) + sum(len(rows) for _model, rows in tables)
 
 
 def _reset_sequences() -> None:
     """Raw inserts with our own ids leave PostgreSQL's sequences behind; SQLite needs none."""
     statements = connection.ops.sequence_reset_sql(no_style(), [
-        CustodyRecord, RoomStay, Interrogation, MedicalCheck, Injury, RelativesNotification])
+        CustodyRecord, RoomStay, Interrogation, MedicalCheck, Injury, RelativesNotification,
+        CustodyReview, RiskAssessment, CellCheck])
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)

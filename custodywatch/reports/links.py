@@ -13,7 +13,9 @@ nothing), so a link never widens what its reader sees.
   the list may not honour the period yet);
 - open recommendations: the unit's visit history with its recommendations;
 - complaint terminals off: the unit's terminals (for those who manage terminals), else the
-  unit's own scorecard page.
+  unit's own scorecard page;
+- missed reviews and cell checks, broken interrogation safeguards: the unit's duty desk (its
+  people now, their review and cell-check clocks and interrogation flags).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class UnitLinks:
         self.history = reverse("visits:facility_history", kwargs={"code": "CODE"})
         self.terminals = reverse("complaints:terminals") if may_manage(user) else ""
         self.unit = reverse("reports:unit", kwargs={"code": "CODE"})
+        self.desk = reverse("custody:desk", kwargs={"code": "CODE"})
 
     def for_unit(self, code: str, start: dt.date, end: dt.date, period_key: str
                  ) -> dict[str, str]:
@@ -66,4 +69,5 @@ class UnitLinks:
                 "cases": cases, "convictions": cases,
                 "open_recommendations": self.history.replace("CODE", quote(code)),
                 "terminals_off": f"{self.terminals}?{urlencode({'facility': code})}"
-                if self.terminals else self.unit.replace("CODE", quote(code))}
+                if self.terminals else self.unit.replace("CODE", quote(code)),
+                "safeguard_breaches": self.desk.replace("CODE", quote(code))}

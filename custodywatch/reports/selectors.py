@@ -25,6 +25,7 @@ from custodywatch.accounts.scoping import facility_q, region_q
 from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
 from custodywatch.complaints.models import Complaint, Terminal
 from custodywatch.complaints.terminals import off_percent
+from custodywatch.custody.models import CustodyAlert
 from custodywatch.ledger.models import Leaf, LeafKind
 from custodywatch.registry.models import Facility, HeadAppointment, Region
 from custodywatch.reports import aggregates, cat
@@ -53,6 +54,8 @@ SCORE_FIGURES = {
     "open_recommendations": _("Open recommendations"),
     # Complaint terminals not heard, in per cent of their time (complaints/terminals.py).
     "terminals_off": _("Complaint terminal time off, per cent"),
+    # Issue 22, items 4-6: reviews and cell checks missed, interrogation safeguards broken.
+    "safeguard_breaches": _("Missed reviews and cell checks, broken interrogation safeguards"),
 }
 
 
@@ -249,6 +252,7 @@ def _figures_of(row: dict | None) -> dict[str, int]:
         "cases": int(row.get("cases") or 0),
         "convictions": int(row.get("convictions") or 0),
         "terminals_off": 0,
+        "safeguard_breaches": 0,
     }
 
 
@@ -286,7 +290,7 @@ def period_figures(*, period: Period) -> dict[int, dict[str, int]]:
             "blind_minutes": round((blind_seconds or 0) / 60),
             "allegations": allegations or 0, "substantiated": substantiated or 0,
             "cases": cases or 0, "convictions": convictions or 0, "open_recommendations": 0,
-            "terminals_off": 0}
+            "terminals_off": 0, "safeguard_breaches": 0}
     for facility_id, n in _open_recommendations(Q(facility__isnull=False), period.start,
                                                 period.end).items():
         if facility_id not in result:
@@ -296,7 +300,30 @@ def period_figures(*, period: Period) -> dict[int, dict[str, int]]:
         if facility_id not in result:
             result[facility_id] = {**_figures_of(None), "open_recommendations": 0}
         result[facility_id]["terminals_off"] = share
+    for facility_id, n in _safeguard_breaches(None, period.start, period.end).items():
+        if facility_id not in result:
+            result[facility_id] = {**_figures_of(None), "open_recommendations": 0}
+        result[facility_id]["safeguard_breaches"] = n
     return result
+
+
+BREACH_CLOCKS = ("review", "cell_check", "interview_room", "interview_lawyer",
+                 "interview_night", "interview_no_break", "interview_language")
+
+
+def _safeguard_breaches(facility_ids: list[int] | None, start: dt.date,
+                        end: dt.date) -> dict[int, int]:
+    """Per unit: the reviews and cell checks missed and the interrogation safeguards broken
+    (custody alerts, issue 22) whose moment falls in the local days [start, end)."""
+    zone = timezone.get_current_timezone()
+    rows = CustodyAlert.objects.filter(
+        clock__in=BREACH_CLOCKS, level__in=["missed", "breached"],
+        due_at__gte=dt.datetime.combine(start, dt.time(), zone),
+        due_at__lt=dt.datetime.combine(end, dt.time(), zone))
+    if facility_ids is not None:
+        rows = rows.filter(custody_record__facility_id__in=facility_ids)
+    return dict(rows.values_list("custody_record__facility_id").annotate(n=Count("pk"))
+                .order_by())
 
 
 def _terminals_off(facility_ids: list[int] | None, start: dt.date,
@@ -381,6 +408,8 @@ def unit_figures(*, facility: Facility, start: dt.date, end: dt.date) -> dict[st
     figures["open_recommendations"] = _open_recommendations(
         Q(facility=facility), start, end).get(facility.pk, 0)
     figures["terminals_off"] = _terminals_off([facility.pk], start, end).get(facility.pk, 0)
+    figures["safeguard_breaches"] = _safeguard_breaches([facility.pk], start, end).get(
+        facility.pk, 0)
     return figures
 
 

@@ -202,6 +202,24 @@ def test_an_accused_investigator_shows_to_prosecutors_not_to_the_facility(
         assert b"interview-flag-accused" not in page.content
 
 
+def test_scorecard_counts_the_breaches_of_its_days(people, facility_a, rooms):
+    from custodywatch.reports import selectors as reports
+
+    now = timezone.now()
+    record = make_record(facility_a, people["duty_a"], detained_at=now - 8 * H,
+                         arrived_at=now - 8 * H)
+    question(record, people["duty_a"], rooms["cell"], now - 7 * H)  # not an interrogation room
+    alerts.recurring_alerts_raise(now=now)  # the review due at 6 h was missed
+    alerts.interrogation_alerts_raise(now=now)
+    due_days = {timezone.localdate(a.due_at) for a in CustodyAlert.objects.filter(
+        level__in=["missed", "breached"])}
+    start, end = min(due_days), max(due_days) + dt.timedelta(days=1)
+    figures = reports.unit_figures(facility=facility_a, start=start, end=end)
+    assert figures["safeguard_breaches"] == 2
+    assert reports.unit_figures(facility=facility_a, start=end, end=end + dt.timedelta(
+        days=1))["safeguard_breaches"] == 0
+
+
 # ------------------------------------------------------------------ pages
 
 def test_record_page_and_desk_show_reviews_checks_and_breaches(signed_in, people, facility_a,

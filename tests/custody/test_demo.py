@@ -9,13 +9,20 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from custodywatch.accounts.models import User
-from custodywatch.custody import law
+from custodywatch.custody import law, services
 from custodywatch.custody.alerts import facts_of
 from custodywatch.custody.demo import CUSTODY_SCALES
-from custodywatch.custody.models import CustodyRecord, Interrogation, RoomStay
+from custodywatch.custody.models import (
+    CellCheck,
+    CustodyRecord,
+    CustodyReview,
+    Interrogation,
+    RiskAssessment,
+    RoomStay,
+)
 from custodywatch.custody.selectors import overrun_q
 from custodywatch.demo import generator
-from custodywatch.kernels import deadlines
+from custodywatch.kernels import custody_care, deadlines
 
 pytestmark = pytest.mark.django_db
 POLICE_KINDS = {"police_station", "temporary_detention", "other"}
@@ -55,6 +62,19 @@ def test_small_demo_custody():
     late = CustodyRecord.objects.filter(
         Q(relatives_notified_at__isnull=True) | Q(medical_checked_at__isnull=True)).count()
     assert 0 < late < len(records) * 0.2
+    # Issue 22, items 4-5: reviews, risk assessments and cell checks within their custody,
+    # each assessment at the level its answers call for.
+    assert CustodyReview.objects.exists() and CellCheck.objects.exists()
+    for model, moment in ((CustodyReview, "reviewed_at"), (RiskAssessment, "assessed_at"),
+                          (CellCheck, "checked_at")):
+        assert not model.objects.filter(Q(**{f"{moment}__lt": F(
+            "custody_record__detained_at")}) | Q(**{f"{moment}__gt": F(
+                "custody_record__ended_at")})).exists()
+    assert not CustodyReview.objects.exclude(custody_record__regime__in=[
+        "criminal_detention", "delivery"]).exists()
+    for assessment in RiskAssessment.objects.all():
+        assert assessment.observation_level == custody_care.proposed_level(custody_care.Risks(
+            **{name: getattr(assessment, name) for name in services.RISK_FIELDS}))
 
 
 def test_colonies_and_remand_centres_hold_people_on_their_court_terms():

@@ -44,18 +44,21 @@ def test_unit_and_heads_split_exactly_at_the_appointment(refreshed):
     unit = selectors.unit_figures(facility=refreshed.facility, start=MARCH.start, end=MARCH.end)
     assert unit == {"detentions": 4, "overruns": 2, "blind_minutes": 200, "allegations": 2,
                     "substantiated": 1, "cases": 1, "convictions": 1,
-                    "open_recommendations": 1, "terminals_off": 0}
+                    "open_recommendations": 1, "terminals_off": 0,
+                    "safeguard_breaches": 0}
     one, two = selectors.head_scores(facility=refreshed.facility, period=MARCH)
     assert (one.head, one.start, one.last_day) == (refreshed.head_one, dt.date(2025, 3, 1),
                                                     dt.date(2025, 3, 15))
     assert one.figures == {"detentions": 2, "overruns": 1, "blind_minutes": 50,
                            "allegations": 1, "substantiated": 1, "cases": 1, "convictions": 1,
-                           "open_recommendations": 0, "terminals_off": 0}
+                           "open_recommendations": 0, "terminals_off": 0,
+                           "safeguard_breaches": 0}
     assert (two.head, two.start, two.last_day) == (refreshed.head_two, dt.date(2025, 3, 16),
                                                     dt.date(2025, 3, 31))
     assert two.figures == {"detentions": 2, "overruns": 1, "blind_minutes": 150,
                            "allegations": 1, "substantiated": 0, "cases": 0, "convictions": 0,
-                           "open_recommendations": 1, "terminals_off": 0}
+                           "open_recommendations": 1, "terminals_off": 0,
+                           "safeguard_breaches": 0}
     # The two heads' figures add up to the unit's.
     assert {k: one.figures[k] + two.figures[k] for k in unit} == unit
 
