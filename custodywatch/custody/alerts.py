@@ -34,6 +34,7 @@ from custodywatch.custody.models import (
     CustodyAlert,
     CustodyRecord,
     Interrogation,
+    RiskAssessment,
     RoomStay,
 )
 from custodywatch.kernels import custody_care, deadlines, handover
@@ -470,8 +471,14 @@ def recurring_alerts_raise(*, now: dt.datetime) -> int:
     """One alert per missed review or cell check (its due moment passed undone, done late
     or not yet), and one per warning of the next due moment; idempotent (the unique
     constraint on the record, clock, level, warning and due moment)."""
+    # Only records that owe one: a regime with reviews (in any edition), or an assessment.
+    reviewed = {str(regime) for edition in law.law_table().editions
+                for regime in deadlines.Regime
+                if deadlines.ClockKind.REVIEW in edition.terms.clocks_of(regime)}
     records = list(CustodyRecord.objects.filter(
         Q(ended_at__isnull=True) | Q(ended_at__gte=now - RECURRING_LOOKBACK),
+        Q(regime__in=reviewed) | Q(Exists(RiskAssessment.objects.filter(
+            custody_record=OuterRef("pk")))),
         detained_at__lte=now).prefetch_related(*RECURRING_PREFETCH))
     candidates = []
     for record in records:

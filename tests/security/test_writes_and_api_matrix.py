@@ -125,6 +125,17 @@ POSTS: dict[str, Post] = {
         "delay-reason": "Secrecy of the investigation",
         "delay-authorised_at": _local(_now() - dt.timedelta(hours=1)),
         "delay-until": _local(_now() + dt.timedelta(hours=12))}),
+    # Issue 22, items 4-5.
+    "custody:record_review": Post(lambda w: {
+        "review-reviewed_at": _local(_now() - dt.timedelta(hours=1)),
+        "review-reviewer": "Maj. Seitkali", "review-decision": "continue",
+        "review-reasons": "Investigation continues"}),
+    "custody:record_risk": Post(lambda w: {
+        "risk-assessed_at": _local(_now() - dt.timedelta(hours=1)),
+        "risk-assessed_by": "Sgt. Isaev", "risk-intoxication": "on"}),
+    "custody:record_cell_check": Post(lambda w: {
+        "cellcheck-checked_at": _local(_now() - dt.timedelta(minutes=30)),
+        "cellcheck-checked_by": "Sgt. Isaev"}),
     "custody:record_end": Post(lambda w: {
         "end-ended_at": _local(_now()), "end-end_reason": "released"}),
     "custody:alert_acknowledge": Post(lambda w: {}),
