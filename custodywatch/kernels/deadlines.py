@@ -363,8 +363,9 @@ def recurring_clocks(facts: CustodyFacts, now: dt.datetime,
             continue
         missed, since, due = recurring(started_at=start, first=first, every=every, done=done,
                                        ended_at=facts.ended_at, now=now)
-        # A warning only when it is shorter than the period (else always "due soon").
-        warnings = tuple(w for w in terms.warnings if w < due - since)
+        # A warning only within the second half of the period (else nearly always "due
+        # soon"): 1 h before a review, none before a cell check.
+        warnings = tuple(w for w in terms.warnings if w <= (due - since) / 2)
         clock = clock_reading(kind=kind, started_at=since, due_at=due, met_at=facts.ended_at,
                               custody_ended_at=facts.ended_at, now=now, warnings=warnings)
         result.append((clock, missed))

@@ -73,6 +73,12 @@ def test_review_clock_runs_only_where_the_regime_lists_it():
     review = next(c for c in custody_clocks(facts, T0 + 5 * H + 30 * M, TERMS)
                   if c.kind == ClockKind.REVIEW)
     assert review.state == ClockState.DUE_SOON  # 30 min left, within the 1 h warning
+    # After a review, 9 h to the next: 5 h 59 min left is not yet "due soon" (only the 1 h
+    # warning falls in the second half of the period).
+    reviewed = dataclasses.replace(facts, reviews=(T0 + 5 * H,))
+    early = next(c for c in custody_clocks(reviewed, T0 + 8 * H + M, TERMS)
+                 if c.kind == ClockKind.REVIEW)
+    assert early.state == ClockState.RUNNING
     sentence = dataclasses.replace(facts, regime=Regime.SENTENCE)
     assert ClockKind.REVIEW not in [c.kind for c in custody_clocks(sentence, T0 + H, TERMS)]
 
