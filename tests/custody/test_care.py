@@ -166,7 +166,8 @@ def test_each_broken_safeguard_is_alerted_once(people, facility_a, rooms):
     assert alerts.interrogation_alerts_raise(now=now) == 0
 
 
-def test_a_recorded_waiver_and_a_full_hour_limit_raise_nothing(people, facility_a, rooms):
+def test_a_recorded_waiver_and_a_full_hour_limit_raise_nothing(signed_in, people, facility_a,
+                                                                rooms):
     now = timezone.now().astimezone(dt.UTC)
     # A daytime start on the local clock (Almaty): 11:00 today or yesterday.
     local = timezone.localtime(now, timezone.get_fixed_timezone(300))
@@ -178,6 +179,9 @@ def test_a_recorded_waiver_and_a_full_hour_limit_raise_nothing(people, facility_
     question(record, people["duty_a"], rooms["interrogation"], start, minutes=240,
              lawyer_present=False)
     assert alerts.interrogation_alerts_raise(now=now) == 0
+    page = signed_in(people["duty_a"]).get(reverse("custody:record", args=[record.pk]))
+    assert b'data-testid="lawyer-waived"' in page.content
+    assert b"interview-flag-" not in page.content
 
 
 def test_an_accused_investigator_shows_to_prosecutors_not_to_the_facility(
