@@ -38,6 +38,7 @@ from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases import forms as case_forms
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.cases import services as case_services
+from custodywatch.complaints import ledger_rows as complaint_ledger_rows
 from custodywatch.complaints import receipts, rules, selectors, services, terminals
 from custodywatch.complaints.attachments import open_verified
 from custodywatch.complaints.forms import (
@@ -70,7 +71,6 @@ from custodywatch.core.idempotency import idempotent
 from custodywatch.core.sealing import SealingError
 from custodywatch.core.stored_files import StoredFileDamaged, refusal
 from custodywatch.custody.models import CustodyRecord
-from custodywatch.ledger import rows as ledger_rows
 from custodywatch.registry.models import Facility, Region
 
 PAGE_SIZE = 50
@@ -599,7 +599,7 @@ def _timeline(complaint: Complaint, cases: list) -> list:
 def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -> dict:
     user = request.user
     # A row changed behind the application's back is shown as such, loudly (issue 17 item 6).
-    ledger_mismatch = ledger_rows.complaint_row_findings(complaint)
+    ledger_mismatch = complaint_ledger_rows.complaint_row_findings(complaint)
     for name in ("_text", "_accused"):
         try:
             complaint.text if name == "_text" else complaint.accused_officers  # noqa: B018
