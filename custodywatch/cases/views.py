@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -307,9 +307,7 @@ def _referral(request, case, form):  # type: ignore[no-untyped-def]
 @ACTIONS.action("referral_status", slot="referral", check=_may_write,
                 form=lambda request, case: forms.ReferralStatusForm(request.POST))
 def _referral_status(request, case, form):  # type: ignore[no-untyped-def]
-    referral = case.referrals.filter(pk=form.cleaned_data["referral"]).first()
-    if referral is None:
-        raise Http404
+    referral = get_object_or_404(case.referrals, pk=form.cleaned_data["referral"])
     services.referral_status_set(acting_user=request.user, origin=request.origin,
                                  referral=referral, status=form.cleaned_data["status"])
 

@@ -727,9 +727,7 @@ def _accuse(request, complaint, form):  # type: ignore[no-untyped-def]
 @ACTIONS.action("unaccuse", slot="unaccuse_form",
                 form=lambda request, complaint: case_forms.AccusationRemoveForm(request.POST))
 def _unaccuse(request, complaint, form):  # type: ignore[no-untyped-def]
-    accusation = complaint.accusations.filter(pk=form.cleaned_data["accusation"]).first()
-    if accusation is None:
-        raise Http404
+    accusation = get_object_or_404(complaint.accusations, pk=form.cleaned_data["accusation"])
     case_services.accusation_remove(acting_user=request.user, origin=request.origin,
                                     accusation=accusation, reason=form.cleaned_data["reason"])
 
