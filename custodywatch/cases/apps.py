@@ -7,8 +7,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        # Custody (a lower layer) asks which investigators are accused elsewhere (issue 22).
+        from custodywatch.cases import ledger_rows
         from custodywatch.cases.selectors import accused_officer_ids
         from custodywatch.custody.hooks import register_accused_officers
 
+        ledger_rows.register()  # the ledger checks and opens this app's leaves
+        # Custody (a lower layer) asks which investigators are accused elsewhere (issue 22).
         register_accused_officers(accused_officer_ids)

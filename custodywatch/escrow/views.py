@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.escrow import selectors
 
@@ -15,7 +14,7 @@ def record_footage(request: HttpRequest, pk: int) -> HttpResponse:
     held at the facility only, or lost. Same scope as the record's page."""
     try:
         record, rows = selectors.record_footage(user=request.user, pk=pk,
-                                                origin=Origin.from_request(request))
+                                                origin=request.origin)
     except CustodyRecord.DoesNotExist:
         raise Http404 from None
     totals = [sum(getattr(row, name) for row in rows)
@@ -28,5 +27,5 @@ def record_footage(request: HttpRequest, pk: int) -> HttpResponse:
 def blackouts(request: HttpRequest) -> HttpResponse:
     """Facility blackouts in the reader's scope and, for each, what exists off-site and what
     may be lost, camera by camera."""
-    rows = selectors.blackout_footage(user=request.user, origin=Origin.from_request(request))
+    rows = selectors.blackout_footage(user=request.user, origin=request.origin)
     return render(request, "escrow/blackouts.html", {"rows": rows})
