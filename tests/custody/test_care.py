@@ -215,11 +215,13 @@ def test_scorecard_counts_the_breaches_of_its_days(people, facility_a, rooms):
     question(record, people["duty_a"], rooms["cell"], now - 7 * H)  # not an interrogation room
     alerts.recurring_alerts_raise(now=now)  # the review due at 6 h was missed
     alerts.interrogation_alerts_raise(now=now)
-    due_days = {timezone.localdate(a.due_at) for a in CustodyAlert.objects.filter(
-        level__in=["missed", "breached"])}
+    breaches = CustodyAlert.objects.filter(level__in=["missed", "breached"])
+    # The missed review and the room; the night too when the test runs at night.
+    assert {"review", "interview_room"} <= set(breaches.values_list("clock", flat=True))
+    due_days = {timezone.localdate(a.due_at) for a in breaches}
     start, end = min(due_days), max(due_days) + dt.timedelta(days=1)
     figures = reports.unit_figures(facility=facility_a, start=start, end=end)
-    assert figures["safeguard_breaches"] == 2
+    assert figures["safeguard_breaches"] == breaches.count() >= 2
     assert reports.unit_figures(facility=facility_a, start=end, end=end + dt.timedelta(
         days=1))["safeguard_breaches"] == 0
 
