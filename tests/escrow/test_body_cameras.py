@@ -70,16 +70,18 @@ def test_a_body_camera_is_planned_first_and_its_docked_files_are_escrowed(
                                     ended_at=SHIFT) == []
 
 
-def test_only_the_administrator_assigns_and_only_a_camera_fixed_nowhere(
+def test_only_assigners_in_scope_assign_and_only_a_camera_fixed_nowhere(
         facility_world, body_camera, people):
     fixed = facility_world["camera"]  # CAMI, in the interrogation room
-    for name in ("head_a", "prosecutor_a"):
+    # Another facility's head, a prosecutor (who supervises, never hands out): refused.
+    for name in ("head_b", "prosecutor_a", "analyst"):
         with pytest.raises(PermissionDenied):
             services.body_camera_assign(acting_user=people[name], origin=SYSTEM_ORIGIN,
                                         camera=body_camera, personnel_number="P-1",
                                         full_name="X", started_at=SHIFT + dt.timedelta(1))
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.DENIED,
-                                     actor=people["head_a"]).exists()
+        assert AuditEvent.objects.filter(action=AuditEvent.Action.DENIED,
+                                         actor=people[name]).exists()
+    assert BodyCameraAssignment.objects.filter(camera=body_camera).count() == 1
     with pytest.raises(ValidationError) as fixed_error:
         services.body_camera_assign(acting_user=people["admin"], origin=SYSTEM_ORIGIN,
                                     camera=fixed, personnel_number="P-1", full_name="X",
