@@ -8,7 +8,9 @@ Hamming distance between two hashes of the same picture stays small, that of two
 of different scenes is near 32.
 
 The agent hashes one frame per second of each recorded segment (``REFERENCE_STEP``); a clip
-to check is sampled more densely (``CLIP_STEP``). ``match_clip`` finds where the clip's
+to check is sampled at its key frames where they are at most 2.5 s apart, else every
+``CLIP_STEP`` (agent/fingerprints.py, ``clip_fingerprints``); ``match_clip`` is told the
+samples' spacing. ``match_clip`` finds where the clip's
 samples sit in the recorded footage: every sample votes for the (camera, time offset) of each
 recorded second it resembles; the offsets most samples agree on are the clip's alignments,
 consecutive samples on one alignment form a matched run, a jump of the offset between two runs
