@@ -22,6 +22,7 @@ from custodywatch.accounts.models import User
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.complaints import selectors as complaint_selectors
 from custodywatch.complaints import terminals as complaint_terminals
+from custodywatch.escrow import selectors as escrow_selectors
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.medical.selectors import is_reader as medical_is_reader
 from custodywatch.reports import selectors as report_selectors
@@ -57,6 +58,9 @@ NAVIGATION = [
             lambda user: case_selectors.access_of(user) != case_selectors.Access.NONE),
     # Issue 21: examiners and prosecutors (READ_MEDICAL_EXAMINATIONS).
     NavItem("medical", _("Medical examinations"), "medical:index", medical_is_reader),
+    # Issue 20: who hands out body-worn cameras, and the prosecutors who supervise them.
+    NavItem("body_cameras", _("Body-worn cameras"), "escrow:body_cameras",
+            escrow_selectors.may_read_body_cameras),
     NavItem("visits", _("Visits"), "visits:calendar"),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview", ledger_selectors.can_read_leaves),
     NavItem("liveview", _("Live view"), "liveview:index"),

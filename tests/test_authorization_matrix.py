@@ -161,6 +161,10 @@ IDENTITY_CUSTODIANS = holders(Capability.DECIDE_IDENTITY_ACCESS)
 COMPLAINT_OPERATORS = holders(Capability.TAKE_COMPLAINT_BY_OPERATOR)
 # Who manages complaint terminals: the oversight bodies, never a facility's staff.
 TERMINAL_MANAGERS = holders(Capability.MANAGE_TERMINALS)
+# Who hands out body-worn cameras for a shift (the facility's staff in their facility, the
+# administrator); the prosecutors who supervise read the page too (and its gaps, alone).
+BODY_CAMERA_ASSIGNERS = holders(Capability.ASSIGN_BODY_CAMERAS)
+BODY_CAMERA_READERS = holders(Capability.ASSIGN_BODY_CAMERAS, Capability.ACT_FOR_PROSECUTION)
 # Who sees complaint statistics (anonymised, small cells suppressed).
 COMPLAINT_STATISTICS = holders(Capability.READ_COMPLAINT_STATISTICS)
 
@@ -219,6 +223,12 @@ ROUTES: dict[str, Route] = {
     "escrow:record_footage": Route("scoped", kwargs=_custody_record),
     # Blackouts and the footage off-site: a list, scoped to the reader's facilities.
     "escrow:blackouts": Route("signed_in"),
+    # Body-worn cameras: a list scoped to the reader's facilities; taking one back is its
+    # assigners' work, in their scope (tests/security/test_writes_and_api_matrix.py posts).
+    "escrow:body_cameras": Route("roles", roles=BODY_CAMERA_READERS),
+    "escrow:body_camera_unassign": Route("roles", roles=BODY_CAMERA_ASSIGNERS, scoped=True,
+                                         kwargs=lambda w: {"pk": 0},
+                                         get_checks_sign_in_only=True),
     "custody:overruns": Route("signed_in"),
     "custody:alerts": Route("signed_in"),
     "custody:alert_acknowledge": Route("roles", roles=ALERT_ACKNOWLEDGERS, scoped=True,

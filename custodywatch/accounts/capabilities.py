@@ -38,6 +38,7 @@ class Capability(models.TextChoices):
     APPROVE_CAMERA_CHANGE = "approve_camera_change", "Approve camera map changes"
     DECIDE_CAMERA_REFERENCE = "decide_camera_reference", "Decide camera reference views"
     WRITE_VIDEO = "write_video", "Write video health, spans and recordings"
+    ASSIGN_BODY_CAMERAS = "assign_body_cameras", "Assign body-worn cameras to officers' shifts"
     # Custody.
     READ_CUSTODY_RECORDS = "read_custody_records", "Read custody records"
     WRITE_CUSTODY = "write_custody", "Register and keep custody records"
@@ -106,8 +107,10 @@ _PROSECUTOR = _PERSON | {
 }
 # The facility's own people: they keep its custody register and propose camera changes; the
 # facility is a party, so they never handle complaints, read reports or ledger leaves.
+# They hand out body-worn cameras at a shift's start (a claim like any of theirs: it can be
+# ended from now on, never rewritten afterwards).
 _FACILITY_STAFF = _PERSON | {C.WRITE_CUSTODY, C.ACKNOWLEDGE_CUSTODY_ALERT,
-                             C.PROPOSE_CAMERA_CHANGE}
+                             C.PROPOSE_CAMERA_CHANGE, C.ASSIGN_BODY_CAMERAS}
 # The preventive mechanism: plans visits, records findings and interviews, issues
 # recommendations (interview notes are for them alone).
 _MONITOR = _PERSON | {C.PLAN_VISITS, C.READ_INTERVIEW_NOTES, C.SET_PLANNING_WEIGHTS,
@@ -119,7 +122,8 @@ _MONITOR = _PERSON | {C.PLAN_VISITS, C.READ_INTERVIEW_NOTES, C.SET_PLANNING_WEIG
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.SYSTEM_ADMIN: _PERSON | {
         C.USE_ADMIN_SITE, C.READ_WHOLE_AUDIT_TRAIL, C.EDIT_REGISTRY, C.DECIDE_CAMERA_REFERENCE,
-        C.WRITE_CUSTODY, C.READ_COMPLAINT_STATISTICS, C.READ_CASE_FILES, C.MANAGE_TERMINALS,
+        C.ASSIGN_BODY_CAMERAS, C.WRITE_CUSTODY, C.READ_COMPLAINT_STATISTICS, C.READ_CASE_FILES,
+        C.MANAGE_TERMINALS,
         C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.SET_PLANNING_WEIGHTS, C.RECEIVE_SYSTEM_NOTICES},
     Role.GENERAL_PROSECUTOR: _PROSECUTOR | {
         C.READ_WHOLE_AUDIT_TRAIL, C.DECIDE_IDENTITY_ACCESS, C.READ_EVERY_FORENSIC_REPORT,

@@ -108,6 +108,7 @@ FACILITY_POLICY = ModelPolicy(
         "examine_detainees": Capability.EXAMINE_DETAINEES,
         "open_escrowed_footage": Capability.OPEN_ESCROWED_FOOTAGE,
         "release_escrow_hold": Capability.RELEASE_ESCROW_HOLD,
+        "assign_body_cameras": Capability.ASSIGN_BODY_CAMERAS,
     },
     scope_rules={"write_custody": OWN_FACILITY, "propose_camera_change": OWN_FACILITY},
 )
