@@ -17,11 +17,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accountability import selectors as accountability_selectors
-from custodywatch.accounts.capabilities import CapabilitySet
+from custodywatch.accounts.capabilities import Capability, CapabilitySet, has_capability
 from custodywatch.accounts.models import User
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.complaints import selectors as complaint_selectors
 from custodywatch.complaints import terminals as complaint_terminals
+from custodywatch.custody import mass as custody_mass
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.medical.selectors import is_reader as medical_is_reader
 from custodywatch.reports import selectors as report_selectors
@@ -29,6 +30,11 @@ from custodywatch.reports import selectors as report_selectors
 
 def _anyone(user: User) -> bool:
     return True
+
+
+def _reads_in_scope(user: User) -> bool:
+    """Those who read facilities (not a lawyer's or a hotline operator's account)."""
+    return has_capability(user, Capability.READ_IN_SCOPE)
 
 
 @dataclass(frozen=True)
@@ -45,9 +51,17 @@ class NavItem:
 
 NAVIGATION = [
     NavItem("home", _("Dashboard"), "home"),
-    NavItem("registry", _("Registry"), "registry:facility_list"),
-    NavItem("custody", _("Custody"), "custody:index"),
-    NavItem("video", _("Video"), "video:overview"),
+    NavItem("registry", _("Registry"), "registry:facility_list", _reads_in_scope),
+    NavItem("custody", _("Custody"), "custody:index", _reads_in_scope),
+    # Issue 22: mass detention for the prosecutors; "where is he held?" for lawyers and the
+    # hotline's operators.
+    NavItem("mass", _("Mass detention"), "custody:mass", custody_mass.may_open),
+    NavItem("whereabouts", _("Where is he held?"), "custody:whereabouts",
+            lambda user: has_capability(user, Capability.LOOKUP_WHEREABOUTS_AS_LAWYER)),
+    NavItem("whereabouts_operator", _("Where is he held? (relatives)"),
+            "custody:whereabouts_operator",
+            lambda user: has_capability(user, Capability.CHECK_RELATIVE_IDENTITY)),
+    NavItem("video", _("Video"), "video:overview", _reads_in_scope),
     NavItem("complaints", _("Complaints"), "complaints:inbox",
             complaint_selectors.may_open_inbox),
     # Issue 23: the oversight bodies manage the complaint terminals, never the facility.
@@ -57,9 +71,9 @@ NAVIGATION = [
             lambda user: case_selectors.access_of(user) != case_selectors.Access.NONE),
     # Issue 21: examiners and prosecutors (READ_MEDICAL_EXAMINATIONS).
     NavItem("medical", _("Medical examinations"), "medical:index", medical_is_reader),
-    NavItem("visits", _("Visits"), "visits:calendar"),
+    NavItem("visits", _("Visits"), "visits:calendar", _reads_in_scope),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview", ledger_selectors.can_read_leaves),
-    NavItem("liveview", _("Live view"), "liveview:index"),
+    NavItem("liveview", _("Live view"), "liveview:index", _reads_in_scope),
     NavItem("reports", _("Reports"), "reports:index", report_selectors.may_read_reports),
     # Issue 24: prosecutors and the Ombudsperson; never the facility.
     NavItem("proceedings", _("Disciplinary proceedings"), "accountability:proceedings",
