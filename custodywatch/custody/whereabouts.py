@@ -195,7 +195,8 @@ def identity_check_record(*, acting_user: User, origin: Origin, asker_name: str,
     try:
         _validate_person(sought_iin, sought_name, None)
     except ValidationError as error:
-        errors.update({f"sought_{name}": texts for name, texts in error.message_dict.items()})
+        names = {"iin": "sought_iin", "full_name": "sought_name"}
+        errors.update({names[name]: texts for name, texts in error.message_dict.items()})
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
