@@ -32,11 +32,6 @@ def _anyone(user: User) -> bool:
     return True
 
 
-def _reads_in_scope(user: User) -> bool:
-    """Those who read facilities (not a lawyer's or a hotline operator's account)."""
-    return has_capability(user, Capability.READ_IN_SCOPE)
-
-
 @dataclass(frozen=True)
 class NavItem:
     key: str
@@ -51,8 +46,8 @@ class NavItem:
 
 NAVIGATION = [
     NavItem("home", _("Dashboard"), "home"),
-    NavItem("registry", _("Registry"), "registry:facility_list", _reads_in_scope),
-    NavItem("custody", _("Custody"), "custody:index", _reads_in_scope),
+    NavItem("registry", _("Registry"), "registry:facility_list"),
+    NavItem("custody", _("Custody"), "custody:index"),
     # Issue 22: mass detention for the prosecutors; "where is he held?" for lawyers and the
     # hotline's operators.
     NavItem("mass", _("Mass detention"), "custody:mass", custody_mass.may_open),
@@ -61,7 +56,7 @@ NAVIGATION = [
     NavItem("whereabouts_operator", _("Where is he held? (relatives)"),
             "custody:whereabouts_operator",
             lambda user: has_capability(user, Capability.CHECK_RELATIVE_IDENTITY)),
-    NavItem("video", _("Video"), "video:overview", _reads_in_scope),
+    NavItem("video", _("Video"), "video:overview"),
     NavItem("complaints", _("Complaints"), "complaints:inbox",
             complaint_selectors.may_open_inbox),
     # Issue 23: the oversight bodies manage the complaint terminals, never the facility.
@@ -71,9 +66,9 @@ NAVIGATION = [
             lambda user: case_selectors.access_of(user) != case_selectors.Access.NONE),
     # Issue 21: examiners and prosecutors (READ_MEDICAL_EXAMINATIONS).
     NavItem("medical", _("Medical examinations"), "medical:index", medical_is_reader),
-    NavItem("visits", _("Visits"), "visits:calendar", _reads_in_scope),
+    NavItem("visits", _("Visits"), "visits:calendar"),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview", ledger_selectors.can_read_leaves),
-    NavItem("liveview", _("Live view"), "liveview:index", _reads_in_scope),
+    NavItem("liveview", _("Live view"), "liveview:index"),
     NavItem("reports", _("Reports"), "reports:index", report_selectors.may_read_reports),
     # Issue 24: prosecutors and the Ombudsperson; never the facility.
     NavItem("proceedings", _("Disciplinary proceedings"), "accountability:proceedings",

@@ -8,7 +8,7 @@ import sys
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.custody import mass as custody_mass
 from custodywatch.custody import selectors as custody_selectors
+from custodywatch.custody import views_mass
 from custodywatch.medical import risk
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.reports import dashboard
@@ -31,11 +32,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Prosecutors, the Ombudsperson and others who read reports get the national dashboard;
     facility staff their unit's custody, registry and video tiles."""
     now = timezone.now()
-    # Issue 22, item 8: a lawyer's and a hotline operator's accounts read no facility.
+    # Issue 22, item 8: a lawyer's and a hotline operator's accounts read no facility; their
+    # dashboard is their page.
     if has_capability(request.user, Capability.LOOKUP_WHEREABOUTS_AS_LAWYER):
-        return redirect("custody:whereabouts")
+        return views_mass.whereabouts_lawyer(request)
     if has_capability(request.user, Capability.CHECK_RELATIVE_IDENTITY):
-        return redirect("custody:whereabouts_operator")
+        return views_mass.whereabouts_operator(request)
     if report_selectors.may_read_reports(request.user):
         indicator = request.GET.get("indicator", "blind_rooms")
         if indicator not in dashboard.INDICATORS:

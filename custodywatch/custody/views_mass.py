@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -224,7 +225,7 @@ def whereabouts_operator(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Identity check recorded."))
-            return redirect(f"{request.path}#check-{check.pk}")
+            return redirect(reverse("custody:whereabouts_operator") + f"#check-{check.pk}")
     return render(request, "custody/whereabouts_operator.html", {
         "form": form, "checks": whereabouts.checks_of(user=request.user)},
         status=422 if request.method == "POST" else 200)

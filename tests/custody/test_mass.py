@@ -356,3 +356,46 @@ def test_the_dashboard_and_the_pages_show_the_progress(signed_in, people, event,
     staff = signed_in(people["duty_a"])
     assert staff.get(reverse("custody:mass_detail", args=[event.pk])).status_code == 403
     assert staff.get(reverse("custody:review_decide", args=[review.pk])).status_code == 404
+
+
+def test_every_role_on_the_pages_of_a_mass_detention(client, people, event, record_a,
+                                                    facility_b):
+    from tests.conftest import sign_in
+
+    mass.review_queue_fill(event=event)
+    review = event.reviews.get()
+    others = {"ombudsperson": make_user("ombudsperson", Role.OMBUDSPERSON),
+              "monitor": make_user("monitor", Role.NPM_MONITOR),
+              "lawyer": make_user("lawyer", Role.LAWYER),
+              "operator": make_user("operator", Role.HOTLINE_OPERATOR),
+              "prosecutor_b": make_user("prosecutor_b", Role.REGIONAL_PROSECUTOR,
+                                        region=facility_b.region)}
+    users = {**{name: people[name] for name in ("admin", "gpo", "prosecutor_a", "head_a",
+                                                 "head_b", "duty_a", "analyst")}, **others}
+    outcomes = {}
+    for name, user in users.items():
+        client.logout()
+        sign_in(client, user)
+        outcomes[name] = (
+            client.get(reverse("custody:mass_detail", args=[event.pk])).status_code,
+            client.get(reverse("custody:review_decide", args=[review.pk])).status_code,
+            client.post(reverse("custody:mass_place_new", args=[event.pk]), {}).status_code,
+            client.post(reverse("custody:mass_end", args=[event.pk])).status_code)
+    # The prosecutors of the event's region and of the country; another region's prosecutor
+    # does not see it (it is Almaty's) nor its reviews; a bad place form is a 422.
+    assert outcomes.pop("gpo") == (200, 200, 422, 302)
+    assert outcomes.pop("prosecutor_a") == (200, 200, 422, 302)
+    assert outcomes.pop("prosecutor_b") == (404, 404, 404, 404)
+    for name, (detail, review_page, place_post, end_post) in outcomes.items():
+        assert detail in (403, 404) and review_page in (403, 404), name
+        assert place_post in (403, 404) and end_post in (403, 404), name
+
+
+def test_bulk_intake_refuses_a_list_too_long(monkeypatch, place, place_staff):
+    monkeypatch.setattr(intake, "MAX_ROWS", 2)
+    content = (HEADER + "".join(_csv_line(f"L-{n}", f"P {n}") for n in range(3))).encode()
+    with pytest.raises(intake.IntakeError) as caught:
+        intake.bulk_intake(acting_user=place_staff, origin=SYSTEM_ORIGIN,
+                           facility=place.facility, content=content)
+    assert [(e.line, e.field) for e in caught.value.errors] == [(4, "-")]
+    assert not CustodyRecord.objects.filter(facility=place.facility).exists()

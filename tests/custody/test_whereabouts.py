@@ -247,10 +247,33 @@ def test_questions_are_rate_limited_per_asker(signed_in, lawyer, operator, held)
 def test_lawyers_and_operators_land_on_their_page_and_read_no_register(signed_in, lawyer,
                                                                        operator, held):
     client = signed_in(lawyer)
-    assert client.get(reverse("home"))["Location"] == reverse("custody:whereabouts")
+    home = client.get(reverse("home"))
+    assert home.status_code == 200
+    assert b'action="/custody/whereabouts/"' in home.content
+    assert b'data-testid="custody-count"' not in home.content
     assert client.get(reverse("custody:record", args=[held.pk])).status_code == 404
     assert client.get(reverse("custody:whereabouts_operator")).status_code == 403
     client = signed_in(operator)
-    assert client.get(reverse("home"))["Location"] == reverse("custody:whereabouts_operator")
+    home = client.get(reverse("home"))
+    assert home.status_code == 200
+    assert b'action="/custody/whereabouts/operator/"' in home.content
     assert client.get(reverse("custody:whereabouts")).status_code == 403
     assert client.get(reverse("custody:desk", args=["FA-1"])).status_code == 404
+
+
+def test_only_the_operator_who_checked_posts_the_question(client, people, operator, lawyer,
+                                                         held):
+    from tests.conftest import sign_in
+
+    check = _check(operator)
+    url = reverse("custody:whereabouts_relative", args=[check.pk])
+    for name, user in {**people, "lawyer": lawyer}.items():
+        if name == "agent_a":
+            continue
+        client.logout()
+        sign_in(client, user)
+        assert client.post(url).status_code in (403, 404), name
+    assert not WhereaboutsQuery.objects.exists()
+    client.logout()
+    sign_in(client, operator)
+    assert client.post(url).status_code == 200
