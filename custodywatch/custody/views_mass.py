@@ -152,6 +152,9 @@ def intake_upload(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            if upload.size > intake.MAX_BYTES:  # refused before it is read into memory
+                raise intake.IntakeError([intake.LineError(0, "-", _(
+                    "At most %(n)s MB a file.") % {"n": intake.MAX_BYTES // (1024 * 1024)})])
             result = intake.bulk_intake(
                 acting_user=request.user, origin=Origin.from_request(request),
                 facility=facility, content=upload.read(), file_name=upload.name)
