@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -204,9 +204,13 @@ def mass_detention_declare(*, acting_user: User, origin: Origin, name: str,
                 region=region, ended_at__isnull=True).exists():
             errors.setdefault("region", _("Mass detention mode is already on here."))
         _raise(errors)
-        event = MassDetention.objects.create(
-            name=name.strip()[:200], region=region, reason=reason.strip(),
-            started_at=started_at, declared_at=now, declared_by=acting_user)
+        try:
+            with transaction.atomic():
+                event = MassDetention.objects.create(
+                    name=name.strip()[:200], region=region, reason=reason.strip(),
+                    started_at=started_at, declared_at=now, declared_by=acting_user)
+        except IntegrityError:  # declared at the same moment by another prosecutor
+            _raise({"region": _("Mass detention mode is already on here.")})
         queued = review_queue_fill(event=event, now=now)
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                      obj=event, detail={"region": region.code if region else "",

@@ -46,6 +46,9 @@ class MassDetention(models.Model):
             models.CheckConstraint(condition=Q(ended_at__isnull=True)
                                    | Q(ended_at__gt=F("started_at")),
                                    name="mass_detention_ends_after_start"),
+            # One mode on a region at a time (two declaring at once: one wins).
+            models.UniqueConstraint(fields=["region"], condition=Q(ended_at__isnull=True),
+                                    name="mass_detention_one_on_per_region"),
         ]
 
     def __str__(self) -> str:

@@ -399,3 +399,25 @@ def test_bulk_intake_refuses_a_list_too_long(monkeypatch, place, place_staff):
                            facility=place.facility, content=content)
     assert [(e.line, e.field) for e in caught.value.errors] == [(4, "-")]
     assert not CustodyRecord.objects.filter(facility=place.facility).exists()
+
+
+def test_the_worker_runs_the_queue_job(capsys):
+    from django.core.management import call_command
+
+    call_command("worker", "--list")
+    names = {line.split("\t")[0] for line in capsys.readouterr().out.splitlines()}
+    assert "mass_review_queues" in names
+
+
+def test_the_database_keeps_one_mode_on_a_region(people, event):
+    from django.db import IntegrityError, transaction
+
+    from custodywatch.custody.models_mass import MassDetention
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MassDetention.objects.create(name="Twice", region=event.region, reason="r",
+                                     started_at=event.started_at, declared_at=timezone.now(),
+                                     declared_by=people["gpo"])
+    mass.mass_detention_end(acting_user=people["prosecutor_a"], origin=SYSTEM_ORIGIN,
+                            event=event)
+    assert _declare(people["prosecutor_a"], event.region).pk != event.pk

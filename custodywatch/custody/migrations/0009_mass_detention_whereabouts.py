@@ -163,6 +163,10 @@ class Migration(migrations.Migration):
             model_name='massdetention',
             constraint=models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gt', models.F('started_at')), _connector='OR'), name='mass_detention_ends_after_start'),
         ),
+        migrations.AddConstraint(
+            model_name='massdetention',
+            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('region',), name='mass_detention_one_on_per_region'),
+        ),
         migrations.AddIndex(
             model_name='measurereview',
             index=models.Index(condition=models.Q(('decision', '')), fields=['mass_detention', 'queued_at'], name='measure_review_pending'),
