@@ -43,6 +43,16 @@ class Capability(models.TextChoices):
     READ_CUSTODY_RECORDS = "read_custody_records", "Read custody records"
     WRITE_CUSTODY = "write_custody", "Register and keep custody records"
     ACKNOWLEDGE_CUSTODY_ALERT = "acknowledge_custody_alert", "Acknowledge custody alerts"
+    # Issue 22, item 7: mass detention (custody/mass.py).
+    DECLARE_MASS_DETENTION = "declare_mass_detention", "Switch mass detention mode on and off"
+    REGISTER_TEMPORARY_PLACE = "register_temporary_place", "Register temporary places"
+    REVIEW_DETENTION_MEASURES = "review_detention_measures", "Review each detainee's measure"
+    # Issue 22, item 8: "where is he held?" (custody/whereabouts.py).
+    RECORD_INCOMMUNICADO_ORDER = "record_incommunicado_order", "Record incommunicado orders"
+    LOOKUP_WHEREABOUTS_AS_LAWYER = "lookup_whereabouts_as_lawyer", "Ask where a person is held"
+    CHECK_RELATIVE_IDENTITY = "check_relative_identity", "Check a relative's identity"
+    LOOKUP_WHEREABOUTS_FOR_RELATIVE = ("lookup_whereabouts_for_relative",
+                                       "Ask where a person is held for a checked relative")
     # Complaints.
     HANDLE_COMPLAINTS = "handle_complaints", "Handle complaints"
     ACT_FOR_PROSECUTION = "act_for_prosecution", "Act for the prosecutor's office"
@@ -104,6 +114,11 @@ _PROSECUTOR = _PERSON | {
     C.READ_RISK_MOMENTS, C.OPEN_ESCROWED_FOOTAGE, C.RELEASE_ESCROW_HOLD,
     C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.READ_PROCEEDINGS, C.RUN_PROCEEDINGS, C.READ_FUND,
     C.REVIEW_FUND_CLAIMS, C.MANAGE_TERMINALS,
+    # Mass detention: the supervising prosecutor declares it, registers the temporary places
+    # (so the register knows every place people are held) and reviews each measure; and
+    # records a court's incommunicado order (never the facility: it is a party).
+    C.DECLARE_MASS_DETENTION, C.REGISTER_TEMPORARY_PLACE, C.REVIEW_DETENTION_MEASURES,
+    C.RECORD_INCOMMUNICADO_ORDER,
 }
 # The facility's own people: they keep its custody register and propose camera changes; the
 # facility is a party, so they never handle complaints, read reports or ledger leaves.
@@ -139,6 +154,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.MEDICAL_EXAMINER: _PERSON | {C.EXAMINE_DETAINEES, C.READ_MEDICAL_EXAMINATIONS},
     Role.COMPENSATION_OFFICER: _PERSON | {C.DECIDE_COMPENSATION, C.READ_FUND},
     Role.ANALYST: _PERSON | {C.READ_COMPLAINT_STATISTICS, C.READ_LEDGER_LEAVES, C.READ_REPORTS},
+    # Issue 22, item 8: outside the oversight system, so not _PERSON: they read no facility,
+    # no register; each asks one question at a time, checked, rate-limited and ledgered.
+    Role.LAWYER: frozenset({C.SIGN_IN_ON_WEB, C.LOOKUP_WHEREABOUTS_AS_LAWYER}),
+    Role.HOTLINE_OPERATOR: frozenset({C.SIGN_IN_ON_WEB, C.CHECK_RELATIVE_IDENTITY,
+                                      C.LOOKUP_WHEREABOUTS_FOR_RELATIVE}),
     # Machines: the facility's edge agent writes its video and proposes its camera map (its
     # facility is its scope: facility_q); the e-appeals system files complaints, reads nothing.
     Role.EDGE_AGENT: frozenset({C.READ_IN_SCOPE, C.WRITE_VIDEO, C.PROPOSE_CAMERA_CHANGE}),
