@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0003_officer_duty_status'),
-        ('custody', '0008_end_reason_quashed'),
+        ('custody', '0009_mass_detention_whereabouts'),
         ('registry', '0007_head_officer'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
