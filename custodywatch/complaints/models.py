@@ -97,6 +97,10 @@ class Language(models.TextChoices):
     KAZAKH = "kk", _("Kazakh")
     RUSSIAN = "ru", _("Russian")
     ENGLISH = "en", _("English")
+    KYRGYZ = "ky", _("Kyrgyz")
+    UZBEK = "uz", _("Uzbek")
+    TAJIK = "tg", _("Tajik")
+    UYGHUR = "ug", _("Uyghur")
     UNKNOWN = "", _("Not recognised")
 
 
