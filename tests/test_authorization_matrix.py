@@ -234,6 +234,9 @@ ROUTES: dict[str, Route] = {
     "complaints:kiosk_status": Route("public", kwargs=_kiosk),
     "complaints:kiosk_queue": Route("public", kwargs=_kiosk, get_checks_sign_in_only=True),
     "complaints:kiosk_sw": Route("public"),
+    # The rights leaflet (issue 23, item 5): public, on the site and on a facility's kiosk.
+    "complaints:rights": Route("public"),
+    "complaints:kiosk_rights": Route("public", kwargs=_kiosk),
     "complaints:terminal_enrol": Route("public"),
     "complaints:terminal_heartbeat": Route("public", get_checks_sign_in_only=True),
     "complaints:terminals": Route("roles", roles=TERMINAL_MANAGERS),
