@@ -122,20 +122,24 @@ def _give_code(terminal: Terminal, now: dt.datetime) -> str:
 
 
 def terminal_add(*, acting_user: User, origin: Origin, facility: Facility, place: str,
-                 now: dt.datetime | None = None) -> tuple[Terminal, str]:
+                 now: dt.datetime | None = None, kind: str = Terminal.Kind.KIOSK
+                 ) -> tuple[Terminal, str]:
     """A new terminal at a place of a facility, and its one-time enrolment code (shown
     once)."""
     _require_manager(acting_user, origin, facility)
     if not place.strip():
         raise ValidationError({"place": _("Say where in the facility the terminal stands.")})
+    if kind not in Terminal.Kind.values:
+        raise ValidationError({"kind": _("Choose the kind of terminal.")})
     now = now or timezone.now()
     with transaction.atomic():
         terminal = Terminal(facility=facility, place=place.strip()[:200], created_at=now,
-                            created_by=acting_user)
+                            created_by=acting_user, kind=kind)
         code = _give_code(terminal, now)
         terminal.save()
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
-                     obj=terminal, detail={"facility": facility.code, "place": terminal.place})
+                     obj=terminal, detail={"facility": facility.code, "place": terminal.place,
+                                           "kind": kind})
     return terminal, code
 
 
@@ -230,6 +234,8 @@ def kiosk_refusal(terminal: Terminal | None, facility: Facility) -> str:
                  "prosecutor's office.")
     if terminal.facility_id != facility.pk:
         return _("This terminal is enrolled for another facility.")
+    if terminal.kind != Terminal.Kind.KIOSK:
+        return _("This terminal is a waiting-room screen: it files no complaints.")
     return ""
 
 

@@ -342,7 +342,9 @@ def terminal_enrol(request: HttpRequest) -> HttpResponse:
             form.add_error("code", str(error))
             return render(request, "complaints/terminal_enrol.html", {"form": form},
                           status=403)
-        response = redirect("complaints:kiosk", terminal.facility.code)
+        response = (redirect("waiting_room_screen")
+                    if terminal.kind == Terminal.Kind.WAITING_ROOM
+                    else redirect("complaints:kiosk", terminal.facility.code))
         terminals.set_credential(response, request, credential)
         return response
     return render(request, "complaints/terminal_enrol.html", {"form": form},
@@ -498,7 +500,8 @@ def terminal_list(request: HttpRequest) -> HttpResponse:
             try:
                 terminal, enrolment_code = terminals.terminal_add(
                     acting_user=request.user, origin=Origin.from_request(request),
-                    facility=form.cleaned_data["facility"], place=form.cleaned_data["place"])
+                    facility=form.cleaned_data["facility"], place=form.cleaned_data["place"],
+                    kind=form.cleaned_data["kind"])
             except ValidationError as error:
                 _copy_errors(form, error)
             else:

@@ -162,6 +162,8 @@ REFUSALS = {
         "device that opened it; ask the duty officer for a new one.")),
     Refusal.THROTTLED: (429, gettext_lazy(
         "Too many wrong codes from this address. Wait a quarter of an hour and try again.")),
+    Refusal.NOT_HERE: (403, gettext_lazy(
+        "This code does not open a room on this screen. Ask the prosecutor's office.")),
 }
 
 
@@ -170,6 +172,11 @@ def refused(request: HttpRequest, reason: str) -> HttpResponse:
     return render(request, "liveview/refused.html",
                   {"message": message, "reason": reason, "ended": reason == Refusal.ENDED},
                   status=status)
+
+
+def open_code(request: HttpRequest, code: str) -> HttpResponse:
+    """Open a viewer's code in this browser and go to its watching page (or say why not)."""
+    return _open(request, code)
 
 
 def _open(request: HttpRequest, code: str) -> HttpResponse:

@@ -232,3 +232,22 @@ def watch_links_sweep(now: dt.datetime | None = None) -> int:
                 continue
             flagged += 1
     return flagged
+
+
+def screen_refusal(*, code: str, facility_id: int, origin: Origin) -> str | None:
+    """The on-site "designated place": a waiting-room screen of a facility opens only the
+    link offered for a granted request to watch an interrogation in that facility (the rooms
+    the present relative may see), nothing else. None: open it as any link (which checks
+    the code, the window, the revocation and the device)."""
+    raw = codes.normalise(code)
+    viewer = Viewer.objects.select_related(
+        "watch_request", "session__interrogation__room").filter(
+        code_hash=codes.digest(raw)).first() if len(raw) == codes.CODE_CHARS else None
+    if viewer is None:
+        return None  # link_open refuses it and counts the try
+    if (viewer.watch_request is None or viewer.watch_request.status != Status.GRANTED
+            or viewer.session.interrogation.room.facility_id != facility_id):
+        audit_record(actor=None, action=AuditEvent.Action.DENIED, origin=origin, obj=viewer,
+                     detail={"reason": "not_here", "screen_facility": facility_id})
+        return "not_here"
+    return None

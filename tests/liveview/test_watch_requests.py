@@ -214,3 +214,61 @@ def test_the_prosecutor_decides_and_offers_on_the_pages(people, operator, live):
     # The facility's head cannot open the request at all.
     head = sign_in(Client(), people["head_a"])
     assert head.get(reverse("liveview:watch_request", args=[made.pk])).status_code == 403
+
+
+def _screen(client, facility, monitor):  # type: ignore[no-untyped-def]
+    """Make the client an enrolled waiting-room screen of the facility (the device's steps)."""
+    from custodywatch.complaints import terminals
+    from custodywatch.complaints.models import Terminal
+
+    terminal, code = terminals.terminal_add(acting_user=monitor, origin=SYSTEM_ORIGIN,
+                                            facility=facility, place="Waiting room",
+                                            kind=Terminal.Kind.WAITING_ROOM)
+    response = client.post(reverse("complaints:terminal_enrol"), {"code": code})
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "waiting_room_screen")
+    return terminal
+
+
+def test_the_waiting_room_screen_shows_only_a_granted_requests_room(people, operator, live):
+    made = _granted(people, operator, live)
+    named = watch_requests.watch_link_offer(acting_user=people["prosecutor_a"],
+                                            origin=SYSTEM_ORIGIN, request=made,
+                                            interrogation=live.interrogation)
+    facility_named = services.viewer_add(acting_user=people["duty_a"], origin=SYSTEM_ORIGIN,
+                                         interrogation=live.interrogation,
+                                         full_name="Сосед", relationship="relative")
+    # Not an enrolled screen (a plain browser, or a complaint kiosk): refused.
+    assert Client().get(reverse("waiting_room_screen")).status_code == 403
+    screen = Client()
+    _screen(screen, live.room.facility, operator)
+    assert screen.get(reverse("waiting_room_screen")).status_code == 200
+    # A link the facility named is not a granted request's: this screen does not open it.
+    response = screen.post(reverse("waiting_room_screen"), {"code": facility_named.code})
+    assert response.status_code == 403
+    facility_named.viewer.refresh_from_db()
+    assert facility_named.viewer.bound_at is None
+    # The granted request's code opens the watching page of its room.
+    response = screen.post(reverse("waiting_room_screen"), {"code": named.code})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("liveview:watch", args=[named.viewer.pk])
+    assert screen.get(response["Location"]).status_code == 200
+    # Another facility's screen opens nothing of facility A.
+    other = Client()
+    _screen(other, live.room_b.facility, operator)
+    other_named = watch_requests.watch_link_offer(
+        acting_user=people["prosecutor_a"], origin=SYSTEM_ORIGIN, request=made,
+        interrogation=live.interrogation)
+    assert other.post(reverse("waiting_room_screen"),
+                      {"code": other_named.code}).status_code == 403
+
+
+def test_a_waiting_room_screen_files_no_complaint(client, live, operator):
+    from custodywatch.complaints.models import Complaint
+
+    _screen(client, live.room.facility, operator)
+    code = live.room.facility.code
+    response = client.post(reverse("complaints:kiosk_form", args=[code]), {
+        "text": "Меня избили", "facility": live.room.facility.pk, "anonymous": "on"})
+    assert response.status_code == 403
+    assert not Complaint.objects.exists()
