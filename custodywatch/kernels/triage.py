@@ -246,7 +246,12 @@ KAZAKH_WORDS = frozenset({"мен", "және", "жоқ", "бар", "деп", "�
 RUSSIAN_WORDS = frozenset({"и", "в", "не", "на", "что", "меня", "мне", "был", "была", "было",
                            "это", "они", "с", "по", "за", "после", "когда", "как"})
 KYRGYZ_WORDS = frozenset({"жана", "менен", "мени", "мага", "эмес", "болду", "бул", "үчүн",
-                          "кийин", "алар", "аны", "бизди", "эле", "жатат", "керек"})
+                          "кийин", "алар", "аны", "бизди", "эле", "жатат", "керек", "жок",
+                          "экен", "кайсы", "келет"})
+# Kyrgyz writes its long vowels double (суук, даараткана); Russian and Kazakh seldom do.
+_KYRGYZ_LONG_VOWEL = re.compile(r"(аа|оо|уу|ээ|өө|үү|ыы)")
+# Uzbek in Latin: q without u, and its endings (-ning, -lar, -dagi, -ishdi, -moqchi...).
+_UZBEK_MARKS = re.compile(r"q(?!u)|\w(?:ning|lar|dagi|ishdi|moqchi\w*|miz|ingiz)\b")
 TAJIK_WORDS = frozenset({"ман", "маро", "ба", "дар", "ва", "аз", "ки", "онҳо", "мо", "буд",
                          "карданд", "шуд", "намедиҳанд", "баъд"})
 UZBEK_WORDS = frozenset({"va", "men", "meni", "menga", "bilan", "uchun", "emas", "bu", "ular",
@@ -307,7 +312,7 @@ def detect_language(text: str) -> Language:
     words = re.findall(r"[\w']+", lowered)
     if latin > cyrillic:
         uzbek = sum(1 for w in words if w in UZBEK_WORDS) + lowered.count("o'") \
-            + lowered.count("g'")
+            + lowered.count("g'") + len(_UZBEK_MARKS.findall(lowered))
         english = sum(1 for w in words if w in ENGLISH_WORDS)
         return Language.UZBEK if uzbek > english else Language.ENGLISH
     words = _WORD.findall(lowered)
@@ -324,12 +329,14 @@ def detect_language(text: str) -> Language:
         Language.RUSSIAN: sum(1 for w in words if w in RUSSIAN_WORDS),
     }
     shared = sum(1 for c in lowered if c in KYRGYZ_SHARED_LETTERS)
-    if shared * 100 >= cyrillic and counts[Language.KAZAKH] <= counts[Language.KYRGYZ]:
-        # ң ө ү without ә ұ һ і: Kyrgyz unless Kazakh's own words say otherwise; ғ қ are
-        # Kazakh (Kyrgyz has neither).
-        has_gq = any(c in "ғқ" for c in lowered)
-        return Language.KAZAKH if has_gq else Language.KYRGYZ
-    if any(c in "ғқ" for c in lowered) or shared * 100 >= cyrillic:
+    has_gq = any(c in "ғқ" for c in lowered)  # Kazakh (and Tajik) letters Kyrgyz lacks
+    # ң ө ү, or doubled long vowels, without ә ұ һ і ғ қ: Kyrgyz.
+    if not has_gq and (shared * 100 >= cyrillic
+                       or len(_KYRGYZ_LONG_VOWEL.findall(lowered)) >= 2
+                       or counts[Language.KYRGYZ] > max(counts[Language.KAZAKH],
+                                                        counts[Language.RUSSIAN])):
+        return Language.KYRGYZ
+    if has_gq or shared * 100 >= cyrillic:
         return Language.KAZAKH
     best = max(counts, key=lambda language: counts[language])
     if counts[best] == 0 or counts[best] == counts[Language.RUSSIAN]:
