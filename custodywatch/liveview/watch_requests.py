@@ -205,17 +205,19 @@ def _offered_q(request: WatchRequest) -> Q:
 
 
 def watch_links_sweep(now: dt.datetime | None = None) -> int:
-    """Flag each interrogation held under a granted request for longer than OFFER_GRACE with
-    no link offered to the requester. Idempotent (one flag per request and interrogation)."""
+    """Flag each interrogation held under a granted request with no link offered to the
+    requester within OFFER_GRACE of its start (or of the grant, if it was already going on).
+    Idempotent (one flag per request and interrogation)."""
     now = now or timezone.now()
     flagged = 0
-    for request in WatchRequest.objects.filter(status=Status.GRANTED):
+    for request in WatchRequest.objects.filter(status=Status.GRANTED,
+                                               decided_at__lte=now - OFFER_GRACE):
         for interrogation in interrogations_for(request).filter(
                 started_at__lte=now - OFFER_GRACE):
+            deadline = max(interrogation.started_at, request.decided_at) + OFFER_GRACE
             offered = Viewer.objects.filter(_offered_q(request),
                                             session__interrogation=interrogation,
-                                            created_at__lte=interrogation.started_at
-                                            + OFFER_GRACE).exists()
+                                            created_at__lte=deadline).exists()
             if offered or WatchLinkMissing.objects.filter(
                     watch_request=request, interrogation=interrogation).exists():
                 continue

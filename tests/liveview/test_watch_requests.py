@@ -272,3 +272,31 @@ def test_a_waiting_room_screen_files_no_complaint(client, live, operator):
         "text": "Меня избили", "facility": live.room.facility.pk, "anonymous": "on"})
     assert response.status_code == 403
     assert not Complaint.objects.exists()
+
+
+def test_a_link_offered_just_after_the_grant_counts_for_an_interrogation_under_way(
+        people, operator, live):
+    """The interrogation began before the grant: the grace runs from the grant."""
+    made = _granted(people, operator, live)
+    watch_requests.watch_link_offer(acting_user=people["prosecutor_a"], origin=SYSTEM_ORIGIN,
+                                    request=made, interrogation=live.interrogation)
+    later = timezone.now() + watch_requests.OFFER_GRACE + dt.timedelta(minutes=1)
+    assert watch_requests.watch_links_sweep(now=later) == 0
+    assert not WatchLinkMissing.objects.exists()
+
+
+def test_the_requests_are_read_within_scope(people, operator, live):
+    made = _granted(people, operator, live)
+    unplaced = _submit(None, person_name="Кто-то")
+    other = make_user("prosecutor_b", Role.REGIONAL_PROSECUTOR,
+                      region=live.room_b.facility.region)
+    page = sign_in(Client(), other).get(reverse("liveview:watch_requests")).content.decode()
+    assert made.reference not in page and unplaced.reference in page
+    assert sign_in(Client(), other).get(
+        reverse("liveview:watch_request", args=[made.pk])).status_code == 404
+    page = sign_in(Client(), people["prosecutor_a"]).get(
+        reverse("liveview:watch_requests")).content.decode()
+    assert made.reference in page
+    for name in ("head_a", "duty_a", "analyst"):
+        assert sign_in(Client(), people[name]).get(
+            reverse("liveview:watch_requests")).status_code == 403
