@@ -134,6 +134,8 @@ def _code_strings(function, seen, templates, forms):
     import inspect
     import textwrap
 
+    from django.forms import BaseForm
+
     from custodywatch.complaints import forms as complaint_forms
 
     function = inspect.unwrap(function)
@@ -147,9 +149,10 @@ def _code_strings(function, seen, templates, forms):
         text = _literal(node)
         if text is not None and text.endswith(".html"):
             templates.add(text)
-        if isinstance(node, ast.Name) and isinstance(
-                getattr(complaint_forms, node.id, None), type):
-            forms.add(getattr(complaint_forms, node.id))
+        candidate = getattr(complaint_forms, node.id, None) if isinstance(node, ast.Name) \
+            else None
+        if isinstance(candidate, type) and issubclass(candidate, BaseForm):
+            forms.add(candidate)
         if not isinstance(node, ast.Call):
             continue
         if isinstance(node.func, ast.Name) and node.func.id in GETTEXT_NAMES and node.args:

@@ -167,7 +167,7 @@ class TerminalAddForm(forms.Form):
     facility = FacilityChoiceField(queryset=Facility.objects.none(), label=_("Facility"))
     place = forms.CharField(label=_("Place in the facility"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Terminal.Kind.choices,
-                             initial=Terminal.Kind.KIOSK)
+                             initial=Terminal.Kind.KIOSK, required=False)
 
     def __init__(self, *args, facilities=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -501,7 +501,7 @@ def terminal_list(request: HttpRequest) -> HttpResponse:
                 terminal, enrolment_code = terminals.terminal_add(
                     acting_user=request.user, origin=Origin.from_request(request),
                     facility=form.cleaned_data["facility"], place=form.cleaned_data["place"],
-                    kind=form.cleaned_data["kind"])
+                    kind=form.cleaned_data["kind"] or Terminal.Kind.KIOSK)
             except ValidationError as error:
                 _copy_errors(form, error)
             else:
