@@ -282,7 +282,9 @@ def silence_sweep(*, now: dt.datetime | None = None) -> int:
     last heartbeat, or its enrolment if it never sent one); mail those not mailed."""
     now = now or timezone.now()
     cutoff = now - silent_after()
-    silent = (Terminal.objects.filter(enrolled_at__isnull=False, revoked_at__isnull=True)
+    # Complaint terminals only: a waiting-room screen (liveview) is no way to complain.
+    silent = (Terminal.objects.filter(enrolled_at__isnull=False, revoked_at__isnull=True,
+                                      kind=Terminal.Kind.KIOSK)
               .filter(Q(last_heartbeat_at__lt=cutoff)
                       | Q(last_heartbeat_at__isnull=True, enrolled_at__lt=cutoff))
               .exclude(Exists(TerminalAlert.objects.filter(terminal=OuterRef("pk"),
@@ -358,7 +360,8 @@ def off_percent(facility_ids: Sequence[int], start: dt.datetime,
     if end <= start:
         return {}
     terminals = list(Terminal.objects.filter(
-        facility_id__in=facility_ids, enrolled_at__isnull=False, enrolled_at__lt=end).filter(
+        facility_id__in=facility_ids, enrolled_at__isnull=False, enrolled_at__lt=end,
+        kind=Terminal.Kind.KIOSK).filter(
         Q(revoked_at__isnull=True) | Q(revoked_at__gt=start)).values_list(
         "pk", "facility_id", "enrolled_at", "revoked_at"))
     span = ExpressionWrapper(Least("ended_at", Value(end)) - Greatest("started_at", Value(start)),

@@ -308,3 +308,17 @@ def test_the_requests_are_read_within_scope(people, operator, live):
     for name in ("head_a", "duty_a", "analyst"):
         assert sign_in(Client(), people[name]).get(
             reverse("liveview:watch_requests")).status_code == 403
+
+
+def test_a_waiting_room_screen_is_not_a_silent_complaint_terminal(client, live, operator):
+    """Silence alerts and the uptime on the scorecard are the complaint terminals': a screen
+    sends no heartbeat while it shows a room."""
+    from custodywatch.complaints import terminals
+    from custodywatch.complaints.models import TerminalAlert
+
+    screen = _screen(client, live.room.facility, operator)
+    later = timezone.now() + terminals.silent_after() * 3
+    assert terminals.silence_sweep(now=later) == 0
+    assert not TerminalAlert.objects.filter(terminal=screen).exists()
+    assert terminals.off_percent([live.room.facility.pk], timezone.now() - dt.timedelta(
+        days=1), timezone.now()) == {}
