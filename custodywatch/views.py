@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.complaints import terminals
 from custodywatch.complaints.models import Terminal
+from custodywatch.custody import mass as custody_mass
 from custodywatch.custody import selectors as custody_selectors
+from custodywatch.custody import views_mass
 from custodywatch.liveview import views as liveview_views
 from custodywatch.liveview import watch_requests
 from custodywatch.liveview.forms import CodeForm
@@ -37,6 +39,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Prosecutors, the Ombudsperson and others who read reports get the national dashboard;
     facility staff their unit's custody, registry and video tiles."""
     now = timezone.now()
+    # Issue 22, item 8: a lawyer's and a hotline operator's accounts read no facility; their
+    # dashboard is their page.
+    if has_capability(request.user, Capability.LOOKUP_WHEREABOUTS_AS_LAWYER):
+        return views_mass.whereabouts_lawyer(request)
+    if has_capability(request.user, Capability.CHECK_RELATIVE_IDENTITY):
+        return views_mass.whereabouts_operator(request)
     if report_selectors.may_read_reports(request.user):
         indicator = request.GET.get("indicator", "blind_rooms")
         if indicator not in dashboard.INDICATORS:
@@ -50,7 +58,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "indicator_label": dashboard.INDICATORS[indicator], "as_of": figures.now,
             "refresh": report_selectors.last_refresh(),
             # Issue 21: risk moments for the prosecutors, the NPM and the Ombudsperson.
-            "risk": risk.dashboard_summary(user=request.user)})
+            "risk": risk.dashboard_summary(user=request.user),
+            # Issue 22, item 7: the review queues of the mass detentions that are on.
+            "mass_detentions": [
+                (event, custody_mass.review_progress(user=request.user, event=event))
+                for event in custody_mass.mass_detentions_visible(user=request.user).filter(
+                    ended_at__isnull=True)]})
     totals = registry_selectors.registry_totals(user=request.user)
     video = video_selectors.video_totals(user=request.user, now=now)
     custody = custody_selectors.custody_totals(user=request.user, now=now)
@@ -123,7 +136,7 @@ def waiting_room_screen(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
         reason = watch_requests.screen_refusal(code=code, facility_id=terminal.facility_id,
-                                               origin=Origin.from_request(request))
+                                               origin=request.origin)
         if reason is not None:
             return liveview_views.refused(request, reason)
         return liveview_views.open_code(request, code)

@@ -1,4 +1,5 @@
-"""Security headers, the second-factor gate, and each person's time zone."""
+"""Security headers, the second-factor gate, each person's time zone, and where each request
+came from (`request.origin`, for the audit trail)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp import user_has_device
 
+from custodywatch.accounts.audit import Origin
+
 Handler = Callable[[HttpRequest], HttpResponse]
 
 CONTENT_SECURITY_POLICY = (
@@ -19,6 +22,19 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
+
+
+class OriginMiddleware:
+    """Sets `request.origin` once (issue 26 item 3): every view and API operation passes it to
+    the services and selectors that audit. `Origin.from_request` stays for callers that are
+    handed a request outside the middleware (signals of django.contrib.auth and django-axes)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.origin = Origin.from_request(request)  # type: ignore[attr-defined]
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:
