@@ -127,6 +127,36 @@ LABELLED: list[tuple[Allegation, str, str]] = [
     (OTHER, "en", "Please transfer me to a colony closer to home, my parents are elderly."),
 ]
 
+# The languages of many people held (issue 23, item 5): a separate set, reported on its own
+# line so that the figure above stays comparable with earlier runs. Sentences written for this
+# bench, not the unit tests' (tests/kernels/test_triage.py).
+LABELLED_HELD: list[tuple[Allegation, str, str]] = [
+    (T, "ky", "Милиция бөлүмүндө уулумду таяк менен сабашты, кабыргасы сынды."),
+    (C, "ky", "Бизди коридордо чечиндирип, бардыгынын алдында кордошту."),
+    (H, "ky", "Тергөөчү арыз жазсаң, агаңды камайбыз деп коркутту."),
+    (D, "ky", "Атам үч күндөн бери дарыгерсиз, дарылары берилбейт."),
+    (K, "ky", "Камерада аябай суук, жууркан жок, даараткана бузук."),
+    (OTHER, "ky", "Иним кайсы мекемеде экенин билгим келет."),
+    (T, "uz", "Militsiya xonasida meni kaltaklab, tok bilan qiynashdi."),
+    (C, "uz", "Bizni hammaning oldida yechintirib, masxara qilishdi."),
+    (H, "uz", "Tergovchi shikoyat qilsang, ukangni qamaymiz deb qo‘rqitdi."),
+    (D, "uz", "Advokat bilan uchrashishga ruxsat berishmadi, shifokor ham kelmadi."),
+    (K, "uz", "Kamerada sovuq, to‘shak yo‘q, hojatxona iflos."),
+    (OTHER, "uz", "Akamning qaysi muassasada ekanini bilmoqchiman."),
+    (T, "tg", "Дар шуъбаи милиса маро латукӯб карданд ва бо барқ шиканҷа доданд."),
+    (C, "tg", "Моро дар назди ҳама луч карданд ва масхара намуданд."),
+    (H, "tg", "Муфаттиш гуфт, ки агар шикоят кунӣ, бародаратро ҳабс мекунем, ва таҳдид кард."),
+    (D, "tg", "Ба падарам се рӯз аст, ки духтур намеояд ва дору намедиҳанд."),
+    (K, "tg", "Дар камера хунук аст, кӯрпа нест, ҳоҷатхона ифлос."),
+    (OTHER, "tg", "Мехоҳам бидонам, ки бародарам дар кадом муассиса аст."),
+    (T, "ug", "ساقچىخانىدا مېنى توقماق بىلەن ئۇرۇپ، توك بىلەن قىينىدى."),
+    (C, "ug", "بىزنى كۆپچىلىكنىڭ ئالدىدا يالىڭاچلاپ مازاق قىلدى."),
+    (H, "ug", "تەكشۈرگۈچى ئەرز قىلساڭ ئىنىڭنى قامايمىز دەپ قورقۇتتى."),
+    (D, "ug", "دادامغا ئۈچ كۈندىن بېرى دوختۇر كەلمىدى، دورا بەرمىدى."),
+    (K, "ug", "كامېرا بەك سوغۇق، يوتقان يوق، ھاجەتخانا مەينەت."),
+    (OTHER, "ug", "ئاكامنىڭ قايسى ئورۇندا ئىكەنلىكىنى بىلمەكچىمەن."),
+]
+
 
 def majority_baseline(labels: list[str]) -> str:
     return collections.Counter(labels).most_common(1)[0][0]
@@ -182,6 +212,15 @@ def main() -> None:
                                                                     strict=True)
                  if lang == language]
         print(f"  {language}: macro F1 {macro_f1(evaluate(pairs)):.3f}")
+    held = [(label.value, classify(text).allegation.value) for label, _l, text in LABELLED_HELD]
+    held_languages = sum(1 for _l, language, text in LABELLED_HELD
+                         if detect_language(text).value == language)
+    print(f"languages of the people held (ky, uz, tg, ug): macro F1 "
+          f"{macro_f1(evaluate(held)):.3f}, language detection "
+          f"{held_languages}/{len(LABELLED_HELD)} right")
+    for (label, language, text), (_e, got) in zip(LABELLED_HELD, held, strict=True):
+        if got != label.value:
+            print(f"  miss ({language}): expected {label.value}, got {got}: {text[:60]}")
     if args.corrections:
         decisions = database_corrections()
         if decisions:

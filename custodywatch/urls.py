@@ -9,6 +9,8 @@ from custodywatch.metrics import metrics
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    # A facility's waiting-room screen (an enrolled terminal): the rooms a relative may see.
+    path("screen/", views.waiting_room_screen, name="waiting_room_screen"),
     path("metrics", metrics, name="metrics"),
     path("accounts/", include("custodywatch.accounts.urls")),
     path("registry/", include("custodywatch.registry.urls")),

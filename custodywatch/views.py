@@ -14,11 +14,18 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.complaints import terminals
+from custodywatch.complaints.models import Terminal
 from custodywatch.custody import mass as custody_mass
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.custody import views_mass
+from custodywatch.liveview import views as liveview_views
+from custodywatch.liveview import watch_requests
+from custodywatch.liveview.forms import CodeForm
 from custodywatch.medical import risk
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.reports import dashboard
@@ -112,3 +119,26 @@ def server_error(request: HttpRequest) -> HttpResponse:
     page = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{status}</title>"
             f"</head><body><h1>{status}</h1><p>{escape(detail)}</p></body></html>")
     return HttpResponse(page, status=status, headers=headers)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def waiting_room_screen(request: HttpRequest) -> HttpResponse:
+    """The on-site "designated place" (issue 23, item 7): an enrolled waiting-room terminal of
+    a facility. A relative present types the code the prosecutor's office gave him; the screen
+    shows the room of that interrogation only, while it lasts (liveview's watching page), and
+    only for a granted request to watch in this facility. Here because it joins a complaints
+    terminal (the device) and the live view (the picture), two apps of one layer."""
+    terminal = terminals.terminal_of(request)
+    if terminal is None or terminal.kind != Terminal.Kind.WAITING_ROOM:
+        return render(request, "liveview/screen.html", {"refused": True}, status=403)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        reason = watch_requests.screen_refusal(code=code, facility_id=terminal.facility_id,
+                                               origin=request.origin)
+        if reason is not None:
+            return liveview_views.refused(request, reason)
+        return liveview_views.open_code(request, code)
+    return render(request, "liveview/screen.html", {"form": form, "facility": terminal.facility},
+                  status=422 if request.method == "POST" else 200)

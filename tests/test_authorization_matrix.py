@@ -60,6 +60,9 @@ def holders(*capabilities: Capability) -> frozenset[str]:
                      if capabilities_of(STAFF_ROLES[name]) & set(capabilities))
 
 
+# Requests to watch interrogations: checked by operators, decided by prosecutors.
+WATCH_REQUEST_STAFF = holders(Capability.REVIEW_WATCH_REQUESTS) | holders(
+    Capability.DECIDE_WATCH_REQUESTS)
 # Visits, recommendations and their planning are the preventive mechanism's work.
 MONITORS = holders(Capability.PLAN_VISITS)
 
@@ -275,6 +278,9 @@ ROUTES: dict[str, Route] = {
     "complaints:kiosk_status": Route("public", kwargs=_kiosk),
     "complaints:kiosk_queue": Route("public", kwargs=_kiosk, get_checks_sign_in_only=True),
     "complaints:kiosk_sw": Route("public"),
+    # The rights leaflet (issue 23, item 5): public, on the site and on a facility's kiosk.
+    "complaints:rights": Route("public"),
+    "complaints:kiosk_rights": Route("public", kwargs=_kiosk),
     "complaints:terminal_enrol": Route("public"),
     "complaints:terminal_heartbeat": Route("public", get_checks_sign_in_only=True),
     "complaints:terminals": Route("roles", roles=TERMINAL_MANAGERS),
@@ -388,6 +394,19 @@ ROUTES: dict[str, Route] = {
     "liveview:open": Route("public", kwargs=lambda w: {"code": "0" * 25}),
     "liveview:code": Route("public"),
     "liveview:watch": Route("public", kwargs=lambda w: {"pk": 0}),
+    # Requests to watch (issue 23, item 7): anyone asks; those who check identities or decide
+    # see the requests of their scope (the facility never: tests/liveview/test_watch_requests.py
+    # checks the way, the scope and the refusals).
+    "liveview:watch_request_new": Route("public"),
+    # The waiting-room screen: only an enrolled waiting-room terminal (a device, no person):
+    # every browser here is refused (tests/liveview/test_watch_requests.py enrols one).
+    "waiting_room_screen": Route("terminal"),
+    "liveview:watch_requests": Route("roles", roles=WATCH_REQUEST_STAFF),
+    "liveview:watch_request": Route("roles", roles=WATCH_REQUEST_STAFF,
+                                    kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
+    "liveview:watch_request_action": Route("roles", roles=WATCH_REQUEST_STAFF,
+                                           kwargs=lambda w: {"pk": 0, "action": "check"},
+                                           get_checks_sign_in_only=True),
     "video:camera_views": Route("scoped", kwargs=_camera),
     # No image in this world (404 for everyone); its scope is tests/agent/test_reference_sync.py.
     "video:camera_view_image": Route("scoped", kwargs=lambda w: {**_camera(w), "which": "current"},

@@ -63,6 +63,10 @@ class Capability(models.TextChoices):
     RELEASE_LEGAL_HOLD = "release_legal_hold", "Release legal holds"
     FILE_COMPLAINT_BY_API = "file_complaint_by_api", "File complaints by API"
     MANAGE_TERMINALS = "manage_terminals", "Add and revoke complaint terminals"
+    # Relatives and lawyers asking to watch a person's interrogations (issue 23, item 7): an
+    # operator checks the requester's identity, the prosecutor decides; never the facility.
+    REVIEW_WATCH_REQUESTS = "review_watch_requests", "Check who asks to watch interrogations"
+    DECIDE_WATCH_REQUESTS = "decide_watch_requests", "Decide requests to watch interrogations"
     # Cases.
     RUN_CASES = "run_cases", "Open and run cases"
     READ_CASE_FILES = "read_case_files", "Read whole case files"
@@ -113,7 +117,8 @@ _PROSECUTOR = _PERSON | {
     C.READ_MEDICAL_EXAMINATIONS, C.READ_MEDICAL_REFERRALS, C.RECORD_DEATH_INVESTIGATION,
     C.READ_RISK_MOMENTS, C.OPEN_ESCROWED_FOOTAGE, C.RELEASE_ESCROW_HOLD,
     C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.READ_PROCEEDINGS, C.RUN_PROCEEDINGS, C.READ_FUND,
-    C.REVIEW_FUND_CLAIMS, C.MANAGE_TERMINALS,
+    C.REVIEW_FUND_CLAIMS, C.MANAGE_TERMINALS, C.REVIEW_WATCH_REQUESTS,
+    C.DECIDE_WATCH_REQUESTS,
     # Mass detention: the supervising prosecutor declares it, registers the temporary places
     # (so the register knows every place people are held) and reviews each measure; and
     # records a court's incommunicado order (never the facility: it is a party).
@@ -131,7 +136,7 @@ _FACILITY_STAFF = _PERSON | {C.WRITE_CUSTODY, C.ACKNOWLEDGE_CUSTODY_ALERT,
 _MONITOR = _PERSON | {C.PLAN_VISITS, C.READ_INTERVIEW_NOTES, C.SET_PLANNING_WEIGHTS,
                       C.TAKE_COMPLAINT_BY_OPERATOR, C.READ_COMPLAINT_STATISTICS,
                       C.READ_RISK_MOMENTS, C.READ_LEDGER_LEAVES, C.READ_REPORTS,
-                      C.MANAGE_TERMINALS}
+                      C.MANAGE_TERMINALS, C.REVIEW_WATCH_REQUESTS}
 
 # Keyed by Role (a str: a stored role value finds its entry too).
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {

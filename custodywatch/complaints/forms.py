@@ -13,6 +13,7 @@ from custodywatch.complaints.models import (
     Channel,
     Disposition,
     Status,
+    Terminal,
     Urgency,
 )
 from custodywatch.core.pickers import SearchableSelect
@@ -165,6 +166,8 @@ class TerminalEnrolForm(forms.Form):
 class TerminalAddForm(forms.Form):
     facility = FacilityChoiceField(queryset=Facility.objects.none(), label=_("Facility"))
     place = forms.CharField(label=_("Place in the facility"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Terminal.Kind.choices,
+                             initial=Terminal.Kind.KIOSK, required=False)
 
     def __init__(self, *args, facilities=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -97,6 +97,10 @@ class Language(models.TextChoices):
     KAZAKH = "kk", _("Kazakh")
     RUSSIAN = "ru", _("Russian")
     ENGLISH = "en", _("English")
+    KYRGYZ = "ky", _("Kyrgyz")
+    UZBEK = "uz", _("Uzbek")
+    TAJIK = "tg", _("Tajik")
+    UYGHUR = "ug", _("Uyghur")
     UNKNOWN = "", _("Not recognised")
 
 
@@ -117,9 +121,18 @@ class Terminal(models.Model):
     of a facility files complaints as "kiosk" (complaints/terminals.py).
     """
 
+    class Kind(models.TextChoices):
+        KIOSK = "kiosk", _("Complaint terminal")
+        # The on-site "designated place" (issue 23, item 7): a screen in the waiting room that
+        # shows a present relative the room of an interrogation he was granted to watch, and
+        # nothing else; it files no complaint.
+        WAITING_ROOM = "waiting_room", _("Waiting-room screen (live view)")
+
     facility = models.ForeignKey(Facility, models.PROTECT, related_name="complaint_terminals",
                                  verbose_name=_("facility"))
     place = models.CharField(_("place in the facility"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices,
+                            default=Kind.KIOSK)
     created_at = models.DateTimeField(_("added"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                    blank=True, related_name="+")

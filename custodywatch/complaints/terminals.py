@@ -122,20 +122,24 @@ def _give_code(terminal: Terminal, now: dt.datetime) -> str:
 
 
 def terminal_add(*, acting_user: User, origin: Origin, facility: Facility, place: str,
-                 now: dt.datetime | None = None) -> tuple[Terminal, str]:
+                 now: dt.datetime | None = None, kind: str = Terminal.Kind.KIOSK
+                 ) -> tuple[Terminal, str]:
     """A new terminal at a place of a facility, and its one-time enrolment code (shown
     once)."""
     _require_manager(acting_user, origin, facility)
     if not place.strip():
         raise ValidationError({"place": _("Say where in the facility the terminal stands.")})
+    if kind not in Terminal.Kind.values:
+        raise ValidationError({"kind": _("Choose the kind of terminal.")})
     now = now or timezone.now()
     with transaction.atomic():
         terminal = Terminal(facility=facility, place=place.strip()[:200], created_at=now,
-                            created_by=acting_user)
+                            created_by=acting_user, kind=kind)
         code = _give_code(terminal, now)
         terminal.save()
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
-                     obj=terminal, detail={"facility": facility.code, "place": terminal.place})
+                     obj=terminal, detail={"facility": facility.code, "place": terminal.place,
+                                           "kind": kind})
     return terminal, code
 
 
@@ -230,6 +234,8 @@ def kiosk_refusal(terminal: Terminal | None, facility: Facility) -> str:
                  "prosecutor's office.")
     if terminal.facility_id != facility.pk:
         return _("This terminal is enrolled for another facility.")
+    if terminal.kind != Terminal.Kind.KIOSK:
+        return _("This terminal is a waiting-room screen: it files no complaints.")
     return ""
 
 
@@ -276,7 +282,9 @@ def silence_sweep(*, now: dt.datetime | None = None) -> int:
     last heartbeat, or its enrolment if it never sent one); mail those not mailed."""
     now = now or timezone.now()
     cutoff = now - silent_after()
-    silent = (Terminal.objects.filter(enrolled_at__isnull=False, revoked_at__isnull=True)
+    # Complaint terminals only: a waiting-room screen (liveview) is no way to complain.
+    silent = (Terminal.objects.filter(enrolled_at__isnull=False, revoked_at__isnull=True,
+                                      kind=Terminal.Kind.KIOSK)
               .filter(Q(last_heartbeat_at__lt=cutoff)
                       | Q(last_heartbeat_at__isnull=True, enrolled_at__lt=cutoff))
               .exclude(Exists(TerminalAlert.objects.filter(terminal=OuterRef("pk"),
@@ -352,7 +360,8 @@ def off_percent(facility_ids: Sequence[int], start: dt.datetime,
     if end <= start:
         return {}
     terminals = list(Terminal.objects.filter(
-        facility_id__in=facility_ids, enrolled_at__isnull=False, enrolled_at__lt=end).filter(
+        facility_id__in=facility_ids, enrolled_at__isnull=False, enrolled_at__lt=end,
+        kind=Terminal.Kind.KIOSK).filter(
         Q(revoked_at__isnull=True) | Q(revoked_at__gt=start)).values_list(
         "pk", "facility_id", "enrolled_at", "revoked_at"))
     span = ExpressionWrapper(Least("ended_at", Value(end)) - Greatest("started_at", Value(start)),

@@ -38,8 +38,8 @@ from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases import forms as case_forms
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.cases import services as case_services
+from custodywatch.complaints import languages, receipts, rules, selectors, services, terminals
 from custodywatch.complaints import ledger_rows as complaint_ledger_rows
-from custodywatch.complaints import receipts, rules, selectors, services, terminals
 from custodywatch.complaints.attachments import open_verified
 from custodywatch.complaints.forms import (
     CloseForm,
@@ -57,6 +57,7 @@ from custodywatch.complaints.forms import (
     TerminalEnrolForm,
     TriageForm,
 )
+from custodywatch.complaints.languages import detainee_pages
 from custodywatch.complaints.models import (
     Attachment,
     Channel,
@@ -76,7 +77,7 @@ from custodywatch.registry.models import Facility, Region
 
 PAGE_SIZE = 50
 # Each language named in itself: the person at the terminal may read only one of them.
-KIOSK_LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+KIOSK_LANGUAGES = languages.DETAINEE_LANGUAGES
 
 
 def _identity(data: dict) -> services.Identity:
@@ -152,6 +153,7 @@ def _refuse_staff_browser(request: HttpRequest, facility: Facility) -> HttpRespo
                   status=409)
 
 
+@detainee_pages
 @never_cache
 def kiosk_start(request: HttpRequest, facility_code: str) -> HttpResponse:
     facility = _kiosk_facility(facility_code)
@@ -180,6 +182,7 @@ def _refuse_unenrolled(request: HttpRequest, facility: Facility
                         {"facility": facility, "reason": reason}, status=403)
 
 
+@detainee_pages
 @never_cache
 @require_http_methods(["GET", "POST"])
 def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
@@ -206,6 +209,7 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
                   status=422 if request.method == "POST" else 200)
 
 
+@detainee_pages
 @receipts.terminal_cookie
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -292,6 +296,28 @@ def kiosk_service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@detainee_pages
+@require_http_methods(["GET"])
+def rights(request: HttpRequest) -> HttpResponse:
+    """The rights leaflet, printable, in the languages of the people held."""
+    return render(request, "complaints/rights.html", {
+        "status_url": _status_url(request),
+        "detainee_languages": languages.options(translation.get_language() or "")})
+
+
+@detainee_pages
+@never_cache
+@require_http_methods(["GET"])
+def kiosk_rights(request: HttpRequest, facility_code: str) -> HttpResponse:
+    """The rights leaflet on the terminal (printed on its printer)."""
+    facility = _kiosk_facility(facility_code)
+    if (refused := _refuse_staff_browser(request, facility)) is not None:
+        return refused
+    return render(request, "complaints/kiosk_rights.html", {
+        "facility": facility, "status_url": _status_url(request),
+        "detainee_languages": languages.options(translation.get_language() or "")})
+
+
 # ------------------------------------------------------------------ terminals as devices
 
 
@@ -308,7 +334,9 @@ def terminal_enrol(request: HttpRequest) -> HttpResponse:
             form.add_error("code", str(error))
             return render(request, "complaints/terminal_enrol.html", {"form": form},
                           status=403)
-        response = redirect("complaints:kiosk", terminal.facility.code)
+        response = (redirect("waiting_room_screen")
+                    if terminal.kind == Terminal.Kind.WAITING_ROOM
+                    else redirect("complaints:kiosk", terminal.facility.code))
         terminals.set_credential(response, request, credential)
         return response
     return render(request, "complaints/terminal_enrol.html", {"form": form},
@@ -359,6 +387,7 @@ def _status_page(request: HttpRequest, complaint: Complaint, code: str,
     return render(request, "complaints/status.html", context, status=status)
 
 
+@detainee_pages
 @receipts.terminal_cookie
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -388,9 +417,8 @@ def _status_language(request: HttpRequest) -> str | None:
     """The language chosen inside the status form (posted with the code, so that switching it
     keeps the complaint open); it applies to this answer and is remembered as usual."""
     language = request.POST.get("language", "")
-    if language in dict(settings.LANGUAGES):
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
+    if language in languages.CODES:
+        languages.activate(request, language)
         return language
     return None
 
@@ -403,6 +431,7 @@ def _in_language(response: HttpResponse, language: str | None) -> HttpResponse:
     return response
 
 
+@detainee_pages
 @receipts.terminal_cookie
 @never_cache
 @require_POST
@@ -463,7 +492,8 @@ def terminal_list(request: HttpRequest) -> HttpResponse:
             try:
                 terminal, enrolment_code = terminals.terminal_add(
                     acting_user=request.user, origin=request.origin,
-                    facility=form.cleaned_data["facility"], place=form.cleaned_data["place"])
+                    facility=form.cleaned_data["facility"], place=form.cleaned_data["place"],
+                    kind=form.cleaned_data["kind"] or Terminal.Kind.KIOSK)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:

@@ -9,6 +9,11 @@ which entries to add or remove. No learned weights: a table can be read in court
 
 Entries: "пыт*" is a stem (any word that starts with it), "били" an exact word, and an entry
 with a space a phrase of exact words ("kill you").
+
+The Kyrgyz, Uzbek, Tajik and Uyghur entries are a first table written from the common words
+for beating, threats, a lawyer or a doctor; the officials' corrections are what refines them.
+Uzbek is written in Latin with the apostrophe of o' and g' (any of its look-alikes is read as
+"'", see _normalise).
 """
 
 from __future__ import annotations
@@ -23,6 +28,12 @@ class Language(enum.StrEnum):
     KAZAKH = "kk"
     RUSSIAN = "ru"
     ENGLISH = "en"
+    # The languages of many people held (issue 23): Kyrgyz and Tajik in Cyrillic, Uzbek in
+    # Latin, Uyghur in Arabic script.
+    KYRGYZ = "ky"
+    UZBEK = "uz"
+    TAJIK = "tg"
+    UYGHUR = "ug"
     UNKNOWN = ""
 
 
@@ -130,14 +141,125 @@ LEXICON: list[tuple[Allegation, Language, int, tuple[str, ...]]] = [
         "dirty", "exercise yard")),
     (Allegation.CONDITIONS, Language.ENGLISH, WEAK, (
         "cell", "cells", "food", "water", "light*", "window*")),
+    # --- Kyrgyz (Cyrillic)
+    (Allegation.TORTURE, Language.KYRGYZ, STRONG, (
+        "кыйна*", "кыйноо*", "сабады", "сабап*", "сабашты", "урушту", "уруп*", "токко",
+        "муунт*", "зордо*")),
+    (Allegation.TORTURE, Language.KYRGYZ, MEDIUM, (
+        "сокку*", "мойнума*", "мойнуна*", "көгөр*", "тээп*", "тепкиле*")),
+    (Allegation.CRUEL_TREATMENT, Language.KYRGYZ, STRONG, (
+        "кордо*", "басмырла*", "мазакта*", "уктатпа*", "чечиндир*", "тизелет*")),
+    (Allegation.CRUEL_TREATMENT, Language.KYRGYZ, MEDIUM, (
+        "кишен*", "ачка", "тамаксыз", "суусуз", "түкүр*", "сөгүп*", "сөктү")),
+    (Allegation.THREATS, Language.KYRGYZ, STRONG, (
+        "коркут*", "өлтүрөбүз", "өлтүрөт", "камайбыз", "опузала*")),
+    (Allegation.THREATS, Language.KYRGYZ, MEDIUM, (
+        "арыз жазсаң", "даттансаң", "үй-бүлөңө", "үй бүлөңө")),
+    (Allegation.DENIAL_OF_CARE, Language.KYRGYZ, STRONG, (
+        "жактоочу*", "дарыгер*", "доктур*", "тез жардам", "дарылар*")),
+    (Allegation.DENIAL_OF_CARE, Language.KYRGYZ, MEDIUM, (
+        "дарыла*", "ооруканага", "киргизбеди", "киргизишкен жок")),
+    (Allegation.CONDITIONS, Language.KYRGYZ, MEDIUM, (
+        "суук*", "нымдуу*", "даараткана*", "жууркан*", "төшөк*", "сейил*", "жылытуу*",
+        "толуп")),
+    (Allegation.CONDITIONS, Language.KYRGYZ, WEAK, ("тамак*", "суу", "жарык*", "терезе*")),
+    # --- Uzbek (Latin)
+    (Allegation.TORTURE, Language.UZBEK, STRONG, (
+        "qiynoq*", "qiyna*", "urishdi", "urdi", "urib", "kaltakla*", "elektr*", "tok bilan",
+        "bo'g'di", "bo'g'ishdi", "zo'rla*")),
+    (Allegation.TORTURE, Language.UZBEK, MEDIUM, (
+        "zarba*", "tepdi*", "tepish*", "tan oldir*", "tan olishga", "ko'kar*", "tayoq*",
+        "sindir*")),
+    (Allegation.CRUEL_TREATMENT, Language.UZBEK, STRONG, (
+        "xo'rla*", "kamsit*", "masxara*", "uxlatma*", "yechintir*", "tiz cho'k*")),
+    (Allegation.CRUEL_TREATMENT, Language.UZBEK, MEDIUM, (
+        "haqorat*", "kishan*", "och qoldir*", "ovqatsiz", "suvsiz", "tupur*", "so'kdi*")),
+    (Allegation.THREATS, Language.UZBEK, STRONG, (
+        "qo'rqit*", "tahdid*", "o'ldiramiz", "o'ldiradi", "qamaymiz", "shantaj*")),
+    (Allegation.THREATS, Language.UZBEK, MEDIUM, (
+        "shikoyat qilsang", "oilangga", "oilangni", "yozsang")),
+    (Allegation.DENIAL_OF_CARE, Language.UZBEK, STRONG, (
+        "advokat*", "himoyachi*", "shifokor*", "vrach*", "doktor*", "dori*", "tez yordam")),
+    (Allegation.DENIAL_OF_CARE, Language.UZBEK, MEDIUM, (
+        "yurist*", "davola*", "kasalxona*", "kiritmadi*")),
+    (Allegation.CONDITIONS, Language.UZBEK, MEDIUM, (
+        "sovuq*", "rutubat*", "hojatxona*", "ko'rpa*", "to'shak*", "sayr*", "iflos",
+        "isitish*", "gavjum*")),
+    (Allegation.CONDITIONS, Language.UZBEK, WEAK, (
+        "kamera*", "ovqat*", "suv", "yorug'*", "deraza*")),
+    # --- Tajik (Cyrillic)
+    (Allegation.TORTURE, Language.TAJIK, STRONG, (
+        "шиканҷа*", "латукӯб*", "заданд", "мезаданд", "барқ*", "таҷовуз*", "буғӣ")),
+    (Allegation.TORTURE, Language.TAJIK, MEDIUM, (
+        "мушт*", "лагад*", "эътироф*", "кабуд*", "чӯбдаст*", "шикаст*")),
+    (Allegation.CRUEL_TREATMENT, Language.TAJIK, STRONG, (
+        "таҳқир*", "хор карданд", "масхара*", "хоб надоданд", "луч*", "ба зону")),
+    (Allegation.CRUEL_TREATMENT, Language.TAJIK, MEDIUM, (
+        "дашном*", "завлона*", "гурусна*", "бе об", "бе хӯрок", "туф*")),
+    (Allegation.THREATS, Language.TAJIK, STRONG, (
+        "таҳдид*", "тарсон*", "мекушем", "мекушанд", "шантаж*")),
+    (Allegation.THREATS, Language.TAJIK, MEDIUM, (
+        "шикоят кунӣ", "оилаат*", "агар нависӣ")),
+    (Allegation.DENIAL_OF_CARE, Language.TAJIK, STRONG, (
+        "ҳимоятгар*", "духтур*", "табиб*", "дору*", "ёрии таъҷилӣ")),
+    (Allegation.DENIAL_OF_CARE, Language.TAJIK, MEDIUM, (
+        "ҳуқуқшинос*", "табобат*", "беморхона*", "роҳ надоданд")),
+    (Allegation.CONDITIONS, Language.TAJIK, MEDIUM, (
+        "хунук*", "намнок*", "ҳоҷатхона*", "кӯрпа*", "бистар*", "сайр*", "ифлос*", "танг",
+        "гармкунӣ")),
+    (Allegation.CONDITIONS, Language.TAJIK, WEAK, (
+        "хӯрок*", "оби", "рӯшноӣ*", "тиреза*")),
+    # --- Uyghur (Arabic script)
+    (Allegation.TORTURE, Language.UYGHUR, STRONG, (
+        "قىيىن*", "قىينى*", "قىيناق*", "ئۇردى", "ئۇرۇپ*", "ساۋىدى", "ساۋاپ*", "توك*",
+        "بوغدى", "بوغۇپ*", "باسقۇنچىلىق*")),
+    (Allegation.TORTURE, Language.UYGHUR, MEDIUM, (
+        "مۇشت*", "تەپتى", "تەپكىلى*", "ئىقرار*", "كۆكەر*", "توقماق*", "سۇندۇر*")),
+    (Allegation.CRUEL_TREATMENT, Language.UYGHUR, STRONG, (
+        "خورلى*", "مازاق*", "ئۇخلاتما*", "يالىڭاچ*", "تىزلاندۇر*")),
+    (Allegation.CRUEL_TREATMENT, Language.UYGHUR, MEDIUM, (
+        "ھاقارەت*", "كىشەن*", "كويزا*", "تاماقسىز", "سۇسىز", "تۈكۈر*")),
+    (Allegation.THREATS, Language.UYGHUR, STRONG, (
+        "تەھدىت*", "قورقۇت*", "ئۆلتۈرىمىز", "ئۆلتۈرىدۇ", "قامايمىز", "شانتاژ*")),
+    (Allegation.THREATS, Language.UYGHUR, MEDIUM, (
+        "ئەرز قىلساڭ", "ئائىلەڭ*", "يازساڭ")),
+    (Allegation.DENIAL_OF_CARE, Language.UYGHUR, STRONG, (
+        "ئادۋوكات*", "ھىمايىچى*", "دوختۇر*", "دورا*", "تېز قۇتقۇز*", "ئىنسۇلىن*")),
+    (Allegation.DENIAL_OF_CARE, Language.UYGHUR, MEDIUM, (
+        "قانۇنشۇناس*", "داۋالا*", "كىرگۈزمىدى")),
+    (Allegation.CONDITIONS, Language.UYGHUR, MEDIUM, (
+        "سوغۇق*", "نەملىك*", "ھاجەتخانا*", "يوتقان*", "كۆرپە*", "مەينەت*", "ئىسسىتىش*")),
+    (Allegation.CONDITIONS, Language.UYGHUR, WEAK, (
+        "كامېر*", "تاماق*", "سۇ", "يورۇق*", "دېرىزە*")),
 ]
 
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
+# Letters only Kazakh has among these Cyrillic alphabets; Kyrgyz shares ң ө ү with it, Tajik
+# ғ қ, and Tajik alone has ҳ ҷ ӣ ӯ.
+KAZAKH_ONLY_LETTERS = frozenset("әұһі")
+KYRGYZ_SHARED_LETTERS = frozenset("ңөү")
+TAJIK_LETTERS = frozenset("ҳҷӣӯ")
+CYRILLIC_EXTRA = "ёәғқңөұүһіҳҷӣӯ"
 # Frequent words that tell Kazakh from Russian when a text has no Kazakh-only letters.
 KAZAKH_WORDS = frozenset({"мен", "және", "жоқ", "бар", "деп", "бұл", "маған", "мені", "оны",
                           "бізді", "еді", "болды", "кейін", "үшін", "сол", "бір"})
 RUSSIAN_WORDS = frozenset({"и", "в", "не", "на", "что", "меня", "мне", "был", "была", "было",
                            "это", "они", "с", "по", "за", "после", "когда", "как"})
+KYRGYZ_WORDS = frozenset({"жана", "менен", "мени", "мага", "эмес", "болду", "бул", "үчүн",
+                          "кийин", "алар", "аны", "бизди", "эле", "жатат", "керек", "жок",
+                          "экен", "кайсы", "келет"})
+# Kyrgyz writes its long vowels double (суук, даараткана); Russian and Kazakh seldom do.
+_KYRGYZ_LONG_VOWEL = re.compile(r"(аа|оо|уу|ээ|өө|үү|ыы)")
+# Uzbek in Latin: q without u, and its endings (-ning, -lar, -dagi, -ishdi, -moqchi...).
+_UZBEK_MARKS = re.compile(r"q(?!u)|\w(?:ning|lar|dagi|ishdi|moqchi\w*|miz|ingiz)\b")
+TAJIK_WORDS = frozenset({"ман", "маро", "ба", "дар", "ва", "аз", "ки", "онҳо", "мо", "буд",
+                         "карданд", "шуд", "намедиҳанд", "баъд"})
+UZBEK_WORDS = frozenset({"va", "men", "meni", "menga", "bilan", "uchun", "emas", "bu", "ular",
+                         "qildi", "edi", "bor", "keyin", "bo'ldi", "yo'q", "hech", "ham"})
+ENGLISH_WORDS = frozenset({"the", "and", "i", "was", "me", "my", "of", "to", "in", "they",
+                           "a", "is", "not", "were", "at", "for"})
+# Look-alikes of the apostrophe of Uzbek o' and g'.
+_APOSTROPHES = str.maketrans({"ʻ": "'", "ʼ": "'", "‘": "'", "’": "'", "`": "'"})
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -169,27 +291,57 @@ _PATTERNS: list[tuple[Allegation, int, re.Pattern[str]]] = [
 
 
 def _normalise(text: str) -> str:
-    return " ".join(text.lower().replace("ё", "е").split())
+    return " ".join(text.lower().replace("ё", "е").translate(_APOSTROPHES).split())
+
+
+def _arabic(c: str) -> bool:
+    return "\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff"
 
 
 def detect_language(text: str) -> Language:
-    """kk, ru or en from the letters and the most frequent words; UNKNOWN without letters."""
-    lowered = text.lower()
-    cyrillic = sum(1 for c in lowered if "а" <= c <= "я" or c in "ёәғқңөұүһі")
+    """kk, ru, en, ky, uz, tg or ug from the letters and the most frequent words; UNKNOWN
+    without letters."""
+    lowered = _normalise(text)
+    cyrillic = sum(1 for c in lowered if "а" <= c <= "я" or c in CYRILLIC_EXTRA)
     latin = sum(1 for c in lowered if "a" <= c <= "z")
-    if cyrillic == 0 and latin == 0:
+    arabic = sum(1 for c in lowered if _arabic(c))
+    if cyrillic == 0 and latin == 0 and arabic == 0:
         return Language.UNKNOWN
+    if arabic > max(latin, cyrillic):
+        return Language.UYGHUR
+    words = re.findall(r"[\w']+", lowered)
     if latin > cyrillic:
-        return Language.ENGLISH
-    kazakh_letters = sum(1 for c in lowered if c in KAZAKH_LETTERS)
+        uzbek = sum(1 for w in words if w in UZBEK_WORDS) + lowered.count("o'") \
+            + lowered.count("g'") + len(_UZBEK_MARKS.findall(lowered))
+        english = sum(1 for w in words if w in ENGLISH_WORDS)
+        return Language.UZBEK if uzbek > english else Language.ENGLISH
     words = _WORD.findall(lowered)
-    kazakh_words = sum(1 for w in words if w in KAZAKH_WORDS)
-    russian_words = sum(1 for w in words if w in RUSSIAN_WORDS)
-    # One Kazakh-only letter in a hundred is far above what a Russian text with a Kazakh
-    # name or place in it shows; the frequent-word count decides the rest.
-    if kazakh_letters * 100 >= cyrillic or kazakh_words > russian_words:
+    # One language-only letter in a hundred is far above what a Russian text with a name or
+    # a place in it shows; the frequent-word count decides the rest.
+    if sum(1 for c in lowered if c in TAJIK_LETTERS) * 100 >= cyrillic:
+        return Language.TAJIK
+    if sum(1 for c in lowered if c in KAZAKH_ONLY_LETTERS) * 100 >= cyrillic:
         return Language.KAZAKH
-    return Language.RUSSIAN
+    counts = {
+        Language.KAZAKH: sum(1 for w in words if w in KAZAKH_WORDS),
+        Language.KYRGYZ: sum(1 for w in words if w in KYRGYZ_WORDS),
+        Language.TAJIK: sum(1 for w in words if w in TAJIK_WORDS),
+        Language.RUSSIAN: sum(1 for w in words if w in RUSSIAN_WORDS),
+    }
+    shared = sum(1 for c in lowered if c in KYRGYZ_SHARED_LETTERS)
+    has_gq = any(c in "ғқ" for c in lowered)  # Kazakh (and Tajik) letters Kyrgyz lacks
+    # ң ө ү, or doubled long vowels, without ә ұ һ і ғ қ: Kyrgyz.
+    if not has_gq and (shared * 100 >= cyrillic
+                       or len(_KYRGYZ_LONG_VOWEL.findall(lowered)) >= 2
+                       or counts[Language.KYRGYZ] > max(counts[Language.KAZAKH],
+                                                        counts[Language.RUSSIAN])):
+        return Language.KYRGYZ
+    if has_gq or shared * 100 >= cyrillic:
+        return Language.KAZAKH
+    best = max(counts, key=lambda language: counts[language])
+    if counts[best] == 0 or counts[best] == counts[Language.RUSSIAN]:
+        return Language.RUSSIAN
+    return best
 
 
 def classify(text: str) -> TriageResult:

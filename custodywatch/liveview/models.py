@@ -43,6 +43,66 @@ class Relationship(models.TextChoices):
     LEGAL_REPRESENTATIVE = "representative", _("Legal representative")
 
 
+class WatchRequest(models.Model):
+    """A relative or lawyer asks to watch a person's interrogations (issue 23, item 7).
+
+    Made on the public site or through an operator; an operator checks the requester's
+    identity and finds the person's custody record; the prosecutor grants or refuses. The
+    facility, a party, is never asked and reads nothing of it (selectors hide the links given
+    for a request from facility-bound readers). An interrogation of the person held after a
+    grant without the link offered to the requester is flagged (WatchLinkMissing)."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Awaiting the identity check")
+        CHECKED = "checked", _("Identity checked: with the prosecutor")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Public website")
+        OPERATOR = "operator", _("Operator")
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.SUBMITTED)
+    created_at = models.DateTimeField(_("received"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                   blank=True, related_name="+", verbose_name=_("taken by"))
+    requester_name = models.CharField(_("requester's full name"), max_length=200)
+    relationship = models.CharField(_("relationship"), max_length=20,
+                                    choices=Relationship.choices)
+    contact = models.CharField(_("contact"), max_length=300)
+    person_name = models.CharField(_("full name of the person held"), max_length=200)
+    facility = models.ForeignKey("registry.Facility", models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("facility"))
+    custody_record = models.ForeignKey("custody.CustodyRecord", models.PROTECT, null=True,
+                                       blank=True, related_name="watch_requests",
+                                       verbose_name=_("custody record"))
+    identity_document = models.CharField(_("identity document checked"), max_length=200,
+                                         blank=True)
+    identity_checked_at = models.DateTimeField(_("identity checked"), null=True, blank=True)
+    identity_checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL,
+                                            null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    decision_note = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("request to watch")
+        verbose_name_plural = _("requests to watch")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted"]) | Q(custody_record__isnull=False),
+                name="watch_request_checked_has_record"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
 class Viewer(models.Model):
     """A person named to watch; the link works only while the interrogation lasts."""
 
@@ -60,6 +120,10 @@ class Viewer(models.Model):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                    blank=True, related_name="+", verbose_name=_("revoked by"))
+    # The link offered by the prosecutor's office for a granted request (hidden from the
+    # facility's readers: selectors.visible_viewers).
+    watch_request = models.ForeignKey(WatchRequest, models.PROTECT, null=True, blank=True,
+                                      related_name="viewers", verbose_name=_("request"))
 
     class Meta:
         ordering = ["session", "created_at", "id"]
@@ -149,3 +213,24 @@ class LinkAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address_key[:8]} {self.at:%Y-%m-%d %H:%M} {self.succeeded}"
+
+
+class WatchLinkMissing(models.Model):
+    """An interrogation of a person held after a request to watch was granted, with no link
+    offered to the requester: a flag for the prosecutor (services.watch_links_sweep)."""
+
+    watch_request = models.ForeignKey(WatchRequest, models.CASCADE, related_name="missing_links",
+                                      verbose_name=_("request"))
+    interrogation = models.ForeignKey(Interrogation, models.CASCADE, related_name="+",
+                                      verbose_name=_("interrogation"))
+    detected_at = models.DateTimeField(_("detected"))
+
+    class Meta:
+        ordering = ["-detected_at"]
+        verbose_name = _("interrogation without the link offered")
+        verbose_name_plural = _("interrogations without the link offered")
+        constraints = [models.UniqueConstraint(fields=["watch_request", "interrogation"],
+                                               name="watch_link_missing_once")]
+
+    def __str__(self) -> str:
+        return f"{self.watch_request_id} {self.interrogation_id}"

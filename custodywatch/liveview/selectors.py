@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.custody.models import CustodyRecord, Interrogation
 from custodywatch.liveview import frames
-from custodywatch.liveview.models import FeedGap, Viewer, Watching
+from custodywatch.liveview.models import (
+    FeedGap,
+    Viewer,
+    Watching,
+    WatchLinkMissing,
+    WatchRequest,
+)
 from custodywatch.liveview.services import (
     gap_seconds,
     live_interrogations,
@@ -40,8 +47,18 @@ def interrogations_visible(*, user: User) -> QuerySet[Interrogation]:
     return live_interrogations().filter(facility_q(user, "custody_record__facility"))
 
 
-def _with_details(queryset: QuerySet[Interrogation]) -> QuerySet[Interrogation]:
-    viewers = Viewer.objects.prefetch_related(
+def visible_viewers(user: User) -> QuerySet[Viewer]:
+    """The viewers a reader sees: the links the prosecutor's office offered for a request to
+    watch only to the people who check and decide such requests, never to the facility (a
+    party: what it reads does not change because a relative asked the prosecutor)."""
+    if (has_capability(user, Capability.REVIEW_WATCH_REQUESTS)
+            or has_capability(user, Capability.DECIDE_WATCH_REQUESTS)):
+        return Viewer.objects.all()
+    return Viewer.objects.filter(watch_request__isnull=True)
+
+
+def _with_details(queryset: QuerySet[Interrogation], user: User) -> QuerySet[Interrogation]:
+    viewers = visible_viewers(user).prefetch_related(
         Prefetch("watchings", queryset=Watching.objects.order_by("started_at")))
     return queryset.select_related("room", "custody_record__facility").prefetch_related(
         "room__cameras", Prefetch("viewing_session__viewers", queryset=viewers),
@@ -70,7 +87,7 @@ def record_live_panels(*, user: User, record: CustodyRecord, origin: Origin,
     """The live-view panels of a record the caller already read through its scoped
     selector; the viewers' names are a read of their own, audited."""
     interrogations = list(_with_details(interrogations_visible(user=user).filter(
-        custody_record=record)).order_by("started_at"))
+        custody_record=record), user).order_by("started_at"))
     if interrogations:
         audit_record(actor=user, action=AuditEvent.Action.READ, origin=origin,
                      object_type="liveview.viewingsession", object_label=f"record {record.pk}",
@@ -81,7 +98,7 @@ def record_live_panels(*, user: User, record: CustodyRecord, origin: Origin,
 def live_now(*, user: User, origin: Origin, now: dt.datetime) -> list[LivePanel]:
     """Interrogations in transparent rooms going on now in the reader's scope."""
     interrogations = list(_with_details(interrogations_visible(user=user).filter(
-        ongoing_q(now))).order_by("started_at")[:200])
+        ongoing_q(now)), user).order_by("started_at")[:200])
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
                  object_type="liveview.viewingsession", object_label="live now",
                  detail={"interrogations": [item.pk for item in interrogations]})
@@ -90,7 +107,7 @@ def live_now(*, user: User, origin: Origin, now: dt.datetime) -> list[LivePanel]
 
 def viewer_in_record(*, user: User, record: CustodyRecord, viewer_pk: int) -> Viewer:
     """A viewer of one of the record's interrogations, within the reader's scope."""
-    return Viewer.objects.select_related(
+    return visible_viewers(user).select_related(
         "session__interrogation__room", "session__interrogation__custody_record__facility"
     ).get(pk=viewer_pk, session__interrogation__in=interrogations_visible(user=user).filter(
         custody_record=record))
@@ -106,3 +123,39 @@ def feed_gaps_for_timeline(*, record: CustodyRecord
     """The record (already read through the custody selector) as gaps for its timeline."""
     return [(gap.started_at, gap.ended_at) for gap in FeedGap.objects.filter(
         interrogation__custody_record=record).order_by("started_at")]
+
+
+# ---------------------------------------------------------------- requests to watch
+
+
+def watch_requests_visible(*, user: User) -> QuerySet[WatchRequest]:
+    """The requests to watch of the reader's scope, for those who check or decide them: by the
+    person's custody record once found, else by the facility named (or none named)."""
+    if not (has_capability(user, Capability.REVIEW_WATCH_REQUESTS)
+            or has_capability(user, Capability.DECIDE_WATCH_REQUESTS)):
+        return WatchRequest.objects.none()
+    found = Q(custody_record__isnull=False) & facility_q(user, "custody_record__facility")
+    # (An empty Q, country scope, would vanish from an OR: it means every facility.)
+    in_scope = facility_q(user, "facility") or Q(pk__isnull=False)
+    named = Q(custody_record__isnull=True) & (Q(facility__isnull=True) | in_scope)
+    return WatchRequest.objects.filter(found | named).select_related(
+        "facility", "custody_record__facility")
+
+
+def watch_request_list(*, user: User, origin: Origin) -> list[WatchRequest]:
+    requests = list(watch_requests_visible(user=user)[:200])
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="liveview.watchrequest", object_label="requests to watch",
+                 detail={"requests": [item.pk for item in requests]})
+    return requests
+
+
+def watch_request_detail(*, user: User, origin: Origin, pk: int) -> WatchRequest:
+    request = watch_requests_visible(user=user).get(pk=pk)
+    audit_record(actor=user, action=AuditEvent.Action.READ, origin=origin, obj=request)
+    return request
+
+
+def watch_links_missing(*, request: WatchRequest) -> list[WatchLinkMissing]:
+    """The flags of a request already read through watch_request_detail."""
+    return list(request.missing_links.select_related("interrogation__room"))

@@ -65,6 +65,8 @@ class Refusal:
     ENDED = "ended"
     OTHER_DEVICE = "other_device"
     THROTTLED = "throttled"
+    # On a waiting-room screen: a code that is not a granted request's for this facility.
+    NOT_HERE = "not_here"
 
 
 class LinkRefused(PermissionDenied):

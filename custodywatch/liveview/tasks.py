@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from custodywatch.core.periodic import housekeeping, periodic
-from custodywatch.liveview import services
+from custodywatch.liveview import services, watch_requests
 from custodywatch.liveview.models import LinkAttempt
 
 # Tries older than this count for no throttle (services.ATTEMPT_WINDOW) and are removed.
@@ -22,3 +22,9 @@ def link_attempts_purge(now: dt.datetime) -> int:
     keep = max(ATTEMPTS_KEEP, services.ATTEMPT_WINDOW)
     deleted, _ = LinkAttempt.objects.filter(at__lt=now - keep).delete()
     return deleted
+
+
+@periodic(every=dt.timedelta(minutes=1))
+def watch_links_sweep() -> int:
+    """Interrogations held under a granted request to watch without the link offered."""
+    return watch_requests.watch_links_sweep()

@@ -7,7 +7,8 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,12 +18,21 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.custody.models import CustodyRecord, Interrogation
 from custodywatch.custody.services import can_write_custody
-from custodywatch.liveview import codes, selectors, services
-from custodywatch.liveview.forms import CodeForm, ViewerForm, add_service_errors
-from custodywatch.liveview.models import Relationship, Viewer
+from custodywatch.liveview import codes, selectors, services, watch_requests
+from custodywatch.liveview.forms import (
+    CodeForm,
+    IdentityCheckForm,
+    ViewerForm,
+    WatchDecisionForm,
+    WatchOfferForm,
+    WatchRequestForm,
+    add_service_errors,
+)
+from custodywatch.liveview.models import Relationship, Viewer, WatchRequest
 from custodywatch.liveview.services import LinkRefused, Refusal
 
 COOKIE_SALT = "custodywatch.liveview"
@@ -151,6 +161,8 @@ REFUSALS = {
         "device that opened it; ask the duty officer for a new one.")),
     Refusal.THROTTLED: (429, gettext_lazy(
         "Too many wrong codes from this address. Wait a quarter of an hour and try again.")),
+    Refusal.NOT_HERE: (403, gettext_lazy(
+        "This code does not open a room on this screen. Ask the prosecutor's office.")),
 }
 
 
@@ -159,6 +171,11 @@ def refused(request: HttpRequest, reason: str) -> HttpResponse:
     return render(request, "liveview/refused.html",
                   {"message": message, "reason": reason, "ended": reason == Refusal.ENDED},
                   status=status)
+
+
+def open_code(request: HttpRequest, code: str) -> HttpResponse:
+    """Open a viewer's code in this browser and go to its watching page (or say why not)."""
+    return _open(request, code)
 
 
 def _open(request: HttpRequest, code: str) -> HttpResponse:
@@ -209,3 +226,128 @@ def watch(request: HttpRequest, pk: int) -> HttpResponse:
         "viewer": viewer, "interrogation": interrogation, "room": interrogation.room,
         "facility": interrogation.room.facility, "time_zone": FACILITY_TIME_ZONE,
         "frame_url": f"{frame_url}?watching={watching.pk}", "watching": watching})
+
+
+# ------------------------------------------------------------------ requests to watch
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def watch_request_new(request: HttpRequest) -> HttpResponse:
+    """A relative or lawyer asks to watch (no account); an operator signed in takes the same
+    request by telephone (the operator channel)."""
+    form = WatchRequestForm(request.POST or None)
+    operator = has_capability(request.user, Capability.REVIEW_WATCH_REQUESTS)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = watch_requests.watch_request_submit(
+                origin=request.origin, requester_name=data["requester_name"],
+                relationship=data["relationship"], contact=data["contact"],
+                person_name=data["person_name"], facility=data.get("facility"),
+                acting_user=request.user if operator else None)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if operator:
+                return redirect("liveview:watch_request", made.pk)
+            return render(request, "liveview/watch_request_sent.html", {"made": made})
+    return render(request, "liveview/watch_request_new.html",
+                  {"form": form, "operator": operator},
+                  status=422 if request.method == "POST" else 200)
+
+
+def _watch_staff(request: HttpRequest) -> None:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not (has_capability(request.user, Capability.REVIEW_WATCH_REQUESTS)
+            or has_capability(request.user, Capability.DECIDE_WATCH_REQUESTS)):
+        raise PermissionDenied
+
+
+@login_required
+def watch_request_list(request: HttpRequest) -> HttpResponse:
+    _watch_staff(request)
+    requests = selectors.watch_request_list(user=request.user,
+                                            origin=request.origin)
+    return render(request, "liveview/watch_requests.html", {"requests": requests})
+
+
+def _watch_request(request: HttpRequest, pk: int) -> WatchRequest:
+    _watch_staff(request)
+    try:
+        return selectors.watch_request_detail(user=request.user, pk=pk,
+                                              origin=request.origin)
+    except WatchRequest.DoesNotExist:
+        raise Http404(_("No such request in your scope.")) from None
+
+
+def _render_watch_request(request: HttpRequest, made: WatchRequest, status: int = 200,
+                          **forms: Form) -> HttpResponse:
+    context = {"made": made, "missing": selectors.watch_links_missing(request=made),
+               "interrogations": list(watch_requests.interrogations_for(made)),
+               "check_form": forms.get("check_form") or IdentityCheckForm(),
+               "decision_form": forms.get("decision_form") or WatchDecisionForm(),
+               "offered": forms.get("offered")}
+    return render(request, "liveview/watch_request.html", context, status=status)
+
+
+@login_required
+def watch_request(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_watch_request(request, _watch_request(request, pk))
+
+
+@login_required
+@require_POST
+def watch_request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    made = _watch_request(request, pk)
+    origin = request.origin
+    if action == "check":
+        form: Form = IdentityCheckForm(request.POST)
+        key = "check_form"
+        if form.is_valid():
+            try:
+                watch_requests.watch_request_check_identity(
+                    acting_user=request.user, origin=origin, request=made,
+                    custody_record_id=form.cleaned_data["custody_record"],
+                    document=form.cleaned_data["document"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Identity checked: the request is with the "
+                                            "prosecutor."))
+                return redirect("liveview:watch_request", made.pk)
+    elif action in ("grant", "refuse"):
+        form = WatchDecisionForm(request.POST)
+        key = "decision_form"
+        if form.is_valid():
+            try:
+                watch_requests.watch_request_decide(
+                    acting_user=request.user, origin=origin, request=made,
+                    grant=action == "grant", note=form.cleaned_data["note"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect("liveview:watch_request", made.pk)
+    elif action == "offer":
+        form = WatchOfferForm(request.POST)
+        key = "offer_form"
+        if form.is_valid():
+            interrogation = watch_requests.interrogations_for(made).filter(
+                pk=form.cleaned_data["interrogation"]).first()
+            if interrogation is None:
+                raise Http404(_("No such interrogation of this person."))
+            try:
+                named = watch_requests.watch_link_offer(
+                    acting_user=request.user, origin=origin, request=made,
+                    interrogation=interrogation)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect("liveview:watch_request", made.pk)
+            link = _public_url(request, reverse("liveview:open", args=[named.code]))
+            return _render_watch_request(request, made, offered={
+                "code": codes.shown(named.code), "link": link,
+                "interrogation": interrogation})
+    else:
+        raise Http404
+    return _render_watch_request(request, made, status=422, **{key: form})

@@ -79,3 +79,44 @@ def test_evaluate_and_macro_f1():
     assert scores["torture"].recall == 0.5
     assert scores["other"].precision == 0.5
     assert round(macro_f1(scores), 3) == round((2 / 3 + 2 / 3) / 2, 3)
+
+
+# Real sentences in the languages of many people held (issue 23, item 5): the language is
+# recognised and the allegation classed from that language's own words.
+@pytest.mark.parametrize(("text", "language", "allegation", "word"), [
+    ("Тергөөчү мени сабады, мойнума алдырыш үчүн токко урушту", Language.KYRGYZ,
+     Allegation.TORTURE, "сабады"),
+    ("Алар мени коркутушту, арыз жазсаң үй-бүлөңө жаман болот деп", Language.KYRGYZ,
+     Allegation.THREATS, "коркутушту"),
+    ("Үч күн бою адвокат жана дарыгер киргизбеди", Language.KYRGYZ,
+     Allegation.DENIAL_OF_CARE, "дарыгер"),
+    ("Tergovchi meni kaltakladi va tan olishga majburladi", Language.UZBEK,
+     Allegation.TORTURE, "kaltakladi"),
+    ("Ular meni qo‘rqitdi, oilangga yomon bo‘ladi dedi", Language.UZBEK,
+     Allegation.THREATS, "qo'rqitdi"),
+    ("Kamerada juda sovuq, ko'rpa yo'q", Language.UZBEK, Allegation.CONDITIONS, "sovuq"),
+    ("Маро дар шуъба заданд ва бо барқ шиканҷа карданд", Language.TAJIK,
+     Allegation.TORTURE, "шиканҷа"),
+    ("Ба ман духтур ва дору намедиҳанд", Language.TAJIK, Allegation.DENIAL_OF_CARE,
+     "духтур"),
+    ("Онҳо маро таҳқир карданд ва хоб надоданд", Language.TAJIK,
+     Allegation.CRUEL_TREATMENT, "таҳқир"),
+    ("تەكشۈرگۈچى مېنى ئۇردى ۋە توك بىلەن قىينىدى", Language.UYGHUR, Allegation.TORTURE,
+     "ئۇردى"),
+    ("ئۇلار ئائىلەڭنى ئۆلتۈرىمىز دەپ تەھدىت سالدى", Language.UYGHUR, Allegation.THREATS,
+     "تەھدىت"),
+    ("ماڭا دوختۇر ۋە دورا بەرمىدى", Language.UYGHUR, Allegation.DENIAL_OF_CARE, "دوختۇر"),
+])
+def test_the_languages_of_people_held(text, language, allegation, word):
+    result = classify(text)
+    assert result.language == language
+    assert result.allegation == allegation
+    assert word in result.words
+
+
+@pytest.mark.parametrize("text", [
+    "Мен бар деп айттым", "Камерада суық, көрпе жоқ", "Меня избили в отделе полиции",
+    "I was beaten at the station", "Жалоба об отказе в свидании с сыном",
+])
+def test_the_new_languages_do_not_take_the_old_ones(text):
+    assert detect_language(text) in {Language.KAZAKH, Language.RUSSIAN, Language.ENGLISH}

@@ -183,6 +183,10 @@ DOWNLOADS_CHECKED_ELSEWHERE = {
     "medical:examination_pdf": "tests/medical/test_pages.py",
     # Not a download: a death's page needs a death in custody (tests/medical/test_deaths.py).
     "medical:death": "tests/medical/test_deaths.py",
+    # Not downloads: a request to watch, and its check / decision / offer, need a request and
+    # a custody record found for it (tests/liveview/test_watch_requests.py).
+    "liveview:watch_request": "tests/liveview/test_watch_requests.py",
+    "liveview:watch_request_action": "tests/liveview/test_watch_requests.py",
     "video:camera_view_image": "tests/agent/test_reference_sync.py",
     # Issue 24: need a head linked to an officer, a proceeding, a claim, a register or a
     # recourse claim; tests/accountability/ reads and posts each inside and outside scope.

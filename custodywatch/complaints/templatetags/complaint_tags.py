@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.utils import translation
 
-from custodywatch.complaints import rules
+from custodywatch.complaints import languages, rules
 from custodywatch.complaints.models import Channel, Complaint
 
 register = template.Library()
@@ -19,3 +20,9 @@ def filed_until(complaint: Complaint) -> dt.datetime | None:
     if complaint.channel != Channel.KIOSK:
         return None
     return complaint.received_at + rules.KIOSK_BATCH
+
+
+@register.simple_tag
+def detainee_language_options() -> list[dict[str, str | bool]]:
+    """The chooser of the pages in the languages of the people held (complaints/languages)."""
+    return languages.options(translation.get_language() or "")
