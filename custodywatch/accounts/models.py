@@ -6,6 +6,7 @@ import zoneinfo
 
 from django.apps import apps
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,8 @@ class Role(models.TextChoices):
     MEDICAL_EXAMINER = "medical_examiner", _("Independent medical examiner")
     COMPENSATION_OFFICER = "compensation_officer", _("Compensation officer")
     ANALYST = "analyst", _("Analyst")
+    # A non-governmental organisation registered by an administrator (User.organisation).
+    NGO = "ngo", _("Registered NGO")
     EDGE_AGENT = "edge_agent", _("Edge agent (machine)")
     STATE_SYSTEM = "state_system", _("State information system (machine)")
 
@@ -63,6 +66,8 @@ class User(AbstractUser):
         _("time zone"), max_length=60, default="Asia/Almaty", choices=TIME_ZONE_CHOICES
     )
     language = models.CharField(_("language"), max_length=5, blank=True)
+    # A registered NGO's organisation: shown beside its comments on the public pages.
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -77,6 +82,11 @@ class User(AbstractUser):
                 ),
             ),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.NGO and not self.organisation.strip():
+            raise ValidationError({"organisation": _("Name the organisation.")})
 
     def __str__(self) -> str:
         """People by their names (the user name only where none was given)."""

@@ -31,6 +31,7 @@ from custodywatch.cases.models import (
     Examination,
     ExaminationPhoto,
     Officer,
+    ReferralOutcome,
     SupportReferral,
 )
 from custodywatch.complaints.models import LegalHold
@@ -42,7 +43,7 @@ from custodywatch.ledger import rows as ledger_rows
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.ledger.package import PackageError
 from custodywatch.ledger.services import evidence_package_export
-from custodywatch.registry.models import Facility
+from custodywatch.registry.models import Facility, Region
 
 PAGE_SIZE = 50
 
@@ -163,6 +164,8 @@ def _action_forms(case: Case, bound: dict) -> dict:
         "transfer": bound.get("transfer") or forms.TransferForm(
             items=case.evidence.all(), initial={"transferred_at": now}),
         "referral": bound.get("referral") or forms.ReferralForm(victims=victims),
+        "referral_service": bound.get("referral_service") or forms.ReferralServiceForm(
+            referrals=case.referrals.all(), initial={"given_on": timezone.localdate()}),
         "claim": bound.get("claim") or forms.ClaimForm(
             victims=victims, initial={"claimed_at": timezone.localdate()}),
         "decision": bound.get("decision") or forms.DecisionForm(
@@ -188,6 +191,7 @@ def _render_case(request: HttpRequest, case: Case, status: int = 200, **bound: o
         "active": bound.pop("active", ""),
         "forms": action_forms,
         "referral_statuses": SupportReferral.Status.choices,
+        "referral_outcomes": ReferralOutcome.choices,
     }
     return render(request, "cases/case_detail.html", context, status=status)
 
@@ -304,19 +308,37 @@ def _do_referral(request, case, post, files):  # type: ignore[no-untyped-def]
     if form.is_valid():
         d = form.cleaned_data
         services.referral_add(acting_user=request.user, origin=_origin(request), case=case,
-                              victim=d["victim"], kind=d["kind"], centre=d["centre"],
+                              victim=d["victim"], kind=d["kind"],
+                              crisis_centre=d["crisis_centre"], consent=d["consent"],
                               note=d["note"])
     return form
+
+
+def _referral_of(case: Case, form) -> SupportReferral:  # type: ignore[no-untyped-def]
+    referral = case.referrals.filter(pk=form.cleaned_data["referral"]).first()
+    if referral is None:
+        raise Http404
+    return referral
 
 
 def _do_referral_status(request, case, post, files):  # type: ignore[no-untyped-def]
     form = forms.ReferralStatusForm(post)
     if form.is_valid():
-        referral = case.referrals.filter(pk=form.cleaned_data["referral"]).first()
-        if referral is None:
-            raise Http404
         services.referral_status_set(acting_user=request.user, origin=_origin(request),
-                                     referral=referral, status=form.cleaned_data["status"])
+                                     referral=_referral_of(case, form),
+                                     status=form.cleaned_data["status"],
+                                     outcome=form.cleaned_data["outcome"])
+    return form
+
+
+def _do_referral_service(request, case, post, files):  # type: ignore[no-untyped-def]
+    form = forms.ReferralServiceForm(post, referrals=case.referrals.all())
+    if form.is_valid():
+        d = form.cleaned_data
+        services.referral_service_add(acting_user=request.user, origin=_origin(request),
+                                      referral=_referral_of(case, form), kind=d["kind"],
+                                      given_on=d["given_on"], sessions=d["sessions"],
+                                      note=d["note"])
     return form
 
 
@@ -358,6 +380,7 @@ ACTIONS: dict[str, tuple[str, Callable]] = {
     "transfer": ("transfer", _do_transfer),
     "referral": ("referral", _do_referral),
     "referral_status": ("referral", _do_referral_status),
+    "referral_service": ("referral_service", _do_referral_service),
     "claim": ("claim", _do_claim),
     "decision": ("decision", _do_decision),
 }
@@ -402,6 +425,8 @@ def _bound_after_error(request: HttpRequest, case: Case, action: str,
         "transfer": lambda: forms.TransferForm(request.POST, items=case.evidence.all()),
         "referral": lambda: forms.ReferralForm(request.POST, victims=_victims(case)),
         "referral_status": lambda: forms.ReferralStatusForm(request.POST),
+        "referral_service": lambda: forms.ReferralServiceForm(
+            request.POST, referrals=case.referrals.all()),
         "claim": lambda: forms.ClaimForm(request.POST, victims=_victims(case)),
         "decision": lambda: forms.DecisionForm(request.POST),
     }[action]()
@@ -643,3 +668,49 @@ def charges_import(request: HttpRequest) -> HttpResponse:
                                                  "columns": batch.COLUMNS}, status=status)
 
 
+
+
+# ------------------------------------------------------------------ crisis centres, exclusions
+
+
+@login_required
+def crisis_centres(request: HttpRequest) -> HttpResponse:
+    """The registry of crisis centres: region, services, contacts, and how they answer the
+    referrals of the reader's scope."""
+    if not selectors.may_read_crisis_centres(request.user):
+        raise PermissionDenied
+    region_code = request.GET.get("region", "")
+    kind = request.GET.get("kind", "")
+    if kind not in SupportReferral.Kind.values:
+        kind = ""
+    centres = selectors.crisis_centres(user=request.user, region_code=region_code, kind=kind)
+    return render(request, "cases/crisis_centres.html", {
+        "centres": centres, "regions": Region.objects.order_by("code"),
+        "region_code": region_code, "kind": kind, "kinds": SupportReferral.Kind.choices})
+
+
+@login_required
+def exclusions(request: HttpRequest) -> HttpResponse:
+    """Evidence excluded by the courts as obtained by torture: the list and, for
+    prosecutors, the form to record a ruling."""
+    found = selectors.evidence_exclusions(user=request.user, origin=_origin(request))
+    may_record = has_capability(request.user, Capability.RUN_CASES)
+    facilities = Facility.objects.filter(facility_q(request.user)).order_by("code")
+    form = forms.ExclusionForm(request.POST or None, facilities=facilities)
+    status = 200
+    if request.method == "POST":
+        if not may_record:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.evidence_exclusion_record(
+                    acting_user=request.user, origin=_origin(request), **form.cleaned_data)
+            except ValidationError as error:
+                forms.add_service_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("cases:exclusions")
+        status = 422
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(request, "cases/exclusions.html", {
+        "page": page, "form": form if may_record else None}, status=status)
