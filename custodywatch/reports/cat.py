@@ -180,7 +180,7 @@ def _funnel(complaint_scope: Q, start: dt.datetime, end: dt.datetime, year: int,
 def _by_place(complaints, cases, convicted, paid, year: int,  # type: ignore[no-untyped-def]
               user: User, header: list[str], definition: str) -> Table:
     court = Count("pk", filter=Q(status__in=PROSECUTED))
-    kinds = list(Facility.Kind.choices)
+    kinds = [(kind, str(label)) for kind, label in Facility.Kind.choices]
     return Table("place", _("Allegations and their follow-up, by kind of place"),
                  definition + " " + _("Place: the kind of the facility concerned (complaints "
                                       "that name no facility are not in this table)."),

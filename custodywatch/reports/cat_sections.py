@@ -168,7 +168,7 @@ def _rehabilitation_services(user: User, year: int, scope_label: str) -> list:
                        int(given.get(key) or 0),
                        *(row[f"o_{value}"] for value in ReferralOutcome.values)]
             total = [a + b for a, b in zip(total, figures, strict=True)]
-            out.append([label, *figures])
+            out.append([str(label), *figures])
         out.append([_("Total"), *total])
         return out
 
