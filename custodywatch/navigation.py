@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accountability import selectors as accountability_selectors
-from custodywatch.accounts.capabilities import CapabilitySet
+from custodywatch.accounts.capabilities import Capability, CapabilitySet, has_capability
 from custodywatch.accounts.models import User
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.complaints import selectors as complaint_selectors
@@ -25,10 +25,17 @@ from custodywatch.complaints import terminals as complaint_terminals
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.medical.selectors import is_reader as medical_is_reader
 from custodywatch.reports import selectors as report_selectors
+from custodywatch.visits import permissions as visit_permissions
 
 
 def _anyone(user: User) -> bool:
     return True
+
+
+def _in_scope(user: User) -> bool:
+    """Modules of a scope: everyone who reads one (not a registered NGO, which reads only
+    what is public)."""
+    return has_capability(user, Capability.READ_IN_SCOPE)
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,9 @@ class NavItem:
 
 NAVIGATION = [
     NavItem("home", _("Dashboard"), "home"),
-    NavItem("registry", _("Registry"), "registry:facility_list"),
-    NavItem("custody", _("Custody"), "custody:index"),
-    NavItem("video", _("Video"), "video:overview"),
+    NavItem("registry", _("Registry"), "registry:facility_list", _in_scope),
+    NavItem("custody", _("Custody"), "custody:index", _in_scope),
+    NavItem("video", _("Video"), "video:overview", _in_scope),
     NavItem("complaints", _("Complaints"), "complaints:inbox",
             complaint_selectors.may_open_inbox),
     # Issue 23: the oversight bodies manage the complaint terminals, never the facility.
@@ -57,15 +64,23 @@ NAVIGATION = [
             lambda user: case_selectors.access_of(user) != case_selectors.Access.NONE),
     # Issue 21: examiners and prosecutors (READ_MEDICAL_EXAMINATIONS).
     NavItem("medical", _("Medical examinations"), "medical:index", medical_is_reader),
-    NavItem("visits", _("Visits"), "visits:calendar"),
+    NavItem("visits", _("Visits"), "visits:calendar", _in_scope),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview", ledger_selectors.can_read_leaves),
-    NavItem("liveview", _("Live view"), "liveview:index"),
+    NavItem("liveview", _("Live view"), "liveview:index", _in_scope),
     NavItem("reports", _("Reports"), "reports:index", report_selectors.may_read_reports),
     # Issue 24: prosecutors and the Ombudsperson; never the facility.
     NavItem("proceedings", _("Disciplinary proceedings"), "accountability:proceedings",
             accountability_selectors.may_read_proceedings),
     NavItem("fund", _("Victim Compensation Fund"), "accountability:fund",
             accountability_selectors.may_read_fund),
+    NavItem("crisis_centres", _("Crisis centres"), "cases:crisis_centres",
+            case_selectors.may_read_crisis_centres),
+    # Issue 24 item 6: the NGOs comment on the public recommendations; moderators hold the
+    # comments that may identify a person.
+    NavItem("public_recommendations", _("Recommendations (public)"),
+            "visits:public_recommendations", visit_permissions.may_comment),
+    NavItem("comment_moderation", _("Comments to moderate"), "visits:comment_moderation",
+            visit_permissions.may_moderate),
 ]
 
 

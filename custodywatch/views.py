@@ -15,6 +15,7 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from custodywatch.accounts.middleware import reads_public_only
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.medical import risk
 from custodywatch.registry import selectors as registry_selectors
@@ -29,6 +30,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Prosecutors, the Ombudsperson and others who read reports get the national dashboard;
     facility staff their unit's custody, registry and video tiles."""
     now = timezone.now()
+    if reads_public_only(request.user):
+        # A registered NGO: the public pages it may comment on, nothing of any scope.
+        return render(request, "public_home.html")
     if report_selectors.may_read_reports(request.user):
         indicator = request.GET.get("indicator", "blind_rooms")
         if indicator not in dashboard.INDICATORS:

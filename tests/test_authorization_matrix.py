@@ -41,7 +41,7 @@ pytestmark = pytest.mark.django_db
 # Every role a person signs in with (tests/conftest.py `people`, plus the `staff` fixture
 # below): the machine roles have no web session (tests/accounts).
 STAFF = ("admin", "gpo", "prosecutor_a", "head_a", "head_b", "duty_a", "analyst",
-         "ombudsperson", "monitor", "forensic", "compensation", "doctor")
+         "ombudsperson", "monitor", "forensic", "compensation", "doctor", "ngo")
 # Each person's role (test_the_matrix_signs_in_every_human_role checks the accounts have it).
 STAFF_ROLES: dict[str, Role] = {
     "admin": Role.SYSTEM_ADMIN, "gpo": Role.GENERAL_PROSECUTOR,
@@ -49,7 +49,7 @@ STAFF_ROLES: dict[str, Role] = {
     "head_b": Role.FACILITY_HEAD, "duty_a": Role.DUTY_OFFICER, "analyst": Role.ANALYST,
     "ombudsperson": Role.OMBUDSPERSON, "monitor": Role.NPM_MONITOR,
     "forensic": Role.FORENSIC_EXPERT, "compensation": Role.COMPENSATION_OFFICER,
-    "doctor": Role.MEDICAL_EXAMINER}
+    "doctor": Role.MEDICAL_EXAMINER, "ngo": Role.NGO}
 
 
 def holders(*capabilities: Capability) -> frozenset[str]:
@@ -90,8 +90,10 @@ class World:
 
 @dataclass(frozen=True)
 class Route:
-    # "public": anyone; "signed_in": any staff; "scoped": staff whose scope holds the
-    # world's facility; "roles": only the listed users (and, with scoped=True, in scope).
+    # "public": anyone; "account": anyone signed in (a registered NGO too); "signed_in": any
+    # staff who reads a scope (READ_IN_SCOPE: not a registered NGO); "scoped": staff whose
+    # scope holds the world's facility; "roles": only the listed users (and, with
+    # scoped=True, in scope).
     access: str
     kwargs: Callable[[World], dict] | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
@@ -184,14 +186,14 @@ CASE_ASSIGNED = holders(Capability.EXAMINE_FOR_CASES, Capability.DECIDE_COMPENSA
 CASE_EXAMINERS = holders(Capability.EXAMINE_FOR_CASES)
 
 ROUTES: dict[str, Route] = {
-    "home": Route("signed_in"),
+    "home": Route("account"),
     "health": Route("public"),
     "accounts:login": Route("public"),
     "accounts:logout": Route("public", get_checks_sign_in_only=True),
-    "accounts:otp_verify": Route("signed_in"),
-    "accounts:otp_setup": Route("signed_in"),
-    "accounts:preferences": Route("signed_in"),
-    "accounts:audit_trail": Route("signed_in"),
+    "accounts:otp_verify": Route("account"),
+    "accounts:otp_setup": Route("account"),
+    "accounts:preferences": Route("account"),
+    "accounts:audit_trail": Route("account"),
     "registry:facility_list": Route("signed_in"),
     "registry:facility_detail": Route("scoped", kwargs=_facility),
     "registry:import": Route("roles", roles=holders(Capability.EDIT_REGISTRY)),
@@ -367,6 +369,23 @@ ROUTES: dict[str, Route] = {
                                                                          "name": "x.csv"},
                                             absent_here=True),
     "visits:public_recommendations": Route("public"),
+    # Issue 24 item 6: a registered NGO comments (POST only: tests/visits/test_ngo_comments.py
+    # and the writes matrix); moderators (MODERATE_COMMENTS) read the queue and decide.
+    "visits:recommendation_comment": Route("roles", roles=holders(
+        Capability.COMMENT_ON_RECOMMENDATIONS), kwargs=lambda w: {"pk": 0},
+        get_checks_sign_in_only=True),
+    "visits:comment_moderation": Route("roles", roles=holders(Capability.MODERATE_COMMENTS)),
+    "visits:comment_moderate": Route("roles", roles=holders(Capability.MODERATE_COMMENTS),
+                                     kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
+    # Issue 24 item 4: the crisis centres' registry; item 5: the exclusions of evidence
+    # (prosecutors record, case-file readers read) and the UN CAT follow-up report.
+    "cases:crisis_centres": Route("roles", roles=holders(Capability.READ_CRISIS_CENTRES)),
+    "cases:exclusions": Route("roles", roles=holders(Capability.RUN_CASES,
+                                                      Capability.READ_CASE_FILES)),
+    "reports:cat_follow_up": Route("roles", roles=REPORT_READERS),
+    "reports:cat_follow_up_export": Route("roles", roles=REPORT_READERS,
+                                          kwargs=lambda w: {"fmt": "json"},
+                                          get_checks_sign_in_only=True),
     # A scraper's bearer token, not a person's session; off without CUSTODYWATCH_METRICS_TOKEN:
     # tests/test_metrics.py.
     "metrics": Route("public", absent_here=True),
@@ -481,6 +500,8 @@ def test_every_route_is_in_the_table():
 
 
 def _sees(user: User, facility: Facility) -> bool:
+    if Capability.READ_IN_SCOPE not in capabilities_of(user.role):
+        return False  # facility_q gives such a person nothing (a registered NGO)
     if user.scope == Scope.COUNTRY:
         return True
     if user.scope == Scope.REGION:
@@ -489,8 +510,10 @@ def _sees(user: User, facility: Facility) -> bool:
 
 
 def _expected(route: Route, username: str, user: User, world: World, label: str) -> str:
-    if route.access in ("public", "signed_in"):
+    if route.access in ("public", "account"):
         return "allow"
+    if route.access == "signed_in":
+        return "allow" if Capability.READ_IN_SCOPE in capabilities_of(user.role) else "deny"
     if route.access == "scoped":
         return "allow" if _sees(user, world.facility) else "deny"
     if username in route.assigned:
@@ -560,7 +583,18 @@ def staff(people, worlds) -> dict[str, User]:
             "monitor": User.objects.get(username="monitor"),
             "forensic": User.objects.get(username="matrix_forensic"),
             "compensation": make_user("compensation", Role.COMPENSATION_OFFICER),
-            "doctor": User.objects.get(username="doctor")}
+            "doctor": User.objects.get(username="doctor"),
+            "ngo": make_user("ngo", Role.NGO)}
+
+
+def test_every_public_route_is_open_to_a_registered_ngo():
+    """The public-only gate (accounts.middleware) lets a registered NGO reach every public
+    page, and only those, its dashboard, its account and its comments."""
+    from custodywatch.accounts.middleware import PUBLIC_ONLY_NAMES
+
+    public = {name for name, route in ROUTES.items() if route.access == "public"}
+    assert public - {n for n in public if n.startswith("accounts:")} <= PUBLIC_ONLY_NAMES
+    assert set(ROUTES) >= PUBLIC_ONLY_NAMES
 
 
 def test_the_matrix_signs_in_every_human_role(staff):
