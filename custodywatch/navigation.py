@@ -75,10 +75,10 @@ NAVIGATION = [
             accountability_selectors.may_read_fund),
     NavItem("crisis_centres", _("Crisis centres"), "cases:crisis_centres",
             case_selectors.may_read_crisis_centres),
-    # Issue 24 item 6: the NGOs comment on the public recommendations; moderators hold the
-    # comments that may identify a person.
+    # Issue 24 item 6: the public recommendations (the NGOs comment there); moderators hold
+    # the comments that may identify a person.
     NavItem("public_recommendations", _("Recommendations (public)"),
-            "visits:public_recommendations", visit_permissions.may_comment),
+            "visits:public_recommendations"),
     NavItem("comment_moderation", _("Comments to moderate"), "visits:comment_moderation",
             visit_permissions.may_moderate),
 ]

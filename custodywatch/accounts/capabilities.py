@@ -189,6 +189,12 @@ def holders_q(capability: Capability) -> Q:
     return Q(role__in=roles_with(capability))
 
 
+def speaks_for_an_organisation(role: str | None) -> bool:
+    """A role whose words are published under its organisation's name (a registered NGO's
+    comments): its account needs the organisation (User.organisation)."""
+    return Capability.COMMENT_ON_RECOMMENDATIONS in capabilities_of(role)
+
+
 def bound_scope(role: str | None) -> Scope | None:
     """The scope a role is bound to (facility staff, regional prosecutors), or None."""
     return ROLE_BOUND_SCOPE.get(role) if role else None

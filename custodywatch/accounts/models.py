@@ -85,7 +85,9 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        if self.role == Role.NGO and not self.organisation.strip():
+        from custodywatch.accounts.capabilities import speaks_for_an_organisation
+
+        if speaks_for_an_organisation(self.role) and not self.organisation.strip():
             raise ValidationError({"organisation": _("Name the organisation.")})
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from custodywatch.accounts.capabilities import (
     bound_scope,
     capabilities_of,
     has_capability,
+    speaks_for_an_organisation,
 )
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
@@ -58,11 +59,11 @@ def user_create(
     facility: Facility | None = None,
     organisation: str = "",
 ) -> User:
-    """Create an account. A registered NGO (Role.NGO) is registered by an administrator with
-    its organisation's name, which its comments carry on the public pages."""
+    """Create an account (an administrator, or the system). A registered NGO is registered
+    with its organisation's name, which its comments carry on the public pages."""
     if acting_user is not None and not has_capability(acting_user, Capability.USE_ADMIN_SITE):
         raise PermissionDenied
-    if role == Role.NGO and not organisation.strip():
+    if speaks_for_an_organisation(role) and not organisation.strip():
         raise ValidationError({"organisation": _("Name the organisation.")})
     scope, region, facility = scope_for(role=role, region=region, facility=facility)
     first_name, _sep, last_name = full_name.partition(" ")
@@ -90,7 +91,8 @@ def user_create(
         action=AuditEvent.Action.CREATE,
         origin=origin,
         obj=user,
-        detail={"role": role, "scope": scope, "organisation": user.organisation},
+        detail={"role": role, "scope": scope,
+                **({"organisation": user.organisation} if user.organisation else {})},
     )
     return user
 
