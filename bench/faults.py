@@ -37,7 +37,9 @@
    third are acknowledged; the client sends what failed, and then everything again with its
    key, to the other node. Nothing acknowledged is lost or doubled, replayed answers equal
    the first; and a figure one process computed is the one another process reads
-   (CACHE_URL's default, the database cache, shared by every node).
+   (CACHE_URL's default, the database cache, shared by every node). Two `custodywatch
+   worker` processes sweep the custody clocks all along: no alert is raised twice, and each
+   alert of the facility whose head has an e-mail address is mailed exactly once.
 On a fresh SQLite database in a temporary folder unless --database-url names an (empty,
 throw-away) PostgreSQL database; CI runs it on its throw-away cluster with
 `--restart-command "pg_ctl -D ... restart"`.
@@ -174,9 +176,9 @@ def post(port: int, token: str, key: str, body: bytes,
         return error.code, error.read().decode()
 
 
-def batch_body(number: int, size: int, prefix: str = "B") -> bytes:
+def batch_body(number: int, size: int, prefix: str = "B", facility: str = "FA-1") -> bytes:
     return json.dumps({"items": [{
-        "facility": "FA-1", "external_ref": f"{prefix}{number}-{n}",
+        "facility": facility, "external_ref": f"{prefix}{number}-{n}",
         "full_name": f"Person {number}-{n}",
         "detained_at": "2026-01-05T10:00:00+05:00", "detained_place": "street",
         "detaining_officer": "officer", "grounds": "art. 188"} for n in range(size)]}).encode()
@@ -602,8 +604,62 @@ print(shared("faults:two-nodes", 600, lambda: os.getpid()))
 """
 
 
+# Two workers' facility: a head with an e-mail address, so every alert the custody sweep
+# raises there is also an e-mail, and a duty officer to send its records.
+MAILED_FACILITY = """
+from custodywatch.accounts.audit import SYSTEM_ORIGIN
+from custodywatch.accounts.models import Role
+from custodywatch.accounts.services import user_create
+from custodywatch.registry.models import Agency, Facility, Region
+facility = Facility.objects.create(code="FM-2", name="Facility FM-2",
+    kind="temporary_detention", region=Region.objects.get(code="KZ-75"),
+    agency=Agency.objects.get(code="MVD"))
+user_create(acting_user=None, origin=SYSTEM_ORIGIN, username="duty_m", password="",
+    role=Role.DUTY_OFFICER, facility=facility)
+head = user_create(acting_user=None, origin=SYSTEM_ORIGIN, username="head_m", password="",
+    role=Role.FACILITY_HEAD, facility=facility)
+head.email = "head_m@example.kz"
+head.save()
+"""
+
+MAILED_ALERTS = """
+import json
+from django.db.models import Count
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+from custodywatch.custody.models import CustodyAlert
+alerts = CustodyAlert.objects.all()
+clocks = alerts.values("custody_record", "clock", "level", "warning_seconds", "interrogation",
+                       "room_stay").annotate(n=Count("pk"))
+print(json.dumps({
+    "alerts": alerts.count(), "raised_twice": clocks.filter(n__gt=1).count(),
+    "mailed_facility": alerts.filter(custody_record__facility__code="FM-2").count(),
+    "unmailed_facility": alerts.filter(custody_record__facility__code="FM-2",
+                                       mailed_at__isnull=True).count(),
+    "tasks_waiting": DBTaskResult.objects.exclude(status__in=[
+        TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED]).count(),
+    "tasks_failed": DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).count()}))
+"""
+
+
+def mail_messages(folder: Path) -> list[str]:
+    """Django's file backend may append two messages to one file: split on its separator."""
+    return [message for path in folder.glob("*.log")
+            for message in path.read_text().split("-" * 79) if message.strip()]
+
+
 def two_nodes(environment: Environment, batches: int, size: int) -> bool:
     token = token_for(environment, "duty")
+    environment.shell(MAILED_FACILITY)
+    mailbox = environment.folder / "two-nodes-mail"
+    mailbox.mkdir()
+    worker_env = {**environment.env,
+                  "CUSTODYWATCH_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+                  "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                  "EMAIL_FILE_PATH": str(mailbox)}
+    workers = [subprocess.Popen([*CLI, "worker", "--jobs", "custody_sweep", "--interval", "0.2"],
+                                env=worker_env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for _ in range(2)]
     ports = free_port(), free_port()
     nodes = [subprocess.Popen([*CLI, "serve", "--port", str(ports[0]), "--workers", "2",
                                "--threads", "2"], env=environment.env, cwd=ROOT,
@@ -612,6 +668,11 @@ def two_nodes(environment: Environment, batches: int, size: int) -> bool:
              environment.start("serve", "--port", str(ports[1]), "--threads", "4")]
     for port in ports:
         wait_for(port)
+    # Overdue records in the mailed facility, sent to both nodes while the two workers sweep.
+    mailed_token = token_for(environment, "duty_m")
+    for number, port in enumerate(ports):
+        post(port, mailed_token, f"mailed-{number}", batch_body(number, 3, prefix="M",
+                                                                 facility="FM-2"))
     bodies = [batch_body(number, size, prefix="N") for number in range(batches)]
     acknowledged: dict[str, str] = {}
     failed: list[int] = []
@@ -654,12 +715,34 @@ def two_nodes(environment: Environment, batches: int, size: int) -> bool:
     counts = json.loads(environment.shell(PREFIXED.format(prefix="N")).strip().splitlines()[-1])
     expected = batches * size
     figures = [environment.shell(SHARED_FIGURE).strip().splitlines()[-1] for _ in range(2)]
+    deadline = time.monotonic() + 180  # a deadline for a slow machine, not a measurement
+    while True:
+        mail = json.loads(environment.shell(MAILED_ALERTS).strip().splitlines()[-1])
+        settled = (mail["mailed_facility"] and not mail["unmailed_facility"]
+                   and not mail["tasks_waiting"])
+        if settled or time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+            break
+        time.sleep(1)
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    # SIGTERM lets a worker finish the job in hand (a sweep of every record) first.
+    stopped = [worker.wait(timeout=300) for worker in workers]
+    messages = mail_messages(mailbox)
+    # The text names the record, the clock and its level: one text per alert.
+    texts = {message.split("\n\n", 1)[-1].strip() for message in messages}
     print(f"  stored: {counts['records']} records ({counts['distinct']} distinct), expected "
           f"{expected}; answers that differ from the first: {mismatch}")
     print(f"  a figure computed by process {figures[0]} is read by the next process as "
           f"{figures[1]} (shared: {figures[0] == figures[1]})")
+    print(f"  two workers: {mail['alerts']} alerts, {mail['raised_twice']} raised twice; the "
+          f"mailed facility's {mail['mailed_facility']} alerts gave {len(messages)} e-mails "
+          f"({len(texts)} different), {mail['tasks_failed']} tasks failed; workers ended "
+          f"with {stopped}")
     return (counts["records"] == counts["distinct"] == expected and mismatch == 0
-            and figures[0] == figures[1])
+            and figures[0] == figures[1] and mail["raised_twice"] == 0
+            and mail["mailed_facility"] > 0 and mail["unmailed_facility"] == 0
+            and len(messages) == len(texts) == mail["mailed_facility"]
+            and mail["tasks_failed"] == 0 and stopped == [0, 0])
 
 
 def main() -> int:

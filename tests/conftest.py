@@ -44,6 +44,19 @@ def pytest_xdist_make_scheduler(config, log):
     return SharedFolderScheduling(config, log)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """On PostgreSQL no statement of a test runs past two minutes: a runaway query (a plan gone
+    wrong, or one whose test already failed) would otherwise keep its locks and stall every
+    test after it on that worker (pytest-timeout stops the test, not the server's query)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c statement_timeout=120000").strip()
+
+
 def require_or_skip(condition: bool, reason: str) -> None:
     """Skip locally when a real part is missing; in CI a missing part is a failure."""
     if condition:

@@ -353,6 +353,7 @@ def load(
         # Heads as people, proceedings, one compensation case to recourse (issue 24).
         build_accountability(rng=rng, now=demo_now)
         build_liveview(rng=rng, now=timezone.now())
+        _refresh_planner_figures()
         # Markers, incidents, blind custody alerts, tickets and the burn-down (issue 19).
         build_coverage_demo(rng=rng, now=timezone.now())
         # Last: the precomputed figures count what the builders above wrote.
@@ -360,6 +361,15 @@ def load(
         DemoDataset.objects.create(scale=scale_name, seed=seed,
                                    seconds=time.perf_counter() - started)
     return logins, True
+
+
+def _refresh_planner_figures() -> None:
+    """ANALYZE on PostgreSQL: the coverage and report builders query the thousands of rows
+    this transaction just wrote, which the planner would otherwise judge from the figures of
+    the tables before the load (often empty), and pick plans that run for minutes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def describe_logins() -> list[DemoLogin]:
