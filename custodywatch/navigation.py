@@ -18,10 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accountability import selectors as accountability_selectors
 from custodywatch.accounts.capabilities import Capability, CapabilitySet, has_capability
+from custodywatch.accounts.middleware import reads_public_only
 from custodywatch.accounts.models import User
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.complaints import selectors as complaint_selectors
 from custodywatch.complaints import terminals as complaint_terminals
+from custodywatch.custody import mass as custody_mass
+from custodywatch.escrow import selectors as escrow_selectors
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.medical.selectors import is_reader as medical_is_reader
 from custodywatch.reports import selectors as report_selectors
@@ -33,9 +36,9 @@ def _anyone(user: User) -> bool:
 
 
 def _in_scope(user: User) -> bool:
-    """Modules of a scope: everyone who reads one (not a registered NGO, which reads only
-    what is public)."""
-    return has_capability(user, Capability.READ_IN_SCOPE)
+    """Modules of a scope: not for a registered NGO, which reads only what is public
+    (accounts.middleware.PublicOnlyMiddleware refuses it these pages)."""
+    return not reads_public_only(user)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,14 @@ NAVIGATION = [
     NavItem("home", _("Dashboard"), "home"),
     NavItem("registry", _("Registry"), "registry:facility_list", _in_scope),
     NavItem("custody", _("Custody"), "custody:index", _in_scope),
+    # Issue 22: mass detention for the prosecutors; "where is he held?" for lawyers and the
+    # hotline's operators.
+    NavItem("mass", _("Mass detention"), "custody:mass", custody_mass.may_open),
+    NavItem("whereabouts", _("Where is he held?"), "custody:whereabouts",
+            lambda user: has_capability(user, Capability.LOOKUP_WHEREABOUTS_AS_LAWYER)),
+    NavItem("whereabouts_operator", _("Where is he held? (relatives)"),
+            "custody:whereabouts_operator",
+            lambda user: has_capability(user, Capability.CHECK_RELATIVE_IDENTITY)),
     NavItem("video", _("Video"), "video:overview", _in_scope),
     NavItem("complaints", _("Complaints"), "complaints:inbox",
             complaint_selectors.may_open_inbox),
@@ -64,6 +75,9 @@ NAVIGATION = [
             lambda user: case_selectors.access_of(user) != case_selectors.Access.NONE),
     # Issue 21: examiners and prosecutors (READ_MEDICAL_EXAMINATIONS).
     NavItem("medical", _("Medical examinations"), "medical:index", medical_is_reader),
+    # Issue 20: who hands out body-worn cameras, and the prosecutors who supervise them.
+    NavItem("body_cameras", _("Body-worn cameras"), "escrow:body_cameras",
+            escrow_selectors.may_read_body_cameras),
     NavItem("visits", _("Visits"), "visits:calendar", _in_scope),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview", ledger_selectors.can_read_leaves),
     NavItem("liveview", _("Live view"), "liveview:index", _in_scope),

@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "custodywatch.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "custodywatch.core.middleware.RefuseNulMiddleware",
+    "custodywatch.accounts.middleware.OriginMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "custodywatch.accounts.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

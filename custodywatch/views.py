@@ -15,8 +15,11 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.middleware import reads_public_only
+from custodywatch.custody import mass as custody_mass
 from custodywatch.custody import selectors as custody_selectors
+from custodywatch.custody import views_mass
 from custodywatch.medical import risk
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.reports import dashboard
@@ -33,6 +36,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if reads_public_only(request.user):
         # A registered NGO: the public pages it may comment on, nothing of any scope.
         return render(request, "public_home.html")
+    # Issue 22, item 8: a lawyer's and a hotline operator's accounts read no facility; their
+    # dashboard is their page.
+    if has_capability(request.user, Capability.LOOKUP_WHEREABOUTS_AS_LAWYER):
+        return views_mass.whereabouts_lawyer(request)
+    if has_capability(request.user, Capability.CHECK_RELATIVE_IDENTITY):
+        return views_mass.whereabouts_operator(request)
     if report_selectors.may_read_reports(request.user):
         indicator = request.GET.get("indicator", "blind_rooms")
         if indicator not in dashboard.INDICATORS:
@@ -46,7 +55,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "indicator_label": dashboard.INDICATORS[indicator], "as_of": figures.now,
             "refresh": report_selectors.last_refresh(),
             # Issue 21: risk moments for the prosecutors, the NPM and the Ombudsperson.
-            "risk": risk.dashboard_summary(user=request.user)})
+            "risk": risk.dashboard_summary(user=request.user),
+            # Issue 22, item 7: the review queues of the mass detentions that are on.
+            "mass_detentions": [
+                (event, custody_mass.review_progress(user=request.user, event=event))
+                for event in custody_mass.mass_detentions_visible(user=request.user).filter(
+                    ended_at__isnull=True)]})
     totals = registry_selectors.registry_totals(user=request.user)
     video = video_selectors.video_totals(user=request.user, now=now)
     custody = custody_selectors.custody_totals(user=request.user, now=now)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.capabilities import Capability, bound_scope, capabilities_of
+from custodywatch.accounts.middleware import reads_public_only
 from custodywatch.accounts.models import Role, Scope, User
 from custodywatch.api import api
 from custodywatch.complaints import services as complaints
@@ -41,7 +42,8 @@ pytestmark = pytest.mark.django_db
 # Every role a person signs in with (tests/conftest.py `people`, plus the `staff` fixture
 # below): the machine roles have no web session (tests/accounts).
 STAFF = ("admin", "gpo", "prosecutor_a", "head_a", "head_b", "duty_a", "analyst",
-         "ombudsperson", "monitor", "forensic", "compensation", "doctor", "ngo")
+         "ombudsperson", "monitor", "forensic", "compensation", "doctor", "lawyer",
+         "operator", "ngo")
 # Each person's role (test_the_matrix_signs_in_every_human_role checks the accounts have it).
 STAFF_ROLES: dict[str, Role] = {
     "admin": Role.SYSTEM_ADMIN, "gpo": Role.GENERAL_PROSECUTOR,
@@ -49,7 +51,8 @@ STAFF_ROLES: dict[str, Role] = {
     "head_b": Role.FACILITY_HEAD, "duty_a": Role.DUTY_OFFICER, "analyst": Role.ANALYST,
     "ombudsperson": Role.OMBUDSPERSON, "monitor": Role.NPM_MONITOR,
     "forensic": Role.FORENSIC_EXPERT, "compensation": Role.COMPENSATION_OFFICER,
-    "doctor": Role.MEDICAL_EXAMINER, "ngo": Role.NGO}
+    "doctor": Role.MEDICAL_EXAMINER, "lawyer": Role.LAWYER,
+    "operator": Role.HOTLINE_OPERATOR, "ngo": Role.NGO}
 
 
 def holders(*capabilities: Capability) -> frozenset[str]:
@@ -91,7 +94,7 @@ class World:
 @dataclass(frozen=True)
 class Route:
     # "public": anyone; "account": anyone signed in (a registered NGO too); "signed_in": any
-    # staff who reads a scope (READ_IN_SCOPE: not a registered NGO); "scoped": staff whose
+    # staff but a registered NGO (accounts.middleware.reads_public_only); "scoped": staff whose
     # scope holds the world's facility; "roles": only the listed users (and, with
     # scoped=True, in scope).
     access: str
@@ -163,6 +166,10 @@ IDENTITY_CUSTODIANS = holders(Capability.DECIDE_IDENTITY_ACCESS)
 COMPLAINT_OPERATORS = holders(Capability.TAKE_COMPLAINT_BY_OPERATOR)
 # Who manages complaint terminals: the oversight bodies, never a facility's staff.
 TERMINAL_MANAGERS = holders(Capability.MANAGE_TERMINALS)
+# Who hands out body-worn cameras for a shift (the facility's staff in their facility, the
+# administrator); the prosecutors who supervise read the page too (and its gaps, alone).
+BODY_CAMERA_ASSIGNERS = holders(Capability.ASSIGN_BODY_CAMERAS)
+BODY_CAMERA_READERS = holders(Capability.ASSIGN_BODY_CAMERAS, Capability.ACT_FOR_PROSECUTION)
 # Who sees complaint statistics (anonymised, small cells suppressed).
 COMPLAINT_STATISTICS = holders(Capability.READ_COMPLAINT_STATISTICS)
 
@@ -184,6 +191,12 @@ CASE_CONTENT_READERS = holders(Capability.READ_CASE_FILES,
 MEDICAL_READERS = holders(Capability.READ_MEDICAL_EXAMINATIONS)
 CASE_ASSIGNED = holders(Capability.EXAMINE_FOR_CASES, Capability.DECIDE_COMPENSATION)
 CASE_EXAMINERS = holders(Capability.EXAMINE_FOR_CASES)
+# Issue 22: mass detention is the prosecutors' (declare, register places, review); the
+# incommunicado order theirs too; "where is he held?" the lawyers' and the hotline operators'.
+MASS_READERS = holders(Capability.REVIEW_DETENTION_MEASURES, Capability.DECLARE_MASS_DETENTION)
+INCOMMUNICADO_RECORDERS = holders(Capability.RECORD_INCOMMUNICADO_ORDER)
+LAWYERS = holders(Capability.LOOKUP_WHEREABOUTS_AS_LAWYER)
+OPERATORS = holders(Capability.CHECK_RELATIVE_IDENTITY)
 
 ROUTES: dict[str, Route] = {
     "home": Route("account"),
@@ -221,7 +234,34 @@ ROUTES: dict[str, Route] = {
     "escrow:record_footage": Route("scoped", kwargs=_custody_record),
     # Blackouts and the footage off-site: a list, scoped to the reader's facilities.
     "escrow:blackouts": Route("signed_in"),
+    # Body-worn cameras: a list scoped to the reader's facilities; taking one back is its
+    # assigners' work, in their scope (tests/security/test_writes_and_api_matrix.py posts).
+    "escrow:body_cameras": Route("roles", roles=BODY_CAMERA_READERS),
+    "escrow:body_camera_unassign": Route("roles", roles=BODY_CAMERA_ASSIGNERS, scoped=True,
+                                         kwargs=lambda w: {"pk": 0},
+                                         get_checks_sign_in_only=True),
     "custody:overruns": Route("signed_in"),
+    # Issue 22, item 7. The event's own pages need a mass detention:
+    # tests/custody/test_mass.py checks every role on them.
+    "custody:mass": Route("roles", roles=MASS_READERS),
+    "custody:mass_detail": Route("roles", roles=MASS_READERS, kwargs=lambda w: {"pk": 0},
+                                 get_checks_sign_in_only=True),
+    "custody:mass_end": Route("roles", roles=MASS_READERS, kwargs=lambda w: {"pk": 0},
+                              get_checks_sign_in_only=True),
+    "custody:mass_place_new": Route("roles", roles=MASS_READERS, kwargs=lambda w: {"pk": 0},
+                                    get_checks_sign_in_only=True),
+    "custody:review_decide": Route("roles", roles=MASS_READERS, kwargs=lambda w: {"pk": 0},
+                                   get_checks_sign_in_only=True),
+    "custody:intake": Route("roles", roles=CUSTODY_WRITERS, scoped=True, kwargs=_facility),
+    # Issue 22, item 8.
+    "custody:incommunicado": Route("roles", roles=INCOMMUNICADO_RECORDERS, scoped=True,
+                                   kwargs=_custody_record),
+    "custody:whereabouts": Route("roles", roles=LAWYERS),
+    "custody:whereabouts_operator": Route("roles", roles=OPERATORS),
+    # Needs an identity check: tests/custody/test_whereabouts.py posts it.
+    "custody:whereabouts_relative": Route("roles", roles=OPERATORS,
+                                          kwargs=lambda w: {"pk": 0},
+                                          get_checks_sign_in_only=True),
     "custody:alerts": Route("signed_in"),
     "custody:alert_acknowledge": Route("roles", roles=ALERT_ACKNOWLEDGERS, scoped=True,
                                        kwargs=lambda w: {"pk": _pk(w.alert)},
@@ -265,7 +305,7 @@ ROUTES: dict[str, Route] = {
     # The risk board weighs complaints against each facility: never its staff's.
     "visits:planning": Route("roles", roles=frozenset(
         name for name in STAFF if bound_scope(STAFF_ROLES[name]) != Scope.FACILITY
-        and Capability.READ_IN_SCOPE in capabilities_of(STAFF_ROLES[name]))),
+        and Capability.COMMENT_ON_RECOMMENDATIONS not in capabilities_of(STAFF_ROLES[name]))),
     # Planning visits and issuing recommendations is the monitors' work.
     "visits:visit_plan": Route("roles", roles=MONITORS),
     "visits:recommendation_new": Route("roles", roles=MONITORS),
@@ -502,7 +542,7 @@ def test_every_route_is_in_the_table():
 
 def _sees(user: User, facility: Facility) -> bool:
     if Capability.READ_IN_SCOPE not in capabilities_of(user.role):
-        return False  # facility_q gives such a person nothing (a registered NGO)
+        return False  # reads no facility: a lawyer, an operator, a registered NGO
     if user.scope == Scope.COUNTRY:
         return True
     if user.scope == Scope.REGION:
@@ -514,7 +554,7 @@ def _expected(route: Route, username: str, user: User, world: World, label: str)
     if route.access in ("public", "account"):
         return "allow"
     if route.access == "signed_in":
-        return "allow" if Capability.READ_IN_SCOPE in capabilities_of(user.role) else "deny"
+        return "deny" if reads_public_only(user) else "allow"
     if route.access == "scoped":
         return "allow" if _sees(user, world.facility) else "deny"
     if username in route.assigned:
@@ -585,6 +625,9 @@ def staff(people, worlds) -> dict[str, User]:
             "forensic": User.objects.get(username="matrix_forensic"),
             "compensation": make_user("compensation", Role.COMPENSATION_OFFICER),
             "doctor": User.objects.get(username="doctor"),
+            # Issue 22, item 8: country-wide accounts that read no facility at all.
+            "lawyer": make_user("lawyer", Role.LAWYER),
+            "operator": make_user("operator", Role.HOTLINE_OPERATOR),
             "ngo": make_user("ngo", Role.NGO)}
 
 

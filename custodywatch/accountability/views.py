@@ -32,7 +32,7 @@ from custodywatch.reports import selectors as report_selectors
 
 
 def _origin(request: HttpRequest) -> Origin:
-    return Origin.from_request(request)
+    return request.origin
 
 
 def rate_labels() -> dict[str, str]:

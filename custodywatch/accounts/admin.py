@@ -8,7 +8,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodywatch.accounts import services
 from custodywatch.accounts.admin_audit import AuditedAdmin
-from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.models import AuditEvent, MachineToken, User
 
 
@@ -27,7 +26,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
     @admin.action(description=_("Reset the second factor (the person enrols a new device)"))
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        origin = Origin.from_request(request)
+        origin = request.origin
         for user in queryset:
             services.totp_reset(acting_user=request.user, origin=origin,  # type: ignore[arg-type]
                                 user=user)

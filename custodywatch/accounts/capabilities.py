@@ -38,10 +38,21 @@ class Capability(models.TextChoices):
     APPROVE_CAMERA_CHANGE = "approve_camera_change", "Approve camera map changes"
     DECIDE_CAMERA_REFERENCE = "decide_camera_reference", "Decide camera reference views"
     WRITE_VIDEO = "write_video", "Write video health, spans and recordings"
+    ASSIGN_BODY_CAMERAS = "assign_body_cameras", "Assign body-worn cameras to officers' shifts"
     # Custody.
     READ_CUSTODY_RECORDS = "read_custody_records", "Read custody records"
     WRITE_CUSTODY = "write_custody", "Register and keep custody records"
     ACKNOWLEDGE_CUSTODY_ALERT = "acknowledge_custody_alert", "Acknowledge custody alerts"
+    # Issue 22, item 7: mass detention (custody/mass.py).
+    DECLARE_MASS_DETENTION = "declare_mass_detention", "Switch mass detention mode on and off"
+    REGISTER_TEMPORARY_PLACE = "register_temporary_place", "Register temporary places"
+    REVIEW_DETENTION_MEASURES = "review_detention_measures", "Review each detainee's measure"
+    # Issue 22, item 8: "where is he held?" (custody/whereabouts.py).
+    RECORD_INCOMMUNICADO_ORDER = "record_incommunicado_order", "Record incommunicado orders"
+    LOOKUP_WHEREABOUTS_AS_LAWYER = "lookup_whereabouts_as_lawyer", "Ask where a person is held"
+    CHECK_RELATIVE_IDENTITY = "check_relative_identity", "Check a relative's identity"
+    LOOKUP_WHEREABOUTS_FOR_RELATIVE = ("lookup_whereabouts_for_relative",
+                                       "Ask where a person is held for a checked relative")
     # Complaints.
     HANDLE_COMPLAINTS = "handle_complaints", "Handle complaints"
     ACT_FOR_PROSECUTION = "act_for_prosecution", "Act for the prosecutor's office"
@@ -106,11 +117,18 @@ _PROSECUTOR = _PERSON | {
     C.READ_RISK_MOMENTS, C.OPEN_ESCROWED_FOOTAGE, C.RELEASE_ESCROW_HOLD,
     C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.READ_PROCEEDINGS, C.RUN_PROCEEDINGS, C.READ_FUND,
     C.REVIEW_FUND_CLAIMS, C.MANAGE_TERMINALS, C.READ_CRISIS_CENTRES,
+    # Mass detention: the supervising prosecutor declares it, registers the temporary places
+    # (so the register knows every place people are held) and reviews each measure; and
+    # records a court's incommunicado order (never the facility: it is a party).
+    C.DECLARE_MASS_DETENTION, C.REGISTER_TEMPORARY_PLACE, C.REVIEW_DETENTION_MEASURES,
+    C.RECORD_INCOMMUNICADO_ORDER,
 }
 # The facility's own people: they keep its custody register and propose camera changes; the
 # facility is a party, so they never handle complaints, read reports or ledger leaves.
+# They hand out body-worn cameras at a shift's start (a claim like any of theirs: it can be
+# ended from now on, never rewritten afterwards).
 _FACILITY_STAFF = _PERSON | {C.WRITE_CUSTODY, C.ACKNOWLEDGE_CUSTODY_ALERT,
-                             C.PROPOSE_CAMERA_CHANGE}
+                             C.PROPOSE_CAMERA_CHANGE, C.ASSIGN_BODY_CAMERAS}
 # The preventive mechanism: plans visits, records findings and interviews, issues
 # recommendations (interview notes are for them alone).
 _MONITOR = _PERSON | {C.PLAN_VISITS, C.READ_INTERVIEW_NOTES, C.SET_PLANNING_WEIGHTS,
@@ -122,7 +140,8 @@ _MONITOR = _PERSON | {C.PLAN_VISITS, C.READ_INTERVIEW_NOTES, C.SET_PLANNING_WEIG
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.SYSTEM_ADMIN: _PERSON | {
         C.USE_ADMIN_SITE, C.READ_WHOLE_AUDIT_TRAIL, C.EDIT_REGISTRY, C.DECIDE_CAMERA_REFERENCE,
-        C.WRITE_CUSTODY, C.READ_COMPLAINT_STATISTICS, C.READ_CASE_FILES, C.MANAGE_TERMINALS,
+        C.ASSIGN_BODY_CAMERAS, C.WRITE_CUSTODY, C.READ_COMPLAINT_STATISTICS, C.READ_CASE_FILES,
+        C.MANAGE_TERMINALS,
         C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.SET_PLANNING_WEIGHTS, C.RECEIVE_SYSTEM_NOTICES,
         C.READ_CRISIS_CENTRES},
     Role.GENERAL_PROSECUTOR: _PROSECUTOR | {
@@ -141,6 +160,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.COMPENSATION_OFFICER: _PERSON | {C.DECIDE_COMPENSATION, C.READ_FUND,
                                           C.READ_CRISIS_CENTRES},
     Role.ANALYST: _PERSON | {C.READ_COMPLAINT_STATISTICS, C.READ_LEDGER_LEAVES, C.READ_REPORTS},
+    # Issue 22, item 8: outside the oversight system, so not _PERSON: they read no facility,
+    # no register; each asks one question at a time, checked, rate-limited and ledgered.
+    Role.LAWYER: frozenset({C.SIGN_IN_ON_WEB, C.LOOKUP_WHEREABOUTS_AS_LAWYER}),
+    Role.HOTLINE_OPERATOR: frozenset({C.SIGN_IN_ON_WEB, C.CHECK_RELATIVE_IDENTITY,
+                                      C.LOOKUP_WHEREABOUTS_FOR_RELATIVE}),
     # A registered NGO (issue 24 item 6): signs in to comment on the public recommendations,
     # reads nothing that is not public (no READ_IN_SCOPE: facility_q gives it nothing).
     Role.NGO: frozenset({C.SIGN_IN_ON_WEB, C.COMMENT_ON_RECOMMENDATIONS}),

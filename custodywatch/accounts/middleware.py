@@ -1,5 +1,5 @@
-"""Security headers, the second-factor gate, the public-only gate, and each person's time
-zone."""
+"""Security headers, the second-factor gate, the public-only gate, each person's time zone,
+and where each request came from (`request.origin`, for the audit trail)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
+from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.capabilities import Capability, has_capability
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -23,6 +24,19 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
+
+
+class OriginMiddleware:
+    """Sets `request.origin` once (issue 26 item 3): every view and API operation passes it to
+    the services and selectors that audit. `Origin.from_request` stays for callers that are
+    handed a request outside the middleware (signals of django.contrib.auth and django-axes)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.origin = Origin.from_request(request)  # type: ignore[attr-defined]
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:
@@ -104,8 +118,9 @@ PUBLIC_ONLY_PREFIXES = ("/static/", "/i18n/")
 
 
 def reads_public_only(user: object) -> bool:
+    """A registered NGO: it comments on the public pages and reads nothing of any scope."""
     return bool(getattr(user, "is_authenticated", False)
-                and has_capability(user, Capability.SIGN_IN_ON_WEB)
+                and has_capability(user, Capability.COMMENT_ON_RECOMMENDATIONS)
                 and not has_capability(user, Capability.READ_IN_SCOPE))
 
 

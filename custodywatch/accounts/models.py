@@ -34,6 +34,10 @@ class Role(models.TextChoices):
     MEDICAL_EXAMINER = "medical_examiner", _("Independent medical examiner")
     COMPENSATION_OFFICER = "compensation_officer", _("Compensation officer")
     ANALYST = "analyst", _("Analyst")
+    # Issue 22, item 8: a licensed lawyer asks where a person is held (custody/whereabouts);
+    # a hotline operator checks a relative's identity and asks for them.
+    LAWYER = "licensed_lawyer", _("Lawyer (licensed)")
+    HOTLINE_OPERATOR = "hotline_operator", _("Hotline operator")
     # A non-governmental organisation registered by an administrator (User.organisation).
     NGO = "ngo", _("Registered NGO")
     EDGE_AGENT = "edge_agent", _("Edge agent (machine)")

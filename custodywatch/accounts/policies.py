@@ -108,6 +108,12 @@ FACILITY_POLICY = ModelPolicy(
         "examine_detainees": Capability.EXAMINE_DETAINEES,
         "open_escrowed_footage": Capability.OPEN_ESCROWED_FOOTAGE,
         "release_escrow_hold": Capability.RELEASE_ESCROW_HOLD,
+        "assign_body_cameras": Capability.ASSIGN_BODY_CAMERAS,
+        # Issue 22 (custody/mass.py, custody/whereabouts.py).
+        "declare_mass_detention": Capability.DECLARE_MASS_DETENTION,
+        "register_temporary_place": Capability.REGISTER_TEMPORARY_PLACE,
+        "review_detention_measures": Capability.REVIEW_DETENTION_MEASURES,
+        "record_incommunicado_order": Capability.RECORD_INCOMMUNICADO_ORDER,
     },
     scope_rules={"write_custody": OWN_FACILITY, "propose_camera_change": OWN_FACILITY},
 )

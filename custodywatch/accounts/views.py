@@ -18,7 +18,6 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodywatch.accounts import selectors, services
-from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.forms import OneTimeCodeForm, PreferencesForm, SignInForm
 
 SETUP_DEVICE_SESSION_KEY = "custodywatch_totp_setup_device"
@@ -46,7 +45,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             if device.verify_token(form.cleaned_data["code"]):
                 otp_login(request, device)
                 services.sign_in_record(
-                    user=request.user, origin=Origin.from_request(request), second_factor=True
+                    user=request.user, origin=request.origin, second_factor=True
                 )
                 return redirect(_safe_next(request))
         form.add_error("code", _("This code is not valid. Check your device's clock and retry."))
@@ -70,7 +69,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             services.totp_device_confirm(
-                user=request.user, origin=Origin.from_request(request), device=device,
+                user=request.user, origin=request.origin, device=device,
                 session_verified=request.user.is_verified(),
             )
             otp_login(request, device)
@@ -97,7 +96,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         language = form.cleaned_data["language"]
         services.user_preferences_update(
             user=user,
-            origin=Origin.from_request(request),
+            origin=request.origin,
             time_zone=form.cleaned_data["time_zone"],
             language=language,
         )
@@ -112,7 +111,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @login_required
 def audit_trail(request: HttpRequest) -> HttpResponse:
     page = selectors.audit_event_page(
-        user=request.user, origin=Origin.from_request(request),
+        user=request.user, origin=request.origin,
         page_number=request.GET.get("page", 1), object_type=request.GET.get("type", ""),
     )
     template = "accounts/audit_trail.html#results" if request.htmx else "accounts/audit_trail.html"

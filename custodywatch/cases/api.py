@@ -11,7 +11,6 @@ from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.cases import batch, selectors
 from custodywatch.cases.models import Case
 from custodywatch.cases.rules import MAX_IMPRISONMENT_MONTHS
@@ -93,7 +92,7 @@ class BatchOut(Schema):
 @paginate(BoundedPageNumberPagination, page_size=100)
 def case_list(request: HttpRequest, status: str = "", region: str = "",  # type: ignore[no-untyped-def]
               article: str = "", overdue: bool = False):
-    return selectors.case_list(user=request.user, origin=Origin.from_request(request),
+    return selectors.case_list(user=request.user, origin=request.origin,
                                filters=selectors.CaseFilters(status=status, region_code=region,
                                                              article=article, overdue=overdue))
 
@@ -102,7 +101,7 @@ def case_list(request: HttpRequest, status: str = "", region: str = "",  # type:
 @decorate_view(idempotent)
 def charges_batch(request: HttpRequest, payload: BatchIn):  # type: ignore[no-untyped-def]
     """Charges from another system: upserts; art. 146 breaches are flagged, not refused."""
-    result = batch.charges_import(acting_user=request.user, origin=Origin.from_request(request),
+    result = batch.charges_import(acting_user=request.user, origin=request.origin,
                                   rows=[row.dict() for row in payload.charges], source="api")
     return {"created": result.created, "updated": result.updated, "flagged": result.flagged,
             "flagged_charges": result.flagged_charges}
@@ -115,7 +114,7 @@ def case_get(request: HttpRequest, register_number: str):  # type: ignore[no-unt
         if case is None:
             raise Case.DoesNotExist
         case = selectors.case_detail(user=request.user, pk=case.pk,
-                                     origin=Origin.from_request(request))
+                                     origin=request.origin)
     except Case.DoesNotExist:
         raise HttpError(404, "No such case in your scope.") from None
     contents = selectors.case_contents(user=request.user, case=case)

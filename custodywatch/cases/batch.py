@@ -11,7 +11,6 @@ retried batch changes nothing.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -23,30 +22,22 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, User
-from custodywatch.cases import selectors
+from custodywatch.cases import charge_rows, selectors
+from custodywatch.cases.charge_rows import REQUIRED
 from custodywatch.cases.models import (
-    Article,
     Case,
     CaseParty,
     Charge,
     Officer,
     Person,
-    Verdict,
 )
-from custodywatch.cases.rules import MAX_IMPORT_ROWS, MAX_IMPRISONMENT_MONTHS
+from custodywatch.cases.rules import MAX_IMPORT_ROWS
 from custodywatch.cases.services import unit_head_at
-from custodywatch.core import plausible
 from custodywatch.kernels import case_rules
+from custodywatch.kernels.charge_plan import plan_charges
 
-COLUMNS = ["register_number", "accused", "accused_personnel_number", "victim", "victim_iin",
-           "article", "article_part", "verdict", "verdict_on", "imprisonment_months",
-           "probation", "amnesty", "limitation", "reconciliation", "active_repentance"]
-REQUIRED = ("register_number", "accused", "victim", "article")
-# Column limits of the models (Officer, Person, Charge): longer is refused, never cut.
-TEXT_LIMITS = {"accused": 200, "accused_personnel_number": 40, "victim": 200, "victim_iin": 12,
-               "article_part": 10}
-TRUE = {"1", "true", "yes", "y", "да", "иә"}
-FALSE = {"", "0", "false", "no", "n", "нет", "жоқ"}
+# The columns of a charges file: the fields of the row schema, in its order.
+COLUMNS = list(charge_rows.ChargeRow.model_fields)
 
 
 @dataclass(frozen=True)
@@ -81,111 +72,6 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
     except csv.Error as error:  # e.g. a field over csv's limit of 131,072 characters
         raise ValidationError({"file": _("Line %(line)s: %(error)s") % {
             "line": reader.line_num + 1, "error": error}}) from None
-
-
-def _flag(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value if value is not None else "").strip().casefold()
-    if text in TRUE:
-        return True
-    if text in FALSE:
-        return False
-    return None
-
-
-def _clean_row(row: dict[str, Any], line: int, cases: dict[str, Case | None]
-               ) -> tuple[dict[str, Any], list[str]]:
-    errors: list[str] = []
-
-    def err(field: str, message: str) -> None:
-        errors.append(_("line %(line)s: %(field)s: %(message)s") % {
-            "line": line, "field": field, "message": message})
-
-    clean: dict[str, Any] = {}
-    if row.get(None):  # type: ignore[call-overload]
-        err("-", _("more values than columns"))
-    for name, value in row.items():
-        if isinstance(value, str) and "\x00" in value:
-            err(str(name), _("contains a NUL character"))
-    for field in REQUIRED:
-        if not str(row.get(field) or "").strip():
-            err(field, _("required"))
-    number = case_rules.normalise_register_number(str(row.get("register_number") or ""))
-    clean["case"] = cases.get(number)
-    if number and clean["case"] is None:
-        err("register_number", _("no case with this number in your scope"))
-    article = str(row.get("article") or "").strip()
-    if article and article not in Article.values:
-        err("article", _("unknown article %(value)r") % {"value": article})
-    clean["article"] = article
-    verdict = str(row.get("verdict") or Verdict.PENDING).strip() or Verdict.PENDING
-    if verdict not in Verdict.values:
-        err("verdict", _("unknown verdict %(value)r") % {"value": verdict})
-    clean["verdict"] = verdict
-    verdict_on = row.get("verdict_on") or None
-    if isinstance(verdict_on, str):
-        try:
-            verdict_on = dt.date.fromisoformat(verdict_on.strip())
-        except ValueError:
-            err("verdict_on", _("not a date (YYYY-MM-DD)"))
-            verdict_on = None
-    if verdict_on is not None:
-        problem = plausible.problem(plausible.Kind.PAST, verdict_on)
-        if problem is not None:
-            err("verdict_on", problem)
-    clean["verdict_on"] = verdict_on
-    clean["imprisonment_months"] = _months(row.get("imprisonment_months"), err)
-    for name in case_rules.RELEASE_FLAGS:
-        value = _flag(row.get(name))
-        if value is None:
-            err(name, _("yes or no"))
-        clean[name] = bool(value)
-    # Refused when too long, never cut: a cut name is another person.
-    for field, limit in TEXT_LIMITS.items():
-        clean[field] = str(row.get(field) or "").strip()
-        if len(clean[field]) > limit:
-            err(field, _("at most %(count)s characters") % {"count": limit})
-    iin = clean["victim_iin"]
-    if iin and not (iin.isascii() and iin.isdigit() and len(iin) == 12):
-        err("victim_iin", _("an IIN has 12 digits"))
-    return clean, errors
-
-
-def _months(value: Any, err: Any) -> int | None:
-    """A whole number of months from 0 to MAX_IMPRISONMENT_MONTHS: no Infinity, 1e30, 1e10 or
-    2**63 (they overflowed the column: a 500)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        err("imprisonment_months", _("not a whole number of months"))
-        return None
-    text = str(value).strip()
-    if not (text.isascii() and text.isdigit()):
-        err("imprisonment_months", _("not a whole number of months"))
-        return None
-    if len(text) > 6 or int(text) > MAX_IMPRISONMENT_MONTHS:
-        err("imprisonment_months", _("at most %(count)s months") % {
-            "count": MAX_IMPRISONMENT_MONTHS})
-        return None
-    return int(text)
-
-
-def _refuse_contradictions(cleaned: list[dict[str, Any]], lines: list[int],
-                           errors: list[str]) -> None:
-    """The same charge twice in one import with different values: which one is true? Refused
-    (the second line named); an exact repeat is harmless."""
-    seen: dict[tuple, tuple[int, dict[str, Any]]] = {}
-    for clean, line in zip(cleaned, lines, strict=True):
-        if clean.get("case") is None:
-            continue
-        key = (clean["case"].pk, clean["accused"], clean["accused_personnel_number"],
-               clean["victim"], clean["victim_iin"], clean["article"])
-        values = {k: v for k, v in clean.items() if k != "case"}
-        if key in seen and seen[key][1] != values:
-            errors.append(_("line %(line)s: -: the same charge as line %(first)s with other "
-                            "values") % {"line": line, "first": seen[key][0]})
-        seen.setdefault(key, (line, values))
 
 
 def _accused(case: Case, name: str, personnel_number: str) -> CaseParty:
@@ -226,30 +112,27 @@ def charges_import(*, acting_user: User, origin: Origin, rows: list[dict[str, An
     if len(rows) > MAX_IMPORT_ROWS:
         raise ValidationError({"rows": [_("At most %(count)s rows a batch.") % {
             "count": MAX_IMPORT_ROWS}]})
+    # Validate (the row schema), plan (a pure kernel), apply (below): all rows or none.
     numbers = {case_rules.normalise_register_number(str(r.get("register_number") or ""))
                for r in rows}
     visible = selectors.cases_visible(user=acting_user).filter(register_number__in=numbers)
-    cases: dict[str, Case | None] = {c.register_number: c for c in visible}
-    cleaned, errors, lines = [], [], []
-    for line, row in enumerate(rows, start=2 if source == "csv" else 1):
-        clean, row_errors = _clean_row(row, line, cases)
-        cleaned.append(clean)
-        lines.append(line)
-        errors.extend(row_errors)
+    cases: dict[str, Case] = {c.register_number: c for c in visible}
+    read, errors = charge_rows.read_rows(rows, 2 if source == "csv" else 1, cases)
+    plan = plan_charges([(line, row.register_number, row.model_dump(exclude={"register_number"}))
+                         for line, row in read if row is not None])
     if not errors:
-        _refuse_contradictions(cleaned, lines, errors)
+        errors = [charge_rows.line_error(c.line, "-", _(
+            "the same charge as line %(first)s with other values") % {"first": c.first_line})
+            for c in plan.contradictions]
     if errors:
         raise ValidationError({"rows": errors})
     created = updated = 0
     flagged: list[int] = []
     with transaction.atomic():
-        for clean in cleaned:
-            case = clean["case"]
+        for planned in plan.charges:
+            case, clean, violations = cases[str(planned.case)], planned.values, planned.violations
             accused = _accused(case, clean["accused"], clean["accused_personnel_number"])
             victim = _victim(case, clean["victim"], clean["victim_iin"])
-            violations = case_rules.charge_rule_violations(
-                article=clean["article"], verdict=clean["verdict"],
-                flags={name: clean[name] for name in case_rules.RELEASE_FLAGS})
             values = {name: clean[name] for name in (
                 "article_part", "verdict", "verdict_on", "imprisonment_months",
                 *case_rules.RELEASE_FLAGS)}
@@ -266,7 +149,7 @@ def charges_import(*, acting_user: User, origin: Origin, rows: list[dict[str, An
                     {"code": v.code, "text": v.text, "charge": charge.pk}
                     for v in violations if v.code not in known]
                 case.save(update_fields=["rule_flags", "updated_at"])
-        for case in {c["case"].pk: c["case"] for c in cleaned}.values():
+        for case in {cases[str(p.case)].pk: cases[str(p.case)] for p in plan.charges}.values():
             audit_record(actor=acting_user, action=AuditEvent.Action.IMPORT, origin=origin,
                          obj=case, detail={"source": source, "rows": len(rows),
                                            "flagged": len(flagged)})

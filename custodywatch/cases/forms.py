@@ -59,15 +59,6 @@ class PartyChoiceField(forms.ModelChoiceField):
         return f"{who} ({obj.get_role_display()})"
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal shown beside the field it names (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=BLANK + list(CaseStatus.choices))

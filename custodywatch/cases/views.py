@@ -4,21 +4,18 @@ services write, selectors read (and audit)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.capabilities import Capability, has_capability, roles_with
 from custodywatch.accounts.models import Scope, User
 from custodywatch.accounts.scoping import facility_q
@@ -37,6 +34,7 @@ from custodywatch.cases.models import (
 from custodywatch.complaints.models import LegalHold
 from custodywatch.complaints.selectors import complaints_visible
 from custodywatch.core import stored_files
+from custodywatch.core.actions import Actions, add_service_errors
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import case_rules
 from custodywatch.ledger import rows as ledger_rows
@@ -46,10 +44,6 @@ from custodywatch.ledger.services import evidence_package_export
 from custodywatch.registry.models import Facility, Region
 
 PAGE_SIZE = 50
-
-
-def _origin(request: HttpRequest) -> Origin:
-    return Origin.from_request(request)
 
 
 # ------------------------------------------------------------------ list and new case
@@ -64,7 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
         facility_code=data.get("facility", ""), article=data.get("article", ""),
         overdue=data.get("overdue", False), flagged=data.get("flagged", False),
         text=data.get("q", ""))
-    cases = selectors.case_list(user=request.user, origin=_origin(request), filters=filters)
+    cases = selectors.case_list(user=request.user, origin=request.origin, filters=filters)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(case, selectors.clocks_of(case, now)) for case in page]
@@ -118,7 +112,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             case = services.case_open(
-                acting_user=user, origin=_origin(request),
+                acting_user=user, origin=request.origin,
                 register_number=data["register_number"], title=data["title"],
                 facility=data["facility"], complaints=data["complaints"],
                 ex_officio=data["ex_officio"], summary=data["summary"], unit=data["unit"],
@@ -126,7 +120,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 events_from=data["events_from"], events_until=data["events_until"],
                 suspects=data.get("suspects") or ())
         except ValidationError as error:
-            forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Case registered."))
             return redirect("cases:case_detail", pk=case.pk)
@@ -139,7 +133,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 def _case(request: HttpRequest, pk: int) -> Case:
     try:
-        return selectors.case_detail(user=request.user, pk=pk, origin=_origin(request))
+        return selectors.case_detail(user=request.user, pk=pk, origin=request.origin)
     except Case.DoesNotExist:
         raise Http404(_("No such case in your scope.")) from None
 
@@ -205,234 +199,169 @@ def _victims(case: Case):  # type: ignore[no-untyped-def]
     return case.parties.filter(role=CaseParty.Role.VICTIM).select_related("person")
 
 
-def _do_transition(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.TransitionForm(post)
-    if form.is_valid():
-        d = form.cleaned_data
-        services.case_transition(acting_user=request.user, origin=_origin(request), case=case,
-                                 to_status=d["to_status"], ground=d["ground"], note=d["note"],
-                                 at=d["at"])
-    return form
+def _accused(case: Case):  # type: ignore[no-untyped-def]
+    return case.parties.filter(role=CaseParty.Role.ACCUSED)
 
 
-def _do_step(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.StepForm(post)
-    if form.is_valid():
-        d = form.cleaned_data
-        services.case_step_add(acting_user=request.user, origin=_origin(request), case=case,
-                               kind=d["kind"], taken_at=d["taken_at"],
-                               description=d["description"])
-    return form
+def _may_write(request: HttpRequest, case: Case) -> None:
+    if not selectors.can_write(user=request.user, case=case):
+        raise PermissionDenied
 
 
-def _do_person(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.PersonPartyForm(post, victims=_victims(case))
-    if form.is_valid():
-        d = form.cleaned_data
-        # The service refuses a record outside the prosecutor's scope; an unknown number
-        # is refused the same way, so that neither says whether the record exists.
-        record = (CustodyRecord.objects.filter(pk=d["custody_record"]).first()
-                  if d["custody_record"] else None)
-        if d["custody_record"] and record is None:
-            form.add_error("custody_record", _("No such custody record in your scope."))
-            return form
-        services.party_add_person(acting_user=request.user, origin=_origin(request), case=case,
-                                  role=d["role"], full_name=d["full_name"], iin=d["iin"],
-                                  date_of_birth=d["date_of_birth"], sex=d["sex"],
-                                  custody_record=record, represents=d["represents"],
-                                  note=d["note"])
-    return form
+# The case page's actions: name, form, check, service call (core.actions). A compensation
+# decision has no case-writer check: the service lets the decision-makers decide.
+ACTIONS: Actions[Case] = Actions()
 
 
-def _do_officer(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.OfficerPartyForm(post)
-    if form.is_valid():
-        d = form.cleaned_data
-        services.party_add_officer(acting_user=request.user, origin=_origin(request), case=case,
-                                   role=d["role"], full_name=d["full_name"],
-                                   personnel_number=d["personnel_number"], rank=d["rank"],
-                                   position=d["position"], note=d["note"])
-    return form
+@ACTIONS.action("transition", form=lambda request, case: forms.TransitionForm(request.POST),
+                check=_may_write)
+def _transition(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    services.case_transition(acting_user=request.user, origin=request.origin, case=case,
+                             to_status=d["to_status"], ground=d["ground"], note=d["note"],
+                             at=d["at"])
 
 
-def _do_charge(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.ChargeForm(post, victims=_victims(case), accused=case.parties.filter(
-        role=CaseParty.Role.ACCUSED))
-    if form.is_valid():
-        d = form.cleaned_data
-        services.charge_add(acting_user=request.user, origin=_origin(request), case=case,
-                            accused=d["accused"], victim=d["victim"], article=d["article"],
-                            article_part=d["article_part"], **form.outcome())
-    return form
+@ACTIONS.action("step", form=lambda request, case: forms.StepForm(request.POST),
+                check=_may_write)
+def _step(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    services.case_step_add(acting_user=request.user, origin=request.origin, case=case,
+                           kind=d["kind"], taken_at=d["taken_at"], description=d["description"])
 
 
-def _do_examination(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.ExaminationRequestForm(post, persons=case.parties.filter(person__isnull=False))
-    if form.is_valid():
-        d = form.cleaned_data
-        examination = services.examination_request(
-            acting_user=request.user, origin=_origin(request), case=case, subject=d["subject"],
-            examiner=d["examiner"], place=d["place"])
-        form.redirect_to = reverse("cases:examination", args=[examination.pk])
-    return form
+@ACTIONS.action("person", check=_may_write, form=lambda request, case: forms.PersonPartyForm(
+    request.POST, victims=_victims(case)))
+def _person(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    # The service refuses a record outside the prosecutor's scope; an unknown number
+    # is refused the same way, so that neither says whether the record exists.
+    record = (CustodyRecord.objects.filter(pk=d["custody_record"]).first()
+              if d["custody_record"] else None)
+    if d["custody_record"] and record is None:
+        raise ValidationError({"custody_record": _("No such custody record in your scope.")})
+    services.party_add_person(acting_user=request.user, origin=request.origin, case=case,
+                              role=d["role"], full_name=d["full_name"], iin=d["iin"],
+                              date_of_birth=d["date_of_birth"], sex=d["sex"],
+                              custody_record=record, represents=d["represents"], note=d["note"])
 
 
-def _do_evidence(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.EvidenceForm(post, files, holds=LegalHold.objects.filter(
-        complaint__in=case.complaints.all()))
-    if form.is_valid():
-        d = form.cleaned_data
-        item = services.evidence_register(
-            acting_user=request.user, origin=_origin(request), case=case, label=d["label"],
-            kind=d["kind"], description=d["description"], found_at=d["found_at"],
-            collected_by=d["collected_by"], collected_at=d["collected_at"], holder=d["holder"],
-            location=d["location"], upload=d["file"], legal_hold=d["legal_hold"])
-        form.redirect_to = reverse("cases:evidence", args=[item.pk])
-    return form
+@ACTIONS.action("officer", form=lambda request, case: forms.OfficerPartyForm(request.POST),
+                check=_may_write)
+def _officer(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    services.party_add_officer(acting_user=request.user, origin=request.origin, case=case,
+                               role=d["role"], full_name=d["full_name"],
+                               personnel_number=d["personnel_number"], rank=d["rank"],
+                               position=d["position"], note=d["note"])
 
 
-def _do_transfer(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.TransferForm(post, items=case.evidence.all())
-    if form.is_valid():
-        d = form.cleaned_data
-        services.evidence_transfer(
-            acting_user=request.user, origin=_origin(request), item=d["item"],
-            from_holder=d["from_holder"], from_location=d["from_location"],
-            to_holder=d["to_holder"], to_location=d["to_location"],
-            transferred_at=d["transferred_at"], reason=d["reason"])
-    return form
+@ACTIONS.action("charge", check=_may_write, form=lambda request, case: forms.ChargeForm(
+    request.POST, victims=_victims(case), accused=_accused(case)))
+def _charge(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    services.charge_add(acting_user=request.user, origin=request.origin, case=case,
+                        accused=d["accused"], victim=d["victim"], article=d["article"],
+                        article_part=d["article_part"], **form.outcome())
 
 
-def _do_referral(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.ReferralForm(post, victims=_victims(case))
-    if form.is_valid():
-        d = form.cleaned_data
-        services.referral_add(acting_user=request.user, origin=_origin(request), case=case,
-                              victim=d["victim"], kind=d["kind"],
-                              crisis_centre=d["crisis_centre"], consent=d["consent"],
-                              note=d["note"])
-    return form
+@ACTIONS.action("examination", check=_may_write,
+                form=lambda request, case: forms.ExaminationRequestForm(
+                    request.POST, persons=case.parties.filter(person__isnull=False)))
+def _examination_request(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    examination = services.examination_request(
+        acting_user=request.user, origin=request.origin, case=case, subject=d["subject"],
+        examiner=d["examiner"], place=d["place"])
+    return reverse("cases:examination", args=[examination.pk])
 
 
-def _referral_of(case: Case, form) -> SupportReferral:  # type: ignore[no-untyped-def]
-    referral = case.referrals.filter(pk=form.cleaned_data["referral"]).first()
-    if referral is None:
+@ACTIONS.action("evidence", check=_may_write, form=lambda request, case: forms.EvidenceForm(
+    request.POST, request.FILES, holds=LegalHold.objects.filter(
+        complaint__in=case.complaints.all())))
+def _evidence_register(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    item = services.evidence_register(
+        acting_user=request.user, origin=request.origin, case=case, label=d["label"],
+        kind=d["kind"], description=d["description"], found_at=d["found_at"],
+        collected_by=d["collected_by"], collected_at=d["collected_at"], holder=d["holder"],
+        location=d["location"], upload=d["file"], legal_hold=d["legal_hold"])
+    return reverse("cases:evidence", args=[item.pk])
+
+
+@ACTIONS.action("transfer", check=_may_write, form=lambda request, case: forms.TransferForm(
+    request.POST, items=case.evidence.all()))
+def _transfer(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    services.evidence_transfer(
+        acting_user=request.user, origin=request.origin, item=d["item"],
+        from_holder=d["from_holder"], from_location=d["from_location"],
+        to_holder=d["to_holder"], to_location=d["to_location"],
+        transferred_at=d["transferred_at"], reason=d["reason"])
+
+
+@ACTIONS.action("referral", check=_may_write, form=lambda request, case: forms.ReferralForm(
+    request.POST, victims=_victims(case)))
+def _referral(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    services.referral_add(acting_user=request.user, origin=request.origin, case=case,
+                          victim=d["victim"], kind=d["kind"], crisis_centre=d["crisis_centre"],
+                          consent=d["consent"], note=d["note"])
+
+
+@ACTIONS.action("referral_status", slot="referral", check=_may_write,
+                form=lambda request, case: forms.ReferralStatusForm(request.POST))
+def _referral_status(request, case, form):  # type: ignore[no-untyped-def]
+    referral = get_object_or_404(case.referrals, pk=form.cleaned_data["referral"])
+    services.referral_status_set(acting_user=request.user, origin=request.origin,
+                                 referral=referral, status=form.cleaned_data["status"],
+                                 outcome=form.cleaned_data["outcome"])
+
+
+@ACTIONS.action("referral_service", check=_may_write,
+                form=lambda request, case: forms.ReferralServiceForm(
+                    request.POST, referrals=case.referrals.all()))
+def _referral_service(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    referral = get_object_or_404(case.referrals, pk=d["referral"])
+    services.referral_service_add(acting_user=request.user, origin=request.origin,
+                                  referral=referral, kind=d["kind"], given_on=d["given_on"],
+                                  sessions=d["sessions"], note=d["note"])
+
+
+@ACTIONS.action("claim", check=_may_write, form=lambda request, case: forms.ClaimForm(
+    request.POST, victims=_victims(case)))
+def _claim(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    services.compensation_claim_add(acting_user=request.user, origin=request.origin,
+                                    case=case, victim=d["victim"], claimed_at=d["claimed_at"],
+                                    amount_claimed=d["amount_claimed"], note=d["note"])
+
+
+@ACTIONS.action("decision", form=lambda request, case: forms.DecisionForm(request.POST))
+def _decision(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    claim_pk = str(request.POST.get("claim", ""))
+    claim = (CompensationClaim.objects.filter(case=case, pk=int(claim_pk)).first()
+             if claim_pk.isdigit() else None)
+    if claim is None:
         raise Http404
-    return referral
-
-
-def _do_referral_status(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.ReferralStatusForm(post)
-    if form.is_valid():
-        services.referral_status_set(acting_user=request.user, origin=_origin(request),
-                                     referral=_referral_of(case, form),
-                                     status=form.cleaned_data["status"],
-                                     outcome=form.cleaned_data["outcome"])
-    return form
-
-
-def _do_referral_service(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.ReferralServiceForm(post, referrals=case.referrals.all())
-    if form.is_valid():
-        d = form.cleaned_data
-        services.referral_service_add(acting_user=request.user, origin=_origin(request),
-                                      referral=_referral_of(case, form), kind=d["kind"],
-                                      given_on=d["given_on"], sessions=d["sessions"],
-                                      note=d["note"])
-    return form
-
-
-def _do_claim(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.ClaimForm(post, victims=_victims(case))
-    if form.is_valid():
-        d = form.cleaned_data
-        services.compensation_claim_add(acting_user=request.user, origin=_origin(request),
-                                        case=case, victim=d["victim"],
-                                        claimed_at=d["claimed_at"],
-                                        amount_claimed=d["amount_claimed"], note=d["note"])
-    return form
-
-
-def _do_decision(request, case, post, files):  # type: ignore[no-untyped-def]
-    form = forms.DecisionForm(post)
-    if form.is_valid():
-        d = form.cleaned_data
-        claim_pk = str(post.get("claim", ""))
-        claim = (CompensationClaim.objects.filter(case=case, pk=int(claim_pk)).first()
-                 if claim_pk.isdigit() else None)
-        if claim is None:
-            raise Http404
-        services.compensation_decide(acting_user=request.user, origin=_origin(request),
-                                     claim=claim, decision=d["decision"],
-                                     decided_at=d["decided_at"],
-                                     amount_granted=d["amount_granted"], paid_at=d["paid_at"])
-    return form
-
-
-ACTIONS: dict[str, tuple[str, Callable]] = {
-    "transition": ("transition", _do_transition),
-    "step": ("step", _do_step),
-    "person": ("person", _do_person),
-    "officer": ("officer", _do_officer),
-    "charge": ("charge", _do_charge),
-    "examination": ("examination", _do_examination),
-    "evidence": ("evidence", _do_evidence),
-    "transfer": ("transfer", _do_transfer),
-    "referral": ("referral", _do_referral),
-    "referral_status": ("referral", _do_referral_status),
-    "referral_service": ("referral_service", _do_referral_service),
-    "claim": ("claim", _do_claim),
-    "decision": ("decision", _do_decision),
-}
+    services.compensation_decide(acting_user=request.user, origin=request.origin, claim=claim,
+                                 decision=d["decision"], decided_at=d["decided_at"],
+                                 amount_granted=d["amount_granted"], paid_at=d["paid_at"])
 
 
 @login_required
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = _case(request, pk)
-    if action not in ACTIONS:
-        raise Http404
-    slot, run = ACTIONS[action]
-    if action != "decision" and not selectors.can_write(user=request.user, case=case):
-        raise PermissionDenied
-    try:
-        form = run(request, case, request.POST, request.FILES)
-    except ValidationError as error:
-        form = _bound_after_error(request, case, action, error)
-    if form.is_valid() and not form.errors:
+    outcome = ACTIONS.dispatch(request, case, action)
+    slot = outcome.action.place
+    if outcome.ok:
         messages.success(request, _("Saved."))
-        return redirect(getattr(form, "redirect_to", None)
+        return redirect(outcome.result
                         or reverse("cases:case_detail", args=[case.pk]) + f"#{slot}")
-    return _render_case(request, case, status=422, active=slot, **{slot: form})
-
-
-def _bound_after_error(request: HttpRequest, case: Case, action: str,
-                       error: ValidationError):  # type: ignore[no-untyped-def]
-    """Re-bind the action's form and put the service's refusal beside its fields."""
-    bound = {
-        "transition": lambda: forms.TransitionForm(request.POST),
-        "step": lambda: forms.StepForm(request.POST),
-        "person": lambda: forms.PersonPartyForm(request.POST, victims=_victims(case)),
-        "officer": lambda: forms.OfficerPartyForm(request.POST),
-        "charge": lambda: forms.ChargeForm(request.POST, victims=_victims(case),
-                                           accused=case.parties.filter(
-                                               role=CaseParty.Role.ACCUSED)),
-        "examination": lambda: forms.ExaminationRequestForm(
-            request.POST, persons=case.parties.filter(person__isnull=False)),
-        "evidence": lambda: forms.EvidenceForm(request.POST, request.FILES,
-                                               holds=LegalHold.objects.filter(
-                                                   complaint__in=case.complaints.all())),
-        "transfer": lambda: forms.TransferForm(request.POST, items=case.evidence.all()),
-        "referral": lambda: forms.ReferralForm(request.POST, victims=_victims(case)),
-        "referral_status": lambda: forms.ReferralStatusForm(request.POST),
-        "referral_service": lambda: forms.ReferralServiceForm(
-            request.POST, referrals=case.referrals.all()),
-        "claim": lambda: forms.ClaimForm(request.POST, victims=_victims(case)),
-        "decision": lambda: forms.DecisionForm(request.POST),
-    }[action]()
-    bound.is_valid()
-    forms.add_service_errors(bound, error)
-    return bound
+    return _render_case(request, case, status=422, active=slot, **{slot: outcome.form})
 
 
 # ------------------------------------------------------------------ examinations
@@ -440,7 +369,7 @@ def _bound_after_error(request: HttpRequest, case: Case, action: str,
 
 def _examination(request: HttpRequest, pk: int) -> Examination:
     try:
-        return selectors.examination_detail(user=request.user, pk=pk, origin=_origin(request))
+        return selectors.examination_detail(user=request.user, pk=pk, origin=request.origin)
     except Examination.DoesNotExist:
         raise Http404(_("No such forensic report for you.")) from None
 
@@ -474,43 +403,45 @@ def examination(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_examination(request, _examination(request, pk))
 
 
+EXAMINATION_ACTIONS: Actions[Examination] = Actions()
+
+
+@EXAMINATION_ACTIONS.action(
+    "record", form=lambda request, item: forms.ExaminationRecordForm(request.POST))
+def _record(request, item, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    services.examination_record(
+        acting_user=request.user, origin=request.origin, examination=item,
+        examined_at=d["examined_at"], place=d["place"], history=d["history"],
+        psychological_findings=d["psychological_findings"],
+        psychological_consistency=d["psychological_consistency"],
+        conclusion=d["conclusion"], complete=d["complete"])
+
+
+@EXAMINATION_ACTIONS.action("finding", form=lambda request, item: forms.FindingForm(request.POST))
+def _finding(request, item, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    services.finding_add(acting_user=request.user, origin=request.origin, examination=item,
+                         view=d["view"], body_region=d["body_region"], x=d["x"], y=d["y"],
+                         description=d["description"], consistency=d["consistency"])
+
+
+@EXAMINATION_ACTIONS.action(
+    "photo", form=lambda request, item: forms.PhotoForm(request.POST, request.FILES))
+def _photo(request, item, form):  # type: ignore[no-untyped-def]
+    services.photo_add(acting_user=request.user, origin=request.origin, examination=item,
+                       upload=form.cleaned_data["photo"], caption=form.cleaned_data["caption"])
+
+
 @login_required
 @require_POST
 def examination_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     item = _examination(request, pk)
-    origin = _origin(request)
-    if action == "record":
-        form = forms.ExaminationRecordForm(request.POST)
-    elif action == "finding":
-        form = forms.FindingForm(request.POST)
-    elif action == "photo":
-        form = forms.PhotoForm(request.POST, request.FILES)
-    else:
-        raise Http404
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            if action == "record":
-                services.examination_record(
-                    acting_user=request.user, origin=origin, examination=item,
-                    examined_at=d["examined_at"], place=d["place"], history=d["history"],
-                    psychological_findings=d["psychological_findings"],
-                    psychological_consistency=d["psychological_consistency"],
-                    conclusion=d["conclusion"], complete=d["complete"])
-            elif action == "finding":
-                services.finding_add(acting_user=request.user, origin=origin, examination=item,
-                                     view=d["view"], body_region=d["body_region"], x=d["x"],
-                                     y=d["y"], description=d["description"],
-                                     consistency=d["consistency"])
-            else:
-                services.photo_add(acting_user=request.user, origin=origin, examination=item,
-                                   upload=d["photo"], caption=d["caption"])
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("cases:examination", pk=item.pk)
-    return _render_examination(request, item, status=422, **{action: form})
+    outcome = EXAMINATION_ACTIONS.dispatch(request, item, action)
+    if outcome.ok:
+        messages.success(request, _("Saved."))
+        return redirect("cases:examination", pk=item.pk)
+    return _render_examination(request, item, status=422, **{action: outcome.form})
 
 
 @login_required
@@ -541,7 +472,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _evidence(request: HttpRequest, pk: int) -> EvidenceItem:
     try:
-        return selectors.evidence_detail(user=request.user, pk=pk, origin=_origin(request))
+        return selectors.evidence_detail(user=request.user, pk=pk, origin=request.origin)
     except EvidenceItem.DoesNotExist:
         raise Http404(_("No such evidence item in your scope.")) from None
 
@@ -583,7 +514,7 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         case = selectors.case_for_evidence_package(user=request.user, pk=pk,
-                                                   origin=_origin(request))
+                                                   origin=request.origin)
     except Case.DoesNotExist:
         raise Http404(_("No such case in your scope.")) from None
     indexes, files = selectors.evidence_package_indexes(case=case)
@@ -598,7 +529,7 @@ def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
                                     "the package can be made after the next checkpoint."))
         return redirect("cases:case_detail", pk=case.pk)
     try:
-        payload = evidence_package_export(acting_user=request.user, origin=_origin(request),
+        payload = evidence_package_export(acting_user=request.user, origin=request.origin,
                                           indexes=indexes, files=files)
     except PackageError as error:
         messages.warning(request, str(error))
@@ -616,7 +547,7 @@ def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
 def officer(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         person, cases = selectors.officer_cases(user=request.user, pk=pk,
-                                                origin=_origin(request))
+                                                origin=request.origin)
     except Officer.DoesNotExist:
         raise Http404(_("No such officer in your cases.")) from None
     parties = (CaseParty.objects.filter(officer=person, case__in=cases)
@@ -632,7 +563,7 @@ def officer(request: HttpRequest, pk: int) -> HttpResponse:
 def unit(request: HttpRequest, code: str) -> HttpResponse:
     try:
         facility, cases, heads = selectors.unit_cases(user=request.user, code=code,
-                                                      origin=_origin(request))
+                                                      origin=request.origin)
     except Facility.DoesNotExist:
         raise Http404(_("No such unit in your scope.")) from None
     rows = []
@@ -656,7 +587,7 @@ def charges_import(request: HttpRequest) -> HttpResponse:
         try:
             text = form.cleaned_data["file"].read().decode("utf-8")
             rows = batch.parse_csv(text)
-            result = batch.charges_import(acting_user=request.user, origin=_origin(request),
+            result = batch.charges_import(acting_user=request.user, origin=request.origin,
                                           rows=rows, source="csv")
         except UnicodeDecodeError:
             form.add_error("file", _("The file is not UTF-8 text."))
@@ -693,7 +624,7 @@ def crisis_centres(request: HttpRequest) -> HttpResponse:
 def exclusions(request: HttpRequest) -> HttpResponse:
     """Evidence excluded by the courts as obtained by torture: the list and, for
     prosecutors, the form to record a ruling."""
-    found = selectors.evidence_exclusions(user=request.user, origin=_origin(request))
+    found = selectors.evidence_exclusions(user=request.user, origin=request.origin)
     may_record = has_capability(request.user, Capability.RUN_CASES)
     facilities = Facility.objects.filter(facility_q(request.user)).order_by("code")
     form = forms.ExclusionForm(request.POST or None, facilities=facilities)
@@ -704,9 +635,9 @@ def exclusions(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.evidence_exclusion_record(
-                    acting_user=request.user, origin=_origin(request), **form.cleaned_data)
+                    acting_user=request.user, origin=request.origin, **form.cleaned_data)
             except ValidationError as error:
-                forms.add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("cases:exclusions")

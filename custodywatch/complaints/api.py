@@ -12,7 +12,6 @@ from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.complaints import receipts, selectors, services
 from custodywatch.complaints.models import Channel, Complaint
@@ -121,12 +120,12 @@ def complaint_intake(request: HttpRequest, payload: ComplaintIn):  # type: ignor
     audited: a filing is recorded as e-appeals."""
     if not has_capability(request.user, Capability.FILE_COMPLAINT_BY_API):
         services.api_intake_refused(acting_user=request.user,
-                                    origin=Origin.from_request(request))
+                                    origin=request.origin)
         raise PermissionDenied("Only the e-appeals system's account files complaints by API.")
     facility = _lookup(Facility, "facility", payload.facility) if payload.facility else None
     region = _lookup(Region, "region", payload.region) if payload.region else None
     filed = services.complaint_file(
-        acting_user=request.user, origin=Origin.from_request(request),
+        acting_user=request.user, origin=request.origin,
         channel=Channel.E_APPEALS, text=payload.text, facility=facility, region=region,
         accused_officers=payload.accused_officers,
         incident_started_at=payload.incident_started_at,
@@ -148,14 +147,14 @@ def complaint_list(  # type: ignore[no-untyped-def]
     urgency: str = ""
 ):
     return selectors.complaint_inbox(
-        user=request.user, origin=Origin.from_request(request),
+        user=request.user, origin=request.origin,
         filters=selectors.InboxFilters(status=status, category=category, region_code=region,
                                        urgency=urgency))
 
 
 def _open(request: HttpRequest, code: str, pin: str = "") -> Complaint:
     try:
-        return services.complainant_open(code=code, origin=Origin.from_request(request),
+        return services.complainant_open(code=code, origin=request.origin,
                                          terminal=receipts.terminal_of(request), pin=pin)
     except services.ReceiptThrottled:
         raise HttpError(429, "Too many wrong receipt codes; wait 15 minutes.") from None
@@ -182,7 +181,7 @@ def complaint_status(request: HttpRequest, payload: CodeIn):  # type: ignore[no-
 @router.post("/status/reply", response=StatusOut, auth=None)
 def complaint_status_reply(request: HttpRequest, payload: ReplyIn):  # type: ignore[no-untyped-def]
     complaint = _open(request, payload.code, payload.pin)
-    services.complainant_reply(complaint=complaint, origin=Origin.from_request(request),
+    services.complainant_reply(complaint=complaint, origin=request.origin,
                                body=payload.body)
     return _status(complaint)
 
@@ -190,7 +189,7 @@ def complaint_status_reply(request: HttpRequest, payload: ReplyIn):  # type: ign
 # Declared last: "/{reference}" would otherwise take "/status".
 @router.get("/{reference}", response=ComplaintDetailOut)
 def complaint_get(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
-    origin = Origin.from_request(request)
+    origin = request.origin
     complaint = selectors.complaints_visible(user=request.user).filter(
         reference=reference).only("pk").first()
     try:

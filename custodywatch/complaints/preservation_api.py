@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.complaints import preservation
 from custodywatch.core.idempotency import idempotent
 from custodywatch.registry.models import Facility
@@ -49,7 +48,7 @@ def _facility(request: HttpRequest) -> Facility:
     """Only a facility's edge agent has orders: its own facility's (accounts.scoping's one
     rule for agent writes; a staff token bound to the facility is refused)."""
     return video_services.agent_facility(acting_user=request.user,  # type: ignore[arg-type]
-                                         origin=Origin.from_request(request),
+                                         origin=request.origin,
                                          token=getattr(request, "machine_token", None))
 
 
@@ -65,6 +64,6 @@ def preservation_reports(request: HttpRequest, payload: ReportIn):  # type: igno
     items = [preservation.ReportItem(sha256=item.sha256, camera=item.camera, status=item.status,
                                      found_sha256=item.found_sha256) for item in payload.items]
     changed = preservation.preservation_report(
-        acting_user=request.user, origin=Origin.from_request(request), facility=facility,
+        acting_user=request.user, origin=request.origin, facility=facility,
         items=items)
     return {"received": len(items), "changed": changed}

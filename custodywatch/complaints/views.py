@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.audit import audit_record
 from custodywatch.accounts.capabilities import (
     Capability,
     has_capability,
@@ -38,6 +38,7 @@ from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases import forms as case_forms
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.cases import services as case_services
+from custodywatch.complaints import ledger_rows as complaint_ledger_rows
 from custodywatch.complaints import receipts, rules, selectors, services, terminals
 from custodywatch.complaints.attachments import open_verified
 from custodywatch.complaints.forms import (
@@ -66,25 +67,16 @@ from custodywatch.complaints.models import (
     TimelineEvent,
 )
 from custodywatch.complaints.preservation import preservation_summary
+from custodywatch.core.actions import Actions, add_service_errors
 from custodywatch.core.idempotency import idempotent
 from custodywatch.core.sealing import SealingError
 from custodywatch.core.stored_files import StoredFileDamaged, refusal
 from custodywatch.custody.models import CustodyRecord
-from custodywatch.ledger import rows as ledger_rows
 from custodywatch.registry.models import Facility, Region
 
 PAGE_SIZE = 50
 # Each language named in itself: the person at the terminal may read only one of them.
 KIOSK_LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
-
-
-def _copy_errors(form: Form, error: ValidationError) -> None:
-    """A service's refusal shown beside the field it names (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _identity(data: dict) -> services.Identity:
@@ -109,7 +101,7 @@ def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
     try:
         return services.complaint_file(
             acting_user=request.user if request.user.is_authenticated else None,
-            origin=Origin.from_request(request), channel=channel, text=data["text"],
+            origin=request.origin, channel=channel, text=data["text"],
             facility=facility or data.get("facility"), region=data.get("region"),
             accused_officers=data.get("accused_officers", ""),
             incident_started_at=data.get("incident_started_at"),
@@ -119,7 +111,7 @@ def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
             attachments=data.get("attachments") or [], terminal=terminal,
             pin=data.get("pin", ""))
     except ValidationError as error:
-        _copy_errors(form, error)
+        add_service_errors(form, error)
         return None
 
 
@@ -182,7 +174,7 @@ def _refuse_unenrolled(request: HttpRequest, facility: Facility
     reason = terminals.kiosk_refusal(terminal, facility)
     if not reason:
         return terminal, None
-    services.kiosk_refused(origin=Origin.from_request(request), facility=facility,
+    services.kiosk_refused(origin=request.origin, facility=facility,
                            reason=reason)
     return None, render(request, "complaints/kiosk_not_enrolled.html",
                         {"facility": facility, "reason": reason}, status=403)
@@ -229,12 +221,12 @@ def kiosk_status(request: HttpRequest, facility_code: str) -> HttpResponse:
         code = form.cleaned_data["code"]
         try:
             opened = services.complainant_open(
-                code=code, origin=Origin.from_request(request),
+                code=code, origin=request.origin,
                 terminal=receipts.terminal_of(request), pin=form.cleaned_data["pin"])
         except services.ReceiptThrottled:
             return render(request, "complaints/status_throttled.html", status=429)
         except ValidationError as error:
-            _copy_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied:
             form.add_error("code", _("No complaint has this code and PIN. Check them and try "
                                      "again.") if receipts.is_short(code) else
@@ -260,7 +252,7 @@ def kiosk_queue(request: HttpRequest, facility_code: str) -> HttpResponse:
     facility = _kiosk_facility(facility_code)
     terminal = terminals.terminal_of(request)
     if reason := terminals.kiosk_refusal(terminal, facility):
-        services.kiosk_refused(origin=Origin.from_request(request), facility=facility,
+        services.kiosk_refused(origin=request.origin, facility=facility,
                                reason=reason)
         return JsonResponse({"detail": reason}, status=403)
     try:
@@ -277,7 +269,7 @@ def kiosk_queue(request: HttpRequest, facility_code: str) -> HttpResponse:
     data = form.cleaned_data
     try:
         filed = services.complaint_file(
-            acting_user=None, origin=Origin.from_request(request), channel=Channel.KIOSK,
+            acting_user=None, origin=request.origin, channel=Channel.KIOSK,
             text=data["text"], facility=accused,
             accused_officers=data.get("accused_officers", ""),
             still_in_custody=accused == facility or data.get("still_in_custody", False),
@@ -311,7 +303,7 @@ def terminal_enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             terminal, credential = terminals.terminal_enrol(
-                code=form.cleaned_data["code"], origin=Origin.from_request(request))
+                code=form.cleaned_data["code"], origin=request.origin)
         except PermissionDenied as error:
             form.add_error("code", str(error))
             return render(request, "complaints/terminal_enrol.html", {"form": form},
@@ -340,14 +332,14 @@ def terminal_heartbeat(request: HttpRequest) -> HttpResponse:
 
 def _open_with_code(request: HttpRequest, code: str, pin: str = "") -> Complaint | HttpResponse:
     try:
-        return services.complainant_open(code=code, origin=Origin.from_request(request),
+        return services.complainant_open(code=code, origin=request.origin,
                                          terminal=receipts.terminal_of(request), pin=pin)
     except services.ReceiptThrottled:
         return render(request, "complaints/status_throttled.html", status=429)
     except ValidationError as error:
         form = ReceiptCodeForm({"code": code})
         form.is_valid()
-        _copy_errors(form, error)
+        add_service_errors(form, error)
         return render(request, "complaints/status_code.html", {"form": form}, status=422)
     except PermissionDenied:
         form = ReceiptCodeForm({"code": code})
@@ -421,11 +413,11 @@ def status_reply(request: HttpRequest) -> HttpResponse:
         return opened
     if form.is_valid():
         try:
-            services.complainant_reply(complaint=opened, origin=Origin.from_request(request),
+            services.complainant_reply(complaint=opened, origin=request.origin,
                                        body=form.cleaned_data["body"],
                                        attachments=form.cleaned_data["attachments"])
         except ValidationError as error:
-            _copy_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your message was sent."))
             return _status_page(request, opened, form.cleaned_data["code"],
@@ -470,10 +462,10 @@ def terminal_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 terminal, enrolment_code = terminals.terminal_add(
-                    acting_user=request.user, origin=Origin.from_request(request),
+                    acting_user=request.user, origin=request.origin,
                     facility=form.cleaned_data["facility"], place=form.cleaned_data["place"])
             except ValidationError as error:
-                _copy_errors(form, error)
+                add_service_errors(form, error)
             else:
                 status, form = 200, TerminalAddForm(facilities=facilities)
                 messages.success(request, _("Terminal %(terminal)s added. Type the code below "
@@ -491,7 +483,7 @@ def _terminal_page(request: HttpRequest, form: Form, enrolment_code: str | None,
     open_alerts = dict(TerminalAlert.objects.filter(
         terminal__in=rows, cleared_at__isnull=True).values_list("terminal_id", "silent_since"))
     audit_record(actor=request.user, action=AuditEvent.Action.LIST,
-                 origin=Origin.from_request(request), object_type="complaints.terminal",
+                 origin=request.origin, object_type="complaints.terminal",
                  detail={"terminals": len(rows)})
     return render(request, "complaints/terminals.html", {
         "form": form, "enrolment_code": enrolment_code,
@@ -503,7 +495,7 @@ def _terminal_page(request: HttpRequest, form: Form, enrolment_code: str | None,
 @require_POST
 def terminal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     terminal = get_object_or_404(terminals.terminals_visible(user=request.user), pk=pk)
-    origin = Origin.from_request(request)
+    origin = request.origin
     if action == "revoke":
         terminals.terminal_revoke(acting_user=request.user, origin=origin, terminal=terminal)
         messages.success(request, _("Terminal %(terminal)s revoked: it can no longer file "
@@ -540,7 +532,7 @@ def _visible_regions(user: User) -> list[Region]:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None, regions=_visible_regions(request.user))
-    complaints = selectors.complaint_inbox(user=request.user, origin=Origin.from_request(request),
+    complaints = selectors.complaint_inbox(user=request.user, origin=request.origin,
                                            filters=_inbox_filters(form))
     page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -556,7 +548,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def export_csv(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None, regions=_visible_regions(request.user))
     rows = selectors.complaint_export_rows(user=request.user,
-                                           origin=Origin.from_request(request),
+                                           origin=request.origin,
                                            filters=_inbox_filters(form))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="complaints.csv"'
@@ -599,7 +591,7 @@ def _timeline(complaint: Complaint, cases: list) -> list:
 def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -> dict:
     user = request.user
     # A row changed behind the application's back is shown as such, loudly (issue 17 item 6).
-    ledger_mismatch = ledger_rows.complaint_row_findings(complaint)
+    ledger_mismatch = complaint_ledger_rows.complaint_row_findings(complaint)
     for name in ("_text", "_accused"):
         try:
             complaint.text if name == "_text" else complaint.accused_officers  # noqa: B018
@@ -607,7 +599,7 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -
             complaint.__dict__[name] = ""  # does not open: the mismatch above says so
     handlers = _eligible_handlers(complaint)
     cases = case_selectors.complaint_cases(user=user, complaint=complaint,
-                                           origin=Origin.from_request(request))
+                                           origin=request.origin)
     return {
         "complaint": complaint,
         "close_form": forms.get("close_form") or CloseForm(),
@@ -642,7 +634,7 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -
 def _complaint_for(request: HttpRequest, pk: int) -> Complaint:
     try:
         return selectors.complaint_detail(user=request.user, pk=pk,
-                                          origin=Origin.from_request(request))
+                                          origin=request.origin)
     except Complaint.DoesNotExist:
         raise Http404(_("No such complaint in your scope.")) from None
 
@@ -658,7 +650,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
     try:
         attachment = selectors.attachment_for_download(
             user=request.user, complaint_pk=pk, attachment_pk=attachment_pk,
-            origin=Origin.from_request(request))
+            origin=request.origin)
     except Attachment.DoesNotExist:
         raise Http404 from None
     try:
@@ -674,102 +666,110 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
     return response
 
 
+# The complaint page's actions: name, form, service call (core.actions); every one is for the
+# complaint's handlers (`handlers_only` on the view, the services check the rest). `slot`: the
+# page's form that shows the errors; without one they are shown above the page.
+ACTIONS: Actions[Complaint] = Actions()
+
+
+@ACTIONS.action("triage", slot="triage_form",
+                form=lambda request, complaint: TriageForm(request.POST))
+def _triage(request, complaint, form):  # type: ignore[no-untyped-def]
+    services.complaint_triage_confirm(acting_user=request.user, origin=request.origin,
+                                      complaint=complaint, **form.cleaned_data)
+
+
+@ACTIONS.action("register", form=lambda request, complaint: Form(request.POST))
+def _register(request, complaint, form):  # type: ignore[no-untyped-def]
+    services.complaint_register(acting_user=request.user, origin=request.origin,
+                                complaint=complaint)
+
+
+@ACTIONS.action("message", slot="message_form",
+                form=lambda request, complaint: OfficialMessageForm(request.POST))
+def _message(request, complaint, form):  # type: ignore[no-untyped-def]
+    kind = form.cleaned_data["kind"]
+    services.message_send_official(
+        acting_user=request.user, origin=request.origin, complaint=complaint,
+        body=form.cleaned_data["body"], is_question=kind == "question", answer=kind == "answer")
+
+
+@ACTIONS.action("reassign", slot="reassign_form",
+                form=lambda request, complaint: ReassignForm(request.POST, handlers=(
+                    User.objects.filter(pk__in=[h.pk for h in _eligible_handlers(complaint)]))))
+def _reassign(request, complaint, form):  # type: ignore[no-untyped-def]
+    services.complaint_reassign(acting_user=request.user, origin=request.origin,
+                                complaint=complaint, **form.cleaned_data)
+
+
+@ACTIONS.action("link", slot="link_form",
+                form=lambda request, complaint: LinkCustodyForm(request.POST))
+def _link(request, complaint, form):  # type: ignore[no-untyped-def]
+    try:
+        record = selectors.custody_record_to_link(
+            user=request.user, pk=form.cleaned_data["custody_record"], origin=request.origin)
+    except CustodyRecord.DoesNotExist:
+        raise ValidationError({"custody_record": _("No such custody record.")}) from None
+    services.complaint_link_custody_record(acting_user=request.user, origin=request.origin,
+                                           complaint=complaint, custody_record=record)
+
+
+@ACTIONS.action("accuse", slot="accuse_form",
+                form=lambda request, complaint: case_forms.AccusationForm(request.POST))
+def _accuse(request, complaint, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    case_services.accusation_add(
+        acting_user=request.user, origin=request.origin, complaint=complaint,
+        full_name=d["full_name"], personnel_number=d["personnel_number"], rank=d["rank"],
+        position=d["position"], user=d["username"], note=d["note"])
+
+
+@ACTIONS.action("unaccuse", slot="unaccuse_form",
+                form=lambda request, complaint: case_forms.AccusationRemoveForm(request.POST))
+def _unaccuse(request, complaint, form):  # type: ignore[no-untyped-def]
+    accusation = get_object_or_404(complaint.accusations, pk=form.cleaned_data["accusation"])
+    case_services.accusation_remove(acting_user=request.user, origin=request.origin,
+                                    accusation=accusation, reason=form.cleaned_data["reason"])
+
+
+@ACTIONS.action("identity_request", slot="identity_form",
+                form=lambda request, complaint: IdentityRequestForm(request.POST))
+def _identity_request(request, complaint, form):  # type: ignore[no-untyped-def]
+    services.identity_access_request(
+        acting_user=request.user, origin=request.origin, complaint=complaint,
+        reason=form.cleaned_data["reason"], break_glass=form.cleaned_data["break_glass"])
+
+
+@ACTIONS.action("identity_open", form=lambda request, complaint: Form(request.POST))
+def _identity_open(request, complaint, form):  # type: ignore[no-untyped-def]
+    return services.identity_unseal(acting_user=request.user, origin=request.origin,
+                                    complaint=complaint)
+
+
+@ACTIONS.action("close", slot="close_form",
+                form=lambda request, complaint: CloseForm(request.POST))
+def _close(request, complaint, form):  # type: ignore[no-untyped-def]
+    services.complaint_close(acting_user=request.user, origin=request.origin,
+                             complaint=complaint, disposition=form.cleaned_data["disposition"],
+                             detail=form.cleaned_data["detail"])
+
+
 @handlers_only
 @require_POST
 def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Every change on the complaint page: one POST per action, then back to the page."""
     complaint = _complaint_for(request, pk)
-    origin = Origin.from_request(request)
-    user = request.user
-    form: Form
-    identity = None
-    try:
-        if action == "triage":
-            form = TriageForm(request.POST)
-            if form.is_valid():
-                services.complaint_triage_confirm(acting_user=user, origin=origin,
-                                                  complaint=complaint, **form.cleaned_data)
-        elif action == "register":
-            form = Form(request.POST)
-            services.complaint_register(acting_user=user, origin=origin, complaint=complaint)
-        elif action == "message":
-            form = OfficialMessageForm(request.POST)
-            if form.is_valid():
-                kind = form.cleaned_data["kind"]
-                services.message_send_official(
-                    acting_user=user, origin=origin, complaint=complaint,
-                    body=form.cleaned_data["body"], is_question=kind == "question",
-                    answer=kind == "answer")
-        elif action == "reassign":
-            form = ReassignForm(request.POST, handlers=User.objects.filter(
-                pk__in=[h.pk for h in _eligible_handlers(complaint)]))
-            if form.is_valid():
-                services.complaint_reassign(acting_user=user, origin=origin,
-                                            complaint=complaint, **form.cleaned_data)
-        elif action == "link":
-            form = LinkCustodyForm(request.POST)
-            if form.is_valid():
-                try:
-                    record = selectors.custody_record_to_link(
-                        user=user, pk=form.cleaned_data["custody_record"], origin=origin)
-                except CustodyRecord.DoesNotExist:
-                    form.add_error("custody_record", _("No such custody record."))
-                else:
-                    services.complaint_link_custody_record(
-                        acting_user=user, origin=origin, complaint=complaint,
-                        custody_record=record)
-        elif action == "accuse":
-            form = case_forms.AccusationForm(request.POST)
-            if form.is_valid():
-                d = form.cleaned_data
-                case_services.accusation_add(
-                    acting_user=user, origin=origin, complaint=complaint,
-                    full_name=d["full_name"], personnel_number=d["personnel_number"],
-                    rank=d["rank"], position=d["position"], user=d["username"], note=d["note"])
-        elif action == "unaccuse":
-            form = case_forms.AccusationRemoveForm(request.POST)
-            if form.is_valid():
-                accusation = complaint.accusations.filter(
-                    pk=form.cleaned_data["accusation"]).first()
-                if accusation is None:
-                    raise Http404
-                case_services.accusation_remove(acting_user=user, origin=origin,
-                                                accusation=accusation,
-                                                reason=form.cleaned_data["reason"])
-        elif action == "identity_request":
-            form = IdentityRequestForm(request.POST)
-            if form.is_valid():
-                services.identity_access_request(
-                    acting_user=user, origin=origin, complaint=complaint,
-                    reason=form.cleaned_data["reason"],
-                    break_glass=form.cleaned_data["break_glass"])
-        elif action == "identity_open":
-            form = Form(request.POST)
-            identity = services.identity_unseal(acting_user=user, origin=origin,
-                                                complaint=complaint)
-        elif action == "close":
-            form = CloseForm(request.POST)
-            if form.is_valid():
-                services.complaint_close(acting_user=user, origin=origin, complaint=complaint,
-                                         disposition=form.cleaned_data["disposition"],
-                                         detail=form.cleaned_data["detail"])
-        else:
-            raise Http404
-    except ValidationError as error:
-        _copy_errors(form, error)
-    if form.errors:
-        names = {"triage": "triage_form", "message": "message_form",
-                 "reassign": "reassign_form", "identity_request": "identity_form",
-                 "link": "link_form", "accuse": "accuse_form", "unaccuse": "unaccuse_form",
-                 "close": "close_form"}
-        context = _detail_context(request, complaint, **{names.get(action, "x"): form})
-        context["action_errors"] = form.non_field_errors() if names.get(action) is None else []
+    outcome = ACTIONS.dispatch(request, complaint, action)
+    if not outcome.ok:
+        slot = outcome.action.slot
+        context = _detail_context(request, complaint, **{slot or "x": outcome.form})
+        context["action_errors"] = [] if slot else outcome.form.non_field_errors()
         return render(request, "complaints/detail.html", context, status=422)
-    if identity is not None:
+    if outcome.result is not None:
         # Shown on this response only: the identity is never put in a URL, a session or a cache.
         complaint.refresh_from_db()
         return render(request, "complaints/detail.html",
-                      _detail_context(request, complaint, identity=identity))
+                      _detail_context(request, complaint, identity=outcome.result))
     messages.success(request, _("Saved."))
     return redirect("complaints:detail", pk=complaint.pk)
 
@@ -777,7 +777,7 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 @login_required
 @require_POST
 def identity_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    origin = Origin.from_request(request)
+    origin = request.origin
     try:
         access = selectors.identity_access_to_decide(user=request.user, pk=pk, origin=origin)
     except IdentityAccess.DoesNotExist:
@@ -795,7 +795,7 @@ def identity_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def statistics(request: HttpRequest) -> HttpResponse:
     year = request.GET.get("year", "")
     charts = selectors.complaint_statistics(
-        user=request.user, origin=Origin.from_request(request),
+        user=request.user, origin=request.origin,
         year=int(year) if year.isdigit() else None)
     titles = {"channel": _("By channel"), "region": _("By region"),
               "facility": _("By facility (top 20)"), "category": _("By category"),

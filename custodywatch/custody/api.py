@@ -9,7 +9,6 @@ from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
 from custodywatch.custody import batch, selectors
@@ -207,7 +206,7 @@ def _items(payload: Schema) -> list[dict]:
 
 
 def _call(request: HttpRequest, run, payload: Schema) -> dict:  # type: ignore[no-untyped-def]
-    results = run(acting_user=request.user, origin=Origin.from_request(request),
+    results = run(acting_user=request.user, origin=request.origin,
                   token=getattr(request, "machine_token", None), items=_items(payload))
     return {"items": results}
 
@@ -249,6 +248,6 @@ def record_get(request: HttpRequest, record_id: int):  # type: ignore[no-untyped
     """One custody record in the caller's scope; the read is audited."""
     try:
         return selectors.custody_record_detail(user=request.user, pk=record_id,
-                                               origin=Origin.from_request(request))
+                                               origin=request.origin)
     except CustodyRecord.DoesNotExist:
         raise HttpError(404, "No such custody record in your scope.") from None

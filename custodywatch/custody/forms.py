@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.core import plausible
+
+# One helper for every page (issue 26 item 3), named here for the views that import it.
+from custodywatch.core.actions import add_service_errors as add_service_errors
 from custodywatch.custody.models import (
     CustodyRecord,
     EndReason,
@@ -200,12 +202,3 @@ class EndForm(forms.Form):
     end_reason = forms.ChoiceField(label=_("How custody ended"), choices=EndReason.choices)
     end_note = forms.CharField(label=_("Court decision, destination or circumstances"),
                                required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's error on the field it names, or above the form."""
-    messages = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-    for name, texts in messages.items():
-        target = name if name in form.fields else None
-        for text in texts:
-            form.add_error(target, text)

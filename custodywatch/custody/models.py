@@ -468,3 +468,16 @@ class CustodyAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_clock_display()} · {self.get_level_display()}"
+
+
+# Issue 22, items 7 and 8: kept in their own module, registered with this app here.
+from custodywatch.custody.models_mass import (  # noqa: E402, F401
+    BulkIntake,
+    IdentityCheck,
+    IncommunicadoOrder,
+    LawyerLicence,
+    MassDetention,
+    MeasureReview,
+    TemporaryPlace,
+    WhereaboutsQuery,
+)

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import Scope
 from custodywatch.custody import alerts, forms, law, presenters, selectors, services
@@ -41,7 +40,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def _facility(request: HttpRequest, code: str) -> Facility:
     try:
         return selectors.facility_for_desk(user=request.user, code=code,
-                                           origin=Origin.from_request(request))
+                                           origin=request.origin)
     except Facility.DoesNotExist:
         raise Http404(_("No such facility in your scope.")) from None
 
@@ -50,7 +49,7 @@ def _facility(request: HttpRequest, code: str) -> Facility:
 def desk(request: HttpRequest, code: str) -> HttpResponse:
     facility = _facility(request, code)
     rows = selectors.duty_desk(user=request.user, facility=facility,
-                               origin=Origin.from_request(request), now=timezone.now())
+                               origin=request.origin, now=timezone.now())
     context = {"facility": facility, "rows": presenters.desk_lines(rows),
                "poll_seconds": DESK_POLL_SECONDS,
                # One reverse() for the page, not one per row: the desk shows hundreds.
@@ -75,7 +74,7 @@ def record_new(request: HttpRequest, code: str) -> HttpResponse:
         room = values.pop("room")
         try:
             record = services.custody_record_create(
-                acting_user=request.user, origin=Origin.from_request(request),
+                acting_user=request.user, origin=request.origin,
                 facility=facility, values=values, room=room)
         except ValidationError as error:
             forms.add_service_errors(form, error)
@@ -90,7 +89,7 @@ def record_new(request: HttpRequest, code: str) -> HttpResponse:
 def _record(request: HttpRequest, pk: int) -> CustodyRecord:
     try:
         return selectors.custody_record_detail(user=request.user, pk=pk,
-                                               origin=Origin.from_request(request))
+                                               origin=request.origin)
     except CustodyRecord.DoesNotExist:
         raise Http404(_("No such custody record in your scope.")) from None
 
@@ -155,7 +154,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
     now = timezone.now()
     found = selectors.person_timeline(user=request.user, record=record,
-                                      origin=Origin.from_request(request), now=now)
+                                      origin=request.origin, now=now)
     return render(request, "custody/person.html", {
         "record": record, "parts": found.parts, "handovers": found.handovers,
         "timeline": build_person_timeline(parts=found.parts, handovers=found.handovers,
@@ -188,7 +187,7 @@ def _rooms(record: CustodyRecord):  # type: ignore[no-untyped-def]
 
 
 def _common(request: HttpRequest, record: CustodyRecord) -> dict:
-    return {"acting_user": request.user, "origin": Origin.from_request(request),
+    return {"acting_user": request.user, "origin": request.origin,
             "record": record}
 
 
@@ -273,7 +272,7 @@ def overruns(request: HttpRequest) -> HttpResponse:
     since = _local_midnight(first) if first else now - dt.timedelta(days=days)
     until = _local_midnight(last + dt.timedelta(days=1)) if last else None
     summary, page = selectors.overruns_report(
-        user=request.user, origin=Origin.from_request(request), now=now,
+        user=request.user, origin=request.origin, now=now,
         since=since, until=until, region_code=region_code, facility_code=facility_code,
         page_number=request.GET.get("page", 1))
     most = max((item.overruns for item in summary), default=0)
@@ -305,7 +304,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(selectors.alerts_visible(user=request.user), pk=pk)
     try:
-        alerts.alert_acknowledge(acting_user=request.user, origin=Origin.from_request(request),
+        alerts.alert_acknowledge(acting_user=request.user, origin=request.origin,
                                  alert=alert)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -34,6 +34,7 @@ from custodywatch.custody.models import CustodyAlert, CustodyRecord
 from custodywatch.demo.models import DemoDataset
 from custodywatch.escrow.models import (
     BodyCameraAssignment,
+    BodyCameraGap,
     EscrowHold,
     EscrowObject,
     SegmentFingerprint,
@@ -171,7 +172,8 @@ def wipe() -> None:
         wipe_complaints()  # complaints protect the facilities they concern
         # Escrow's rows protect the facilities, cameras and segments they name (the objects
         # in the store stay: they are locked; a new demo writes new keys).
-        for model in (SegmentFingerprint, EscrowObject, BodyCameraAssignment):
+        # (A body-worn camera's gaps protect its assignment and the custody record.)
+        for model in (SegmentFingerprint, EscrowObject, BodyCameraGap, BodyCameraAssignment):
             model.objects.all().delete()
         EscrowHold.rooms.through.objects.all().delete()
         EscrowHold.cameras.through.objects.all().delete()

@@ -18,7 +18,6 @@ from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.core.idempotency import idempotent
 from custodywatch.escrow import keys, services, store
 from custodywatch.registry.models import Facility
@@ -109,7 +108,7 @@ def _agent_facility(request: HttpRequest) -> Facility:
     ``accounts.scoping.video_writer_facility_id``); PermissionDenied, audited, for anyone else."""
     facility = video_services.agent_facility(
         acting_user=request.user,  # type: ignore[arg-type]
-        origin=Origin.from_request(request), token=getattr(request, "machine_token", None))
+        origin=request.origin, token=getattr(request, "machine_token", None))
     if not store.configured():
         raise HttpError(404, "This centre offers no escrow store (not configured).")
     return facility
@@ -129,7 +128,7 @@ def escrow_grants(request: HttpRequest, payload: GrantsIn):  # type: ignore[no-u
                                    stored_sha256=item.stored_sha256, size=item.size)
              for item in payload.items]
     return {"items": services.grant_uploads(acting_user=request.user,
-                                            origin=Origin.from_request(request),
+                                            origin=request.origin,
                                             facility=facility, items=items)}
 
 
@@ -138,7 +137,7 @@ def escrow_grants(request: HttpRequest, payload: GrantsIn):  # type: ignore[no-u
 def escrow_acks(request: HttpRequest, payload: AcksIn):  # type: ignore[no-untyped-def]
     facility = _agent_facility(request)
     return {"items": services.acknowledge_uploads(
-        acting_user=request.user, origin=Origin.from_request(request), facility=facility,
+        acting_user=request.user, origin=request.origin, facility=facility,
         items=[(item.sha256, item.version_id) for item in payload.items])}
 
 
@@ -147,7 +146,7 @@ def escrow_acks(request: HttpRequest, payload: AcksIn):  # type: ignore[no-untyp
 def escrow_fingerprints(request: HttpRequest, payload: FingerprintsIn):  # type: ignore[no-untyped-def]
     facility = _agent_facility(request)
     return {"items": services.record_fingerprints(
-        acting_user=request.user, origin=Origin.from_request(request), facility=facility,
+        acting_user=request.user, origin=request.origin, facility=facility,
         items=[services.FingerprintItem(camera=item.camera, sha256=item.sha256,
                                         step_ms=item.step_ms, hashes=item.hashes)
                for item in payload.items])}

@@ -168,3 +168,41 @@ class BodyCameraAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera_id} {self.personnel_number}"
+
+
+class CustodyEvent(models.TextChoices):
+    ARRIVAL = "arrival", _("Arrival")
+    MOVE = "move", _("Moved to a room")
+    INTERROGATION = "interrogation", _("Interrogation")
+    MEDICAL = "medical", _("Medical check")
+    RELEASE = "release", _("End of custody")
+
+
+class BodyCameraGap(models.Model):
+    """A body-worn camera worn on duty during a custody event of its facility that uploaded
+    nothing covering the event (``escrow.tasks.body_camera_gaps``): raised once per
+    assignment, person and event. For the supervising prosecutors only; the facility's pages
+    never show it."""
+
+    assignment = models.ForeignKey(BodyCameraAssignment, models.PROTECT, related_name="gaps",
+                                   verbose_name=_("body-worn camera assignment"))
+    custody_record = models.ForeignKey("custody.CustodyRecord", models.PROTECT,
+                                       related_name="+", verbose_name=_("custody record"))
+    event = models.CharField(_("event"), max_length=15, choices=CustodyEvent.choices)
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+    raised_at = models.DateTimeField(_("raised"))
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("body-worn camera gap")
+        verbose_name_plural = _("body-worn camera gaps")
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "custody_record", "event",
+                                            "started_at"], name="body_camera_gap_once"),
+            models.CheckConstraint(condition=Q(ended_at__gt=F("started_at")),
+                                   name="body_camera_gap_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} {self.event} {self.started_at:%Y-%m-%d %H:%M}"

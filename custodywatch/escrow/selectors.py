@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from custodywatch.accounts.audit import Origin
@@ -131,3 +131,189 @@ def blackout_footage(*, user: User, origin: Origin, limit: int = 50) -> list[Bla
                  object_type="escrow.blackouts", object_label="blackout footage",
                  detail={"incidents": [row.incident.pk for row in rows]})
     return rows
+
+
+# --------------------------------------------------------------------------- body-worn cameras
+
+EVENT_MARGIN = dt.timedelta(minutes=2)  # a moment's event (arrival, move, ...) spans +- this
+
+
+@dataclass(frozen=True)
+class Event:
+    record_id: int
+    event: str  # CustodyEvent
+    started_at: dt.datetime
+    ended_at: dt.datetime
+
+
+def custody_events(*, facility_id: int, started_at: dt.datetime, ended_at: dt.datetime,
+                   record_id: int | None = None, now: dt.datetime | None = None
+                   ) -> list[Event]:
+    """The custody events of a facility's people overlapping ``[started_at, ended_at)``:
+    arrivals, moves to a room, interrogations (their whole length), medical checks, ends of
+    custody; a moment counts ``EVENT_MARGIN`` either side. Unscoped: callers scope."""
+    from custodywatch.custody.models import Interrogation, MedicalCheck, RoomStay
+    from custodywatch.escrow.models import CustodyEvent
+
+    now = now or timezone.now()
+    records = CustodyRecord.objects.filter(facility_id=facility_id)
+    if record_id is not None:
+        records = records.filter(pk=record_id)
+    lo, hi = started_at - EVENT_MARGIN, ended_at + EVENT_MARGIN
+    moments: list[tuple[int, str, dt.datetime]] = []
+    for pk, arrived, detained, ended in records.filter(
+            Q(arrived_at__range=(lo, hi)) | Q(arrived_at__isnull=True,
+                                              detained_at__range=(lo, hi))
+            | Q(ended_at__range=(lo, hi))).values_list("pk", "arrived_at", "detained_at",
+                                                       "ended_at"):
+        arrival = arrived or detained
+        if lo <= arrival <= hi:
+            moments.append((pk, CustodyEvent.ARRIVAL, arrival))
+        if ended is not None and lo <= ended <= hi:
+            moments.append((pk, CustodyEvent.RELEASE, ended))
+    moments += [(pk, CustodyEvent.MOVE, at) for pk, at in RoomStay.objects.filter(
+        custody_record__in=records, started_at__range=(lo, hi)).values_list(
+        "custody_record_id", "started_at")]
+    moments += [(pk, CustodyEvent.MEDICAL, at) for pk, at in MedicalCheck.objects.filter(
+        custody_record__in=records, examined_at__range=(lo, hi)).values_list(
+        "custody_record_id", "examined_at")]
+    events = [Event(pk, kind, at - EVENT_MARGIN, at + EVENT_MARGIN) for pk, kind, at in moments]
+    for pk, start, end in Interrogation.objects.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=started_at), custody_record__in=records,
+            started_at__lt=ended_at).values_list("custody_record_id", "started_at", "ended_at"):
+        end = end or max(now, start + EVENT_MARGIN)
+        if end > start:
+            events.append(Event(pk, CustodyEvent.INTERROGATION, start, end))
+    return sorted((e for e in events if e.started_at < ended_at and e.ended_at > started_at),
+                  key=lambda e: (e.started_at, e.record_id, e.event))
+
+
+@dataclass(frozen=True)
+class BodyFootageRow:
+    camera: str
+    officer: str
+    personnel_number: str
+    shift_start: dt.datetime
+    shift_end: dt.datetime | None
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    sha256: str
+    escrowed: bool
+    events: list[str]  # the person's events (CustodyEvent labels) the file overlaps
+
+
+def record_body_footage(record: CustodyRecord, now: dt.datetime | None = None
+                        ) -> list[BodyFootageRow]:
+    """The body-worn camera files linked to a person's record: files of the shifts, at his
+    facility, that overlap one of his custody events, from his arrival to the end of his
+    custody (or now), each with its officer, shift, escrow state and the events it covers.
+    For a record already read through its scoped selector."""
+    from custodywatch.escrow.models import BodyCameraAssignment, CustodyEvent
+
+    now = now or timezone.now()
+    start = record.arrived_at or record.detained_at
+    end = min(record.ended_at or now, now) + EVENT_MARGIN
+    if end <= start:
+        return []
+    events = custody_events(facility_id=record.facility_id, started_at=start - EVENT_MARGIN,
+                            ended_at=end, record_id=record.pk, now=now)
+    labels = dict(CustodyEvent.choices)
+    rows = []
+    for assignment in BodyCameraAssignment.objects.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=start - EVENT_MARGIN),
+            camera__facility_id=record.facility_id, started_at__lt=end
+            ).select_related("camera"):
+        shift_end = assignment.ended_at or now
+        if not any(e.started_at < shift_end and e.ended_at > assignment.started_at
+                   for e in events):
+            continue
+        lo, hi = max(start - EVENT_MARGIN, assignment.started_at), min(end, shift_end)
+        segments = (RecordingSegment.objects.filter(camera=assignment.camera,
+                                                    started_at__lt=hi, ended_at__gt=lo)
+                    .prefetch_related(Prefetch("escrow", queryset=EscrowObject.objects.filter(
+                        state=EscrowState.STORED), to_attr="stored")))
+        for segment in segments:
+            covered = [str(labels[e.event]) for e in events
+                       if e.started_at < segment.ended_at and e.ended_at > segment.started_at]
+            rows.append(BodyFootageRow(
+                assignment.camera.code, assignment.full_name, assignment.personnel_number,
+                assignment.started_at, assignment.ended_at, segment.started_at,
+                segment.ended_at, segment.sha256, bool(segment.stored),
+                list(dict.fromkeys(covered))))
+    return sorted(rows, key=lambda row: (row.started_at, row.camera))
+
+
+def may_read_body_cameras(user: User) -> bool:
+    """Those who hand out body-worn cameras, and the prosecutors who supervise them."""
+    from custodywatch.accounts.capabilities import Capability, has_capability
+
+    return (has_capability(user, Capability.ASSIGN_BODY_CAMERAS)
+            or has_capability(user, Capability.ACT_FOR_PROSECUTION))
+
+
+@dataclass(frozen=True)
+class ShiftRow:
+    assignment: object  # BodyCameraAssignment
+    files: int
+    escrowed: int
+    minutes: float
+    running: bool  # may be taken back now
+
+
+@dataclass(frozen=True)
+class BodyCameraRow:
+    camera: Camera
+    shifts: list[ShiftRow]
+
+
+def body_cameras(*, user: User, origin: Origin, days: int = 14,
+                 now: dt.datetime | None = None) -> list[BodyCameraRow]:
+    """The body-worn cameras of the facilities in the reader's scope (active cameras fixed in
+    no room), each with its shifts of the last ``days`` days and to come, and per shift the
+    files its docking station uploaded and how many are escrowed. The read is audited."""
+    from custodywatch.accounts.audit import audit_record
+    from custodywatch.accounts.models import AuditEvent
+    from custodywatch.accounts.scoping import facility_q
+    from custodywatch.escrow.models import BodyCameraAssignment
+
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    cameras = list(Camera.objects.filter(
+        facility__in=Facility.objects.filter(facility_q(user)), is_active=True,
+        rooms__isnull=True).select_related("facility").order_by("facility__code", "code"))
+    rows = []
+    for camera in cameras:
+        shifts = []
+        for assignment in BodyCameraAssignment.objects.filter(
+                Q(ended_at__isnull=True) | Q(ended_at__gt=since), camera=camera
+                ).order_by("-started_at"):
+            until = assignment.ended_at or now
+            files = list(RecordingSegment.objects.filter(
+                camera=camera, started_at__gte=assignment.started_at, started_at__lt=until)
+                .annotate(stored=Exists(EscrowObject.objects.filter(
+                    segment=OuterRef("pk"), state=EscrowState.STORED)))
+                .values_list("started_at", "ended_at", "stored"))
+            shifts.append(ShiftRow(
+                assignment, len(files), sum(1 for f in files if f[2]),
+                sum((f[1] - f[0]).total_seconds() for f in files) / 60,
+                assignment.ended_at is None or assignment.ended_at > now))
+        rows.append(BodyCameraRow(camera, shifts))
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="escrow.bodycameraassignment", object_label="body-worn cameras",
+                 detail={"cameras": [camera.code for camera in cameras]})
+    return rows
+
+
+def body_camera_gaps_for(*, user: User, limit: int = 100) -> list[object]:
+    """The body-worn camera gaps (``BodyCameraGap``) of the facilities in the reader's scope,
+    for those who act for the prosecutor's office only: none for anyone else, whatever his
+    scope (the facility's people never see them)."""
+    from custodywatch.accounts.capabilities import Capability, user_can
+    from custodywatch.accounts.scoping import facility_q
+    from custodywatch.escrow.models import BodyCameraGap
+
+    if not user_can(user, Capability.ACT_FOR_PROSECUTION):
+        return []
+    return list(BodyCameraGap.objects.filter(
+        assignment__camera__facility__in=Facility.objects.filter(facility_q(user)))
+        .select_related("assignment__camera__facility", "custody_record")[:limit])

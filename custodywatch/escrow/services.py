@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.capabilities import Capability, holders_q
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.custody.models import CustodyRecord, Injury
@@ -85,15 +85,17 @@ def escrow_plan(facility: Facility) -> list[dict[str, object]]:
 
 
 def body_camera_assign(*, acting_user: User, origin: Origin, camera: Camera,
-                       personnel_number: str, full_name: str, started_at: dt.datetime
-                       ) -> BodyCameraAssignment:
-    """Hand a body-worn camera to an officer from ``started_at`` (the previous wearer's
-    assignment ends then). A registry write: the system administrator, audited. A camera
-    fixed in a room is not worn."""
-    if not has_capability(acting_user, Capability.EDIT_REGISTRY):
+                       personnel_number: str, full_name: str, started_at: dt.datetime,
+                       ended_at: dt.datetime | None = None) -> BodyCameraAssignment:
+    """Hand a body-worn camera to an officer for a shift ``[started_at, ended_at)`` (no end:
+    until handed on; an open assignment that began before ends when this one begins). Those
+    holding ASSIGN_BODY_CAMERAS within their scope (the facility's staff, the system
+    administrator), audited; a denial is audited too. A camera fixed in a room is not worn; a
+    shift may not overlap another wearer's."""
+    if not FACILITY_POLICY.can(acting_user, "assign_body_cameras", camera.facility_id):
         audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                      obj=camera, detail={"escrow": "body camera"})
-        raise PermissionDenied("Only the system administrator assigns body-worn cameras.")
+        raise PermissionDenied("Assigning this body-worn camera is not yours to do.")
     errors = {}
     if camera.rooms.exists():
         errors["camera"] = _("This camera is fixed in a room; a body-worn camera covers none.")
@@ -101,22 +103,66 @@ def body_camera_assign(*, acting_user: User, origin: Origin, camera: Camera,
         errors["personnel_number"] = _("Name the officer by his personnel number.")
     if not full_name.strip():
         errors["full_name"] = _("Give the officer's full name.")
-    current = BodyCameraAssignment.objects.filter(camera=camera, ended_at__isnull=True).first()
-    if current is not None and started_at <= current.started_at:
-        errors["started_at"] = _("Starts before the current wearer's assignment.")
-    if errors:
-        raise ValidationError(errors)
+    if ended_at is not None and ended_at <= started_at:
+        errors["ended_at"] = _("The shift must end after it starts.")
     with transaction.atomic():
-        if current is not None:
+        # The camera's row locked: two hand-outs of one camera take turns.
+        Camera.objects.select_for_update().filter(pk=camera.pk).first()
+        current = BodyCameraAssignment.objects.filter(camera=camera,
+                                                      ended_at__isnull=True).first()
+        if current is not None and started_at <= current.started_at:
+            errors["started_at"] = _("Starts before the current wearer's assignment.")
+        overlapping = BodyCameraAssignment.objects.filter(
+            camera=camera, ended_at__gt=started_at)
+        if ended_at is not None:
+            overlapping = overlapping.filter(started_at__lt=ended_at)
+        if "started_at" not in errors and overlapping.exists():
+            errors["started_at"] = _("This camera is assigned to another shift at that time.")
+        if errors:
+            raise ValidationError(errors)
+        if current is not None and (ended_at is None or current.started_at < ended_at):
             current.ended_at = started_at
             current.save(update_fields=["ended_at"])
+            audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                         obj=current, detail={"camera": camera.code, "ended": "handed on"})
         assignment = BodyCameraAssignment.objects.create(
             camera=camera, personnel_number=personnel_number.strip(),
-            full_name=full_name.strip(), started_at=started_at)
+            full_name=full_name.strip(), started_at=started_at, ended_at=ended_at)
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                      obj=assignment, detail={"camera": camera.code,
-                                             "personnel_number": assignment.personnel_number})
+                                             "personnel_number": assignment.personnel_number,
+                                             "shift": [iso_time(started_at), iso_time(ended_at)
+                                                       if ended_at else None]})
     return assignment
+
+
+def body_camera_unassign(*, acting_user: User, origin: Origin,
+                         assignment: BodyCameraAssignment,
+                         now: dt.datetime | None = None) -> BodyCameraAssignment | None:
+    """Take a body-worn camera back now: a running shift ends now, one not begun yet is
+    cancelled (None). Never in the past: what was worn stays on record (the alert of
+    ``body_camera_gaps`` reads it), so a shift already over is refused."""
+    now = now or timezone.now()
+    if not FACILITY_POLICY.can(acting_user, "assign_body_cameras", assignment.camera.facility_id):
+        audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
+                     obj=assignment, detail={"escrow": "body camera unassign"})
+        raise PermissionDenied("Taking back this body-worn camera is not yours to do.")
+    with transaction.atomic():
+        locked = BodyCameraAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if locked.ended_at is not None and locked.ended_at <= now:
+            raise ValidationError({"assignment": _("This shift is already over.")})
+        detail = {"camera": assignment.camera.code,
+                  "personnel_number": locked.personnel_number}
+        if locked.started_at >= now:
+            audit_record(actor=acting_user, action=AuditEvent.Action.DELETE, origin=origin,
+                         obj=locked, detail=detail | {"ended": "cancelled before the shift"})
+            locked.delete()
+            return None
+        locked.ended_at = now
+        locked.save(update_fields=["ended_at"])
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=locked, detail=detail | {"ended": iso_time(now)})
+    return locked
 
 
 def worn_cameras(*, personnel_numbers: Iterable[str], started_at: dt.datetime,
@@ -628,3 +674,75 @@ def fingerprint_references(*, camera: str = "", started_at: dt.datetime | None =
                       start=row.started_at.timestamp(), end=row.ended_at.timestamp(),
                       step=row.step_ms / 1000, hashes=hashes_from_bytes(bytes(row.hashes)))
             for row in rows.iterator(chunk_size=500)]
+
+
+# --------------------------------------------------------------------------- body camera gaps
+
+GAP_GRACE = dt.timedelta(hours=6)  # a docking station uploads at the shift's end: time for it
+GAP_LOOKBACK = dt.timedelta(days=7)  # how far back each run looks
+
+
+def body_camera_gaps(*, now: dt.datetime | None = None) -> int:
+    """Raise a ``BodyCameraGap`` for each body-worn camera worn on duty during a custody event
+    of its facility (``selectors.custody_events``) whose docking station uploaded no file
+    covering the event (within the shift), once the shift's files had ``GAP_GRACE`` to
+    arrive. Idempotent: once per assignment, person, event and start (a unique constraint),
+    however often it runs. Each new gap is audited and mailed to the supervising prosecutors
+    of the facility's region (core.mail, in the transaction); the facility is not told, and
+    nothing it reads changes. Returns how many were raised. Use of force: the product records
+    no use-of-force reports yet, so custody events alone are incidents."""
+    from custodywatch.accounts.audit import SYSTEM_ORIGIN
+    from custodywatch.core.mail import mail_queue
+    from custodywatch.escrow.models import BodyCameraGap, CustodyEvent
+    from custodywatch.escrow.selectors import EVENT_MARGIN, custody_events
+
+    now = now or timezone.now()
+    settled = now - GAP_GRACE
+    raised = 0
+    labels = dict(CustodyEvent.choices)
+    for assignment in (BodyCameraAssignment.objects
+                       .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now - GAP_LOOKBACK),
+                               started_at__lt=settled)
+                       .select_related("camera__facility__region")):
+        shift_start = max(assignment.started_at, now - GAP_LOOKBACK)
+        shift_end = min(assignment.ended_at or settled, settled)
+        if shift_end <= shift_start:
+            continue
+        files = list(RecordingSegment.objects.filter(
+            camera=assignment.camera, started_at__lt=shift_end + EVENT_MARGIN,
+            ended_at__gt=shift_start - EVENT_MARGIN).values_list("started_at", "ended_at"))
+        facility = assignment.camera.facility
+        for event in custody_events(facility_id=facility.pk, started_at=shift_start,
+                                    ended_at=shift_end, now=now):
+            lo = max(event.started_at, assignment.started_at)
+            hi = min(event.ended_at, assignment.ended_at or event.ended_at)
+            if hi <= lo or any(start < hi and end > lo for start, end in files):
+                continue
+            with transaction.atomic():
+                gap, created = BodyCameraGap.objects.get_or_create(
+                    assignment=assignment, custody_record_id=event.record_id,
+                    event=event.event, started_at=lo,
+                    defaults={"ended_at": hi, "raised_at": now})
+                if not created:
+                    continue
+                audit_record(actor=None, action=AuditEvent.Action.CREATE, origin=SYSTEM_ORIGIN,
+                             obj=gap, detail={"camera": assignment.camera.code,
+                                              "personnel_number": assignment.personnel_number,
+                                              "event": event.event})
+                to = User.objects.filter(holders_q(Capability.RECEIVE_REGION_NOTICES),
+                                         region_id=facility.region_id, is_active=True
+                                         ).exclude(email="").values_list("email", flat=True)
+                mail_queue(
+                    subject=_("CustodyWatch: a body-worn camera of %(facility)s uploaded "
+                              "nothing for a custody event") % {"facility": facility.code},
+                    body=_("Body-worn camera %(camera)s, worn by %(officer)s (personnel number "
+                           "%(number)s) on duty at %(facility)s, uploaded no footage of "
+                           "%(start)s to %(end)s (%(event)s of custody record %(record)s).")
+                    % {"camera": assignment.camera.code, "officer": assignment.full_name,
+                       "number": assignment.personnel_number, "facility": facility.name,
+                       "start": timezone.localtime(lo).strftime("%Y-%m-%d %H:%M"),
+                       "end": timezone.localtime(hi).strftime("%H:%M"),
+                       "event": labels[event.event], "record": event.record_id},
+                    to=list(to))
+                raised += 1
+    return raised

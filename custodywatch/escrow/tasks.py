@@ -13,3 +13,8 @@ def escrow_retention() -> str:
     if not store.configured():
         return "no escrow store configured"
     return f"locks extended: {services.apply_holds()}"
+
+
+@periodic(every=dt.timedelta(hours=1))
+def body_camera_gaps() -> str:
+    return f"body-worn camera gaps raised: {services.body_camera_gaps()}"

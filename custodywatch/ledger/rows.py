@@ -22,21 +22,12 @@ and pages run it for the row they show (``row_findings``).
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from custodywatch.core.sealing import SealingError
-from custodywatch.kernels.ledger_leaf import iso_time
-from custodywatch.ledger.appends import evidence_details, transfer_details
 from custodywatch.ledger.commitments import opening
 from custodywatch.ledger.models import LeafKind
-
-CHECKED_KINDS = (LeafKind.EVIDENCE_REGISTERED, LeafKind.CUSTODY_TRANSFER,
-                 LeafKind.RECORDING_SEGMENT, LeafKind.COMPLAINT_RECEIPT, LeafKind.LEGAL_HOLD)
 
 
 @dataclass(frozen=True)
@@ -53,7 +44,7 @@ class Finding:
 Entry = tuple[int, str, dict[str, Any]]
 
 
-def _pk(value: object, prefix: str) -> int | None:
+def pk_of(value: object, prefix: str) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and value.startswith(prefix) and value[len(prefix):].isdigit():
@@ -61,188 +52,31 @@ def _pk(value: object, prefix: str) -> int | None:
     return None
 
 
-def _username(user: Any) -> str:
+def username_of(user: Any) -> str:
     return user.get_username() if user is not None else ""
 
 
-def _evidence(entries: list[Entry]) -> Iterable[Finding]:
-    from custodywatch.cases.models import EvidenceItem
-
-    ids = {_pk(fields.get("evidence"), "case-evidence:") for _i, _k, fields in entries}
-    items = EvidenceItem.objects.select_related("case", "registered_by").in_bulk(
-        [i for i in ids if i is not None])
-    for index, kind, fields in entries:
-        pk = _pk(fields.get("evidence"), "case-evidence:")
-        if pk is None:
-            continue  # a name that is no row of this application's (an external registry)
-        item = items.get(pk)
-        row = f"evidence item {pk}"
-        if item is None:
-            yield Finding(index, kind, row, "the row it records is gone")
-            continue
-        if item.sha256 != fields.get("sha256"):
-            yield Finding(index, kind, row, f"sha256 is {item.sha256}, the ledger has "
-                                            f"{fields.get('sha256')}")
-        elif (item.size or 0) != fields.get("size"):
-            yield Finding(index, kind, row, f"size is {item.size}, the ledger has "
-                                            f"{fields.get('size')}")
-        elif "details" in fields:
-            details = evidence_details(case=item.case.register_number, name=item.original_name,
-                                       by=_username(item.registered_by))
-            if opening(fields["evidence"], details, fields["details"]) is None:
-                yield Finding(index, kind, row, "its case, file name or registrar changed")
-        elif fields.get("case", item.case.register_number) != item.case.register_number:
-            yield Finding(index, kind, row, "its case changed")
+# Each app registers the checks of its leaf kinds (its AppConfig.ready: cases, complaints,
+# video): the ledger, below them, never imports them.
+RowCheck = Callable[[list["Entry"]], Iterable["Finding"]]
+Opener = Callable[[Any, dict[str, Any]], "tuple[str, dict[str, Any], Any] | None"]
+_CHECKS: dict[str, RowCheck] = {}
+_OPENERS: dict[str, Opener] = {}
 
 
-def _transfers(entries: list[Entry]) -> Iterable[Finding]:
-    from custodywatch.cases.models import EvidenceItem, EvidenceTransfer
-
-    transfers = EvidenceTransfer.objects.select_related("item__case", "recorded_by").in_bulk(
-        [f["transfer"] for _i, _k, f in entries if isinstance(f.get("transfer"), int)])
-    legacy = EvidenceItem.objects.in_bulk(
-        [i for i in (_pk(f.get("evidence"), "case-evidence:") for _i, _k, f in entries
-                     if not isinstance(f.get("transfer"), int)) if i is not None])
-    for index, kind, fields in entries:
-        if not isinstance(fields.get("transfer"), int):
-            # An early leaf without the transfer's number: its item must still have the hash.
-            pk = _pk(fields.get("evidence"), "case-evidence:")
-            if pk is None:
-                continue
-            item = legacy.get(pk)
-            if item is None or item.sha256 != fields.get("sha256"):
-                yield Finding(index, kind, f"{fields.get('evidence')}",
-                              "the item it records is gone or its sha256 changed")
-            continue
-        transfer = transfers.get(fields["transfer"])
-        row = f"evidence transfer {fields['transfer']}"
-        if transfer is None:
-            yield Finding(index, kind, row, "the row it records is gone")
-            continue
-        item = transfer.item
-        if item.sha256 != fields.get("sha256") or \
-                fields.get("evidence") != f"case-evidence:{item.pk}":
-            yield Finding(index, kind, row, f"its item's sha256 is {item.sha256}, the ledger "
-                                            f"has {fields.get('sha256')}")
-        elif iso_time(transfer.transferred_at) != fields.get("at"):
-            yield Finding(index, kind, row, "its time changed")
-        elif "details" in fields:
-            details = transfer_details(
-                case=item.case.register_number,
-                handed_from=f"{transfer.from_holder} @ {transfer.from_location}",
-                handed_to=f"{transfer.to_holder} @ {transfer.to_location}",
-                by=_username(transfer.recorded_by), reason=transfer.reason)
-            if opening(f"transfer:{transfer.pk}", details, fields["details"]) is None:
-                yield Finding(index, kind, row, "its holders, reason or case changed")
-        elif fields.get("to") != f"{transfer.to_holder} @ {transfer.to_location}":
-            yield Finding(index, kind, row, "its holders changed")
+def register_row_check(kind: str, check: RowCheck) -> None:
+    """``check(entries)`` yields a Finding for each leaf of ``kind`` whose row disagrees."""
+    _CHECKS[kind] = check
 
 
-def _segments(entries: list[Entry]) -> Iterable[Finding]:
-    from custodywatch.registry.models import Camera
-    from custodywatch.video.models import RecordingSegment
-
-    pairs = {(f.get("facility"), f.get("camera")) for _i, _k, f in entries}
-    cameras: dict[tuple[str, str], int] = {}
-    for facility in {facility for facility, _c in pairs}:
-        codes = [camera for f, camera in pairs if f == facility]
-        for pk, code in Camera.objects.filter(facility__code=facility, code__in=codes
-                                              ).values_list("pk", "code"):
-            cameras[(facility, code)] = pk
-    starts: dict[int, set[dt.datetime]] = {}
-    for _index, _kind, fields in entries:
-        camera = cameras.get((fields.get("facility"), fields.get("camera")))
-        if camera is not None:
-            moment = dt.datetime.fromisoformat(str(fields.get("start")).replace("Z", "+00:00"))
-            starts.setdefault(camera, set()).add(moment)
-    stored: dict[tuple[int, str], tuple[str, str]] = {}
-    for camera, moments in starts.items():
-        for started, ended, sha256 in RecordingSegment.objects.filter(
-                camera_id=camera, started_at__in=moments).values_list(
-                "started_at", "ended_at", "sha256"):
-            stored[(camera, iso_time(started))] = (iso_time(ended), sha256)
-    for index, kind, fields in entries:
-        camera = cameras.get((fields.get("facility"), fields.get("camera")))
-        found = stored.get((camera, fields.get("start"))) if camera is not None else None
-        if found is None:
-            continue  # deleted by retention (or its camera removed): nothing to compare
-        row = f"recording segment {fields.get('camera')} {fields.get('start')}"
-        if found != (fields.get("end"), fields.get("sha256")):
-            yield Finding(index, kind, row, f"end/sha256 are {found[0]} {found[1]}, the "
-                                            f"ledger has {fields.get('end')} "
-                                            f"{fields.get('sha256')}")
+def register_opener(kind: str, opener: Opener) -> None:
+    """``opener(user, fields)`` gives (subject, details, row) of a leaf of ``kind`` for a
+    reader allowed to see its row, else None."""
+    _OPENERS[kind] = opener
 
 
-def complaint_receipt_sha256(complaint: Any) -> str:
-    """The proof-of-filing hash recomputed from the complaint's row (complaints.receipts)."""
-    from custodywatch.complaints.receipts import proof_of_filing
-
-    attachments = sorted(complaint.attachments.filter(at_intake=True)
-                         .values_list("sha256", flat=True))
-    content = hashlib.sha256(json.dumps({"text": complaint.text, "attachments": attachments},
-                                        sort_keys=True).encode()).hexdigest()
-    proof = proof_of_filing(reference=complaint.reference, received_at=complaint.received_at,
-                            content_sha256=content)
-    return hashlib.sha256(proof.encode()).hexdigest()
-
-
-def _receipts(entries: list[Entry]) -> Iterable[Finding]:
-    from custodywatch.complaints.models import Complaint
-
-    by_receipt = {c.receipt_sha256: c for c in Complaint.objects.filter(
-        receipt_sha256__in=[f.get("receipt_sha256") for _i, _k, f in entries])}
-    for index, kind, fields in entries:
-        complaint = by_receipt.get(fields.get("receipt_sha256"))
-        if complaint is None:
-            yield Finding(index, kind, "complaint", "no complaint carries this receipt any "
-                                                    "more (its proof-of-filing hash changed)")
-            continue
-        row = f"complaint {complaint.reference}"
-        try:
-            recomputed = complaint_receipt_sha256(complaint)
-        except SealingError as error:
-            yield Finding(index, kind, row, f"its sealed text does not open: {error}")
-            continue
-        if recomputed != complaint.receipt_sha256:
-            yield Finding(index, kind, row, "its text, time, reference or files changed since "
-                                            "it was filed")
-
-
-def _holds(entries: list[Entry]) -> Iterable[Finding]:
-    from custodywatch.complaints.models import LegalHold
-    from custodywatch.complaints.services import legal_hold_details
-
-    holds = LegalHold.objects.select_related("complaint", "facility", "released_by").in_bulk(
-        [f["hold"] for _i, _k, f in entries if isinstance(f.get("hold"), int)])
-    for index, kind, fields in entries:
-        if not isinstance(fields.get("hold"), int):
-            continue  # an early leaf without the hold's number: nothing to find it by
-        hold = holds.get(fields.get("hold"))
-        row = f"legal hold {fields.get('hold')}"
-        if hold is None:
-            yield Finding(index, kind, row, "the row it records is gone")
-            continue
-        action = fields.get("action")
-        if "details" in fields:
-            if opening(f"hold:{hold.pk}:{action}", legal_hold_details(hold, str(action)),
-                       fields["details"]) is None:
-                yield Finding(index, kind, row, "its complaint, facility, rooms or period "
-                                                "changed")
-            continue
-        if fields.get("subject") != f"complaint:{hold.complaint.reference}":
-            yield Finding(index, kind, row, "its complaint changed")
-        elif action == "placed" and (fields.get("from"), fields.get("until")) != (
-                iso_time(hold.starts_at), iso_time(hold.ends_at)):
-            yield Finding(index, kind, row, "its period changed")
-
-
-_CHECKS = {
-    LeafKind.EVIDENCE_REGISTERED: _evidence,
-    LeafKind.CUSTODY_TRANSFER: _transfers,
-    LeafKind.RECORDING_SEGMENT: _segments,
-    LeafKind.COMPLAINT_RECEIPT: _receipts,
-    LeafKind.LEGAL_HOLD: _holds,
-}
+def checked_kinds() -> frozenset[str]:
+    return frozenset(_CHECKS)
 
 
 def check_leaves(entries: Iterable[Entry]) -> list[Finding]:
@@ -339,24 +173,6 @@ def evidence_row_findings(item: Any) -> list[str]:
     return [finding.message for finding in check_leaves(_leaf_entries(leaves))]
 
 
-def complaint_row_findings(complaint: Any) -> list[str]:
-    """What is wrong between a complaint's row and its receipt leaf (empty: nothing)."""
-    from custodywatch.ledger.models import Leaf, PendingLeaf
-
-    if not complaint.receipt_sha256:
-        return []  # never logged (generated demo data)
-    try:
-        recomputed = complaint_receipt_sha256(complaint)
-    except SealingError as error:
-        return [f"its sealed text does not open: {error}"]
-    if recomputed != complaint.receipt_sha256:
-        return ["its text, time, reference or files changed since it was filed"]
-    logged = Leaf.objects.filter(sha256=complaint.receipt_sha256,
-                                 kind=LeafKind.COMPLAINT_RECEIPT).exists() or \
-        PendingLeaf.objects.filter(sha256=complaint.receipt_sha256).exists()
-    return [] if logged else ["its proof-of-filing hash is in no ledger entry"]
-
-
 # ------------------------------------------------------------------ opening a leaf for a reader
 
 
@@ -389,37 +205,6 @@ def open_leaf(*, user: Any, kind: str, fields: dict[str, Any]) -> Opening | None
 
 
 def _subject(user: Any, kind: str, fields: dict[str, Any]) -> tuple[str, dict[str, Any], Any]:
-    from custodywatch.cases.models import EvidenceItem, EvidenceTransfer
-    from custodywatch.cases.selectors import cases_visible
-    from custodywatch.complaints.models import LegalHold
-    from custodywatch.complaints.selectors import complaints_visible
-    from custodywatch.complaints.services import legal_hold_details
-
-    nothing: tuple[str, dict[str, Any], Any] = ("", {}, None)
-    if kind == LeafKind.LEGAL_HOLD and isinstance(fields.get("hold"), int):
-        hold = LegalHold.objects.select_related("complaint", "facility", "released_by").filter(
-            pk=fields["hold"], complaint__in=complaints_visible(user=user)).first()
-        if hold is None:
-            return nothing
-        action = str(fields.get("action"))
-        return f"hold:{hold.pk}:{action}", legal_hold_details(hold, action), hold
-    if kind == LeafKind.EVIDENCE_REGISTERED:
-        item = EvidenceItem.objects.select_related("case", "registered_by").filter(
-            pk=_pk(fields.get("evidence"), "case-evidence:"),
-            case__in=cases_visible(user=user)).first()
-        if item is None:
-            return nothing
-        return str(fields["evidence"]), evidence_details(
-            case=item.case.register_number, name=item.original_name,
-            by=_username(item.registered_by)), item
-    if kind == LeafKind.CUSTODY_TRANSFER and isinstance(fields.get("transfer"), int):
-        transfer = EvidenceTransfer.objects.select_related("item__case", "recorded_by").filter(
-            pk=fields["transfer"], item__case__in=cases_visible(user=user)).first()
-        if transfer is None:
-            return nothing
-        return f"transfer:{transfer.pk}", transfer_details(
-            case=transfer.item.case.register_number,
-            handed_from=f"{transfer.from_holder} @ {transfer.from_location}",
-            handed_to=f"{transfer.to_holder} @ {transfer.to_location}",
-            by=_username(transfer.recorded_by), reason=transfer.reason), transfer
-    return nothing
+    opener = _OPENERS.get(kind)
+    found = opener(user, fields) if opener is not None else None
+    return found if found is not None else ("", {}, None)

@@ -190,7 +190,7 @@ def _verify(verifiers: list[Verifier], checkpoint_note: str | None) -> Verdict:
             raise _Failure(index, f"leaf {index}: {error}") from None
         if kind == LeafKind.AUDIT_EVENT:
             audit.add(index, fields)
-        elif kind in row_checks.CHECKED_KINDS:
+        elif kind in row_checks.checked_kinds():
             row_check.add(index, kind, fields)
         compact.append(digest)
         if compact.size in expected_roots:

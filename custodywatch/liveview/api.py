@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Path, Router, Schema
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.liveview import frames, services
 from custodywatch.liveview.models import Watching
 from custodywatch.liveview.services import LinkRefused, Refusal
@@ -34,7 +33,7 @@ class FrameOut(Schema):
 
 def _camera(request: HttpRequest, camera: str, facility: str):  # type: ignore[no-untyped-def]
     return services.camera_for_agent(acting_user=request.user,
-                                     origin=Origin.from_request(request),
+                                     origin=request.origin,
                                      token=getattr(request, "machine_token", None),
                                      camera_code=camera, facility_code=facility)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+# One helper for every page (issue 26 item 3), named here for the views that import it.
+from custodywatch.core.actions import add_service_errors as add_service_errors
 from custodywatch.liveview.models import Relationship
 
 
@@ -21,12 +22,3 @@ class CodeForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "off",
                                                          "autocapitalize": "characters",
                                                          "spellcheck": "false"}))
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal shown beside the field it names (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.custody.models import CustodyRecord, Interrogation
 from custodywatch.custody.services import can_write_custody
@@ -46,7 +45,7 @@ def browser_secret(request: HttpRequest, viewer_id: int) -> str | None:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    panels = selectors.live_now(user=request.user, origin=Origin.from_request(request),
+    panels = selectors.live_now(user=request.user, origin=request.origin,
                                 now=timezone.now())
     return render(request, "liveview/index.html", {"panels": panels})
 
@@ -54,7 +53,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def _record(request: HttpRequest, pk: int) -> CustodyRecord:
     try:
         return custody_selectors.custody_record_detail(user=request.user, pk=pk,
-                                                       origin=Origin.from_request(request))
+                                                       origin=request.origin)
     except CustodyRecord.DoesNotExist:
         raise Http404(_("No such custody record in your scope.")) from None
 
@@ -62,7 +61,7 @@ def _record(request: HttpRequest, pk: int) -> CustodyRecord:
 def _render_record(request: HttpRequest, record: CustodyRecord, form: ViewerForm | None = None,
                    status: int = 200) -> HttpResponse:
     panels = selectors.record_live_panels(user=request.user, record=record,
-                                          origin=Origin.from_request(request),
+                                          origin=request.origin,
                                           now=timezone.now())
     context = {"record": record, "panels": panels, "form": form,
                "gap_seconds": services.gap_seconds(), "relationships": Relationship.choices,
@@ -101,7 +100,7 @@ def viewer_add(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404(_("No such interrogation in a transparent room.")) from None
         try:
             named = services.viewer_add(acting_user=request.user,
-                                        origin=Origin.from_request(request),
+                                        origin=request.origin,
                                         interrogation=interrogation,
                                         full_name=form.cleaned_data["full_name"],
                                         relationship=form.cleaned_data["relationship"])
@@ -126,7 +125,7 @@ def viewer_revoke(request: HttpRequest, pk: int, viewer_pk: int) -> HttpResponse
     except Viewer.DoesNotExist:
         raise Http404(_("No such viewer.")) from None
     try:
-        services.viewer_revoke(acting_user=request.user, origin=Origin.from_request(request),
+        services.viewer_revoke(acting_user=request.user, origin=request.origin,
                                viewer=viewer)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -163,7 +162,7 @@ def refused(request: HttpRequest, reason: str) -> HttpResponse:
 
 
 def _open(request: HttpRequest, code: str) -> HttpResponse:
-    origin = Origin.from_request(request)
+    origin = request.origin
     try:
         opened = services.link_open(code=code, origin=origin,
                                     browser_secret_of=lambda pk: browser_secret(request, pk))
@@ -203,7 +202,7 @@ def watch(request: HttpRequest, pk: int) -> HttpResponse:
         if refusal.reason == Refusal.UNKNOWN:
             return redirect("liveview:code")
         return refused(request, refusal.reason)
-    watching = services.watching_start(viewer=viewer, origin=Origin.from_request(request))
+    watching = services.watching_start(viewer=viewer, origin=request.origin)
     interrogation = viewer.session.interrogation
     frame_url = reverse("api:live_viewer_frame", kwargs={"viewer_id": viewer.pk})
     return render(request, "liveview/watch.html", {

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.audit import audit_record
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.cases import body
@@ -37,7 +37,7 @@ def _require_reader(request: HttpRequest) -> None:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
-    data = selectors.worklist(user=request.user, origin=Origin.from_request(request))
+    data = selectors.worklist(user=request.user, origin=request.origin)
     return render(request, "medical/index.html", {
         **data, "is_examiner": has_capability(request.user, Capability.EXAMINE_DETAINEES),
         "first_step_hours": 24})
@@ -47,7 +47,7 @@ def _record(request: HttpRequest, pk: int) -> CustodyRecord:
     _require_reader(request)
     try:
         return selectors.record_detail(user=request.user, pk=pk,
-                                       origin=Origin.from_request(request))
+                                       origin=request.origin)
     except CustodyRecord.DoesNotExist:
         raise Http404(_("No such custody record in your scope.")) from None
 
@@ -69,7 +69,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     injury_forms.extra = _rows(request)
     if request.method == "POST":
         if not may_write:
-            services.require_examiner(user=request.user, origin=Origin.from_request(request),
+            services.require_examiner(user=request.user, origin=request.origin,
                                       facility=item.facility, what=f"examination {item.pk}")
         form = forms.ExaminationForm(request.POST)
         injury_forms = forms.InjuryFormSet(request.POST, prefix="injury")
@@ -77,7 +77,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
             injuries = [row for f in injury_forms.forms if (row := f.injury()) is not None]
             try:
                 examination = services.examination_add(
-                    acting_user=request.user, origin=Origin.from_request(request), record=item,
+                    acting_user=request.user, origin=request.origin, record=item,
                     values=form.values(), injuries=injuries)
             except ValidationError as error:
                 for name, texts in error.message_dict.items():
@@ -101,7 +101,7 @@ def _examination(request: HttpRequest, pk: int) -> Examination:
     _require_reader(request)
     try:
         return selectors.examination_detail(user=request.user, pk=pk,
-                                            origin=Origin.from_request(request))
+                                            origin=request.origin)
     except Examination.DoesNotExist:
         raise Http404(_("No such examination in your scope.")) from None
 
@@ -152,7 +152,7 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         injury = next((i for i in injuries if i.pk == form.cleaned_data["injury"]), None)
         try:
-            services.photo_add(acting_user=request.user, origin=Origin.from_request(request),
+            services.photo_add(acting_user=request.user, origin=request.origin,
                                examination=item, upload=form.cleaned_data["photo"],
                                injury=injury)
         except PermissionDenied as error:
@@ -185,7 +185,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reader(request)
     try:
         picture = selectors.photo_detail(user=request.user, pk=pk,
-                                         origin=Origin.from_request(request))
+                                         origin=request.origin)
     except Photo.DoesNotExist:
         raise Http404 from None
     return FileResponse(picture.file.open("rb"), content_type=picture.media_type)
@@ -194,7 +194,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def death(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reader(request)
-    origin = Origin.from_request(request)
+    origin = request.origin
     try:
         item = selectors.death_detail(user=request.user, pk=pk, origin=origin)
     except Death.DoesNotExist:
@@ -263,6 +263,6 @@ def risk(request: HttpRequest) -> HttpResponse:
         alert.reason = _(alert.why) % alert.facts if alert.facts else _(alert.why)
         alert.links = _evidence_links(alert, request.user)
     audit_record(actor=request.user, action=AuditEvent.Action.LIST,
-                 origin=Origin.from_request(request), object_type="medical.riskalert",
+                 origin=request.origin, object_type="medical.riskalert",
                  detail={"shown": len(latest)})
     return render(request, "medical/risk.html", {"rules": rules, "alerts": latest})

@@ -12,7 +12,6 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.core.idempotency import idempotent
 from custodywatch.core.pagination import BoundedPageNumberPagination
 from custodywatch.registry import camera_changes, selectors, services
@@ -112,7 +111,7 @@ def facility_list(  # type: ignore[no-untyped-def]
 def facility_get(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
     try:
         return selectors.facility_detail(
-            user=request.user, code=code, origin=Origin.from_request(request)
+            user=request.user, code=code, origin=request.origin
         )
     except Facility.DoesNotExist:
         raise HttpError(404, "No such facility in your scope.") from None
@@ -160,14 +159,14 @@ def camera_put(  # type: ignore[no-untyped-def]
     token = getattr(request, "machine_token", None)
     if camera_changes.is_facility_side(request.user, token):
         camera, change = camera_changes.camera_change_propose(
-            acting_user=request.user, origin=Origin.from_request(request), token=token,
+            acting_user=request.user, origin=request.origin, token=token,
             facility=facility, code=camera_code, name=payload.name, room_codes=payload.rooms,
             recorder_code=payload.recorder, is_active=payload.is_active)
         return Status(202, {"status": change.status if change else "unchanged",
                             "camera": camera, "change": change})
     camera, created = services.camera_upsert(
         acting_user=request.user,
-        origin=Origin.from_request(request),
+        origin=request.origin,
         token=getattr(request, "machine_token", None),
         facility=facility,
         code=camera_code,
@@ -184,7 +183,7 @@ def camera_change_list(request: HttpRequest, code: str, pending: bool = False): 
     """Proposed camera changes of a facility in the reader's scope, newest first."""
     try:
         facility = selectors.facility_detail(user=request.user, code=code,
-                                             origin=Origin.from_request(request))
+                                             origin=request.origin)
     except Facility.DoesNotExist:
         raise HttpError(404, "No such facility in your scope.") from None
     return list(camera_changes.camera_changes_visible(user=request.user, facility=facility,
@@ -202,5 +201,5 @@ def camera_change_decision(  # type: ignore[no-untyped-def]
     if change is None:
         raise HttpError(404, "No such proposal in your scope.")
     return camera_changes.camera_change_decide(
-        acting_user=request.user, origin=Origin.from_request(request), change=change,
+        acting_user=request.user, origin=request.origin, change=change,
         approve=payload.approve, reason=payload.reason)

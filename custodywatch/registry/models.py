@@ -104,6 +104,9 @@ class Facility(LocalNameMixin):
         MILITARY_GUARDHOUSE = "military_guardhouse", _("Military guardhouse")
         PSYCHIATRIC = "psychiatric", _("Psychiatric or medical-social institution")
         OTHER = "other", _("Other place of deprivation of liberty")
+        # Issue 22, item 7: a hall or a yard used in a mass detention, registered in minutes
+        # (custody/mass.py); blind until an approved camera covers its rooms.
+        TEMPORARY_PLACE = "temporary_place", _("Temporary place of detention (mass detention)")
 
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=300)
@@ -146,6 +149,8 @@ class Room(LocalNameMixin):
         VISITING = "visiting", _("Visiting room")
         DUTY = "duty", _("Duty room")
         VEHICLE = "vehicle", _("Vehicle")
+        # Issue 22, item 7: a part of a temporary place where people are held.
+        HOLDING_AREA = "holding_area", _("Holding area of a temporary place")
         OTHER = "other", _("Other")
 
     facility = models.ForeignKey(

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.audit import audit_record
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.registry import camera_changes as changes
@@ -58,7 +58,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
 def facility_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
         facility = selectors.facility_detail(
-            user=request.user, code=code, origin=Origin.from_request(request)
+            user=request.user, code=code, origin=request.origin
         )
     except Facility.DoesNotExist:
         raise Http404(_("No such facility in your scope.")) from None
@@ -88,7 +88,7 @@ def registry_import(request: HttpRequest) -> HttpResponse:
         try:
             result = services.registry_import(
                 acting_user=request.user,
-                origin=Origin.from_request(request),
+                origin=request.origin,
                 kind=form.cleaned_data["kind"],
                 content=upload.read(),
                 file_name=upload.name,
@@ -110,7 +110,7 @@ def registry_import(request: HttpRequest) -> HttpResponse:
 def _facility(request: HttpRequest, code: str) -> Facility:
     try:
         return selectors.facility_detail(user=request.user, code=code,
-                                         origin=Origin.from_request(request))
+                                         origin=request.origin)
     except Facility.DoesNotExist:
         raise Http404(_("No such facility in your scope.")) from None
 
@@ -129,7 +129,7 @@ def camera_changes(request: HttpRequest, code: str) -> HttpResponse:
     from custodywatch.video.incidents import open_incidents
 
     facility = _facility(request, code)
-    origin = Origin.from_request(request)
+    origin = request.origin
     may_propose = changes.may_propose(request.user, facility)
     may_decide = changes.may_decide(request.user, facility)
     action = request.POST.get("action", "")
@@ -217,7 +217,7 @@ def marker_check(request: HttpRequest) -> HttpResponse:
                 .select_related("facility").first())
         result = room is not None and sheets.check_matches(room=room, code=data["code"])
         audit_record(actor=request.user, action=AuditEvent.Action.READ,
-                     origin=Origin.from_request(request), object_type="registry.room",
+                     origin=request.origin, object_type="registry.room",
                      object_label=f"{data['facility']}/{data['room']}"[:300],
                      detail={"marker_check": bool(result)})
     return render(request, "registry/marker_check.html",

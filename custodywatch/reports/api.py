@@ -127,7 +127,7 @@ class UnitDetailOut(Schema):
 
 
 def _reader(request: HttpRequest, what: str) -> Origin:
-    origin = Origin.from_request(request)
+    origin = request.origin
     selectors.require_reader(request.user, origin, what)
     return origin
 

@@ -16,7 +16,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from custodywatch.accountability import selectors as accountability_selectors
-from custodywatch.accounts.audit import Origin
 from custodywatch.ledger.selectors import checkpoint_latest
 from custodywatch.registry.models import Facility
 from custodywatch.reports import (
@@ -90,7 +89,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     if region_code not in {region.code for region in regions}:
         region_code = ""
     figures = selectors.period_figures(period=period)
-    page = selectors.scorecard(user=request.user, origin=Origin.from_request(request),
+    page = selectors.scorecard(user=request.user, origin=request.origin,
                                period=period, sort=sort, region_code=region_code,
                                page_number=request.GET.get("page", 1), figures=figures)
     makers = _strip_makers(selectors.national_distribution(period=period, figures=figures))
@@ -116,7 +115,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
 def unit(request: HttpRequest, code: str) -> HttpResponse:
     _reader(request)
     try:
-        facility = selectors.unit_detail(user=request.user, origin=Origin.from_request(request),
+        facility = selectors.unit_detail(user=request.user, origin=request.origin,
                                          code=code)
     except Facility.DoesNotExist:
         raise Http404(_("No such unit in your scope.")) from None
@@ -171,7 +170,7 @@ def heads(request: HttpRequest) -> HttpResponse:
     if region_code not in {region.code for region in regions}:
         region_code = ""
     text = request.GET.get("q", "").strip()[:100]
-    page = selectors.heads_scorecard(user=request.user, origin=Origin.from_request(request),
+    page = selectors.heads_scorecard(user=request.user, origin=request.origin,
                                      period=period, region_code=region_code, text=text,
                                      page_number=request.GET.get("page", 1))
     query = request.GET.copy()
@@ -209,7 +208,7 @@ def cat_export(request: HttpRequest, fmt: str) -> HttpResponse:
     title = _("UN CAT statistics, %(year)s") % {"year": year}
     make = exports.cat_xlsx if fmt == "xlsx" else exports.cat_pdf
     content = make(title=title, tables=tables, provenance=provenance)
-    services.export_record(user=request.user, origin=Origin.from_request(request), what="cat",
+    services.export_record(user=request.user, origin=request.origin, what="cat",
                            detail={"year": year, "format": fmt,
                                    "follow_up": [o.reference for o in observations],
                                    "checkpoint_size": checkpoint.size if checkpoint else None})
@@ -269,7 +268,7 @@ def cat_follow_up_export(request: HttpRequest, fmt: str) -> HttpResponse:
         content = follow_up.as_csv(chosen, provenance)
     else:
         content = follow_up.as_json(chosen, provenance, title)
-    services.export_record(user=request.user, origin=Origin.from_request(request),
+    services.export_record(user=request.user, origin=request.origin,
                            what="cat_follow_up",
                            detail={"format": fmt, "observations": [o.reference for o in chosen],
                                    "checkpoint_size": checkpoint.size if checkpoint else None})

@@ -13,7 +13,6 @@ from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
 from custodywatch.video import markers, services
@@ -99,7 +98,7 @@ class IngestOut(Schema):
 def _ingest(request: HttpRequest, write, payload) -> services.IngestResult:  # type: ignore[no-untyped-def]
     return write(
         acting_user=request.user,
-        origin=Origin.from_request(request),
+        origin=request.origin,
         token=getattr(request, "machine_token", None),
         facility_code=payload.facility,
         items=payload.items,
@@ -129,6 +128,6 @@ def recordings_post(request: HttpRequest, payload: RecordingBatch):  # type: ign
 def marker_sightings_post(request: HttpRequest, payload: MarkerSightingBatch):  # type: ignore[no-untyped-def]
     """Which room markers each camera's picture showed, and when (edge agents only)."""
     return markers.marker_sightings_ingest(
-        acting_user=request.user, origin=Origin.from_request(request),
+        acting_user=request.user, origin=request.origin,
         token=getattr(request, "machine_token", None), items=payload.items,
         facility_code=payload.facility)

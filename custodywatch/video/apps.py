@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class VideoConfig(AppConfig):
     name = "custodywatch.video"
     verbose_name = _("Video oversight")
+
+    def ready(self) -> None:
+        from custodywatch.video import ledger_rows
+
+        ledger_rows.register()  # the ledger checks and opens this app's leaves

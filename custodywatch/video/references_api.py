@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.video import references, services
 
 router = Router(tags=["video"])
@@ -62,7 +61,7 @@ def _decode(value: str | None, where: str) -> bytes | None:
 def references_sync(request: HttpRequest, payload: ReferenceSyncIn):  # type: ignore[no-untyped-def]
     # Only a facility's edge agent syncs its cameras' views (accounts.scoping's one rule).
     facility = services.agent_facility(acting_user=request.user,
-                                       origin=Origin.from_request(request),
+                                       origin=request.origin,
                                        token=getattr(request, "machine_token", None))
     cameras = [references.CameraViews(
         camera=item.camera, reference_status=item.reference_status,
@@ -70,7 +69,7 @@ def references_sync(request: HttpRequest, payload: ReferenceSyncIn):  # type: ig
         current_png=_decode(item.current_png, f"cameras[{index}].current_png"))
         for index, item in enumerate(payload.cameras)]
     pending = references.reference_sync(
-        acting_user=request.user, origin=Origin.from_request(request), facility=facility,
+        acting_user=request.user, origin=request.origin, facility=facility,
         cameras=cameras, applied=payload.applied)
     return {"decisions": [{
         "id": decision.pk, "camera": decision.camera.code, "kind": decision.kind,

@@ -13,7 +13,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.registry.models import Camera, CameraView, Facility
@@ -70,7 +69,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def camera_wall(request: HttpRequest, code: str) -> HttpResponse:
     try:
         facility = registry_selectors.facility_detail(
-            user=request.user, code=code, origin=Origin.from_request(request))
+            user=request.user, code=code, origin=request.origin)
     except Facility.DoesNotExist:
         raise Http404(_("No such facility in your scope.")) from None
     now = timezone.now()
@@ -87,7 +86,7 @@ def _camera_for_views(request: HttpRequest, code: str, camera: str):  # type: ig
     try:
         return references.camera_for_views(user=request.user, facility_code=code,
                                            camera_code=camera,
-                                           origin=Origin.from_request(request))
+                                           origin=request.origin)
     except Camera.DoesNotExist:
         raise Http404(_("No such camera in your scope.")) from None
 
@@ -101,7 +100,7 @@ def camera_views(request: HttpRequest, code: str, camera: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             references.reference_decide(
-                acting_user=request.user, origin=Origin.from_request(request), camera=found,
+                acting_user=request.user, origin=request.origin, camera=found,
                 kind=form.cleaned_data["kind"], reason=form.cleaned_data["reason"])
         except ValidationError as error:
             for field, messages_ in error.message_dict.items():

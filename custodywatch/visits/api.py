@@ -14,7 +14,6 @@ from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from custodywatch.accounts.audit import Origin
 from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
 from custodywatch.core.pagination import BoundedPageNumberPagination
@@ -104,7 +103,7 @@ def findings_sync(request: HttpRequest, visit_id: int, payload: SyncIn):  # type
     """Bring an offline tablet's findings in. Repeating a sync is harmless: each finding is
     known by the uuid the tablet gave it; an edit made on a stale copy comes back as a
     `conflict` and is kept beside the current version (nothing is lost)."""
-    origin = Origin.from_request(request)
+    origin = request.origin
     try:
         visit = selectors.visit_detail(user=request.user, pk=visit_id, origin=origin)
     except Visit.DoesNotExist:

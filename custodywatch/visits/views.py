@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -16,12 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from custodywatch.accounts.audit import Origin, audit_record
+from custodywatch.accounts.audit import audit_record
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, Scope
 from custodywatch.core import stored_files
+from custodywatch.core.actions import Actions, add_service_errors
 from custodywatch.kernels import risk
 from custodywatch.registry.models import Facility
 from custodywatch.registry.selectors import regions_visible
@@ -48,19 +51,6 @@ from custodywatch.visits.permissions import (
 from custodywatch.visits.report import LANGUAGES, visit_report_pdf
 
 PAGE_SIZE = 50
-
-
-def _origin(request: HttpRequest) -> Origin:
-    return Origin.from_request(request)
-
-
-def _apply(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal shown on the form, at the field it names where the form has it."""
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 # -------------------------------------------------------------------------------- calendar
@@ -104,11 +94,11 @@ def visit_plan(request: HttpRequest) -> HttpResponse:
                  for name, affiliation in data["others"]]
         try:
             visit = services.visit_plan(
-                acting_user=request.user, origin=_origin(request), facility=data["facility"],
+                acting_user=request.user, origin=request.origin, facility=data["facility"],
                 kind=data["kind"], starts_on=data["starts_on"], ends_on=data["ends_on"],
                 team=team, summary=data["summary"])
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The visit is planned."))
             return redirect("visits:visit_detail", pk=visit.pk)
@@ -120,7 +110,7 @@ def visit_plan(request: HttpRequest) -> HttpResponse:
 
 def _visit_or_404(request: HttpRequest, pk: int) -> Visit:
     try:
-        return selectors.visit_detail(user=request.user, pk=pk, origin=_origin(request))
+        return selectors.visit_detail(user=request.user, pk=pk, origin=request.origin)
     except Visit.DoesNotExist:
         raise Http404(_("No such visit in your scope.")) from None
 
@@ -136,20 +126,18 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if action:
         if not monitor:
-            services.require_monitor(request.user, _origin(request), visit)
-        handler = ACTIONS.get(action)
-        if handler is None:
-            raise Http404
-        done, bound = handler(request, visit, rooms, findings)
-        if done:
+            services.require_monitor(request.user, request.origin, visit)
+        outcome = ACTIONS.dispatch(request, _VisitPage(visit, rooms, findings), action)
+        if outcome.done:
             return redirect(f"{reverse('visits:visit_detail', args=[visit.pk])}#{action}")
+        bound = {outcome.action.place: outcome.form}
     context = {
         "visit": visit, "monitor": monitor, "rooms": rooms, "findings": findings,
         "team": visit.team.all(),
         "inspected": set(visit.rooms_inspected.values_list("code", flat=True)),
         "recommendations": visit.recommendations.select_related("addressee_body"),
         "interviews": selectors.visit_interviews(user=request.user, visit=visit,
-                                                 origin=_origin(request)),
+                                                 origin=request.origin),
         "checklist": selectors.prefetch_checklist(visit) if monitor else [],
         "languages": LANGUAGES,
         "finding_form": bound.get("finding") or visit_forms.FindingForm(rooms=rooms),
@@ -164,86 +152,80 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
                   status=422 if bound else 200)
 
 
-def _add_finding(request, visit, rooms, findings):  # type: ignore[no-untyped-def]
-    form = visit_forms.FindingForm(request.POST, request.FILES, rooms=rooms)
-    if form.is_valid():
-        data = form.cleaned_data
-        photos = [services.PhotoInput(content=data["photo"].read())] if data["photo"] else []
-        try:
-            services.finding_record(
-                acting_user=request.user, origin=_origin(request), visit=visit,
-                item=services.FindingInput(uuid=uuid.uuid4(), category=data["category"],
-                                           severity=data["severity"], text=data["text"],
-                                           room_code=data["room"], photos=photos))
-        except ValidationError as error:
-            _apply(form, error)
-        else:
-            return True, {}
-    return False, {"finding": form}
+@dataclass(frozen=True)
+class _VisitPage:
+    visit: Visit
+    rooms: list
+    findings: list
 
 
-def _add_interview(request, visit, rooms, findings):  # type: ignore[no-untyped-def]
-    form = visit_forms.InterviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.interview_record(acting_user=request.user, origin=_origin(request),
-                                      visit=visit, **form.cleaned_data)
-        except ValidationError as error:
-            _apply(form, error)
-        else:
-            return True, {}
-    return False, {"interview": form}
+# The visit page's actions (core.actions); the view lets monitors only. Status, checklist and
+# conflict answers show their errors as a message above the page (`flash`).
+ACTIONS: Actions[_VisitPage] = Actions()
 
 
-def _set_rooms(request, visit, rooms, findings):  # type: ignore[no-untyped-def]
-    form = visit_forms.RoomsForm(request.POST, rooms=rooms)
-    if form.is_valid():
-        chosen = [r for r in rooms if r.code in form.cleaned_data["rooms"]]
-        services.visit_rooms_set(acting_user=request.user, origin=_origin(request), visit=visit,
-                                 rooms=chosen)
-        return True, {}
-    return False, {"rooms": form}
+@ACTIONS.action("finding", form=lambda request, page: visit_forms.FindingForm(
+    request.POST, request.FILES, rooms=page.rooms))
+def _add_finding(request, page, form):  # type: ignore[no-untyped-def]
+    data = form.cleaned_data
+    photos = [services.PhotoInput(content=data["photo"].read())] if data["photo"] else []
+    services.finding_record(
+        acting_user=request.user, origin=request.origin, visit=page.visit,
+        item=services.FindingInput(uuid=uuid.uuid4(), category=data["category"],
+                                   severity=data["severity"], text=data["text"],
+                                   room_code=data["room"], photos=photos))
 
 
-def _set_status(request, visit, rooms, findings):  # type: ignore[no-untyped-def]
-    try:
-        services.visit_status_set(acting_user=request.user, origin=_origin(request),
-                                  visit=visit, status=request.POST.get("status", ""))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return True, {}
+@ACTIONS.action("interview", form=lambda request, page: visit_forms.InterviewForm(request.POST))
+def _add_interview(request, page, form):  # type: ignore[no-untyped-def]
+    services.interview_record(acting_user=request.user, origin=request.origin, visit=page.visit,
+                              **form.cleaned_data)
 
 
-def _observe(request, visit, rooms, findings):  # type: ignore[no-untyped-def]
-    item = visit.checklist.filter(pk=request.POST.get("item") or 0).first()
+@ACTIONS.action("rooms", form=lambda request, page: visit_forms.RoomsForm(
+    request.POST, rooms=page.rooms))
+def _set_rooms(request, page, form):  # type: ignore[no-untyped-def]
+    chosen = [r for r in page.rooms if r.code in form.cleaned_data["rooms"]]
+    services.visit_rooms_set(acting_user=request.user, origin=request.origin, visit=page.visit,
+                             rooms=chosen)
+
+
+@ACTIONS.action("status", flash=True, form=lambda request, page: forms.Form(request.POST))
+def _set_status(request, page, form):  # type: ignore[no-untyped-def]
+    services.visit_status_set(acting_user=request.user, origin=request.origin, visit=page.visit,
+                              status=request.POST.get("status", ""))
+
+
+def _checklist_form(request: HttpRequest, page: _VisitPage) -> forms.Form:
+    item = page.visit.checklist.filter(pk=request.POST.get("item") or 0).first()
     if item is None:
         raise Http404
     form = visit_forms.ChecklistForm(request.POST)
-    if form.is_valid():
-        try:
-            services.checklist_observe(acting_user=request.user, origin=_origin(request),
-                                       item=item, **form.cleaned_data)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        return True, {}
-    messages.error(request, _("Choose the status seen and say what was seen."))
-    return True, {}
+    form.item = item  # type: ignore[attr-defined]
+    return form
 
 
-def _resolve(request, visit, rooms, findings):  # type: ignore[no-untyped-def]
-    finding = next((f for f in findings if str(f.uuid) == request.POST.get("finding")), None)
+@ACTIONS.action("checklist", flash=True, form=_checklist_form,
+                invalid=gettext_lazy("Choose the status seen and say what was seen."))
+def _observe(request, page, form):  # type: ignore[no-untyped-def]
+    services.checklist_observe(acting_user=request.user, origin=request.origin, item=form.item,
+                               **form.cleaned_data)
+
+
+def _resolve_form(request: HttpRequest, page: _VisitPage) -> forms.Form:
+    finding = next((f for f in page.findings if str(f.uuid) == request.POST.get("finding")),
+                   None)
     if finding is None:
         raise Http404
-    try:
-        services.finding_conflict_resolve(acting_user=request.user, origin=_origin(request),
-                                          finding=finding, keep_text=request.POST.get("text", ""))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return True, {}
+    form = forms.Form(request.POST)
+    form.finding = finding  # type: ignore[attr-defined]
+    return form
 
 
-ACTIONS = {"finding": _add_finding, "interview": _add_interview, "rooms": _set_rooms,
-           "status": _set_status, "checklist": _observe, "resolve": _resolve}
+@ACTIONS.action("resolve", flash=True, form=_resolve_form)
+def _resolve(request, page, form):  # type: ignore[no-untyped-def]
+    services.finding_conflict_resolve(acting_user=request.user, origin=request.origin,
+                                      finding=form.finding, keep_text=request.POST.get("text", ""))
 
 
 @login_required
@@ -287,7 +269,7 @@ def visit_report(request: HttpRequest, pk: int, language: str) -> HttpResponse:
         visit=visit, findings=findings, recommendations=recommendations,
         interviews_in_private=visit.interviews.filter(in_private=True).count(),
         language=language)
-    audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, origin=_origin(request),
+    audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, origin=request.origin,
                  obj=visit, detail={"report": language})
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = (
@@ -298,7 +280,7 @@ def visit_report(request: HttpRequest, pk: int, language: str) -> HttpResponse:
 @login_required
 def finding_photo(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        photo = selectors.photo_for(user=request.user, pk=pk, origin=_origin(request))
+        photo = selectors.photo_for(user=request.user, pk=pk, origin=request.origin)
     except FindingPhoto.DoesNotExist:
         raise Http404 from None
     try:
@@ -367,7 +349,7 @@ def recommendation_new(request: HttpRequest) -> HttpResponse:
         finding = next((f for f in findings if str(f.uuid) == data["finding"]), None)
         try:
             recommendation = services.recommendation_issue(
-                acting_user=request.user, origin=_origin(request), source=data["source"],
+                acting_user=request.user, origin=request.origin, source=data["source"],
                 text=data["text"], category=data["category"],
                 addressee_body=data["addressee_body"],
                 responsible_official=data["responsible_official"], issued_on=data["issued_on"],
@@ -375,7 +357,7 @@ def recommendation_new(request: HttpRequest) -> HttpResponse:
                 finding=finding, cat_reference=data["cat_reference"],
                 affected_groups=data["affected_groups"], sdg_targets=data["sdg_targets"])
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Recommendation #%(id)s is issued.")
                              % {"id": recommendation.pk})
@@ -389,7 +371,7 @@ def recommendation_new(request: HttpRequest) -> HttpResponse:
 def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         recommendation = selectors.recommendation_detail(user=request.user, pk=pk,
-                                                         origin=_origin(request))
+                                                         origin=request.origin)
     except Recommendation.DoesNotExist:
         raise Http404(_("No such recommendation in your scope.")) from None
     follow_up = selectors.recommendation_follow_up(recommendation=recommendation)
@@ -402,17 +384,12 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "group": visit_forms.GroupForm(),
     }
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    if action in forms_:
-        form = _bind(action, request, evidence_choices)
-        forms_[action] = form
-        if form.is_valid():
-            try:
-                _RECOMMENDATION_ACTIONS[action](request, recommendation, form.cleaned_data,
-                                                evidence_choices)
-            except ValidationError as error:
-                _apply(form, error)
-            else:
-                return redirect("visits:recommendation_detail", pk=recommendation.pk)
+    if action in RECOMMENDATION_ACTIONS:
+        outcome = RECOMMENDATION_ACTIONS.dispatch(
+            request, _RecommendationPage(recommendation, evidence_choices), action)
+        if outcome.ok:
+            return redirect("visits:recommendation_detail", pk=recommendation.pk)
+        forms_[action] = outcome.form
     return render(request, "visits/recommendation_detail.html", {
         "recommendation": recommendation, **follow_up, "forms": forms_,
         "monitor": is_monitor(request.user),
@@ -421,44 +398,52 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }, status=422 if action and any(f.errors for f in forms_.values()) else 200)
 
 
-def _bind(action: str, request: HttpRequest, evidence_choices: list) -> forms.Form:
-    if action == "respond":
-        return visit_forms.ResponseForm(request.POST)
-    if action == "evidence":
-        return visit_forms.EvidenceForm(request.POST)
-    if action == "status":
-        return visit_forms.StatusForm(request.POST, evidence=evidence_choices)
-    return visit_forms.GroupForm(request.POST)
+@dataclass(frozen=True)
+class _RecommendationPage:
+    recommendation: Recommendation
+    evidence_choices: list
 
 
-def _respond(request, recommendation, data, evidence_choices) -> None:  # type: ignore[no-untyped-def]
-    services.recommendation_respond(acting_user=request.user, origin=_origin(request),
-                                    recommendation=recommendation, **data)
+# The recommendation page's actions (core.actions); the services say who may.
+RECOMMENDATION_ACTIONS: Actions[_RecommendationPage] = Actions()
 
 
-def _evidence(request, recommendation, data, evidence_choices) -> None:  # type: ignore[no-untyped-def]
-    services.evidence_add(acting_user=request.user, origin=_origin(request),
-                          recommendation=recommendation, **data)
+@RECOMMENDATION_ACTIONS.action(
+    "respond", form=lambda request, page: visit_forms.ResponseForm(request.POST))
+def _respond(request, page, form):  # type: ignore[no-untyped-def]
+    services.recommendation_respond(acting_user=request.user, origin=request.origin,
+                                    recommendation=page.recommendation, **form.cleaned_data)
 
 
-def _status(request, recommendation, data, evidence_choices) -> None:  # type: ignore[no-untyped-def]
-    evidence = next(e for e in evidence_choices if str(e.pk) == data["evidence"])
-    services.recommendation_status_set(acting_user=request.user, origin=_origin(request),
-                                       recommendation=recommendation, status=data["status"],
-                                       evidence=evidence, note=data["note"])
+@RECOMMENDATION_ACTIONS.action(
+    "evidence", form=lambda request, page: visit_forms.EvidenceForm(request.POST))
+def _evidence(request, page, form):  # type: ignore[no-untyped-def]
+    services.evidence_add(acting_user=request.user, origin=request.origin,
+                          recommendation=page.recommendation, **form.cleaned_data)
 
 
-def _group(request, recommendation, data, evidence_choices) -> None:  # type: ignore[no-untyped-def]
+@RECOMMENDATION_ACTIONS.action("status", form=lambda request, page: visit_forms.StatusForm(
+    request.POST, evidence=page.evidence_choices))
+def _status(request, page, form):  # type: ignore[no-untyped-def]
+    data = form.cleaned_data
+    evidence = next(e for e in page.evidence_choices if str(e.pk) == data["evidence"])
+    services.recommendation_status_set(acting_user=request.user, origin=request.origin,
+                                       recommendation=page.recommendation,
+                                       status=data["status"], evidence=evidence,
+                                       note=data["note"])
+
+
+@RECOMMENDATION_ACTIONS.action(
+    "group", form=lambda request, page: visit_forms.GroupForm(request.POST))
+def _group(request, page, form):  # type: ignore[no-untyped-def]
+    data = form.cleaned_data
     other = selectors.recommendations_visible(user=request.user).filter(
         pk=data["other"]).first()
     if other is None:
         raise ValidationError({"other": _("No such recommendation in your scope.")})
-    services.recommendations_group(acting_user=request.user, origin=_origin(request),
-                                   recommendations=[recommendation, other], title=data["title"])
-
-
-_RECOMMENDATION_ACTIONS = {"respond": _respond, "evidence": _evidence, "status": _status,
-                           "group": _group}
+    services.recommendations_group(acting_user=request.user, origin=request.origin,
+                                   recommendations=[page.recommendation, other],
+                                   title=data["title"])
 
 
 # ---------------------------------------------------------------------- planning & history
@@ -470,17 +455,17 @@ def planning(request: HttpRequest) -> HttpResponse:
         # The board ranks facilities by risk, complaints against them among the factors, and
         # tells monitors where to go unannounced: nothing a facility may read (docs/security.md).
         audit_record(actor=request.user, action=AuditEvent.Action.DENIED,
-                     origin=_origin(request), object_type="visits.planning",
+                     origin=request.origin, object_type="visits.planning",
                      detail={"reason": "facility staff"})
         raise PermissionDenied
     weights = selectors.planning_weights()
     weights_form = visit_forms.WeightsForm(request.POST or None, weights=weights)
     if request.method == "POST":
         if not may_set_weights(request.user):
-            services.planning_weights_set(acting_user=request.user, origin=_origin(request),
+            services.planning_weights_set(acting_user=request.user, origin=request.origin,
                                           weights={})  # audits the refusal, raises
         if weights_form.is_valid():
-            services.planning_weights_set(acting_user=request.user, origin=_origin(request),
+            services.planning_weights_set(acting_user=request.user, origin=request.origin,
                                           weights=weights_form.cleaned_data)
             messages.success(request, _("The weights are saved."))
             return redirect(request.get_full_path())
@@ -513,7 +498,7 @@ def _planning_map(request: HttpRequest, now: dt.datetime) -> list[RegionValue]:
 def facility_history(request: HttpRequest, code: str) -> HttpResponse:
     try:
         facility, visits, recommendations = selectors.facility_history(
-            user=request.user, code=code, origin=_origin(request))
+            user=request.user, code=code, origin=request.origin)
     except Facility.DoesNotExist:
         raise Http404(_("No such facility in your scope.")) from None
     return render(request, "visits/facility_history.html", {
@@ -555,7 +540,7 @@ def recommendation_comment(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(form.errors.get("text", [])))
         return redirect(back)
     try:
-        comment = services.comment_add(acting_user=request.user, origin=_origin(request),
+        comment = services.comment_add(acting_user=request.user, origin=request.origin,
                                        recommendation=recommendation,
                                        text=form.cleaned_data["text"])
     except ValidationError as error:
@@ -572,7 +557,7 @@ def recommendation_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def comment_moderation(request: HttpRequest) -> HttpResponse:
     """Moderators: the held comments first, then the latest decided."""
-    comments = selectors.comments_to_moderate(user=request.user, origin=_origin(request))
+    comments = selectors.comments_to_moderate(user=request.user, origin=request.origin)
     page = Paginator(comments, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "visits/comment_moderation.html",
                   {"page": page, "form": visit_forms.ModerationForm()})
@@ -591,7 +576,7 @@ def comment_moderate(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(_("Choose publish or do not publish."), status=400,
                             content_type="text/plain; charset=utf-8")
     try:
-        services.comment_moderate(acting_user=request.user, origin=_origin(request),
+        services.comment_moderate(acting_user=request.user, origin=request.origin,
                                   comment=comment,
                                   publish=form.cleaned_data["decision"] == "publish",
                                   note=form.cleaned_data["note"])

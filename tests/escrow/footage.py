@@ -36,12 +36,14 @@ def _frame(seed: int, t: float, size: tuple[int, int]) -> np.ndarray:
 
 
 def render(path: Path, *, seed: int, start: float, seconds: float, fps: int = 8,
-           size: tuple[int, int] = (640, 360), crf: int = 23) -> Path:
-    """Encode ``seconds`` of the scene from absolute second ``start`` as an H.264 MP4."""
+           size: tuple[int, int] = (640, 360), crf: int = 23, gop: int | None = None) -> Path:
+    """Encode ``seconds`` of the scene from absolute second ``start`` as an H.264 MP4 (a key
+    frame every ``gop`` frames where given, as a recorder sets it; else x264's default)."""
     width, height = size
     command = ["ffmpeg", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
                "-s", f"{width}x{height}", "-r", str(fps), "-i", "-", "-c:v", "libx264",
-               "-preset", "ultrafast", "-crf", str(crf), "-pix_fmt", "yuv420p", str(path)]
+               "-preset", "ultrafast", "-crf", str(crf), "-pix_fmt", "yuv420p",
+               *(["-g", str(gop)] if gop else []), str(path)]
     with subprocess.Popen(command, stdin=subprocess.PIPE) as process:  # noqa: S603
         assert process.stdin is not None  # noqa: S101
         for index in range(int(seconds * fps)):
@@ -53,9 +55,11 @@ def render(path: Path, *, seed: int, start: float, seconds: float, fps: int = 8,
 
 
 def transcode(source: Path, target: Path, *, width: int, bitrate: str, crop: float = 0.0,
-              cut: tuple[float, float] | None = None) -> Path:
+              cut: tuple[float, float] | None = None, gop: int | None = None,
+              trim: tuple[float, float] | None = None) -> Path:
     """Another copy of ``source``: another resolution and bitrate, a slight crop (share of
-    each side), and optionally the seconds ``cut`` removed."""
+    each side), optionally the seconds ``cut`` removed or only the seconds ``trim`` kept, a
+    key frame every ``gop`` frames of its 12 fps where given."""
     filters = []
     if crop:
         filters.append(f"crop=iw*{1 - 2 * crop:.3f}:ih*{1 - 2 * crop:.3f}")
@@ -67,9 +71,13 @@ def transcode(source: Path, target: Path, *, width: int, bitrate: str, crop: flo
                  f"[0:v]trim=start={end},setpts=PTS-STARTPTS[b];"
                  f"[a][b]concat=n=2:v=1:a=0,{chain}[out]")
         video = ["-filter_complex", graph, "-map", "[out]"]
+    elif trim is not None:
+        start, end = trim
+        video = ["-vf", f"trim={start}:{end},setpts=PTS-STARTPTS,{chain}"]
     else:
         video = ["-vf", chain]
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(source), *video,  # noqa: S603, S607
                     "-c:v", "libx264", "-preset", "ultrafast", "-b:v", bitrate, "-r", "12",
-                    "-pix_fmt", "yuv420p", str(target)], check=True)
+                    "-pix_fmt", "yuv420p", *(["-g", str(gop)] if gop else []), str(target)],
+                   check=True)
     return target

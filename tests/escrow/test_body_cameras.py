@@ -70,16 +70,18 @@ def test_a_body_camera_is_planned_first_and_its_docked_files_are_escrowed(
                                     ended_at=SHIFT) == []
 
 
-def test_only_the_administrator_assigns_and_only_a_camera_fixed_nowhere(
+def test_only_assigners_in_scope_assign_and_only_a_camera_fixed_nowhere(
         facility_world, body_camera, people):
     fixed = facility_world["camera"]  # CAMI, in the interrogation room
-    for name in ("head_a", "prosecutor_a"):
+    # Another facility's head, a prosecutor (who supervises, never hands out): refused.
+    for name in ("head_b", "prosecutor_a", "analyst"):
         with pytest.raises(PermissionDenied):
             services.body_camera_assign(acting_user=people[name], origin=SYSTEM_ORIGIN,
                                         camera=body_camera, personnel_number="P-1",
                                         full_name="X", started_at=SHIFT + dt.timedelta(1))
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.DENIED,
-                                     actor=people["head_a"]).exists()
+        assert AuditEvent.objects.filter(action=AuditEvent.Action.DENIED,
+                                         actor=people[name]).exists()
+    assert BodyCameraAssignment.objects.filter(camera=body_camera).count() == 1
     with pytest.raises(ValidationError) as fixed_error:
         services.body_camera_assign(acting_user=people["admin"], origin=SYSTEM_ORIGIN,
                                     camera=fixed, personnel_number="P-1", full_name="X",
@@ -144,3 +146,43 @@ def test_a_case_against_an_officer_holds_the_body_camera_he_wore(
         until = s3.retention(bucket.client, bucket.bucket, services.object_key(obj.sha256),
                              obj.version_id)[1]
         assert until >= now + dt.timedelta(days=5 * 365 - 1)
+
+
+def test_a_docked_file_is_linked_to_the_officer_the_shift_and_the_person_in_custody(
+        facility_world, body_camera, people, tmp_path, signed_in):
+    """The docking station's files, escrowed through the real agent and SeaweedFS, show on
+    the footage page of the person who arrived during them (officer, shift, escrowed), not
+    on that of a person who arrived hours later in the same shift."""
+    from custodywatch.custody.models import CustodyRecord, RoomStay
+    from custodywatch.escrow.selectors import record_body_footage
+
+    test_a_body_camera_is_planned_first_and_its_docked_files_are_escrowed(
+        facility_world, body_camera, tmp_path)
+    facility = body_camera.facility
+
+    def record(name: str, arrived_at: dt.datetime) -> CustodyRecord:
+        made = CustodyRecord.objects.create(
+            facility=facility, full_name=name, detained_at=arrived_at,
+            arrived_at=arrived_at, detained_place="ул. Абая", detaining_officer="Ахметов",
+            grounds="ст. 188", detention_due_at=arrived_at + dt.timedelta(hours=48),
+            ended_at=arrived_at + dt.timedelta(hours=2), end_reason="released")
+        RoomStay.objects.create(custody_record=made, room=facility.rooms.get(code="I1"),
+                                started_at=arrived_at, ended_at=made.ended_at)
+        return made
+
+    during = record("Нурланов Ерлан", SHIFT + dt.timedelta(hours=1, seconds=30))
+    later = record("Иванов Пётр", SHIFT + dt.timedelta(hours=5))
+    rows = record_body_footage(during)
+    stored = EscrowObject.objects.filter(camera=body_camera).order_by("started_at")
+    assert [row.sha256 for row in rows] == [obj.sha256 for obj in stored]
+    assert {(row.camera, row.personnel_number, row.shift_start, row.escrowed)
+            for row in rows} == {("BODY1", "P-77", SHIFT, True)}
+    assert "Arrival" in rows[0].events
+    assert record_body_footage(later) == []
+    page = signed_in(people["prosecutor_a"]).get(f"/escrow/records/{during.pk}/")
+    assert b'data-testid="body-footage"' in page.content
+    assert "Сержант Ахметов (P-77)" in page.content.decode()
+    other = signed_in(people["prosecutor_a"]).get(f"/escrow/records/{later.pk}/")
+    assert b'data-testid="body-footage"' not in other.content
+    # Outside the record's scope: the page (and its body-worn footage) is refused.
+    assert signed_in(people["head_b"]).get(f"/escrow/records/{during.pk}/").status_code == 404

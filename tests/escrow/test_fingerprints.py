@@ -24,7 +24,7 @@ from custodywatch.accounts.services import token_create
 from custodywatch.agent import segments
 from custodywatch.agent.config import EscrowConfig
 from custodywatch.agent.escrow_upload import CentreClient, EscrowQueue, Uploader
-from custodywatch.agent.fingerprints import video_fingerprints
+from custodywatch.agent.fingerprints import clip_fingerprints, video_fingerprints
 from custodywatch.agent.outbox import Outbox
 from custodywatch.agent.sender import Sender
 from custodywatch.escrow.models import SegmentFingerprint
@@ -69,8 +69,8 @@ def footage(tmp_path_factory) -> dict[str, object]:
 
 
 def _match(path: Path, references):
-    times, hashes, _duration = video_fingerprints(path, CLIP_STEP)
-    return match_clip(times, hashes, references)
+    times, hashes, _duration, spacing = clip_fingerprints(path, CLIP_STEP)
+    return match_clip(times, hashes, references, clip_step=spacing)
 
 
 def test_fingerprints_travel_as_hex_and_come_back_unchanged(footage):
@@ -141,6 +141,87 @@ def test_a_partially_corrupted_copy_still_matches_what_survives(footage):
     assert {m.camera for m in result.matches} == {"CAM-A"}
     assert result.matches[0].segment == "a0"
     assert result.matched_samples > 0.4 * result.samples
+
+
+# ------------------------------------------------------------- key frames only (recorder GOP)
+
+
+@pytest.fixture(scope="module")
+def recorder_footage(tmp_path_factory) -> dict[str, object]:
+    """Camera A as a recorder writes it: a key frame every 2 s (16 frames at 8 fps)."""
+    folder = tmp_path_factory.mktemp("recorder")
+    parts = [render(folder / f"k{k}.mp4", seed=11, start=SEGMENT * k, seconds=SEGMENT, gop=16)
+             for k in range(3)]
+    (folder / "list.txt").write_text("".join(f"file '{part.name}'\n" for part in parts))
+    whole = folder / "whole.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",  # noqa: S603, S607
+                    "-i", str(folder / "list.txt"), "-c", "copy", str(whole)], check=True)
+    references = []
+    for k, part in enumerate(parts):
+        _times, hashes, duration = video_fingerprints(part, REFERENCE_STEP)
+        start = BASE + SEGMENT * k
+        references.append(Reference("CAM-A", f"a{k}", start, start + duration,
+                                    REFERENCE_STEP, hashes))
+    return {"folder": folder, "whole": whole, "references": references}
+
+
+def test_a_copied_recorder_stream_is_hashed_at_its_key_frames_which_the_agent_hashed_too(
+        recorder_footage):
+    times, hashes, duration, spacing = clip_fingerprints(recorder_footage["whole"], CLIP_STEP)
+    # Key frames only: one each 2 s, not one each 0.25 s.
+    assert times.tolist() == [float(t) for t in range(0, 3 * SEGMENT, 2)]
+    assert spacing == 2.0 and duration == pytest.approx(3 * SEGMENT)
+    # The same frames as the recorded side's (the first frame at or after each second),
+    # decoded alike: the hashes are the recorded ones, bit for bit.
+    recorded = [int(h) for ref in recorder_footage["references"] for h in ref.hashes]
+    assert [int(h) for h in hashes] == [recorded[int(t)] for t in times]
+
+
+@pytest.mark.parametrize("copy", ["reencoded", "trimmed", "cut", "corrupted"])
+def test_key_frame_matching_of_reencoded_trimmed_cut_and_corrupted_copies(recorder_footage,
+                                                                          copy):
+    folder, whole = recorder_footage["folder"], recorder_footage["whole"]
+    if copy == "reencoded":
+        clip = transcode(whole, folder / "re.mp4", width=426, bitrate="150k", crop=0.02, gop=24)
+    elif copy == "trimmed":
+        clip = transcode(whole, folder / "trim.mp4", width=480, bitrate="200k",
+                         trim=(13.0, 47.0), gop=24)
+    elif copy == "cut":
+        clip = transcode(whole, folder / "cut.mp4", width=480, bitrate="200k",
+                         cut=(25.0, 40.0), gop=24)
+    else:
+        source = transcode(whole, folder / "dmg.mp4", width=426, bitrate="300k", gop=24)
+        data = bytearray(source.read_bytes())
+        middle = len(data) // 2
+        data[middle:middle + len(data) // 8] = bytes(len(data) // 8)
+        clip = folder / "dmg-bytes.mp4"
+        clip.write_bytes(bytes(data))
+    times, _hashes, _duration, spacing = clip_fingerprints(clip, CLIP_STEP)
+    assert spacing == pytest.approx(2.0)  # sampled at the copy's own key frames (24 at 12 fps)
+    result = _match(clip, recorder_footage["references"])
+    segments = [m.segment for m in result.matches]
+    if copy == "reencoded":
+        assert segments == ["a0", "a1", "a2"] and not result.cuts and not result.unmatched
+        for k, found in enumerate(result.matches):
+            assert found.recorded_start - BASE == pytest.approx(SEGMENT * k, abs=1.0)
+            assert found.recorded_end - BASE == pytest.approx(SEGMENT * (k + 1), abs=1.0)
+            assert found.similarity > 0.8
+    elif copy == "trimmed":  # recorded 13..47 s: the end of a0, all of a1, the start of a2
+        assert segments == ["a0", "a1", "a2"] and not result.cuts
+        assert result.matches[0].recorded_start - BASE == pytest.approx(13.0, abs=1.0)
+        assert result.matches[0].clip_start == pytest.approx(0.0, abs=0.5)
+        assert result.matches[-1].recorded_end - BASE == pytest.approx(47.0, abs=1.0)
+    elif copy == "cut":  # recorded 25..40 s removed: found within a key-frame spacing
+        assert len(result.cuts) == 1
+        gap = result.cuts[0]
+        assert gap.missing_start - BASE == pytest.approx(25.0, abs=spacing)
+        assert gap.missing_end - BASE == pytest.approx(40.0, abs=spacing)
+        assert segments == ["a0", "a1", "a2"]
+    else:
+        assert {m.camera for m in result.matches} == {"CAM-A"}
+        assert segments[0] == "a0" and segments[-1] == "a2"
+        assert result.matched_samples > 0.6 * result.samples
+    assert result.samples == len(times)
 
 
 # --------------------------------------------------------------------------- end to end

@@ -35,6 +35,7 @@ from custodywatch.accounts.services import token_create
 from custodywatch.complaints.models import IdentityAccess, Terminal
 from custodywatch.custody import services as custody
 from custodywatch.custody.models import CustodyAlert
+from custodywatch.escrow.models import BodyCameraAssignment
 from custodywatch.ledger.services import ledger_integrate_all
 from custodywatch.liveview import services as liveview
 from custodywatch.registry.models import Agency, Camera, Facility, Room
@@ -43,6 +44,7 @@ from tests.conftest import make_user, sign_in
 from tests.security.test_admin_and_exports_matrix import DOWNLOADS_CHECKED_ELSEWHERE
 from tests.test_authorization_matrix import (
     API_ROUTES,
+    BODY_CAMERA_ASSIGNERS,
     ROUTES,
     STAFF,
     Route,
@@ -103,6 +105,22 @@ def _held_comment(world: World) -> RecommendationComment:
             "status": "held", "held_for": ["name"], "created_at": _now()})[0]
 
 
+def _body_camera(world: World) -> Camera:
+    """A camera of the world's facility fixed in no room (a body-worn one)."""
+    camera, _created = Camera.objects.get_or_create(facility=world.facility,
+                                                    code=f"BODY-{world.facility.code}")
+    return camera
+
+
+def _body_assignment(world: World) -> BodyCameraAssignment:
+    """A shift running now on the world's body-worn camera."""
+    camera = _body_camera(world)
+    return (BodyCameraAssignment.objects.filter(camera=camera, ended_at__isnull=True).first()
+            or BodyCameraAssignment.objects.create(
+                camera=camera, personnel_number="P-1", full_name="Сержант Ахметов",
+                started_at=_now() - dt.timedelta(hours=1)))
+
+
 @dataclass(frozen=True)
 class Post:
     """Valid form data for one POST route (or one action of it)."""
@@ -149,6 +167,15 @@ POSTS: dict[str, Post] = {
     "complaints:action": Post(lambda w: {"body": "We have opened an inquiry.",
                                          "kind": "message"}),
     "complaints:identity_decide": Post(lambda w: {"decision": "approve"}),
+    # Handing out a body-worn camera: its assigners, in their scope (another facility's
+    # camera is not found); taking one back likewise.
+    "escrow:body_cameras assign": Post(lambda w: {
+        "camera": _body_camera(w).pk, "personnel_number": "P-2", "full_name": "Ким Сергей",
+        "started_at": _local(_now() + dt.timedelta(hours=2)),
+        "ended_at": _local(_now() + dt.timedelta(hours=10))}, kwargs=lambda w: {},
+        access=Route("roles", roles=BODY_CAMERA_ASSIGNERS, scoped=True)),
+    "escrow:body_camera_unassign": Post(lambda w: {}, kwargs=lambda w: {
+        "pk": _body_assignment(w).pk}),
     "complaints:terminal_action": Post(lambda w: {}, kwargs=lambda w: {
         "pk": _terminal(w).pk, "action": "revoke"}),
     # Issue 24 item 6: a registered NGO comments on a public recommendation; a moderator
@@ -251,7 +278,8 @@ def _post_outcome(client, key: str, world: World) -> str:
     post = POSTS[key]
     name = post.route_name(key)
     kwargs = (post.kwargs or ROUTES[name].kwargs)(world)
-    response = _post_and_roll_back(client, reverse(name, kwargs=kwargs), post.data(world))
+    response = _post_and_roll_back(client, reverse(name, kwargs=kwargs or None),
+                                   post.data(world))
     if response.status_code == 422 or _form_errors(response) != "":
         return f"broken fixture: {response.status_code} {_form_errors(response)}"
     return _outcome(response)

@@ -10,8 +10,10 @@ or damaged (CONTRACTS.md style).
 recorded segments a restored, partial or re-encoded file matches (CONTRACTS.md, "Other
 commands"; `--from`/`--until`, optional, limit the recorded footage searched).
 
-`match` fingerprints the file's decoded frames (agent/fingerprints.py) and aligns them with
-the fingerprints the agents recorded for every segment (kernels/fingerprint.py). With
+`match` fingerprints the file's key frames where they are at most 2.5 s apart (a recorder's
+GOP; a longer GOP is decoded whole and hashed every 0.25 s: agent/fingerprints.py,
+``clip_fingerprints``) and aligns them with the fingerprints the agents recorded for every
+segment (one a second, kernels/fingerprint.py). With
 `--json`, one object per line: a line per matched segment
 `{"camera", "segment", "clip_start", "clip_end", "recorded_start", "recorded_end",
 "similarity", "samples"}` (clip times in seconds from the file's first frame, recorded times
@@ -75,7 +77,7 @@ class Command(BaseCommand):
 
         from custodywatch.accounts.audit import SYSTEM_ORIGIN, audit_record
         from custodywatch.accounts.models import AuditEvent
-        from custodywatch.agent.fingerprints import FingerprintError, video_fingerprints
+        from custodywatch.agent.fingerprints import FingerprintError, clip_fingerprints
         from custodywatch.escrow.services import fingerprint_references
         from custodywatch.kernels.fingerprint import CLIP_STEP, match_clip
         from custodywatch.kernels.ledger_leaf import iso_time
@@ -100,12 +102,12 @@ class Command(BaseCommand):
             raise CommandError("--until: must be after --from", returncode=2)
         started = time.perf_counter()
         try:
-            times, hashes, duration = video_fingerprints(path, CLIP_STEP)
+            times, hashes, duration, spacing = clip_fingerprints(path, CLIP_STEP)
         except FingerprintError as error:
             raise CommandError(str(error), returncode=2) from error
         references = fingerprint_references(camera=camera, started_at=period[0],
                                             ended_at=period[1])
-        result = match_clip(times, hashes, references)
+        result = match_clip(times, hashes, references, clip_step=spacing)
         taken = time.perf_counter() - started
         digest = hashlib.sha256()
         with path.open("rb") as handle:
