@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accountability import selectors as accountability_selectors
 from custodywatch.accounts.capabilities import Capability, CapabilitySet, has_capability
+from custodywatch.accounts.middleware import reads_public_only
 from custodywatch.accounts.models import User
 from custodywatch.cases import selectors as case_selectors
 from custodywatch.complaints import selectors as complaint_selectors
@@ -27,10 +28,17 @@ from custodywatch.escrow import selectors as escrow_selectors
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.medical.selectors import is_reader as medical_is_reader
 from custodywatch.reports import selectors as report_selectors
+from custodywatch.visits import permissions as visit_permissions
 
 
 def _anyone(user: User) -> bool:
     return True
+
+
+def _in_scope(user: User) -> bool:
+    """Modules of a scope: not for a registered NGO, which reads only what is public
+    (accounts.middleware.PublicOnlyMiddleware refuses it these pages)."""
+    return not reads_public_only(user)
 
 
 @dataclass(frozen=True)
@@ -47,8 +55,8 @@ class NavItem:
 
 NAVIGATION = [
     NavItem("home", _("Dashboard"), "home"),
-    NavItem("registry", _("Registry"), "registry:facility_list"),
-    NavItem("custody", _("Custody"), "custody:index"),
+    NavItem("registry", _("Registry"), "registry:facility_list", _in_scope),
+    NavItem("custody", _("Custody"), "custody:index", _in_scope),
     # Issue 22: mass detention for the prosecutors; "where is he held?" for lawyers and the
     # hotline's operators.
     NavItem("mass", _("Mass detention"), "custody:mass", custody_mass.may_open),
@@ -57,7 +65,7 @@ NAVIGATION = [
     NavItem("whereabouts_operator", _("Where is he held? (relatives)"),
             "custody:whereabouts_operator",
             lambda user: has_capability(user, Capability.CHECK_RELATIVE_IDENTITY)),
-    NavItem("video", _("Video"), "video:overview"),
+    NavItem("video", _("Video"), "video:overview", _in_scope),
     NavItem("complaints", _("Complaints"), "complaints:inbox",
             complaint_selectors.may_open_inbox),
     # Issue 23: the oversight bodies manage the complaint terminals, never the facility.
@@ -70,15 +78,23 @@ NAVIGATION = [
     # Issue 20: who hands out body-worn cameras, and the prosecutors who supervise them.
     NavItem("body_cameras", _("Body-worn cameras"), "escrow:body_cameras",
             escrow_selectors.may_read_body_cameras),
-    NavItem("visits", _("Visits"), "visits:calendar"),
+    NavItem("visits", _("Visits"), "visits:calendar", _in_scope),
     NavItem("ledger", _("Evidence ledger"), "ledger:overview", ledger_selectors.can_read_leaves),
-    NavItem("liveview", _("Live view"), "liveview:index"),
+    NavItem("liveview", _("Live view"), "liveview:index", _in_scope),
     NavItem("reports", _("Reports"), "reports:index", report_selectors.may_read_reports),
     # Issue 24: prosecutors and the Ombudsperson; never the facility.
     NavItem("proceedings", _("Disciplinary proceedings"), "accountability:proceedings",
             accountability_selectors.may_read_proceedings),
     NavItem("fund", _("Victim Compensation Fund"), "accountability:fund",
             accountability_selectors.may_read_fund),
+    NavItem("crisis_centres", _("Crisis centres"), "cases:crisis_centres",
+            case_selectors.may_read_crisis_centres),
+    # Issue 24 item 6: the public recommendations (the NGOs comment there); moderators hold
+    # the comments that may identify a person.
+    NavItem("public_recommendations", _("Recommendations (public)"),
+            "visits:public_recommendations"),
+    NavItem("comment_moderation", _("Comments to moderate"), "visits:comment_moderation",
+            visit_permissions.may_moderate),
 ]
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.middleware import reads_public_only
 from custodywatch.complaints import terminals
 from custodywatch.complaints.models import Terminal
 from custodywatch.custody import mass as custody_mass
@@ -39,6 +40,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Prosecutors, the Ombudsperson and others who read reports get the national dashboard;
     facility staff their unit's custody, registry and video tiles."""
     now = timezone.now()
+    if reads_public_only(request.user):
+        # A registered NGO: the public pages it may comment on, nothing of any scope.
+        return render(request, "public_home.html")
     # Issue 22, item 8: a lawyer's and a hotline operator's accounts read no facility; their
     # dashboard is their page.
     if has_capability(request.user, Capability.LOOKUP_WHEREABOUTS_AS_LAWYER):

@@ -163,7 +163,8 @@ def facility_b(db) -> Facility:
 def make_user(username: str, role: Role, *, region=None, facility=None) -> User:
     return user_create(acting_user=None, origin=SYSTEM_ORIGIN, username=username,
                        password="correct horse battery", role=role, region=region,
-                       facility=facility)
+                       facility=facility,
+                       organisation=f"NGO {username}" if role == Role.NGO else "")
 
 
 @pytest.fixture

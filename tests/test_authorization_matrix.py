@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.capabilities import Capability, bound_scope, capabilities_of
+from custodywatch.accounts.middleware import reads_public_only
 from custodywatch.accounts.models import Role, Scope, User
 from custodywatch.api import api
 from custodywatch.complaints import services as complaints
@@ -42,7 +43,7 @@ pytestmark = pytest.mark.django_db
 # below): the machine roles have no web session (tests/accounts).
 STAFF = ("admin", "gpo", "prosecutor_a", "head_a", "head_b", "duty_a", "analyst",
          "ombudsperson", "monitor", "forensic", "compensation", "doctor", "lawyer",
-         "operator")
+         "operator", "ngo")
 # Each person's role (test_the_matrix_signs_in_every_human_role checks the accounts have it).
 STAFF_ROLES: dict[str, Role] = {
     "admin": Role.SYSTEM_ADMIN, "gpo": Role.GENERAL_PROSECUTOR,
@@ -51,7 +52,7 @@ STAFF_ROLES: dict[str, Role] = {
     "ombudsperson": Role.OMBUDSPERSON, "monitor": Role.NPM_MONITOR,
     "forensic": Role.FORENSIC_EXPERT, "compensation": Role.COMPENSATION_OFFICER,
     "doctor": Role.MEDICAL_EXAMINER, "lawyer": Role.LAWYER,
-    "operator": Role.HOTLINE_OPERATOR}
+    "operator": Role.HOTLINE_OPERATOR, "ngo": Role.NGO}
 
 
 def holders(*capabilities: Capability) -> frozenset[str]:
@@ -95,8 +96,10 @@ class World:
 
 @dataclass(frozen=True)
 class Route:
-    # "public": anyone; "signed_in": any staff; "scoped": staff whose scope holds the
-    # world's facility; "roles": only the listed users (and, with scoped=True, in scope).
+    # "public": anyone; "account": anyone signed in (a registered NGO too); "signed_in": any
+    # staff but a registered NGO (accounts.middleware.reads_public_only); "scoped": staff whose
+    # scope holds the world's facility; "roles": only the listed users (and, with
+    # scoped=True, in scope).
     access: str
     kwargs: Callable[[World], dict] | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
@@ -199,14 +202,14 @@ LAWYERS = holders(Capability.LOOKUP_WHEREABOUTS_AS_LAWYER)
 OPERATORS = holders(Capability.CHECK_RELATIVE_IDENTITY)
 
 ROUTES: dict[str, Route] = {
-    "home": Route("signed_in"),
+    "home": Route("account"),
     "health": Route("public"),
     "accounts:login": Route("public"),
     "accounts:logout": Route("public", get_checks_sign_in_only=True),
-    "accounts:otp_verify": Route("signed_in"),
-    "accounts:otp_setup": Route("signed_in"),
-    "accounts:preferences": Route("signed_in"),
-    "accounts:audit_trail": Route("signed_in"),
+    "accounts:otp_verify": Route("account"),
+    "accounts:otp_setup": Route("account"),
+    "accounts:preferences": Route("account"),
+    "accounts:audit_trail": Route("account"),
     "registry:facility_list": Route("signed_in"),
     "registry:facility_detail": Route("scoped", kwargs=_facility),
     "registry:import": Route("roles", roles=holders(Capability.EDIT_REGISTRY)),
@@ -309,7 +312,8 @@ ROUTES: dict[str, Route] = {
     "visits:tracker": Route("signed_in"),
     # The risk board weighs complaints against each facility: never its staff's.
     "visits:planning": Route("roles", roles=frozenset(
-        name for name in STAFF if bound_scope(STAFF_ROLES[name]) != Scope.FACILITY)),
+        name for name in STAFF if bound_scope(STAFF_ROLES[name]) != Scope.FACILITY
+        and Capability.COMMENT_ON_RECOMMENDATIONS not in capabilities_of(STAFF_ROLES[name]))),
     # Planning visits and issuing recommendations is the monitors' work.
     "visits:visit_plan": Route("roles", roles=MONITORS),
     "visits:recommendation_new": Route("roles", roles=MONITORS),
@@ -427,6 +431,23 @@ ROUTES: dict[str, Route] = {
                                                                          "name": "x.csv"},
                                             absent_here=True),
     "visits:public_recommendations": Route("public"),
+    # Issue 24 item 6: a registered NGO comments (POST only: tests/visits/test_ngo_comments.py
+    # and the writes matrix); moderators (MODERATE_COMMENTS) read the queue and decide.
+    "visits:recommendation_comment": Route("roles", roles=holders(
+        Capability.COMMENT_ON_RECOMMENDATIONS), kwargs=lambda w: {"pk": 0},
+        get_checks_sign_in_only=True),
+    "visits:comment_moderation": Route("roles", roles=holders(Capability.MODERATE_COMMENTS)),
+    "visits:comment_moderate": Route("roles", roles=holders(Capability.MODERATE_COMMENTS),
+                                     kwargs=lambda w: {"pk": 0}, get_checks_sign_in_only=True),
+    # Issue 24 item 4: the crisis centres' registry; item 5: the exclusions of evidence
+    # (prosecutors record, case-file readers read) and the UN CAT follow-up report.
+    "cases:crisis_centres": Route("roles", roles=holders(Capability.READ_CRISIS_CENTRES)),
+    "cases:exclusions": Route("roles", roles=holders(Capability.RUN_CASES,
+                                                      Capability.READ_CASE_FILES)),
+    "reports:cat_follow_up": Route("roles", roles=REPORT_READERS),
+    "reports:cat_follow_up_export": Route("roles", roles=REPORT_READERS,
+                                          kwargs=lambda w: {"fmt": "json"},
+                                          get_checks_sign_in_only=True),
     # A scraper's bearer token, not a person's session; off without CUSTODYWATCH_METRICS_TOKEN:
     # tests/test_metrics.py.
     "metrics": Route("public", absent_here=True),
@@ -542,7 +563,7 @@ def test_every_route_is_in_the_table():
 
 def _sees(user: User, facility: Facility) -> bool:
     if Capability.READ_IN_SCOPE not in capabilities_of(user.role):
-        return False  # a lawyer's or an operator's account, whatever its scope
+        return False  # reads no facility: a lawyer, an operator, a registered NGO
     if user.scope == Scope.COUNTRY:
         return True
     if user.scope == Scope.REGION:
@@ -551,8 +572,10 @@ def _sees(user: User, facility: Facility) -> bool:
 
 
 def _expected(route: Route, username: str, user: User, world: World, label: str) -> str:
-    if route.access in ("public", "signed_in"):
+    if route.access in ("public", "account"):
         return "allow"
+    if route.access == "signed_in":
+        return "deny" if reads_public_only(user) else "allow"
     if route.access == "scoped":
         return "allow" if _sees(user, world.facility) else "deny"
     if username in route.assigned:
@@ -625,7 +648,18 @@ def staff(people, worlds) -> dict[str, User]:
             "doctor": User.objects.get(username="doctor"),
             # Issue 22, item 8: country-wide accounts that read no facility at all.
             "lawyer": make_user("lawyer", Role.LAWYER),
-            "operator": make_user("operator", Role.HOTLINE_OPERATOR)}
+            "operator": make_user("operator", Role.HOTLINE_OPERATOR),
+            "ngo": make_user("ngo", Role.NGO)}
+
+
+def test_every_public_route_is_open_to_a_registered_ngo():
+    """The public-only gate (accounts.middleware) lets a registered NGO reach every public
+    page, and only those, its dashboard, its account and its comments."""
+    from custodywatch.accounts.middleware import PUBLIC_ONLY_NAMES
+
+    public = {name for name, route in ROUTES.items() if route.access == "public"}
+    assert public - {n for n in public if n.startswith("accounts:")} <= PUBLIC_ONLY_NAMES
+    assert set(ROUTES) >= PUBLIC_ONLY_NAMES
 
 
 def test_the_matrix_signs_in_every_human_role(staff):

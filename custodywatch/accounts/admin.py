@@ -20,7 +20,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Role and scope"), {"fields": ("role", "scope", "region", "facility", "time_zone",
-                                          "language")}),
+                                          "language", "organisation")}),
     )
     actions = ["reset_second_factor"]
 

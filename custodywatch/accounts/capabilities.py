@@ -73,6 +73,7 @@ class Capability(models.TextChoices):
     READ_CASES_WITHOUT_FORENSICS = "read_cases_without_forensics", "Read cases, no forensics"
     EXAMINE_FOR_CASES = "examine_for_cases", "Examine for cases (forensic expert)"
     DECIDE_COMPENSATION = "decide_compensation", "Decide compensation claims"
+    READ_CRISIS_CENTRES = "read_crisis_centres", "Read the crisis centres' registry"
     # Accountability: proceedings against officers, the Fund's claims.
     READ_PROCEEDINGS = "read_proceedings", "Read proceedings against officers"
     RUN_PROCEEDINGS = "run_proceedings", "Act on proceedings, suspend officers"
@@ -97,6 +98,8 @@ class Capability(models.TextChoices):
     READ_INTERVIEW_NOTES = "read_interview_notes", "Read interview notes"
     SET_PLANNING_WEIGHTS = "set_planning_weights", "Set the planning weights"
     ANSWER_RECOMMENDATIONS = "answer_recommendations", "Answer the facility's recommendations"
+    COMMENT_ON_RECOMMENDATIONS = "comment_on_recommendations", "Comment on public recommendations"
+    MODERATE_COMMENTS = "moderate_comments", "Moderate NGOs' comments"
     # Who is told (by mail) of what happens: by the office a role holds.
     RECEIVE_FACILITY_NOTICES = "receive_facility_notices", "Told of his facility's alerts"
     RECEIVE_REGION_NOTICES = "receive_region_notices", "Told of his region's alerts"
@@ -118,7 +121,7 @@ _PROSECUTOR = _PERSON | {
     C.READ_RISK_MOMENTS, C.OPEN_ESCROWED_FOOTAGE, C.RELEASE_ESCROW_HOLD,
     C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.READ_PROCEEDINGS, C.RUN_PROCEEDINGS, C.READ_FUND,
     C.REVIEW_FUND_CLAIMS, C.MANAGE_TERMINALS, C.REVIEW_WATCH_REQUESTS,
-    C.DECIDE_WATCH_REQUESTS,
+    C.DECIDE_WATCH_REQUESTS, C.READ_CRISIS_CENTRES,
     # Mass detention: the supervising prosecutor declares it, registers the temporary places
     # (so the register knows every place people are held) and reviews each measure; and
     # records a court's incommunicado order (never the facility: it is a party).
@@ -144,26 +147,32 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         C.USE_ADMIN_SITE, C.READ_WHOLE_AUDIT_TRAIL, C.EDIT_REGISTRY, C.DECIDE_CAMERA_REFERENCE,
         C.ASSIGN_BODY_CAMERAS, C.WRITE_CUSTODY, C.READ_COMPLAINT_STATISTICS, C.READ_CASE_FILES,
         C.MANAGE_TERMINALS,
-        C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.SET_PLANNING_WEIGHTS, C.RECEIVE_SYSTEM_NOTICES},
+        C.READ_LEDGER_LEAVES, C.READ_REPORTS, C.SET_PLANNING_WEIGHTS, C.RECEIVE_SYSTEM_NOTICES,
+        C.READ_CRISIS_CENTRES},
     Role.GENERAL_PROSECUTOR: _PROSECUTOR | {
         C.READ_WHOLE_AUDIT_TRAIL, C.DECIDE_IDENTITY_ACCESS, C.READ_EVERY_FORENSIC_REPORT,
         C.RECEIVE_COUNTRY_ESCALATIONS},
     Role.REGIONAL_PROSECUTOR: _PROSECUTOR | {C.RECEIVE_REGION_NOTICES},
     Role.OMBUDSPERSON: _MONITOR | {
         C.READ_WHOLE_AUDIT_TRAIL, C.HANDLE_COMPLAINTS, C.ACT_FOR_OMBUDSPERSON,
-        C.DECIDE_IDENTITY_ACCESS, C.READ_CASES_WITHOUT_FORENSICS, C.READ_PROCEEDINGS},
-    Role.NPM_MONITOR: _MONITOR | {C.APPROVE_CAMERA_CHANGE},
+        C.DECIDE_IDENTITY_ACCESS, C.READ_CASES_WITHOUT_FORENSICS, C.READ_PROCEEDINGS,
+        C.READ_CRISIS_CENTRES, C.MODERATE_COMMENTS},
+    Role.NPM_MONITOR: _MONITOR | {C.APPROVE_CAMERA_CHANGE, C.MODERATE_COMMENTS},
     Role.FACILITY_HEAD: _FACILITY_STAFF | {C.ANSWER_RECOMMENDATIONS, C.RECEIVE_FACILITY_NOTICES},
     Role.DUTY_OFFICER: _FACILITY_STAFF,
     Role.FORENSIC_EXPERT: _PERSON | {C.EXAMINE_FOR_CASES, C.READ_LEDGER_LEAVES},
     Role.MEDICAL_EXAMINER: _PERSON | {C.EXAMINE_DETAINEES, C.READ_MEDICAL_EXAMINATIONS},
-    Role.COMPENSATION_OFFICER: _PERSON | {C.DECIDE_COMPENSATION, C.READ_FUND},
+    Role.COMPENSATION_OFFICER: _PERSON | {C.DECIDE_COMPENSATION, C.READ_FUND,
+                                          C.READ_CRISIS_CENTRES},
     Role.ANALYST: _PERSON | {C.READ_COMPLAINT_STATISTICS, C.READ_LEDGER_LEAVES, C.READ_REPORTS},
     # Issue 22, item 8: outside the oversight system, so not _PERSON: they read no facility,
     # no register; each asks one question at a time, checked, rate-limited and ledgered.
     Role.LAWYER: frozenset({C.SIGN_IN_ON_WEB, C.LOOKUP_WHEREABOUTS_AS_LAWYER}),
     Role.HOTLINE_OPERATOR: frozenset({C.SIGN_IN_ON_WEB, C.CHECK_RELATIVE_IDENTITY,
                                       C.LOOKUP_WHEREABOUTS_FOR_RELATIVE}),
+    # A registered NGO (issue 24 item 6): signs in to comment on the public recommendations,
+    # reads nothing that is not public (no READ_IN_SCOPE: facility_q gives it nothing).
+    Role.NGO: frozenset({C.SIGN_IN_ON_WEB, C.COMMENT_ON_RECOMMENDATIONS}),
     # Machines: the facility's edge agent writes its video and proposes its camera map (its
     # facility is its scope: facility_q); the e-appeals system files complaints, reads nothing.
     Role.EDGE_AGENT: frozenset({C.READ_IN_SCOPE, C.WRITE_VIDEO, C.PROPOSE_CAMERA_CHANGE}),
@@ -207,6 +216,12 @@ def holders_q(capability: Capability) -> Q:
     """A filter on User: the people whose role holds ``capability`` (whom to tell, whom to
     offer)."""
     return Q(role__in=roles_with(capability))
+
+
+def speaks_for_an_organisation(role: str | None) -> bool:
+    """A role whose words are published under its organisation's name (a registered NGO's
+    comments): its account needs the organisation (User.organisation)."""
+    return Capability.COMMENT_ON_RECOMMENDATIONS in capabilities_of(role)
 
 
 def bound_scope(role: str | None) -> Scope | None:

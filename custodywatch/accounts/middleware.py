@@ -1,5 +1,5 @@
-"""Security headers, the second-factor gate, each person's time zone, and where each request
-came from (`request.origin`, for the audit trail)."""
+"""Security headers, the second-factor gate, the public-only gate, each person's time zone,
+and where each request came from (`request.origin`, for the audit trail)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
 from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.capabilities import Capability, has_capability
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -93,6 +95,55 @@ class TwoFactorMiddleware:
         # Enrolment only for someone with no confirmed device: otherwise the password alone
         # would replace the second factor (issue 17, item 1).
         return path == reverse("accounts:otp_setup") and not user_has_device(request.user)
+
+
+# What a person who signs in on the web but reads nothing in any scope (a registered NGO:
+# SIGN_IN_ON_WEB without READ_IN_SCOPE) may reach: the public pages, his dashboard, the
+# comment on a public recommendation, and his account's own pages. Every other page answers
+# 403 before its view runs, so no page added later can show such a person what is not public.
+PUBLIC_ONLY_NAMES = frozenset({
+    # Open to anyone (tests/test_authorization_matrix.py checks each "public" route is here).
+    "health", "metrics", "set_language", "javascript-catalog", "complaints:intake",
+    "complaints:status", "complaints:status_reply", "complaints:kiosk", "complaints:kiosk_form",
+    "complaints:kiosk_status", "complaints:kiosk_queue", "complaints:kiosk_sw",
+    "complaints:terminal_enrol", "complaints:terminal_heartbeat", "liveview:open",
+    "liveview:code", "liveview:watch", "reports:open_data", "reports:open_data_download",
+    "reports:open_data_releases", "reports:open_data_release_file",
+    "visits:public_recommendations",
+    # Its own: the dashboard and the comment.
+    "home", "visits:recommendation_comment",
+})
+PUBLIC_ONLY_NAMESPACES = frozenset({"accounts"})
+PUBLIC_ONLY_PREFIXES = ("/static/", "/i18n/")
+
+
+def reads_public_only(user: object) -> bool:
+    """A registered NGO: it comments on the public pages and reads nothing of any scope."""
+    return bool(getattr(user, "is_authenticated", False)
+                and has_capability(user, Capability.COMMENT_ON_RECOMMENDATIONS)
+                and not has_capability(user, Capability.READ_IN_SCOPE))
+
+
+class PublicOnlyMiddleware:
+    """A signed-in person who reads nothing in any scope reaches the public pages only."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if reads_public_only(request.user) and not self._open(request.path_info):
+            return HttpResponseForbidden(_("This page is not public."))
+        return self.get_response(request)
+
+    @staticmethod
+    def _open(path: str) -> bool:
+        if path.startswith(PUBLIC_ONLY_PREFIXES):
+            return True
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return True  # the 404 says nothing
+        return match.namespace in PUBLIC_ONLY_NAMESPACES or match.view_name in PUBLIC_ONLY_NAMES
 
 
 class UserTimezoneMiddleware:

@@ -6,6 +6,7 @@ import zoneinfo
 
 from django.apps import apps
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,8 @@ class Role(models.TextChoices):
     # a hotline operator checks a relative's identity and asks for them.
     LAWYER = "licensed_lawyer", _("Lawyer (licensed)")
     HOTLINE_OPERATOR = "hotline_operator", _("Hotline operator")
+    # A non-governmental organisation registered by an administrator (User.organisation).
+    NGO = "ngo", _("Registered NGO")
     EDGE_AGENT = "edge_agent", _("Edge agent (machine)")
     STATE_SYSTEM = "state_system", _("State information system (machine)")
 
@@ -67,6 +70,8 @@ class User(AbstractUser):
         _("time zone"), max_length=60, default="Asia/Almaty", choices=TIME_ZONE_CHOICES
     )
     language = models.CharField(_("language"), max_length=5, blank=True)
+    # A registered NGO's organisation: shown beside its comments on the public pages.
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -81,6 +86,13 @@ class User(AbstractUser):
                 ),
             ),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        from custodywatch.accounts.capabilities import speaks_for_an_organisation
+
+        if speaks_for_an_organisation(self.role) and not self.organisation.strip():
+            raise ValidationError({"organisation": _("Name the organisation.")})
 
     def __str__(self) -> str:
         """People by their names (the user name only where none was given)."""

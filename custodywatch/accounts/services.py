@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodywatch.accounts.audit import Origin, audit_record
-from custodywatch.accounts.capabilities import Capability, bound_scope, capabilities_of
+from custodywatch.accounts.capabilities import (
+    Capability,
+    bound_scope,
+    capabilities_of,
+    has_capability,
+    speaks_for_an_organisation,
+)
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry.models import Facility, Region
@@ -51,7 +57,14 @@ def user_create(
     email: str = "",
     region: Region | None = None,
     facility: Facility | None = None,
+    organisation: str = "",
 ) -> User:
+    """Create an account (an administrator, or the system). A registered NGO is registered
+    with its organisation's name, which its comments carry on the public pages."""
+    if acting_user is not None and not has_capability(acting_user, Capability.USE_ADMIN_SITE):
+        raise PermissionDenied
+    if speaks_for_an_organisation(role) and not organisation.strip():
+        raise ValidationError({"organisation": _("Name the organisation.")})
     scope, region, facility = scope_for(role=role, region=region, facility=facility)
     first_name, _sep, last_name = full_name.partition(" ")
     user = User(
@@ -63,6 +76,7 @@ def user_create(
         scope=scope,
         region=region,
         facility=facility,
+        organisation=organisation.strip(),
         is_staff=Capability.USE_ADMIN_SITE in capabilities_of(role),
         is_superuser=Capability.USE_ADMIN_SITE in capabilities_of(role),
     )
@@ -77,7 +91,8 @@ def user_create(
         action=AuditEvent.Action.CREATE,
         origin=origin,
         obj=user,
-        detail={"role": role, "scope": scope},
+        detail={"role": role, "scope": scope,
+                **({"organisation": user.organisation} if user.organisation else {})},
     )
     return user
 

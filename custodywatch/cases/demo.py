@@ -29,13 +29,18 @@ from custodywatch.cases.models import (
     Charge,
     ClosureGround,
     CompensationClaim,
+    Consent,
     Consistency,
+    CrisisCentre,
+    EvidenceExclusion,
     EvidenceItem,
     EvidenceTransfer,
     Examination,
     Finding,
     Officer,
     Person,
+    ReferralOutcome,
+    ReferralService,
     SupportReferral,
     Verdict,
 )
@@ -89,8 +94,25 @@ FINDINGS = [
     ("front", "head", "Ссадина лобной области", Consistency.CONSISTENT),
     ("back", "right_foot", "Отёк и кровоизлияния подошв (фалака)", Consistency.DIAGNOSTIC),
 ]
-CENTRES = ["Кризисный центр «Жан»", "Центр правовой помощи", "Областная больница",
-           "Центр психологической поддержки"]
+
+def _crisis_centres(region_ids: set[int], rng: random.Random) -> dict[int, list[CrisisCentre]]:
+    """Two centres per region of the demo's court cases, with their services."""
+    centres: dict[int, list[CrisisCentre]] = {}
+    for region_id in sorted(region_ids):
+        centres[region_id] = [
+            CrisisCentre.objects.get_or_create(
+                region_id=region_id, name=name, defaults={
+                    "services": services, "phone": f"+7 7{rng.randint(10, 99)} 555 {n:04d}",
+                    "email": f"centre{region_id}-{n}@example.kz",
+                    "response_days": rng.choice([3, 5, 7])})[0]
+            for n, (name, services) in enumerate(DEMO_CENTRES)]
+    return centres
+
+
+DEMO_CENTRES = [
+    ("Кризисный центр «Жан»", ["psychological", "social", "legal"]),
+    ("Центр правовой и медицинской помощи", ["legal", "medical"]),
+]
 
 
 def _name(rng: random.Random) -> str:
@@ -104,15 +126,16 @@ def expected_case_rows(scale_name: str) -> int:
 
 def wipe_cases() -> None:
     """Remove every case and its people (before complaints and the registry are wiped)."""
-    for model in (Accusation, EvidenceTransfer, EvidenceItem, Finding, Examination,
-                  CompensationClaim, SupportReferral, Charge, CaseParty, CaseStep,
-                  CaseTransition):
+    for model in (EvidenceExclusion, Accusation, EvidenceTransfer, EvidenceItem, Finding,
+                  Examination, CompensationClaim, ReferralService, SupportReferral, Charge,
+                  CaseParty, CaseStep, CaseTransition):
         model.objects.all().delete()
     Case.complaints.through.objects.all().delete()
     Case.objects.all().delete()
     Person.custody_records.through.objects.all().delete()
     Person.objects.all().delete()
     Officer.objects.all().delete()
+    CrisisCentre.objects.all().delete()
 
 
 def _status(rng: random.Random) -> str:
@@ -265,12 +288,24 @@ def _people_and_charges(court_cases: list[Case], rng: random.Random, n_accused: 
                                              for f in charge.rule_flags]
         case.save(update_fields=["rule_flags"])
     claims, referrals = [], []
+    centres = _crisis_centres({case.region_id for case in court_cases}, rng)
     for case in court_cases:
         for victim in victims_by_case.get(case.pk, []):
+            centre = rng.choice(centres[case.region_id])
+            kind = rng.choice(centre.services)
+            status = rng.choice(SupportReferral.Status.values)
+            referred_at = case.registered_at + dt.timedelta(days=2)
+            answered = status != SupportReferral.Status.REFERRED
             referrals.append(SupportReferral(
-                case=case, victim=victim, kind=rng.choice(SupportReferral.Kind.values),
-                centre=rng.choice(CENTRES), status=rng.choice(SupportReferral.Status.values),
-                referred_at=case.registered_at + dt.timedelta(days=2),
+                case=case, victim=victim, kind=kind, centre=centre.name, crisis_centre=centre,
+                consent=rng.choice(Consent.values), consent_recorded_at=referred_at,
+                status=status, referred_at=referred_at,
+                response_due_at=referred_at + dt.timedelta(days=centre.response_days),
+                responded_at=referred_at + dt.timedelta(days=rng.randint(1, 8))
+                if answered else None,
+                outcome=rng.choice(ReferralOutcome.values)
+                if status in (SupportReferral.Status.COMPLETED,
+                              SupportReferral.Status.DECLINED) else "",
                 status_changed_at=case.registered_at + dt.timedelta(days=9)))
             if rng.random() < 0.5:
                 claimed = (case.registered_at + dt.timedelta(days=30)).date()
@@ -283,6 +318,19 @@ def _people_and_charges(court_cases: list[Case], rng: random.Random, n_accused: 
                     amount_granted=amount if decided else None,
                     paid_at=claimed + dt.timedelta(days=60) if decided else None))
     SupportReferral.objects.bulk_create(referrals)
+    EvidenceExclusion.objects.bulk_create(
+        EvidenceExclusion(court="Специализированный межрайонный суд по уголовным делам",
+                          ruling_reference=f"2-{case.pk}/{n}", ruled_on=case.registered_at.date(),
+                          kind=rng.choice(["confession", "testimony"]), facility=case.facility,
+                          region_id=case.region_id, person_sex=rng.choice(["male", "female"]),
+                          person_age=rng.randint(18, 60), person_citizenship="KZ", case=case)
+        for n, case in enumerate(court_cases[:max(3, len(court_cases) // 10)]))
+    ReferralService.objects.bulk_create(
+        ReferralService(referral=referral, kind=referral.kind,
+                        given_on=(referral.referred_at + dt.timedelta(days=10)).date(),
+                        sessions=rng.randint(1, 6))
+        for referral in referrals if referral.status in (SupportReferral.Status.IN_PROGRESS,
+                                                         SupportReferral.Status.COMPLETED))
     CompensationClaim.objects.bulk_create(claims)
 
 

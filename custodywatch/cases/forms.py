@@ -16,11 +16,15 @@ from custodywatch.cases.models import (
     CaseStep,
     ClosureGround,
     CompensationClaim,
+    Consent,
     Consistency,
+    CrisisCentre,
     EvidenceItem,
+    ExclusionKind,
     Finding,
     Officer,
     Person,
+    ReferralOutcome,
     SupportReferral,
     Verdict,
 )
@@ -308,17 +312,60 @@ class TransferForm(forms.Form):
 class ReferralForm(forms.Form):
     victim = PartyChoiceField(label=_("Victim"), queryset=None)
     kind = forms.ChoiceField(label=_("Support"), choices=SupportReferral.Kind.choices)
-    centre = forms.CharField(label=_("Crisis centre"), max_length=200)
+    crisis_centre = forms.ModelChoiceField(label=_("Crisis centre"), queryset=None)
+    consent = forms.ChoiceField(
+        label=_("The person's consent"), choices=[("", "---------"), *Consent.choices],
+        help_text=_("Nobody is referred without consent to the referral and to the centre "
+                    "receiving the person's contact details."))
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, victims, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["victim"].queryset = victims
+        self.fields["crisis_centre"].queryset = CrisisCentre.objects.filter(
+            is_active=True).select_related("region").order_by("region__code", "name")
+        self.fields["crisis_centre"].label_from_instance = (
+            lambda centre: f"{centre.name} ({centre.region.name}: "
+                           f"{', '.join(centre.service_labels)})")
 
 
 class ReferralStatusForm(forms.Form):
     referral = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("Status"), choices=SupportReferral.Status.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False,
+                                choices=[("", "---------"), *ReferralOutcome.choices])
+
+
+class ReferralServiceForm(forms.Form):
+    referral = forms.TypedChoiceField(label=_("Referral"), coerce=int)
+    kind = forms.ChoiceField(label=_("Service"), choices=SupportReferral.Kind.choices)
+    given_on = date_field(_("Given on"))
+    sessions = forms.IntegerField(label=_("Sessions"), min_value=1, max_value=500, initial=1)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, referrals, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].choices = [
+            (r.pk, f"#{r.pk} {r.centre}: {r.get_kind_display()}") for r in referrals]
+
+
+class ExclusionForm(forms.Form):
+    facility = forms.ModelChoiceField(label=_("Unit that obtained it"), queryset=None)
+    court = forms.CharField(label=_("Court"), max_length=200)
+    ruling_reference = forms.CharField(label=_("Ruling"), max_length=100)
+    ruled_on = date_field(_("Ruled on"))
+    criminal_case_number = forms.CharField(label=_("Criminal case number"), max_length=60,
+                                           required=False)
+    kind = forms.ChoiceField(label=_("Evidence excluded"), choices=ExclusionKind.choices)
+    person_sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices)
+    person_age = forms.IntegerField(label=_("Age"), required=False, min_value=10,
+                                    max_value=120)
+    person_citizenship = forms.CharField(label=_("Citizenship (two letters)"), max_length=2,
+                                         required=False)
+
+    def __init__(self, *args, facilities, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
 
 
 class ClaimForm(forms.Form):

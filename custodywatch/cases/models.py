@@ -519,12 +519,71 @@ class EvidenceTransfer(models.Model):
         return f"{self.item_id}: {self.from_holder} -> {self.to_holder}"
 
 
+class SupportKind(models.TextChoices):
+    LEGAL = "legal", _("Legal aid")
+    MEDICAL = "medical", _("Medical care")
+    PSYCHOLOGICAL = "psychological", _("Psychological support")
+    SOCIAL = "social", _("Social support")
+
+
+class CrisisCentre(models.Model):
+    """A centre that gives victims legal, medical, psychological or social help (issue 24
+    item 4): the registry the referrals point at, kept by the administrators."""
+
+    name = models.CharField(_("name"), max_length=200)
+    region = models.ForeignKey(Region, models.PROTECT, related_name="crisis_centres",
+                               verbose_name=_("region"))
+    # SupportKind values.
+    services = models.JSONField(_("services offered"), default=list)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=200, blank=True)
+    # The response clock: a referral not answered within this many days raises an alert.
+    response_days = models.PositiveSmallIntegerField(_("days to answer a referral"), default=5)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("crisis centre")
+        verbose_name_plural = _("crisis centres")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="crisis_centre_unique_name"),
+            models.CheckConstraint(name="crisis_centre_answers_within_days",
+                                   condition=Q(response_days__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def offers(self, kind: str) -> bool:
+        return kind in self.services
+
+    @property
+    def service_labels(self) -> list[str]:
+        labels = dict(SupportKind.choices)
+        return [str(labels.get(kind, kind)) for kind in self.services]
+
+
+class Consent(models.TextChoices):
+    """How the person's consent to a referral (and to his contact details going to the
+    centre) was recorded; without it nobody is referred."""
+
+    WRITTEN = "written", _("Written, signed by the person")
+    ORAL = "oral", _("Oral, recorded before a witness")
+    REPRESENTATIVE = "representative", _("By the person's legal representative")
+
+
+class ReferralOutcome(models.TextChoices):
+    GOALS_MET = "goals_met", _("Help given, goals met")
+    PARTLY_MET = "partly_met", _("Help given, goals partly met")
+    STOPPED_BY_PERSON = "stopped_by_person", _("Stopped at the person's wish")
+    LOST_CONTACT = "lost_contact", _("Contact lost")
+    NOT_PROVIDED = "not_provided", _("Help not provided")
+
+
 class SupportReferral(models.Model):
-    class Kind(models.TextChoices):
-        LEGAL = "legal", _("Legal aid")
-        MEDICAL = "medical", _("Medical care")
-        PSYCHOLOGICAL = "psychological", _("Psychological support")
-        SOCIAL = "social", _("Social support")
+    Kind = SupportKind
 
     class Status(models.TextChoices):
         REFERRED = "referred", _("Referred")
@@ -536,20 +595,64 @@ class SupportReferral(models.Model):
     case = models.ForeignKey(Case, models.CASCADE, related_name="referrals")
     victim = models.ForeignKey(CaseParty, models.PROTECT, related_name="referrals")
     kind = models.CharField(_("support"), max_length=15, choices=Kind.choices)
+    # The centre's name as referred (older referrals have only this).
     centre = models.CharField(_("crisis centre"), max_length=200)
+    crisis_centre = models.ForeignKey(CrisisCentre, models.PROTECT, null=True, blank=True,
+                                      related_name="referrals",
+                                      verbose_name=_("crisis centre"))
+    consent = models.CharField(_("consent"), max_length=15, choices=Consent.choices,
+                               blank=True)
+    consent_recorded_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL,
+                                            null=True, blank=True, related_name="+")
     status = models.CharField(_("status"), max_length=15, choices=Status.choices,
                               default=Status.REFERRED)
     referred_at = models.DateTimeField(_("referred"))
     status_changed_at = models.DateTimeField(_("status changed"))
+    # The response clock: due at referral + the centre's days; the sweep marks it overdue
+    # once (cases/tasks.py), the centre's first answer (accepted or declined) stops it.
+    response_due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    response_overdue_at = models.DateTimeField(_("answer overdue since"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ReferralOutcome.choices,
+                               blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["referred_at", "id"]
         verbose_name = _("support referral")
         verbose_name_plural = _("support referrals")
+        indexes = [models.Index(fields=["status", "response_due_at"])]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.kind} ({self.status})"
+
+    @property
+    def answer_overdue(self) -> bool:
+        return self.responded_at is None and self.response_overdue_at is not None
+
+
+class ReferralService(models.Model):
+    """A service the centre gave under a referral (sessions of one kind on a day)."""
+
+    referral = models.ForeignKey(SupportReferral, models.CASCADE, related_name="services")
+    kind = models.CharField(_("service"), max_length=15, choices=SupportKind.choices)
+    given_on = models.DateField(_("given on"))
+    sessions = models.PositiveSmallIntegerField(_("sessions"), default=1)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["given_on", "id"]
+        verbose_name = _("service given")
+        verbose_name_plural = _("services given")
+        constraints = [models.CheckConstraint(name="referral_service_sessions_positive",
+                                              condition=Q(sessions__gte=1))]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.kind} on {self.given_on}"
 
 
 class CompensationClaim(models.Model):
@@ -579,3 +682,51 @@ class CompensationClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.amount_claimed} ({self.decision})"
+
+
+class ExclusionKind(models.TextChoices):
+    CONFESSION = "confession", _("Confession")
+    TESTIMONY = "testimony", _("Testimony of a witness or victim")
+    OTHER = "other", _("Other evidence")
+
+
+class EvidenceExclusion(models.Model):
+    """A court's ruling that evidence was obtained by torture or cruel treatment and is
+    inadmissible (Convention art. 15; Criminal Procedure Code art. 112), recorded by the
+    prosecution: the UN CAT export counts them (issue 24 item 5). The person is described
+    only by sex, age and citizenship."""
+
+    court = models.CharField(_("court"), max_length=200)
+    ruling_reference = models.CharField(_("ruling"), max_length=100)
+    ruled_on = models.DateField(_("ruled on"))
+    criminal_case_number = models.CharField(_("criminal case number"), max_length=60,
+                                            blank=True)
+    kind = models.CharField(_("evidence excluded"), max_length=12,
+                            choices=ExclusionKind.choices)
+    facility = models.ForeignKey(Facility, models.PROTECT, related_name="evidence_exclusions",
+                                 verbose_name=_("unit that obtained it"))
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", editable=False)
+    person_sex = models.CharField(_("sex"), max_length=10, choices=Person.Sex.choices,
+                                  default=Person.Sex.UNKNOWN)
+    person_age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
+    person_citizenship = models.CharField(_("citizenship"), max_length=2, blank=True)
+    # The torture investigation it led to, where there is one.
+    case = models.ForeignKey(Case, models.SET_NULL, null=True, blank=True,
+                             related_name="evidence_exclusions", verbose_name=_("case"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-ruled_on", "-id"]
+        verbose_name = _("evidence excluded as obtained by torture")
+        verbose_name_plural = _("evidence excluded as obtained by torture")
+        constraints = [models.UniqueConstraint(fields=["court", "ruling_reference"],
+                                               name="evidence_exclusion_once_per_ruling")]
+
+    def __str__(self) -> str:
+        return f"{self.court}, {self.ruling_reference}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.region_id = self.facility.region_id
+        super().save(*args, **kwargs)

@@ -35,6 +35,8 @@ from custodywatch.cases.models import (
     Case,
     CaseParty,
     CompensationClaim,
+    CrisisCentre,
+    EvidenceExclusion,
     EvidenceItem,
     Examination,
     Officer,
@@ -257,7 +259,8 @@ def case_contents(*, user: User, case: Case) -> CaseContents:
         steps=list(case.steps.select_related("recorded_by")) if full else [],
         examinations=examinations,
         evidence=list(case.evidence.prefetch_related("transfers")) if full else [],
-        referrals=list(case.referrals.select_related("victim__person")) if full else [],
+        referrals=list(case.referrals.select_related("victim__person", "crisis_centre")
+                       .prefetch_related("services")) if full else [],
         claims=list(case.compensation_claims.select_related("victim__person"))
         if full or access == Access.COMPENSATION else [],
         complaints=list(case.complaints.all()) if full else [],
@@ -399,3 +402,48 @@ def accused_officer_ids(officer_ids: Collection[int]) -> set[int]:
                                             case__status__in=OPEN_CASE_STATUSES)
                    .values_list("officer_id", flat=True))
     return accused
+
+
+# ------------------------------------------------------------------ crisis centres, exclusions
+
+
+def may_read_crisis_centres(user: User) -> bool:
+    return has_capability(user, Capability.READ_CRISIS_CENTRES) and user.is_active
+
+
+def crisis_centres(*, user: User, region_code: str = "", kind: str = ""
+                   ) -> QuerySet[CrisisCentre]:
+    """The registry of centres with their referrals from the reader's scope counted: made,
+    answered, not answered in time (answer overdue and still none)."""
+    from django.db.models import Count
+
+    if not may_read_crisis_centres(user):
+        raise PermissionDenied
+    mine = Q(referrals__case__in=Case.objects.filter(facility_q(user, "facility")).values("pk"))
+    found = CrisisCentre.objects.filter(is_active=True).select_related("region").annotate(
+        n_referrals=Count("referrals", filter=mine, distinct=True),
+        n_answered=Count("referrals", filter=mine & Q(referrals__responded_at__isnull=False),
+                         distinct=True),
+        n_overdue=Count("referrals", filter=mine & Q(
+            referrals__responded_at__isnull=True,
+            referrals__response_overdue_at__isnull=False), distinct=True),
+    ).order_by("region__code", "name")
+    if region_code:
+        found = found.filter(region__code=region_code)
+    if kind:
+        # JSON containment is not portable (SQLite): the list is small, matched as text.
+        found = found.filter(services__icontains=f'"{kind}"')
+    return found
+
+
+def may_read_exclusions(user: User) -> bool:
+    return user.is_active and (has_capability(user, Capability.RUN_CASES)
+                               or has_capability(user, Capability.READ_CASE_FILES))
+
+
+def evidence_exclusions(*, user: User, origin: Origin) -> QuerySet[EvidenceExclusion]:
+    if not may_read_exclusions(user):
+        _denied(user, origin, "cases.evidenceexclusion", "", "no access to exclusions")
+        raise PermissionDenied
+    return EvidenceExclusion.objects.filter(facility_q(user, "facility")).select_related(
+        "facility", "case")

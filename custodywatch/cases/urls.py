@@ -19,4 +19,6 @@ urlpatterns = [
     path("evidence/<int:pk>/file/", views.evidence_file, name="evidence_file"),
     path("officers/<int:pk>/", views.officer, name="officer"),
     path("units/<str:code>/", views.unit, name="unit"),
+    path("crisis-centres/", views.crisis_centres, name="crisis_centres"),
+    path("exclusions/", views.exclusions, name="exclusions"),
 ]

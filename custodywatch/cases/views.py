@@ -28,6 +28,7 @@ from custodywatch.cases.models import (
     Examination,
     ExaminationPhoto,
     Officer,
+    ReferralOutcome,
     SupportReferral,
 )
 from custodywatch.complaints.models import LegalHold
@@ -40,7 +41,7 @@ from custodywatch.ledger import rows as ledger_rows
 from custodywatch.ledger import selectors as ledger_selectors
 from custodywatch.ledger.package import PackageError
 from custodywatch.ledger.services import evidence_package_export
-from custodywatch.registry.models import Facility
+from custodywatch.registry.models import Facility, Region
 
 PAGE_SIZE = 50
 
@@ -157,6 +158,8 @@ def _action_forms(case: Case, bound: dict) -> dict:
         "transfer": bound.get("transfer") or forms.TransferForm(
             items=case.evidence.all(), initial={"transferred_at": now}),
         "referral": bound.get("referral") or forms.ReferralForm(victims=victims),
+        "referral_service": bound.get("referral_service") or forms.ReferralServiceForm(
+            referrals=case.referrals.all(), initial={"given_on": timezone.localdate()}),
         "claim": bound.get("claim") or forms.ClaimForm(
             victims=victims, initial={"claimed_at": timezone.localdate()}),
         "decision": bound.get("decision") or forms.DecisionForm(
@@ -182,6 +185,7 @@ def _render_case(request: HttpRequest, case: Case, status: int = 200, **bound: o
         "active": bound.pop("active", ""),
         "forms": action_forms,
         "referral_statuses": SupportReferral.Status.choices,
+        "referral_outcomes": ReferralOutcome.choices,
     }
     return render(request, "cases/case_detail.html", context, status=status)
 
@@ -301,7 +305,8 @@ def _transfer(request, case, form):  # type: ignore[no-untyped-def]
 def _referral(request, case, form):  # type: ignore[no-untyped-def]
     d = form.cleaned_data
     services.referral_add(acting_user=request.user, origin=request.origin, case=case,
-                          victim=d["victim"], kind=d["kind"], centre=d["centre"], note=d["note"])
+                          victim=d["victim"], kind=d["kind"], crisis_centre=d["crisis_centre"],
+                          consent=d["consent"], note=d["note"])
 
 
 @ACTIONS.action("referral_status", slot="referral", check=_may_write,
@@ -309,7 +314,19 @@ def _referral(request, case, form):  # type: ignore[no-untyped-def]
 def _referral_status(request, case, form):  # type: ignore[no-untyped-def]
     referral = get_object_or_404(case.referrals, pk=form.cleaned_data["referral"])
     services.referral_status_set(acting_user=request.user, origin=request.origin,
-                                 referral=referral, status=form.cleaned_data["status"])
+                                 referral=referral, status=form.cleaned_data["status"],
+                                 outcome=form.cleaned_data["outcome"])
+
+
+@ACTIONS.action("referral_service", check=_may_write,
+                form=lambda request, case: forms.ReferralServiceForm(
+                    request.POST, referrals=case.referrals.all()))
+def _referral_service(request, case, form):  # type: ignore[no-untyped-def]
+    d = form.cleaned_data
+    referral = get_object_or_404(case.referrals, pk=d["referral"])
+    services.referral_service_add(acting_user=request.user, origin=request.origin,
+                                  referral=referral, kind=d["kind"], given_on=d["given_on"],
+                                  sessions=d["sessions"], note=d["note"])
 
 
 @ACTIONS.action("claim", check=_may_write, form=lambda request, case: forms.ClaimForm(
@@ -582,3 +599,49 @@ def charges_import(request: HttpRequest) -> HttpResponse:
                                                  "columns": batch.COLUMNS}, status=status)
 
 
+
+
+# ------------------------------------------------------------------ crisis centres, exclusions
+
+
+@login_required
+def crisis_centres(request: HttpRequest) -> HttpResponse:
+    """The registry of crisis centres: region, services, contacts, and how they answer the
+    referrals of the reader's scope."""
+    if not selectors.may_read_crisis_centres(request.user):
+        raise PermissionDenied
+    region_code = request.GET.get("region", "")
+    kind = request.GET.get("kind", "")
+    if kind not in SupportReferral.Kind.values:
+        kind = ""
+    centres = selectors.crisis_centres(user=request.user, region_code=region_code, kind=kind)
+    return render(request, "cases/crisis_centres.html", {
+        "centres": centres, "regions": Region.objects.order_by("code"),
+        "region_code": region_code, "kind": kind, "kinds": SupportReferral.Kind.choices})
+
+
+@login_required
+def exclusions(request: HttpRequest) -> HttpResponse:
+    """Evidence excluded by the courts as obtained by torture: the list and, for
+    prosecutors, the form to record a ruling."""
+    found = selectors.evidence_exclusions(user=request.user, origin=request.origin)
+    may_record = has_capability(request.user, Capability.RUN_CASES)
+    facilities = Facility.objects.filter(facility_q(request.user)).order_by("code")
+    form = forms.ExclusionForm(request.POST or None, facilities=facilities)
+    status = 200
+    if request.method == "POST":
+        if not may_record:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.evidence_exclusion_record(
+                    acting_user=request.user, origin=request.origin, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("cases:exclusions")
+        status = 422
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(request, "cases/exclusions.html", {
+        "page": page, "form": form if may_record else None}, status=status)

@@ -310,12 +310,16 @@ def build_users(facilities: list[Facility]) -> list[DemoLogin]:
         ("analyst", Role.ANALYST, "Петров Даурен", None, None),
         # An independent doctor serving Almaty city's facilities (issue 21).
         ("doctor", Role.MEDICAL_EXAMINER, "Жумабаева Салтанат", almaty, None),
+        # A registered NGO (issue 24 item 6): comments on the public recommendations.
+        ("ngo", Role.NGO, "Жандосов Ержан", None, None),
     ]
+    organisations = {"ngo": "Казахстанское международное бюро по правам человека"}
     logins = []
     for username, role, name, region, facility in people:
         user = user_create(acting_user=None, origin=SYSTEM_ORIGIN, username=username,
                            password=DEMO_PASSWORD, role=role, full_name=name,
-                           region=region, facility=facility)
+                           region=region, facility=facility,
+                           organisation=organisations.get(username, ""))
         scope = facility.code if facility else (region.name_en if region else "country")
         logins.append(DemoLogin(str(Role(role).label), user.username, DEMO_PASSWORD, scope))
     user_create(acting_user=None, origin=SYSTEM_ORIGIN, username=f"agent-{home.code.lower()}",

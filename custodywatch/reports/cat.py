@@ -11,8 +11,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.models import User
@@ -116,7 +117,10 @@ def cat_tables(*, user: User, year: int) -> list[Table]:
         _by(paid, "case__facility__agency_id", n=Count("pk"), amount=Sum("amount_granted"))))
     return [by_region, by_agency, _funnel(complaint_scope, start, end, year, user),
             _victims(cases, year), _sentences(convicted, year),
+            _by_place(complaints, cases, convicted, paid, year, user, header, flow_definition),
+            *_complaints_by_person(complaint_scope, start, end, year, user),
             _deaths(user, year), _discipline(user, year),
+            *cat_sections.exclusions(user, year, _scope_label(user)),
             *cat_sections.safeguards(user, year, _scope_label(user)),
             *cat_sections.redress(user, year, _scope_label(user)),
             *cat_sections.npm_activity(user, year, _scope_label(user))]
@@ -126,8 +130,10 @@ def cat_tables(*, user: User, year: int) -> list[Table]:
 VERDICT_STATUSES = (CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
 
 
-def funnel_counts(complaints) -> dict[object, list[int]]:  # type: ignore[no-untyped-def]
-    """Per region id: [complaints, investigations, cases, verdicts, closed, *dispositions].
+def funnel_counts(complaints, key: str = "region_id"  # type: ignore[no-untyped-def]
+                  ) -> dict[object, list[int]]:
+    """Per region id (or another value ``key`` of the rows): [complaints, investigations,
+    cases, verdicts, closed, *dispositions].
     Investigations: complaints closed as referred for investigation or with a case opened,
     or linked to a case; cases: linked to a case; verdicts: linked to a case that reached a
     verdict (complaints/cases registers)."""
@@ -142,9 +148,9 @@ def funnel_counts(complaints) -> dict[object, list[int]]:  # type: ignore[no-unt
         **{f"d_{value}": Count("pk", filter=Q(disposition=value), distinct=True)
            for value in Disposition.values},
     }
-    return {row["region_id"]: [row["n"], row["investigations"], row["cases_"], row["verdicts"],
-                               row["closed"], *(row[f"d_{v}"] for v in Disposition.values)]
-            for row in complaints.values("region_id").annotate(**annotations).order_by()}
+    return {row[key]: [row["n"], row["investigations"], row["cases_"], row["verdicts"],
+                       row["closed"], *(row[f"d_{v}"] for v in Disposition.values)]
+            for row in complaints.values(key).annotate(**annotations).order_by()}
 
 
 def _funnel(complaint_scope: Q, start: dt.datetime, end: dt.datetime, year: int,
@@ -169,6 +175,73 @@ def _funnel(complaint_scope: Q, start: dt.datetime, end: dt.datetime, year: int,
                    "{scope}.").format(year=year, scope=_scope_label(user)),
                  [_("Region"), _("Complaints"), _("Investigations"), _("Cases"), _("Verdicts"),
                   _("Closed"), *(str(label) for label in Disposition.labels)], rows)
+
+
+def _by_place(complaints, cases, convicted, paid, year: int,  # type: ignore[no-untyped-def]
+              user: User, header: list[str], definition: str) -> Table:
+    court = Count("pk", filter=Q(status__in=PROSECUTED))
+    kinds = [(kind, str(label)) for kind, label in Facility.Kind.choices]
+    return Table("place", _("Allegations and their follow-up, by kind of place"),
+                 definition + " " + _("Place: the kind of the facility concerned (complaints "
+                                      "that name no facility are not in this table)."),
+                 [_("Kind of place"), *header], _flow_rows(
+        kinds, _by(complaints.filter(facility__isnull=False), "facility__kind", n=Count("pk")),
+        _by(cases, "facility__kind", n=Count("pk"), court=court),
+        _by(convicted, "case__facility__kind", n=Count("pk")),
+        _by(paid, "case__facility__kind", n=Count("pk"), amount=Sum("amount_granted"))))
+
+
+def _complaints_by_person(complaint_scope: Q, start: dt.datetime, end: dt.datetime, year: int,
+                          user: User) -> list[Table]:
+    """Complaints and how they ended by the complainant's citizenship, age group and gender,
+    as recorded in the custody record the complaint is linked to."""
+    complaints = Complaint.objects.filter(complaint_scope, received_at__gte=start,
+                                          received_at__lt=end)
+    jan_first = dt.date(year, 1, 1)
+    # Younger than ``high`` on 1 January: born after that day ``high`` years before.
+    age = DbCase(*[When(custody_record__date_of_birth__gt=_years_before(jan_first, high),
+                        then=Value(label)) for _low, high, label in AGE_GROUPS[:-1]],
+                 When(custody_record__date_of_birth__isnull=False, then=Value(AGE_GROUPS[-1][2])),
+                 default=Value(_("age not stated")), output_field=CharField())
+    complaints = complaints.annotate(
+        cw_age=age,
+        cw_citizenship=Coalesce("custody_record__citizenship", Value("")),
+        cw_gender=Lower(Coalesce("custody_record__gender", Value(""))))
+    figures_header = [_("Complaints"), _("Investigations"), _("Cases"), _("Verdicts"),
+                      _("Closed"), *(str(label) for label in Disposition.labels)]
+    definition = _(
+        "Complaints of every category received in {year}, counted as in the table of "
+        "complaints by region, by what the custody record the complaint is linked to says of "
+        "the person: citizenship and gender as recorded, age in full years on 1 January "
+        "{year}. Complaints linked to no custody record count as not stated. Scope: "
+        "{scope}.").format(year=year, scope=_scope_label(user))
+    tables = []
+    for key, label, title, sort in (
+            ("cw_citizenship", _("Citizenship"), _("Complaints and how they ended, by "
+                                                   "citizenship"),
+             lambda k: (k != "KZ", k)),
+            ("cw_age", _("Age group"), _("Complaints and how they ended, by age group"),
+             lambda k: ([g[2] for g in AGE_GROUPS] + [k]).index(k)),
+            ("cw_gender", _("Gender"), _("Complaints and how they ended, by gender"),
+             lambda k: (k == "", k))):
+        counts = funnel_counts(complaints, key=key)
+        rows = []
+        total = [0] * len(figures_header)
+        for group in sorted(counts, key=sort):
+            figures = counts[group]
+            rows.append([group or _("not stated"), *figures])
+            total = [a + b for a, b in zip(total, figures, strict=True)]
+        rows.append([_("Total"), *total])
+        tables.append(Table(f"complaints_{key[3:]}", title, definition,
+                            [label, *figures_header], rows))
+    return tables
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def _scope_label(user: User) -> str:

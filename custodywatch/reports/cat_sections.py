@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from statistics import median
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.models import User
@@ -130,7 +130,74 @@ def redress(user: User, year: int, scope_label: str) -> list:
                                year=year, scope=scope_label),
                            [_("Support"), *[str(label) for _s, label in statuses], _("Total")],
                            table_rows)
-    return [compensation, rehabilitation]
+    return [compensation, rehabilitation, *_rehabilitation_services(user, year, scope_label)]
+
+
+def _rehabilitation_services(user: User, year: int, scope_label: str) -> list:
+    """Rehabilitation (CAT art. 14) through the crisis centres: answers on time, services
+    given and outcomes, by kind of support and by the centre's region."""
+    from custodywatch.cases.models import ReferralOutcome, ReferralService
+    from custodywatch.reports.cat import Table
+
+    referrals = SupportReferral.objects.filter(facility_q(user, "case__facility"),
+                                               referred_at__year=year)
+    on_time = Q(responded_at__isnull=False) & (Q(response_due_at__isnull=True) | Q(
+        responded_at__lte=F("response_due_at")))
+    late = Q(response_overdue_at__isnull=False) | Q(responded_at__gt=F("response_due_at"))
+    counts = {"n": Count("pk"), "consent": Count("pk", filter=~Q(consent="")),
+              "on_time": Count("pk", filter=on_time), "late": Count("pk", filter=late),
+              **{f"o_{value}": Count("pk", filter=Q(outcome=value))
+                 for value in ReferralOutcome.values}}
+    sessions = {row["referral__kind"]: row["s"] for row in ReferralService.objects.filter(
+        referral__in=referrals.values("pk")).values("referral__kind").annotate(
+        s=Sum("sessions")).order_by()}
+    region_sessions = {row["referral__crisis_centre__region_id"]: row["s"]
+                       for row in ReferralService.objects.filter(
+                           referral__in=referrals.values("pk")).values(
+                           "referral__crisis_centre__region_id").annotate(
+                           s=Sum("sessions")).order_by()}
+
+    def rows_of(groups: list[tuple[object, str]], by: dict, given: dict) -> list[list[object]]:
+        out = []
+        total = [0] * (5 + len(ReferralOutcome.values))
+        for key, label in groups:
+            row = by.get(key)
+            if not row or not row["n"]:
+                continue
+            figures = [row["n"], row["consent"], row["on_time"], row["late"],
+                       int(given.get(key) or 0),
+                       *(row[f"o_{value}"] for value in ReferralOutcome.values)]
+            total = [a + b for a, b in zip(total, figures, strict=True)]
+            out.append([str(label), *figures])
+        out.append([_("Total"), *total])
+        return out
+
+    header = [_("Referrals"), _("With consent recorded"), _("Answered on time"),
+              _("Not answered on time"), _("Sessions of services given"),
+              *(str(label) for label in ReferralOutcome.labels)]
+    definition = _(
+        "Victims referred in {year} to a crisis centre (cases register, date of referral). "
+        "Consent: the person's consent to the referral recorded with it (every referral made "
+        "since the registry of centres). On time: the centre answered (accepted, declined or "
+        "gave a service) within its days to answer; not on time: the answer came later or "
+        "the response clock ran overdue. Sessions: the services the centre gave under those "
+        "referrals. Outcome: as recorded when the referral ended. Scope: {scope}.").format(
+        year=year, scope=scope_label)
+    by_kind = {row["kind"]: row for row in referrals.values("kind").annotate(**counts)
+               .order_by()}
+    by_region = {row["crisis_centre__region_id"]: row for row in referrals.values(
+        "crisis_centre__region_id").annotate(**counts).order_by()}
+    regions = [(r.pk, r.name) for r in Region.objects.order_by("code")]
+    regions.append((None, _("centre not in the registry")))
+    return [
+        Table("rehabilitation_services", _("Rehabilitation through crisis centres, by kind "
+                                           "of support"), definition,
+              [_("Support"), *header], rows_of(list(SupportReferral.Kind.choices), by_kind,
+                                               sessions)),
+        Table("rehabilitation_regions", _("Rehabilitation through crisis centres, by the "
+                                          "centre's region"), definition,
+              [_("Region"), *header], rows_of(regions, by_region, region_sessions)),
+    ]
 
 
 def npm_activity(user: User, year: int, scope_label: str) -> list:
@@ -164,3 +231,53 @@ def npm_activity(user: User, year: int, scope_label: str) -> list:
                 ).format(year=year, scope=scope_label),
               [_("Status"), _("Recommendations")], recommendation_rows),
     ]
+
+
+def exclusions(user: User, year: int, scope_label: str) -> list:
+    """Evidence excluded by the courts as obtained by torture (Convention art. 15): by region
+    and kind of evidence, and by the person's sex, age group and citizenship."""
+    from custodywatch.cases.models import EvidenceExclusion, ExclusionKind, Person
+    from custodywatch.reports.cat import AGE_GROUPS, Table
+
+    ruled = EvidenceExclusion.objects.filter(facility_q(user, "facility"), ruled_on__year=year)
+    kinds = list(ExclusionKind.choices)
+    definition = _(
+        "Court rulings dated in {year} that excluded evidence as obtained by torture or cruel "
+        "treatment (register of exclusions, kept by the prosecution), by the region of the "
+        "unit that obtained it and the kind of evidence; then by the person's sex, age at "
+        "the ruling and citizenship as recorded. Scope: {scope}.").format(
+        year=year, scope=scope_label)
+    counts = {(row["region_id"], row["kind"]): row["n"] for row in ruled.values(
+        "region_id", "kind").annotate(n=Count("pk")).order_by()}
+    rows = []
+    for region in Region.objects.order_by("code"):
+        row = [counts.get((region.pk, kind), 0) for kind, _label in kinds]
+        if any(row):
+            rows.append([region.name, *row, sum(row)])
+    rows.append([_("Total"), *[sum(r[i] for r in rows) for i in range(1, len(kinds) + 2)]])
+    by_region = Table("exclusions", _("Evidence excluded as obtained by torture, by region"),
+                      definition, [_("Region"), *[str(label) for _k, label in kinds],
+                                   _("Total")], rows)
+    people: dict[tuple[str, str], int] = {}
+    for sex, age, citizenship in ruled.values_list("person_sex", "person_age",
+                                                   "person_citizenship"):
+        group = next((label for low, high, label in AGE_GROUPS if age is not None
+                      and low <= age < high), _("age not stated"))
+        for key in (("sex", sex), ("age", group), ("citizenship", citizenship or "")):
+            people[key] = people.get(key, 0) + 1
+    sexes = dict(Person.Sex.choices)
+    person_rows: list[list[object]] = []
+    person_rows += [[_("Sex"), str(sexes.get(value, value)), n]
+                    for (what, value), n in sorted(people.items()) if what == "sex"]
+    ages = [label for _low, _high, label in AGE_GROUPS] + [_("age not stated")]
+    person_rows += [[_("Age group"), value, n] for (what, value), n in sorted(
+        people.items(), key=lambda item: ages.index(item[0][1]) if item[0][1] in ages else 99)
+        if what == "age"]
+    person_rows += [[_("Citizenship"), value or _("not stated"), n]
+                    for (what, value), n in sorted(people.items(), key=lambda item: (
+                        item[0][1] != "KZ", item[0][1])) if what == "citizenship"]
+    person_rows.append([_("Total"), "", ruled.count()])
+    by_person = Table("exclusions_people", _("Evidence excluded as obtained by torture, by "
+                                             "sex, age and citizenship"), definition,
+                      [_("Characteristic"), _("Group"), _("Rulings")], person_rows)
+    return [by_region, by_person]

@@ -11,6 +11,9 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("un-cat/", views.cat_statistics, name="cat"),
     path("un-cat/export.<str:fmt>", views.cat_export, name="cat_export"),
+    path("un-cat/follow-up/", views.cat_follow_up, name="cat_follow_up"),
+    path("un-cat/follow-up/export.<str:fmt>", views.cat_follow_up_export,
+         name="cat_follow_up_export"),
     # Public: no account needed.
     path("open-data/", views.open_data, name="open_data"),
     path("open-data/<slug:table>.<str:fmt>", views.open_data_download,

@@ -12,12 +12,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from custodywatch.accountability import selectors as accountability_selectors
 from custodywatch.ledger.selectors import checkpoint_latest
 from custodywatch.registry.models import Facility
-from custodywatch.reports import cat, charts, coverage_history, exports, selectors, services
+from custodywatch.reports import (
+    cat,
+    charts,
+    coverage_history,
+    exports,
+    follow_up,
+    selectors,
+    services,
+)
 from custodywatch.reports.links import UnitLinks
 from custodywatch.reports.models import OpenDataFile
 from custodywatch.reports.open_data import open_tables, published_until
@@ -189,6 +198,9 @@ def cat_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     year = _year(request)
     tables = cat.cat_tables(user=request.user, year=year)
+    observations = follow_up.chosen(request.GET.getlist("o"))
+    if observations:
+        tables.append(_follow_up_table(observations))
     checkpoint = checkpoint_latest()
     provenance = exports.Provenance(made_at=timezone.localtime(),
                                     made_by=request.user.get_username(),
@@ -198,9 +210,70 @@ def cat_export(request: HttpRequest, fmt: str) -> HttpResponse:
     content = make(title=title, tables=tables, provenance=provenance)
     services.export_record(user=request.user, origin=request.origin, what="cat",
                            detail={"year": year, "format": fmt,
+                                   "follow_up": [o.reference for o in observations],
                                    "checkpoint_size": checkpoint.size if checkpoint else None})
     response = HttpResponse(content, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="un-cat-{year}.{fmt}"'
+    return response
+
+
+def _follow_up_table(observations: list[follow_up.Observation]) -> cat.Table:
+    rows: list[list[object]] = [
+        [row["observation"], f"{row['source']} {row['official_reference']}".strip(),
+         row["status_label"], len(row["evidence"]),  # type: ignore[arg-type]
+         "; ".join(e["description"] for e in row["evidence"])]  # type: ignore[attr-defined]
+        for row in follow_up.rows(observations)]
+    return cat.Table("follow_up", _("Follow-up: the concluding observations chosen"), _(
+        "The concluding observations of the UN Committee against Torture chosen for "
+        "follow-up, each with its recommendations (the Committee's and those of other "
+        "mechanisms grouped with them), their implementation status now and the evidence "
+        "the status rests on (recommendations register)."),
+        [_("Concluding observation"), _("Recommendation"), _("Status"), _("Evidence"),
+         _("What the evidence says")], rows)
+
+
+FOLLOW_UP_FORMATS = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
+                     "json": "application/json"}
+
+
+@login_required
+def cat_follow_up(request: HttpRequest) -> HttpResponse:
+    """The follow-up report builder: choose concluding observations, see them with their
+    recommendations' status and evidence, export them."""
+    _reader(request)
+    references = request.GET.getlist("o")
+    return render(request, "reports/cat_follow_up.html", {
+        "observations": follow_up.observations(), "references": references,
+        "chosen": follow_up.chosen(references),
+        "query": urlencode([("o", reference) for reference in references])})
+
+
+@login_required
+def cat_follow_up_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _reader(request)
+    if fmt not in FOLLOW_UP_FORMATS:
+        raise Http404
+    chosen = follow_up.chosen(request.GET.getlist("o"))
+    if not chosen:
+        return HttpResponse(_("Choose at least one concluding observation (o)."), status=400,
+                            content_type="text/plain; charset=utf-8")
+    checkpoint = checkpoint_latest()
+    provenance = exports.Provenance(made_at=timezone.localtime(),
+                                    made_by=request.user.get_username(),
+                                    scope=_("the whole country"), checkpoint=checkpoint)
+    title = _("Follow-up to the concluding observations of the UN Committee against Torture")
+    if fmt == "pdf":
+        content = follow_up.as_pdf(chosen, provenance, title)
+    elif fmt == "csv":
+        content = follow_up.as_csv(chosen, provenance)
+    else:
+        content = follow_up.as_json(chosen, provenance, title)
+    services.export_record(user=request.user, origin=request.origin,
+                           what="cat_follow_up",
+                           detail={"format": fmt, "observations": [o.reference for o in chosen],
+                                   "checkpoint_size": checkpoint.size if checkpoint else None})
+    response = HttpResponse(content, content_type=FOLLOW_UP_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="un-cat-follow-up.{fmt}"'
     return response
 
 

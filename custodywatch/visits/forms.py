@@ -258,3 +258,17 @@ class PublicRecommendationFilterForm(forms.Form):
                                choices=[("", _("Any status")), *ImplementationStatus.choices])
     group = forms.ChoiceField(label=_("Groups concerned"), required=False,
                               choices=[("", _("Any group")), *AffectedGroup.choices])
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Your organisation's comment"), max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("Shown publicly with your organisation's name. Do not "
+                                       "name detainees or give their details: a comment that "
+                                       "may identify a person waits for a moderator."))
+
+
+class ModerationForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("publish", _("Publish")),
+                                          ("reject", _("Do not publish"))])
+    note = forms.CharField(label=_("Moderator's note"), max_length=500, required=False)

@@ -508,3 +508,38 @@ class PlanningWeight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.factor}={self.weight}"
+
+
+class CommentStatus(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    HELD = "held", _("Held for moderation")
+    REJECTED = "rejected", _("Not published")
+
+
+class RecommendationComment(models.Model):
+    """A registered NGO's comment on a public recommendation (issue 24 item 6), shown on the
+    public page with the organisation's name. One that may identify a person (a detainee's
+    name, an IIN, a phone number, an e-mail: kernels/personal_data.py) is held until a
+    moderator publishes or rejects it."""
+
+    recommendation = models.ForeignKey(Recommendation, models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    # The organisation's name when the comment was written (what the public sees).
+    organisation = models.CharField(_("organisation"), max_length=200)
+    text = models.TextField(_("comment"))
+    status = models.CharField(_("status"), max_length=10, choices=CommentStatus.choices,
+                              db_index=True)
+    held_for = models.JSONField(_("held for"), default=list, blank=True)
+    created_at = models.DateTimeField(_("written"))
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                     blank=True, related_name="+")
+    moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
+    moderation_note = models.CharField(_("moderator's note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("NGO comment")
+        verbose_name_plural = _("NGO comments")
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.text[:60]}"

@@ -42,3 +42,12 @@ def is_addressee(user: User, recommendation: Recommendation) -> bool:
         and recommendation.facility_id is not None
         and recommendation.facility_id == user.facility_id
     )
+
+
+def may_comment(user: User) -> bool:
+    """A registered NGO comments on the public recommendations."""
+    return user_can(user, Capability.COMMENT_ON_RECOMMENDATIONS)
+
+
+def may_moderate(user: User) -> bool:
+    return user_can(user, Capability.MODERATE_COMMENTS)

@@ -12,7 +12,9 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -27,15 +29,21 @@ from custodywatch.visits import risk_factors
 from custodywatch.visits.models import (
     CLOSED_STATUSES,
     PUBLIC_SOURCES,
+    CommentStatus,
     Finding,
     FindingPhoto,
     ImplementationStatus,
     Interview,
     PlanningWeight,
     Recommendation,
+    RecommendationComment,
     Visit,
 )
-from custodywatch.visits.permissions import reads_interview_notes, sees_visits_before_they_happen
+from custodywatch.visits.permissions import (
+    may_moderate,
+    reads_interview_notes,
+    sees_visits_before_they_happen,
+)
 
 # ---------------------------------------------------------------------------------- visits
 
@@ -333,7 +341,9 @@ def public_recommendations(*, source: str = "", status: str = "",
     """The public page's recommendations: the international mechanisms' and the
     Ombudsperson's only (never a visit's: its words may point at people), newest first."""
     found = Recommendation.objects.filter(source__in=PUBLIC_SOURCES).select_related(
-        "addressee_body").order_by("-issued_on", "-id")
+        "addressee_body").prefetch_related(
+        Prefetch("comments", queryset=published_comments(), to_attr="published_comments")
+    ).order_by("-issued_on", "-id")
     if source:
         found = found.filter(source=source)
     if status:
@@ -342,3 +352,24 @@ def public_recommendations(*, source: str = "", status: str = "",
         # JSON containment is not portable (SQLite): the list is small, matched as text.
         found = found.filter(affected_groups__icontains=f'"{group}"')
     return found
+
+
+def published_comments() -> QuerySet[RecommendationComment]:
+    """What the public reads of the NGOs' comments: the published ones, with the
+    organisation's name (never the author's account)."""
+    return RecommendationComment.objects.filter(status=CommentStatus.PUBLISHED).only(
+        "recommendation_id", "organisation", "text", "created_at").order_by("created_at", "id")
+
+
+def comments_to_moderate(*, user: User, origin: Origin) -> QuerySet[RecommendationComment]:
+    """Held comments first, then the latest decided; for moderators only (audited read)."""
+    if not may_moderate(user):
+        audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
+                     object_type="visits.recommendationcomment",
+                     detail={"reason": "not a moderator"})
+        raise PermissionDenied
+    audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
+                 object_type="visits.recommendationcomment", object_label="moderation queue")
+    return RecommendationComment.objects.select_related("recommendation").order_by(
+        models.Case(models.When(status=CommentStatus.HELD, then=0), default=1),
+        "-created_at", "-id")

@@ -21,15 +21,18 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.core import images, sealing
-from custodywatch.kernels import risk
+from custodywatch.custody.models import CustodyRecord
+from custodywatch.kernels import personal_data, risk
 from custodywatch.registry.models import Agency, Facility, Room
 from custodywatch.visits.models import (
     CLOSED_STATUSES,
     INTERNATIONAL_SOURCES,
+    PUBLIC_SOURCES,
     SDG_TARGET,
     AffectedGroup,
     Category,
     ChecklistItem,
+    CommentStatus,
     Evidence,
     Finding,
     FindingPhoto,
@@ -37,6 +40,7 @@ from custodywatch.visits.models import (
     Interview,
     PlanningWeight,
     Recommendation,
+    RecommendationComment,
     RecommendationGroup,
     Response,
     ResponseLevel,
@@ -46,7 +50,13 @@ from custodywatch.visits.models import (
     Visit,
     sdg_sort_key,
 )
-from custodywatch.visits.permissions import is_addressee, is_monitor, may_set_weights
+from custodywatch.visits.permissions import (
+    is_addressee,
+    is_monitor,
+    may_comment,
+    may_moderate,
+    may_set_weights,
+)
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_TEXT = 20_000
@@ -566,3 +576,70 @@ def planning_weights_set(*, acting_user: User, origin: Origin,
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
                      object_type="visits.planningweight", object_label="planning weights",
                      detail={"weights": weights})
+
+
+# ------------------------------------------------------------------ NGOs' comments
+
+MAX_COMMENT = 4000
+
+
+def comment_add(*, acting_user: User, origin: Origin, recommendation: Recommendation,
+                text: str) -> RecommendationComment:
+    """A registered NGO comments on a public recommendation: published at once, or held for
+    moderation when it may identify a person (kernels/personal_data.py; the names it looks
+    up are the detainees' of the custody register)."""
+    if not may_comment(acting_user) or not acting_user.organisation:
+        raise _deny(user=acting_user, origin=origin, obj=recommendation,
+                    reason="not a registered NGO")
+    if recommendation.source not in PUBLIC_SOURCES:
+        raise _deny(user=acting_user, origin=origin, obj=recommendation,
+                    reason="not a public recommendation")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write the comment.")})
+    if len(text) > MAX_COMMENT:
+        raise ValidationError({"text": _("At most %(n)d characters.") % {"n": MAX_COMMENT}})
+    held_for = personal_data.findings(text, known=_detainee_names(text))
+    with transaction.atomic():
+        comment = RecommendationComment.objects.create(
+            recommendation=recommendation, author=acting_user,
+            organisation=acting_user.organisation, text=text,
+            status=CommentStatus.HELD if held_for else CommentStatus.PUBLISHED,
+            held_for=held_for, created_at=timezone.now())
+        audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
+                     obj=comment, detail={"recommendation": recommendation.pk,
+                                          "status": comment.status, "held_for": held_for})
+    return comment
+
+
+def _detainee_names(text: str) -> list[str]:
+    """The candidate names of ``text`` that are names of people in the custody register."""
+    candidates = personal_data.name_candidates(text)
+    if not candidates:
+        return []
+    spelled = {c.casefold() for c in candidates} | {
+        " ".join(reversed(c.split())).casefold() for c in candidates}
+    query = models.Q()
+    for name in spelled:
+        query |= models.Q(full_name__iexact=name)
+    return list(CustodyRecord.objects.filter(query).values_list("full_name", flat=True)[:5])
+
+
+def comment_moderate(*, acting_user: User, origin: Origin, comment: RecommendationComment,
+                     publish: bool, note: str = "") -> RecommendationComment:
+    """A moderator publishes or rejects a held comment (or withdraws a published one)."""
+    if not may_moderate(acting_user):
+        raise _deny(user=acting_user, origin=origin, obj=comment, reason="not a moderator")
+    if not publish and not note.strip():
+        raise ValidationError({"note": _("Say why the comment is not published.")})
+    with transaction.atomic():
+        comment = RecommendationComment.objects.select_for_update().get(pk=comment.pk)
+        previous = comment.status
+        comment.status = CommentStatus.PUBLISHED if publish else CommentStatus.REJECTED
+        comment.moderated_by = acting_user
+        comment.moderated_at = timezone.now()
+        comment.moderation_note = note.strip()[:500]
+        comment.save()
+        audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
+                     obj=comment, detail={"from": previous, "to": comment.status})
+    return comment

@@ -16,6 +16,11 @@ urlpatterns = [
          name="recommendation_detail"),
     path("planning/", views.planning, name="planning"),
     path("facilities/<str:code>/", views.facility_history, name="facility_history"),
+    path("comments/", views.comment_moderation, name="comment_moderation"),
+    path("comments/<int:pk>/", views.comment_moderate, name="comment_moderate"),
+    # Registered NGOs only.
+    path("public/recommendations/<int:pk>/comment/", views.recommendation_comment,
+         name="recommendation_comment"),
     # Public: no account needed.
     path("public/recommendations/", views.public_recommendations,
          name="public_recommendations"),

@@ -32,14 +32,22 @@ from custodywatch.reports.maps import RegionValue
 from custodywatch.visits import forms as visit_forms
 from custodywatch.visits import risk_factors, selectors, services
 from custodywatch.visits.models import (
+    CommentStatus,
     Evidence,
     FindingPhoto,
     Recommendation,
+    RecommendationComment,
     Source,
     TeamMember,
     Visit,
 )
-from custodywatch.visits.permissions import is_addressee, is_monitor, may_set_weights
+from custodywatch.visits.permissions import (
+    is_addressee,
+    is_monitor,
+    may_comment,
+    may_moderate,
+    may_set_weights,
+)
 from custodywatch.visits.report import LANGUAGES, visit_report_pdf
 
 PAGE_SIZE = 50
@@ -512,4 +520,68 @@ def public_recommendations(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "visits/public_recommendations.html",
-                  {"form": form, "page": page, "query": query.urlencode()})
+                  {"form": form, "page": page, "query": query.urlencode(),
+                   "may_comment": may_comment(request.user),
+                   "comment_form": visit_forms.CommentForm()})
+
+
+@login_required
+@require_http_methods(["POST"])
+def recommendation_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A registered NGO comments on a public recommendation."""
+    if not may_comment(request.user):
+        raise PermissionDenied
+    recommendation = selectors.public_recommendations().filter(pk=pk).first()
+    if recommendation is None:
+        raise Http404
+    form = visit_forms.CommentForm(request.POST)
+    back = reverse("visits:public_recommendations") + f"#recommendation-{pk}"
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("text", [])))
+        return redirect(back)
+    try:
+        comment = services.comment_add(acting_user=request.user, origin=request.origin,
+                                       recommendation=recommendation,
+                                       text=form.cleaned_data["text"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    if comment.status == CommentStatus.HELD:
+        messages.warning(request, _("Your comment may identify a person: it waits for a "
+                                    "moderator before it is shown."))
+    else:
+        messages.success(request, _("Your comment is published."))
+    return redirect(back)
+
+
+@login_required
+def comment_moderation(request: HttpRequest) -> HttpResponse:
+    """Moderators: the held comments first, then the latest decided."""
+    comments = selectors.comments_to_moderate(user=request.user, origin=request.origin)
+    page = Paginator(comments, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "visits/comment_moderation.html",
+                  {"page": page, "form": visit_forms.ModerationForm()})
+
+
+@login_required
+@require_http_methods(["POST"])
+def comment_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    if not may_moderate(request.user):
+        raise PermissionDenied
+    comment = RecommendationComment.objects.filter(pk=pk).first()
+    if comment is None:
+        raise Http404
+    form = visit_forms.ModerationForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Choose publish or do not publish."), status=400,
+                            content_type="text/plain; charset=utf-8")
+    try:
+        services.comment_moderate(acting_user=request.user, origin=request.origin,
+                                  comment=comment,
+                                  publish=form.cleaned_data["decision"] == "publish",
+                                  note=form.cleaned_data["note"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("visits:comment_moderation")

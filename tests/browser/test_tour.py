@@ -20,7 +20,7 @@ from custodywatch.demo import generator
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = ["admin", "gpo", "prosecutor", "ombudsperson", "monitor", "head", "duty", "forensic",
-         "compensation", "analyst"]
+         "compensation", "analyst", "ngo"]
 SERIOUS = {"critical", "serious"}
 SCREENSHOTS = os.environ.get("CUSTODYWATCH_SCREENSHOTS", "")
 # Pages whose links are data, not navigation: one of each kind is enough for the tour.

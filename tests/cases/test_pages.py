@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from custodywatch.cases import services
-from custodywatch.cases.models import CaseParty, Charge, EvidenceItem, Finding
+from custodywatch.cases.models import CaseParty, Charge, CrisisCentre, EvidenceItem, Finding
 from custodywatch.ledger.models import LeafKind, PendingLeaf
 from custodywatch.ledger.services import ledger_integrate_all
 from custodywatch.registry.models import HeadAppointment
@@ -76,8 +76,11 @@ def test_case_page_actions_and_refusals(client, cw):
     assert (item.holder, item.transfers.count()) == ("Forensic unit", 1)
     assert PendingLeaf.objects.filter(kind=LeafKind.CUSTODY_TRANSFER).count() == 1
     # Support and the filters of the list.
+    centre = CrisisCentre.objects.create(name="Crisis centre", region=cw.case_a.region,
+                                         services=["legal"])
     assert client.post(url("referral"), {"victim": cw.victim.pk, "kind": "legal",
-                                         "centre": "Crisis centre"}).status_code == 302
+                                         "crisis_centre": centre.pk,
+                                         "consent": "written"}).status_code == 302
     listing = client.get(reverse("cases:index"), {"article": "146", "q": ERDR_A[:6]})
     assert ERDR_A in listing.content.decode()
     assert ERDR_A not in client.get(reverse("cases:index"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.cases import batch, services
-from custodywatch.cases.models import Case, CaseParty, CaseTransition, Charge
+from custodywatch.cases.models import Case, CaseParty, CaseTransition, Charge, CrisisCentre
 from custodywatch.complaints.models import LegalHold
 from custodywatch.kernels import case_rules
 from custodywatch.registry.models import HeadAppointment
@@ -277,9 +277,11 @@ def test_import_refuses_bad_rows_by_line_and_field_and_writes_nothing(cw):
 
 def test_support_and_compensation(cw):
     prosecutor, officer = cw.people["prosecutor_a"], cw.people["compensation"]
+    centre = CrisisCentre.objects.create(name="Crisis centre Almaty",
+                                         region=cw.case_a.region, services=["psychological"])
     referral = services.referral_add(acting_user=prosecutor, origin=ORIGIN, case=cw.case_a,
                                      victim=cw.victim, kind="psychological",
-                                     centre="Crisis centre Almaty")
+                                     crisis_centre=centre, consent="written")
     services.referral_status_set(acting_user=prosecutor, origin=ORIGIN, referral=referral,
                                  status="in_progress")
     referral.refresh_from_db()
@@ -305,7 +307,8 @@ def test_support_and_compensation(cw):
     assert claim.amount_granted == Decimal("300000") and claim.paid_at is not None
     with pytest.raises(ValidationError):
         services.referral_add(acting_user=prosecutor, origin=ORIGIN, case=cw.case_a,
-                              victim=cw.accused, kind="legal", centre="x")
+                              victim=cw.accused, kind="psychological", crisis_centre=centre,
+                              consent="written")
 
 
 def test_photos_and_held_footage(cw):

@@ -198,6 +198,8 @@ DOWNLOADS_CHECKED_ELSEWHERE = {
     "accountability:register_paid": "tests/accountability/test_fund.py",
     "accountability:register_download": "tests/accountability/test_fund.py",
     "accountability:recourse": "tests/accountability/test_fund.py",
+    # Needs the concluding observations chosen (?o=): tests/accountability/test_cat_complete.py.
+    "reports:cat_follow_up_export": "tests/accountability/test_cat_complete.py",
 }
 
 

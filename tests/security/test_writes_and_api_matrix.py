@@ -38,7 +38,8 @@ from custodywatch.custody.models import CustodyAlert
 from custodywatch.escrow.models import BodyCameraAssignment
 from custodywatch.ledger.services import ledger_integrate_all
 from custodywatch.liveview import services as liveview
-from custodywatch.registry.models import Camera, Facility, Room
+from custodywatch.registry.models import Agency, Camera, Facility, Room
+from custodywatch.visits.models import Recommendation, RecommendationComment, Source
 from tests.conftest import make_user, sign_in
 from tests.security.test_admin_and_exports_matrix import DOWNLOADS_CHECKED_ELSEWHERE
 from tests.test_authorization_matrix import (
@@ -85,6 +86,23 @@ def _terminal(world: World) -> Terminal:
     terminal = Terminal.objects.filter(facility=world.facility).first()
     return terminal or Terminal.objects.create(facility=world.facility, place="Corridor",
                                                created_at=_now(), enrolled_at=_now())
+
+
+def _public_recommendation(world: World) -> Recommendation:
+    """A UN CAT recommendation (public: the NGOs comment on it)."""
+    return Recommendation.objects.get_or_create(
+        source=Source.UN_CAT, cat_reference="CAT/C/KAZ/CO/4, para. 12", defaults={
+            "addressee_body": Agency.objects.get(code="MVD"), "responsible_official": "Minister",
+            "text": "Ensure independent medical examinations.", "category": "conditions",
+            "issued_on": dt.date(2024, 11, 1), "deadline": dt.date(2025, 11, 1)})[0]
+
+
+def _held_comment(world: World) -> RecommendationComment:
+    author = User.objects.get(username="ngo")
+    return RecommendationComment.objects.get_or_create(
+        recommendation=_public_recommendation(world), author=author, defaults={
+            "organisation": author.organisation, "text": "Ask Иванов Пётр.",
+            "status": "held", "held_for": ["name"], "created_at": _now()})[0]
 
 
 def _body_camera(world: World) -> Camera:
@@ -171,6 +189,12 @@ POSTS: dict[str, Post] = {
         "pk": _body_assignment(w).pk}),
     "complaints:terminal_action": Post(lambda w: {}, kwargs=lambda w: {
         "pk": _terminal(w).pk, "action": "revoke"}),
+    # Issue 24 item 6: a registered NGO comments on a public recommendation; a moderator
+    # publishes a held comment.
+    "visits:recommendation_comment": Post(lambda w: {"text": "We support this."},
+                                          kwargs=lambda w: {"pk": _public_recommendation(w).pk}),
+    "visits:comment_moderate": Post(lambda w: {"decision": "publish"},
+                                    kwargs=lambda w: {"pk": _held_comment(w).pk}),
     "cases:case_action": Post(lambda w: {
         # A minute ahead: the step may not precede the case's registration a moment ago.
         "kind": "interview", "taken_at": _local(_now() + dt.timedelta(minutes=1)),
