@@ -30,7 +30,7 @@ from custodywatch.complaints.demo import (
     wipe_complaints,
 )
 from custodywatch.custody.demo import build_custody, expected_custody_rows
-from custodywatch.custody.models import CustodyAlert, CustodyRecord
+from custodywatch.custody.models import CustodyAlert, CustodyRecord, LawyerLicence
 from custodywatch.demo.models import DemoDataset
 from custodywatch.escrow.models import (
     BodyCameraAssignment,
@@ -312,6 +312,10 @@ def build_users(facilities: list[Facility]) -> list[DemoLogin]:
         ("doctor", Role.MEDICAL_EXAMINER, "Жумабаева Салтанат", almaty, None),
         # A registered NGO (issue 24 item 6): comments on the public recommendations.
         ("ngo", Role.NGO, "Жандосов Ержан", None, None),
+        # "Where is he held?" (issue 22 item 8): a licensed lawyer asks; a hotline operator
+        # asks for a relative after checking who the relative is.
+        ("lawyer", Role.LAWYER, "Сарсенова Алия", None, None),
+        ("operator", Role.HOTLINE_OPERATOR, "Нургалиев Бауыржан", None, None),
     ]
     organisations = {"ngo": "Казахстанское международное бюро по правам человека"}
     logins = []
@@ -320,6 +324,9 @@ def build_users(facilities: list[Facility]) -> list[DemoLogin]:
                            password=DEMO_PASSWORD, role=role, full_name=name,
                            region=region, facility=facility,
                            organisation=organisations.get(username, ""))
+        if role == Role.LAWYER:
+            LawyerLicence.objects.create(user=user, number="KZ-ADV-0001234",
+                                         valid_until=dt.date(2030, 12, 31))
         scope = facility.code if facility else (region.name_en if region else "country")
         logins.append(DemoLogin(str(Role(role).label), user.username, DEMO_PASSWORD, scope))
     user_create(acting_user=None, origin=SYSTEM_ORIGIN, username=f"agent-{home.code.lower()}",
