@@ -109,7 +109,8 @@ PUBLIC_ONLY_NAMES = frozenset({
     "complaints:terminal_enrol", "complaints:terminal_heartbeat", "liveview:open",
     "liveview:code", "liveview:watch", "reports:open_data", "reports:open_data_download",
     "reports:open_data_releases", "reports:open_data_release_file",
-    "visits:public_recommendations",
+    "visits:public_recommendations", "complaints:rights", "complaints:kiosk_rights",
+    "liveview:watch_request_new",
     # Its own: the dashboard and the comment.
     "home", "visits:recommendation_comment",
 })

@@ -149,7 +149,10 @@ def test_the_agent_runs_through_a_full_disk_and_resumes_by_itself(small_disk, tm
     try:
         assert wait(lambda: (small_disk / "state" / RESERVE_NAME).exists())
         filler = fill(small_disk, leave=0)
-        time.sleep(4)
+        # The centre stays down until the agent has met the full disk (it gives its reserve
+        # up then): once the centre drains the queue, freed pages would let it write on
+        # without ever meeting it (a fixed pause was too short on a loaded machine).
+        assert wait(lambda: not (small_disk / "state" / RESERVE_NAME).exists())
         centre_stub.down = False
         assert wait(lambda: any(h.get("disk_full") for h in heartbeats())), heartbeats()
         filler.unlink()
