@@ -21,6 +21,7 @@ from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.middleware import reads_public_only
 from custodywatch.complaints import terminals
 from custodywatch.complaints.models import Terminal
+from custodywatch.core.region_map import RegionValue
 from custodywatch.custody import mass as custody_mass
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.custody import views_mass
@@ -31,7 +32,6 @@ from custodywatch.medical import risk
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.reports import dashboard
 from custodywatch.reports import selectors as report_selectors
-from custodywatch.reports.maps import RegionValue
 from custodywatch.video import selectors as video_selectors
 
 

@@ -31,6 +31,7 @@ from custodywatch.complaints.demo import (
 )
 from custodywatch.custody.demo import build_custody, expected_custody_rows
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, LawyerLicence
+from custodywatch.demo.coverage import build_coverage_demo
 from custodywatch.demo.models import DemoDataset
 from custodywatch.escrow.models import (
     BodyCameraAssignment,
@@ -56,7 +57,6 @@ from custodywatch.registry.reference import load_reference_data
 from custodywatch.reports.demo import build_reports, wipe_reports
 from custodywatch.reports.models import CoverageSnapshot
 from custodywatch.video.demo import build_video
-from custodywatch.video.demo_coverage import build_coverage_demo
 from custodywatch.visits.demo import build_visits, wipe_visits
 
 DEMO_PASSWORD = "custody-demo-2026"  # noqa: S105  (printed on the console: demo data only)
@@ -182,7 +182,7 @@ def wipe() -> None:
         CustodyAlert.objects.all().delete()
         CustodyRecord.objects.all().delete()
         # Camera proposals protect the people who made them; snapshots name no facility
-        # above the unit's own rows (video/demo_coverage.py).
+        # above the unit's own rows (demo/coverage.py).
         CameraChange.objects.all().delete()
         CoverageSnapshot.objects.all().delete()
         MachineToken.objects.all().delete()

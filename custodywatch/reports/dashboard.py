@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import User
+from custodywatch.core.region_map import RegionValue
 from custodywatch.core.shared_figures import scope_key, shared
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.registry.models import Region
 from custodywatch.reports import charts, selectors
 from custodywatch.reports.links import cases_url
-from custodywatch.reports.maps import RegionValue
 from custodywatch.video import selectors as video_selectors
 
 # The map's indicators: label, and where a click on a region goes.

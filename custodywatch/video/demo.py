@@ -293,7 +293,7 @@ def demo_tick(*, now: dt.datetime, real_agent_cameras: Sequence[int] = ()) -> in
         if real_agent_cameras:
             recorded |= Q(camera_id__in=real_agent_cameras)
         RecordingRun.objects.filter(recorded, ended_at=previous).update(ended_at=now)
-        # The played agents still see their rooms' markers (demo_coverage.py).
+        # The played agents still see their rooms' markers (demo/coverage.py).
         MarkerSighting.objects.filter(camera__in=cameras, ended_at=previous).update(ended_at=now)
         return live.update(last_heartbeat_at=now, silent_after=now + silence_after())
 

@@ -25,10 +25,10 @@ from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, Scope
 from custodywatch.core import stored_files
 from custodywatch.core.actions import Actions, add_service_errors
+from custodywatch.core.region_map import RegionValue
 from custodywatch.kernels import risk
 from custodywatch.registry.models import Facility
 from custodywatch.registry.selectors import regions_visible
-from custodywatch.reports.maps import RegionValue
 from custodywatch.visits import forms as visit_forms
 from custodywatch.visits import risk_factors, selectors, services
 from custodywatch.visits.models import (

@@ -44,7 +44,7 @@ def test_small_demo_has_its_size_and_one_login_per_role():
     scale = generator.SCALES["small"]
     assert loaded
     assert Facility.objects.count() == scale.facilities
-    # The coverage demo adds an escort corridor and van (video/demo_coverage.py).
+    # The coverage demo adds an escort corridor and van (demo/coverage.py).
     assert Room.objects.filter(custody_use=True).count() == scale.custody_rooms + 2
     assert Camera.objects.count() == scale.cameras
     assert 0 < custody_rooms_without_camera().count() < scale.custody_rooms

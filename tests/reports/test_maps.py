@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from custodywatch.core.region_map import NO_DATA, SHADES, RegionValue, layout, shade
 from custodywatch.registry.models import Region
-from custodywatch.reports.maps import NO_DATA, SHADES, RegionValue, layout, shade
 from tests.conftest import ensure_reference_data
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from custodywatch.reports.maps import SHADES, TILE, RegionValue, layout
+from custodywatch.core.region_map import SHADES, TILE, RegionValue, layout
 
 register = template.Library()
 
