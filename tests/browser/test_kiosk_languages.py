@@ -67,3 +67,19 @@ def test_the_kiosk_in_the_language_of_the_person_held(browser, live_server, sett
     # Nothing overflows sideways: in right-to-left too the page fits the terminal's screen.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     context.close()
+
+
+def test_the_public_rights_leaflet_in_uyghur_fits_the_screen(browser, live_server):
+    """base.html's skip link was hidden 999 px off to the left: in a right-to-left page that
+    is a page's width of sideways scroll, and the leaflet opened on an empty screen."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/complaints/rights/?language=ug")
+    expect(page.locator("[data-testid=rights-leaflet]")).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    # The skip link still shows itself to a keyboard user.
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_in_viewport()
+    assert _axe_violations(page) == []
+    context.close()
