@@ -16,6 +16,7 @@ from custodywatch.cases.models import Accusation, Case, CaseParty, Officer
 from custodywatch.complaints import selectors as complaint_selectors
 from custodywatch.complaints import services as complaints
 from custodywatch.complaints.models import TimelineEvent
+from custodywatch.complaints.services import routing
 from custodywatch.complaints.views import _eligible_handlers
 from tests.cases.conftest import ERDR_A, ORIGIN, file_torture_complaint
 from tests.conftest import make_user, sign_in
@@ -141,7 +142,7 @@ def test_accused_officers_never_see_or_handle_the_complaint(client, cw, facility
         with pytest.raises(ValidationError):
             complaints.complaint_reassign(acting_user=p["gpo"], origin=ORIGIN,
                                           complaint=complaint, handler=user, reason="x")
-    recipients = complaints._transfer_alert_recipients(complaint)
+    recipients = routing._transfer_alert_recipients(complaint)
     assert p["prosecutor_a"] in recipients and accused_rp not in recipients
 
     # A case opened from it: the page pre-fills the accused as suspects.

@@ -122,7 +122,7 @@ def test_a_failure_after_files_are_written_removes_them(file_complaint, facility
     def broken(**kwargs):
         raise RuntimeError("ledger down")
 
-    monkeypatch.setattr("custodywatch.complaints.services.legal_hold_place", broken)
+    monkeypatch.setattr("custodywatch.complaints.services.filing.legal_hold_place", broken)
     with pytest.raises(RuntimeError):
         file_complaint(facility=facility_a, attachments=[_upload("a.png", PNG)])
     assert Complaint.objects.count() == 0

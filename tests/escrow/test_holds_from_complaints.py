@@ -73,7 +73,7 @@ def test_the_hold_commits_with_the_complaint_or_not_at_all(keys, people, facilit
         raise RuntimeError("the complaint's last write failed")
 
     # The complaint's own audit record is written after the holds: make it fail.
-    monkeypatch.setattr(complaints, "audit_record", fail)
+    monkeypatch.setattr(complaints.filing, "audit_record", fail)
     with pytest.raises(RuntimeError):
         complaints.complaint_file(acting_user=None, origin=SYSTEM_ORIGIN, channel=Channel.WEB,
                                   text=TEXT, facility=facility_a)
