@@ -184,6 +184,17 @@ def sign_out_record(*, user: User, origin: Origin) -> None:
     audit_record(actor=user, action=AuditEvent.Action.LOGOUT, origin=origin, obj=user)
 
 
+@transaction.atomic
+def totp_device_start(*, user: User, origin: Origin) -> TOTPDevice:
+    """A new, unconfirmed TOTP device (its key shown once on the enrolment page); it counts as
+    a second factor only once ``totp_device_confirm`` accepts a code from it. Audited: a new
+    secret for a person's sign-in, even before it is confirmed."""
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    audit_record(actor=user, action=AuditEvent.Action.CREATE, origin=origin, obj=user,
+                 detail={"two_factor": "totp enrolment started", "device": device.pk})
+    return device
+
+
 def totp_device_confirm(
     *, user: User, origin: Origin, device: TOTPDevice, session_verified: bool
 ) -> None:

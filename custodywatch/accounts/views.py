@@ -63,7 +63,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         pk=request.session.get(SETUP_DEVICE_SESSION_KEY), user=request.user, confirmed=False
     ).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
+        device = services.totp_device_start(user=request.user, origin=request.origin)
         request.session[SETUP_DEVICE_SESSION_KEY] = device.pk
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

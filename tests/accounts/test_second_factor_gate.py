@@ -133,6 +133,20 @@ def test_a_first_device_is_enrolled_after_the_password(people):
     assert is_fully_signed_in(client)
 
 
+def test_an_enrolment_key_is_made_once_per_session_through_the_service_and_audited(people):
+    """The key the setup page shows is written by accounts.services (audited), once: the page
+    shown again in the same session shows the same key and writes no second device."""
+    client = password_only("analyst")
+    first = key_from_page(client.get(reverse("accounts:otp_setup")).content)
+    again = key_from_page(client.get(reverse("accounts:otp_setup")).content)
+    assert first == again
+    device = TOTPDevice.objects.get(user=people["analyst"])
+    assert not device.confirmed
+    started = AuditEvent.objects.filter(actor=people["analyst"], action=AuditEvent.Action.CREATE,
+                                        detail__two_factor="totp enrolment started")
+    assert [event.detail["device"] for event in started] == [device.pk]
+
+
 # Every kind of page a half-signed-in session might try; each must send it to the code page.
 GATED = ["/", "/accounts/audit/", "/accounts/preferences/", "/registry/facilities/",
          "/complaints/", "/admin/", "/admin/accounts/user/", "/ledger/"]
