@@ -1,5 +1,34 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# Abstract field groups that many models repeat, defined once. The definitions are exactly
+# those the models had (no migration): a change here is a change to every table below it.
+
+
+class Period(models.Model):
+    """A closed span of time, both ends known: ``started_at`` ("from") to ``ended_at``
+    ("until"). Camera state spans, recording runs and segments, marker sightings, escrow
+    objects, holds, fingerprints and body-camera gaps. Their constraints (``ended_at`` after
+    ``started_at``) and indexes stay in each model's Meta."""
+
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+
+    class Meta:
+        abstract = True
+
+
+class CreatedRecord(models.Model):
+    """Who wrote the row (kept as NULL when the account goes) and when, set on creation."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
 
 
 class IdempotencyRecord(models.Model):

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from custodywatch.core.models import Period
 from custodywatch.registry.models import Camera, Facility, Room
 from custodywatch.video.models import RecordingSegment
 
@@ -26,7 +27,7 @@ class EscrowState(models.TextChoices):
     REJECTED = "rejected", _("Upload rejected")
 
 
-class EscrowObject(models.Model):
+class EscrowObject(Period):
     sha256 = models.CharField(_("SHA-256 of the segment"), max_length=64, unique=True)
     segment = models.ForeignKey(RecordingSegment, models.PROTECT, related_name="escrow",
                                 verbose_name=_("recording segment"))
@@ -34,8 +35,6 @@ class EscrowObject(models.Model):
                                  verbose_name=_("facility"))
     camera = models.ForeignKey(Camera, models.PROTECT, related_name="escrow_objects",
                                verbose_name=_("camera"))
-    started_at = models.DateTimeField(_("from"))
-    ended_at = models.DateTimeField(_("until"))
     state = models.CharField(_("state"), max_length=10, choices=EscrowState.choices,
                              default=EscrowState.GRANTED)
     stored_sha256 = models.CharField(_("SHA-256 of the stored bytes"), max_length=64)
@@ -70,15 +69,13 @@ class HoldReason(models.TextChoices):
     BLACKOUT = "blackout", _("Facility blackout")
 
 
-class EscrowHold(models.Model):
+class EscrowHold(Period):
     """Lock a facility's escrowed footage of a period (of the cameras covering ``rooms`` and
     of ``cameras``; neither: all) until at least ``until``. Lives at the centre only: no read
     of a facility shows it."""
 
     facility = models.ForeignKey(Facility, models.PROTECT, related_name="escrow_holds",
                                  verbose_name=_("facility"))
-    started_at = models.DateTimeField(_("from"))
-    ended_at = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=10, choices=HoldReason.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     # The rooms concerned (the cameras covering them); none: every camera of the facility.
@@ -112,7 +109,7 @@ class EscrowHold(models.Model):
         return f"{self.reason} {self.facility_id} {self.started_at:%Y-%m-%d}"
 
 
-class SegmentFingerprint(models.Model):
+class SegmentFingerprint(Period):
     """The perceptual fingerprints the agent computed from a recorded segment's decoded frames
     (kernels/fingerprint.py): one 64-bit DCT hash every ``step_ms``, from the segment's start,
     8 bytes big-endian each. Also in the ledger (leaf ``segment_fingerprint``)."""
@@ -121,8 +118,6 @@ class SegmentFingerprint(models.Model):
                                    verbose_name=_("recording segment"))
     camera = models.ForeignKey(Camera, models.PROTECT, related_name="segment_fingerprints",
                                verbose_name=_("camera"))
-    started_at = models.DateTimeField(_("from"))
-    ended_at = models.DateTimeField(_("until"))
     step_ms = models.PositiveIntegerField(_("milliseconds between hashed frames"))
     hashes = models.BinaryField(_("frame hashes"))
     received_at = models.DateTimeField(_("received"))
@@ -178,7 +173,7 @@ class CustodyEvent(models.TextChoices):
     RELEASE = "release", _("End of custody")
 
 
-class BodyCameraGap(models.Model):
+class BodyCameraGap(Period):
     """A body-worn camera worn on duty during a custody event of its facility that uploaded
     nothing covering the event (``escrow.tasks.body_camera_gaps``): raised once per
     assignment, person and event. For the supervising prosecutors only; the facility's pages
@@ -189,8 +184,6 @@ class BodyCameraGap(models.Model):
     custody_record = models.ForeignKey("custody.CustodyRecord", models.PROTECT,
                                        related_name="+", verbose_name=_("custody record"))
     event = models.CharField(_("event"), max_length=15, choices=CustodyEvent.choices)
-    started_at = models.DateTimeField(_("from"))
-    ended_at = models.DateTimeField(_("until"))
     raised_at = models.DateTimeField(_("raised"))
 
     class Meta:

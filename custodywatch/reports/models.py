@@ -15,17 +15,34 @@ from django.utils.translation import gettext_lazy as _
 from custodywatch.registry.models import Facility, Region
 
 
-class FacilityDay(models.Model):
-    facility = models.ForeignKey(Facility, models.CASCADE, related_name="+",
-                                 verbose_name=_("unit"))
-    day = models.DateField(_("day"))
+class CustodyFigures(models.Model):
+    """The custody figures of a unit or a region over a day or a month (reports/aggregates.py
+    says what each counts)."""
+
     detentions = models.PositiveIntegerField(_("detentions"), default=0)
     overruns = models.PositiveIntegerField(_("held past the limit"), default=0)
     blind_seconds = models.BigIntegerField(_("blind custody seconds"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class UnitFigures(CustodyFigures):
+    """A unit's figures: custody, then allegations and what became of them."""
+
     allegations = models.PositiveIntegerField(_("allegations"), default=0)
     substantiated = models.PositiveIntegerField(_("substantiated allegations"), default=0)
     cases = models.PositiveIntegerField(_("cases"), default=0)
     convictions = models.PositiveIntegerField(_("cases with a conviction"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class FacilityDay(UnitFigures):
+    facility = models.ForeignKey(Facility, models.CASCADE, related_name="+",
+                                 verbose_name=_("unit"))
+    day = models.DateField(_("day"))
 
     class Meta:
         verbose_name = _("unit's figures of a day")
@@ -38,7 +55,7 @@ class FacilityDay(models.Model):
         return f"{self.facility_id} {self.day}"
 
 
-class FacilityMonth(models.Model):
+class FacilityMonth(UnitFigures):
     """A unit's figures for one month: the sum of its FacilityDay rows, rebuilt with them.
     The scorecard of a month or a year and the national distribution read these (a twelfth
     of the rows); a head's part of a month reads the days."""
@@ -46,13 +63,6 @@ class FacilityMonth(models.Model):
     facility = models.ForeignKey(Facility, models.CASCADE, related_name="+",
                                  verbose_name=_("unit"))
     month = models.DateField(_("month"))  # its first day
-    detentions = models.PositiveIntegerField(_("detentions"), default=0)
-    overruns = models.PositiveIntegerField(_("held past the limit"), default=0)
-    blind_seconds = models.BigIntegerField(_("blind custody seconds"), default=0)
-    allegations = models.PositiveIntegerField(_("allegations"), default=0)
-    substantiated = models.PositiveIntegerField(_("substantiated allegations"), default=0)
-    cases = models.PositiveIntegerField(_("cases"), default=0)
-    convictions = models.PositiveIntegerField(_("cases with a conviction"), default=0)
 
     class Meta:
         verbose_name = _("unit's figures of a month")
@@ -66,13 +76,10 @@ class FacilityMonth(models.Model):
         return f"{self.facility_id} {self.month:%Y-%m}"
 
 
-class RegionMonth(models.Model):
+class RegionMonth(CustodyFigures):
     region = models.ForeignKey(Region, models.CASCADE, related_name="+",
                                verbose_name=_("region"))
     month = models.DateField(_("month"))  # its first day
-    detentions = models.PositiveIntegerField(_("detentions"), default=0)
-    overruns = models.PositiveIntegerField(_("held past the limit"), default=0)
-    blind_seconds = models.BigIntegerField(_("blind custody seconds"), default=0)
     complaints = models.PositiveIntegerField(_("complaints"), default=0)
     allegations = models.PositiveIntegerField(_("allegations of ill-treatment"), default=0)
     cases = models.PositiveIntegerField(_("cases registered"), default=0)

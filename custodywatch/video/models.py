@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from custodywatch.core.models import Period
 from custodywatch.registry.models import Camera, Facility, Room
 
 
@@ -36,7 +37,7 @@ class SpanSource(models.TextChoices):
     SWEEP = "sweep", _("Inferred from missing heartbeats")
 
 
-class CameraStateSpan(models.Model):
+class CameraStateSpan(Period):
     camera = models.ForeignKey(
         Camera, models.CASCADE, related_name="state_spans", verbose_name=_("camera")
     )
@@ -44,8 +45,6 @@ class CameraStateSpan(models.Model):
     source = models.CharField(
         _("source"), max_length=8, choices=SpanSource.choices, default=SpanSource.AGENT
     )
-    started_at = models.DateTimeField(_("from"))
-    ended_at = models.DateTimeField(_("until"))
 
     class Meta:
         ordering = ["camera", "started_at"]
@@ -62,14 +61,12 @@ class CameraStateSpan(models.Model):
         return f"{self.camera_id} {self.state} {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
-class RecordingRun(models.Model):
+class RecordingRun(Period):
     """Uninterrupted recording of one camera (Moonfire's "run"): a gap starts a new run."""
 
     camera = models.ForeignKey(
         Camera, models.CASCADE, related_name="recording_runs", verbose_name=_("camera")
     )
-    started_at = models.DateTimeField(_("from"))
-    ended_at = models.DateTimeField(_("until"))
 
     class Meta:
         ordering = ["camera", "started_at"]
@@ -85,14 +82,12 @@ class RecordingRun(models.Model):
         return f"{self.camera_id} {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
-class RecordingSegment(models.Model):
+class RecordingSegment(Period):
     """One recorded file as the agent hashed it; the hash is what evidence is checked by."""
 
     camera = models.ForeignKey(
         Camera, models.CASCADE, related_name="recording_segments", verbose_name=_("camera")
     )
-    started_at = models.DateTimeField(_("from"))
-    ended_at = models.DateTimeField(_("until"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
 
@@ -206,7 +201,7 @@ class AgentDiskAlert(models.Model):
         return f"{self.facility_id} disk full {self.raised_at:%Y-%m-%d %H:%M}"
 
 
-class MarkerSighting(models.Model):
+class MarkerSighting(Period):
     """A room marker (AprilTag 36h11 id) that a camera's picture showed from ``started_at``
     until ``ended_at``, as the edge agent decoded it from the frames it samples.
 
@@ -218,8 +213,6 @@ class MarkerSighting(models.Model):
         Camera, models.CASCADE, related_name="marker_sightings", verbose_name=_("camera")
     )
     marker_id = models.PositiveSmallIntegerField(_("marker"))
-    started_at = models.DateTimeField(_("from"))
-    ended_at = models.DateTimeField(_("until"))
     # Share of analysed frames between first and last in which it was decoded (the agent's
     # figure; the lowest of the merged reports).
     seen = models.FloatField(_("share of frames"))

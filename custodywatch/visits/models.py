@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from custodywatch.core.models import CreatedRecord
 from custodywatch.registry.models import Agency, Facility, Room
 
 
@@ -30,7 +31,7 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Visit(models.Model):
+class Visit(CreatedRecord):
     class Kind(models.TextChoices):
         PLANNED = "planned", _("Planned")
         UNANNOUNCED = "unannounced", _("Unannounced")
@@ -54,10 +55,6 @@ class Visit(models.Model):
         Room, related_name="visits", blank=True, verbose_name=_("places inspected")
     )
     summary = models.TextField(_("summary"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:
@@ -270,14 +267,10 @@ class ImplementationStatus(models.TextChoices):
 CLOSED_STATUSES = (ImplementationStatus.IMPLEMENTED, ImplementationStatus.NO_LONGER_RELEVANT)
 
 
-class RecommendationGroup(models.Model):
+class RecommendationGroup(CreatedRecord):
     """Recommendations of different bodies that ask the same thing share their follow-up."""
 
     title = models.CharField(_("title"), max_length=300)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("group of recommendations")
@@ -287,7 +280,7 @@ class RecommendationGroup(models.Model):
         return self.title
 
 
-class Recommendation(models.Model):
+class Recommendation(CreatedRecord):
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     # A visit's recommendations outlive it (SET_NULL); that a recommendation from a visit
     # names its visit is checked when it is issued (services.recommendation_issue).
@@ -338,10 +331,6 @@ class Recommendation(models.Model):
         RecommendationGroup, models.SET_NULL, null=True, blank=True,
         related_name="recommendations", verbose_name=_("group"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["deadline", "id"]
