@@ -5,6 +5,14 @@ National (the seeds, 2023): 243 pre-trial investigations, 35 officers charged fo
 custody (logged in the evidence ledger), referrals and compensation claims, and a handful of
 imported charges that break the art. 146 rule (flagged, never hidden). Small: a few dozen
 cases. Cases are opened from the torture complaints where there are any, else ex officio.
+
+Through the services (cases/services/), as a prosecutor would: opening (its complaints'
+timelines and the hold of its footage), the first step and every status change. Bulk, and
+why: the parties, charges, examinations, referrals and claims of the court cases stand for
+records imported from the court and the forensic bureau (cases/batch.py's path, not a
+prosecutor's form), among them the charges with a release torture forbids, which the
+service would refuse by design and the import keeps, flagged; the evidence items' ledger
+leaves name nobody ("by" empty), as nobody registered them in the application.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.models import Role, User
+from custodywatch.cases import services
 from custodywatch.cases.body import centre_of
 from custodywatch.cases.models import (
     Accusation,
@@ -56,6 +66,8 @@ from custodywatch.ledger.models import LeafKind
 from custodywatch.registry.models import Facility
 
 Progress = Callable[[int], None]
+# The demo's writes through the services are the prosecutor's, from no address.
+DEMO_ORIGIN = Origin(ip_address=None, user_agent="demo")
 
 
 SIZES = {
@@ -158,7 +170,7 @@ def build_cases(*, scale_name: str, rng: random.Random, now: dt.datetime,
     by_pk = {f.pk: f for f in facilities}
     year = now - dt.timedelta(days=365)
     with transaction.atomic():
-        cases, sources = [], []
+        cases = []
         for n in range(total):
             if n < len(torture) and torture[n][1] in by_pk:
                 complaint_pk, facility_id, received = torture[n]
@@ -178,25 +190,24 @@ def build_cases(*, scale_name: str, rng: random.Random, now: dt.datetime,
             if decision is not None and decision > now:
                 decision = now - dt.timedelta(hours=1)
             events = registered - dt.timedelta(days=rng.randrange(1, 10))
-            cases.append(Case(
+            prosecutor = prosecutors.get(facility.region_id, gpo)
+            if prosecutor is None:
+                raise ValueError("The demo's cases are opened by a prosecutor: none exists.")
+            # Opened, advanced and stepped through the services (cases/services/): the rules
+            # of a case (register number, complaints visible to the prosecutor, each
+            # complaint's timeline, the hold of the footage, the transitions, the first-step
+            # clock) are the application's own, audited as the prosecutor's.
+            case = services.case_open(
+                acting_user=prosecutor, origin=DEMO_ORIGIN,
                 register_number=f"{registered:%y}{facility.region.code[-2:]:0>2}"
                                 f"{n + 1:011d}",
                 title=f"Применение пыток, {facility.code}", facility=facility,
-                region_id=facility.region_id, ex_officio=complaint_pk is None,
-                supervising_prosecutor=prosecutors.get(facility.region_id, gpo),
+                complaints=[Complaint.objects.get(pk=complaint_pk)] if complaint_pk else (),
+                ex_officio=complaint_pk is None, supervising_prosecutor=prosecutor,
                 events_from=events, events_until=events + dt.timedelta(hours=6),
-                status=status, registered_at=registered, status_changed_at=decision or (
-                    first_step if first_step < now else registered),
-                closure_ground=ClosureGround.INSUFFICIENT_EVIDENCE if status ==
-                CaseStatus.CLOSED else "",
-                first_step_at=first_step if first_step < now else None,
-                decision_at=decision))
-            sources.append(complaint_pk)
-        cases = Case.objects.bulk_create(cases)
-        Case.complaints.through.objects.bulk_create([
-            Case.complaints.through(case_id=case.pk, complaint_id=pk)
-            for case, pk in zip(cases, sources, strict=True) if pk])
-        _lifecycle(cases, gpo)
+                registered_at=registered)
+            cases.append(_lifecycle(case, prosecutor, CaseStatus(status),
+                                    first_step if first_step < now else None, decision))
         _people_and_charges(cases[:court], rng, n_accused, n_victims, n_convicted, n_flagged)
         _examinations(cases, rng, examiner, now)
         _evidence(cases, rng, now)
@@ -204,25 +215,25 @@ def build_cases(*, scale_name: str, rng: random.Random, now: dt.datetime,
     return len(cases)
 
 
-def _lifecycle(cases: list[Case], actor: User | None) -> None:
-    rows, steps = [], []
-    for case in cases:
-        rows.append(CaseTransition(case=case, from_status="", to_status=CaseStatus.REGISTERED,
-                                   actor=actor, at=case.registered_at))
-        previous = CaseStatus.REGISTERED
-        at = case.first_step_at or case.registered_at
-        for status in PATHS[CaseStatus(case.status)]:
-            moment = case.decision_at if status == case.status and case.decision_at else at
-            rows.append(CaseTransition(
-                case=case, from_status=previous, to_status=status, actor=actor, at=moment,
-                ground=case.closure_ground if status == CaseStatus.CLOSED else ""))
-            previous = status
-        if case.first_step_at:
-            steps.append(CaseStep(case=case, kind=CaseStep.Kind.INTERVIEW,
-                                  taken_at=case.first_step_at,
-                                  description="Допрос заявителя"))
-    CaseTransition.objects.bulk_create(rows, batch_size=1000)
-    CaseStep.objects.bulk_create(steps, batch_size=1000)
+def _lifecycle(case: Case, actor: User, status: CaseStatus, first_step: dt.datetime | None,
+               decision: dt.datetime | None) -> Case:
+    """The first investigative step, then the case's path to ``status``: a decision (and the
+    steps after it) on the day of the decision, the rest on the day of the first step."""
+    if first_step is not None:
+        services.case_step_add(acting_user=actor, origin=DEMO_ORIGIN, case=case,
+                               kind=CaseStep.Kind.INTERVIEW, taken_at=first_step,
+                               description="Допрос заявителя")
+    at = first_step or case.registered_at
+    for step in PATHS[status]:
+        if decision is not None and (step in case_rules.DECISIONS or step == status):
+            at = max(at, decision)  # never before the first step
+        services.case_transition(
+            acting_user=actor, origin=DEMO_ORIGIN, case=case, to_status=step, at=at,
+            ground=ClosureGround.INSUFFICIENT_EVIDENCE if step == CaseStatus.CLOSED else "")
+    # What the services wrote, keeping the facility (and its heads) already loaded.
+    case.refresh_from_db(fields=["status", "status_changed_at", "closure_ground",
+                                 "decision_at", "first_step_at"])
+    return case
 
 
 def _people_and_charges(court_cases: list[Case], rng: random.Random, n_accused: int,

@@ -1,10 +1,13 @@
-"""A year of synthetic complaints for the demo, bulk-inserted.
+"""A year of synthetic complaints for the demo: the complaints bulk-inserted, their legal
+holds placed through the service.
 
 National: about 27,000 complaints (the seeds: complaints against law enforcement fell from
 38k to 27k a year) of which about 700 allege torture; small: a few dozen. Demo complaints
 have no receipt code that opens them (their hash is unusable: Argon2id for tens of
 thousands of rows would take minutes) and no sealed identity; file one through the web form
-to see those. Each torture or cruel-treatment complaint carries a legal hold on its facility.
+to see those. That is why the complaints stay a bulk insert rather than ``complaint_file``
+(which draws and hashes a receipt code for each). Each torture or cruel-treatment complaint
+carries a legal hold on its facility, placed by ``services.legal_hold_place`` as at filing.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from custodywatch.complaints import receipts, rules
+from custodywatch.accounts.audit import Origin
+from custodywatch.complaints import receipts, rules, services
 from custodywatch.complaints.models import (
     Category,
     Channel,
@@ -33,6 +37,7 @@ from custodywatch.complaints.models import (
 from custodywatch.registry.models import Facility
 
 Progress = Callable[[int], None]
+DEMO_ORIGIN = Origin(ip_address=None, user_agent="demo")
 CHUNK = 2000
 
 COUNTS = {"national": 27_000, "small": 40}
@@ -132,12 +137,13 @@ def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
             Complaint.seal_created(batch)  # bulk_create skips save(): seal the text now
             created.extend(batch)
             progress(len(complaints[start:start + CHUNK]))
-        holds = [LegalHold(complaint=c, facility_id=c.facility_id,
-                           starts_at=c.received_at - rules.HOLD_DEFAULT_LOOKBACK,
-                           ends_at=c.received_at + rules.HOLD_MARGIN, created_at=c.received_at)
+        # The holds through the service, as at filing (complaints/services/holds.py): the
+        # hold, its timeline event, its ledger leaf and the off-site copy's hold, placed when
+        # the complaint came in (a few thousand national: seconds).
+        holds = [services.legal_hold_place(complaint=c, acting_user=None, now=c.received_at,
+                                           origin=DEMO_ORIGIN)
                  for c in created
                  if c.category in (Category.TORTURE, Category.CRUEL_TREATMENT)]
-        LegalHold.objects.bulk_create(holds, batch_size=CHUNK)
         progress(len(holds))
     return len(created)
 
