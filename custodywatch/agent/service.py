@@ -118,10 +118,9 @@ class CameraWorker:
             self._queue(self.analyser.cut(now))
             self._queue_sightings(self.markers.cut())  # the markers still in view
             self.next_report = now + self.agent.report_seconds
-            if self.last_gray is not None:
+            if (gray := self.last_gray) is not None:
                 # What the camera shows now, for a person comparing it with the reference.
-                self._keep(lambda: self.references.save_current(self.config.code,
-                                                                self.last_gray))
+                self._keep(lambda: self.references.save_current(self.config.code, gray))
             if self.references.stamp(self.config.code) != self.reference_stamp:
                 # A person replaced the reference: judge against it from now on.
                 log.info("camera %s: reference replaced; reloading", self.config.code)
