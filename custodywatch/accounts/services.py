@@ -121,7 +121,8 @@ def token_create(
     if facility is not None and user.facility_id is not None and facility.pk != user.facility_id:
         raise ValidationError({"facility": _(
             "%(user)s belongs to %(own)s: a token may be bound to that facility only."
-        ) % {"user": user.get_username(), "own": user.facility.code}})
+        ) % {"user": user.get_username(),
+             "own": user.facility.code if user.facility is not None else user.facility_id}})
     if facility is not None and not Facility.objects.filter(
             facility_q(user), pk=facility.pk).exists():
         raise ValidationError({"facility": _(
@@ -215,7 +216,7 @@ def totp_reset(*, acting_user: User, origin: Origin, user: User) -> int:
     deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
     audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=user,
                  detail={"two_factor": "reset by administrator", "devices": deleted})
-    return deleted
+    return int(deleted)
 
 
 @transaction.atomic

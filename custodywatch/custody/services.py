@@ -297,11 +297,11 @@ def _stay_write(
     _check_within_custody(record, started_at, ended_at, errors)
     others = record.stays.exclude(pk=stay.pk) if stay is not None else record.stays.all()
     overlapping = others.filter(started_at__lt=ended_at) if ended_at else others
-    overlapping = overlapping.exclude(ended_at__lte=started_at).select_related("room").first()
-    if overlapping is not None and "started_at" not in errors:
+    clash = overlapping.exclude(ended_at__lte=started_at).select_related("room").first()
+    if clash is not None and "started_at" not in errors:
         errors["started_at"] = _("Overlaps the stay in room %(room)s from %(start)s.") % {
-            "room": overlapping.room.code,
-            "start": timezone.localtime(overlapping.started_at).strftime("%Y-%m-%d %H:%M")}
+            "room": clash.room.code,
+            "start": timezone.localtime(clash.started_at).strftime("%Y-%m-%d %H:%M")}
     _raise(errors)
     created = stay is None
     stay = stay or RoomStay(custody_record=record)
@@ -652,7 +652,7 @@ def _cell_check_write(
         stay = record.stays.filter(started_at__lte=check.checked_at).filter(
             Q(ended_at__isnull=True) | Q(ended_at__gt=check.checked_at)).first()
         check.room_id = stay.room_id if stay is not None else None
-    elif check.room_id is not None:
+    elif check.room is not None:
         _check_room(record, check.room, errors)
     _raise(errors)
     existing = CellCheck.objects.filter(custody_record=record,

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from custodywatch.accounts.audit import Origin, audit_record
@@ -40,7 +41,7 @@ def _require_registry_editor(user: User) -> None:
         raise PermissionDenied(_("Only system administrators change the registry."))
 
 
-def _natural_key(kind: str, values: dict[str, Any]) -> tuple:
+def _natural_key(kind: str, values: dict[str, Any]) -> tuple[Any, ...]:
     if kind == "facilities":
         return (values["code"],)
     if kind == "heads":
@@ -49,7 +50,7 @@ def _natural_key(kind: str, values: dict[str, Any]) -> tuple:
 
 
 def _check_duplicates(kind: str, rows: list[ParsedRow]) -> list[LineError]:
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[Any, ...], int] = {}
     errors = []
     for row in rows:
         key = _natural_key(kind, row.values)
@@ -109,7 +110,7 @@ def _resolve(kind: str, rows: list[ParsedRow], refs: References) -> list[LineErr
 
 def _overlapping_heads(rows: list[ParsedRow], refs: References) -> list[LineError]:
     """A unit has one head at a time: the scorecard splits its figures by these periods."""
-    periods: dict[str, dict[tuple, tuple[dt.date, dt.date | None, int]]] = {}
+    periods: dict[str, dict[tuple[Any, ...], tuple[dt.date, dt.date | None, int]]] = {}
     for (code, name, started), head in refs.heads({r.values["facility"] for r in rows}).items():
         periods.setdefault(code, {})[(name, started)] = (started, head.ended_on, 0)
     for row in rows:
@@ -128,26 +129,32 @@ def _overlapping_heads(rows: list[ParsedRow], refs: References) -> list[LineErro
     return errors
 
 
-def _apply(kind: str, rows: list[ParsedRow], refs: References) -> Counter:
+CHILDREN: dict[str, type[Room | Recorder | Camera]] = {
+    "rooms": Room, "recorders": Recorder, "cameras": Camera}
+
+
+def _apply(kind: str, rows: list[ParsedRow], refs: References) -> Counter[str]:
     """Create or update each row's object; return counts of what happened."""
-    counts: Counter = Counter()
-    model = {"facilities": Facility, "rooms": Room, "recorders": Recorder,
-             "cameras": Camera, "heads": HeadAppointment}[kind]
+    counts: Counter[str] = Counter()
+    model: type[Model] = {"facilities": Facility, "heads": HeadAppointment, **CHILDREN}[kind]
+    # One loop for five models: the rows' objects are handled by field name.
+    existing: dict[Any, Any]
     if kind == "facilities":
         existing = refs.facilities
     elif kind == "heads":
         existing = refs.heads({row.values["facility"] for row in rows})
     else:
-        existing = refs.facility_children(model, {row.values["facility"] for row in rows})
+        existing = refs.facility_children(CHILDREN[kind],
+                                          {row.values["facility"] for row in rows})
     for row in rows:
         values = dict(row.values)
-        key = _natural_key(kind, values)
-        key = key[0] if kind == "facilities" else key
+        natural = _natural_key(kind, values)
+        key: Any = natural[0] if kind == "facilities" else natural  # a facility's code alone
         room_objects = values.pop("room_objects", None)
         values.pop("rooms", None)
         if kind != "facilities":
             values["facility"] = refs.facilities[values["facility"]]
-        obj = existing.get(key)
+        obj: Any = existing.get(key)
         if obj is None:
             obj = model(**values)
             status = "created"

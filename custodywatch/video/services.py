@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -84,9 +84,11 @@ def _writable_facility(
     """The facility a batch writes to: the edge agent account's own, which the body may name
     (accounts.scoping.video_writer_facility_id: no other sign-in writes video)."""
     allowed = video_writer_facility_id(acting_user, token)
-    if allowed is None or (facility_code and facility_code != acting_user.facility.code):
+    facility = acting_user.facility
+    if (allowed is None or facility is None
+            or (facility_code and facility_code != facility.code)):
         _refuse(acting_user, origin, facility_code or "-")
-    return acting_user.facility
+    return facility
 
 
 def agent_facility(*, acting_user: User, origin: Origin, token: MachineToken | None
@@ -97,7 +99,7 @@ def agent_facility(*, acting_user: User, origin: Origin, token: MachineToken | N
                               facility_code="")
 
 
-def _refuse(acting_user: User, origin: Origin, facility_code: str) -> None:
+def _refuse(acting_user: User, origin: Origin, facility_code: str) -> NoReturn:
     audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                  object_type="registry.facility", object_label=facility_code,
                  detail={"video": "ingest"})
@@ -255,6 +257,8 @@ def _state_spans_ingest(
         # The common case in one go; any exception or doubt takes the careful path, which
         # names each bad field.
         state, camera_id = item.get("state"), camera_ids[index]
+        start: int | None
+        end: int | None
         try:
             start, end = parse(item.get("start")), parse(item.get("end"))
         except ValueError:
@@ -536,11 +540,11 @@ def _heartbeats_ingest(
         disk_full = item.get("disk_full", False)
         if not isinstance(disk_full, bool):
             errors.add(index, "disk_full", _("Expected true or false."))
-        at = _time(item, index, "at", errors, latest_ms, earliest_ms)
+        at_ms = _time(item, index, "at", errors, latest_ms, earliest_ms)
         camera_id = camera_ids[index]
-        if (at is not None and camera_id is not None and state in CameraState.values
-                and (camera_id not in newest or newest[camera_id][0] <= at)):
-            newest[camera_id] = (at, str(state), disk_full is True)
+        if (at_ms is not None and camera_id is not None and state in CameraState.values
+                and (camera_id not in newest or newest[camera_id][0] <= at_ms)):
+            newest[camera_id] = (at_ms, str(state), disk_full is True)
     errors.raise_if_any()
 
     grace = silence_after()
