@@ -35,14 +35,14 @@ class BearerToken(HttpBearer):
         if machine_token is None:
             return None
         request.user = machine_token.user
-        request.machine_token = machine_token  # type: ignore[attr-defined]
+        request.machine_token = machine_token  # type: ignore[attr-defined]  # declared in accounts.http.Request
         return machine_token
 
 
 class VerifiedSession(SessionAuth):
     """People signed in through the UI, second factor included when they have one."""
 
-    def authenticate(self, request: HttpRequest, key: str | None):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: HttpRequest, key: str | None):
         user = super().authenticate(request, key)
         if user is None:
             return None
@@ -50,7 +50,7 @@ class VerifiedSession(SessionAuth):
             user_has_device(user) or settings.CUSTODYWATCH_REQUIRE_2FA
         ):
             return None
-        request.machine_token = None  # type: ignore[attr-defined]
+        request.machine_token = None  # type: ignore[attr-defined]  # declared in accounts.http.Request
         return user
 
 

@@ -11,6 +11,6 @@ class AccountabilityConfig(AppConfig):
         from custodywatch.registry.signals import heads_imported
 
         def link(sender: object, *, actor: object, origin: object, **kwargs: object) -> None:
-            heads_link_officers(actor=actor, origin=origin)  # type: ignore[arg-type]
+            heads_link_officers(actor=actor, origin=origin)  # type: ignore[arg-type]  # a signal's kwargs
 
         heads_imported.connect(link, weak=False, dispatch_uid="accountability.heads_link")

@@ -10,7 +10,7 @@ from custodywatch.accounts.models import TIME_ZONE_CHOICES
 
 
 class SignInForm(AuthenticationForm):
-    def confirm_login_allowed(self, user) -> None:  # type: ignore[no-untyped-def]
+    def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
         if not has_capability(user, Capability.SIGN_IN_ON_WEB):
             raise forms.ValidationError(_("Machine accounts cannot sign in here."), "machine")

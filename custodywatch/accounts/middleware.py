@@ -35,7 +35,7 @@ class OriginMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.origin = Origin.from_request(request)  # type: ignore[attr-defined]
+        request.origin = Origin.from_request(request)  # type: ignore[attr-defined]  # accounts.http
         return self.get_response(request)
 
 
@@ -66,7 +66,7 @@ def needs_second_factor(user: object) -> bool:
     """A signed-in person whose session has not passed the second factor it needs."""
     return bool(
         getattr(user, "is_authenticated", False)
-        and not user.is_verified()  # type: ignore[attr-defined]
+        and not user.is_verified()  # type: ignore[attr-defined]  # django-otp's middleware adds it
         and (settings.CUSTODYWATCH_REQUIRE_2FA or user_has_device(user))
     )
 

@@ -235,12 +235,12 @@ def admin_action_record(
     *, user: User, origin: Origin, action: AuditEvent.Action, obj: object, message: str = ""
 ) -> None:
     """The admin's own log is kept too; this puts admin work into the one audit trail."""
-    audit_record(actor=user, action=action, origin=origin, obj=obj,  # type: ignore[arg-type]
+    audit_record(actor=user, action=action, origin=origin, obj=obj,  # type: ignore[arg-type]  # admin objects are models
                  detail={"via": "admin", "message": str(message)[:500]})
 
 
 def admin_list_record(*, user: User, origin: Origin, model: type, query: str = "") -> None:
     """A list page of the admin site: which table, with which filters and search."""
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
-                 object_type=model._meta.label_lower,  # type: ignore[attr-defined]
+                 object_type=model._meta.label_lower,  # type: ignore[attr-defined]  # admin models
                  detail={"via": "admin", "query": query[:500]})

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -221,7 +222,10 @@ def segment_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event) -> 
         stop.wait(config.segment_scan_seconds)
 
 
-def _open_when_room(open_store, stop: threading.Event):  # type: ignore[no-untyped-def]
+Store = TypeVar("Store")
+
+
+def _open_when_room(open_store: Callable[[], Store], stop: threading.Event) -> Store | None:
     """Open a store, waiting while the disk is full (an agent started on a full disk keeps
     running and opens it once space returns); None if the agent stops first."""
     while not stop.is_set():

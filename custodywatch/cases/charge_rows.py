@@ -95,7 +95,7 @@ class ChargeRow(BaseModel):
         problem = plausible.problem(plausible.Kind.PAST, value)
         if problem is not None:
             raise ValueError(problem)
-        return value  # type: ignore[no-any-return]
+        return value
 
     @field_validator("imprisonment_months", mode="before")
     @classmethod

@@ -115,7 +115,7 @@ def unsealed(stored: bytes, sha256: str) -> bytes:
         raise ValueError(str(error)) from None
 
 
-def open_verified(attachment) -> io.BytesIO:  # type: ignore[no-untyped-def]
+def open_verified(attachment) -> io.BytesIO:
     """The file's bytes, opened from its sealed copy, after their SHA-256 is checked against
     the one taken at intake; StoredFileDamaged (alert raised) when it is missing, not sealed,
     does not open or differs (nothing is sent then). One mechanism with evidence files."""

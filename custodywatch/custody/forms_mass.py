@@ -18,7 +18,7 @@ class DeclareForm(forms.Form):
     started_at = moment_field(_("People detained since"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, regions=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, regions=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions if regions is not None else Region.objects.none()
 
@@ -32,7 +32,7 @@ class PlaceForm(forms.Form):
     areas = forms.CharField(label=_("Holding areas, one a line"),
                             widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, regions=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, regions=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions if regions is not None else Region.objects.none()
 

@@ -7,6 +7,7 @@ units (`WIDTH` wide), so the picture scales with the page.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -72,10 +73,10 @@ def _local(moment: dt.datetime) -> str:
 
 
 def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.datetime,
-                   blind: list[tuple[dt.datetime, dt.datetime]] = (),  # type: ignore[assignment]
-                   feed_gaps: list[tuple[dt.datetime, dt.datetime | None]] = (),  # type: ignore[assignment]
+                   blind: Sequence[tuple[dt.datetime, dt.datetime]] = (),
+                   feed_gaps: Sequence[tuple[dt.datetime, dt.datetime | None]] = (),
                    breached: frozenset[int] = frozenset(),
-                   missed: list[tuple[str, dt.datetime]] = (),  # type: ignore[assignment]
+                   missed: Sequence[tuple[str, dt.datetime]] = (),
                    ) -> Timeline:
     """`breached`: ids of interrogations that broke a safeguard; `missed`: (clock name, due
     moment) of each missed review or cell check (issue 22)."""

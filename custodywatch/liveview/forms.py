@@ -38,7 +38,7 @@ class WatchRequestForm(forms.Form):
                                       queryset=Facility.objects.none(), required=False,
                                       empty_label=_("— I do not know —"))
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = Facility.objects.filter(is_active=True).order_by(
             "code")

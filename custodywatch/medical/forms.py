@@ -52,7 +52,7 @@ class InjuryForm(forms.Form):
     x = forms.FloatField(required=False, widget=forms.HiddenInput)
     y = forms.FloatField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["body_region"].choices = [("", "—"), *body.region_choices()]
 

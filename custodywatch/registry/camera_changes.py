@@ -259,7 +259,7 @@ def camera_change_decide(*, acting_user: User, origin: Origin, change: CameraCha
 
 
 def camera_changes_visible(*, user: User, facility: Facility | None = None,
-                           pending_only: bool = False):  # type: ignore[no-untyped-def]
+                           pending_only: bool = False):
     """Proposals the reader may see (the facility's own staff see their facility's)."""
     changes = CameraChange.objects.filter(facility_q(user, "facility")).select_related(
         "facility", "camera", "proposed_by", "decided_by")

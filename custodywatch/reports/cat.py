@@ -53,7 +53,7 @@ def scoped(user: User) -> tuple[Q, Q]:
     return scope, scope
 
 
-def _by(queryset, key: str, **annotations) -> dict:  # type: ignore[no-untyped-def]
+def _by(queryset, key: str, **annotations) -> dict:
     return {row[key]: row for row in queryset.values(key).annotate(**annotations).order_by()}
 
 
@@ -130,7 +130,7 @@ def cat_tables(*, user: User, year: int) -> list[Table]:
 VERDICT_STATUSES = (CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
 
 
-def funnel_counts(complaints, key: str = "region_id"  # type: ignore[no-untyped-def]
+def funnel_counts(complaints, key: str = "region_id"
                   ) -> dict[object, list[int]]:
     """Per region id (or another value ``key`` of the rows): [complaints, investigations,
     cases, verdicts, closed, *dispositions].
@@ -177,7 +177,7 @@ def _funnel(complaint_scope: Q, start: dt.datetime, end: dt.datetime, year: int,
                   _("Closed"), *(str(label) for label in Disposition.labels)], rows)
 
 
-def _by_place(complaints, cases, convicted, paid, year: int,  # type: ignore[no-untyped-def]
+def _by_place(complaints, cases, convicted, paid, year: int,
               user: User, header: list[str], definition: str) -> Table:
     court = Count("pk", filter=Q(status__in=PROSECUTED))
     kinds = [(kind, str(label)) for kind, label in Facility.Kind.choices]
@@ -252,7 +252,7 @@ def _scope_label(user: User) -> str:
     return _("the whole country")
 
 
-def _victims(cases, year: int) -> Table:  # type: ignore[no-untyped-def]
+def _victims(cases, year: int) -> Table:
     parties = (CaseParty.objects.filter(case__in=cases.values("pk"), role=CaseParty.Role.VICTIM)
                .annotate(moment=Coalesce("case__events_from", "case__registered_at"))
                .values_list("person__sex", "person__date_of_birth", "moment"))
@@ -280,7 +280,7 @@ def _age_group(born: dt.date | None, on: dt.date) -> str:
     return next(label for low, high, label in AGE_GROUPS if low <= age < high)
 
 
-def _sentences(convicted, year: int) -> Table:  # type: ignore[no-untyped-def]
+def _sentences(convicted, year: int) -> Table:
     rows = []
     for article, label in Charge._meta.get_field("article").choices:
         charges = convicted.filter(article=article)

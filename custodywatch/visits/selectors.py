@@ -331,7 +331,7 @@ def facilities_for_choice(*, user: User) -> QuerySet[Facility]:
     return Facility.objects.filter(facility_q(user), is_active=True).only("pk", "code", "name")
 
 
-def prefetch_checklist(visit: Visit):  # type: ignore[no-untyped-def]
+def prefetch_checklist(visit: Visit):
     return visit.checklist.select_related("recommendation", "recommendation__addressee_body")
 
 

@@ -14,7 +14,7 @@ BAD_INPUT = 2
 class Command(BaseCommand):
     help = "Machine tokens: `token create --username NAME [--facility CODE]`, `token list`."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
         create = actions.add_parser("create", help="print a new bearer token for a user")
         create.add_argument("--username", required=True)
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         create.add_argument("--name", default="", help="a label, e.g. the agent's host name")
         actions.add_parser("list", help="list tokens (prefixes only)")
 
-    def handle(self, *args, action: str, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, action: str, **options) -> None:
         if action == "list":
             for token in MachineToken.objects.select_related("user", "facility"):
                 facility = token.facility.code if token.facility else "-"
