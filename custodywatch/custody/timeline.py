@@ -141,8 +141,8 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.d
     lanes = [rooms, actions, safeguards, care, unseen]
     if feed_gaps:  # live view (liveview app): the picture of a transparent room was lost
         lost = Lane(_("Live picture lost"), 5 * LANE_HEIGHT)
-        for begin, finish in feed_gaps:
-            lost.bars.append(bar(begin, finish, _("live gap"), "tl-feed-gap"))
+        for gap_begin, gap_end in feed_gaps:
+            lost.bars.append(bar(gap_begin, gap_end, _("live gap"), "tl-feed-gap"))
         lanes.append(lost)
     hours = span / 3600
     step = next((s for s in TICK_STEPS_HOURS if hours / s <= 8), TICK_STEPS_HOURS[-1])

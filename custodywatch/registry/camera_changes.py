@@ -67,7 +67,7 @@ def _blind_rooms(facility: Facility, now: dt.datetime, override: tuple[int, bool
     from custodywatch.video.models import CameraState, MarkerSighting
     from custodywatch.video.timing import silence_after
 
-    cameras = {camera_id: (active, set()) for camera_id, active in
+    cameras: dict[int, tuple[bool, set[int]]] = {camera_id: (active, set()) for camera_id, active in
                Camera.objects.filter(facility=facility).values_list("pk", "is_active")}
     for camera_id, room_id in Camera.rooms.through.objects.filter(
             camera__facility=facility).values_list("camera_id", "room_id"):
