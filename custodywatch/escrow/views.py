@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -48,7 +49,7 @@ def _body_camera_readers(request: AuthedRequest) -> None:
         raise PermissionDenied
 
 
-def _assignable(request: AuthedRequest):
+def _assignable(request: AuthedRequest) -> QuerySet[Camera]:
     return Camera.objects.filter(
         facility__in=Facility.objects.filter(facility_q(request.user)), is_active=True,
         rooms__isnull=True).order_by("code")

@@ -83,7 +83,7 @@ def camera_wall(request: AuthedRequest, code: str) -> HttpResponse:
     return render(request, "video/camera_wall.html", context)
 
 
-def _camera_for_views(request: AuthedRequest, code: str, camera: str):
+def _camera_for_views(request: AuthedRequest, code: str, camera: str) -> Camera:
     try:
         return references.camera_for_views(user=request.user, facility_code=code,
                                            camera_code=camera,
