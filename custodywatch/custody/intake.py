@@ -110,10 +110,10 @@ def _table(content: bytes, tz: dt.tzinfo) -> list[tuple[int, list[str]]]:
         except (zipfile.BadZipFile, KeyError, ValueError, OSError):
             raise IntakeError([LineError(0, "-", _("Not a readable XLSX file."))]) from None
         sheet = workbook.worksheets[0]
-        cells = [(number, [_cell_text(value, tz) for value in row])
-                 for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        rows = [(number, [_cell_text(value, tz) for value in row])
+                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
         workbook.close()
-        return cells
+        return rows
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
