@@ -9,6 +9,11 @@ is marked e-mailed or escalated only with its e-mail queued, and a mail server t
 delays the e-mail without losing it or stopping the sweep. Raising is idempotent through a
 unique constraint on (record, clock, level, warning), and for camera-coverage alerts (raised
 by the coverage job, video/coverage_jobs.py) on (interrogation, clock).
+
+Apps above custody raise alerts of their own kinds into the same table, and this sweep
+e-mails and escalates them with the rest: blind custody (video/blind_alerts.py, with the cell
+checks' verification) and the exit examination (medical/exit_alerts.py). Custody keeps their
+kinds, levels and e-mail texts here, and imports neither.
 """
 
 from __future__ import annotations
