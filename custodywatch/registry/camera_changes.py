@@ -220,7 +220,7 @@ def camera_change_decide(*, acting_user: User, origin: Origin, change: CameraCha
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why.")]})
-    if approve and not camera_map_changed.has_listeners():
+    if approve and not camera_map_changed.has_listeners(CameraChange):
         raise ImproperlyConfigured(
             "Nothing receives registry.signals.camera_map_changed: an approved camera change "
             "would leave the coverage figures on the old map (VideoConfig.ready connects it).")
