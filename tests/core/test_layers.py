@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import grimp
-import pytest
 
 PACKAGE = "custodywatch"
 
