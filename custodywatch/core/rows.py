@@ -119,7 +119,7 @@ class RowErrors:
         """`{key: [messages]}`, the shape of a Django ValidationError's message_dict (and so
         of the API's 422 answer)."""
         grouped: dict[str, list[str]] = {}
-        for error in self.sorted():
+        for error in sorted(self.errors, key=lambda error: (error.line, error.field)):
             grouped.setdefault(error.key, []).append(error.message)
         return grouped
 
