@@ -244,15 +244,17 @@ def state_spans_ingest(
             acting_user=acting_user, origin=origin, facility=facility, items=items, now=now)
 
 
-def _state_spans_ingest(
-    *, acting_user: User, origin: Origin, facility: Facility,
-    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
-) -> IngestResult:
+Parsed = tuple[int, int, int, int, str]  # (index, camera, start, end, state)
+
+
+def _state_spans_read(facility: Facility, items: Sequence[Mapping[str, Any]],
+                      now: dt.datetime | None) -> list[Parsed]:
+    """Every item checked (errors named ``items[i].field``, all at once)."""
     # Not before the system's start date, not in the future (core/plausible.py).
     earliest_ms, latest_ms = plausible.epoch_ms_window(plausible.Kind.EVENT, now)
     errors = _Errors()
     camera_ids = _camera_ids(facility, items, errors)
-    parsed: list[tuple[int, int, int, int, str]] = []  # (index, camera, start, end, state)
+    parsed: list[Parsed] = []
     parse = _memo_parse()
     for index, item in enumerate(items):
         # The common case in one go; any exception or doubt takes the careful path, which
@@ -267,13 +269,18 @@ def _state_spans_ingest(
                 and state in STATES):
             parsed.append((index, camera_id, start, end, state))
             continue
-        known_state = isinstance(state, str) and state in STATES
-        if not known_state:
+        if not (isinstance(state, str) and state in STATES):
             errors.add(index, "state", _("Unknown state %(state)r; expected one of %(states)s.")
                        % {"state": state, "states": ", ".join(CameraState.values)})
         _interval(item, index, errors, latest_ms, earliest_ms)
     errors.raise_if_any()
+    return parsed
 
+
+def _state_spans_by_camera(parsed: Sequence[Parsed]
+                           ) -> dict[int, list[tuple[int, int, int, str]]]:
+    """The items per camera; a camera shows one state at a time (refused otherwise)."""
+    errors = _Errors()
     by_camera: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list)
     for index, camera_id, start, end, state in parsed:
         by_camera[camera_id].append((index, start, end, state))
@@ -284,15 +291,17 @@ def _state_spans_ingest(
                                             "state: a camera shows one state at a time.")
                        % {"other": clash[0]})
     errors.raise_if_any()
+    return by_camera
 
-    windows = _windows([(camera_id, start, end) for _i, camera_id, start, end, _s in parsed])
-    stored = _by_camera(_stored(CameraStateSpan, windows, "state", "source"))
-    _check_against_stored(parsed, stored, errors)
-    errors.raise_if_any()
 
+def _plan_state_spans(by_camera: Mapping[int, Sequence[tuple[int, int, int, str]]],
+                      stored: Mapping[int, Sequence[_StoredSpan]]
+                      ) -> tuple[Plan, list[tuple[int, str, str, int, int]], list[int]]:
+    """What the batch changes (video.merging, pure): the plan, the spans to create (camera,
+    state, source, start, end) and the cameras whose stored spans change."""
     plan = Plan()
-    creates: list[tuple[int, str, str, int, int]] = []  # camera, state, source, start, end
-    changed: list[int] = []  # cameras whose stored spans this batch changes
+    creates: list[tuple[int, str, str, int, int]] = []
+    changed: list[int] = []
     for camera_id, camera_items in by_camera.items():
         before = len(creates) + len(plan.updates) + len(plan.deletes)
         mine = stored.get(camera_id, [])
@@ -316,6 +325,23 @@ def _state_spans_ingest(
             plan.extend(part)
         if len(creates) + len(plan.updates) + len(plan.deletes) > before:
             changed.append(camera_id)
+    return plan, creates, changed
+
+
+def _state_spans_ingest(
+    *, acting_user: User, origin: Origin, facility: Facility,
+    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
+) -> IngestResult:
+    """Validate (the items, then against the stored spans), plan, apply."""
+    parsed = _state_spans_read(facility, items, now)
+    by_camera = _state_spans_by_camera(parsed)
+    windows = _windows([(camera_id, start, end) for _i, camera_id, start, end, _s in parsed])
+    stored = _by_camera(_stored(CameraStateSpan, windows, "state", "source"))
+    errors = _Errors()
+    _check_against_stored(parsed, stored, errors)
+    errors.raise_if_any()
+
+    plan, creates, changed = _plan_state_spans(by_camera, stored)
     _apply(CameraStateSpan, plan)
     adapt = time_adapter(connection_for(CameraStateSpan))
     insert_rows(CameraStateSpan, ["camera", "state", "source", "started_at", "ended_at"],
@@ -392,10 +418,11 @@ def recording_spans_ingest(
             acting_user=acting_user, origin=origin, facility=facility, items=items, now=now)
 
 
-def _recording_spans_ingest(
-    *, acting_user: User, origin: Origin, facility: Facility,
-    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
-) -> IngestResult:
+def _recordings_read(facility: Facility, items: Sequence[Mapping[str, Any]],
+                     now: dt.datetime | None
+                     ) -> tuple[dict[tuple[int, int], tuple[int, int, str]], list[int | None]]:
+    """Every item checked (errors named ``items[i].field``, all at once): the segments by
+    (camera, start) as (index, end, sha256), and each item's camera."""
     # Not before the system's start date, not in the future (core/plausible.py).
     earliest_ms, latest_ms = plausible.epoch_ms_window(plausible.Kind.EVENT, now)
     errors = _Errors()
@@ -415,7 +442,16 @@ def _recording_spans_ingest(
                        % {"other": seen[0]})
         segments[(camera_id, interval[0])] = (index, interval[1], digest)
     errors.raise_if_any()
+    return segments, camera_ids
 
+
+def _recording_spans_ingest(
+    *, acting_user: User, origin: Origin, facility: Facility,
+    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
+) -> IngestResult:
+    """Validate, plan what is new (a segment sent again with its hash is a retry), apply."""
+    segments, camera_ids = _recordings_read(facility, items, now)
+    errors = _Errors()
     already = _stored_segments(segments)
     fresh: list[tuple[int, int, int, str]] = []  # camera, start, end, sha256
     for (camera_id, start), (index, end, digest) in segments.items():
