@@ -20,6 +20,7 @@ from custodywatch.custody.api import router as custody_router
 from custodywatch.escrow.api import router as escrow_router
 from custodywatch.ledger.api import router as ledger_router
 from custodywatch.liveview.api import router as liveview_router
+from custodywatch.medical.api import router as medical_router
 from custodywatch.registry.api import router as registry_router
 from custodywatch.reports.api import router as reports_router
 from custodywatch.video.api import router as video_router
@@ -99,6 +100,8 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 api.add_router("/registry/", registry_router)
 api.add_router("/custody/", custody_router)
+# The examinations batch (medical, above custody) under custody's path, as it always was.
+api.add_router("/custody/", medical_router)
 api.add_router("/ledger/", ledger_router)
 api.add_router("/video/", video_router)
 api.add_router("/references/", references_router)

@@ -40,15 +40,15 @@ def home(request: HttpRequest) -> HttpResponse:
     """Prosecutors, the Ombudsperson and others who read reports get the national dashboard;
     facility staff their unit's custody, registry and video tiles."""
     now = timezone.now()
-    if reads_public_only(request.user):
-        # A registered NGO: the public pages it may comment on, nothing of any scope.
-        return render(request, "public_home.html")
     # Issue 22, item 8: a lawyer's and a hotline operator's accounts read no facility; their
     # dashboard is their page.
     if has_capability(request.user, Capability.LOOKUP_WHEREABOUTS_AS_LAWYER):
         return views_mass.whereabouts_lawyer(request)
     if has_capability(request.user, Capability.CHECK_RELATIVE_IDENTITY):
         return views_mass.whereabouts_operator(request)
+    if reads_public_only(request.user):
+        # A registered NGO: the public pages it may comment on, nothing of any scope.
+        return render(request, "public_home.html")
     if report_selectors.may_read_reports(request.user):
         indicator = request.GET.get("indicator", "blind_rooms")
         if indicator not in dashboard.INDICATORS:

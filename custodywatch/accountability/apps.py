@@ -7,6 +7,7 @@ class AccountabilityConfig(AppConfig):
     verbose_name = _("Accountability and compensation")
 
     def ready(self) -> None:
+        from custodywatch.accountability import cat
         from custodywatch.accountability.services import heads_link_officers
         from custodywatch.registry.signals import heads_imported
 
@@ -14,3 +15,4 @@ class AccountabilityConfig(AppConfig):
             heads_link_officers(actor=actor, origin=origin)  # type: ignore[arg-type]
 
         heads_imported.connect(link, weak=False, dispatch_uid="accountability.heads_link")
+        cat.register()  # its tables and rows of the UN CAT statistics (reports)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +23,9 @@ from custodywatch.accounts.capabilities import (
 )
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.registry.models import Facility, Region
+
+if TYPE_CHECKING:  # the registry sits above accounts: its models reach here through the FKs
+    from custodywatch.registry.models import Facility, Region
 
 TOKEN_PREFIX = "cw_"  # noqa: S105  (a visible prefix, not a secret)
 
@@ -122,8 +126,8 @@ def token_create(
         raise ValidationError({"facility": _(
             "%(user)s belongs to %(own)s: a token may be bound to that facility only."
         ) % {"user": user.get_username(), "own": user.facility.code}})
-    if facility is not None and not Facility.objects.filter(
-            facility_q(user), pk=facility.pk).exists():
+    facilities = apps.get_model("registry", "Facility")._default_manager  # the layer above
+    if facility is not None and not facilities.filter(facility_q(user), pk=facility.pk).exists():
         raise ValidationError({"facility": _(
             "%(facility)s is outside the scope of %(user)s: a token may only narrow its account."
         ) % {"user": user.get_username(), "facility": facility.code}})

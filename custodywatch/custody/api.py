@@ -23,7 +23,6 @@ from custodywatch.custody.models import (
     ReviewDecision,
     RightDelay,
 )
-from custodywatch.medical import batch as medical_batch
 
 router = Router(tags=["custody"])
 
@@ -162,37 +161,6 @@ class InterrogationIn(RecordKey):
     recording_ref: str = Field("", max_length=200)
 
 
-class InjuryIn(Schema):
-    view: str = Field(..., max_length=5, description="front or back")
-    body_region: str = Field(..., max_length=40, description="A region of cases/body.py.")
-    x: float | None = Field(None, description="0..1 on the view; omit for the region's centre.")
-    y: float | None = None
-    kind: str = Field(..., max_length=20)
-    description: str = Field(..., max_length=5000)
-
-
-class ExaminationIn(RecordKey):
-    """An independent medical examination (medical/): only a medical examiner's token."""
-
-    examination_ref: str = Field("", max_length=60,
-                                 description="The sender's identifier of the examination.")
-    occasion: str = Field(..., max_length=10, description="intake, transfer, release, other")
-    examined_at: Moment
-    in_private: bool
-    consent: str = Field(..., max_length=10, description="given or refused")
-    no_injuries: bool = False
-    declared_ill_treatment: bool = False
-    person_account: str = Field("", max_length=20000)
-    doctor_allegation: bool = False
-    consistency: str = Field("", max_length=20)
-    opinion: str = Field("", max_length=20000)
-    injuries: list[InjuryIn] = Field(default_factory=list, max_length=200)
-
-
-class ExaminationsBatch(Schema):
-    items: list[ExaminationIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
-
-
 class RecordsBatch(Schema):
     items: list[RecordIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
 
@@ -280,16 +248,6 @@ def interrogations_batch(  # type: ignore[no-untyped-def]
     request: HttpRequest, payload: InterrogationsBatch
 ):
     return _call(request, batch.interrogations_batch, payload)
-
-
-@router.post("/examinations/batch", response=CustodyBatchOut)
-@decorate_view(idempotent)
-def examinations_batch(  # type: ignore[no-untyped-def]
-    request: HttpRequest, payload: ExaminationsBatch
-):
-    """Independent medical examinations (issue 21). An injury, a declared or recorded
-    allegation, or a new injury opens its referral in the same transaction. All or none."""
-    return _call(request, medical_batch.examinations_batch, payload)
 
 
 @router.get("/records/{record_id}", response=RecordOut)

@@ -24,6 +24,7 @@ from custodywatch.complaints.models import Complaint, Disposition, Status
 from custodywatch.registry.models import Agency, Facility, Region
 from custodywatch.reports import cat_sections
 from custodywatch.reports.aggregates import ALLEGATION_CATEGORIES, local_midnight
+from custodywatch.reports.cat_providers import provided
 
 PROSECUTED = (CaseStatus.SENT_TO_COURT, CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
 AGE_GROUPS = [(0, 18, "0-17"), (18, 30, "18-29"), (30, 45, "30-44"), (45, 60, "45-59"),
@@ -119,7 +120,8 @@ def cat_tables(*, user: User, year: int) -> list[Table]:
             _victims(cases, year), _sentences(convicted, year),
             _by_place(complaints, cases, convicted, paid, year, user, header, flow_definition),
             *_complaints_by_person(complaint_scope, start, end, year, user),
-            _deaths(user, year), _discipline(user, year),
+            _deaths(user, year),
+            *provided("discipline", user, year, _scope_label(user)),
             *cat_sections.exclusions(user, year, _scope_label(user)),
             *cat_sections.safeguards(user, year, _scope_label(user)),
             *cat_sections.redress(user, year, _scope_label(user)),
@@ -334,29 +336,3 @@ def _deaths(user: User, year: int) -> Table:
         "the autopsy (pending until recorded); place: the kind of facility where the person "
         "was held. Scope: {scope}.").format(year=year, scope=_scope_label(user)),
         [_("Manner of death"), *[str(label) for _kind, label in kinds], _("Total")], rows)
-
-
-def _discipline(user: User, year: int) -> Table:
-    """Disciplinary measures (issue 24: accountability.Proceeding): decided proceedings by
-    sanction and ground, counted in the reader's scope (figures only, no names)."""
-    from custodywatch.accountability.models import Ground, Proceeding, ProceedingStatus, Sanction
-
-    decided = Proceeding.objects.filter(facility_q(user, "facility"),
-                                        status=ProceedingStatus.DECIDED, decided_on__year=year)
-    counts = {(row["sanction"], row["ground"]): row["n"]
-              for row in decided.values("sanction", "ground").annotate(n=Count("pk")).order_by()}
-    rows = []
-    for sanction, label in Sanction.choices:
-        row = [counts.get((sanction, ground), 0) for ground, _label in Ground.choices]
-        rows.append([str(label), *row, sum(row)])
-    rows.append([_("Total"), *[sum(r[i] for r in rows)
-                               for i in range(1, len(Ground.choices) + 2)]])
-    opened = Proceeding.objects.filter(facility_q(user, "facility"), opened_on__year=year).count()
-    return Table("discipline", _("Disciplinary measures against officers and heads"), _(
-        "Disciplinary proceedings decided in {year} (accountability register, date of the "
-        "decision), by the sanction imposed and the ground on which the proceeding was "
-        "opened: a conviction of a subordinate, a substantiated complaint or a pattern of risk "
-        "moments in the head's tenure (proposed by the system), or another ground. "
-        "Proceedings opened in {year}: {opened}. Scope: {scope}.").format(
-        year=year, opened=opened, scope=_scope_label(user)),
-        [_("Sanction"), *[str(label) for _g, label in Ground.choices], _("Total")], rows)

@@ -15,7 +15,6 @@ from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from custodywatch.accountability import selectors as accountability_selectors
 from custodywatch.ledger.selectors import checkpoint_latest
 from custodywatch.registry.models import Facility
 from custodywatch.reports import (
@@ -108,7 +107,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "page": page, "rows": rows, "period": period, "sort": sort, "regions": regions,
         "region_code": region_code, "figures": selectors.SCORE_FIGURES,
         "query": query.urlencode(), "refresh": selectors.last_refresh(),
-        "payment_days": accountability_selectors.days_to_payment_by_region(user=request.user)})
+        "payment_days": selectors.days_to_payment_by_region(user=request.user)})
 
 
 @login_required

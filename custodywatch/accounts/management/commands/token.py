@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from custodywatch.accounts import services
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.accounts.models import MachineToken, User
-from custodywatch.registry.models import Facility
 
 BAD_INPUT = 2
 
@@ -35,7 +34,9 @@ class Command(BaseCommand):
             raise CommandError(f"--username: no user {options['username']!r}", returncode=BAD_INPUT)
         facility = None
         if options["facility"]:
-            facility = Facility.objects.filter(code=options["facility"]).first()
+            # The registry sits above accounts: its Facility through the token's FK.
+            Facility = MachineToken._meta.get_field("facility").related_model  # noqa: N806
+            facility = Facility._default_manager.filter(code=options["facility"]).first()
             if facility is None:
                 raise CommandError(
                     f"--facility: no facility {options['facility']!r}", returncode=BAD_INPUT
