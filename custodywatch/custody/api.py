@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 from custodywatch.accounts.http import AuthedRequest
 from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
-from custodywatch.custody import batch, selectors
+from custodywatch.custody import batch, record_rows, selectors
 from custodywatch.custody.models import (
     Acknowledgement,
     CustodyRecord,
@@ -232,7 +232,7 @@ def _call(request: AuthedRequest, run, payload: Schema) -> dict:
 @decorate_view(idempotent)
 def records_batch(request: AuthedRequest, payload: RecordsBatch):
     """Create or update detentions by (facility, external_ref). All items or none."""
-    return _call(request, batch.records_batch, payload)
+    return _call(request, record_rows.records_batch, payload)
 
 
 @router.post("/stays/batch", response=CustodyBatchOut)
