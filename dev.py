@@ -21,6 +21,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".installed"
+# The exact versions every install uses (README, "Updating dependencies"): pyproject.toml
+# names the ranges, this file pins the set resolved within them.
+LOCK = ROOT / "requirements" / "lock.txt"
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
@@ -30,18 +33,21 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 
 def ensure_installed() -> None:
-    """Create .venv and install the project with its test extras, once per pyproject change."""
+    """Create .venv and install the locked dependencies (test tools included), then the project
+    itself without resolving anything again; once per change of pyproject.toml or the lock."""
     if sys.version_info < (3, 11):
         sys.exit("CustodyWatch needs Python 3.11 or newer.")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()
+                            + LOCK.read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
         return
     if not PYTHON.exists():
         print("Creating the virtual environment in .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing CustodyWatch and its dependencies ...", flush=True)
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "-e", ".[test]")
+    pip = (PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check")
+    run(*pip, "-r", LOCK)
+    run(*pip, "--no-deps", "-e", ".")
     STAMP.write_text(wanted)
 
 

@@ -20,6 +20,7 @@ from custodywatch.custody.api import router as custody_router
 from custodywatch.escrow.api import router as escrow_router
 from custodywatch.ledger.api import router as ledger_router
 from custodywatch.liveview.api import router as liveview_router
+from custodywatch.medical.api import router as medical_router
 from custodywatch.registry.api import router as registry_router
 from custodywatch.reports.api import router as reports_router
 from custodywatch.video.api import router as video_router
@@ -35,14 +36,14 @@ class BearerToken(HttpBearer):
         if machine_token is None:
             return None
         request.user = machine_token.user
-        request.machine_token = machine_token  # type: ignore[attr-defined]
+        request.machine_token = machine_token  # type: ignore[attr-defined]  # declared in accounts.http.Request
         return machine_token
 
 
 class VerifiedSession(SessionAuth):
     """People signed in through the UI, second factor included when they have one."""
 
-    def authenticate(self, request: HttpRequest, key: str | None):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: HttpRequest, key: str | None):
         user = super().authenticate(request, key)
         if user is None:
             return None
@@ -50,7 +51,7 @@ class VerifiedSession(SessionAuth):
             user_has_device(user) or settings.CUSTODYWATCH_REQUIRE_2FA
         ):
             return None
-        request.machine_token = None  # type: ignore[attr-defined]
+        request.machine_token = None  # type: ignore[attr-defined]  # declared in accounts.http.Request
         return user
 
 
@@ -99,6 +100,8 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 api.add_router("/registry/", registry_router)
 api.add_router("/custody/", custody_router)
+# The examinations batch (medical, above custody) under custody's path, as it always was.
+api.add_router("/custody/", medical_router)
 api.add_router("/ledger/", ledger_router)
 api.add_router("/video/", video_router)
 api.add_router("/references/", references_router)

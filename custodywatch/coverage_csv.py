@@ -20,13 +20,17 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TextIO
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, TextIO, TypeVar, cast
 
 import numpy as np
+from pydantic import BeforeValidator
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
+from custodywatch.core import rows
+from custodywatch.core.rows import WHOLE_ROW, RowError
 from custodywatch.kernels.coverage import blind_ms_from_cameras
+from custodywatch.kernels.row_plan import repeats
 from custodywatch.kernels.timeparse import parse_timestamp_ms
 
 __all__ = [
@@ -50,14 +54,22 @@ PathLike = str | os.PathLike[str]
 
 
 class CoverageInputError(Exception):
-    """Bad input: ``str()`` reads ``FILE line N, field F: message``."""
+    """Bad input: ``str()`` reads ``FILE line N, field F: message``. The first error of the
+    input; ``errors`` holds it and every other one found (each row of each file is read)."""
 
-    def __init__(self, file: str, line: int | None, field: str | None, message: str) -> None:
+    def __init__(self, file: str, line: int | None, field: str | None, message: str,
+                 others: Sequence[CoverageInputError] = ()) -> None:
         super().__init__(file, line, field, message)
         self.file = file
         self.line = line
         self.field = field
         self.message = message
+        self.errors = [self, *others]
+
+    @classmethod
+    def of(cls, file: str, error: RowError) -> CoverageInputError:
+        return cls(file, error.line, None if error.field == WHOLE_ROW else error.field,
+                   error.message)
 
     def __str__(self) -> str:
         where = self.file
@@ -77,41 +89,59 @@ def format_ms_as_seconds(ms: int) -> str:
 
 
 # --------------------------------------------------------------------------- reading
+# The row schemas (issue 26 item 5): one pydantic model per file, every row read through it,
+# every error collected in the one format of core.rows; no Django.
 
 
-@dataclass(frozen=True)
-class _Row:
-    file: str
-    line: int
-    values: dict[str, str]
-
-    def get(self, field: str) -> str:
-        """Stripped value; empty values are bad input for every contract column."""
-        value = self.values[field].strip()
-        if not value:
-            raise CoverageInputError(self.file, self.line, field, "empty value")
-        return value
-
-    def time_ms(self, field: str) -> int:
-        try:
-            return parse_timestamp_ms(self.get(field))
-        except ValueError as exc:
-            raise CoverageInputError(self.file, self.line, field, str(exc)) from None
-
-    def interval_ms(self) -> tuple[int, int]:
-        start = self.time_ms("start")
-        end = self.time_ms("end")
-        if end <= start:
-            raise CoverageInputError(self.file, self.line, "end", "end must be after start")
-        return start, end
+def _id(value: str) -> str:
+    """Stripped; empty values are bad input for every contract column."""
+    value = value.strip()
+    if not value:
+        raise ValueError("empty value")
+    return value
 
 
-def _read_rows(path: PathLike, required: Sequence[str]) -> Iterator[_Row]:
-    """Yield data rows as dicts of the required columns, with physical line numbers.
+def _ms(value: str) -> int:
+    return parse_timestamp_ms(_id(value))
 
-    Columns may come in any order; extra columns are ignored; blank lines are skipped.
-    """
-    name = os.fspath(path)
+
+Text = Annotated[str, BeforeValidator(_id)]
+Moment = Annotated[int, BeforeValidator(_ms)]
+
+
+class StayRow(TypedDict):
+    stay_id: Text
+    room_id: Text
+    start: Moment
+    end: Moment
+
+
+class CameraRow(TypedDict):
+    camera_id: Text
+    room_id: Text
+
+
+def _state(value: str) -> str:
+    state = _id(value)
+    if state not in _STATES:
+        raise ValueError(f"unknown state {state!r} (expected ok or one of "
+                         f"{', '.join(sorted(FAULT_STATES))})")
+    return state
+
+
+class RecordingRow(TypedDict):
+    camera_id: Text
+    start: Moment
+    end: Moment
+    state: Annotated[str, BeforeValidator(_state)]
+
+
+# TypedDicts, not models: pydantic checks them in its core, three times as fast on a large
+# file (bench/README.md, coverage). The one rule across fields, end after start, follows.
+Row = TypeVar("Row", StayRow, CameraRow, RecordingRow)
+
+
+def _text_of(name: str) -> str:
     try:
         with open(name, "rb") as fh:
             raw = fh.read()
@@ -123,123 +153,145 @@ def _read_rows(path: PathLike, required: Sequence[str]) -> Iterator[_Row]:
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
         # Decoding the whole file up front lets us name the exact line of a bad byte.
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise CoverageInputError(name, line, None, "not valid UTF-8") from None
-    del raw
-    with io.StringIO(text, newline="") as fh:
+
+
+def _columns(name: str, header: list[str] | None, required: Sequence[str]) -> list[str]:
+    if header is None:
+        raise CoverageInputError(name, 1, None, f"missing header (expected {','.join(required)})")
+    columns = [c.strip() for c in header]
+    for col in required:
+        if col in columns and columns.count(col) > 1:
+            raise CoverageInputError(name, 1, col, "column appears twice in header")
+    for col in required:
+        if col not in columns:
+            raise CoverageInputError(
+                name, 1, col, f"missing column (header must have {','.join(required)})")
+    return columns
+
+
+def _width_error(line: int, columns: list[str], record: list[str]) -> RowError | None:
+    width = len(columns)
+    if len(record) < width:
+        return RowError(line, columns[len(record)],
+                        f"missing value (row has {len(record)} values, header has {width})")
+    if len(record) > width:
+        return RowError(line, f"#{width + 1}", f"unexpected extra value (row has "
+                        f"{len(record)} values, header has {width})")
+    return None
+
+
+def _records(name: str, model: type[Any], errors: list[CoverageInputError]
+             ) -> tuple[list[dict[str, str]], list[int]]:
+    """The required values of each record of a file, and its physical line number; a record
+    of the wrong width goes to ``errors``. Columns may come in any order; extra columns are
+    ignored; blank lines are skipped. A file that cannot be read as CSV (or lacks a column)
+    stops here."""
+    required = list(model.__annotations__)
+    values: list[dict[str, str]] = []
+    lines: list[int] = []
+    with io.StringIO(_text_of(name), newline="") as fh:
         reader = csv.reader(fh, strict=True)
         next_line = 1  # physical line where the next record starts
         try:
-            header = next(reader, None)
-            if header is None:
-                raise CoverageInputError(
-                    name, 1, None, f"missing header (expected {','.join(required)})"
-                )
+            columns = _columns(name, next(reader, None), required)
+            index = [(col, columns.index(col)) for col in required]
             next_line = reader.line_num + 1
-            columns = [c.strip() for c in header]
-            seen: set[str] = set()
-            for col in columns:
-                if col in seen and col in required:
-                    raise CoverageInputError(name, 1, col, "column appears twice in header")
-                seen.add(col)
-            for col in required:
-                if col not in seen:
-                    raise CoverageInputError(
-                        name, 1, col, f"missing column (header must have {','.join(required)})"
-                    )
-            index = {col: columns.index(col) for col in required}
-            width = len(columns)
             for record in reader:
-                line = next_line
-                next_line = reader.line_num + 1
+                line, next_line = next_line, reader.line_num + 1
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue
-                if len(record) < width:
-                    missing = columns[len(record)]
-                    raise CoverageInputError(
-                        name, line, missing,
-                        f"missing value (row has {len(record)} values, header has {width})",
-                    )
-                if len(record) > width:
-                    raise CoverageInputError(
-                        name, line, f"#{width + 1}",
-                        f"unexpected extra value (row has {len(record)} values, "
-                        f"header has {width})",
-                    )
-                yield _Row(name, line, {col: record[i] for col, i in index.items()})
+                wrong = _width_error(line, columns, record)
+                if wrong is not None:
+                    errors.append(CoverageInputError.of(name, wrong))
+                    continue
+                values.append({col: record[i] for col, i in index})
+                lines.append(line)
         except csv.Error as exc:
             raise CoverageInputError(name, next_line, None, f"malformed CSV: {exc}") from None
+    return values, lines
+
+
+def _read_rows(path: PathLike, model: type[Row], errors: list[CoverageInputError]
+               ) -> list[tuple[int, Row]]:
+    """Each good row of a file through its schema (core.rows), with its line number; the bad
+    ones go to ``errors``."""
+    name = os.fspath(path)
+    values, lines = _records(name, model, errors)
+    read, row_errors = rows.read_many(model, values, lines)
+    errors.extend(CoverageInputError.of(name, error) for error in row_errors)
+    good = []
+    for line, row in read:
+        # Stays and recordings have a period; a camera's row has none.
+        period = cast(Mapping[str, Any], row) if row is not None else {}
+        if "end" in period and period["end"] <= period["start"]:
+            errors.append(CoverageInputError(name, line, "end", "end must be after start"))
+        elif row is not None:
+            good.append((line, row))
+    return good
+
+
+def _duplicate_stays(name: str, stays: list[tuple[int, StayRow]]) -> list[CoverageInputError]:
+    """One stay once (kernels.row_plan.repeats): a second line with its id is refused."""
+    by_line = dict(stays)
+    return [CoverageInputError(name, repeat.line, "stay_id",
+                               f"duplicate stay_id {by_line[repeat.line]['stay_id']!r} "
+                               f"(first on line {repeat.first_line})")
+            for repeat in repeats([(line, row["stay_id"]) for line, row in stays])]
+
+
+def _read_file(path: PathLike, model: type[Row], errors: list[CoverageInputError]
+               ) -> list[tuple[int, Row]]:
+    """Every good row of one file; its errors, in line order, join ``errors``."""
+    found: list[CoverageInputError] = []
+    try:
+        read = _read_rows(path, model, found)
+    except CoverageInputError as fatal:
+        found.append(fatal)
+        read = []
+    if model is StayRow:
+        found += _duplicate_stays(os.fspath(path), read)  # type: ignore[arg-type]
+    errors.extend(sorted(found, key=lambda error: error.line or 0))
+    return read
 
 
 def _load(
     stays_path: PathLike, cameras_path: PathLike, recordings_path: PathLike
 ) -> tuple[list[str], dict[str, np.ndarray]]:
     """Validate all three files and turn ids into int codes for the kernel."""
+    errors: list[CoverageInputError] = []
+    stays = _read_file(stays_path, StayRow, errors)
+    cameras = [row for _line, row in _read_file(cameras_path, CameraRow, errors)]
+    recordings = [row for _line, row in _read_file(recordings_path, RecordingRow, errors)]
+    if errors:
+        first = errors[0]
+        raise CoverageInputError(first.file, first.line, first.field, first.message, errors[1:])
+
     room_code: dict[str, int] = {}
     camera_code: dict[str, int] = {}
-
-    stay_ids: list[str] = []
-    stay_line: dict[str, int] = {}
-    stay_room: list[int] = []
-    stay_start: list[int] = []
-    stay_end: list[int] = []
-    for row in _read_rows(stays_path, STAYS_COLUMNS):
-        stay_id = row.get("stay_id")
-        if stay_id in stay_line:
-            raise CoverageInputError(
-                row.file, row.line, "stay_id",
-                f"duplicate stay_id {stay_id!r} (first on line {stay_line[stay_id]})",
-            )
-        room = row.get("room_id")
-        start, end = row.interval_ms()
-        stay_line[stay_id] = row.line
-        stay_ids.append(stay_id)
-        stay_room.append(room_code.setdefault(room, len(room_code)))
-        stay_start.append(start)
-        stay_end.append(end)
-
-    map_camera: list[int] = []
-    map_room: list[int] = []
-    for row in _read_rows(cameras_path, CAMERAS_COLUMNS):
-        camera = row.get("camera_id")
-        room = row.get("room_id")
-        map_camera.append(camera_code.setdefault(camera, len(camera_code)))
-        # A camera may watch a room nobody stayed in; it still gets a code (harmless).
-        map_room.append(room_code.setdefault(room, len(room_code)))
-
-    rec_camera: list[int] = []
-    rec_start: list[int] = []
-    rec_end: list[int] = []
-    for row in _read_rows(recordings_path, RECORDINGS_COLUMNS):
-        camera = row.get("camera_id")
-        start, end = row.interval_ms()
-        state = row.get("state")
-        if state not in _STATES:
-            raise CoverageInputError(
-                row.file, row.line, "state",
-                f"unknown state {state!r} (expected ok or one of "
-                f"{', '.join(sorted(FAULT_STATES))})",
-            )
-        # Only ok covers; a camera missing from CAMERAS.csv watches no room.
-        if state == OK_STATE and camera in camera_code:
-            rec_camera.append(camera_code[camera])
-            rec_start.append(start)
-            rec_end.append(end)
+    stay_room = [room_code.setdefault(row["room_id"], len(room_code)) for _line, row in stays]
+    map_camera = [camera_code.setdefault(row["camera_id"], len(camera_code)) for row in cameras]
+    # A camera may watch a room nobody stayed in; it still gets a code (harmless).
+    map_room = [room_code.setdefault(row["room_id"], len(room_code)) for row in cameras]
+    # Only ok covers; a camera missing from CAMERAS.csv watches no room.
+    covering = [row for row in recordings
+                if row["state"] == OK_STATE and row["camera_id"] in camera_code]
 
     def arr(values: list[int]) -> np.ndarray:
         return np.array(values, dtype=np.int64)
 
-    return stay_ids, {
+    return [row["stay_id"] for _line, row in stays], {
         "stay_room": arr(stay_room),
-        "stay_start": arr(stay_start),
-        "stay_end": arr(stay_end),
+        "stay_start": arr([row["start"] for _line, row in stays]),
+        "stay_end": arr([row["end"] for _line, row in stays]),
         "map_camera": arr(map_camera),
         "map_room": arr(map_room),
-        "rec_camera": arr(rec_camera),
-        "rec_start": arr(rec_start),
-        "rec_end": arr(rec_end),
+        "rec_camera": arr([camera_code[row["camera_id"]] for row in covering]),
+        "rec_start": arr([row["start"] for row in covering]),
+        "rec_end": arr([row["end"] for row in covering]),
     }
 
 
@@ -332,7 +384,8 @@ def main(
     try:
         run_coverage(args.stays, args.cameras, args.recordings, args.out, out)
     except CoverageInputError as exc:
-        print(f"{parser.prog}: error: {exc}", file=err)
+        for error in exc.errors:  # every bad row of every file, the first one first
+            print(f"{parser.prog}: error: {error}", file=err)
         return 2
     except OSError as exc:
         print(f"{parser.prog}: error: cannot write output: {exc}", file=err)

@@ -7,7 +7,7 @@ import sys
 
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest, Request
 from custodywatch.accounts.middleware import reads_public_only
 from custodywatch.complaints import terminals
 from custodywatch.complaints.models import Terminal
@@ -36,19 +37,19 @@ from custodywatch.video import selectors as video_selectors
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """Prosecutors, the Ombudsperson and others who read reports get the national dashboard;
     facility staff their unit's custody, registry and video tiles."""
     now = timezone.now()
-    if reads_public_only(request.user):
-        # A registered NGO: the public pages it may comment on, nothing of any scope.
-        return render(request, "public_home.html")
     # Issue 22, item 8: a lawyer's and a hotline operator's accounts read no facility; their
     # dashboard is their page.
     if has_capability(request.user, Capability.LOOKUP_WHEREABOUTS_AS_LAWYER):
         return views_mass.whereabouts_lawyer(request)
     if has_capability(request.user, Capability.CHECK_RELATIVE_IDENTITY):
         return views_mass.whereabouts_operator(request)
+    if reads_public_only(request.user):
+        # A registered NGO: the public pages it may comment on, nothing of any scope.
+        return render(request, "public_home.html")
     if report_selectors.may_read_reports(request.user):
         indicator = request.GET.get("indicator", "blind_rooms")
         if indicator not in dashboard.INDICATORS:
@@ -75,7 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
                                          "blind_map": _blind_map(request)})
 
 
-def _blind_map(request: HttpRequest) -> list[RegionValue]:
+def _blind_map(request: AuthedRequest) -> list[RegionValue]:
     """The share of custody rooms no camera covers, per region, for the tile-grid map."""
     list_url = reverse("video:overview")  # a click lands on the region's video lists
     regions = []
@@ -89,7 +90,7 @@ def _blind_map(request: HttpRequest) -> list[RegionValue]:
     return regions
 
 
-def health(request: HttpRequest) -> JsonResponse:
+def health(request: Request) -> JsonResponse:
     """For load balancers: the process answers and the database is reachable (503 if not)."""
     try:
         with connection.cursor() as cursor:
@@ -103,7 +104,7 @@ def health(request: HttpRequest) -> JsonResponse:
 RETRY_AFTER_SECONDS = 5
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
+def server_error(request: Request) -> HttpResponse:
     """handler500. A database that is down or restarting (OperationalError, InterfaceError)
     is 503 with Retry-After and says that nothing was saved (every write is one transaction),
     so clients resend, with the same Idempotency-Key; anything else is a plain 500. Drawn
@@ -127,7 +128,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def waiting_room_screen(request: HttpRequest) -> HttpResponse:
+def waiting_room_screen(request: Request) -> HttpResponse:
     """The on-site "designated place" (issue 23, item 7): an enrolled waiting-room terminal of
     a facility. A relative present types the code the prosecutor's office gave him; the screen
     shows the room of that interrogation only, while it lasts (liveview's watching page), and

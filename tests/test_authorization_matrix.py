@@ -313,7 +313,7 @@ ROUTES: dict[str, Route] = {
     # The risk board weighs complaints against each facility: never its staff's.
     "visits:planning": Route("roles", roles=frozenset(
         name for name in STAFF if bound_scope(STAFF_ROLES[name]) != Scope.FACILITY
-        and Capability.COMMENT_ON_RECOMMENDATIONS not in capabilities_of(STAFF_ROLES[name]))),
+        and Capability.READ_IN_SCOPE in capabilities_of(STAFF_ROLES[name]))),
     # Planning visits and issuing recommendations is the monitors' work.
     "visits:visit_plan": Route("roles", roles=MONITORS),
     "visits:recommendation_new": Route("roles", roles=MONITORS),

@@ -62,7 +62,7 @@ def test_registry_import_command_reports_lines_and_exits_2(people, tmp_path):
     with pytest.raises(CommandError) as error:
         call_command("registry_import", "facilities", str(csv_file), stderr=err)
     assert error.value.returncode == 2
-    assert "facilities.csv line 3, field kind" in err.getvalue()
+    assert "facilities.csv line 3: kind: " in err.getvalue()
     assert not Facility.objects.filter(code="C-1").exists()
     out = StringIO()
     good = tmp_path / "good.csv"

@@ -275,3 +275,37 @@ def test_unwritable_out_returns_1_and_leaves_no_temp(files):
     assert rc == 1
     assert "cannot write output" in stderr.getvalue()
     assert not os.path.exists(target.parent)
+
+
+def test_the_row_schemas_read_the_contract_columns_in_order():
+    from custodywatch.coverage_csv import (
+        CAMERAS_COLUMNS,
+        RECORDINGS_COLUMNS,
+        STAYS_COLUMNS,
+        CameraRow,
+        RecordingRow,
+        StayRow,
+    )
+
+    assert tuple(StayRow.__annotations__) == STAYS_COLUMNS
+    assert tuple(CameraRow.__annotations__) == CAMERAS_COLUMNS
+    assert tuple(RecordingRow.__annotations__) == RECORDINGS_COLUMNS
+
+
+def test_every_bad_row_of_every_file_is_named_first_one_first(files):
+    # Issue 26 item 5: one run names all the errors (file, line, field), not only the first.
+    tmp, stays, cameras, recordings = files
+    write(tmp / "STAYS.csv", STAYS_HEADER, "a,R,0,10", "b,,0,10", "a,R,0,10", "c,R,5,1")
+    write(tmp / "RECORDINGS.csv", RECORDINGS_HEADER, "C1,0,10,ok", "C1,0,10,smeared")
+    with pytest.raises(CoverageInputError) as info:
+        run_coverage(stays, cameras, recordings, None, io.StringIO())
+    found = [(Path(e.file).name, e.line, e.field) for e in info.value.errors]
+    assert found == [("STAYS.csv", 3, "room_id"), ("STAYS.csv", 4, "stay_id"),
+                     ("STAYS.csv", 5, "end"), ("RECORDINGS.csv", 3, "state")]
+    assert (info.value.line, info.value.field) == (3, "room_id")
+    stderr = io.StringIO()
+    assert main(["--stays", str(stays), "--cameras", str(cameras),
+                 "--recordings", str(recordings)], stdout=io.StringIO(), stderr=stderr) == 2
+    assert stderr.getvalue().count("error:") == 4
+    assert "STAYS.csv line 4, field stay_id: duplicate stay_id 'a' (first on line 2)" \
+        in stderr.getvalue()

@@ -50,3 +50,24 @@ def test_a_tile_links_only_to_a_page_its_reader_may_open(facility_a):
     assert not [link for link in tile_links if link.startswith(("/cases/", "/complaints/"))]
     for link in tile_links:
         assert analyst.get(link, follow=True).status_code == 200, link
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "own_page"), [
+    (Role.LAWYER, "whereabouts"), (Role.HOTLINE_OPERATOR, "whereabouts_operator")], ids=str)
+def test_a_person_who_reads_no_scope_is_shown_no_empty_module(role, own_page):
+    """A lawyer and a hotline operator read no facility: the registry, custody, video, visits
+    and live-view pages would only show them empty lists, so they are neither shown nor
+    opened; their own question and the public pages are."""
+    client = sign_in(Client(), make_user(f"noscope_{role}", role))
+    assert {item.key for item in NAVIGATION if item.url in _menu_links(client)} == {
+        "home", own_page, "public_recommendations"}
+    for scoped in ("registry", "custody", "video", "visits", "liveview"):
+        item = next(item for item in NAVIGATION if item.key == scoped)
+        assert client.get(item.url).status_code == 403, scoped
+
+
+def _menu_links(client) -> set[str]:
+    page = client.get("/").content.decode()
+    menu = re.search(r'<nav class="mainnav".*?</nav>', page, re.S).group(0)
+    return set(re.findall(r'href="([^"]+)"', menu))

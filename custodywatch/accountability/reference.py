@@ -14,7 +14,7 @@ TARIFFS = {"torture": "30", "torture_grave": "40"}
 
 def load_fund_tables(mci_model: type, tariff_model: type) -> None:
     for year, amount in MCI.items():
-        mci_model.objects.get_or_create(year=year, defaults={"amount": amount})  # type: ignore[attr-defined]
+        mci_model.objects.get_or_create(year=year, defaults={"amount": amount})  # type: ignore[attr-defined]  # a migration's model
     for category, units in TARIFFS.items():
-        tariff_model.objects.get_or_create(  # type: ignore[attr-defined]
+        tariff_model.objects.get_or_create(  # type: ignore[attr-defined]  # a migration's model
             category=category, defaults={"units": units, "basis": BASIS})

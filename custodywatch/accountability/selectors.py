@@ -332,18 +332,3 @@ def register_visible(*, user: User, origin: Origin, pk: int) -> TreasuryRegister
         raise TreasuryRegister.DoesNotExist(pk)
     audit_record(actor=user, action=AuditEvent.Action.EXPORT, origin=origin, obj=found)
     return found
-
-
-def days_to_payment_by_region(*, user: User) -> list[tuple[str, int, float | None]]:
-    """Per region of the cases in scope: (region's name, claims paid, median days from
-    application to payment), by region code."""
-    from custodywatch.registry.models import Region
-
-    pairs: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
-    for region_id, claimed, paid in (CompensationClaim.objects.filter(
-            case__in=Case.objects.filter(facility_q(user, "facility")), paid_at__isnull=False)
-            .values_list("case__region_id", "claimed_at", "paid_at")):
-        pairs.setdefault(region_id, []).append((claimed, paid))
-    regions = Region.objects.in_bulk(list(pairs))
-    return [(regions[pk].name, *kernel.days_to_payment(pairs[pk]))
-            for pk in sorted(pairs, key=lambda pk: regions[pk].code)]

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import io
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -70,6 +70,17 @@ def _deny(user: User | None, origin: Origin, message: str, object_type: str,
 def _raise(errors: dict[str, Any]) -> None:
     if errors:
         raise ValidationError(errors)
+
+
+T = TypeVar("T")
+
+
+def _known(value: T | None) -> T:
+    """A value that the query's filter or the checks above (`_raise`) guarantee; None here is
+    a bug, never bad input."""
+    if value is None:
+        raise RuntimeError("a value the checks guarantee is missing")
+    return value
 
 
 def _day(moment: dt.datetime) -> dt.date:
@@ -152,12 +163,13 @@ def proceedings_propose(*, origin: Origin, now: dt.datetime | None = None) -> li
         new = []
         for proposal in found:
             head = by_pk[proposal.tenure]
-            if (head.officer_id, proposal.source) in existing:
+            officer_id = _known(head.officer_id)  # heads with an officer only
+            if (officer_id, proposal.source) in existing:
                 continue
-            existing.add((head.officer_id, proposal.source))
+            existing.add((officer_id, proposal.source))
             ref = int(proposal.source.split(":")[1])
             new.append(Proceeding(
-                officer_id=head.officer_id, appointment=head, facility=head.facility,
+                officer_id=officer_id, appointment=head, facility=head.facility,
                 region_id=head.facility.region_id, ground=grounds[proposal.ground],
                 source=proposal.source, events_on=proposal.day, proposed_at=now,
                 case_id=case_of.get(ref) if proposal.ground == kernel.Ground.CONVICTION
@@ -309,10 +321,11 @@ def fund_review(*, acting_user: User, origin: Origin, claim: CompensationClaim,
         try:
             year, mci = kernel.mci_for(table, reviewed_on)
         except KeyError:
-            _raise({"reviewed_on": _("No MCI is set for %(year)s.") % {"year": reviewed_on.year}})
+            raise ValidationError({"reviewed_on": _("No MCI is set for %(year)s.") % {
+                "year": reviewed_on.year}}) from None
         tariff = FundTariff.objects.filter(category=found.category).first()
         if tariff is None:
-            _raise({"category": _("No tariff is set for this category.")})
+            raise ValidationError({"category": _("No tariff is set for this category.")})
         values.update(mci_year=year, mci_amount=mci, units=tariff.units,
                       amount=kernel.amount(tariff.units, mci))
     with transaction.atomic():
@@ -348,6 +361,7 @@ def fund_decide(*, acting_user: User, origin: Origin, claim: CompensationClaim,
     elif review is not None and decided_on < review.reviewed_on:
         errors["decided_on"] = _("The decision follows the review.")
     _raise(errors)
+    review = _known(review)  # none refused above
     with transaction.atomic():
         row = CompensationClaim.objects.select_for_update().get(pk=claim.pk)
         row.decision = (CompensationClaim.Decision.GRANTED if review.eligible
@@ -411,12 +425,14 @@ def treasury_register_create(*, acting_user: User, origin: Origin,
         count = TreasuryRegister.objects.filter(number__startswith=f"TR-{year}-").count()
         register = TreasuryRegister.objects.create(
             number=f"TR-{year}-{count + 1:04d}", created_at=at, created_by=acting_user,
-            csv_sha256="", total=sum((c.amount_granted for c in claims), Decimal(0)))
+            csv_sha256="", total=sum((_known(c.amount_granted) for c in claims), Decimal(0)))
         parties = CaseParty.objects.select_related("person").in_bulk(
             [c.victim_id for c in claims])
+        # A victim is a party that points at a person (cases.models: officers are accused).
+        people = {claim.pk: _known(parties[claim.victim_id].person) for claim in claims}
         TreasuryEntry.objects.bulk_create([TreasuryEntry(
-            register=register, claim=claim, recipient=parties[claim.victim_id].person.full_name,
-            iin=parties[claim.victim_id].person.iin, amount=claim.amount_granted)
+            register=register, claim=claim, recipient=people[claim.pk].full_name,
+            iin=people[claim.pk].iin, amount=_known(claim.amount_granted))
             for claim in claims])
         register.csv_sha256 = hashlib.sha256(register_csv(register)).hexdigest()
         register.save(update_fields=["csv_sha256"])
@@ -470,7 +486,8 @@ def recourse_file(*, acting_user: User, origin: Origin, claim: CompensationClaim
     _raise(errors)
     with transaction.atomic():
         row = RecourseClaim.objects.create(claim=claim, officer=officer,
-                                           amount=claim.amount_granted, filed_on=filed_on,
+                                           amount=_known(claim.amount_granted),
+                                           filed_on=filed_on,
                                            status_on=filed_on)
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=row,
                      detail={"amount": str(row.amount)})

@@ -10,7 +10,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,13 +25,14 @@ from custodywatch.accountability.models import (
 )
 from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.cases.models import Charge, CompensationClaim, Officer, Verdict
 from custodywatch.kernels.accountability import RATE_FIGURES
 from custodywatch.registry.models import HeadAppointment
 from custodywatch.reports import selectors as report_selectors
 
 
-def _origin(request: HttpRequest) -> Origin:
+def _origin(request: AuthedRequest) -> Origin:
     return request.origin
 
 
@@ -44,11 +45,11 @@ def rate_labels() -> dict[str, str]:
             "convictions": _("Convictions of subordinates")}
 
 
-def _period(request: HttpRequest) -> report_selectors.Period:
+def _period(request: AuthedRequest) -> report_selectors.Period:
     return report_selectors.parse_period(request.GET.get("period", ""), timezone.localdate())
 
 
-def _errors(request: HttpRequest, error: ValidationError) -> None:
+def _errors(request: AuthedRequest, error: ValidationError) -> None:
     for field, texts in error.message_dict.items():
         for text in texts:
             messages.error(request, f"{field}: {text}")
@@ -57,7 +58,7 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
 # ------------------------------------------------------------------ heads
 
 @login_required
-def heads(request: HttpRequest) -> HttpResponse:
+def heads(request: AuthedRequest) -> HttpResponse:
     if not report_selectors.may_read_reports(request.user):
         raise PermissionDenied
     period = _period(request)
@@ -75,7 +76,7 @@ def heads(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def head_person(request: HttpRequest, pk: int) -> HttpResponse:
+def head_person(request: AuthedRequest, pk: int) -> HttpResponse:
     if not report_selectors.may_read_reports(request.user):
         raise PermissionDenied
     period = _period(request)
@@ -89,7 +90,7 @@ def head_person(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def head_figure(request: HttpRequest, pk: int, figure: str) -> HttpResponse:
+def head_figure(request: AuthedRequest, pk: int, figure: str) -> HttpResponse:
     if not report_selectors.may_read_reports(request.user):
         raise PermissionDenied
     period = _period(request)
@@ -109,7 +110,7 @@ def head_figure(request: HttpRequest, pk: int, figure: str) -> HttpResponse:
 # ------------------------------------------------------------------ proceedings
 
 @login_required
-def proceedings(request: HttpRequest) -> HttpResponse:
+def proceedings(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     rows = selectors.proceedings_list(user=request.user, origin=_origin(request), status=status)
     return render(request, "accountability/proceedings.html", {
@@ -117,7 +118,7 @@ def proceedings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def proceeding(request: HttpRequest, pk: int) -> HttpResponse:
+def proceeding(request: AuthedRequest, pk: int) -> HttpResponse:
     origin = _origin(request)
     try:
         row = selectors.proceeding_detail(user=request.user, origin=origin, pk=pk)
@@ -166,14 +167,14 @@ def proceeding(request: HttpRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------ the Fund
 
 @login_required
-def fund(request: HttpRequest) -> HttpResponse:
+def fund(request: AuthedRequest) -> HttpResponse:
     overview = selectors.fund_overview(user=request.user, origin=_origin(request))
     return render(request, "accountability/fund.html", {
         **overview, "is_officer": has_capability(request.user, Capability.DECIDE_COMPENSATION),
         "day_form": forms.DayForm(initial={"day": timezone.localdate()})})
 
 
-def _claim(request: HttpRequest, pk: int) -> CompensationClaim:
+def _claim(request: AuthedRequest, pk: int) -> CompensationClaim:
     found = selectors.claims_visible(user=request.user).select_related("case").filter(
         pk=pk).first()
     if found is None:
@@ -182,7 +183,7 @@ def _claim(request: HttpRequest, pk: int) -> CompensationClaim:
 
 
 @login_required
-def fund_claim(request: HttpRequest, pk: int) -> HttpResponse:
+def fund_claim(request: AuthedRequest, pk: int) -> HttpResponse:
     if not selectors.may_read_fund(request.user):
         raise PermissionDenied
     claim = _claim(request, pk)
@@ -231,7 +232,7 @@ def fund_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def register_create(request: HttpRequest) -> HttpResponse:
+def register_create(request: AuthedRequest) -> HttpResponse:
     try:
         register = services.treasury_register_create(acting_user=request.user,
                                                      origin=_origin(request))
@@ -243,7 +244,7 @@ def register_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def register_paid(request: HttpRequest, pk: int) -> HttpResponse:
+def register_paid(request: AuthedRequest, pk: int) -> HttpResponse:
     origin = _origin(request)
     try:
         register = selectors.register_visible(user=request.user, origin=origin, pk=pk)
@@ -267,7 +268,7 @@ REGISTER_TYPES = {"csv": "text/csv; charset=utf-8",
 
 
 @login_required
-def register_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def register_download(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in REGISTER_TYPES:
         raise Http404
     try:
@@ -283,7 +284,7 @@ def register_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def recourse(request: HttpRequest, pk: int) -> HttpResponse:
+def recourse(request: AuthedRequest, pk: int) -> HttpResponse:
     if not selectors.may_read_fund(request.user):
         raise PermissionDenied
     row = RecourseClaim.objects.filter(

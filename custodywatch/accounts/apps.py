@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from custodywatch.accounts import signals  # noqa: F401  (connects the receivers)
+        from custodywatch.accounts import checks, signals  # noqa: F401  (connects the receivers)
         from custodywatch.accounts.admin_audit import audit_every_admin
 
         # The admin registered every app's models before this runs (it comes first).

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.http import HttpRequest
 
 from custodywatch.accounts.models import AuditEvent, User
-from custodywatch.ledger.appends import ledger_append_audit_event
+
+# Every audit event gets a ledger leaf in its own transaction. The ledger sits above accounts
+# (docs/architecture.md, "Layers"), so it registers its appender here in LedgerConfig.ready
+# rather than accounts importing it. There is exactly one; without it audit_record refuses.
+AuditAppender = Callable[[AuditEvent], object]
+_appender: AuditAppender | None = None
+
+
+def register_audit_appender(appender: AuditAppender) -> None:
+    """Set the function that queues an audit event's ledger leaf (the ledger's, at ready)."""
+    global _appender
+    if _appender is not None and _appender is not appender:
+        raise ImproperlyConfigured("an audit appender is already registered")
+    _appender = appender
+
+
+def audit_appender() -> AuditAppender:
+    if _appender is None:
+        raise ImproperlyConfigured(
+            "No audit appender is registered: an audit event would miss its ledger leaf. "
+            "custodywatch.ledger must be in INSTALLED_APPS (LedgerConfig.ready registers it).")
+    return _appender
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,7 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_label = object_label or str(obj)
+    append = audit_appender()  # before anything is written: no event without its leaf
     # The event and its ledger leaf commit together or not at all; without an outer
     # transaction this one is it, inside one no savepoint is spent (a failure undoes the caller).
     with transaction.atomic(savepoint=False):
@@ -61,5 +85,5 @@ def audit_record(
             user_agent=origin.user_agent,
             detail=detail or {},
         )
-        ledger_append_audit_event(event)
+        append(event)
     return event

@@ -209,7 +209,7 @@ def user_can(user: Any, capability: Capability) -> bool:
 
 def roles_with(capability: Capability) -> frozenset[Role]:
     """The roles holding ``capability``: for queries of people (``role__in=``)."""
-    return frozenset(role for role, caps in ROLE_CAPABILITIES.items() if capability in caps)
+    return frozenset(Role(role) for role, caps in ROLE_CAPABILITIES.items() if capability in caps)
 
 
 def holders_q(capability: Capability) -> Q:

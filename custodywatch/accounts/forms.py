@@ -6,11 +6,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.capabilities import Capability, has_capability
-from custodywatch.accounts.models import TIME_ZONE_CHOICES
+from custodywatch.accounts.models import TIME_ZONE_CHOICES, User
 
 
 class SignInForm(AuthenticationForm):
-    def confirm_login_allowed(self, user) -> None:  # type: ignore[no-untyped-def]
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not has_capability(user, Capability.SIGN_IN_ON_WEB):
             raise forms.ValidationError(_("Machine accounts cannot sign in here."), "machine")

@@ -35,7 +35,7 @@ class OriginMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.origin = Origin.from_request(request)  # type: ignore[attr-defined]
+        request.origin = Origin.from_request(request)  # type: ignore[attr-defined]  # accounts.http
         return self.get_response(request)
 
 
@@ -66,7 +66,7 @@ def needs_second_factor(user: object) -> bool:
     """A signed-in person whose session has not passed the second factor it needs."""
     return bool(
         getattr(user, "is_authenticated", False)
-        and not user.is_verified()  # type: ignore[attr-defined]
+        and not user.is_verified()  # type: ignore[attr-defined]  # django-otp's middleware adds it
         and (settings.CUSTODYWATCH_REQUIRE_2FA or user_has_device(user))
     )
 
@@ -118,33 +118,53 @@ PUBLIC_ONLY_NAMESPACES = frozenset({"accounts"})
 PUBLIC_ONLY_PREFIXES = ("/static/", "/i18n/")
 
 
+# Pages that a person who reads no scope reaches by a capability of his own (issue 22 item 8):
+# the lawyer's and the hotline operator's questions, one at a time; every other page of a scope
+# is refused him, so his menu holds only what answers him.
+CAPABILITY_PAGES: dict[Capability, frozenset[str]] = {
+    Capability.LOOKUP_WHEREABOUTS_AS_LAWYER: frozenset({"custody:whereabouts"}),
+    Capability.CHECK_RELATIVE_IDENTITY: frozenset({
+        "custody:whereabouts_operator", "custody:whereabouts_relative"}),
+}
+
+
 def reads_public_only(user: object) -> bool:
-    """A registered NGO: it comments on the public pages and reads nothing of any scope."""
+    """A person who reads nothing of any scope: a registered NGO, a lawyer, a hotline operator
+    (no READ_IN_SCOPE). Machines are not persons: their tokens reach the API only."""
     return bool(getattr(user, "is_authenticated", False)
-                and has_capability(user, Capability.COMMENT_ON_RECOMMENDATIONS)
+                and has_capability(user, Capability.SIGN_IN_ON_WEB)
                 and not has_capability(user, Capability.READ_IN_SCOPE))
 
 
+def pages_of_own(user: object) -> frozenset[str]:
+    """The route names a person who reads no scope reaches beyond the public pages."""
+    return frozenset().union(*(names for capability, names in CAPABILITY_PAGES.items()
+                               if has_capability(user, capability)))
+
+
 class PublicOnlyMiddleware:
-    """A signed-in person who reads nothing in any scope reaches the public pages only."""
+    """A signed-in person who reads nothing in any scope reaches the public pages and the
+    pages of his own capabilities only."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if reads_public_only(request.user) and not self._open(request.path_info):
+        if reads_public_only(request.user) and not self._open(request):
             return HttpResponseForbidden(_("This page is not public."))
         return self.get_response(request)
 
     @staticmethod
-    def _open(path: str) -> bool:
+    def _open(request: HttpRequest) -> bool:
+        path = request.path_info
         if path.startswith(PUBLIC_ONLY_PREFIXES):
             return True
         try:
             match = resolve(path)
         except Resolver404:
             return True  # the 404 says nothing
-        return match.namespace in PUBLIC_ONLY_NAMESPACES or match.view_name in PUBLIC_ONLY_NAMES
+        return (match.namespace in PUBLIC_ONLY_NAMESPACES or match.view_name in PUBLIC_ONLY_NAMES
+                or match.view_name in pages_of_own(request.user))
 
 
 class UserTimezoneMiddleware:

@@ -11,8 +11,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from custodywatch.registry.models import Facility, Region
-
 TIME_ZONE_CHOICES = [
     (name, name)
     for name in sorted(zoneinfo.available_timezones())
@@ -55,11 +53,17 @@ class User(AbstractUser):
     scope = models.CharField(
         _("scope"), max_length=10, choices=Scope.choices, default=Scope.COUNTRY
     )
+    # The registry sits above accounts (docs/architecture.md, "Layers"): its models by name.
     region = models.ForeignKey(
-        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region")
+        "registry.Region",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
     )
     facility = models.ForeignKey(
-        Facility,
+        "registry.Facility",
         models.PROTECT,
         null=True,
         blank=True,
@@ -104,7 +108,7 @@ class MachineToken(models.Model):
 
     user = models.ForeignKey(User, models.CASCADE, related_name="tokens")
     facility = models.ForeignKey(
-        Facility,
+        "registry.Facility",
         models.CASCADE,
         null=True,
         blank=True,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +23,9 @@ from custodywatch.accounts.capabilities import (
 )
 from custodywatch.accounts.models import AuditEvent, MachineToken, Role, Scope, User
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.registry.models import Facility, Region
+
+if TYPE_CHECKING:  # the registry sits above accounts: its models reach here through the FKs
+    from custodywatch.registry.models import Facility, Region
 
 TOKEN_PREFIX = "cw_"  # noqa: S105  (a visible prefix, not a secret)
 
@@ -121,9 +125,10 @@ def token_create(
     if facility is not None and user.facility_id is not None and facility.pk != user.facility_id:
         raise ValidationError({"facility": _(
             "%(user)s belongs to %(own)s: a token may be bound to that facility only."
-        ) % {"user": user.get_username(), "own": user.facility.code}})
-    if facility is not None and not Facility.objects.filter(
-            facility_q(user), pk=facility.pk).exists():
+        ) % {"user": user.get_username(),
+             "own": user.facility.code if user.facility is not None else user.facility_id}})
+    facilities = apps.get_model("registry", "Facility")._default_manager  # the layer above
+    if facility is not None and not facilities.filter(facility_q(user), pk=facility.pk).exists():
         raise ValidationError({"facility": _(
             "%(facility)s is outside the scope of %(user)s: a token may only narrow its account."
         ) % {"user": user.get_username(), "facility": facility.code}})
@@ -226,7 +231,7 @@ def totp_reset(*, acting_user: User, origin: Origin, user: User) -> int:
     deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
     audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin, obj=user,
                  detail={"two_factor": "reset by administrator", "devices": deleted})
-    return deleted
+    return int(deleted)
 
 
 @transaction.atomic
@@ -245,12 +250,12 @@ def admin_action_record(
     *, user: User, origin: Origin, action: AuditEvent.Action, obj: object, message: str = ""
 ) -> None:
     """The admin's own log is kept too; this puts admin work into the one audit trail."""
-    audit_record(actor=user, action=action, origin=origin, obj=obj,  # type: ignore[arg-type]
+    audit_record(actor=user, action=action, origin=origin, obj=obj,  # type: ignore[arg-type]  # admin objects are models
                  detail={"via": "admin", "message": str(message)[:500]})
 
 
 def admin_list_record(*, user: User, origin: Origin, model: type, query: str = "") -> None:
     """A list page of the admin site: which table, with which filters and search."""
     audit_record(actor=user, action=AuditEvent.Action.LIST, origin=origin,
-                 object_type=model._meta.label_lower,  # type: ignore[attr-defined]
+                 object_type=model._meta.label_lower,  # type: ignore[attr-defined]  # admin models
                  detail={"via": "admin", "query": query[:500]})

@@ -6,7 +6,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodywatch.accounts import selectors, services
 from custodywatch.accounts.forms import OneTimeCodeForm, PreferencesForm, SignInForm
+from custodywatch.accounts.http import AuthedRequest, Request
 
 SETUP_DEVICE_SESSION_KEY = "custodywatch_totp_setup_device"
 
@@ -29,7 +30,7 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _safe_next(request: HttpRequest, default: str = "/") -> str:
+def _safe_next(request: Request, default: str = "/") -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or default
     if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
         return candidate
@@ -38,7 +39,7 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthedRequest) -> HttpResponse:
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         for device in devices_for_user(request.user):
@@ -54,7 +55,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: AuthedRequest) -> HttpResponse:
     """Enrolment: the first device after the password, or another one only after the second
     factor has been passed with the device it replaces (an administrator's reset otherwise)."""
     if user_has_device(request.user) and not request.user.is_verified():
@@ -86,7 +87,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(
         request.POST or None,
@@ -109,7 +110,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def audit_trail(request: HttpRequest) -> HttpResponse:
+def audit_trail(request: AuthedRequest) -> HttpResponse:
     page = selectors.audit_event_page(
         user=request.user, origin=request.origin,
         page_number=request.GET.get("page", 1), object_type=request.GET.get("type", ""),

@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from custodywatch.agent.analyze import BadInput, analyze_video, load_reference, write_result
 from custodywatch.agent.config import ConfigError, load_config, prepare_state_dir
@@ -26,7 +27,7 @@ BAD_INPUT = 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(BAD_INPUT, f"{self.prog}: {message}\n")
 

@@ -25,6 +25,7 @@ import av
 import av.error
 import cv2
 import numpy as np
+from av.video.codeccontext import VideoCodecContext
 
 from custodywatch.kernels.frames import ANALYSIS_SIZE
 
@@ -126,7 +127,7 @@ class VideoSource:
         last_packet: float | None = None
         previous_packet: float | None = None
         next_sample = -np.inf
-        decoder: av.CodecContext = stream.codec_context
+        decoder: VideoCodecContext = stream.codec_context
         # A decoder holds frames back to reorder them (B-frames: two key frames when fed
         # only those), so each frame's previous packet is looked up by its time stamp.
         previous_by_stamp: dict[int, float | None] = {}
@@ -167,12 +168,14 @@ class VideoSource:
                 yield Sample(at, analysis_gray(frame), before, frame_luma(frame))
 
 
-def every_frame_decoder(stream: av.video.stream.VideoStream) -> av.CodecContext:
+def every_frame_decoder(stream: av.video.stream.VideoStream) -> VideoCodecContext:
     """A new decoder for every frame from the next key frame on, with its loop filter: the
     stream's own decoder skipped it, and predicted frames built on unfiltered pictures drift
     from what the camera sent."""
     template = stream.codec_context
     decoder = av.CodecContext.create(template.name, "r")
+    if not isinstance(decoder, VideoCodecContext):  # a video stream's codec decodes video
+        raise TypeError(f"{template.name}: not a video codec")
     decoder.extradata = template.extradata
     decoder.thread_type = "NONE"
     return decoder
@@ -191,7 +194,7 @@ def frame_luma(frame: av.VideoFrame) -> np.ndarray | None:
     if frame.format.name not in PLANAR_LUMA:
         return None
     plane = frame.planes[0]
-    luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    luma = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
     return luma[:, : plane.width]
 
 

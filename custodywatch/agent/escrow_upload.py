@@ -40,6 +40,7 @@ from pathlib import Path
 from custodywatch.agent.config import AgentConfig, EscrowConfig
 from custodywatch.agent.fingerprints import FingerprintError, video_fingerprints
 from custodywatch.agent.outbox import Outbox
+from custodywatch.agent.protocol import Item
 from custodywatch.agent.sender import USER_AGENT, DeliveryError
 from custodywatch.kernels.escrow_envelope import seal_for
 from custodywatch.kernels.fingerprint import REFERENCE_STEP, hashes_to_hex
@@ -184,7 +185,7 @@ class CentreClient:
         self.token = token
         self.timeout = timeout
 
-    def call(self, path: str, body: dict | None = None) -> dict:
+    def call(self, path: str, body: Item | None = None) -> Item:
         headers = {"Authorization": f"Bearer {self.token}", "User-Agent": USER_AGENT}
         data = None
         if body is not None:
@@ -196,11 +197,14 @@ class CentreClient:
             method="POST" if body is not None else "GET")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return json.loads(response.read())
+                answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
             raise DeliveryError(f"{path}: HTTP {error.code}: {error.read()[:200]!r}") from error
         except (urllib.error.URLError, OSError, TimeoutError, ValueError) as error:
             raise DeliveryError(f"{self.centre_url}{path}: {error}") from error
+        if not isinstance(answer, dict):
+            raise DeliveryError(f"{self.centre_url}{path}: the answer is not a JSON object")
+        return answer
 
 
 def put_object(url: str, headers: dict[str, str], body: bytes, limit: RateLimit,
@@ -213,7 +217,7 @@ def put_object(url: str, headers: dict[str, str], body: bytes, limit: RateLimit,
                            "Content-Type": "application/octet-stream"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return response.headers.get("x-amz-version-id", "")
+            return str(response.headers.get("x-amz-version-id", ""))
     except urllib.error.HTTPError as error:
         raise DeliveryError(f"store PUT: HTTP {error.code}: {error.read()[:200]!r}") from error
     except (urllib.error.URLError, OSError, TimeoutError) as error:

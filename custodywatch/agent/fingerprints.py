@@ -15,6 +15,8 @@ from pathlib import Path
 import av
 import av.error
 import numpy as np
+from av.video.codeccontext import VideoCodecContext
+from av.video.stream import VideoStream
 
 from custodywatch.agent.decode import every_frame_decoder, frame_luma
 from custodywatch.kernels.fingerprint import REFERENCE_STEP, phash
@@ -127,15 +129,17 @@ def clip_fingerprints(path: str | Path, step: float, *, key_gap: float = KEY_FRA
                 samples[round(at, 4)] = phash(
                     luma if luma is not None else frame.to_ndarray(format="gray"))
 
-        def decode(decoder: av.CodecContext, packet: av.Packet | None) -> list[av.VideoFrame]:
+        def decode(decoder: VideoCodecContext,
+                   packet: av.Packet[VideoStream] | None) -> list[av.VideoFrame]:
             try:
                 return list(decoder.decode(packet))
             except av.error.FFmpegError:
                 return []  # a damaged packet: the frames around it still count
 
-        gop: list[av.Packet] = []  # the current GOP's packets while its length is unknown
+        # the current GOP's packets while its length is unknown
+        gop: list[av.Packet[VideoStream]] = []
         gop_start = 0.0
-        whole: av.CodecContext | None = None  # the decoder of a long GOP, once it is long
+        whole: VideoCodecContext | None = None  # the decoder of a long GOP, once it is long
         last = 0.0
         for packet in container.demux(stream):
             stamp = packet.pts if packet.pts is not None else packet.dts

@@ -17,6 +17,7 @@ import json
 import urllib.error
 import urllib.request
 
+from custodywatch.agent.protocol import Item
 from custodywatch.agent.references import ReferenceError, ReferenceStore
 from custodywatch.agent.sender import USER_AGENT, DeliveryError
 
@@ -38,27 +39,32 @@ class ViewSync:
         self.sent: dict[tuple[str, str], str] = {}  # (camera, "reference"|"current") -> sha
         self.applied: list[int] = []
 
-    def _post(self, body: dict) -> dict:
+    def _post(self, body: Item) -> Item:
         request = urllib.request.Request(  # noqa: S310 - the configured centre, http(s) only
             self.url, data=json.dumps(body).encode(), method="POST",
             headers={"Authorization": f"Bearer {self.token}",
                      "Content-Type": "application/json", "User-Agent": USER_AGENT})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return json.loads(response.read())
+                answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
             raise DeliveryError(f"{self.url}: HTTP {error.code}: "
                                 f"{error.read()[:200]!r}") from error
         except (urllib.error.URLError, OSError, TimeoutError) as error:
             raise DeliveryError(f"{self.url}: {error}") from error
+        if not isinstance(answer, dict):
+            raise DeliveryError(f"{self.url}: the answer is not a JSON object")
+        return answer
 
-    def _changed(self) -> tuple[list[dict], dict[tuple[str, str], str]]:
-        items, pending = [], {}
+    def _changed(self) -> tuple[list[Item], dict[tuple[str, str], str]]:
+        items: list[Item] = []
+        pending: dict[tuple[str, str], str] = {}
         for camera in self.cameras:
-            item: dict = {"camera": camera}
+            item: Item = {"camera": camera}
             reference = self.references.load(camera)
             png = self.references.png(camera) if reference is not None else None
-            if png is not None and self.sent.get((camera, "reference")) != _sha256(png):
+            if (reference is not None and png is not None
+                    and self.sent.get((camera, "reference")) != _sha256(png)):
                 item |= {"reference_png": base64.b64encode(png).decode(),
                          "reference_status": reference.status}
                 pending[(camera, "reference")] = _sha256(png)
@@ -70,7 +76,7 @@ class ViewSync:
                 items.append(item)
         return items, pending
 
-    def _apply(self, decision: dict) -> None:
+    def _apply(self, decision: Item) -> None:
         camera, kind, by = decision["camera"], decision["kind"], decision["decided_by"]
         if camera not in self.cameras:
             raise ReferenceError(f"decision {decision['id']}: camera {camera} is not mine")

@@ -108,7 +108,7 @@ class Backoff:
     attempt: int = 0
 
     def next_delay(self) -> float:
-        delay = min(self.cap, self.first * 2 ** self.attempt)
+        delay = min(self.cap, self.first * 2.0 ** self.attempt)
         self.attempt += 1
         return delay * random.uniform(0.5, 1.0)  # noqa: S311 - retry jitter, not a secret
 

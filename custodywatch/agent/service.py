@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -118,10 +119,9 @@ class CameraWorker:
             self._queue(self.analyser.cut(now))
             self._queue_sightings(self.markers.cut())  # the markers still in view
             self.next_report = now + self.agent.report_seconds
-            if self.last_gray is not None:
+            if (gray := self.last_gray) is not None:
                 # What the camera shows now, for a person comparing it with the reference.
-                self._keep(lambda: self.references.save_current(self.config.code,
-                                                                self.last_gray))
+                self._keep(lambda: self.references.save_current(self.config.code, gray))
             if self.references.stamp(self.config.code) != self.reference_stamp:
                 # A person replaced the reference: judge against it from now on.
                 log.info("camera %s: reference replaced; reloading", self.config.code)
@@ -222,7 +222,10 @@ def segment_loop(config: AgentConfig, outbox: Outbox, stop: threading.Event) -> 
         stop.wait(config.segment_scan_seconds)
 
 
-def _open_when_room(open_store, stop: threading.Event):  # type: ignore[no-untyped-def]
+Store = TypeVar("Store")
+
+
+def _open_when_room(open_store: Callable[[], Store], stop: threading.Event) -> Store | None:
     """Open a store, waiting while the disk is full (an agent started on a full disk keeps
     running and opens it once space returns); None if the agent stops first."""
     while not stop.is_set():

@@ -7,10 +7,13 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from custodywatch.cases import ledger_rows
+        from custodywatch.cases import complaint_page, ledger_rows
         from custodywatch.cases.selectors import accused_officer_ids
         from custodywatch.custody.hooks import register_accused_officers
 
         ledger_rows.register()  # the ledger checks and opens this app's leaves
+        # The complaint page (complaints, below cases) shows its cases and accused officers,
+        # and links and unlinks them (the accuse and unaccuse actions).
+        complaint_page.register()
         # Custody (a lower layer) asks which investigators are accused elsewhere (issue 22).
         register_accused_officers(accused_officer_ids)

@@ -12,11 +12,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, field_validator
-from pydantic import ValidationError as PydanticError
 
 from custodywatch.cases.models import Article, Verdict
 from custodywatch.cases.rules import MAX_IMPRISONMENT_MONTHS
-from custodywatch.core import plausible
+from custodywatch.core import plausible, rows
 from custodywatch.kernels import case_rules
 
 REQUIRED = ("register_number", "accused", "victim", "article")
@@ -95,7 +94,7 @@ class ChargeRow(BaseModel):
         problem = plausible.problem(plausible.Kind.PAST, value)
         if problem is not None:
             raise ValueError(problem)
-        return value  # type: ignore[no-any-return]
+        return value
 
     @field_validator("imprisonment_months", mode="before")
     @classmethod
@@ -125,33 +124,15 @@ class ChargeRow(BaseModel):
 
 
 def line_error(line: int, field: str, message: str) -> str:
-    """The one error format of an import: the line (or the batch's row number) and the field."""
-    return _("line %(line)s: %(field)s: %(message)s") % {
-        "line": line, "field": field, "message": message}
+    """The one error format of an import (core.rows): the line (or the batch's row number)
+    and the field."""
+    return str(rows.RowError(line, field, message))
 
 
-def read_rows(rows: Iterable[dict[Any, Any]], first_line: int, cases: Container[str]
+def read_rows(raw_rows: Iterable[dict[Any, Any]], first_line: int, cases: Container[str]
               ) -> tuple[list[tuple[int, ChargeRow | None]], list[str]]:
-    """Every row through ChargeRow: (line, row or None where refused) and every error; a row
-    names a case of `cases` (the register numbers the importer may write to)."""
-    read: list[tuple[int, ChargeRow | None]] = []
-    errors: list[str] = []
-    for line, raw in enumerate(rows, start=first_line):
-        row_errors = []
-        if raw.get(None):  # a CSV line with more values than its header has columns
-            row_errors.append(line_error(line, "-", _("more values than columns")))
-        for name, value in raw.items():
-            if isinstance(value, str) and "\x00" in value:
-                row_errors.append(line_error(line, str(name), _("contains a NUL character")))
-        row: ChargeRow | None = None
-        try:
-            row = ChargeRow.model_validate({k: v for k, v in raw.items() if k is not None},
-                                           context={"cases": cases})
-        except PydanticError as error:
-            for problem in error.errors(include_url=False):
-                field = ".".join(str(part) for part in problem["loc"]) or "-"
-                cause = problem.get("ctx", {}).get("error")
-                row_errors.append(line_error(line, field, str(cause or problem["msg"])))
-        errors.extend(row_errors)
-        read.append((line, None if row_errors else row))
-    return read, errors
+    """Every row through ChargeRow (core.rows.read_rows): (line, row or None where refused)
+    and every error; a row names a case of `cases` (the register numbers the importer may
+    write to)."""
+    read, errors = rows.read_rows(ChargeRow, raw_rows, first_line, context={"cases": cases})
+    return read, [str(error) for error in errors]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -33,15 +35,18 @@ from custodywatch.custody.forms import MOMENT_FORMAT
 from custodywatch.custody.forms import moment_field as custody_moment_field
 from custodywatch.kernels.case_rules import RELEASE_FLAGS
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a label: str or lazy text
+
 BLANK = [("", "—")]
 
 
-def moment_field(label: str, *, required: bool = True) -> forms.DateTimeField:
+def moment_field(label: StrOrPromise, *, required: bool = True) -> forms.DateTimeField:
     """A case's event: since 1991, not in the future (core/plausible.py)."""
     return custody_moment_field(label, required=required, kind=plausible.Kind.PAST)
 
 
-def date_field(label: str, *, required: bool = True,
+def date_field(label: StrOrPromise, *, required: bool = True,
                kind: plausible.Kind = plausible.Kind.PAST) -> forms.DateField:
     return forms.DateField(label=label, required=required,
                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -49,12 +54,12 @@ def date_field(label: str, *, required: bool = True,
 
 
 class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:  # type: ignore[no-untyped-def]
+    def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.username
 
 
 class PartyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:  # type: ignore[no-untyped-def]
+    def label_from_instance(self, obj) -> str:
         who = obj.officer.full_name if obj.officer_id else obj.person.full_name
         return f"{who} ({obj.get_role_display()})"
 
@@ -91,7 +96,7 @@ class CaseForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The officers the complaints accuse; uncheck any who is not a suspect."))
 
-    def __init__(self, *args, facilities, complaints, prosecutors, suspects=None,  # type: ignore[no-untyped-def]
+    def __init__(self, *args, facilities, complaints, prosecutors, suspects=None,
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = facilities
@@ -146,7 +151,7 @@ class TransitionForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
     at = moment_field(_("At"), required=False)
 
-    def __init__(self, *args, allowed=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, allowed=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if allowed is not None:
             labels = dict(CaseStatus.choices)
@@ -177,7 +182,7 @@ class PersonPartyForm(forms.Form):
         min_value=1, help_text=_("The number on the custody record's page."))
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args, victims, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, victims, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["represents"].queryset = victims
 
@@ -217,7 +222,7 @@ class ChargeForm(forms.Form):
     active_repentance = forms.BooleanField(label=_("Released for active repentance"),
                                            required=False)
 
-    def __init__(self, *args, accused, victims, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, accused, victims, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["accused"].queryset = accused
         self.fields["victim"].queryset = victims
@@ -234,7 +239,7 @@ class ExaminationRequestForm(forms.Form):
     examiner = UserChoiceField(label=_("Examiner"), queryset=None)
     place = forms.CharField(label=_("Place of examination"), max_length=300, required=False)
 
-    def __init__(self, *args, persons, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, persons, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["subject"].queryset = persons
         self.fields["examiner"].queryset = User.objects.filter(
@@ -267,7 +272,7 @@ class FindingForm(forms.Form):
     consistency = forms.ChoiceField(label=_("Degree of consistency"),
                                     choices=Consistency.choices)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["body_region"].choices = body.region_choices()
 
@@ -290,7 +295,7 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(label=_("File (digital items)"), required=False)
     legal_hold = forms.ModelChoiceField(label=_("Held footage"), queryset=None, required=False)
 
-    def __init__(self, *args, holds, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, holds, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["legal_hold"].queryset = holds
 
@@ -304,7 +309,7 @@ class TransferForm(forms.Form):
     transferred_at = moment_field(_("Transferred"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
-    def __init__(self, *args, items, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, items, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = items
 
@@ -319,7 +324,7 @@ class ReferralForm(forms.Form):
                     "receiving the person's contact details."))
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args, victims, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, victims, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["victim"].queryset = victims
         self.fields["crisis_centre"].queryset = CrisisCentre.objects.filter(
@@ -343,7 +348,7 @@ class ReferralServiceForm(forms.Form):
     sessions = forms.IntegerField(label=_("Sessions"), min_value=1, max_value=500, initial=1)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args, referrals, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, referrals, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["referral"].choices = [
             (r.pk, f"#{r.pk} {r.centre}: {r.get_kind_display()}") for r in referrals]
@@ -363,7 +368,7 @@ class ExclusionForm(forms.Form):
     person_citizenship = forms.CharField(label=_("Citizenship (two letters)"), max_length=2,
                                          required=False)
 
-    def __init__(self, *args, facilities, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, facilities, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = facilities
 
@@ -375,7 +380,7 @@ class ClaimForm(forms.Form):
                                         max_digits=14, decimal_places=2)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args, victims, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, victims, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["victim"].queryset = victims
 

@@ -727,6 +727,6 @@ class EvidenceExclusion(models.Model):
     def __str__(self) -> str:
         return f"{self.court}, {self.ruling_reference}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs) -> None:
         self.region_id = self.facility.region_id
         super().save(*args, **kwargs)

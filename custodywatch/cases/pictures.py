@@ -49,7 +49,7 @@ def clock_views(clocks: list[CaseClock]) -> list[presenters.ClockView]:
 ROW, NODE_W, NODE_H, GAP = 64, 150, 40, 40
 
 
-def _moment(value) -> str:  # type: ignore[no-untyped-def]
+def _moment(value) -> str:
     return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
 
 
@@ -146,7 +146,7 @@ def case_timeline(transitions: list[CaseTransition], steps: list[CaseStep]
     return sorted(entries, key=lambda e: e.at)
 
 
-def proof_context(view) -> dict:  # type: ignore[no-untyped-def]
+def proof_context(view) -> dict:
     """What ledger/_inclusion.html needs for one leaf."""
     return {"view": view, "leaf_hash_b64": base64.b64encode(view.leaf_hash).decode(),
             "proof_b64": [base64.b64encode(h).decode() for h in view.proof],

@@ -42,7 +42,7 @@ def recipients(referral: SupportReferral) -> list[User]:
                                     is_active=True, region_id=case.region_id))
 
 
-def unanswered(now: dt.datetime):  # type: ignore[no-untyped-def]
+def unanswered(now: dt.datetime):
     return SupportReferral.objects.filter(
         status=SupportReferral.Status.REFERRED, responded_at__isnull=True,
         response_overdue_at__isnull=True, response_due_at__lt=now)

@@ -47,7 +47,7 @@ def _text(pdf: FPDF, text: str) -> None:
     pdf.multi_cell(0, 5.5, text or "—", new_x="LMARGIN", new_y="NEXT")
 
 
-def _moment(value) -> str:  # type: ignore[no-untyped-def]
+def _moment(value) -> str:
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else "—"
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest, Request
 from custodywatch.complaints import receipts, selectors, services
 from custodywatch.complaints.models import Channel, Complaint
 from custodywatch.core import plausible
@@ -104,7 +104,7 @@ class StatusOut(Schema):
     messages: list[MessageOut]
 
 
-def _lookup(model, field: str, code: str):  # type: ignore[no-untyped-def]
+def _lookup(model, field: str, code: str):
     found = model.objects.filter(code=code).first()
     if found is None:
         raise HttpError(422, f"{field}: unknown code {code!r}.")
@@ -113,7 +113,7 @@ def _lookup(model, field: str, code: str):  # type: ignore[no-untyped-def]
 
 @router.post("/intake", response={201: FiledOut})
 @decorate_view(idempotent_sealed)  # the answer carries the receipt code
-def complaint_intake(request: HttpRequest, payload: ComplaintIn):  # type: ignore[no-untyped-def]
+def complaint_intake(request: AuthedRequest, payload: ComplaintIn):
     """A complaint from another state system: the e-appeals system's own machine account
     (FILE_COMPLAINT_BY_API: role state_system) alone files here. Anyone else (an analyst's
     token, facility staff, an edge agent) is refused and the refusal
@@ -142,8 +142,8 @@ def complaint_intake(request: HttpRequest, payload: ComplaintIn):  # type: ignor
 
 @router.get("/", response=list[ComplaintOut])
 @paginate(BoundedPageNumberPagination, page_size=100)
-def complaint_list(  # type: ignore[no-untyped-def]
-    request: HttpRequest, status: str = "", category: str = "", region: str = "",
+def complaint_list(
+    request: AuthedRequest, status: str = "", category: str = "", region: str = "",
     urgency: str = ""
 ):
     return selectors.complaint_inbox(
@@ -152,7 +152,7 @@ def complaint_list(  # type: ignore[no-untyped-def]
                                        urgency=urgency))
 
 
-def _open(request: HttpRequest, code: str, pin: str = "") -> Complaint:
+def _open(request: Request, code: str, pin: str = "") -> Complaint:
     try:
         return services.complainant_open(code=code, origin=request.origin,
                                          terminal=receipts.terminal_of(request), pin=pin)
@@ -173,13 +173,13 @@ def _status(complaint: Complaint) -> dict:
 
 
 @router.post("/status", response=StatusOut, auth=None)
-def complaint_status(request: HttpRequest, payload: CodeIn):  # type: ignore[no-untyped-def]
+def complaint_status(request: Request, payload: CodeIn):
     """The complainant's view by receipt code (in the body, never in the URL)."""
     return _status(_open(request, payload.code, payload.pin))
 
 
 @router.post("/status/reply", response=StatusOut, auth=None)
-def complaint_status_reply(request: HttpRequest, payload: ReplyIn):  # type: ignore[no-untyped-def]
+def complaint_status_reply(request: Request, payload: ReplyIn):
     complaint = _open(request, payload.code, payload.pin)
     services.complainant_reply(complaint=complaint, origin=request.origin,
                                body=payload.body)
@@ -188,7 +188,7 @@ def complaint_status_reply(request: HttpRequest, payload: ReplyIn):  # type: ign
 
 # Declared last: "/{reference}" would otherwise take "/status".
 @router.get("/{reference}", response=ComplaintDetailOut)
-def complaint_get(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
+def complaint_get(request: AuthedRequest, reference: str):
     origin = request.origin
     complaint = selectors.complaints_visible(user=request.user).filter(
         reference=reference).only("pk").first()

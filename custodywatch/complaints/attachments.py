@@ -8,8 +8,8 @@ SHA-256 (content-addressed, one copy of a file sent twice).
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -19,6 +19,9 @@ from django.utils.translation import gettext as _
 from custodywatch.complaints.rules import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from custodywatch.core import stored_files
 from custodywatch.core.sealing import MAGIC, SealingError, seal, unseal
+
+if TYPE_CHECKING:
+    from custodywatch.complaints.models import Attachment
 
 CHUNK = 256 * 1024
 
@@ -115,7 +118,7 @@ def unsealed(stored: bytes, sha256: str) -> bytes:
         raise ValueError(str(error)) from None
 
 
-def open_verified(attachment) -> io.BytesIO:  # type: ignore[no-untyped-def]
+def open_verified(attachment: Attachment) -> IO[bytes]:
     """The file's bytes, opened from its sealed copy, after their SHA-256 is checked against
     the one taken at intake; StoredFileDamaged (alert raised) when it is missing, not sealed,
     does not open or differs (nothing is sent then). One mechanism with evidence files."""

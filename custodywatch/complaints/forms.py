@@ -27,13 +27,13 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """Several files in one field; limits are checked by the service (attachments.py)."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("widget", MultipleFileInput(attrs={
             "accept": "image/jpeg,image/png,application/pdf,video/mp4,video/webm"}))
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):  # type: ignore[no-untyped-def]
+    def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data if item]
@@ -96,7 +96,7 @@ class ComplaintForm(forms.Form):
                                         % {"min": receipts.PIN_MIN, "max": receipts.PIN_MAX})
         return pin
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = Facility.objects.filter(
             is_active=True).select_related("region").order_by("region__code", "name")
@@ -116,7 +116,7 @@ class ComplaintForm(forms.Form):
 class KioskForm(ComplaintForm):
     """The kiosk: the facility is the terminal's; large fields, no date pickers to fight."""
 
-    def __init__(self, *args, kiosk_facility: Facility, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, kiosk_facility: Facility, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"].initial = kiosk_facility.pk
         for name in ("incident_started_at", "incident_ended_at", "region"):
@@ -169,7 +169,7 @@ class TerminalAddForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Terminal.Kind.choices,
                              initial=Terminal.Kind.KIOSK, required=False)
 
-    def __init__(self, *args, facilities=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, facilities=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if facilities is not None:
             self.fields["facility"].queryset = facilities.order_by("code")
@@ -207,7 +207,7 @@ class InboxFilterForm(forms.Form):
                                   widget=forms.DateInput(attrs={"type": "date"},
                                                          format="%Y-%m-%d"))
 
-    def __init__(self, *args, regions, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, regions, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [("", _("Any"))] + [(r.code, r.name) for r in regions]
 
@@ -229,7 +229,7 @@ class ReassignForm(forms.Form):
     handler = forms.ModelChoiceField(label=_("Give to"), queryset=User.objects.none())
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
-    def __init__(self, *args, handlers, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, handlers, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["handler"].queryset = handlers
 

@@ -52,7 +52,7 @@ def detainee_pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     """Serve this page in any of DETAINEE_LANGUAGES the person chose."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         language = chosen(request)
         if language is not None:
             activate(request, language)

@@ -314,7 +314,7 @@ class Complaint(models.Model):
         # Never the complainant's name: labels end up in the audit trail.
         return self.reference
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs) -> None:
         if not self.__dict__.get("_contents_changed"):
             super().save(*args, **kwargs)
             return

@@ -7,10 +7,10 @@ of a complaint, a hold or an investigation (docs/security.md, tests/security/fac
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.complaints import preservation
 from custodywatch.core.idempotency import idempotent
 from custodywatch.registry.models import Facility
@@ -44,22 +44,22 @@ class ReportOut(Schema):
     changed: int
 
 
-def _facility(request: HttpRequest) -> Facility:
+def _facility(request: AuthedRequest) -> Facility:
     """Only a facility's edge agent has orders: its own facility's (accounts.scoping's one
     rule for agent writes; a staff token bound to the facility is refused)."""
-    return video_services.agent_facility(acting_user=request.user,  # type: ignore[arg-type]
+    return video_services.agent_facility(acting_user=request.user,
                                          origin=request.origin,
                                          token=getattr(request, "machine_token", None))
 
 
 @router.get("/orders", response=PolicyOut)
-def preservation_orders(request: HttpRequest):  # type: ignore[no-untyped-def]
+def preservation_orders(request: AuthedRequest):
     return preservation.preservation_policy(facility=_facility(request))
 
 
 @router.post("/reports", response=ReportOut)
 @decorate_view(idempotent)
-def preservation_reports(request: HttpRequest, payload: ReportIn):  # type: ignore[no-untyped-def]
+def preservation_reports(request: AuthedRequest, payload: ReportIn):
     facility = _facility(request)
     items = [preservation.ReportItem(sha256=item.sha256, camera=item.camera, status=item.status,
                                      found_sha256=item.found_sha256) for item in payload.items]

@@ -143,7 +143,7 @@ TERMINAL_MAX_AGE = 365 * 24 * 3600
 
 def terminal_of(request: HttpRequest) -> str:
     """The terminal id the browser sent ("" if none, or a forged one)."""
-    return request.get_signed_cookie(TERMINAL_COOKIE, default="", salt=TERMINAL_SALT)
+    return request.get_signed_cookie(TERMINAL_COOKIE, default="", salt=TERMINAL_SALT) or ""
 
 
 def terminal_cookie(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

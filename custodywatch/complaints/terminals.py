@@ -213,7 +213,7 @@ def set_credential(response: HttpResponse, request: HttpRequest, credential: str
 
 def terminal_of(request: HttpRequest) -> Terminal | None:
     """The enrolled, unrevoked terminal whose credential this browser holds, or None."""
-    value = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_SALT)
+    value = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_SALT) or ""
     pk, _sep, secret = value.partition(":")
     if not pk.isdigit() or not secret:
         return None

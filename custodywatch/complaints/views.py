@@ -35,9 +35,6 @@ from custodywatch.accounts.capabilities import (
 )
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.cases import forms as case_forms
-from custodywatch.cases import selectors as case_selectors
-from custodywatch.cases import services as case_services
 from custodywatch.complaints import languages, receipts, rules, selectors, services, terminals
 from custodywatch.complaints import ledger_rows as complaint_ledger_rows
 from custodywatch.complaints.attachments import open_verified
@@ -67,8 +64,9 @@ from custodywatch.complaints.models import (
     TerminalAlert,
     TimelineEvent,
 )
+from custodywatch.complaints.page import ACTIONS, detail_sections
 from custodywatch.complaints.preservation import preservation_summary
-from custodywatch.core.actions import Actions, add_service_errors
+from custodywatch.core.actions import add_service_errors
 from custodywatch.core.idempotency import idempotent
 from custodywatch.core.sealing import SealingError
 from custodywatch.core.stored_files import StoredFileDamaged, refusal
@@ -608,9 +606,9 @@ def _eligible_handlers(complaint: Complaint) -> list[User]:
     return [p for p in people if services._eligible_handler(complaint, p)]
 
 
-def _timeline(complaint: Complaint, cases: list) -> list:
-    """The timeline; a "case opened" event names the case only to those who may open it."""
-    visible = {case.register_number for case in cases}
+def _timeline(complaint: Complaint, visible: frozenset[str]) -> list:
+    """The timeline; a "case opened" event names the case only to those who may open it
+    (``visible``: their register numbers, from the page's sections, complaints/page.py)."""
     events = list(complaint.timeline.select_related("actor"))
     for event in events:
         if event.kind == TimelineEvent.Kind.CASE_OPENED and event.note not in visible:
@@ -628,8 +626,8 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -
         except SealingError:
             complaint.__dict__[name] = ""  # does not open: the mismatch above says so
     handlers = _eligible_handlers(complaint)
-    cases = case_selectors.complaint_cases(user=user, complaint=complaint,
-                                           origin=request.origin)
+    # What the apps above complaints add (cases: its cases and the accused officers).
+    sections = detail_sections(request, complaint, forms)
     return {
         "complaint": complaint,
         "close_form": forms.get("close_form") or CloseForm(),
@@ -637,11 +635,7 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -
         "burst_minutes": int(rules.TERMINAL_BURST_WINDOW.total_seconds() // 60),
         "ledger_mismatch": ledger_mismatch,
         "clocks": selectors.complaint_clocks(complaint),
-        "timeline": _timeline(complaint, cases),
-        "cases": cases,
-        "accusations": case_selectors.complaint_accusations(complaint=complaint),
-        "accuse_form": forms.get("accuse_form") or case_forms.AccusationForm(),
-        "unaccuse_form": forms.get("unaccuse_form"),
+        "timeline": _timeline(complaint, sections.visible_cases),
         "messages_": complaint.messages.select_related("author"),
         "attachments": complaint.attachments.all(),
         "holds": complaint.legal_holds.prefetch_related("rooms"),
@@ -658,6 +652,7 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -
         "identity_form": forms.get("identity_form") or IdentityRequestForm(),
         "link_form": forms.get("link_form") or LinkCustodyForm(),
         "identity": forms.get("identity"),
+        **sections.context,
     }
 
 
@@ -696,10 +691,10 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
     return response
 
 
-# The complaint page's actions: name, form, service call (core.actions); every one is for the
-# complaint's handlers (`handlers_only` on the view, the services check the rest). `slot`: the
-# page's form that shows the errors; without one they are shown above the page.
-ACTIONS: Actions[Complaint] = Actions()
+# The complaint page's actions (ACTIONS, complaints/page.py): name, form, service call
+# (core.actions); every one is for the complaint's handlers (`handlers_only` on the view, the
+# services check the rest). `slot`: the page's form that shows the errors; without one they
+# are shown above the page. Cases adds its own (cases/complaint_page.py).
 
 
 @ACTIONS.action("triage", slot="triage_form",
@@ -742,24 +737,6 @@ def _link(request, complaint, form):  # type: ignore[no-untyped-def]
         raise ValidationError({"custody_record": _("No such custody record.")}) from None
     services.complaint_link_custody_record(acting_user=request.user, origin=request.origin,
                                            complaint=complaint, custody_record=record)
-
-
-@ACTIONS.action("accuse", slot="accuse_form",
-                form=lambda request, complaint: case_forms.AccusationForm(request.POST))
-def _accuse(request, complaint, form):  # type: ignore[no-untyped-def]
-    d = form.cleaned_data
-    case_services.accusation_add(
-        acting_user=request.user, origin=request.origin, complaint=complaint,
-        full_name=d["full_name"], personnel_number=d["personnel_number"], rank=d["rank"],
-        position=d["position"], user=d["username"], note=d["note"])
-
-
-@ACTIONS.action("unaccuse", slot="unaccuse_form",
-                form=lambda request, complaint: case_forms.AccusationRemoveForm(request.POST))
-def _unaccuse(request, complaint, form):  # type: ignore[no-untyped-def]
-    accusation = get_object_or_404(complaint.accusations, pk=form.cleaned_data["accusation"])
-    case_services.accusation_remove(acting_user=request.user, origin=request.origin,
-                                    accusation=accusation, reason=form.cleaned_data["reason"])
 
 
 @ACTIONS.action("identity_request", slot="identity_form",

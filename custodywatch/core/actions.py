@@ -137,5 +137,5 @@ class Actions(Generic[T]):
                     add_service_errors(form, error)
         elif action.flash:
             messages.error(request, str(action.invalid) or " ".join(
-                text for texts in form.errors.values() for text in texts))
+                str(text) for texts in form.errors.values() for text in texts))
         return outcome

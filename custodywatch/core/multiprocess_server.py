@@ -21,5 +21,5 @@ class MultiProcessServer(BaseApplication):
         for name, value in self.options.items():
             self.cfg.set(name, value)
 
-    def load(self):  # type: ignore[no-untyped-def]
+    def load(self):
         return application

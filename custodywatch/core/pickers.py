@@ -19,16 +19,16 @@ class CodePickerField(forms.ModelChoiceField):
 
     widget = SearchableSelect
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("to_field_name", "code")
         kwargs.setdefault("error_messages", {
             "invalid_choice": _("Choose one of the list; no entry has this code.")})
         super().__init__(*args, **kwargs)
 
-    def to_python(self, value):  # type: ignore[no-untyped-def]
+    def to_python(self, value):
         return super().to_python(value.strip().upper() if isinstance(value, str) else value)
 
-    def label_from_instance(self, obj) -> str:  # type: ignore[no-untyped-def]
+    def label_from_instance(self, obj) -> str:
         region = getattr(obj, "region", None)
         where = f" ({region.short_name})" if region is not None else ""
         return f"{getattr(obj, 'local_name', obj.name)} · {obj.code}{where}"

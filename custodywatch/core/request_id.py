@@ -25,7 +25,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         offered = request.headers.get(HEADER, "")
         request_id = offered if _SANE.match(offered) else uuid.uuid4().hex
-        request.request_id = request_id  # type: ignore[attr-defined]
+        request.request_id = request_id  # type: ignore[attr-defined]  # declared in accounts.http.Request
         token = current_request_id.set(request_id)
         try:
             response = self.get_response(request)

@@ -101,7 +101,7 @@ class Worker:
             did = True
         return did
 
-    def _guarded(self, step, name: str) -> bool:  # type: ignore[no-untyped-def]
+    def _guarded(self, step, name: str) -> bool:
         """A step whose failure outside the job itself (the database gone a moment) is logged;
         the next round tries again."""
         try:

@@ -9,6 +9,11 @@ is marked e-mailed or escalated only with its e-mail queued, and a mail server t
 delays the e-mail without losing it or stopping the sweep. Raising is idempotent through a
 unique constraint on (record, clock, level, warning), and for camera-coverage alerts (raised
 by the coverage job, video/coverage_jobs.py) on (interrogation, clock).
+
+Apps above custody raise alerts of their own kinds into the same table, and this sweep
+e-mails and escalates them with the rest: blind custody (video/blind_alerts.py, with the cell
+checks' verification) and the exit examination (medical/exit_alerts.py). Custody keeps their
+kinds, levels and e-mail texts here, and imports neither.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,12 +35,10 @@ from custodywatch.accounts.scoping import facility_q
 from custodywatch.core.mail import mail_queue
 from custodywatch.custody import law
 from custodywatch.custody.models import (
-    CellCheck,
     CustodyAlert,
     CustodyRecord,
     Interrogation,
     RiskAssessment,
-    RoomStay,
 )
 from custodywatch.kernels import custody_care, deadlines, handover
 from custodywatch.registry.models import Room
@@ -191,103 +194,6 @@ def camera_alerts_withdraw(*, actions: list[Interrogation], now: dt.datetime) ->
     return withdrawn
 
 
-# --------------------------------------------------------------------------- blind custody
-
-# A stay that began this recently counts as "placed now".
-PLACEMENT_WINDOW = dt.timedelta(minutes=10)
-# Stays whose blind time may still grow or settle: open ones and those ended this recently.
-BLIND_LOOKBACK = dt.timedelta(days=1)
-
-
-def blind_stay_limit() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "CUSTODYWATCH_BLIND_STAY_MINUTES", 15)))
-
-
-def _is_transit(stay: RoomStay, neighbours: dict[int, tuple[bool, bool]],
-                limit: dt.timedelta) -> bool:
-    """A corridor or vehicle, or a short stay between two others: a move, not a stay."""
-    if stay.room.kind in (Room.Kind.CORRIDOR, Room.Kind.VEHICLE):
-        return True
-    before, after = neighbours.get(stay.pk, (False, False))
-    return (before and after and stay.ended_at is not None
-            and stay.ended_at - stay.started_at <= limit)
-
-
-def blind_custody_alerts_raise(*, now: dt.datetime) -> int:
-    """Alert every blind custody moment, once per room stay and kind:
-
-    - ``blind_placement``: a person placed (in the last ``PLACEMENT_WINDOW``) in a room that
-      is blind now (no camera in service covering it with a working picture, under the
-      coverage rule);
-    - ``blind_stay``: a stay with one blind piece of at least ``CUSTODYWATCH_BLIND_STAY_MINUTES``
-      (default 15);
-    - ``blind_move``: blind time in a corridor or vehicle, or in a short stay between two
-      others (a person moved through a blind room).
-
-    Blind pieces are those settled (older than the silence grace), as for interrogations.
-    Idempotent: the unique constraint on (room stay, clock) stops a second alert.
-    """
-    from custodywatch.video.coverage import stay_coverage
-    from custodywatch.video.selectors import rooms_blind_now
-    from custodywatch.video.timing import silence_after
-
-    limit = blind_stay_limit()
-    cutoff = now - silence_after()
-    already = set(CustodyAlert.objects.filter(
-        room_stay__isnull=False, raised_at__gte=now - BLIND_LOOKBACK - limit
-    ).values_list("room_stay_id", "clock"))
-    new: list[CustodyAlert] = []
-
-    def add(stay: RoomStay, clock: str, due: dt.datetime) -> None:
-        if (stay.pk, clock) not in already:
-            already.add((stay.pk, clock))
-            new.append(CustodyAlert(custody_record_id=stay.custody_record_id, room_stay=stay,
-                                    clock=clock, level=CustodyAlert.Level.UNRECORDED,
-                                    warning_seconds=0, due_at=due, raised_at=now))
-
-    placed = list(RoomStay.objects.filter(ended_at__isnull=True,
-                                          started_at__gte=now - PLACEMENT_WINDOW,
-                                          started_at__lte=now).select_related("room"))
-    blind_now = rooms_blind_now(room_ids=[stay.room_id for stay in placed], now=now)
-    for stay in placed:
-        if stay.room_id in blind_now:
-            add(stay, CustodyAlert.Clock.BLIND_PLACEMENT, stay.started_at)
-
-    recent = list(RoomStay.objects.filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gte=now - BLIND_LOOKBACK),
-        started_at__lte=now, blind_ms__gt=0).select_related("room"))
-    if recent:
-        records = {stay.custody_record_id for stay in recent}
-        neighbours: dict[int, tuple[bool, bool]] = {}
-        by_record: dict[int, list[tuple[dt.datetime, int]]] = {}
-        for record_id, started_at, pk in RoomStay.objects.filter(
-                custody_record_id__in=records).values_list("custody_record_id", "started_at",
-                                                           "pk"):
-            by_record.setdefault(record_id, []).append((started_at, pk))
-        for stays in by_record.values():
-            stays.sort()
-            for index, (_start, pk) in enumerate(stays):
-                neighbours[pk] = (index > 0, index < len(stays) - 1)
-        coverage = stay_coverage(stays=[(stay.pk, stay.room_id, stay.started_at, stay.ended_at)
-                                        for stay in recent], now=now)
-        for stay, result in zip(recent, coverage, strict=True):
-            pieces = [(start, min(end, cutoff)) for start, end in result.blind if start < cutoff]
-            if not pieces:
-                continue
-            if _is_transit(stay, neighbours, limit):
-                add(stay, CustodyAlert.Clock.BLIND_MOVE, pieces[0][0])
-            elif any(end - start >= limit for start, end in pieces):
-                first = next(start for start, end in pieces if end - start >= limit)
-                add(stay, CustodyAlert.Clock.BLIND_STAY, first)
-    if not new:
-        return 0
-    CustodyAlert.objects.bulk_create(new, ignore_conflicts=True)
-    audit_record(actor=None, action=AuditEvent.Action.CREATE, origin=SYSTEM_ORIGIN,
-                 object_type="custody.custodyalert", object_label="blind custody",
-                 detail={"stays": {str(a.room_stay_id): a.clock for a in new}})
-    return len(new)
-
-
 def _alerts_due(records: list[CustodyRecord], now: dt.datetime) -> list[CustodyAlert]:
     alerts = []
     for record in records:
@@ -389,38 +295,6 @@ def alerts_escalate(*, now: dt.datetime) -> int:
     return escalated
 
 
-# ---------------------------------------------------------------- issue 21: exit examinations
-# A release or a transfer must follow an independent medical examination (medical/). Ends
-# that move the person out of the facility's hands; looked back over a bounded window.
-EXIT_ENDS = ("released", "transferred", "arrest_ordered")
-# An examination recorded up to this long after the end still counts (batch systems send the
-# end first), and the alert waits for it.
-EXIT_EXAMINATION_GRACE = dt.timedelta(hours=2)
-# An examination this long before the end is the exit examination.
-EXIT_EXAMINATION_BEFORE = dt.timedelta(hours=24)
-EXIT_LOOKBACK = dt.timedelta(days=30)
-
-
-def exit_examination_alerts_raise(*, now: dt.datetime) -> int:
-    """One alert per custody that ended in a release or transfer without an independent
-    examination (occasion release or transfer) in the 24 h before the end; idempotent."""
-    from custodywatch.medical.models import Examination, Occasion
-
-    ended = CustodyRecord.objects.filter(
-        end_reason__in=EXIT_ENDS, ended_at__lte=now - EXIT_EXAMINATION_GRACE,
-        ended_at__gte=now - EXIT_LOOKBACK,
-    ).exclude(alerts__clock=CustodyAlert.Clock.EXIT_EXAMINATION)
-    examined = Examination.objects.filter(
-        custody_record=OuterRef("pk"), occasion__in=[Occasion.RELEASE, Occasion.TRANSFER],
-        examined_at__gte=F("custody_record__ended_at") - EXIT_EXAMINATION_BEFORE)
-    missing = list(ended.filter(~Exists(examined)).values_list("pk", "ended_at"))
-    CustodyAlert.objects.bulk_create(
-        [CustodyAlert(custody_record_id=pk, clock=CustodyAlert.Clock.EXIT_EXAMINATION,
-                      level=CustodyAlert.Level.NOT_EXAMINED, warning_seconds=0, due_at=ended_at,
-                      raised_at=now) for pk, ended_at in missing], ignore_conflicts=True)
-    return len(missing)
-
-
 # ----------------------------------------------------------- issue 22: lost in transit
 TRANSIT_LOOKBACK = dt.timedelta(days=30)
 
@@ -463,8 +337,6 @@ def transit_alerts_raise(*, now: dt.datetime) -> int:
 RECURRING_KINDS = frozenset({deadlines.ClockKind.REVIEW, deadlines.ClockKind.CELL_CHECK})
 # Custody ended this recently still has its missed reviews and checks alerted.
 RECURRING_LOOKBACK = dt.timedelta(days=2)
-# A cell check is verified against this much footage on each side of its moment.
-CHECK_WINDOW = dt.timedelta(seconds=30)
 
 
 def recurring_alerts_raise(*, now: dt.datetime) -> int:
@@ -567,55 +439,10 @@ def models_prefetch_interrogations() -> Prefetch:
                     .order_by("started_at"))
 
 
-def cell_checks_verify(*, now: dt.datetime) -> int:
-    """Mark each cell check whose footage has settled: verified when a working camera
-    recorded its room, or a corridor of the facility, for the whole minute around it
-    (video.coverage.stay_coverage, the rule RoomStay.blind_ms is computed by); unverified
-    when none did. A check typed with no working camera is a claim nobody can confirm."""
-    from custodywatch.video.coverage import stay_coverage
-    from custodywatch.video.timing import silence_after
-
-    pending = list(CellCheck.objects.filter(
-        verified__isnull=True, checked_at__lte=now - silence_after() - CHECK_WINDOW
-    ).select_related("custody_record")[:2000])
-    if not pending:
-        return 0
-    facility_ids = {check.custody_record.facility_id for check in pending}
-    corridors: dict[int, list[int]] = {}
-    for room_id, facility_id in Room.objects.filter(
-            facility_id__in=facility_ids, kind=Room.Kind.CORRIDOR).values_list("pk",
-                                                                             "facility_id"):
-        corridors.setdefault(facility_id, []).append(room_id)
-    windows, owners = [], []
-    for check in pending:
-        rooms = ([check.room_id] if check.room_id else []) + corridors.get(
-            check.custody_record.facility_id, [])
-        for room_id in rooms:
-            windows.append((len(windows), room_id, check.checked_at - CHECK_WINDOW,
-                            check.checked_at + CHECK_WINDOW))
-            owners.append(check.pk)
-    recorded: set[int] = set()
-    for owner, result in zip(owners, stay_coverage(stays=windows, now=now), strict=True):
-        if not result.blind:
-            recorded.add(owner)
-    verified = [check.pk for check in pending if check.pk in recorded]
-    unverified = [check.pk for check in pending if check.pk not in recorded]
-    with transaction.atomic():
-        CellCheck.objects.filter(pk__in=verified).update(verified=True)
-        CellCheck.objects.filter(pk__in=unverified).update(verified=False)
-        if unverified:
-            audit_record(actor=None, action=AuditEvent.Action.UPDATE, origin=SYSTEM_ORIGIN,
-                         object_type="custody.cellcheck", object_label="unverified",
-                         detail={"unverified": unverified})
-    return len(pending)
-
-
 def custody_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """One pass: raise, e-mail, escalate. Safe to run from several workers at once."""
     now = now or timezone.now()
-    cell_checks_verify(now=now)
-    raised = (alerts_raise(now=now) + blind_custody_alerts_raise(now=now)
-              + exit_examination_alerts_raise(now=now) + transit_alerts_raise(now=now)
+    raised = (alerts_raise(now=now) + transit_alerts_raise(now=now)
               + recurring_alerts_raise(now=now) + interrogation_alerts_raise(now=now))
     return SweepResult(raised=raised, mailed=alerts_mail(now=now),
                        escalated=alerts_escalate(now=now))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
-from custodywatch.custody import batch, selectors
+from custodywatch.custody import batch, record_rows, selectors
 from custodywatch.custody.models import (
     Acknowledgement,
     CustodyRecord,
@@ -23,7 +23,6 @@ from custodywatch.custody.models import (
     ReviewDecision,
     RightDelay,
 )
-from custodywatch.medical import batch as medical_batch
 
 router = Router(tags=["custody"])
 
@@ -89,7 +88,7 @@ class CellCheckIn(Schema):
 
 class RecordIn(RecordKey):
     full_name: str = Field(..., max_length=200)
-    date_of_birth: plausible.date_type(plausible.Kind.BIRTH) | None = None  # type: ignore[valid-type]
+    date_of_birth: plausible.date_type(plausible.Kind.BIRTH) | None = None  # type: ignore[valid-type]  # a pydantic type built at import
     iin: str = Field("", max_length=12)
     identity_document: str = Field("", max_length=120)
     gender: str = Field("", max_length=40)
@@ -162,37 +161,6 @@ class InterrogationIn(RecordKey):
     recording_ref: str = Field("", max_length=200)
 
 
-class InjuryIn(Schema):
-    view: str = Field(..., max_length=5, description="front or back")
-    body_region: str = Field(..., max_length=40, description="A region of cases/body.py.")
-    x: float | None = Field(None, description="0..1 on the view; omit for the region's centre.")
-    y: float | None = None
-    kind: str = Field(..., max_length=20)
-    description: str = Field(..., max_length=5000)
-
-
-class ExaminationIn(RecordKey):
-    """An independent medical examination (medical/): only a medical examiner's token."""
-
-    examination_ref: str = Field("", max_length=60,
-                                 description="The sender's identifier of the examination.")
-    occasion: str = Field(..., max_length=10, description="intake, transfer, release, other")
-    examined_at: Moment
-    in_private: bool
-    consent: str = Field(..., max_length=10, description="given or refused")
-    no_injuries: bool = False
-    declared_ill_treatment: bool = False
-    person_account: str = Field("", max_length=20000)
-    doctor_allegation: bool = False
-    consistency: str = Field("", max_length=20)
-    opinion: str = Field("", max_length=20000)
-    injuries: list[InjuryIn] = Field(default_factory=list, max_length=200)
-
-
-class ExaminationsBatch(Schema):
-    items: list[ExaminationIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
-
-
 class RecordsBatch(Schema):
     items: list[RecordIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
 
@@ -251,10 +219,10 @@ def _items(payload: Schema) -> list[dict]:
     # Only what the sender sent: an update never blanks a field it did not mention.
     return [item.model_dump(exclude_unset=True) | {"facility": item.facility,
                                                    "external_ref": item.external_ref}
-            for item in payload.items]  # type: ignore[attr-defined]
+            for item in payload.items]  # type: ignore[attr-defined]  # batches' items
 
 
-def _call(request: HttpRequest, run, payload: Schema) -> dict:  # type: ignore[no-untyped-def]
+def _call(request: AuthedRequest, run, payload: Schema) -> dict:
     results = run(acting_user=request.user, origin=request.origin,
                   token=getattr(request, "machine_token", None), items=_items(payload))
     return {"items": results}
@@ -262,38 +230,28 @@ def _call(request: HttpRequest, run, payload: Schema) -> dict:  # type: ignore[n
 
 @router.post("/records/batch", response=CustodyBatchOut)
 @decorate_view(idempotent)
-def records_batch(request: HttpRequest, payload: RecordsBatch):  # type: ignore[no-untyped-def]
+def records_batch(request: AuthedRequest, payload: RecordsBatch):
     """Create or update detentions by (facility, external_ref). All items or none."""
-    return _call(request, batch.records_batch, payload)
+    return _call(request, record_rows.records_batch, payload)
 
 
 @router.post("/stays/batch", response=CustodyBatchOut)
 @decorate_view(idempotent)
-def stays_batch(request: HttpRequest, payload: StaysBatch):  # type: ignore[no-untyped-def]
+def stays_batch(request: AuthedRequest, payload: StaysBatch):
     """Room stays; a stay that overlaps another or is in a wrong room rejects the batch."""
     return _call(request, batch.stays_batch, payload)
 
 
 @router.post("/interrogations/batch", response=CustodyBatchOut)
 @decorate_view(idempotent)
-def interrogations_batch(  # type: ignore[no-untyped-def]
-    request: HttpRequest, payload: InterrogationsBatch
+def interrogations_batch(
+    request: AuthedRequest, payload: InterrogationsBatch
 ):
     return _call(request, batch.interrogations_batch, payload)
 
 
-@router.post("/examinations/batch", response=CustodyBatchOut)
-@decorate_view(idempotent)
-def examinations_batch(  # type: ignore[no-untyped-def]
-    request: HttpRequest, payload: ExaminationsBatch
-):
-    """Independent medical examinations (issue 21). An injury, a declared or recorded
-    allegation, or a new injury opens its referral in the same transaction. All or none."""
-    return _call(request, medical_batch.examinations_batch, payload)
-
-
 @router.get("/records/{record_id}", response=RecordOut)
-def record_get(request: HttpRequest, record_id: int):  # type: ignore[no-untyped-def]
+def record_get(request: AuthedRequest, record_id: int):
     """One custody record in the caller's scope; the read is audited."""
     try:
         return selectors.custody_record_detail(user=request.user, pk=record_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -22,17 +24,20 @@ from custodywatch.custody.models import (
     RiskAssessment,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a label: str or lazy text
+
 MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class RoomChoiceField(forms.ModelChoiceField):
     """Rooms by code and name; never through Room.__str__, which reads the facility."""
 
-    def label_from_instance(self, obj) -> str:  # type: ignore[no-untyped-def]
+    def label_from_instance(self, obj) -> str:
         return f"{obj.code} · {obj.name}"
 
 
-def moment_field(label: str, *, required: bool = True,
+def moment_field(label: StrOrPromise, *, required: bool = True,
                  kind: plausible.Kind = plausible.Kind.EVENT) -> forms.DateTimeField:
     """A moment typed in the person's own time zone (the middleware activates it), within
     the plausible window of its kind (core/plausible.py)."""
@@ -45,9 +50,9 @@ def moment_field(label: str, *, required: bool = True,
 class MomentsMixin:
     """Every DateTimeField of a ModelForm gets the datetime-local widget."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for field in self.fields.values():  # type: ignore[attr-defined]
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # type: ignore[attr-defined]  # a form mixin
             if isinstance(field, forms.DateTimeField):
                 field.input_formats = [MOMENT_FORMAT, "%Y-%m-%d %H:%M"]
                 field.widget = forms.DateTimeInput(attrs={"type": "datetime-local"},
@@ -72,7 +77,7 @@ class DetentionForm(MomentsMixin, forms.ModelForm):
         widgets = {"grounds": forms.Textarea(attrs={"rows": 2}),
                    "personal_property": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["room"].queryset = rooms
         self.fields["detained_at"].help_text = _(
@@ -106,7 +111,7 @@ class RegimeForm(MomentsMixin, forms.ModelForm):
         fields = ["regime", "court_order_ref", "court_order_at", "term_ends_at",
                   "extension_applied_at"]
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _plan_not_event(self.fields["term_ends_at"])
 
@@ -125,7 +130,7 @@ class RightDelayForm(MomentsMixin, forms.ModelForm):
         fields = ["right", "authorised_by", "reason", "authorised_at", "until"]
         widgets = {"reason": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _plan_not_event(self.fields["until"])
 
@@ -135,7 +140,7 @@ class MoveForm(forms.Form):
     room = RoomChoiceField(label=_("Move to room"), queryset=None)
     at = moment_field(_("At"))
 
-    def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["room"].queryset = rooms
 
@@ -152,7 +157,7 @@ class InterrogationForm(MomentsMixin, forms.ModelForm):
         label=_("Investigator's personnel number"), required=False, max_length=40,
         help_text=_("Links the interrogation to the officer's record."))
 
-    def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["room"].queryset = rooms
         self.fields["lawyer_present"].required = False
@@ -179,7 +184,7 @@ class RiskAssessmentForm(MomentsMixin, forms.ModelForm):
                   "observation_level", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["observation_level"].required = False
         self.fields["observation_level"].help_text = _(
@@ -214,7 +219,7 @@ class MedicalCheckForm(MomentsMixin, forms.ModelForm):
         fields = ["occasion", "examined_at", "examiner", "declared_ill_treatment", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         if data.get("findings") == "injuries":
             for name in ("body_location", "injury_kind"):

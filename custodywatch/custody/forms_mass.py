@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.core import plausible
@@ -18,9 +21,11 @@ class DeclareForm(forms.Form):
     started_at = moment_field(_("People detained since"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, regions=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, regions: QuerySet[Region] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions if regions is not None else Region.objects.none()
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = (
+            regions if regions is not None else Region.objects.none())
 
 
 class PlaceForm(forms.Form):
@@ -32,9 +37,11 @@ class PlaceForm(forms.Form):
     areas = forms.CharField(label=_("Holding areas, one a line"),
                             widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, regions=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, regions: QuerySet[Region] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions if regions is not None else Region.objects.none()
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = (
+            regions if regions is not None else Region.objects.none())
 
     def area_list(self) -> list[str]:
         return self.cleaned_data["areas"].splitlines()

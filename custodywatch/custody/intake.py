@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.core import plausible
+from custodywatch.core.rows import RowError
 from custodywatch.custody import mass, services
 from custodywatch.custody.models import CustodyRecord, Regime, iin_is_valid
 from custodywatch.custody.models_mass import BulkIntake
@@ -52,15 +53,8 @@ MOMENTS = ("detained_at", "arrived_at")
 XLSX_MAGIC = b"PK\x03\x04"
 
 
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("line %(line)s, field %(field)s: %(message)s") % {
-            "line": self.line, "field": self.field, "message": self.message}
+# The one error format of batches and files (core.rows): line, field, message.
+LineError = RowError
 
 
 class IntakeError(Exception):
@@ -110,10 +104,10 @@ def _table(content: bytes, tz: dt.tzinfo) -> list[tuple[int, list[str]]]:
         except (zipfile.BadZipFile, KeyError, ValueError, OSError):
             raise IntakeError([LineError(0, "-", _("Not a readable XLSX file."))]) from None
         sheet = workbook.worksheets[0]
-        lines = [(number, [_cell_text(value, tz) for value in row])
-                 for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        rows = [(number, [_cell_text(value, tz) for value in row])
+                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
         workbook.close()
-        return lines
+        return rows
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -21,7 +21,7 @@ from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, User
 from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.core import plausible
-from custodywatch.custody import alerts, law
+from custodywatch.custody import alerts, law, signals
 from custodywatch.custody.models import (
     CellCheck,
     CustodyRecord,
@@ -38,7 +38,6 @@ from custodywatch.custody.models import (
 )
 from custodywatch.kernels import custody_care, deadlines
 from custodywatch.registry.models import Facility, Room
-from custodywatch.video.coverage_jobs import coverage_work_for_period
 
 # No court term runs longer (a life sentence has no release date: leave it empty).
 LONGEST_TERM = dt.timedelta(days=365 * 30 + 8)
@@ -245,19 +244,19 @@ def _end_write(
                  detail={"ended": end_reason})
     if end_reason == EndReason.DIED:
         alerts.death_alert_raise(record=record, now=timezone.now())
-        # Issue 21: a death opens its investigation by itself, in this transaction.
-        from custodywatch.medical.referrals import death_referral_open
-
-        death_referral_open(record=record, now=timezone.now())
+        # Issue 21: a death opens its investigation by itself, in this transaction (medical,
+        # above custody, receives the signal: medical/apps.py).
+        signals.custody_death.send(sender=CustodyRecord, record=record, now=timezone.now())
     return record
 
 
 def _coverage_changed(item: RoomStay | Interrogation) -> None:
     """A stay or action whose period changed: its stored blind time is void until the
-    coverage job (video/coverage_jobs.py) recomputes it from the work queued here."""
+    coverage job (video/coverage_jobs.py) recomputes it from the work video queues here, in
+    this transaction, on the signal (video/apps.py)."""
     item.blind_ms = item.coverage_computed_at = None
-    coverage_work_for_period(room_id=item.room_id, started_at=item.started_at,
-                             ended_at=item.ended_at)
+    signals.room_time_changed.send(sender=type(item), room_id=item.room_id,
+                                   started_at=item.started_at, ended_at=item.ended_at)
 
 
 COVERAGE_FIELDS = ["blind_ms", "coverage_computed_at"]
@@ -297,11 +296,11 @@ def _stay_write(
     _check_within_custody(record, started_at, ended_at, errors)
     others = record.stays.exclude(pk=stay.pk) if stay is not None else record.stays.all()
     overlapping = others.filter(started_at__lt=ended_at) if ended_at else others
-    overlapping = overlapping.exclude(ended_at__lte=started_at).select_related("room").first()
-    if overlapping is not None and "started_at" not in errors:
+    clash = overlapping.exclude(ended_at__lte=started_at).select_related("room").first()
+    if clash is not None and "started_at" not in errors:
         errors["started_at"] = _("Overlaps the stay in room %(room)s from %(start)s.") % {
-            "room": overlapping.room.code,
-            "start": timezone.localtime(overlapping.started_at).strftime("%Y-%m-%d %H:%M")}
+            "room": clash.room.code,
+            "start": timezone.localtime(clash.started_at).strftime("%Y-%m-%d %H:%M")}
     _raise(errors)
     created = stay is None
     stay = stay or RoomStay(custody_record=record)
@@ -430,12 +429,10 @@ def _medical_check_write(
     audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin, obj=check,
                  detail={"record": record.pk, "injuries": len(injuries)})
     # Issue 21: an injury or a declared allegation is referred by itself, in this transaction
-    # (nobody at the facility decides, and nothing the facility reads shows it).
-    from custodywatch.medical import referrals
-
-    triggers = referrals.check_triggers(check, len(injuries))
-    if triggers:
-        referrals.referral_open(record=record, triggers=triggers, medical_check=check)
+    # (nobody at the facility decides, and nothing the facility reads shows it): medical,
+    # above custody, receives the signal (medical/apps.py).
+    signals.medical_check_recorded.send(sender=MedicalCheck, record=record, check=check,
+                                        injuries=len(injuries))
     return check
 
 
@@ -652,7 +649,7 @@ def _cell_check_write(
         stay = record.stays.filter(started_at__lte=check.checked_at).filter(
             Q(ended_at__isnull=True) | Q(ended_at__gt=check.checked_at)).first()
         check.room_id = stay.room_id if stay is not None else None
-    elif check.room_id is not None:
+    elif check.room is not None:
         _check_room(record, check.room, errors)
     _raise(errors)
     existing = CellCheck.objects.filter(custody_record=record,

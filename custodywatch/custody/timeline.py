@@ -7,6 +7,7 @@ units (`WIDTH` wide), so the picture scales with the page.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -72,10 +73,10 @@ def _local(moment: dt.datetime) -> str:
 
 
 def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.datetime,
-                   blind: list[tuple[dt.datetime, dt.datetime]] = (),  # type: ignore[assignment]
-                   feed_gaps: list[tuple[dt.datetime, dt.datetime | None]] = (),  # type: ignore[assignment]
+                   blind: Sequence[tuple[dt.datetime, dt.datetime]] = (),
+                   feed_gaps: Sequence[tuple[dt.datetime, dt.datetime | None]] = (),
                    breached: frozenset[int] = frozenset(),
-                   missed: list[tuple[str, dt.datetime]] = (),  # type: ignore[assignment]
+                   missed: Sequence[tuple[str, dt.datetime]] = (),
                    ) -> Timeline:
     """`breached`: ids of interrogations that broke a safeguard; `missed`: (clock name, due
     moment) of each missed review or cell check (issue 22)."""
@@ -140,8 +141,8 @@ def build_timeline(*, record: CustodyRecord, history: dict[str, list], now: dt.d
     lanes = [rooms, actions, safeguards, care, unseen]
     if feed_gaps:  # live view (liveview app): the picture of a transparent room was lost
         lost = Lane(_("Live picture lost"), 5 * LANE_HEIGHT)
-        for begin, finish in feed_gaps:
-            lost.bars.append(bar(begin, finish, _("live gap"), "tl-feed-gap"))
+        for gap_begin, gap_end in feed_gaps:
+            lost.bars.append(bar(gap_begin, gap_end, _("live gap"), "tl-feed-gap"))
         lanes.append(lost)
     hours = span / 3600
     step = next((s for s in TICK_STEPS_HOURS if hours / s <= 8), TICK_STEPS_HOURS[-1])

@@ -20,9 +20,7 @@ from custodywatch.custody import alerts, forms, hooks, law, presenters, selector
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.custody.timeline import build_person_timeline, build_timeline
 from custodywatch.kernels import deadlines
-from custodywatch.liveview import selectors as live_selectors
 from custodywatch.registry.models import Facility
-from custodywatch.video.coverage import coverage_rule, stay_coverage
 
 DESK_POLL_SECONDS = 30
 OVERRUN_PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
@@ -126,10 +124,9 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
     facts = alerts.facts_of(record, delays=history["delays"], history=history)
     clocks = alerts.clocks_of(record, now, facts)
     flags = deadlines.safeguard_flags(facts, alerts.recorded_of(record))
-    # The record was read through the scoped selector: its stays may be checked for cameras.
-    coverage = stay_coverage(stays=[(stay.pk, stay.room_id, stay.started_at, stay.ended_at)
-                                    for stay in history["stays"]])
-    blind = [piece for stay in coverage for piece in stay.blind]
+    # The record was read through the scoped selector: the apps above custody add what they
+    # know of it (video: its blind time; liveview: its live-feed gaps), custody/hooks.py.
+    sections = hooks.record_sections(record, history)
     care = _care(request, record, history, facts, now)
     context = {
         "record": record, "history": history,
@@ -137,15 +134,13 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
         "flags": presenters.flag_texts(flags),
         "delay_form": bound.get("delay_form") or forms.RightDelayForm(
             initial={"authorised_at": timezone.localtime(now).strftime(forms.MOMENT_FORMAT)}),
-        "timeline": build_timeline(record=record, history=history, now=now, blind=blind,
-                                   feed_gaps=live_selectors.feed_gaps_for_timeline(
-                                       record=record),
+        "timeline": build_timeline(record=record, history=history, now=now,
+                                   blind=list(sections.blind),
+                                   feed_gaps=list(sections.feed_gaps),
                                    breached=frozenset(care["breached"]),
                                    missed=care["missed"]),
         "care": care,
-        "blind_minutes": round(sum(stay.blind_ms for stay in coverage) / 60_000),
-        "blind_stays": sum(1 for stay in coverage if stay.blind_ms),
-        "coverage_rule": coverage_rule().label,
+        **sections.context,
         "can_write": services.can_write_custody(user=request.user, facility=record.facility,
                                                 token=None),
         **_record_forms(record, now, **bound),

@@ -22,7 +22,7 @@ from custodywatch.custody.views import _facility, _record
 from custodywatch.registry.models import Region
 
 
-def _regions(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _regions(request: HttpRequest):
     return Region.objects.filter(region_q(request.user)).order_by("code")
 
 

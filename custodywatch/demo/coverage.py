@@ -25,7 +25,6 @@ from collections import defaultdict
 from django.db.models import Count, F, Q
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
-from custodywatch.custody.alerts import blind_custody_alerts_raise
 from custodywatch.custody.models import RoomStay
 from custodywatch.registry.models import Camera, Facility, Room
 from custodywatch.reports.coverage_history import (
@@ -34,6 +33,7 @@ from custodywatch.reports.coverage_history import (
     coverage_snapshot_take,
 )
 from custodywatch.reports.models import CoverageSnapshot
+from custodywatch.video.blind_alerts import blind_custody_alerts_raise
 from custodywatch.video.coverage_jobs import coverage_work_drain, coverage_work_queue
 from custodywatch.video.demo import BLIND_ROOMS, HISTORY_DAYS, NATIONAL_CAMERAS, OUT_OF_ORDER
 from custodywatch.video.demo import NATIONAL_CUSTODY_ROOMS as NATIONAL_ROOMS

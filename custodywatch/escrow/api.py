@@ -13,11 +13,11 @@ depends on complaints (docs/security.md, "the facility sees nothing").
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.core.idempotency import idempotent
 from custodywatch.escrow import keys, services, store
 from custodywatch.registry.models import Facility
@@ -103,11 +103,11 @@ class FingerprintsOut(Schema):
     items: list[FingerprintOut]
 
 
-def _agent_facility(request: HttpRequest) -> Facility:
+def _agent_facility(request: AuthedRequest) -> Facility:
     """An edge agent's own facility (the rule of every agent call,
     ``accounts.scoping.video_writer_facility_id``); PermissionDenied, audited, for anyone else."""
     facility = video_services.agent_facility(
-        acting_user=request.user,  # type: ignore[arg-type]
+        acting_user=request.user,
         origin=request.origin, token=getattr(request, "machine_token", None))
     if not store.configured():
         raise HttpError(404, "This centre offers no escrow store (not configured).")
@@ -115,14 +115,14 @@ def _agent_facility(request: HttpRequest) -> Facility:
 
 
 @router.get("/plan", response=PlanOut)
-def escrow_plan(request: HttpRequest):  # type: ignore[no-untyped-def]
+def escrow_plan(request: AuthedRequest):
     facility = _agent_facility(request)
     return {"facility": facility.code, "public_key": keys.public_key_b64(),
             "cameras": services.escrow_plan(facility)}
 
 
 @router.post("/grants", response=GrantsOut)
-def escrow_grants(request: HttpRequest, payload: GrantsIn):  # type: ignore[no-untyped-def]
+def escrow_grants(request: AuthedRequest, payload: GrantsIn):
     facility = _agent_facility(request)
     items = [services.GrantRequest(camera=item.camera, sha256=item.sha256,
                                    stored_sha256=item.stored_sha256, size=item.size)
@@ -134,7 +134,7 @@ def escrow_grants(request: HttpRequest, payload: GrantsIn):  # type: ignore[no-u
 
 @router.post("/acks", response=AcksOut)
 @decorate_view(idempotent)
-def escrow_acks(request: HttpRequest, payload: AcksIn):  # type: ignore[no-untyped-def]
+def escrow_acks(request: AuthedRequest, payload: AcksIn):
     facility = _agent_facility(request)
     return {"items": services.acknowledge_uploads(
         acting_user=request.user, origin=request.origin, facility=facility,
@@ -143,7 +143,7 @@ def escrow_acks(request: HttpRequest, payload: AcksIn):  # type: ignore[no-untyp
 
 @router.post("/fingerprints", response=FingerprintsOut)
 @decorate_view(idempotent)
-def escrow_fingerprints(request: HttpRequest, payload: FingerprintsIn):  # type: ignore[no-untyped-def]
+def escrow_fingerprints(request: AuthedRequest, payload: FingerprintsIn):
     facility = _agent_facility(request)
     return {"items": services.record_fingerprints(
         acting_user=request.user, origin=request.origin, facility=facility,

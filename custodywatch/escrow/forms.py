@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -24,4 +24,4 @@ class BodyCameraAssignForm(forms.Form):
 
     def __init__(self, *args: Any, cameras: QuerySet[Camera], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["camera"].queryset = cameras
+        cast(forms.ModelChoiceField, self.fields["camera"]).queryset = cameras

@@ -76,12 +76,12 @@ def escrow_plan(facility: Facility) -> list[dict[str, object]]:
                .distinct().prefetch_related("rooms").order_by("code"))
     worn = set(BodyCameraAssignment.objects.filter(camera__facility=facility)
                .values_list("camera_id", flat=True))
-    plan = []
+    plan: list[tuple[int, str]] = []  # (priority, camera)
     for camera in cameras:
         interrogation = any(room.kind in INTERROGATION_KINDS for room in camera.rooms.all())
         first = interrogation or camera.pk in worn
-        plan.append({"camera": camera.code, "priority": 0 if first else 1})
-    return sorted(plan, key=lambda entry: (entry["priority"], entry["camera"]))
+        plan.append((0 if first else 1, camera.code))
+    return [{"camera": code, "priority": priority} for priority, code in sorted(plan)]
 
 
 def body_camera_assign(*, acting_user: User, origin: Origin, camera: Camera,
@@ -513,14 +513,15 @@ def verify_objects(*, sample: int | None = None, now: dt.datetime | None = None
         "pk", "sha256", "stored_sha256", "size", "version_id", "retain_until"))
     if sample is not None and sample < len(objects):
         objects = random.sample(objects, sample)  # noqa: S311 - a spot check, not a secret
-    ledger = {}
+    ledger: dict[str, set[str]] = {}
     for start in range(0, len(objects), 500):
         ledger |= _ledger_stored_hashes([obj.sha256 for obj in objects[start:start + 500]])
     problems = []
     for obj in objects:
         recorded = ledger.get(obj.sha256, set())
         if recorded != {obj.stored_sha256}:
-            problem = Problem(obj.sha256, MISMATCH, "the row disagrees with the ledger")
+            problem: Problem | None = Problem(obj.sha256, MISMATCH,
+                                              "the row disagrees with the ledger")
         else:
             status, detail = _check_stored(obj, obj.version_id)
             problem = None if status == ESCROWED else Problem(obj.sha256, status, detail)

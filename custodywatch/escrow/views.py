@@ -3,13 +3,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.escrow import selectors, services
@@ -19,7 +21,7 @@ from custodywatch.registry.models import Camera, Facility
 
 
 @login_required
-def record_footage(request: HttpRequest, pk: int) -> HttpResponse:
+def record_footage(request: AuthedRequest, pk: int) -> HttpResponse:
     """Which minutes of a custody record's stays and interrogations are escrowed off-site,
     held at the facility only, or lost. Same scope as the record's page."""
     try:
@@ -35,19 +37,19 @@ def record_footage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def blackouts(request: HttpRequest) -> HttpResponse:
+def blackouts(request: AuthedRequest) -> HttpResponse:
     """Facility blackouts in the reader's scope and, for each, what exists off-site and what
     may be lost, camera by camera."""
     rows = selectors.blackout_footage(user=request.user, origin=request.origin)
     return render(request, "escrow/blackouts.html", {"rows": rows})
 
 
-def _body_camera_readers(request: HttpRequest) -> None:
+def _body_camera_readers(request: AuthedRequest) -> None:
     if not selectors.may_read_body_cameras(request.user):
         raise PermissionDenied
 
 
-def _assignable(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _assignable(request: AuthedRequest) -> QuerySet[Camera]:
     return Camera.objects.filter(
         facility__in=Facility.objects.filter(facility_q(request.user)), is_active=True,
         rooms__isnull=True).order_by("code")
@@ -55,7 +57,7 @@ def _assignable(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def body_cameras(request: HttpRequest) -> HttpResponse:
+def body_cameras(request: AuthedRequest) -> HttpResponse:
     """The body-worn cameras in the reader's scope, their shifts and uploaded files; hand one
     to an officer for a shift (ASSIGN_BODY_CAMERAS). Prosecutors also see the gaps."""
     _body_camera_readers(request)
@@ -94,7 +96,7 @@ def body_cameras(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def body_camera_unassign(request: HttpRequest, pk: int) -> HttpResponse:
+def body_camera_unassign(request: AuthedRequest, pk: int) -> HttpResponse:
     """Take a body-worn camera back now (a shift not begun is cancelled)."""
     if not has_capability(request.user, Capability.ASSIGN_BODY_CAMERAS):
         raise PermissionDenied

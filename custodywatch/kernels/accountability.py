@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
+from typing import TypeVar
 
 RATE_FIGURES = ("unjustified", "safeguards_late", "intake_injuries", "blind_minutes",
                 "substantiated", "convictions")
@@ -84,8 +85,11 @@ def combine(counts: Iterable[Mapping[str, int]]) -> dict[str, int]:
     return total
 
 
-def rank(rows: Sequence[tuple[object, Mapping[str, float | None]]], figure: str
-         ) -> list[tuple[object, Mapping[str, float | None]]]:
+Row = TypeVar("Row")
+
+
+def rank(rows: Sequence[tuple[Row, Mapping[str, float | None]]], figure: str
+         ) -> list[tuple[Row, Mapping[str, float | None]]]:
     """Highest rate first; heads without a rate (no detentions) last, in their order."""
     rated = [row for row in rows if row[1].get(figure) is not None]
     unrated = [row for row in rows if row[1].get(figure) is None]

@@ -8,10 +8,11 @@ from __future__ import annotations
 import base64
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from custodywatch.accounts.http import AuthedRequest, Request
 from custodywatch.ledger import selectors
 
 router = Router(tags=["ledger"])
@@ -48,7 +49,7 @@ _TEXT_RESPONSE = {"responses": {200: {"description": "signed note",
 
 
 @router.get("/checkpoint", auth=None, openapi_extra=_TEXT_RESPONSE)
-def checkpoint(request: HttpRequest) -> HttpResponse:
+def checkpoint(request: Request) -> HttpResponse:
     """The latest signed checkpoint, a C2SP tlog-checkpoint signed note."""
     latest = selectors.checkpoint_latest()
     if latest is None:
@@ -60,7 +61,7 @@ def checkpoint(request: HttpRequest) -> HttpResponse:
 
 
 @router.get("/leaves", response=LeavesOut)
-def leaves(request: HttpRequest, start: int, end: int) -> dict:
+def leaves(request: AuthedRequest, start: int, end: int) -> dict:
     """Leaves ``[start, end)`` of the signed tree, at most 1,000 a call."""
     if not selectors.can_read_leaves(request.user):
         raise PermissionDenied("Reading ledger leaves needs the analyst role or higher.")
@@ -72,7 +73,7 @@ def leaves(request: HttpRequest, start: int, end: int) -> dict:
 
 
 @router.get("/proof/inclusion", auth=None, response=InclusionProofOut)
-def proof_inclusion(request: HttpRequest, index: int, size: int) -> dict:
+def proof_inclusion(request: Request, index: int, size: int) -> dict:
     try:
         leaf_hash, hashes = selectors.inclusion_proof(index=index, size=size)
     except selectors.ProofError as error:
@@ -82,7 +83,7 @@ def proof_inclusion(request: HttpRequest, index: int, size: int) -> dict:
 
 
 @router.get("/proof/consistency", auth=None, response=ConsistencyProofOut)
-def proof_consistency(request: HttpRequest, first: int, second: int) -> dict:
+def proof_consistency(request: Request, first: int, second: int) -> dict:
     try:
         hashes = selectors.consistency_proof(first=first, second=second)
     except selectors.ProofError as error:

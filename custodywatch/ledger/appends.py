@@ -1,7 +1,8 @@
 """Queue a leaf in the caller's transaction: what business services call to log a fact.
 
-Kept apart from services.py so accounts.audit can import it without an import cycle: this
-module depends only on the ledger's models and the pure kernels.
+Kept apart from services.py: this module depends only on the ledger's models and the pure
+kernels. ``ledger_append_audit_event`` is the audit trail's appender: LedgerConfig.ready
+registers it with accounts.audit, below the ledger, which never imports it.
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ def _pending(limit: int) -> list[tuple[Any, ...]]:
         queued_at = "CAST(queued_at AS TEXT)" if connection.vendor == "sqlite" else "queued_at"
         cursor.execute(f"SELECT id, kind, data, sha256, {queued_at} "  # noqa: S608 - constant
                        "FROM ledger_pendingleaf ORDER BY id LIMIT %s", [limit])
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def _move(pending: list[tuple[Any, ...]], rows: list[tuple[Any, ...]]) -> None:

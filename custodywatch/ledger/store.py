@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
@@ -46,6 +47,7 @@ class DatabaseTiles:
         missing = [i for i in range(start, end) if i not in found]
         if missing:
             low, high = missing[0], missing[-1] + 1
+            rows: Iterable[tuple[int, bytes | memoryview]]
             if level == 0:
                 rows = (Leaf.objects.filter(index__gte=low, index__lt=high)
                         .values_list("index", "leaf_hash"))

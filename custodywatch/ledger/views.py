@@ -8,10 +8,11 @@ import re
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.ledger import selectors, tlog_proof
 from custodywatch.ledger.models import Leaf, LeafKind
 
@@ -19,13 +20,13 @@ PAGE_SIZE = 50
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
-def _require_reader(request: HttpRequest) -> None:
+def _require_reader(request: AuthedRequest) -> None:
     if not selectors.can_read_leaves(request.user):
         raise PermissionDenied
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthedRequest) -> HttpResponse:
     _require_reader(request)
     kind = request.GET.get("kind", "")
     if kind not in LeafKind.values:
@@ -48,7 +49,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def leaf_detail(request: HttpRequest, index: int) -> HttpResponse:
+def leaf_detail(request: AuthedRequest, index: int) -> HttpResponse:
     _require_reader(request)
     try:
         view = selectors.leaf_view(user=request.user, index=index)
@@ -64,7 +65,7 @@ def leaf_detail(request: HttpRequest, index: int) -> HttpResponse:
 
 
 @login_required
-def file_check(request: HttpRequest) -> HttpResponse:
+def file_check(request: AuthedRequest) -> HttpResponse:
     """Find the entries that commit to a file's hash. The browser hashes the file; only the
     hash comes here, the file never leaves the person's computer."""
     _require_reader(request)
@@ -81,7 +82,7 @@ def file_check(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def leaf_proof(request: HttpRequest, index: int) -> HttpResponse:
+def leaf_proof(request: AuthedRequest, index: int) -> HttpResponse:
     """Download entry ``index``'s receipt (C2SP tlog-proof) to verify offline."""
     _require_reader(request)
     try:

@@ -11,10 +11,11 @@ page fetches the latest one with the cookie its link set (no token: the link is 
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Path, Router, Schema
 
+from custodywatch.accounts.http import AuthedRequest, Request
 from custodywatch.liveview import frames, services
 from custodywatch.liveview.models import Watching
 from custodywatch.liveview.services import LinkRefused, Refusal
@@ -31,7 +32,7 @@ class FrameOut(Schema):
     next_seconds: float
 
 
-def _camera(request: HttpRequest, camera: str, facility: str):  # type: ignore[no-untyped-def]
+def _camera(request: AuthedRequest, camera: str, facility: str):
     return services.camera_for_agent(acting_user=request.user,
                                      origin=request.origin,
                                      token=getattr(request, "machine_token", None),
@@ -39,20 +40,20 @@ def _camera(request: HttpRequest, camera: str, facility: str):  # type: ignore[n
 
 
 @router.get("/cameras/{camera}/wanted", response=FrameOut)
-def live_camera_wanted(request: HttpRequest, camera: str = CameraCode,
-                       facility: str = ""):  # type: ignore[no-untyped-def]
+def live_camera_wanted(request: AuthedRequest, camera: str = CameraCode,
+                       facility: str = ""):
     return services.camera_wanted(camera=_camera(request, camera, facility))
 
 
 @router.post("/cameras/{camera}/frame", response=FrameOut)
-def live_frame_post(request: HttpRequest, camera: str = CameraCode,
-                    facility: str = ""):  # type: ignore[no-untyped-def]
+def live_frame_post(request: AuthedRequest, camera: str = CameraCode,
+                    facility: str = ""):
     return services.frame_receive(camera=_camera(request, camera, facility), data=request.body)
 
 
 @router.get("/viewers/{viewer_id}/frame", auth=None)
-def live_viewer_frame(request: HttpRequest, viewer_id: int,
-                      watching: int = 0):  # type: ignore[no-untyped-def]
+def live_viewer_frame(request: Request, viewer_id: int,
+                      watching: int = 0):
     """The latest picture of the viewer's room, for the page its link opened."""
     try:
         viewer = services.viewer_for_browser(viewer_id=viewer_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -38,10 +40,10 @@ class WatchRequestForm(forms.Form):
                                       queryset=Facility.objects.none(), required=False,
                                       empty_label=_("— I do not know —"))
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = Facility.objects.filter(is_active=True).order_by(
-            "code")
+        cast(forms.ModelChoiceField, self.fields["facility"]).queryset = (
+            Facility.objects.filter(is_active=True).order_by("code"))
 
 
 class IdentityCheckForm(forms.Form):

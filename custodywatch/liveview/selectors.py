@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -11,6 +12,7 @@ from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q
+from custodywatch.custody.hooks import RecordSection
 from custodywatch.custody.models import CustodyRecord, Interrogation
 from custodywatch.liveview import frames
 from custodywatch.liveview.models import (
@@ -123,6 +125,11 @@ def feed_gaps_for_timeline(*, record: CustodyRecord
     """The record (already read through the custody selector) as gaps for its timeline."""
     return [(gap.started_at, gap.ended_at) for gap in FeedGap.objects.filter(
         interrogation__custody_record=record).order_by("started_at")]
+
+
+def feed_gaps_section(record: CustodyRecord, history: Mapping[str, list]) -> RecordSection:
+    """The custody record page's section (custody/hooks.py): the feed gaps on its timeline."""
+    return RecordSection(feed_gaps=feed_gaps_for_timeline(record=record))
 
 
 # ---------------------------------------------------------------- requests to watch

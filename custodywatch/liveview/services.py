@@ -428,7 +428,8 @@ def _gaps_close_ended(now: dt.datetime) -> int:
     closed = 0
     for gap in FeedGap.objects.filter(ended_at__isnull=True, interrogation__ended_at__lte=now
                                       ).select_related("interrogation"):
-        end = max(gap.interrogation.ended_at, gap.started_at)
+        # The query took ended interrogations only.
+        end = max(gap.interrogation.ended_at or gap.started_at, gap.started_at)
         with transaction.atomic():
             if FeedGap.objects.filter(pk=gap.pk, ended_at__isnull=True).update(ended_at=end):
                 audit_record(actor=None, action=AuditEvent.Action.UPDATE, origin=SYSTEM_ORIGIN,

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest, Request
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.custody.models import CustodyRecord, Interrogation
 from custodywatch.custody.services import can_write_custody
@@ -45,7 +46,7 @@ def browser_cookie_name(viewer_id: int) -> str:
     return f"cwlive{int(viewer_id)}"
 
 
-def browser_secret(request: HttpRequest, viewer_id: int) -> str | None:
+def browser_secret(request: Request, viewer_id: int) -> str | None:
     return request.get_signed_cookie(browser_cookie_name(viewer_id), default=None,
                                      salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE)
 
@@ -54,13 +55,13 @@ def browser_secret(request: HttpRequest, viewer_id: int) -> str | None:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     panels = selectors.live_now(user=request.user, origin=request.origin,
                                 now=timezone.now())
     return render(request, "liveview/index.html", {"panels": panels})
 
 
-def _record(request: HttpRequest, pk: int) -> CustodyRecord:
+def _record(request: AuthedRequest, pk: int) -> CustodyRecord:
     try:
         return custody_selectors.custody_record_detail(user=request.user, pk=pk,
                                                        origin=request.origin)
@@ -68,7 +69,7 @@ def _record(request: HttpRequest, pk: int) -> CustodyRecord:
         raise Http404(_("No such custody record in your scope.")) from None
 
 
-def _render_record(request: HttpRequest, record: CustodyRecord, form: ViewerForm | None = None,
+def _render_record(request: AuthedRequest, record: CustodyRecord, form: ViewerForm | None = None,
                    status: int = 200) -> HttpResponse:
     panels = selectors.record_live_panels(user=request.user, record=record,
                                           origin=request.origin,
@@ -81,11 +82,11 @@ def _render_record(request: HttpRequest, record: CustodyRecord, form: ViewerForm
 
 
 @login_required
-def record(request: HttpRequest, pk: int) -> HttpResponse:
+def record(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_record(request, _record(request, pk))
 
 
-def _public_url(request: HttpRequest, path: str) -> str:
+def _public_url(request: Request, path: str) -> str:
     """An address a relative's phone can open: the configured public one, not the address
     the duty officer happened to reach the server by (often a loopback or intranet name)."""
     if settings.PUBLIC_BASE_URL:
@@ -99,7 +100,7 @@ def _qr_data_uri(text: str) -> str:
 
 @login_required
 @require_POST
-def viewer_add(request: HttpRequest, pk: int) -> HttpResponse:
+def viewer_add(request: AuthedRequest, pk: int) -> HttpResponse:
     record_ = _record(request, pk)
     form = ViewerForm(request.POST)
     if form.is_valid():
@@ -127,7 +128,7 @@ def viewer_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def viewer_revoke(request: HttpRequest, pk: int, viewer_pk: int) -> HttpResponse:
+def viewer_revoke(request: AuthedRequest, pk: int, viewer_pk: int) -> HttpResponse:
     record_ = _record(request, pk)
     try:
         viewer = selectors.viewer_in_record(user=request.user, record=record_,
@@ -166,19 +167,19 @@ REFUSALS = {
 }
 
 
-def refused(request: HttpRequest, reason: str) -> HttpResponse:
+def refused(request: Request, reason: str) -> HttpResponse:
     status, message = REFUSALS.get(reason, REFUSALS[Refusal.UNKNOWN])
     return render(request, "liveview/refused.html",
                   {"message": message, "reason": reason, "ended": reason == Refusal.ENDED},
                   status=status)
 
 
-def open_code(request: HttpRequest, code: str) -> HttpResponse:
+def open_code(request: Request, code: str) -> HttpResponse:
     """Open a viewer's code in this browser and go to its watching page (or say why not)."""
     return _open(request, code)
 
 
-def _open(request: HttpRequest, code: str) -> HttpResponse:
+def _open(request: Request, code: str) -> HttpResponse:
     origin = request.origin
     try:
         opened = services.link_open(code=code, origin=origin,
@@ -194,7 +195,7 @@ def _open(request: HttpRequest, code: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def open_link(request: HttpRequest, code: str) -> HttpResponse:
+def open_link(request: Request, code: str) -> HttpResponse:
     """GET only shows a button: link previews of messengers must not use up the link."""
     if request.method == "POST":
         return _open(request, code)
@@ -203,7 +204,7 @@ def open_link(request: HttpRequest, code: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def code_entry(request: HttpRequest) -> HttpResponse:
+def code_entry(request: Request) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         return _open(request, form.cleaned_data["code"])
@@ -211,7 +212,7 @@ def code_entry(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-def watch(request: HttpRequest, pk: int) -> HttpResponse:
+def watch(request: Request, pk: int) -> HttpResponse:
     try:
         viewer = services.viewer_for_browser(viewer_id=pk,
                                              browser_secret=browser_secret(request, pk))
@@ -233,7 +234,7 @@ def watch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def watch_request_new(request: HttpRequest) -> HttpResponse:
+def watch_request_new(request: Request) -> HttpResponse:
     """A relative or lawyer asks to watch (no account); an operator signed in takes the same
     request by telephone (the operator channel)."""
     form = WatchRequestForm(request.POST or None)
@@ -257,7 +258,7 @@ def watch_request_new(request: HttpRequest) -> HttpResponse:
                   status=422 if request.method == "POST" else 200)
 
 
-def _watch_staff(request: HttpRequest) -> None:
+def _watch_staff(request: AuthedRequest) -> None:
     if not request.user.is_authenticated:
         raise PermissionDenied
     if not (has_capability(request.user, Capability.REVIEW_WATCH_REQUESTS)
@@ -266,14 +267,14 @@ def _watch_staff(request: HttpRequest) -> None:
 
 
 @login_required
-def watch_request_list(request: HttpRequest) -> HttpResponse:
+def watch_request_list(request: AuthedRequest) -> HttpResponse:
     _watch_staff(request)
     requests = selectors.watch_request_list(user=request.user,
                                             origin=request.origin)
     return render(request, "liveview/watch_requests.html", {"requests": requests})
 
 
-def _watch_request(request: HttpRequest, pk: int) -> WatchRequest:
+def _watch_request(request: AuthedRequest, pk: int) -> WatchRequest:
     _watch_staff(request)
     try:
         return selectors.watch_request_detail(user=request.user, pk=pk,
@@ -282,7 +283,7 @@ def _watch_request(request: HttpRequest, pk: int) -> WatchRequest:
         raise Http404(_("No such request in your scope.")) from None
 
 
-def _render_watch_request(request: HttpRequest, made: WatchRequest, status: int = 200,
+def _render_watch_request(request: AuthedRequest, made: WatchRequest, status: int = 200,
                           **forms: Form) -> HttpResponse:
     context = {"made": made, "missing": selectors.watch_links_missing(request=made),
                "interrogations": list(watch_requests.interrogations_for(made)),
@@ -293,13 +294,13 @@ def _render_watch_request(request: HttpRequest, made: WatchRequest, status: int 
 
 
 @login_required
-def watch_request(request: HttpRequest, pk: int) -> HttpResponse:
+def watch_request(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_watch_request(request, _watch_request(request, pk))
 
 
 @login_required
 @require_POST
-def watch_request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def watch_request_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     made = _watch_request(request, pk)
     origin = request.origin
     if action == "check":

@@ -169,7 +169,7 @@ def build_referrals(*, rng: random.Random, now: dt.datetime,
     return len(items)
 
 
-def _bulk(model, rows: list, progress: Progress) -> list:  # type: ignore[no-untyped-def]
+def _bulk(model, rows: list, progress: Progress) -> list:
     created = []
     for start in range(0, len(rows), CHUNK):
         created.extend(model.objects.bulk_create(rows[start:start + CHUNK]))

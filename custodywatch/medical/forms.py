@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -52,9 +54,10 @@ class InjuryForm(forms.Form):
     x = forms.FloatField(required=False, widget=forms.HiddenInput)
     y = forms.FloatField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body_region"].choices = [("", "—"), *body.region_choices()]
+        cast(forms.ChoiceField, self.fields["body_region"]).choices = [
+            ("", "—"), *body.region_choices()]
 
     def injury(self) -> dict | None:
         """The row's injury; None for a row left empty."""

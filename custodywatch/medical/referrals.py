@@ -237,3 +237,18 @@ def check_triggers(check: MedicalCheck, injuries: int) -> list[str]:
     if check.declared_ill_treatment:
         triggers.append(str(Trigger.DECLARED))
     return triggers
+
+
+def on_custody_death(sender: object, *, record: CustodyRecord, now: dt.datetime,
+                     **kwargs: object) -> None:
+    """custody.signals.custody_death, inside the transaction that ends the record."""
+    death_referral_open(record=record, now=now)
+
+
+def on_medical_check(sender: object, *, record: CustodyRecord, check: MedicalCheck,
+                     injuries: int, **kwargs: object) -> None:
+    """custody.signals.medical_check_recorded, inside the transaction that writes the
+    facility's own examination: an injury or a declared allegation is referred by itself."""
+    triggers = check_triggers(check, injuries)
+    if triggers:
+        referral_open(record=record, triggers=triggers, medical_check=check)

@@ -79,7 +79,7 @@ def examination_copy_pdf(*, examination: Examination) -> bytes:
             top = pdf.get_y() + 1
             for column, photo in enumerate(photos[first:first + 2]):
                 left = pdf.l_margin + column * (width + PHOTO_GAP)
-                data = scaled_jpeg(photo)  # type: ignore[arg-type]
+                data = scaled_jpeg(photo)  # type: ignore[arg-type]  # duck-typed: a stored photo
                 if data is not None:
                     pdf.image(io.BytesIO(data), x=left, y=top, w=width, h=height,
                               keep_aspect_ratio=True)

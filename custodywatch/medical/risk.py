@@ -29,7 +29,7 @@ def _minutes(ms: int | None) -> int | None:
     return None if ms is None else ms // 60000
 
 
-def _interviews(stays) -> list[tuple[str, dt.datetime]]:  # type: ignore[no-untyped-def]
+def _interviews(stays) -> list[tuple[str, dt.datetime]]:
     """NPM interviews of a detainee in a room while the person was held there."""
     from custodywatch.visits.models import Interview
 

@@ -94,9 +94,9 @@ def _injury(index: int, values: Mapping[str, Any]) -> Injury:
         raise ValidationError({f"injuries[{index}].{name}": messages
                                for name, messages in errors.items()})
     if x is None or y is None:
-        x, y = body.centre_of(region, view)
-    return Injury(view=view, body_region=region, x=float(x), y=float(y), kind=values["kind"],
-                  description=str(values["description"]).strip())
+        x, y = body.centre_of(str(region), str(view))
+    return Injury(view=str(view), body_region=str(region), x=float(x), y=float(y),
+                  kind=values["kind"], description=str(values["description"]).strip())
 
 
 def _validate(record: CustodyRecord, values: Mapping[str, Any],
@@ -193,7 +193,7 @@ def examination_add(*, acting_user: User, origin: Origin, record: CustodyRecord,
     return examination
 
 
-def _hash(upload: UploadedFile) -> tuple[str, int]:
+def _hash(upload: UploadedFile[bytes]) -> tuple[str, int]:
     upload.seek(0)
     digest, size = hashlib.sha256(), 0
     for chunk in upload.chunks(CHUNK):
@@ -204,7 +204,7 @@ def _hash(upload: UploadedFile) -> tuple[str, int]:
 
 
 def photo_add(*, acting_user: User, origin: Origin, examination: Examination,
-              upload: UploadedFile, injury: Injury | None = None) -> Photo:
+              upload: UploadedFile[bytes], injury: Injury | None = None) -> Photo:
     """A photograph (JPEG or PNG by its first bytes), hashed on arrival and appended to the
     ledger (an ``evidence_registered`` leaf naming no person) in the same transaction."""
     record = examination.custody_record

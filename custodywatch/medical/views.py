@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from custodywatch.accounts.audit import audit_record
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.cases import body
 from custodywatch.cases.pictures import body_diagram
@@ -29,13 +30,13 @@ from custodywatch.medical import risk as risk_module
 from custodywatch.medical.models import Death, Examination, Injury, Photo
 
 
-def _require_reader(request: HttpRequest) -> None:
+def _require_reader(request: AuthedRequest) -> None:
     if not selectors.is_reader(request.user):
         raise Http404(_("No such page for your role."))
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     _require_reader(request)
     data = selectors.worklist(user=request.user, origin=request.origin)
     return render(request, "medical/index.html", {
@@ -43,7 +44,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "first_step_hours": 24})
 
 
-def _record(request: HttpRequest, pk: int) -> CustodyRecord:
+def _record(request: AuthedRequest, pk: int) -> CustodyRecord:
     _require_reader(request)
     try:
         return selectors.record_detail(user=request.user, pk=pk,
@@ -52,7 +53,7 @@ def _record(request: HttpRequest, pk: int) -> CustodyRecord:
         raise Http404(_("No such custody record in your scope.")) from None
 
 
-def _rows(request: HttpRequest) -> int:
+def _rows(request: AuthedRequest) -> int:
     try:
         return max(1, min(forms.MAX_ROWS, int(request.GET.get("rows", 6))))
     except ValueError:
@@ -60,7 +61,7 @@ def _rows(request: HttpRequest) -> int:
 
 
 @login_required
-def record(request: HttpRequest, pk: int) -> HttpResponse:
+def record(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _record(request, pk)
     may_write = services.may_examine(user=request.user, facility=item.facility)
     form = forms.ExaminationForm(initial={
@@ -97,7 +98,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
         "diagram": body_diagram([], clickable=may_write), "more_rows": _rows(request) + 6})
 
 
-def _examination(request: HttpRequest, pk: int) -> Examination:
+def _examination(request: AuthedRequest, pk: int) -> Examination:
     _require_reader(request)
     try:
         return selectors.examination_detail(user=request.user, pk=pk,
@@ -107,7 +108,7 @@ def _examination(request: HttpRequest, pk: int) -> Examination:
 
 
 def _photo_form(examination: Examination, injuries: list[Injury],
-                data=None, files=None) -> forms.PhotoForm:  # type: ignore[no-untyped-def]
+                data=None, files=None) -> forms.PhotoForm:
     form = forms.PhotoForm(data, files)
     labels = {region.code: region.label for region in body.REGIONS}
     form.fields["injury"].choices = [("", "—")] + [
@@ -127,7 +128,7 @@ def _moments(comparison: dict) -> dict:
 
 
 @login_required
-def examination(request: HttpRequest, pk: int) -> HttpResponse:
+def examination(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _examination(request, pk)
     injuries = list(item.injuries.all())
     referral = selectors.referral_of(user=request.user, examination=item)
@@ -145,7 +146,7 @@ def examination(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _examination(request, pk)
     injuries = list(item.injuries.all())
     form = _photo_form(item, injuries, request.POST, request.FILES)
@@ -172,7 +173,7 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def examination_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def examination_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _examination(request, pk)
     response = HttpResponse(report.examination_copy_pdf(examination=item),
                             content_type="application/pdf")
@@ -181,7 +182,7 @@ def examination_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
+def photo(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_reader(request)
     try:
         picture = selectors.photo_detail(user=request.user, pk=pk,
@@ -192,7 +193,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def death(request: HttpRequest, pk: int) -> HttpResponse:
+def death(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_reader(request)
     origin = request.origin
     try:
@@ -229,7 +230,7 @@ def death(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- risk moments
 
 
-def _evidence_links(alert, user) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+def _evidence_links(alert, user) -> list[tuple[str, str | None]]:
     """Each ``kind:id`` reference of an alert as (label, link or None)."""
     links = []
     for ref in alert.evidence:
@@ -246,7 +247,7 @@ def _evidence_links(alert, user) -> list[tuple[str, str | None]]:  # type: ignor
 
 
 @login_required
-def risk(request: HttpRequest) -> HttpResponse:
+def risk(request: AuthedRequest) -> HttpResponse:
     """The rules, each with its explanation and how often it fired in the reader's scope,
     and the latest risk moments with their evidence."""
     if not has_capability(request.user, Capability.READ_RISK_MOMENTS):

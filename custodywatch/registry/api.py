@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
@@ -12,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.core.idempotency import idempotent
 from custodywatch.core.pagination import BoundedPageNumberPagination
 from custodywatch.registry import camera_changes, selectors, services
@@ -58,11 +58,11 @@ class CameraOut(Schema):
     is_active: bool
 
     @staticmethod
-    def resolve_recorder(camera) -> str | None:  # type: ignore[no-untyped-def]
+    def resolve_recorder(camera) -> str | None:
         return camera.recorder.code if camera.recorder else None
 
     @staticmethod
-    def resolve_rooms(camera) -> list[str]:  # type: ignore[no-untyped-def]
+    def resolve_rooms(camera) -> list[str]:
         return [room.code for room in camera.rooms.all()]
 
 
@@ -93,14 +93,14 @@ class CameraIn(Schema):
 
 
 @router.get("/regions", response=list[RegistryRegionOut])
-def region_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+def region_list(request: AuthedRequest):
     return selectors.regions_visible(user=request.user)
 
 
 @router.get("/facilities", response=list[FacilityOut])
 @paginate(BoundedPageNumberPagination, page_size=100)
-def facility_list(  # type: ignore[no-untyped-def]
-    request: HttpRequest, search: str = "", region: str = "", agency: str = "", kind: str = ""
+def facility_list(
+    request: AuthedRequest, search: str = "", region: str = "", agency: str = "", kind: str = ""
 ):
     return selectors.facility_search(
         user=request.user, text=search, region_code=region, agency_code=agency, kind=kind
@@ -108,7 +108,7 @@ def facility_list(  # type: ignore[no-untyped-def]
 
 
 @router.get("/facilities/{code}", response=FacilityDetailOut)
-def facility_get(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+def facility_get(request: AuthedRequest, code: str):
     try:
         return selectors.facility_detail(
             user=request.user, code=code, origin=request.origin
@@ -150,8 +150,8 @@ class DecisionIn(Schema):
 @router.put("/facilities/{code}/cameras/{camera_code}",
             response={200: CameraOut, 201: CameraOut, 202: ProposalOut})
 @decorate_view(idempotent)
-def camera_put(  # type: ignore[no-untyped-def]
-    request: HttpRequest, code: str, camera_code: str, payload: CameraIn
+def camera_put(
+    request: AuthedRequest, code: str, camera_code: str, payload: CameraIn
 ):
     """A registry editor writes the camera; the facility's own agent and staff propose the
     change (202), which takes effect when a prosecutor or NPM monitor approves it."""
@@ -179,7 +179,7 @@ def camera_put(  # type: ignore[no-untyped-def]
 
 
 @router.get("/facilities/{code}/camera-changes", response=list[CameraChangeOut])
-def camera_change_list(request: HttpRequest, code: str, pending: bool = False):  # type: ignore[no-untyped-def]
+def camera_change_list(request: AuthedRequest, code: str, pending: bool = False):
     """Proposed camera changes of a facility in the reader's scope, newest first."""
     try:
         facility = selectors.facility_detail(user=request.user, code=code,
@@ -192,8 +192,8 @@ def camera_change_list(request: HttpRequest, code: str, pending: bool = False): 
 
 @router.post("/camera-changes/{change_id}/decision", response=CameraChangeOut)
 @decorate_view(idempotent)
-def camera_change_decision(  # type: ignore[no-untyped-def]
-    request: HttpRequest, change_id: int, payload: DecisionIn
+def camera_change_decision(
+    request: AuthedRequest, change_id: int, payload: DecisionIn
 ):
     """A prosecutor or NPM monitor in scope approves (it takes effect) or rejects."""
     change = camera_changes.camera_changes_visible(user=request.user).filter(

@@ -18,8 +18,9 @@ the rooms it gains by their markers is flagged and e-mailed to the regional pros
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,9 +32,7 @@ from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.core.mail import mail_queue
 from custodywatch.registry.models import Camera, CameraChange, Facility, Recorder, Room
-
-# Coverage work queued on approval: the stays of the last day get the new map's figures.
-RECOMPUTE_BACK = dt.timedelta(days=1)
+from custodywatch.registry.signals import camera_map_changed
 
 
 def is_facility_side(user: User, token: MachineToken | None = None) -> bool:
@@ -58,41 +57,29 @@ def may_decide(user: User, facility: Facility) -> bool:
 # --------------------------------------------------------------------------- blind counts
 
 
+# (facility, now, override) -> (blind custody room ids, per camera the rooms it proves)
+BlindRooms = Callable[[Facility, dt.datetime, tuple[int, bool, set[int]] | None],
+                      tuple[set[int], dict[int, set[int]]]]
+_blind_rooms_of: BlindRooms | None = None
+
+
+def register_blind_rooms(blind_rooms: BlindRooms) -> None:
+    """Set how blind rooms are counted (video's coverage rule, in VideoConfig.ready): the
+    registry sits below video and never imports it."""
+    global _blind_rooms_of
+    _blind_rooms_of = blind_rooms
+
+
 def _blind_rooms(facility: Facility, now: dt.datetime, override: tuple[int, bool, set[int]]
                  | None = None) -> tuple[set[int], dict[int, set[int]]]:
     """Custody rooms of the facility blind now under the coverage rule, as the video
     figures count them; ``override`` = (camera id, in service, room ids) as if approved.
     Also returns, per camera, the rooms whose marker it shows now (working picture)."""
-    from custodywatch.video.coverage import CoverageRule, coverage_rule, marker_fresh
-    from custodywatch.video.models import CameraState, MarkerSighting
-    from custodywatch.video.timing import silence_after
-
-    cameras = {camera_id: (active, set()) for camera_id, active in
-               Camera.objects.filter(facility=facility).values_list("pk", "is_active")}
-    for camera_id, room_id in Camera.rooms.through.objects.filter(
-            camera__facility=facility).values_list("camera_id", "room_id"):
-        cameras[camera_id][1].add(room_id)
-    if override is not None:
-        cameras[override[0]] = (override[1], set(override[2]))
-    working = set(Camera.objects.filter(
-        facility=facility, health__reported_state=CameraState.OK,
-        health__last_heartbeat_at__gte=now - silence_after()).values_list("pk", flat=True))
-    rooms = dict(Room.objects.filter(facility=facility, custody_use=True)
-                 .values_list("pk", "marker_id"))
-    by_marker = {marker: room for room, marker in rooms.items() if marker is not None}
-    proving: dict[int, set[int]] = {}
-    for camera_id, marker in MarkerSighting.objects.filter(
-            camera__facility=facility, camera_id__in=working,
-            ended_at__gte=now - marker_fresh()).values_list("camera_id", "marker_id"):
-        if marker in by_marker:
-            proving.setdefault(camera_id, set()).add(by_marker[marker])
-    proven = coverage_rule() == CoverageRule.PROVEN
-    covered: set[int] = set()
-    for camera_id, (active, room_ids) in cameras.items():
-        if not active or camera_id not in working:
-            continue
-        covered |= (room_ids & proving.get(camera_id, set())) if proven else room_ids
-    return set(rooms) - covered, proving
+    if _blind_rooms_of is None:
+        raise ImproperlyConfigured(
+            "No blind-room count is registered: a camera change could not be weighed. "
+            "custodywatch.video must be in INSTALLED_APPS (VideoConfig.ready registers it).")
+    return _blind_rooms_of(facility, now, override)
 
 
 def blind_room_count(facility: Facility, now: dt.datetime | None = None) -> int:
@@ -223,8 +210,6 @@ def camera_change_decide(*, acting_user: User, origin: Origin, change: CameraCha
                          ) -> CameraChange:
     """A prosecutor or NPM monitor in scope approves (the change takes effect) or rejects."""
     from custodywatch.registry.services import _camera_write
-    from custodywatch.video.coverage_jobs import coverage_work_queue
-    from custodywatch.video.timing import to_ms
 
     now = now or timezone.now()
     if not may_decide(acting_user, change.facility):
@@ -235,6 +220,10 @@ def camera_change_decide(*, acting_user: User, origin: Origin, change: CameraCha
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why.")]})
+    if approve and not camera_map_changed.has_listeners(CameraChange):
+        raise ImproperlyConfigured(
+            "Nothing receives registry.signals.camera_map_changed: an approved camera change "
+            "would leave the coverage figures on the old map (VideoConfig.ready connects it).")
     with transaction.atomic():
         claimed = CameraChange.objects.filter(pk=change.pk, status=CameraChange.Status.PENDING
                                               ).update(
@@ -249,9 +238,10 @@ def camera_change_decide(*, acting_user: User, origin: Origin, change: CameraCha
                           code=camera.code, name=change.name, room_codes=change.room_codes,
                           recorder_code=change.recorder_code, is_active=change.is_active)
             after = set(camera.rooms.values_list("pk", flat=True))
-            start = to_ms(now - RECOMPUTE_BACK)
-            coverage_work_queue(rows=[(room_id, start, to_ms(now))
-                                      for room_id in sorted(before | after)], now=now)
+            # In this transaction: video queues the coverage work of these rooms (the stays of
+            # the last day get the new map's figures), committed with the change or not at all.
+            camera_map_changed.send(sender=CameraChange, facility=change.facility,
+                                    room_ids=sorted(before | after), now=now)
         audit_record(actor=acting_user, action=AuditEvent.Action.UPDATE, origin=origin,
                      obj=change, detail={"approved": approve, "reason": reason[:300]})
     change.refresh_from_db()
@@ -259,7 +249,7 @@ def camera_change_decide(*, acting_user: User, origin: Origin, change: CameraCha
 
 
 def camera_changes_visible(*, user: User, facility: Facility | None = None,
-                           pending_only: bool = False):  # type: ignore[no-untyped-def]
+                           pending_only: bool = False):
     """Proposals the reader may see (the facility's own staff see their facility's)."""
     changes = CameraChange.objects.filter(facility_q(user, "facility")).select_related(
         "facility", "camera", "proposed_by", "decided_by")

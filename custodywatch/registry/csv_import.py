@@ -1,7 +1,9 @@
-"""Parsing and validation of registry CSV files: every line checked before anything is written.
+"""The row schemas of registry CSV files (issue 26 item 5): one pydantic model per kind, every
+line read through it before anything is written, errors in the one format of core.rows.
 
 Formats (docs/registry-import.md): one file per kind, UTF-8 (a BOM is accepted), comma
-separated, a header line naming the columns in any order.
+separated, a header line naming the columns in any order. The plan (create, update,
+unchanged) is kernels.row_plan's; the writes are registry.services'.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-from custodywatch.core import plausible
+from custodywatch.core import plausible, rows
+from custodywatch.core.rows import RowError, RowErrors
 from custodywatch.registry.models import (
     Agency,
     Camera,
@@ -31,22 +35,14 @@ from custodywatch.registry.models import (
 MAX_ROWS = 200_000
 
 
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("line %(line)s, field %(field)s: %(message)s") % {
-            "line": self.line, "field": self.field, "message": self.message
-        }
+# The one error format of batches and files (core.rows): line, field, message.
+LineError = RowError
 
 
 class RegistryImportError(Exception):
     """Raised with every bad line; the import has written nothing."""
 
-    def __init__(self, errors: list[LineError]) -> None:
+    def __init__(self, errors: list[RowError]) -> None:
         self.errors = errors
         super().__init__("; ".join(str(e) for e in errors[:20]))
 
@@ -146,74 +142,89 @@ def _code_list(text: str) -> list[str]:
     return [_code(part) for part in text.split(";") if part.strip()]
 
 
+def _field(parse: Parser) -> Any:
+    return BeforeValidator(lambda value: parse("" if value is None else str(value)))
+
+
+Code = Annotated[str, _field(_code)]
+
+
+Required10 = Annotated[str, _field(_required_text(10))]
+Required200 = Annotated[str, _field(_required_text(200))]
+Required300 = Annotated[str, _field(_required_text(300))]
+Optional40 = Annotated[str, _field(_optional_text(40))]
+Optional100 = Annotated[str, _field(_optional_text(100))]
+Optional200 = Annotated[str, _field(_optional_text(200))]
+Optional300 = Annotated[str, _field(_optional_text(300))]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FacilityRow(_Row):
+    code: Code
+    name: Required300
+    name_kk: Optional300 = ""
+    name_en: Optional300 = ""
+    kind: Annotated[str, _field(_choice(Facility.Kind.values))]
+    region: Required10
+    agency: Code
+    address: Optional300 = ""
+
+
+class RoomRow(_Row):
+    facility: Code
+    code: Code
+    name: Required200
+    name_kk: Optional300 = ""
+    name_en: Optional300 = ""
+    kind: Annotated[str, _field(_choice(Room.Kind.values))]
+    custody_use: Annotated[bool, _field(_boolean)]
+
+
+class RecorderRow(_Row):
+    facility: Code
+    code: Code
+    model: Optional100 = ""
+    storage_days: Annotated[int, _field(_positive_int)]
+
+
+class CameraRow(_Row):
+    facility: Code
+    code: Code
+    name: Optional200 = ""
+    recorder: Optional40 = ""
+    rooms: Annotated[list[str], _field(_code_list)]
+
+
+class HeadRow(_Row):
+    facility: Code
+    full_name: Required200
+    position: Required200
+    rank: Optional100 = ""
+    started_on: Annotated[dt.date, _field(_date)]
+    ended_on: Annotated[dt.date | None, _field(_optional_date)] = None
+
+
 @dataclass(frozen=True)
 class ImportKind:
     name: str
-    columns: dict[str, Parser]
+    model: type[_Row]
     optional: frozenset[str] = frozenset()
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.model.model_fields)
 
 
 KINDS: dict[str, ImportKind] = {
-    "facilities": ImportKind(
-        "facilities",
-        {
-            "code": _code,
-            "name": _required_text(300),
-            "name_kk": _optional_text(300),
-            "name_en": _optional_text(300),
-            "kind": _choice(Facility.Kind.values),
-            "region": _required_text(10),
-            "agency": _code,
-            "address": _optional_text(300),
-        },
-        frozenset({"address", "name_kk", "name_en"}),
-    ),
-    "rooms": ImportKind(
-        "rooms",
-        {
-            "facility": _code,
-            "code": _code,
-            "name": _required_text(200),
-            "name_kk": _optional_text(300),
-            "name_en": _optional_text(300),
-            "kind": _choice(Room.Kind.values),
-            "custody_use": _boolean,
-        },
-        frozenset({"name_kk", "name_en"}),
-    ),
-    "recorders": ImportKind(
-        "recorders",
-        {
-            "facility": _code,
-            "code": _code,
-            "model": _optional_text(100),
-            "storage_days": _positive_int,
-        },
-        frozenset({"model", "storage_days"}),
-    ),
-    "cameras": ImportKind(
-        "cameras",
-        {
-            "facility": _code,
-            "code": _code,
-            "name": _optional_text(200),
-            "recorder": _optional_text(40),
-            "rooms": _code_list,
-        },
-        frozenset({"name", "recorder"}),
-    ),
-    "heads": ImportKind(
-        "heads",
-        {
-            "facility": _code,
-            "full_name": _required_text(200),
-            "position": _required_text(200),
-            "rank": _optional_text(100),
-            "started_on": _date,
-            "ended_on": _optional_date,
-        },
-        frozenset({"rank", "ended_on"}),
-    ),
+    "facilities": ImportKind("facilities", FacilityRow,
+                             frozenset({"address", "name_kk", "name_en"})),
+    "rooms": ImportKind("rooms", RoomRow, frozenset({"name_kk", "name_en"})),
+    "recorders": ImportKind("recorders", RecorderRow, frozenset({"model", "storage_days"})),
+    "cameras": ImportKind("cameras", CameraRow, frozenset({"name", "recorder"})),
+    "heads": ImportKind("heads", HeadRow, frozenset({"rank", "ended_on"})),
 }
 
 
@@ -221,71 +232,91 @@ KINDS: dict[str, ImportKind] = {
 TRANSLATED_NAMES = frozenset({"name_kk", "name_en"})
 
 
-def parse_rows(kind: ImportKind, content: bytes) -> list[ParsedRow]:
-    """Decode and parse every line; raise RegistryImportError listing all bad fields."""
+def _text_of(content: bytes) -> str:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = content[: error.start].count(b"\n") + 1
         raise RegistryImportError(
-            [LineError(line, "-", _("The file is not UTF-8 text."))]
-        ) from None
+            [RowError(line, "-", _("The file is not UTF-8 text."))]) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise RegistryImportError([LineError(line, "-", _("The file contains a NUL character."))])
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        raise RegistryImportError([RowError(line, "-", _("The file contains a NUL character."))])
+    return text
+
+
+def _check_header(kind: ImportKind, header: list[str]) -> None:
+    errors = RowErrors()
+    # A column named twice: csv.DictReader would silently keep the last one's values.
+    for column in sorted({c for c in header if header.count(c) > 1}):
+        errors.add(1, column, _("This column appears more than once."))
+    for column in kind.columns:
+        if column not in header and column not in kind.optional:
+            errors.add(1, column, _("This column is missing from the header."))
+    for column in header:
+        if column not in kind.columns:
+            errors.add(1, column, _("Unknown column."))
+    if errors:
+        raise RegistryImportError(list(errors))
+
+
+def _records(reader: csv.DictReader, errors: RowErrors) -> Iterator[tuple[int, dict]]:
+    """The file's non-blank records with their line; a broken record ends the file."""
+    # csv's line_num does not count the line a broken record fails on: name the line after
+    # the last good record instead.
+    line = reader.line_num
+    try:
+        for count, record in enumerate(reader):
+            line = reader.line_num
+            if count >= MAX_ROWS:
+                raise RegistryImportError(
+                    [RowError(line, "-", _("At most %(n)s lines a file.") % {"n": MAX_ROWS})])
+            if None in record or any((value or "").strip() for value in record.values()):
+                yield line, record
+    except csv.Error as error:
+        errors.add(line + 1, "-", str(error))
+
+
+def _raw_values(kind: ImportKind, header: list[str], line: int, record: dict,
+                errors: RowErrors) -> dict[str, Any] | None:
+    """What the schema reads of a record: a column left out of the header is empty, but the
+    translated names are then not given at all (a file without them keeps the names already
+    registered)."""
+    if None in record:
+        errors.add(line, "-", _("More values than columns."))
+        return None
+    short = [column for column in kind.columns if column in header and record[column] is None]
+    for column in short:
+        errors.add(line, column, _("Fewer values than columns."))
+    return {column: record.get(column, "") for column in kind.columns
+            if column in header or column not in TRANSLATED_NAMES}
+
+
+def parse_rows(kind: ImportKind, content: bytes) -> list[ParsedRow]:
+    """Decode and read every line through the kind's schema; raise RegistryImportError listing
+    every bad field."""
+    reader = csv.DictReader(io.StringIO(_text_of(content), newline=""), strict=True)
     try:
         header = reader.fieldnames or []
     except csv.Error as error:
-        raise RegistryImportError([LineError(1, "-", str(error))]) from None
-    errors: list[LineError] = []
-    missing = [c for c in kind.columns if c not in header and c not in kind.optional]
-    unknown = [c for c in header if c not in kind.columns]
-    # A column named twice: csv.DictReader would silently keep the last one's values.
-    for column in sorted({c for c in header if header.count(c) > 1}):
-        errors.append(LineError(1, column, _("This column appears more than once.")))
-    for column in missing:
-        errors.append(LineError(1, column, _("This column is missing from the header.")))
-    for column in unknown:
-        errors.append(LineError(1, column, _("Unknown column.")))
+        raise RegistryImportError([RowError(1, "-", str(error))]) from None
+    _check_header(kind, list(header))
+    errors = RowErrors()
+    read: list[tuple[int, dict[str, Any]]] = []
+    for line, record in _records(reader, errors):
+        raw = _raw_values(kind, list(header), line, record, errors)
+        if raw is not None:
+            read.append((line, raw))
+    parsed: list[ParsedRow] = []
+    for line, raw in read:
+        row_read, row_errors = rows.read_rows(kind.model, [raw], line)
+        errors.extend(row_errors)
+        row = row_read[0][1]
+        if row is not None:
+            parsed.append(ParsedRow(line, row.model_dump(exclude_unset=True)))
     if errors:
-        raise RegistryImportError(errors)
-    rows: list[ParsedRow] = []
-    # csv's line_num does not count the line a broken record fails on: name the line after
-    # the last good record instead.
-    last_good_line = reader.line_num
-    try:
-        for record in reader:
-            line = last_good_line = reader.line_num
-            if len(rows) >= MAX_ROWS:
-                raise RegistryImportError(
-                    [LineError(line, "-", _("At most %(n)s lines a file.") % {"n": MAX_ROWS})]
-                )
-            if None in record:
-                errors.append(LineError(line, "-", _("More values than columns.")))
-                continue
-            if not any((value or "").strip() for value in record.values()):
-                continue
-            row = ParsedRow(line)
-            for column, parse in kind.columns.items():
-                raw = record.get(column)
-                if raw is None:
-                    if column in header:
-                        errors.append(LineError(line, column, _("Fewer values than columns.")))
-                        continue
-                    if column in TRANSLATED_NAMES:
-                        continue  # a file without them keeps the names already registered
-                    raw = ""
-                try:
-                    row.values[column] = parse(raw)
-                except ValueError as error:
-                    errors.append(LineError(line, column, str(error)))
-            rows.append(row)
-    except csv.Error as error:
-        errors.append(LineError(last_good_line + 1, "-", str(error)))
-    if errors:
-        raise RegistryImportError(errors)
-    return rows
+        raise RegistryImportError(errors.sorted())
+    return parsed
 
 
 class References:

@@ -17,7 +17,7 @@ class FacilityFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), required=False,
                              choices=[("", _("All types")), *Facility.Kind.choices])
 
-    def __init__(self, *args, regions=(), agencies=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, regions=(), agencies=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [("", _("All regions"))] + [
             (r.code, r.name) for r in regions
@@ -34,7 +34,7 @@ class RegistryImportForm(forms.Form):
     )
     file = forms.FileField(label=_("CSV file (UTF-8)"))
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError(_("The file is larger than 10 MB."))
@@ -52,7 +52,7 @@ class CameraProposalForm(forms.Form):
     recorder = forms.ChoiceField(label=_("Recorder"), required=False)
     is_active = forms.BooleanField(label=_("In service"), required=False, initial=True)
 
-    def __init__(self, *args, facility: Facility, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, facility: Facility, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["rooms"].choices = [(room.code, f"{room.code} {room.local_name}")
                                         for room in facility.rooms.all()]

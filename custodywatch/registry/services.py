@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +12,11 @@ from django.utils.translation import gettext as _
 from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.capabilities import Capability, has_capability, user_can
 from custodywatch.accounts.models import AuditEvent, MachineToken, User
+from custodywatch.core.rows import RowError, RowErrors
+from custodywatch.kernels.registry_plan import Term, overlapping_terms
+from custodywatch.kernels.row_plan import Action, UpsertPlan, plan_upserts, repeats
 from custodywatch.registry.csv_import import (
     KINDS,
-    LineError,
     ParsedRow,
     References,
     RegistryImportError,
@@ -40,7 +40,7 @@ def _require_registry_editor(user: User) -> None:
         raise PermissionDenied(_("Only system administrators change the registry."))
 
 
-def _natural_key(kind: str, values: dict[str, Any]) -> tuple:
+def _natural_key(kind: str, values: dict[str, Any]) -> tuple[Any, ...]:
     if kind == "facilities":
         return (values["code"],)
     if kind == "heads":
@@ -48,154 +48,162 @@ def _natural_key(kind: str, values: dict[str, Any]) -> tuple:
     return (values["facility"], values["code"])
 
 
-def _check_duplicates(kind: str, rows: list[ParsedRow]) -> list[LineError]:
-    seen: dict[tuple, int] = {}
-    errors = []
-    for row in rows:
-        key = _natural_key(kind, row.values)
-        if key in seen:
-            errors.append(LineError(row.line, "code" if kind != "heads" else "started_on",
-                                    _("Repeats line %(line)s.") % {"line": seen[key]}))
+def _resolve_facility_row(row: ParsedRow, refs: References, errors: RowErrors) -> None:
+    for column, table in (("region", refs.regions), ("agency", refs.agencies)):
+        if row.values[column] not in table:
+            errors.add(row.line, column, _("Unknown code %(code)s.")
+                       % {"code": row.values[column]})
         else:
-            seen[key] = row.line
-    return errors
+            row.values[column] = table[row.values[column]]
 
 
-def _resolve(kind: str, rows: list[ParsedRow], refs: References) -> list[LineError]:
+def _resolve_camera_row(row: ParsedRow, rooms: dict[tuple[str, str], Room],
+                        recorders: dict[tuple[str, str], Recorder], errors: RowErrors) -> None:
+    values, facility_code = row.values, row.values["facility"]
+    for room_code in values["rooms"]:
+        if (facility_code, room_code) not in rooms:
+            errors.add(row.line, "rooms", _(
+                "Room %(room)s is not a room of facility %(facility)s.")
+                % {"room": room_code, "facility": facility_code})
+    recorder_code = values.get("recorder") or ""
+    if recorder_code and (facility_code, recorder_code) not in recorders:
+        errors.add(row.line, "recorder", _(
+            "Recorder %(code)s is not a recorder of facility %(facility)s.")
+            % {"code": recorder_code, "facility": facility_code})
+    # The rooms as a set of keys: the plan compares them with the stored ones.
+    values["rooms"] = frozenset(rooms[(facility_code, c)].pk for c in values["rooms"]
+                                if (facility_code, c) in rooms)
+    values["recorder"] = recorders.get((facility_code, recorder_code))
+
+
+def _resolve(kind: str, rows: list[ParsedRow], refs: References) -> list[RowError]:
     """Turn codes into objects in place; list every reference that does not exist."""
-    errors: list[LineError] = []
-    rooms: dict[tuple[str, str], Room] = {}
-    recorders: dict[tuple[str, str], Recorder] = {}
-    if kind == "cameras":
-        codes = {row.values["facility"] for row in rows}
-        rooms = refs.facility_children(Room, codes)
-        recorders = refs.facility_children(Recorder, codes)
+    errors = RowErrors()
+    codes: set[str] = {row.values["facility"] for row in rows} if kind == "cameras" else set()
+    rooms = refs.facility_children(Room, codes) if kind == "cameras" else {}
+    recorders = refs.facility_children(Recorder, codes) if kind == "cameras" else {}
     for row in rows:
-        values = row.values
         if kind == "facilities":
-            for column, table in (("region", refs.regions), ("agency", refs.agencies)):
-                if values[column] not in table:
-                    errors.append(LineError(row.line, column, _("Unknown code %(code)s.")
-                                            % {"code": values[column]}))
-                else:
-                    values[column] = table[values[column]]
-            continue
-        facility_code = values["facility"]
-        if facility_code not in refs.facilities:
-            errors.append(LineError(row.line, "facility", _("Unknown facility %(code)s.")
-                                    % {"code": facility_code}))
+            _resolve_facility_row(row, refs, errors)
+        elif row.values["facility"] not in refs.facilities:
+            errors.add(row.line, "facility", _("Unknown facility %(code)s.")
+                       % {"code": row.values["facility"]})
             continue
         if kind == "cameras":
-            for room_code in values["rooms"]:
-                if (facility_code, room_code) not in rooms:
-                    errors.append(LineError(row.line, "rooms", _(
-                        "Room %(room)s is not a room of facility %(facility)s.")
-                        % {"room": room_code, "facility": facility_code}))
-            recorder_code = values.get("recorder") or ""
-            if recorder_code and (facility_code, recorder_code) not in recorders:
-                errors.append(LineError(row.line, "recorder", _(
-                    "Recorder %(code)s is not a recorder of facility %(facility)s.")
-                    % {"code": recorder_code, "facility": facility_code}))
-            values["room_objects"] = [rooms.get((facility_code, c)) for c in values["rooms"]]
-            values["recorder"] = recorders.get((facility_code, recorder_code))
-        if kind == "heads" and values.get("ended_on") and values["ended_on"] <= values[
-            "started_on"
-        ]:
-            errors.append(LineError(row.line, "ended_on", _("Must be after started_on.")))
+            _resolve_camera_row(row, rooms, recorders, errors)
+        if kind != "facilities":
+            row.values["facility"] = refs.facilities[row.values["facility"]]
+        ended = row.values.get("ended_on")
+        if kind == "heads" and ended and ended <= row.values["started_on"]:
+            errors.add(row.line, "ended_on", _("Must be after started_on."))
     if kind == "heads" and not errors:
         errors.extend(_overlapping_heads(rows, refs))
-    return errors
+    return list(errors)
 
 
-def _overlapping_heads(rows: list[ParsedRow], refs: References) -> list[LineError]:
+def _overlapping_heads(rows: list[ParsedRow], refs: References) -> list[RowError]:
     """A unit has one head at a time: the scorecard splits its figures by these periods."""
-    periods: dict[str, dict[tuple, tuple[dt.date, dt.date | None, int]]] = {}
-    for (code, name, started), head in refs.heads({r.values["facility"] for r in rows}).items():
-        periods.setdefault(code, {})[(name, started)] = (started, head.ended_on, 0)
+    units: dict[str, dict[tuple[Any, ...], Term]] = {}
+    for (code, name, started), head in refs.heads({r.values["facility"].code for r in rows}
+                                                  ).items():
+        units.setdefault(code, {})[(name, started)] = (started, head.ended_on, 0)
     for row in rows:
         values = row.values
-        periods.setdefault(values["facility"], {})[(values["full_name"], values["started_on"])] = (
+        units.setdefault(values["facility"].code, {})[
+            (values["full_name"], values["started_on"])] = (
             values["started_on"], values.get("ended_on"), row.line)
-    errors = []
-    for terms in periods.values():
-        ordered = sorted(terms.values(), key=lambda term: term[0])
-        for (_start, end, _line), (next_start, _end, next_line) in zip(
-            ordered, ordered[1:], strict=False
-        ):
-            if (end is None or end > next_start) and next_line:
-                errors.append(LineError(next_line, "started_on", _(
-                    "Overlaps the term of another head of this unit.")))
-    return errors
+    return [RowError(line, "started_on", _("Overlaps the term of another head of this unit."))
+            for line in overlapping_terms({code: list(terms.values())
+                                           for code, terms in units.items()})]
 
 
-def _apply(kind: str, rows: list[ParsedRow], refs: References) -> Counter:
-    """Create or update each row's object; return counts of what happened."""
-    counts: Counter = Counter()
-    model = {"facilities": Facility, "rooms": Room, "recorders": Recorder,
-             "cameras": Camera, "heads": HeadAppointment}[kind]
+MODELS: dict[str, type[Facility | Room | Recorder | Camera | HeadAppointment]] = {
+    "facilities": Facility, "rooms": Room, "recorders": Recorder, "cameras": Camera,
+    "heads": HeadAppointment}
+CHILDREN: dict[str, type[Room | Recorder | Camera]] = {
+    "rooms": Room, "recorders": Recorder, "cameras": Camera}
+
+
+def _stored(kind: str, rows: list[ParsedRow], refs: References) -> dict[tuple[Any, ...], Any]:
+    """The registered objects the rows name, by natural key (codes, not objects)."""
+    codes = {row.values["facility"].code for row in rows} if kind != "facilities" else set()
     if kind == "facilities":
-        existing = refs.facilities
-    elif kind == "heads":
-        existing = refs.heads({row.values["facility"] for row in rows})
-    else:
-        existing = refs.facility_children(model, {row.values["facility"] for row in rows})
-    for row in rows:
-        values = dict(row.values)
-        key = _natural_key(kind, values)
-        key = key[0] if kind == "facilities" else key
-        room_objects = values.pop("room_objects", None)
-        values.pop("rooms", None)
-        if kind != "facilities":
-            values["facility"] = refs.facilities[values["facility"]]
-        obj = existing.get(key)
-        if obj is None:
-            obj = model(**values)
-            status = "created"
-        else:
-            changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
-            for name, value in changed.items():
-                setattr(obj, name, value)
-            status = "updated" if changed else "unchanged"
-        if status != "unchanged":
-            obj.full_clean(validate_unique=False)
-            obj.save()
-        if room_objects is not None:
-            current = set(obj.rooms.values_list("pk", flat=True)) if status != "created" else set()
-            wanted = {room.pk for room in room_objects}
-            if current != wanted:
-                obj.rooms.set(wanted)
-                status = "updated" if status == "unchanged" else status
-        counts[status] += 1
+        return {(code,): facility for code, facility in refs.facilities.items()}
+    if kind == "heads":
+        return refs.heads(codes)
+    return refs.facility_children(CHILDREN[kind], codes)
+
+
+def _key(kind: str, values: dict[str, Any]) -> tuple[Any, ...]:
+    facility = values.get("facility")
+    code = facility.code if isinstance(facility, Facility) else facility
+    return _natural_key(kind, {**values, "facility": code})
+
+
+def _plan(kind: str, rows: list[ParsedRow], refs: References
+          ) -> tuple[UpsertPlan[tuple[Any, ...]], dict[tuple[Any, ...], Any]]:
+    """What each row does (kernels.row_plan): created, updated (these fields), unchanged;
+    and the stored objects by key."""
+    stored = _stored(kind, rows, refs)
+    existing: dict[tuple[Any, ...], dict[str, object]] = {}
+    for key, obj in stored.items():
+        names = KINDS[kind].columns
+        values = {name: getattr(obj, name) for name in names if name != "rooms"}
+        if kind == "cameras":
+            values["rooms"] = frozenset(obj.rooms.values_list("pk", flat=True))
+        existing[key] = values
+    return plan_upserts([(row.line, _key(kind, row.values), row.values) for row in rows],
+                        existing), stored
+
+
+def _apply(kind: str, plan: UpsertPlan[tuple[Any, ...]], stored: dict[tuple[Any, ...], Any],
+           refs: References) -> None:
+    """Create or update what the plan says; leave the unchanged rows alone."""
+    for planned in plan.rows:
+        if planned.action is Action.UNCHANGED:
+            continue
+        values = dict(planned.changes)
+        rooms = values.pop("rooms", None)
+        # Any: one of five models, each given the fields of its own CSV kind.
+        obj: Any = MODELS[kind]() if planned.action is Action.CREATE else stored[planned.key]
+        for name, value in values.items():
+            setattr(obj, name, value)
+        obj.full_clean(validate_unique=False)
+        obj.save()
+        if rooms is not None:
+            obj.rooms.set(rooms)
         if kind == "facilities":
             refs.facilities[obj.code] = obj
-    return counts
 
 
 def registry_import(
     *, acting_user: User, origin: Origin, kind: str, content: bytes, file_name: str = ""
 ) -> ImportResult:
-    """Import one registry CSV: all lines or none. Re-importing the same file changes nothing."""
+    """Import one registry CSV: all lines or none. Re-importing the same file changes nothing.
+    Schema (csv_import) -> plan (kernels.row_plan) -> apply (here)."""
     _require_registry_editor(acting_user)
     if kind not in KINDS:
-        raise RegistryImportError([LineError(0, "kind", _("Unknown import kind %(kind)s.")
-                                             % {"kind": kind})])
+        raise RegistryImportError([RowError(0, "kind", _("Unknown import kind %(kind)s.")
+                                            % {"kind": kind})])
     rows = parse_rows(KINDS[kind], content)
     with transaction.atomic():
         refs = References()
-        errors = _check_duplicates(kind, rows) + _resolve(kind, rows, refs)
+        errors = _repeats(kind, rows) + _resolve(kind, rows, refs)
         if errors:
-            raise RegistryImportError(sorted(errors, key=lambda e: (e.line, e.field)))
+            raise RegistryImportError(sorted(errors))
+        plan, stored = _plan(kind, rows, refs)
         try:
-            counts = _apply(kind, rows, refs)
+            _apply(kind, plan, stored, refs)
         except ValidationError as error:  # a model rule the parser did not know
-            raise RegistryImportError([LineError(0, "-", "; ".join(error.messages))]) from None
+            raise RegistryImportError([RowError(0, "-", "; ".join(error.messages))]) from None
         if kind == "rooms":
-            assign_marker_ids(refs.facilities[row.values["facility"]].pk for row in rows)
+            assign_marker_ids(row.values["facility"].pk for row in rows)
         if kind == "heads":
             # Each head is a person (issue 24): accountability links new appointments to
             # their officer (registry sits below it and does not import it).
             heads_imported.send(sender=HeadAppointment, actor=acting_user, origin=origin)
-        result = ImportResult(kind, counts["created"], counts["updated"], counts["unchanged"])
+        result = ImportResult(kind, plan.count(Action.CREATE), plan.count(Action.UPDATE),
+                              plan.count(Action.UNCHANGED))
         audit_record(
             actor=acting_user,
             action=AuditEvent.Action.IMPORT,
@@ -206,6 +214,13 @@ def registry_import(
                     "unchanged": result.unchanged, "lines": len(rows)},
         )
     return result
+
+
+def _repeats(kind: str, rows: list[ParsedRow]) -> list[RowError]:
+    """A natural key once a file: a second line with it would silently win."""
+    field = "code" if kind != "heads" else "started_on"
+    return [RowError(repeat.line, field, _("Repeats line %(line)s.") % {"line": repeat.first_line})
+            for repeat in repeats([(row.line, _natural_key(kind, row.values)) for row in rows])]
 
 
 def can_write_facility(*, user: User, facility: Facility, token: MachineToken | None) -> bool:

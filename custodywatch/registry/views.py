@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from custodywatch.registry.forms import (
     RegistryImportForm,
 )
 from custodywatch.registry.models import Facility, Room
+from custodywatch.registry.sections import camera_page_sections
 
 PAGE_SIZE = 50
 
@@ -125,9 +125,6 @@ def _form_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyp
 def camera_changes(request: HttpRequest, code: str) -> HttpResponse:
     """A facility's cameras and the proposed changes to them: the facility's own staff
     propose, a prosecutor or NPM monitor in scope approves or rejects."""
-    from custodywatch.video.coverage import coverage_rule
-    from custodywatch.video.incidents import open_incidents
-
     facility = _facility(request, code)
     origin = request.origin
     may_propose = changes.may_propose(request.user, facility)
@@ -182,8 +179,8 @@ def camera_changes(request: HttpRequest, code: str) -> HttpResponse:
         "proposal": proposal, "decision": decision,
         "may_propose": may_propose, "may_decide": may_decide,
         "blind_now": changes.blind_room_count(facility),
-        "coverage_rule": coverage_rule().label,
-        "incidents": open_incidents(facilities=Q(pk=facility.pk)),
+        # The coverage rule and open incidents: video's section (video/camera_map.py).
+        "sections": camera_page_sections(request, facility),
     }
     bad = request.method == "POST"
     return render(request, "registry/camera_changes.html", context, status=400 if bad else 200)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from custodywatch.accounts.audit import Origin
+from custodywatch.accounts.http import AuthedRequest, Request
 from custodywatch.registry.models import Facility, Region
 from custodywatch.reports import charts, coverage_history, dashboard, selectors
 from custodywatch.reports.links import UnitLinks
@@ -126,7 +126,7 @@ class UnitDetailOut(Schema):
     heads: list[HeadOut]
 
 
-def _reader(request: HttpRequest, what: str) -> Origin:
+def _reader(request: AuthedRequest, what: str) -> Origin:
     origin = request.origin
     selectors.require_reader(request.user, origin, what)
     return origin
@@ -153,12 +153,12 @@ def _national(period: selectors.Period) -> dict[str, DistributionOut | None]:
     return result
 
 
-def _absolute(request: HttpRequest, links: dict[str, str]) -> dict[str, str]:
+def _absolute(request: AuthedRequest, links: dict[str, str]) -> dict[str, str]:
     return {key: request.build_absolute_uri(url) for key, url in links.items()}
 
 
 @router.get("/dashboard", response=DashboardOut)
-def reports_dashboard(request: HttpRequest):  # type: ignore[no-untyped-def]
+def reports_dashboard(request: AuthedRequest):
     """The national dashboard's figures in the reader's scope."""
     _reader(request, "dashboard")
     now = timezone.now()
@@ -189,7 +189,7 @@ def reports_dashboard(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.get("/regions", response=list[RegionOut])
-def reports_regions(request: HttpRequest, indicator: str = "blind_rooms"):  # type: ignore[no-untyped-def]
+def reports_regions(request: AuthedRequest, indicator: str = "blind_rooms"):
     """The dashboard map: every region with its value of ``indicator`` in your scope."""
     _reader(request, "regions")
     if indicator not in dashboard.INDICATORS:
@@ -202,8 +202,8 @@ def reports_regions(request: HttpRequest, indicator: str = "blind_rooms"):  # ty
 
 
 @router.get("/scorecard", response=ScorecardOut)
-def reports_scorecard(  # type: ignore[no-untyped-def]
-    request: HttpRequest, period: str = "", sort: str = "allegations", region: str = "",
+def reports_scorecard(
+    request: AuthedRequest, period: str = "", sort: str = "allegations", region: str = "",
     page: int = 1,
 ):
     """Units in your scope with their figures for the period (``YYYY`` or ``YYYY-MM``;
@@ -226,7 +226,7 @@ def reports_scorecard(  # type: ignore[no-untyped-def]
         national=_national(chosen))
 
 
-def _unit_out(request: HttpRequest, links: UnitLinks, facility: Facility,
+def _unit_out(request: AuthedRequest, links: UnitLinks, facility: Facility,
               figures: dict[str, int], period: selectors.Period) -> UnitOut:
     return UnitOut(code=facility.code, name=facility.name, region=facility.region.code,
                    figures=figures, links=_absolute(request, links.for_unit(
@@ -234,8 +234,8 @@ def _unit_out(request: HttpRequest, links: UnitLinks, facility: Facility,
 
 
 @router.get("/scorecard/{code}", response=UnitDetailOut)
-def reports_unit(  # type: ignore[no-untyped-def]
-    request: HttpRequest, code: str, period: str = "",
+def reports_unit(
+    request: AuthedRequest, code: str, period: str = "",
 ):
     """One unit's figures for the period and each head's for the days he headed it; 404
     outside your scope."""
@@ -263,8 +263,8 @@ class HeadListOut(Schema):
 
 
 @router.get("/heads", response=HeadListOut)
-def reports_heads(  # type: ignore[no-untyped-def]
-    request: HttpRequest, period: str = "", region: str = "", q: str = "", page: int = 1,
+def reports_heads(
+    request: AuthedRequest, period: str = "", region: str = "", q: str = "", page: int = 1,
 ):
     """Heads of units in your scope in office during the period, by unit code, 50 a page,
     each with his unit's figures for the days he headed it."""
@@ -315,7 +315,7 @@ class BurndownOut(Schema):
 
 
 @router.get("/coverage-burndown", response=BurndownOut)
-def reports_coverage_burndown(request: HttpRequest, facility: str = ""):  # type: ignore[no-untyped-def]
+def reports_coverage_burndown(request: AuthedRequest, facility: str = ""):
     """Blind rooms and broken cameras by day from the baseline: the country, regions and
     agencies (country scope), the own region or unit otherwise; one unit with ``facility``."""
     origin = _reader(request, "coverage")
@@ -335,7 +335,7 @@ def reports_coverage_burndown(request: HttpRequest, facility: str = ""):  # type
 
 
 @router.get("/open-data", auth=None)
-def reports_open_data(request: HttpRequest, year: int | None = None):  # type: ignore[no-untyped-def]
+def reports_open_data(request: Request, year: int | None = None):
     """Public: the open-data tables of a year (default: this one), small cells suppressed
     (null), as on the open-data page and its JSON downloads."""
     this_year = timezone.localdate().year

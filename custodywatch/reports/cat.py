@@ -24,6 +24,7 @@ from custodywatch.complaints.models import Complaint, Disposition, Status
 from custodywatch.registry.models import Agency, Facility, Region
 from custodywatch.reports import cat_sections
 from custodywatch.reports.aggregates import ALLEGATION_CATEGORIES, local_midnight
+from custodywatch.reports.cat_providers import provided
 
 PROSECUTED = (CaseStatus.SENT_TO_COURT, CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
 AGE_GROUPS = [(0, 18, "0-17"), (18, 30, "18-29"), (30, 45, "30-44"), (45, 60, "45-59"),
@@ -53,7 +54,7 @@ def scoped(user: User) -> tuple[Q, Q]:
     return scope, scope
 
 
-def _by(queryset, key: str, **annotations) -> dict:  # type: ignore[no-untyped-def]
+def _by(queryset, key: str, **annotations) -> dict:
     return {row[key]: row for row in queryset.values(key).annotate(**annotations).order_by()}
 
 
@@ -119,7 +120,8 @@ def cat_tables(*, user: User, year: int) -> list[Table]:
             _victims(cases, year), _sentences(convicted, year),
             _by_place(complaints, cases, convicted, paid, year, user, header, flow_definition),
             *_complaints_by_person(complaint_scope, start, end, year, user),
-            _deaths(user, year), _discipline(user, year),
+            _deaths(user, year),
+            *provided("discipline", user, year, _scope_label(user)),
             *cat_sections.exclusions(user, year, _scope_label(user)),
             *cat_sections.safeguards(user, year, _scope_label(user)),
             *cat_sections.redress(user, year, _scope_label(user)),
@@ -130,7 +132,7 @@ def cat_tables(*, user: User, year: int) -> list[Table]:
 VERDICT_STATUSES = (CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
 
 
-def funnel_counts(complaints, key: str = "region_id"  # type: ignore[no-untyped-def]
+def funnel_counts(complaints, key: str = "region_id"
                   ) -> dict[object, list[int]]:
     """Per region id (or another value ``key`` of the rows): [complaints, investigations,
     cases, verdicts, closed, *dispositions].
@@ -177,7 +179,7 @@ def _funnel(complaint_scope: Q, start: dt.datetime, end: dt.datetime, year: int,
                   _("Closed"), *(str(label) for label in Disposition.labels)], rows)
 
 
-def _by_place(complaints, cases, convicted, paid, year: int,  # type: ignore[no-untyped-def]
+def _by_place(complaints, cases, convicted, paid, year: int,
               user: User, header: list[str], definition: str) -> Table:
     court = Count("pk", filter=Q(status__in=PROSECUTED))
     kinds = [(kind, str(label)) for kind, label in Facility.Kind.choices]
@@ -252,7 +254,7 @@ def _scope_label(user: User) -> str:
     return _("the whole country")
 
 
-def _victims(cases, year: int) -> Table:  # type: ignore[no-untyped-def]
+def _victims(cases, year: int) -> Table:
     parties = (CaseParty.objects.filter(case__in=cases.values("pk"), role=CaseParty.Role.VICTIM)
                .annotate(moment=Coalesce("case__events_from", "case__registered_at"))
                .values_list("person__sex", "person__date_of_birth", "moment"))
@@ -280,7 +282,7 @@ def _age_group(born: dt.date | None, on: dt.date) -> str:
     return next(label for low, high, label in AGE_GROUPS if low <= age < high)
 
 
-def _sentences(convicted, year: int) -> Table:  # type: ignore[no-untyped-def]
+def _sentences(convicted, year: int) -> Table:
     rows = []
     for article, label in Charge._meta.get_field("article").choices:
         charges = convicted.filter(article=article)
@@ -334,29 +336,3 @@ def _deaths(user: User, year: int) -> Table:
         "the autopsy (pending until recorded); place: the kind of facility where the person "
         "was held. Scope: {scope}.").format(year=year, scope=_scope_label(user)),
         [_("Manner of death"), *[str(label) for _kind, label in kinds], _("Total")], rows)
-
-
-def _discipline(user: User, year: int) -> Table:
-    """Disciplinary measures (issue 24: accountability.Proceeding): decided proceedings by
-    sanction and ground, counted in the reader's scope (figures only, no names)."""
-    from custodywatch.accountability.models import Ground, Proceeding, ProceedingStatus, Sanction
-
-    decided = Proceeding.objects.filter(facility_q(user, "facility"),
-                                        status=ProceedingStatus.DECIDED, decided_on__year=year)
-    counts = {(row["sanction"], row["ground"]): row["n"]
-              for row in decided.values("sanction", "ground").annotate(n=Count("pk")).order_by()}
-    rows = []
-    for sanction, label in Sanction.choices:
-        row = [counts.get((sanction, ground), 0) for ground, _label in Ground.choices]
-        rows.append([str(label), *row, sum(row)])
-    rows.append([_("Total"), *[sum(r[i] for r in rows)
-                               for i in range(1, len(Ground.choices) + 2)]])
-    opened = Proceeding.objects.filter(facility_q(user, "facility"), opened_on__year=year).count()
-    return Table("discipline", _("Disciplinary measures against officers and heads"), _(
-        "Disciplinary proceedings decided in {year} (accountability register, date of the "
-        "decision), by the sanction imposed and the ground on which the proceeding was "
-        "opened: a conviction of a subordinate, a substantiated complaint or a pattern of risk "
-        "moments in the head's tenure (proposed by the system), or another ground. "
-        "Proceedings opened in {year}: {opened}. Scope: {scope}.").format(
-        year=year, opened=opened, scope=_scope_label(user)),
-        [_("Sanction"), *[str(label) for _g, label in Ground.choices], _("Total")], rows)

@@ -83,15 +83,13 @@ def safeguards(user: User, year: int, scope_label: str) -> list:
 
 def redress(user: User, year: int, scope_label: str) -> list:
     """Redress (the Fund's claims) and rehabilitation (support referrals)."""
-    from custodywatch.accountability.models import RecourseClaim
     from custodywatch.reports.cat import Table
+    from custodywatch.reports.cat_providers import provided
 
     claims = CompensationClaim.objects.filter(facility_q(user, "case__facility"))
     applied = claims.filter(claimed_at__year=year)
     paid = claims.filter(paid_at__year=year)
     days = [(p - c).days for c, p in paid.values_list("claimed_at", "paid_at")]
-    recourse = RecourseClaim.objects.filter(facility_q(user, "claim__case__facility"),
-                                            filed_on__year=year)
     rows = [
         [_("Claims received"), applied.count()],
         [_("Claims granted (decided in the year)"), claims.filter(
@@ -101,9 +99,8 @@ def redress(user: User, year: int, scope_label: str) -> list:
         [_("Claims paid"), paid.count()],
         [_("Amount paid (KZT)"), float(paid.aggregate(s=Sum("amount_granted"))["s"] or 0)],
         [_("Median days from application to payment"), float(median(days)) if days else 0],
-        [_("Recourse claims filed against convicted officers"), recourse.count()],
-        [_("Recovered from officers (KZT)"),
-         float(recourse.aggregate(s=Sum("recovered"))["s"] or 0)],
+        # The Fund's recourse claims against the convicted officers: accountability's rows.
+        *provided("redress_recourse", user, year, scope_label),
     ]
     compensation = Table("redress", _("Redress: the Victim Compensation Fund"), _(
         "Compensation claims of victims in cases (cases register and the Fund's register): "

@@ -99,7 +99,7 @@ class StripMaker:
         p25, p50, p75, self.p90, self.largest = summary
         self.title = title
         self.mid = height / 2
-        self._fixed = {}  # per top of the scale: the markup before the dot
+        self._fixed: dict[float, SafeString] = {}  # per top of the scale: the markup before the dot
         self._quartiles = (p25, p50, p75)
 
     def _x(self, v: float, top: float) -> float:

@@ -57,7 +57,7 @@ def chosen(references: list[str]) -> list[Observation]:
     return out
 
 
-def _status_line(change) -> str:  # type: ignore[no-untyped-def]
+def _status_line(change) -> str:
     labels = dict(Recommendation._meta.get_field("status").choices)
     return "{day}: {before} → {after}{note}".format(
         day=formats.date_format(change.changed_at, "SHORT_DATE_FORMAT"),
@@ -112,11 +112,11 @@ def as_csv(items: list[Observation], provenance: Provenance) -> bytes:
         writer.writerow([f"# {label}", value])
     writer.writerow(CSV_FIELDS)
     for row in rows(items):
-        row["status_history"] = " | ".join(row["status_history"])  # type: ignore[arg-type]
+        row["status_history"] = " | ".join(row["status_history"])  # type: ignore[arg-type]  # rows of mixed JSON
         row["evidence"] = " | ".join(f"{e['kind']}: {e['description']}"
-                                     for e in row["evidence"])  # type: ignore[attr-defined]
+                                     for e in row["evidence"])  # type: ignore[attr-defined]  # rows of mixed JSON
         row["answers"] = " | ".join(f"{a['level']}: {a['text']}"
-                                    for a in row["answers"])  # type: ignore[attr-defined]
+                                    for a in row["answers"])  # type: ignore[attr-defined]  # rows of mixed JSON
         writer.writerow([row[field] for field in CSV_FIELDS])
     return out.getvalue().encode("utf-8-sig")
 

@@ -31,7 +31,7 @@ from custodywatch.accounts.models import User
 from custodywatch.complaints.terminals import may_manage
 
 
-def cases_url(**query: object) -> str:
+def cases_url(**query: str | int) -> str:
     base = reverse("cases:index")
     return f"{base}?{urlencode(query)}" if query else base
 

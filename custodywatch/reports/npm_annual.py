@@ -23,7 +23,7 @@ from custodywatch.visits.models import (
 )
 
 
-def _counts(queryset, key: str, **extra) -> dict:  # type: ignore[no-untyped-def]
+def _counts(queryset, key: str, **extra) -> dict:
     return {row[key]: row for row in queryset.values(key).annotate(
         n=Count("pk"), **extra).order_by()}
 

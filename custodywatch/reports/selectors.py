@@ -22,10 +22,11 @@ from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.capabilities import Capability, user_can
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q, region_q
-from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus
+from custodywatch.cases.models import OPEN_CASE_STATUSES, Case, CaseStatus, CompensationClaim
 from custodywatch.complaints.models import Complaint, Terminal
 from custodywatch.complaints.terminals import off_percent
 from custodywatch.custody.models import CustodyAlert
+from custodywatch.kernels import accountability as accountability_kernel
 from custodywatch.ledger.models import Leaf, LeafKind
 from custodywatch.registry.models import Facility, HeadAppointment, Region
 from custodywatch.reports import aggregates, cat
@@ -501,3 +502,16 @@ def open_data_file(*, version: int, name: str) -> OpenDataFile:
     """One published file (raises DoesNotExist)."""
     return OpenDataFile.objects.select_related("release").get(release__version=version,
                                                               name=name)
+
+
+def days_to_payment_by_region(*, user: User) -> list[tuple[str, int, float | None]]:
+    """Per region of the cases in scope: (region's name, claims paid, median days from
+    application to payment), by region code."""
+    pairs: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    for region_id, claimed, paid in (CompensationClaim.objects.filter(
+            case__in=Case.objects.filter(facility_q(user, "facility")), paid_at__isnull=False)
+            .values_list("case__region_id", "claimed_at", "paid_at")):
+        pairs.setdefault(region_id, []).append((claimed, paid))
+    regions = Region.objects.in_bulk(list(pairs))
+    return [(regions[pk].name, *accountability_kernel.days_to_payment(pairs[pk]))
+            for pk in sorted(pairs, key=lambda pk: regions[pk].code)]

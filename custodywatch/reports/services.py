@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -75,7 +76,7 @@ def figures_refresh(*, since: dt.date | None = None, now: dt.datetime | None = N
     return refresh
 
 
-def export_record(*, user: User, origin: Origin, what: str, detail: dict) -> None:
+def export_record(*, user: User, origin: Origin, what: str, detail: dict[str, Any]) -> None:
     """An export leaves an audit row (and with it a ledger leaf)."""
     audit_record(actor=user, action=AuditEvent.Action.EXPORT, origin=origin,
                  object_type=f"reports.{what}", object_label=what, detail=detail)
@@ -139,7 +140,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _publish(*, kind: str, period: dt.date, note: str, acting_user: User | None,
-             origin: Origin, detail: dict,
+             origin: Origin, detail: dict[str, Any],
              files: Callable[[int, dt.datetime], list[open_data_release.ReleaseFile]]
              ) -> OpenDataRelease:
     """The next version, its files and each file's ledger leaf, in one transaction."""

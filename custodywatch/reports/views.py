@@ -9,13 +9,13 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from custodywatch.accountability import selectors as accountability_selectors
+from custodywatch.accounts.http import AuthedRequest, Request
 from custodywatch.ledger.selectors import checkpoint_latest
 from custodywatch.registry.models import Facility
 from custodywatch.reports import (
@@ -38,12 +38,12 @@ FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.
            "pdf": "application/pdf"}
 
 
-def _reader(request: HttpRequest) -> None:
+def _reader(request: AuthedRequest) -> None:
     if not selectors.may_read_reports(request.user):
         raise PermissionDenied
 
 
-def _year(request: HttpRequest) -> int:
+def _year(request: Request) -> int:
     text = request.GET.get("year", "")
     today = timezone.localdate()
     if text.isdigit() and 2000 <= int(text) <= today.year:
@@ -52,7 +52,7 @@ def _year(request: HttpRequest) -> int:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     _reader(request)
     return render(request, "reports/index.html", {"refresh": selectors.last_refresh()})
 
@@ -80,7 +80,7 @@ def _strips(makers: dict[str, charts.StripMaker], figures: dict[str, int],
 
 
 @login_required
-def scorecard(request: HttpRequest) -> HttpResponse:
+def scorecard(request: AuthedRequest) -> HttpResponse:
     _reader(request)
     period = selectors.parse_period(request.GET.get("period", ""), timezone.localdate())
     sort = request.GET.get("sort", "allegations")
@@ -108,11 +108,11 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "page": page, "rows": rows, "period": period, "sort": sort, "regions": regions,
         "region_code": region_code, "figures": selectors.SCORE_FIGURES,
         "query": query.urlencode(), "refresh": selectors.last_refresh(),
-        "payment_days": accountability_selectors.days_to_payment_by_region(user=request.user)})
+        "payment_days": selectors.days_to_payment_by_region(user=request.user)})
 
 
 @login_required
-def unit(request: HttpRequest, code: str) -> HttpResponse:
+def unit(request: AuthedRequest, code: str) -> HttpResponse:
     _reader(request)
     try:
         facility = selectors.unit_detail(user=request.user, origin=request.origin,
@@ -149,7 +149,7 @@ def _burn_chart(series: coverage_history.Series) -> dict:
 
 
 @login_required
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthedRequest) -> HttpResponse:
     """The burn-down of blind rooms and broken cameras from the baseline, per region and
     agency (as far as the reader's scope reaches)."""
     _reader(request)
@@ -160,7 +160,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def heads(request: HttpRequest) -> HttpResponse:
+def heads(request: AuthedRequest) -> HttpResponse:
     """Heads of units in the reader's scope with their figures for the period, each linking
     to his unit's scorecard."""
     _reader(request)
@@ -182,7 +182,7 @@ def heads(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def cat_statistics(request: HttpRequest) -> HttpResponse:
+def cat_statistics(request: AuthedRequest) -> HttpResponse:
     _reader(request)
     year = _year(request)
     tables = cat.cat_tables(user=request.user, year=year)
@@ -192,7 +192,7 @@ def cat_statistics(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def cat_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def cat_export(request: AuthedRequest, fmt: str) -> HttpResponse:
     _reader(request)
     if fmt not in FORMATS:
         raise Http404
@@ -220,8 +220,8 @@ def cat_export(request: HttpRequest, fmt: str) -> HttpResponse:
 def _follow_up_table(observations: list[follow_up.Observation]) -> cat.Table:
     rows: list[list[object]] = [
         [row["observation"], f"{row['source']} {row['official_reference']}".strip(),
-         row["status_label"], len(row["evidence"]),  # type: ignore[arg-type]
-         "; ".join(e["description"] for e in row["evidence"])]  # type: ignore[attr-defined]
+         row["status_label"], len(row["evidence"]),  # type: ignore[arg-type]  # rows of mixed JSON
+         "; ".join(e["description"] for e in row["evidence"])]  # type: ignore[attr-defined]  # rows of mixed JSON
         for row in follow_up.rows(observations)]
     return cat.Table("follow_up", _("Follow-up: the concluding observations chosen"), _(
         "The concluding observations of the UN Committee against Torture chosen for "
@@ -237,7 +237,7 @@ FOLLOW_UP_FORMATS = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
 
 
 @login_required
-def cat_follow_up(request: HttpRequest) -> HttpResponse:
+def cat_follow_up(request: AuthedRequest) -> HttpResponse:
     """The follow-up report builder: choose concluding observations, see them with their
     recommendations' status and evidence, export them."""
     _reader(request)
@@ -249,7 +249,7 @@ def cat_follow_up(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def cat_follow_up_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def cat_follow_up_export(request: AuthedRequest, fmt: str) -> HttpResponse:
     _reader(request)
     if fmt not in FOLLOW_UP_FORMATS:
         raise Http404
@@ -277,7 +277,7 @@ def cat_follow_up_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-def open_data(request: HttpRequest) -> HttpResponse:
+def open_data(request: Request) -> HttpResponse:
     """Public: no sign-in."""
     year = _year(request)
     return render(request, "reports/open_data.html", {
@@ -285,7 +285,7 @@ def open_data(request: HttpRequest) -> HttpResponse:
         "years": range(timezone.localdate().year, 2019, -1)})
 
 
-def open_data_download(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+def open_data_download(request: Request, table: str, fmt: str) -> HttpResponse:
     """Public: one open-data table as CSV (cells, totals in the last row and column; an empty
     field where suppressed) or JSON (null where suppressed)."""
     year = _year(request)
@@ -308,13 +308,13 @@ def open_data_download(request: HttpRequest, table: str, fmt: str) -> HttpRespon
     return response
 
 
-def open_data_releases(request: HttpRequest) -> HttpResponse:
+def open_data_releases(request: Request) -> HttpResponse:
     """Public: the versioned monthly releases, their files, hashes and ledger entries."""
     return render(request, "reports/open_data_releases.html", {
         "releases": selectors.open_data_releases(), "licence": LICENCE})
 
 
-def open_data_release_file(request: HttpRequest, version: int, name: str) -> HttpResponse:
+def open_data_release_file(request: Request, version: int, name: str) -> HttpResponse:
     """Public: one published file, byte for byte as hashed into the ledger."""
     try:
         file = selectors.open_data_file(version=version, name=name)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, NotRequired
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
 from custodywatch.video import markers, services
@@ -95,7 +95,7 @@ class IngestOut(Schema):
     deleted: int
 
 
-def _ingest(request: HttpRequest, write, payload) -> services.IngestResult:  # type: ignore[no-untyped-def]
+def _ingest(request: AuthedRequest, write, payload) -> services.IngestResult:
     return write(
         acting_user=request.user,
         origin=request.origin,
@@ -107,25 +107,25 @@ def _ingest(request: HttpRequest, write, payload) -> services.IngestResult:  # t
 
 @router.post("/heartbeats", response=IngestOut)
 @decorate_view(idempotent)
-def heartbeats_post(request: HttpRequest, payload: HeartbeatBatch):  # type: ignore[no-untyped-def]
+def heartbeats_post(request: AuthedRequest, payload: HeartbeatBatch):
     return _ingest(request, services.heartbeats_ingest, payload)
 
 
 @router.post("/state-spans", response=IngestOut)
 @decorate_view(idempotent)
-def state_spans_post(request: HttpRequest, payload: StateSpanBatch):  # type: ignore[no-untyped-def]
+def state_spans_post(request: AuthedRequest, payload: StateSpanBatch):
     return _ingest(request, services.state_spans_ingest, payload)
 
 
 @router.post("/recordings", response=IngestOut)
 @decorate_view(idempotent)
-def recordings_post(request: HttpRequest, payload: RecordingBatch):  # type: ignore[no-untyped-def]
+def recordings_post(request: AuthedRequest, payload: RecordingBatch):
     return _ingest(request, services.recording_spans_ingest, payload)
 
 
 @router.post("/marker-sightings", response=IngestOut)
 @decorate_view(idempotent)
-def marker_sightings_post(request: HttpRequest, payload: MarkerSightingBatch):  # type: ignore[no-untyped-def]
+def marker_sightings_post(request: AuthedRequest, payload: MarkerSightingBatch):
     """Which room markers each camera's picture showed, and when (edge agents only)."""
     return markers.marker_sightings_ingest(
         acting_user=request.user, origin=request.origin,

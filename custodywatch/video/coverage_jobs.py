@@ -112,6 +112,13 @@ def coverage_work_for_period(*, room_id: int, started_at: dt.datetime,
     return coverage_work_queue(rows=[_period_row(room_id, started_at, ended_at, now)], now=now)
 
 
+def coverage_work_on_room_time(sender: object, *, room_id: int, started_at: dt.datetime,
+                               ended_at: dt.datetime | None, **kwargs: object) -> None:
+    """custody.signals.room_time_changed: a stay's or an action's period was written (custody
+    sends it inside its write's transaction, which this queueing joins)."""
+    coverage_work_for_period(room_id=room_id, started_at=started_at, ended_at=ended_at)
+
+
 def _period_row(room_id: int, started_at: dt.datetime, ended_at: dt.datetime | None,
                 now: dt.datetime) -> tuple[int, int, int]:
     """Whole milliseconds that contain the period (start rounded down, end up); an open

@@ -124,7 +124,7 @@ def _faults(rng: random.Random, start_ms: int, end_ms: int) -> list[tuple[int, i
     """Past faults of one camera: non-overlapping, minutes to days long."""
     count = np.random.default_rng(rng.getrandbits(32)).poisson(
         FAULTS_PER_CAMERA_DAY * (end_ms - start_ms) / DAY_MS)
-    faults = []
+    faults: list[tuple[int, int, str]] = []
     for s in sorted(rng.randrange(start_ms, end_ms) for _ in range(count)):
         length = int(MINUTE_MS * 10 ** rng.uniform(0.5, 3.8))  # ~3 minutes to ~4 days
         if faults and s <= faults[-1][1]:

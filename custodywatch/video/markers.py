@@ -82,8 +82,9 @@ def _parse(facility: Facility, items: Sequence[Mapping[str, Any]], latest_ms: in
             errors.add(index, "last", _("Must not be before first."))
             continue
         camera_id = camera_ids[index]
-        if None not in (camera_id, marker, seen, first, last):
-            parsed.append((camera_id, marker, first, last, float(seen)))  # type: ignore[arg-type]
+        if (camera_id is not None and marker is not None and seen is not None
+                and first is not None and last is not None):
+            parsed.append((camera_id, marker, first, last, float(seen)))
     errors.raise_if_any()
     return parsed
 

@@ -338,5 +338,5 @@ class RemediationTicket(models.Model):
     def __str__(self) -> str:
         return f"{self.facility_id} {self.kind} {self.status}"
 
-    def overdue(self, now) -> bool:  # type: ignore[no-untyped-def]
+    def overdue(self, now) -> bool:
         return self.status == self.Status.OPEN and self.due_at < now

@@ -8,9 +8,9 @@ import binascii
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.video import references, services
 
 router = Router(tags=["video"])
@@ -58,7 +58,7 @@ def _decode(value: str | None, where: str) -> bytes | None:
 
 
 @router.post("/sync", response=ReferenceSyncOut)
-def references_sync(request: HttpRequest, payload: ReferenceSyncIn):  # type: ignore[no-untyped-def]
+def references_sync(request: AuthedRequest, payload: ReferenceSyncIn):
     # Only a facility's edge agent syncs its cameras' views (accounts.scoping's one rule).
     facility = services.agent_facility(acting_user=request.user,
                                        origin=request.origin,

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +21,13 @@ from custodywatch.accounts.audit import SYSTEM_ORIGIN, Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, MachineToken, User
 from custodywatch.accounts.scoping import video_writer_facility_id
 from custodywatch.core import plausible
+from custodywatch.core.rows import RowErrors
+from custodywatch.kernels.heartbeat_plan import (
+    Beat,
+    StoredHealth,
+    newest_beats,
+    plan_heartbeats,
+)
 from custodywatch.kernels.ledger_leaf import iso_time
 from custodywatch.ledger.appends import ledger_append_many
 from custodywatch.ledger.models import LeafKind
@@ -59,20 +66,16 @@ class IngestResult:
     deleted: int = 0
 
 
-class _Errors:
-    """Collects ``items[i].field`` messages; raises them together as one ValidationError."""
+class _Errors(RowErrors):
+    """Collects ``items[i].field`` messages (core.rows' one format); raises them together as
+    one ValidationError (the API's 422 ``{"detail": {"items[3].end": [...]}}``)."""
 
     def __init__(self) -> None:
-        self.messages: dict[str, list[str]] = {}
-
-    def add(self, index: int | None, field: str, message: str) -> None:
-        if len(self.messages) < MAX_ERRORS:
-            key = field if index is None else f"items[{index}].{field}"
-            self.messages.setdefault(key, []).append(message)
+        super().__init__(item=True, limit=MAX_ERRORS)
 
     def raise_if_any(self) -> None:
-        if self.messages:
-            raise ValidationError(self.messages)
+        if self:
+            raise ValidationError(self.by_key())
 
 
 # --------------------------------------------------------------------------- shared checks
@@ -84,9 +87,11 @@ def _writable_facility(
     """The facility a batch writes to: the edge agent account's own, which the body may name
     (accounts.scoping.video_writer_facility_id: no other sign-in writes video)."""
     allowed = video_writer_facility_id(acting_user, token)
-    if allowed is None or (facility_code and facility_code != acting_user.facility.code):
+    facility = acting_user.facility
+    if (allowed is None or facility is None
+            or (facility_code and facility_code != facility.code)):
         _refuse(acting_user, origin, facility_code or "-")
-    return acting_user.facility
+    return facility
 
 
 def agent_facility(*, acting_user: User, origin: Origin, token: MachineToken | None
@@ -97,7 +102,7 @@ def agent_facility(*, acting_user: User, origin: Origin, token: MachineToken | N
                               facility_code="")
 
 
-def _refuse(acting_user: User, origin: Origin, facility_code: str) -> None:
+def _refuse(acting_user: User, origin: Origin, facility_code: str) -> NoReturn:
     audit_record(actor=acting_user, action=AuditEvent.Action.DENIED, origin=origin,
                  object_type="registry.facility", object_label=facility_code,
                  detail={"video": "ingest"})
@@ -241,20 +246,24 @@ def state_spans_ingest(
             acting_user=acting_user, origin=origin, facility=facility, items=items, now=now)
 
 
-def _state_spans_ingest(
-    *, acting_user: User, origin: Origin, facility: Facility,
-    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
-) -> IngestResult:
+Parsed = tuple[int, int, int, int, str]  # (index, camera, start, end, state)
+
+
+def _state_spans_read(facility: Facility, items: Sequence[Mapping[str, Any]],
+                      now: dt.datetime | None) -> list[Parsed]:
+    """Every item checked (errors named ``items[i].field``, all at once)."""
     # Not before the system's start date, not in the future (core/plausible.py).
     earliest_ms, latest_ms = plausible.epoch_ms_window(plausible.Kind.EVENT, now)
     errors = _Errors()
     camera_ids = _camera_ids(facility, items, errors)
-    parsed: list[tuple[int, int, int, int, str]] = []  # (index, camera, start, end, state)
+    parsed: list[Parsed] = []
     parse = _memo_parse()
     for index, item in enumerate(items):
         # The common case in one go; any exception or doubt takes the careful path, which
         # names each bad field.
         state, camera_id = item.get("state"), camera_ids[index]
+        start: int | None
+        end: int | None
         try:
             start, end = parse(item.get("start")), parse(item.get("end"))
         except ValueError:
@@ -264,13 +273,18 @@ def _state_spans_ingest(
                 and state in STATES):
             parsed.append((index, camera_id, start, end, state))
             continue
-        known_state = isinstance(state, str) and state in STATES
-        if not known_state:
+        if not (isinstance(state, str) and state in STATES):
             errors.add(index, "state", _("Unknown state %(state)r; expected one of %(states)s.")
                        % {"state": state, "states": ", ".join(CameraState.values)})
         _interval(item, index, errors, latest_ms, earliest_ms)
     errors.raise_if_any()
+    return parsed
 
+
+def _state_spans_by_camera(parsed: Sequence[Parsed]
+                           ) -> dict[int, list[tuple[int, int, int, str]]]:
+    """The items per camera; a camera shows one state at a time (refused otherwise)."""
+    errors = _Errors()
     by_camera: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list)
     for index, camera_id, start, end, state in parsed:
         by_camera[camera_id].append((index, start, end, state))
@@ -281,15 +295,17 @@ def _state_spans_ingest(
                                             "state: a camera shows one state at a time.")
                        % {"other": clash[0]})
     errors.raise_if_any()
+    return by_camera
 
-    windows = _windows([(camera_id, start, end) for _i, camera_id, start, end, _s in parsed])
-    stored = _by_camera(_stored(CameraStateSpan, windows, "state", "source"))
-    _check_against_stored(parsed, stored, errors)
-    errors.raise_if_any()
 
+def _plan_state_spans(by_camera: Mapping[int, Sequence[tuple[int, int, int, str]]],
+                      stored: Mapping[int, Sequence[_StoredSpan]]
+                      ) -> tuple[Plan, list[tuple[int, str, str, int, int]], list[int]]:
+    """What the batch changes (video.merging, pure): the plan, the spans to create (camera,
+    state, source, start, end) and the cameras whose stored spans change."""
     plan = Plan()
-    creates: list[tuple[int, str, str, int, int]] = []  # camera, state, source, start, end
-    changed: list[int] = []  # cameras whose stored spans this batch changes
+    creates: list[tuple[int, str, str, int, int]] = []
+    changed: list[int] = []
     for camera_id, camera_items in by_camera.items():
         before = len(creates) + len(plan.updates) + len(plan.deletes)
         mine = stored.get(camera_id, [])
@@ -313,6 +329,23 @@ def _state_spans_ingest(
             plan.extend(part)
         if len(creates) + len(plan.updates) + len(plan.deletes) > before:
             changed.append(camera_id)
+    return plan, creates, changed
+
+
+def _state_spans_ingest(
+    *, acting_user: User, origin: Origin, facility: Facility,
+    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
+) -> IngestResult:
+    """Validate (the items, then against the stored spans), plan, apply."""
+    parsed = _state_spans_read(facility, items, now)
+    by_camera = _state_spans_by_camera(parsed)
+    windows = _windows([(camera_id, start, end) for _i, camera_id, start, end, _s in parsed])
+    stored = _by_camera(_stored(CameraStateSpan, windows, "state", "source"))
+    errors = _Errors()
+    _check_against_stored(parsed, stored, errors)
+    errors.raise_if_any()
+
+    plan, creates, changed = _plan_state_spans(by_camera, stored)
     _apply(CameraStateSpan, plan)
     adapt = time_adapter(connection_for(CameraStateSpan))
     insert_rows(CameraStateSpan, ["camera", "state", "source", "started_at", "ended_at"],
@@ -389,10 +422,11 @@ def recording_spans_ingest(
             acting_user=acting_user, origin=origin, facility=facility, items=items, now=now)
 
 
-def _recording_spans_ingest(
-    *, acting_user: User, origin: Origin, facility: Facility,
-    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
-) -> IngestResult:
+def _recordings_read(facility: Facility, items: Sequence[Mapping[str, Any]],
+                     now: dt.datetime | None
+                     ) -> tuple[dict[tuple[int, int], tuple[int, int, str]], list[int | None]]:
+    """Every item checked (errors named ``items[i].field``, all at once): the segments by
+    (camera, start) as (index, end, sha256), and each item's camera."""
     # Not before the system's start date, not in the future (core/plausible.py).
     earliest_ms, latest_ms = plausible.epoch_ms_window(plausible.Kind.EVENT, now)
     errors = _Errors()
@@ -412,7 +446,16 @@ def _recording_spans_ingest(
                        % {"other": seen[0]})
         segments[(camera_id, interval[0])] = (index, interval[1], digest)
     errors.raise_if_any()
+    return segments, camera_ids
 
+
+def _recording_spans_ingest(
+    *, acting_user: User, origin: Origin, facility: Facility,
+    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
+) -> IngestResult:
+    """Validate, plan what is new (a segment sent again with its hash is a retry), apply."""
+    segments, camera_ids = _recordings_read(facility, items, now)
+    errors = _Errors()
     already = _stored_segments(segments)
     fresh: list[tuple[int, int, int, str]] = []  # camera, start, end, sha256
     for (camera_id, start), (index, end, digest) in segments.items():
@@ -519,79 +562,78 @@ def heartbeats_ingest(
             acting_user=acting_user, origin=origin, facility=facility, items=items, now=now)
 
 
-def _heartbeats_ingest(
-    *, acting_user: User, origin: Origin, facility: Facility,
-    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
-) -> IngestResult:
+def _heartbeats_read(facility: Facility, items: Sequence[Mapping[str, Any]],
+                     now: dt.datetime | None) -> dict[int, Beat]:
+    """Every item checked (errors named ``items[i].field``, all at once); the newest beat of
+    each camera."""
     # Not before the system's start date, not in the future (core/plausible.py).
     earliest_ms, latest_ms = plausible.epoch_ms_window(plausible.Kind.EVENT, now)
     errors = _Errors()
     camera_ids = _camera_ids(facility, items, errors)
-    newest: dict[int, tuple[int, str, bool]] = {}
+    beats: list[tuple[int, Beat]] = []
     for index, item in enumerate(items):
         state = item.get("state", CameraState.OK)
-        if state not in CameraState.values:
+        known = isinstance(state, str) and state in STATES
+        if not known:
             errors.add(index, "state", _("Unknown state %(state)r; expected one of %(states)s.")
                        % {"state": state, "states": ", ".join(CameraState.values)})
         disk_full = item.get("disk_full", False)
         if not isinstance(disk_full, bool):
             errors.add(index, "disk_full", _("Expected true or false."))
-        at = _time(item, index, "at", errors, latest_ms, earliest_ms)
+        at_ms = _time(item, index, "at", errors, latest_ms, earliest_ms)
         camera_id = camera_ids[index]
-        if (at is not None and camera_id is not None and state in CameraState.values
-                and (camera_id not in newest or newest[camera_id][0] <= at)):
-            newest[camera_id] = (at, str(state), disk_full is True)
+        if at_ms is not None and camera_id is not None and known:
+            beats.append((camera_id, Beat(at_ms, str(state), disk_full is True)))
     errors.raise_if_any()
+    return newest_beats(beats)
 
-    grace = silence_after()
+
+def _heartbeats_ingest(
+    *, acting_user: User, origin: Origin, facility: Facility,
+    items: Sequence[Mapping[str, Any]], now: dt.datetime | None,
+) -> IngestResult:
+    """Validate, plan (kernels.heartbeat_plan), apply."""
+    newest = _heartbeats_read(facility, items, now)
     existing = {h.camera_id: h for h in CameraHealth.objects.select_for_update()
                 .filter(camera_id__in=newest)}
-    created: list[CameraHealth] = []
+    grace = silence_after()
+    plan = plan_heartbeats(newest, {camera_id: StoredHealth(
+        to_ms(h.last_heartbeat_at), h.reported_state, h.status == SignalStatus.SILENT,
+        h.silence_span_id) for camera_id, h in existing.items()}, grace // dt.timedelta(
+            milliseconds=1))
     changed: list[CameraHealth] = []
-    silences: list[CameraStateSpan] = []
-    closed_silences: list[tuple[int, dt.datetime]] = []
-    agent_said: tuple[int, bool] | None = None  # the newest applied heartbeat's disk flag
-    for camera_id, (at_ms, state, disk_full) in newest.items():
-        at = from_ms(at_ms)
-        health = existing.get(camera_id)
-        if health is not None and at <= health.last_heartbeat_at:
-            continue  # a replayed older heartbeat says nothing new
-        if agent_said is None or agent_said[0] <= at_ms:
-            agent_said = (at_ms, disk_full)
-        if health is None:
-            created.append(CameraHealth(camera_id=camera_id, last_heartbeat_at=at,
-                                        reported_state=state, state_since=at,
-                                        silent_after=at + grace, agent_disk_full=disk_full))
-            continue
-        if health.status == SignalStatus.SILENT and health.silence_span_id is not None:
-            closed_silences.append((health.silence_span_id, at))
-        elif at - health.last_heartbeat_at > grace:
-            # Silent and back before any sweep noticed: record the silence all the same.
-            silences.append(CameraStateSpan(camera_id=camera_id, state=CameraState.NO_SIGNAL,
-                                            source=SpanSource.SWEEP,
-                                            started_at=health.last_heartbeat_at, ended_at=at))
-        if state != health.reported_state or health.status == SignalStatus.SILENT:
+    for update in plan.updates:
+        health, at = existing[update.camera], from_ms(update.beat.at_ms)
+        if update.state_since_reset:
             health.state_since = at
-        health.reported_state = state
+        health.reported_state = update.beat.state
         health.last_heartbeat_at = at
         health.silent_after = at + grace
         health.status = SignalStatus.LIVE
         health.silence_span = None
-        health.agent_disk_full = disk_full
+        health.agent_disk_full = update.beat.disk_full
         changed.append(health)
-    for span_id, at in closed_silences:
+    for span_id, at_ms in plan.closed_silences:
         # The sweep extended the silence to its last run; it really ended with this beat.
+        at = from_ms(at_ms)
         CameraStateSpan.objects.filter(pk=span_id, started_at__lt=at).update(ended_at=at)
         CameraStateSpan.objects.filter(pk=span_id, started_at__gte=at).delete()
-    CameraStateSpan.objects.bulk_create(silences)
-    CameraHealth.objects.bulk_create(created)
+    CameraStateSpan.objects.bulk_create([
+        CameraStateSpan(camera_id=camera_id, state=CameraState.NO_SIGNAL, source=SpanSource.SWEEP,
+                        started_at=from_ms(start), ended_at=from_ms(end))
+        for camera_id, start, end in plan.silences])
+    CameraHealth.objects.bulk_create([
+        CameraHealth(camera_id=camera_id, last_heartbeat_at=from_ms(beat.at_ms),
+                     reported_state=beat.state, state_since=from_ms(beat.at_ms),
+                     silent_after=from_ms(beat.at_ms) + grace, agent_disk_full=beat.disk_full)
+        for camera_id, beat in plan.creates])
     CameraHealth.objects.bulk_update(
         changed, ["state_since", "reported_state", "last_heartbeat_at", "silent_after", "status",
                   "silence_span", "agent_disk_full"], batch_size=500)
-    if agent_said is not None:
+    if plan.agent_said is not None:
         agent_disk_full_report(acting_user=acting_user, origin=origin, facility=facility,
-                               disk_full=agent_said[1], at=from_ms(agent_said[0]))
-    return IngestResult(accepted=len(items), created=len(created), updated=len(changed))
+                               disk_full=plan.agent_said[1], at=from_ms(plan.agent_said[0]))
+    return IngestResult(accepted=len(items), created=len(plan.creates), updated=len(changed))
 
 
 # --------------------------------------------------------------------------- the sweep

@@ -1,5 +1,5 @@
-"""Video's periodic jobs: the silence sweep with the coverage work it queues, and the
-remediation tickets."""
+"""Video's periodic jobs: the silence sweep with the coverage work it queues and the blind
+custody alerts, the cell checks' verification, and the remediation tickets."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import datetime as dt
 from django.utils import timezone
 
 from custodywatch.core.periodic import periodic
-from custodywatch.custody.alerts import blind_custody_alerts_raise
+from custodywatch.video.blind_alerts import blind_custody_alerts_raise
+from custodywatch.video.blind_alerts import cell_checks_verify as verify_cell_checks
 from custodywatch.video.coverage_jobs import coverage_work_drain, coverage_work_refresh
 from custodywatch.video.incidents import coverage_incidents_sweep
 from custodywatch.video.services import video_sweep as silence_sweep
@@ -36,6 +37,13 @@ def video_sweep_all(*, coverage: bool = True) -> str:
 @periodic(every=dt.timedelta(seconds=30))
 def video_sweep() -> str:
     return video_sweep_all()
+
+
+@periodic(every=dt.timedelta(minutes=1))
+def cell_checks_verify() -> int:
+    """Cell checks whose footage has settled, marked verified or not (video/blind_alerts.py);
+    once a minute, as the custody sweep did."""
+    return verify_cell_checks(now=timezone.now())
 
 
 @periodic(every=dt.timedelta(hours=1))

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.registry import selectors as registry_selectors
 from custodywatch.registry.models import Camera, CameraView, Facility
@@ -34,7 +35,7 @@ def _place_q(place: selectors.Place) -> Q:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
     # A region (the dashboard's map) or a unit (the scorecard), by code; the lists stay
     # within the reader's scope, so another's code shows nothing.
@@ -66,7 +67,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def camera_wall(request: HttpRequest, code: str) -> HttpResponse:
+def camera_wall(request: AuthedRequest, code: str) -> HttpResponse:
     try:
         facility = registry_selectors.facility_detail(
             user=request.user, code=code, origin=request.origin)
@@ -82,7 +83,7 @@ def camera_wall(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "video/camera_wall.html", context)
 
 
-def _camera_for_views(request: HttpRequest, code: str, camera: str):  # type: ignore[no-untyped-def]
+def _camera_for_views(request: AuthedRequest, code: str, camera: str) -> Camera:
     try:
         return references.camera_for_views(user=request.user, facility_code=code,
                                            camera_code=camera,
@@ -93,7 +94,7 @@ def _camera_for_views(request: HttpRequest, code: str, camera: str):  # type: ig
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def camera_views(request: HttpRequest, code: str, camera: str) -> HttpResponse:
+def camera_views(request: AuthedRequest, code: str, camera: str) -> HttpResponse:
     """The camera's reference beside its current view, and the decisions about them."""
     found = _camera_for_views(request, code, camera)
     form = ReferenceDecisionForm(request.POST or None)
@@ -117,7 +118,7 @@ def camera_views(request: HttpRequest, code: str, camera: str) -> HttpResponse:
 
 
 @login_required
-def camera_view_image(request: HttpRequest, code: str, camera: str, which: str) -> HttpResponse:
+def camera_view_image(request: AuthedRequest, code: str, camera: str, which: str) -> HttpResponse:
     found = _camera_for_views(request, code, camera)
     view = CameraView.objects.filter(camera=found).first()
     data = getattr(view, f"{which}_png", None) if which in ("reference", "current") else None

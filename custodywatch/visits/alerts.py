@@ -56,7 +56,7 @@ def superiors(recommendation: Recommendation) -> list[User]:
                                     region_id=recommendation.facility.region_id))
 
 
-def overdue_recommendations(today: dt.date):  # type: ignore[no-untyped-def]
+def overdue_recommendations(today: dt.date):
     return (Recommendation.objects.filter(deadline__lt=today).exclude(status__in=CLOSED_STATUSES)
             .select_related("facility", "responsible_user", "superior_user"))
 

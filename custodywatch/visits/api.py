@@ -8,12 +8,12 @@ import datetime as dt
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.core import plausible
 from custodywatch.core.idempotency import idempotent
 from custodywatch.core.pagination import BoundedPageNumberPagination
@@ -39,7 +39,7 @@ class FindingIn(Schema):
     room_code: str = Field("", max_length=40)
     base_revision: int = Field(0, ge=0)
     # With its offset, since the system's start, not in the future (core/plausible.py).
-    recorded_at: plausible.datetime_type(plausible.Kind.EVENT) | None = None  # type: ignore[valid-type]
+    recorded_at: plausible.datetime_type(plausible.Kind.EVENT) | None = None  # type: ignore[valid-type]  # a pydantic type built at import
     photos: list[PhotoIn] = Field(default_factory=list, max_length=10)
 
 
@@ -83,7 +83,7 @@ class RecommendationOut(Schema):
     group: int | None = Field(None, alias="group_id")
 
     @staticmethod
-    def resolve_facility(recommendation) -> str | None:  # type: ignore[no-untyped-def]
+    def resolve_facility(recommendation) -> str | None:
         return recommendation.facility.code if recommendation.facility else None
 
 
@@ -99,7 +99,7 @@ def _photo_bytes(data: str, index: int, photo_index: int) -> bytes:
 
 @router.post("/{visit_id}/findings/sync", response=SyncOut, url_name="visits_findings_sync")
 @decorate_view(idempotent)
-def findings_sync(request: HttpRequest, visit_id: int, payload: SyncIn):  # type: ignore[no-untyped-def]
+def findings_sync(request: AuthedRequest, visit_id: int, payload: SyncIn):
     """Bring an offline tablet's findings in. Repeating a sync is harmless: each finding is
     known by the uuid the tablet gave it; an edit made on a stale copy comes back as a
     `conflict` and is kept beside the current version (nothing is lost)."""
@@ -123,14 +123,14 @@ def findings_sync(request: HttpRequest, visit_id: int, payload: SyncIn):  # type
 
 @router.get("/", response=list[VisitOut])
 @paginate(BoundedPageNumberPagination, page_size=100)
-def visit_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+def visit_list(request: AuthedRequest):
     return selectors.visits_visible(user=request.user).order_by("-starts_on", "-pk")
 
 
 @router.get("/recommendations", response=list[RecommendationOut])
 @paginate(BoundedPageNumberPagination, page_size=100)
-def recommendation_list(  # type: ignore[no-untyped-def]
-    request: HttpRequest, source: str = "", status: str = "", region: str = "", body: str = "",
+def recommendation_list(
+    request: AuthedRequest, source: str = "", status: str = "", region: str = "", body: str = "",
     facility: str = "", overdue: bool = False,
 ):
     filters = selectors.RecommendationFilters(source=source, status=status, region=region,

@@ -80,7 +80,7 @@ class VisitPlanForm(forms.Form):
     summary = forms.CharField(label=_("Purpose of the visit"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = Facility.objects.filter(
             is_active=True).select_related("region").order_by("region__code", "name")
@@ -111,7 +111,7 @@ class FindingForm(forms.Form):
     text = forms.CharField(label=_("Finding"), widget=forms.Textarea(attrs={"rows": 4}))
     photo = forms.FileField(label=_("Photo (JPEG or PNG)"), required=False)
 
-    def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["room"].choices = [("", _("Not in one room"))] + [
             (r.code, f"{r.code} {r.name}") for r in rooms]
@@ -128,7 +128,7 @@ class RoomsForm(forms.Form):
     rooms = forms.MultipleChoiceField(label=_("Places inspected"), required=False,
                                       widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, rooms=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["rooms"].choices = [(r.code, f"{r.code} {r.name}") for r in rooms]
 
@@ -162,7 +162,7 @@ class RecommendationForm(forms.Form):
     issued_on = forms.DateField(label=_("Issued on"), widget=DATE, validators=[PAST])
     deadline = forms.DateField(label=_("Deadline"), widget=DATE, validators=[PLAN])
 
-    def __init__(self, *args, findings=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, findings=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["finding"].choices = [("", _("None"))] + [
             (str(f.uuid), f"{f.get_category_display()}: {f.text[:80]}") for f in findings]
@@ -199,7 +199,7 @@ class StatusForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, evidence=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, evidence=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["evidence"].choices = [
             (str(e.pk), f"{e.get_kind_display()}: {e.description[:60]}") for e in evidence]
@@ -223,7 +223,7 @@ class TrackerFilterForm(forms.Form):
     body = forms.ChoiceField(label=_("Addressed to"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
-    def __init__(self, *args, regions=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, regions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [("", _("All regions"))] + [
             (r.code, r.name) for r in regions]
@@ -232,7 +232,7 @@ class TrackerFilterForm(forms.Form):
 
 
 class WeightsForm(forms.Form):
-    def __init__(self, *args, weights: dict[str, float], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, weights: dict[str, float], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for spec in risk.FACTORS:
             self.fields[spec.key] = forms.FloatField(
@@ -243,7 +243,7 @@ class WeightsForm(forms.Form):
 class RegionChoiceForm(forms.Form):
     region = forms.ChoiceField(label=_("Region"), required=False)
 
-    def __init__(self, *args, regions=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, regions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [("", _("All regions"))] + [
             (r.code, r.name) for r in regions]

@@ -29,6 +29,7 @@ from custodywatch.visits import risk_factors
 from custodywatch.visits.models import (
     CLOSED_STATUSES,
     PUBLIC_SOURCES,
+    ChecklistItem,
     CommentStatus,
     Finding,
     FindingPhoto,
@@ -331,7 +332,7 @@ def facilities_for_choice(*, user: User) -> QuerySet[Facility]:
     return Facility.objects.filter(facility_q(user), is_active=True).only("pk", "code", "name")
 
 
-def prefetch_checklist(visit: Visit):  # type: ignore[no-untyped-def]
+def prefetch_checklist(visit: Visit) -> QuerySet[ChecklistItem]:
     return visit.checklist.select_related("recommendation", "recommendation__addressee_body")
 
 

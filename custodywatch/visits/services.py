@@ -11,6 +11,7 @@ import hashlib
 import uuid as uuid_module
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -232,7 +233,8 @@ def _photo_type(content: bytes, field_name: str) -> str:
     raise ValidationError({field_name: _("Photos must be JPEG or PNG images.")})
 
 
-def _clean_finding(visit: Visit, item: FindingInput, prefix: str) -> tuple[Room | None, list]:
+def _clean_finding(visit: Visit, item: FindingInput, prefix: str
+                   ) -> tuple[Room | None, list[tuple[PhotoInput, str]]]:
     _require_choice(item.category, Category, f"{prefix}category")
     _require_choice(item.severity, Finding.Severity, f"{prefix}severity")
     _require_text(item.text, f"{prefix}text")
@@ -303,13 +305,13 @@ def findings_sync(*, acting_user: User, origin: Origin, visit: Visit,
     return outcomes
 
 
-def _same(finding: Finding, content: dict) -> bool:
+def _same(finding: Finding, content: dict[str, Any]) -> bool:
     return (finding.category == content["category"] and finding.severity == content["severity"]
             and finding.text == content["text"] and finding.room_id == (
                 content["room"].pk if content["room"] else None))
 
 
-def _sync_one(visit: Visit, item: FindingInput, existing: Finding | None, content: dict,
+def _sync_one(visit: Visit, item: FindingInput, existing: Finding | None, content: dict[str, Any],
               user: User, now: dt.datetime) -> SyncOutcome:
     if existing is None:
         finding = Finding.objects.create(uuid=item.uuid, visit=visit, recorded_by=user,

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.audit import audit_record
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest, Request
 from custodywatch.accounts.models import AuditEvent, Scope
 from custodywatch.core import stored_files
 from custodywatch.core.actions import Actions, add_service_errors
@@ -56,7 +57,7 @@ PAGE_SIZE = 50
 # -------------------------------------------------------------------------------- calendar
 
 @login_required
-def visit_calendar(request: HttpRequest) -> HttpResponse:
+def visit_calendar(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
         month = dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
@@ -76,7 +77,7 @@ def visit_calendar(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_plan(request: HttpRequest) -> HttpResponse:
+def visit_plan(request: AuthedRequest) -> HttpResponse:
     if not is_monitor(request.user):
         raise PermissionDenied
     form = visit_forms.VisitPlanForm(request.POST or None, initial={
@@ -108,7 +109,7 @@ def visit_plan(request: HttpRequest) -> HttpResponse:
 
 # ------------------------------------------------------------------------------ visit page
 
-def _visit_or_404(request: HttpRequest, pk: int) -> Visit:
+def _visit_or_404(request: AuthedRequest, pk: int) -> Visit:
     try:
         return selectors.visit_detail(user=request.user, pk=pk, origin=request.origin)
     except Visit.DoesNotExist:
@@ -117,7 +118,7 @@ def _visit_or_404(request: HttpRequest, pk: int) -> Visit:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = _visit_or_404(request, pk)
     monitor = is_monitor(request.user)
     rooms = list(visit.facility.rooms.order_by("-custody_use", "code"))
@@ -166,7 +167,7 @@ ACTIONS: Actions[_VisitPage] = Actions()
 
 @ACTIONS.action("finding", form=lambda request, page: visit_forms.FindingForm(
     request.POST, request.FILES, rooms=page.rooms))
-def _add_finding(request, page, form):  # type: ignore[no-untyped-def]
+def _add_finding(request, page, form):
     data = form.cleaned_data
     photos = [services.PhotoInput(content=data["photo"].read())] if data["photo"] else []
     services.finding_record(
@@ -177,59 +178,59 @@ def _add_finding(request, page, form):  # type: ignore[no-untyped-def]
 
 
 @ACTIONS.action("interview", form=lambda request, page: visit_forms.InterviewForm(request.POST))
-def _add_interview(request, page, form):  # type: ignore[no-untyped-def]
+def _add_interview(request, page, form):
     services.interview_record(acting_user=request.user, origin=request.origin, visit=page.visit,
                               **form.cleaned_data)
 
 
 @ACTIONS.action("rooms", form=lambda request, page: visit_forms.RoomsForm(
     request.POST, rooms=page.rooms))
-def _set_rooms(request, page, form):  # type: ignore[no-untyped-def]
+def _set_rooms(request, page, form):
     chosen = [r for r in page.rooms if r.code in form.cleaned_data["rooms"]]
     services.visit_rooms_set(acting_user=request.user, origin=request.origin, visit=page.visit,
                              rooms=chosen)
 
 
 @ACTIONS.action("status", flash=True, form=lambda request, page: forms.Form(request.POST))
-def _set_status(request, page, form):  # type: ignore[no-untyped-def]
+def _set_status(request, page, form):
     services.visit_status_set(acting_user=request.user, origin=request.origin, visit=page.visit,
                               status=request.POST.get("status", ""))
 
 
-def _checklist_form(request: HttpRequest, page: _VisitPage) -> forms.Form:
+def _checklist_form(request: AuthedRequest, page: _VisitPage) -> forms.Form:
     item = page.visit.checklist.filter(pk=request.POST.get("item") or 0).first()
     if item is None:
         raise Http404
     form = visit_forms.ChecklistForm(request.POST)
-    form.item = item  # type: ignore[attr-defined]
+    form.item = item  # type: ignore[attr-defined]  # the template's extra
     return form
 
 
 @ACTIONS.action("checklist", flash=True, form=_checklist_form,
                 invalid=gettext_lazy("Choose the status seen and say what was seen."))
-def _observe(request, page, form):  # type: ignore[no-untyped-def]
+def _observe(request, page, form):
     services.checklist_observe(acting_user=request.user, origin=request.origin, item=form.item,
                                **form.cleaned_data)
 
 
-def _resolve_form(request: HttpRequest, page: _VisitPage) -> forms.Form:
+def _resolve_form(request: AuthedRequest, page: _VisitPage) -> forms.Form:
     finding = next((f for f in page.findings if str(f.uuid) == request.POST.get("finding")),
                    None)
     if finding is None:
         raise Http404
     form = forms.Form(request.POST)
-    form.finding = finding  # type: ignore[attr-defined]
+    form.finding = finding  # type: ignore[attr-defined]  # the template's extra
     return form
 
 
 @ACTIONS.action("resolve", flash=True, form=_resolve_form)
-def _resolve(request, page, form):  # type: ignore[no-untyped-def]
+def _resolve(request, page, form):
     services.finding_conflict_resolve(acting_user=request.user, origin=request.origin,
                                       finding=form.finding, keep_text=request.POST.get("text", ""))
 
 
 @login_required
-def visit_offline(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_offline(request: AuthedRequest, pk: int) -> HttpResponse:
     """The tablet page: findings kept in the browser's storage, synced when online."""
     visit = _visit_or_404(request, pk)
     if not is_monitor(request.user):
@@ -259,7 +260,7 @@ def visit_offline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def visit_report(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+def visit_report(request: AuthedRequest, pk: int, language: str) -> HttpResponse:
     visit = _visit_or_404(request, pk)
     if language not in LANGUAGES:
         raise Http404
@@ -278,7 +279,7 @@ def visit_report(request: HttpRequest, pk: int, language: str) -> HttpResponse:
 
 
 @login_required
-def finding_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_photo(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         photo = selectors.photo_for(user=request.user, pk=pk, origin=request.origin)
     except FindingPhoto.DoesNotExist:
@@ -302,7 +303,7 @@ def _tracker_filters(form: visit_forms.TrackerFilterForm) -> selectors.Recommend
 
 
 @login_required
-def tracker(request: HttpRequest) -> HttpResponse:
+def tracker(request: AuthedRequest) -> HttpResponse:
     form = visit_forms.TrackerFilterForm(request.GET or None,
                                          regions=regions_visible(user=request.user))
     found = selectors.recommendation_search(user=request.user, filters=_tracker_filters(form))
@@ -325,7 +326,7 @@ def tracker(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def recommendation_new(request: HttpRequest) -> HttpResponse:
+def recommendation_new(request: AuthedRequest) -> HttpResponse:
     if not is_monitor(request.user):
         raise PermissionDenied
     visit = None
@@ -368,7 +369,7 @@ def recommendation_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def recommendation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         recommendation = selectors.recommendation_detail(user=request.user, pk=pk,
                                                          origin=request.origin)
@@ -410,21 +411,21 @@ RECOMMENDATION_ACTIONS: Actions[_RecommendationPage] = Actions()
 
 @RECOMMENDATION_ACTIONS.action(
     "respond", form=lambda request, page: visit_forms.ResponseForm(request.POST))
-def _respond(request, page, form):  # type: ignore[no-untyped-def]
+def _respond(request, page, form):
     services.recommendation_respond(acting_user=request.user, origin=request.origin,
                                     recommendation=page.recommendation, **form.cleaned_data)
 
 
 @RECOMMENDATION_ACTIONS.action(
     "evidence", form=lambda request, page: visit_forms.EvidenceForm(request.POST))
-def _evidence(request, page, form):  # type: ignore[no-untyped-def]
+def _evidence(request, page, form):
     services.evidence_add(acting_user=request.user, origin=request.origin,
                           recommendation=page.recommendation, **form.cleaned_data)
 
 
 @RECOMMENDATION_ACTIONS.action("status", form=lambda request, page: visit_forms.StatusForm(
     request.POST, evidence=page.evidence_choices))
-def _status(request, page, form):  # type: ignore[no-untyped-def]
+def _status(request, page, form):
     data = form.cleaned_data
     evidence = next(e for e in page.evidence_choices if str(e.pk) == data["evidence"])
     services.recommendation_status_set(acting_user=request.user, origin=request.origin,
@@ -435,7 +436,7 @@ def _status(request, page, form):  # type: ignore[no-untyped-def]
 
 @RECOMMENDATION_ACTIONS.action(
     "group", form=lambda request, page: visit_forms.GroupForm(request.POST))
-def _group(request, page, form):  # type: ignore[no-untyped-def]
+def _group(request, page, form):
     data = form.cleaned_data
     other = selectors.recommendations_visible(user=request.user).filter(
         pk=data["other"]).first()
@@ -450,7 +451,7 @@ def _group(request, page, form):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def planning(request: HttpRequest) -> HttpResponse:
+def planning(request: AuthedRequest) -> HttpResponse:
     if request.user.scope == Scope.FACILITY:
         # The board ranks facilities by risk, complaints against them among the factors, and
         # tells monitors where to go unannounced: nothing a facility may read (docs/security.md).
@@ -485,7 +486,7 @@ def planning(request: HttpRequest) -> HttpResponse:
     }, status=422 if weights_form.errors else 200)
 
 
-def _planning_map(request: HttpRequest, now: dt.datetime) -> list[RegionValue]:
+def _planning_map(request: AuthedRequest, now: dt.datetime) -> list[RegionValue]:
     url = reverse("visits:planning")
     return [RegionValue(code=region.code, label=region.short_name, row=region.grid_row,
                         col=region.grid_col, value=best,
@@ -495,7 +496,7 @@ def _planning_map(request: HttpRequest, now: dt.datetime) -> list[RegionValue]:
 
 
 @login_required
-def facility_history(request: HttpRequest, code: str) -> HttpResponse:
+def facility_history(request: AuthedRequest, code: str) -> HttpResponse:
     try:
         facility, visits, recommendations = selectors.facility_history(
             user=request.user, code=code, origin=request.origin)
@@ -508,7 +509,7 @@ def facility_history(request: HttpRequest, code: str) -> HttpResponse:
 
 
 
-def public_recommendations(request: HttpRequest) -> HttpResponse:
+def public_recommendations(request: Request) -> HttpResponse:
     """Public, read-only: the recommendations of the international mechanisms and the
     Ombudsperson, with their status (as OHCHR's recommendation databases publish them)."""
     form = visit_forms.PublicRecommendationFilterForm(request.GET or None)
@@ -527,7 +528,7 @@ def public_recommendations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def recommendation_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def recommendation_comment(request: AuthedRequest, pk: int) -> HttpResponse:
     """A registered NGO comments on a public recommendation."""
     if not may_comment(request.user):
         raise PermissionDenied
@@ -555,7 +556,7 @@ def recommendation_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def comment_moderation(request: HttpRequest) -> HttpResponse:
+def comment_moderation(request: AuthedRequest) -> HttpResponse:
     """Moderators: the held comments first, then the latest decided."""
     comments = selectors.comments_to_moderate(user=request.user, origin=request.origin)
     page = Paginator(comments, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -565,7 +566,7 @@ def comment_moderation(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def comment_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_moderate(request: AuthedRequest, pk: int) -> HttpResponse:
     if not may_moderate(request.user):
         raise PermissionDenied
     comment = RecommendationComment.objects.filter(pk=pk).first()

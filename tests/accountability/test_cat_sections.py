@@ -74,3 +74,27 @@ def test_the_export_carries_the_new_sections(more, people, signed_in):
                   "Disciplinary measures against officers and heads",
                   "NPM visits, by kind and status"):
         assert title in titles
+
+
+def test_accountabilitys_parts_reach_the_cat_tables_through_its_providers(more, people,
+                                                                        monkeypatch):
+    # Reports sits below accountability and does not import it: the disciplinary measures
+    # and the Fund's recourse rows come from accountability/cat.py, registered at ready, in
+    # the places they always had.
+    from django.core.exceptions import ImproperlyConfigured
+
+    from custodywatch.reports import cat_providers
+
+    tables = cat.cat_tables(user=people["gpo"], year=2025)
+    keys = [t.key for t in tables]
+    assert keys[keys.index("deaths") + 1] == "discipline"
+    redress = [row[0] for row in next(t for t in tables if t.key == "redress").rows]
+    assert redress[-3:] == ["Median days from application to payment",
+                            "Recourse claims filed against convicted officers",
+                            "Recovered from officers (KZT)"]
+    # Without accountability's provider the export refuses rather than leave figures out.
+    monkeypatch.delitem(cat_providers._providers, "discipline")
+    with pytest.raises(ImproperlyConfigured, match="discipline"):
+        cat.cat_tables(user=people["gpo"], year=2025)
+    with pytest.raises(ImproperlyConfigured, match="slot"):
+        cat_providers.register_cat_provider("no such slot", lambda *args: [])

@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import load_workbook
 
-from custodywatch.accountability import selectors, services
+from custodywatch.accountability import services
 from custodywatch.accountability.models import (
     FundTariff,
     MciRate,
@@ -31,6 +31,7 @@ from custodywatch.cases.models import (
     Person,
     Verdict,
 )
+from custodywatch.reports import selectors as report_selectors
 from tests.accountability.conftest import at
 from tests.conftest import ensure_reference_data, make_user, sign_in
 
@@ -123,9 +124,9 @@ def test_from_application_to_register_and_recourse(fund, people, client):
                              recovered=Decimal("50000"), on=dt.date(2025, 6, 1))
     recourse.refresh_from_db()
     assert recourse.status == RecourseStatus.PARTLY
-    # Days from application to payment per region: 20 (5 -> 25 April); the dataset's claim
-    # 11 (25 March -> 5 April); median 15.5.
-    assert selectors.days_to_payment_by_region(user=people["gpo"]) == [
+    # Days from application to payment per region (the reports' scorecard): 20 (5 -> 25
+    # April); the dataset's claim 11 (25 March -> 5 April); median 15.5.
+    assert report_selectors.days_to_payment_by_region(user=people["gpo"]) == [
         (dataset_region_name(claim), 2, 15.5)]
     sign_in(client, officer)
     download = client.get(f"/accountability/fund/registers/{register.pk}.csv")

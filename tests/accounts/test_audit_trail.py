@@ -42,3 +42,37 @@ def test_people_and_audited_objects_are_named_in_words(db):
     assert str(make_user("nameless", Role.ANALYST)) == "nameless"
     assert str(AuditEvent(object_type="cases.case").object_type_label) == "case"
     assert AuditEvent(object_type="registry.rooms").object_type_label == "registry.rooms"
+
+
+def test_the_ledger_registers_the_audit_appender_at_ready():
+    # accounts sits below the ledger and never imports it: the ledger hands its appender down.
+    from custodywatch.accounts import audit
+    from custodywatch.ledger.appends import ledger_append_audit_event
+
+    assert audit.audit_appender() is ledger_append_audit_event
+
+
+def test_without_an_appender_audit_refuses_and_writes_nothing(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from custodywatch.accounts import audit
+    from custodywatch.accounts.checks import audit_has_ledger
+    from custodywatch.ledger.models import PendingLeaf
+
+    monkeypatch.setattr(audit, "_appender", None)
+    events, leaves = AuditEvent.objects.count(), PendingLeaf.objects.count()
+    with pytest.raises(ImproperlyConfigured, match="audit appender"):
+        audit.audit_record(actor=None, action=AuditEvent.Action.EXPORT,
+                           origin=audit.SYSTEM_ORIGIN, object_type="x", object_id="1")
+    assert (AuditEvent.objects.count(), PendingLeaf.objects.count()) == (events, leaves)
+    assert [m.id for m in audit_has_ledger()] == ["custodywatch.accounts.E001"]
+
+
+def test_a_second_different_appender_is_refused():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from custodywatch.accounts import audit
+
+    with pytest.raises(ImproperlyConfigured):
+        audit.register_audit_appender(lambda event: None)
+    audit.register_audit_appender(audit.audit_appender())  # the same one again is harmless

@@ -17,6 +17,7 @@ from custodywatch.cases.models import Case, CaseParty, CaseStatus, Officer
 from custodywatch.custody import alerts, services
 from custodywatch.custody.models import CellCheck, CustodyAlert, CustodyReview, Interrogation
 from custodywatch.registry.models import Camera, Room
+from custodywatch.video import blind_alerts
 from tests.custody.conftest import make_record
 from tests.custody.test_api import record_item, token_for
 from tests.custody.test_record_coverage import recorded
@@ -123,11 +124,11 @@ def test_a_check_no_camera_recorded_is_unverified(people, record_a, facility_a):
                  checked_at=now - 20 * M, checked_by="Sgt. Ali")
     # The corridor X1 has no camera: nothing else saves the second check.
     recorded(camera, now - 55 * M, now - 45 * M)
-    assert alerts.cell_checks_verify(now=now) == 2
+    assert blind_alerts.cell_checks_verify(now=now) == 2
     seen.refresh_from_db()
     unseen.refresh_from_db()
     assert (seen.verified, unseen.verified) == (True, False)
-    assert alerts.cell_checks_verify(now=now) == 0  # decided once
+    assert blind_alerts.cell_checks_verify(now=now) == 0  # decided once
 
 
 # ------------------------------------------------------------------ item 6: interrogations

@@ -17,8 +17,8 @@ from custodywatch.cases.models import Examination as ForensicExamination
 from custodywatch.cases.selectors import cases_q
 from custodywatch.complaints.models import Category, Channel, Complaint, HandlingBody, LegalHold
 from custodywatch.complaints.selectors import complaints_visible
-from custodywatch.custody import alerts
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, Interrogation, iin_is_valid
+from custodywatch.medical import exit_alerts
 from custodywatch.medical.models import Death, Examination, Referral
 from tests.conftest import make_user, sign_in
 from tests.medical.conftest import BRUISE, exam_item, iso, post, record_item, token_for
@@ -250,10 +250,10 @@ def test_release_without_an_examination_is_an_alert(client, duty_token, doctor_t
     assert post(client, "examinations/batch", [exam_item(
         ended - dt.timedelta(minutes=20), ref="D-2", occasion="release")],
         **doctor_token).status_code == 200
-    raised = alerts.exit_examination_alerts_raise(now=ended + dt.timedelta(hours=3))
+    raised = exit_alerts.exit_examination_alerts_raise(now=ended + dt.timedelta(hours=3))
     assert raised == 1
     alert = CustodyAlert.objects.get(clock=CustodyAlert.Clock.EXIT_EXAMINATION)
     assert alert.custody_record.external_ref == "D-1"
-    assert alerts.exit_examination_alerts_raise(now=ended + dt.timedelta(hours=4)) == 0
+    assert exit_alerts.exit_examination_alerts_raise(now=ended + dt.timedelta(hours=4)) == 0
     # Within the grace period nothing is raised yet.
-    assert alerts.exit_examination_alerts_raise(now=ended + dt.timedelta(hours=1)) == 0
+    assert exit_alerts.exit_examination_alerts_raise(now=ended + dt.timedelta(hours=1)) == 0

@@ -195,3 +195,96 @@ def test_the_registry_editor_still_writes_directly(client, people, facility_a):
     response = put_camera(client, "CAM1", {"rooms": ["R1", "R2"]})
     assert response.status_code == 200
     assert not CameraChange.objects.exists()
+
+
+# ------------------------------------------------- the video side, registered at ready
+# The registry sits below video (docs/architecture.md, "Layers"): the blind-room count, the
+# coverage work of an approved change and the page's coverage panel come from
+# video/camera_map.py through registry.camera_changes / registry.signals / registry.sections.
+
+
+def _proposal(people, facility_a, rooms: list[str]) -> CameraChange:
+    from custodywatch.registry.camera_changes import camera_change_propose
+
+    _camera, change = camera_change_propose(
+        acting_user=people["head_a"], origin=SYSTEM_ORIGIN, token=None, facility=facility_a,
+        code="CAM1", name="Corridor", room_codes=rooms)
+    return change
+
+
+def test_an_approval_queues_the_coverage_of_the_rooms_it_touched_in_its_transaction(
+        people, facility_a, npm):
+    from django.db import transaction
+
+    from custodywatch.registry.camera_changes import camera_change_decide
+    from custodywatch.video.models import CoverageWork
+
+    rooms = dict(Room.objects.filter(facility=facility_a).values_list("code", "pk"))
+    now = timezone.now().replace(microsecond=0)
+    # A rejection changes no map: no coverage work.
+    rejected = _proposal(people, facility_a, ["R1", "R2"])
+    camera_change_decide(acting_user=npm, origin=SYSTEM_ORIGIN, change=rejected,
+                         approve=False, reason="Not seen", now=now)
+    assert not CoverageWork.objects.exists()
+    # An approval that fails later in its transaction leaves no work behind either.
+    change = _proposal(people, facility_a, ["R2", "R3"])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        camera_change_decide(acting_user=npm, origin=SYSTEM_ORIGIN, change=change,
+                             approve=True, reason="Seen", now=now)
+        assert CoverageWork.objects.exists()  # queued inside the decision's transaction
+        raise RuntimeError("the caller's transaction fails")
+    assert not CoverageWork.objects.exists()
+    camera_change_decide(acting_user=npm, origin=SYSTEM_ORIGIN, change=change, approve=True,
+                         reason="Seen", now=now)
+    # CAM1 covered R1 and now covers R2 and R3: all three, over the last day.
+    queued = {(w.room_id, w.starts_at, w.ends_at) for w in CoverageWork.objects.all()}
+    assert queued == {(rooms[code], now - dt.timedelta(days=1), now)
+                      for code in ("R1", "R2", "R3")}
+
+
+def test_without_the_video_side_a_change_is_refused_not_half_done(
+        people, facility_a, npm, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from custodywatch.registry import camera_changes
+    from custodywatch.registry.signals import camera_map_changed
+    from custodywatch.video.camera_map import queue_coverage
+
+    change = _proposal(people, facility_a, ["R1", "R3"])
+    assert camera_map_changed.disconnect(dispatch_uid="video.camera_map.queue_coverage")
+    try:
+        with pytest.raises(ImproperlyConfigured, match="camera_map_changed"):
+            camera_changes.camera_change_decide(acting_user=npm, origin=SYSTEM_ORIGIN,
+                                                change=change, approve=True, reason="Seen")
+    finally:
+        camera_map_changed.connect(queue_coverage,
+                                   dispatch_uid="video.camera_map.queue_coverage")
+    change.refresh_from_db()
+    assert change.status == CameraChange.Status.PENDING
+    assert sorted(Camera.objects.get(facility=facility_a, code="CAM1").rooms.values_list(
+        "code", flat=True)) == ["R1"]
+    monkeypatch.setattr(camera_changes, "_blind_rooms_of", None)
+    with pytest.raises(ImproperlyConfigured, match="blind-room"):
+        blind_room_count(facility_a)
+
+
+def test_the_cameras_page_shows_videos_coverage_rule_and_open_incidents(
+        client, people, facility_a, facility_b):
+    from custodywatch.video.models import CoverageIncident
+
+    now = timezone.now()
+    camera = Camera.objects.get(facility=facility_a, code="CAM1")
+    CoverageIncident.objects.create(facility=facility_a, camera=camera,
+                                    kind=CoverageIncident.Kind.MARKER_LOST,
+                                    started_at=now, raised_at=now)
+    CoverageIncident.objects.create(facility=facility_a, kind=CoverageIncident.Kind.BLACKOUT,
+                                    started_at=now, raised_at=now, closed_at=now)
+    sign_in(client, people["gpo"])
+    page = client.get(PAGE).content.decode()
+    assert 'data-testid="coverage-rule">Coverage rule: ' in page
+    assert 'data-testid="incidents"><li><strong>Camera no longer sees its room' in page
+    assert "CAM1</li>" in page and "Facility blackout" not in page  # the closed one is not
+    # Another facility's page shows none of FA-1's incidents.
+    other = client.get(f"/registry/facilities/{facility_b.code}/cameras/")
+    assert other.status_code == 200
+    assert 'data-testid="incidents"' not in other.content.decode()

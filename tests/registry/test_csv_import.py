@@ -45,7 +45,7 @@ def test_one_bad_line_names_line_and_field_and_changes_nothing(people):
     with pytest.raises(RegistryImportError) as error:
         run(people, "facilities", bad)
     assert [(e.line, e.field) for e in error.value.errors] == [(4, "kind")]
-    assert "line 4, field kind" in str(error.value)
+    assert "line 4: kind: " in str(error.value)
     assert snapshot() == before
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).exists()
 

@@ -52,25 +52,25 @@ HEADER = "code,name,kind,region,agency,address\n"
 GOOD_LINE = "NEW-1,ИВС №1,temporary_detention,KZ-75,MVD,ул. Абая 1\n"
 
 CSV_CORPUS = [
-    # (label, bytes, text that names where the problem is)
-    ("windows-1251", (HEADER + GOOD_LINE).encode("cp1251"), "line 2, field -"),
-    ("utf-16", (HEADER + GOOD_LINE).encode("utf-16"), "line 1, field -"),
-    ("semicolons", (HEADER + GOOD_LINE).replace(",", ";").encode(), "field code"),
+    # (label, bytes, text that names where the problem is: core.rows' one format)
+    ("windows-1251", (HEADER + GOOD_LINE).encode("cp1251"), "line 2: -: "),
+    ("utf-16", (HEADER + GOOD_LINE).encode("utf-16"), "line 1: -: "),
+    ("semicolons", (HEADER + GOOD_LINE).replace(",", ";").encode(), ": code: "),
     ("unclosed quote", (HEADER + 'NEW-1,"ИВС №1,temporary_detention,KZ-75,MVD,\n').encode(),
-     "line 2, field -"),
+     "line 2: -: "),
     ("text after a quote", (HEADER + 'NEW-1,"ИВС "1,temporary_detention,KZ-75,MVD,\n'
-                            ).encode(), "line 2, field -"),
+                            ).encode(), "line 2: -: "),
     ("huge field", (HEADER + "NEW-1," + "Я" * 200_000 + ",temporary_detention,KZ-75,MVD,\n"
-                    ).encode(), "line 2, field -"),
+                    ).encode(), "line 2: -: "),
     ("NUL byte", (HEADER + "NEW-1,ИВС\x00,temporary_detention,KZ-75,MVD,\n").encode(),
-     "line 2, field -"),
-    ("extra values", (HEADER + GOOD_LINE.strip() + ",extra\n").encode(), "line 2, field -"),
+     "line 2: -: "),
+    ("extra values", (HEADER + GOOD_LINE.strip() + ",extra\n").encode(), "line 2: -: "),
     ("long name", (HEADER + "NEW-1," + "Я" * 1000 + ",temporary_detention,KZ-75,MVD,\n"
-                   ).encode(), "line 2, field name"),
+                   ).encode(), "line 2: name: "),
     ("SQL in a code", (HEADER + "X';DROP TABLE registry_facility;--,ИВС,temporary_detention,"
-                       "KZ-75,MVD,\n").encode(), "line 2, field code"),
+                       "KZ-75,MVD,\n").encode(), "line 2: code: "),
     ("second line bad", (HEADER + GOOD_LINE + "NEW-2,ИВС,nope,KZ-75,MVD,\n").encode(),
-     "line 3, field kind"),
+     "line 3: kind: "),
 ]
 
 

@@ -187,16 +187,16 @@ def test_a_camera_put_without_its_rooms_or_with_an_unknown_key_wipes_nothing(
 
 REGISTRY_CSV = [
     ("repeated column", "recorders", "facility,code,model,code\nFA-1,NVR9,X,NVR8\n",
-     "line 1, field code"),
+     "line 1: code: "),
     ("storage_days too large", "recorders",
      "facility,code,model,storage_days\nFA-1,NVR9,X,99999999999\n",
-     "line 2, field storage_days"),
+     "line 2: storage_days: "),
     ("storage_days past the column", "recorders",
      "facility,code,model,storage_days\nFA-1,NVR9,X,3000000000\n",
-     "line 2, field storage_days"),
+     "line 2: storage_days: "),
     ("appointment in year 1", "heads",
      "facility,full_name,position,started_on\nFA-1,Head,Chief,0001-01-01\n",
-     "line 2, field started_on"),
+     "line 2: started_on: "),
 ]
 
 

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from custodywatch.accounts.audit import SYSTEM_ORIGIN
 from custodywatch.custody import services as custody_services
-from custodywatch.custody.alerts import blind_custody_alerts_raise, custody_sweep
+from custodywatch.custody.alerts import custody_sweep
 from custodywatch.custody.models import CustodyAlert
 from custodywatch.registry.models import Room
+from custodywatch.video.blind_alerts import blind_custody_alerts_raise
 from custodywatch.video.coverage_jobs import coverage_work_drain
 from tests.custody.conftest import make_record
 from tests.video.conftest import iso
@@ -90,7 +91,11 @@ def test_a_move_through_a_blind_corridor_or_vehicle(post, token_a, people, facil
                                         room=facility_a.rooms.get(code=room), at=ago(at))
     coverage_work_drain(now=NOW)
     with django_capture_on_commit_callbacks(execute=True):
-        custody_sweep(now=NOW)
+        custody_sweep(now=NOW)  # the record's own clocks
+        assert alerts(CLOCK.BLIND_MOVE) == []  # video raises these, not the custody sweep
+        mail.outbox.clear()
+        assert blind_custody_alerts_raise(now=NOW) == 2
+        assert custody_sweep(now=NOW).mailed == 2  # e-mails what video raised
     assert alerts(CLOCK.BLIND_MOVE) == ["C1", "VAN1"]
     assert alerts(CLOCK.BLIND_STAY) == []  # the van took 10 minutes: a move, not a stay
     assert CustodyAlert.objects.filter(room_stay__room=van).get().custody_record == record

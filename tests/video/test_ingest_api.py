@@ -227,3 +227,26 @@ def test_a_silence_the_sweep_missed_is_recorded_on_return(post, token_a, facilit
     span = CameraStateSpan.objects.get()
     assert (span.state, span.source, span.started_at, span.ended_at) == (
         "no_signal", SpanSource.SWEEP, minutes(0), minutes(30))
+
+
+def test_every_bad_heartbeat_is_named_by_index_and_field_and_nothing_is_written(
+        post, token_a, facility_a):
+    # Issue 26 item 5: the one error format (core.rows), every error of the batch at once.
+    response = post("heartbeats", {"items": [
+        {"camera": "CAM1", "at": at(0)},
+        {"camera": "NOPE", "at": at(1)},
+        {"camera": "CAM1", "at": at(2), "state": "smeared"}]}, token_a)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert sorted(detail) == ["items[1].camera", "items[2].state"]
+    assert "NOPE" in detail["items[1].camera"][0]
+    assert not CameraHealth.objects.exists()
+
+
+def test_a_re_sent_heartbeat_batch_writes_nothing_new(post, token_a, facility_a):
+    batch = {"items": [{"camera": "CAM1", "at": at(0)}, {"camera": "CAM1", "at": at(1)}]}
+    first = post("heartbeats", batch, token_a).json()
+    again = post("heartbeats", batch, token_a).json()
+    assert (first["created"], again["created"], again["updated"]) == (1, 0, 0)
+    assert CameraHealth.objects.get().last_heartbeat_at == minutes(1)
+    assert not CameraStateSpan.objects.exists()

@@ -20,7 +20,7 @@ from custodywatch.core.sealing import MAGIC, seal, unseal
 ATTACHMENT = "complaints.attachment:{}"
 
 
-def _replace(storage, name: str, content: bytes) -> None:  # type: ignore[no-untyped-def]
+def _replace(storage, name: str, content: bytes) -> None:
     """Write ``content`` under ``name``: aside and renamed where the storage is a folder."""
     try:
         path = storage.path(name)
@@ -36,7 +36,7 @@ def _replace(storage, name: str, content: bytes) -> None:  # type: ignore[no-unt
     os.replace(temporary, path)
 
 
-def seal_rows(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+def seal_rows(apps, schema_editor) -> None:
     from django.core.files.storage import default_storage
 
     Complaint = apps.get_model("complaints", "Complaint")
@@ -60,7 +60,7 @@ def seal_rows(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
         done.add(name)
 
 
-def mark_intake_attachments(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+def mark_intake_attachments(apps, schema_editor) -> None:
     """Files sent before the complainant's first reply came with the complaint itself."""
     Attachment = apps.get_model("complaints", "Attachment")
     Message = apps.get_model("complaints", "Message")
@@ -75,7 +75,7 @@ def mark_intake_attachments(apps, schema_editor) -> None:  # type: ignore[no-unt
             Attachment.objects.filter(pk=attachment.pk).update(at_intake=True)
 
 
-def open_rows(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+def open_rows(apps, schema_editor) -> None:
     from django.core.files.storage import default_storage
 
     Complaint = apps.get_model("complaints", "Complaint")

@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = ("Serve the web UI and API on an existing database, static files included: one "
             "process (waitress) or, with --workers N > 1, N processes (gunicorn).")
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8, help="threads per process")
@@ -24,7 +24,7 @@ class Command(BaseCommand):
                             help="processes (default: WEB_CONCURRENCY or 1); several "
                             "processes sidestep the one interpreter lock under load")
 
-    def handle(self, *args, host: str, port: int, threads: int,  # type: ignore[no-untyped-def]
+    def handle(self, *args, host: str, port: int, threads: int,
                workers: int = 1, **options) -> None:
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1")

@@ -27,7 +27,7 @@ from custodywatch.video import demo as video_demo
 class Command(BaseCommand):
     help = "Load the deterministic demo dataset, print one login per role, and serve the UI."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--scale", choices=sorted(generator.SCALES), default="small")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--no-serve", action="store_true", help="load and print, then exit")
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         # The catalogues of a fresh checkout (only what changed since the last run): without
         # them every page would be in English whatever the reader chose.
         call_command("compile_translations", verbosity=0)
@@ -98,7 +98,7 @@ class Command(BaseCommand):
                                    log=log_path.open("ab"))
         self.stdout.write(f"Worker: sweeps and e-mail in the background; log {log_path}")
 
-    def _start_edge_agent(self, options) -> edge_agent.DemoAgent | None:  # type: ignore[no-untyped-def]
+    def _start_edge_agent(self, options) -> edge_agent.DemoAgent | None:
         """A real agent on rendered footage for the home facility (custodywatch/demo/
         edge_agent.py); the demo goes on without it if the footage cannot be made."""
         host = "127.0.0.1" if options["host"] in ("0.0.0.0", "::", "") else options["host"]  # noqa: S104 - compared, not bound

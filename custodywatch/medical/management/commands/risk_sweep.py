@@ -11,5 +11,5 @@ from custodywatch.medical.risk import risk_sweep
 class Command(BaseCommand):
     help = "Raise risk moments (and possible reprisals) from the custody timelines."
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         self.stdout.write(f"raised={risk_sweep()}")

@@ -16,12 +16,12 @@ BAD_INPUT = 2
 class Command(BaseCommand):
     help = "Import a registry CSV, all lines or none: facilities, rooms, recorders, cameras, heads"
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("kind", choices=sorted(KINDS))
         parser.add_argument("file", type=Path)
         parser.add_argument("--as-user", default="", help="administrator recorded in the audit")
 
-    def handle(self, *args, kind: str, file: Path, as_user: str, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, kind: str, file: Path, as_user: str, **options) -> None:
         admins = User.objects.filter(holders_q(Capability.EDIT_REGISTRY), is_active=True)
         actor = admins.filter(username=as_user).first() if as_user else admins.first()
         if actor is None:

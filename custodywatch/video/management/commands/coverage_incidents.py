@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from custodywatch.custody.alerts import blind_custody_alerts_raise
+from custodywatch.video.blind_alerts import blind_custody_alerts_raise
 from custodywatch.video.incidents import coverage_incidents_sweep
 
 

@@ -13,4 +13,4 @@ class Command(BaseCommand):
             "blind rooms and broken cameras (one pass).")
 
     def handle(self, *args: object, **options: object) -> None:
-        self.stdout.write(remediation_tickets())
+        self.stdout.write(str(remediation_tickets()))
