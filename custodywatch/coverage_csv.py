@@ -253,7 +253,7 @@ def _read_file(path: PathLike, model: type[Row], errors: list[CoverageInputError
         found.append(fatal)
         read = []
     if model is StayRow:
-        found += _duplicate_stays(os.fspath(path), read)  # type: ignore[arg-type]
+        found += _duplicate_stays(os.fspath(path), read)  # type: ignore[arg-type]  # model is StayRow: so are the rows
     errors.extend(sorted(found, key=lambda error: error.line or 0))
     return read
 

@@ -251,14 +251,17 @@ def test_lawyers_and_operators_land_on_their_page_and_read_no_register(signed_in
     assert home.status_code == 200
     assert b'action="/custody/whereabouts/"' in home.content
     assert b'data-testid="custody-count"' not in home.content
-    assert client.get(reverse("custody:record", args=[held.pk])).status_code == 404
+    # Refused before any object is looked up (accounts.middleware.PublicOnlyMiddleware): the
+    # same answer for a record that exists and one that does not.
+    assert client.get(reverse("custody:record", args=[held.pk])).status_code == 403
+    assert client.get(reverse("custody:record", args=[held.pk + 1000])).status_code == 403
     assert client.get(reverse("custody:whereabouts_operator")).status_code == 403
     client = signed_in(operator)
     home = client.get(reverse("home"))
     assert home.status_code == 200
     assert b'action="/custody/whereabouts/operator/"' in home.content
     assert client.get(reverse("custody:whereabouts")).status_code == 403
-    assert client.get(reverse("custody:desk", args=["FA-1"])).status_code == 404
+    assert client.get(reverse("custody:desk", args=["FA-1"])).status_code == 403
 
 
 def test_only_the_operator_who_checked_posts_the_question(client, people, operator, lawyer,
