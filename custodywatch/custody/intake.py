@@ -244,8 +244,9 @@ def _same_person(record: CustodyRecord, values: dict[str, Any]) -> bool:
 
 
 def bulk_intake(*, acting_user: User, origin: Origin, facility: Facility, content: bytes,
-                file_name: str = "") -> IntakeResult:
-    """Register every detainee of the file at ``facility``: all lines or none."""
+                file_name: str = "", now: dt.datetime | None = None) -> IntakeResult:
+    """Register every detainee of the file at ``facility``: all lines or none. ``now``: the
+    moment of the upload (default the clock's; the demo replays a past event)."""
     services.require_write(user=acting_user, origin=origin, facility=facility, token=None,
                            what="bulk intake")
     sha256 = hashlib.sha256(content).hexdigest()
@@ -298,8 +299,8 @@ def bulk_intake(*, acting_user: User, origin: Origin, facility: Facility, conten
             intake = BulkIntake.objects.create(
                 facility=facility, file_name=file_name[:300], sha256=sha256, rows=len(rows),
                 registered=registered, already_registered=len(rows) - registered,
-                uploaded_by=acting_user, uploaded_at=timezone.now())
-            queued = sum(mass.review_queue_fill(event=event)
+                uploaded_by=acting_user, uploaded_at=now or timezone.now())
+            queued = sum(mass.review_queue_fill(event=event, now=now)
                          for event in mass.events_on_for(facility))
             audit_record(actor=acting_user, action=AuditEvent.Action.IMPORT, origin=origin,
                          obj=intake, detail={"lines": len(rows), "registered": registered,

@@ -185,12 +185,15 @@ def review_queues_fill(now: dt.datetime | None = None) -> int:
 
 def mass_detention_declare(*, acting_user: User, origin: Origin, name: str,
                            region: Region | None, reason: str,
-                           started_at: dt.datetime) -> MassDetention:
+                           started_at: dt.datetime,
+                           now: dt.datetime | None = None) -> MassDetention:
+    """``now``: the moment of the declaration (default the clock's; the demo replays a past
+    event through this same service)."""
     if not has_capability(acting_user, Capability.DECLARE_MASS_DETENTION) or not (
             region_in_scope(acting_user, region)):
         _refuse(acting_user, origin, f"declare {region.code if region else 'country'}")
     errors: dict[str, str] = {}
-    now = timezone.now()
+    now = now or timezone.now()
     if not name.strip():
         errors["name"] = _("This field is required.")
     if not reason.strip():
@@ -218,8 +221,8 @@ def mass_detention_declare(*, acting_user: User, origin: Origin, name: str,
     return event
 
 
-def mass_detention_end(*, acting_user: User, origin: Origin,
-                       event: MassDetention) -> MassDetention:
+def mass_detention_end(*, acting_user: User, origin: Origin, event: MassDetention,
+                       now: dt.datetime | None = None) -> MassDetention:
     if not has_capability(acting_user, Capability.DECLARE_MASS_DETENTION) or not (
             region_in_scope(acting_user, event.region)):
         _refuse(acting_user, origin, f"end {event.pk}", event)
@@ -227,7 +230,7 @@ def mass_detention_end(*, acting_user: User, origin: Origin,
         event = MassDetention.objects.select_for_update().get(pk=event.pk)
         if event.ended_at is not None:
             raise ValidationError({"ended_at": [_("Mass detention mode is already off.")]})
-        now = timezone.now()
+        now = now or timezone.now()
         review_queue_fill(event=event, now=now)  # the last ones in before it closes
         event.ended_at, event.ended_by = now, acting_user
         event.save(update_fields=["ended_at", "ended_by"])
@@ -238,7 +241,8 @@ def mass_detention_end(*, acting_user: User, origin: Origin,
 
 def temporary_place_register(*, acting_user: User, origin: Origin, event: MassDetention,
                              region: Region, agency: Agency, name: str, address: str,
-                             areas: list[str]) -> TemporaryPlace:
+                             areas: list[str],
+                             now: dt.datetime | None = None) -> TemporaryPlace:
     """A temporary place and its holding areas, blind until an approved camera covers them."""
     if not has_capability(acting_user, Capability.REGISTER_TEMPORARY_PLACE) or not (
             region_in_scope(acting_user, region)):
@@ -254,7 +258,7 @@ def temporary_place_register(*, acting_user: User, origin: Origin, event: MassDe
                                              address=address, areas=areas)
         place = TemporaryPlace.objects.create(mass_detention=event, facility=facility,
                                               registered_by=acting_user,
-                                              registered_at=timezone.now())
+                                              registered_at=now or timezone.now())
         audit_record(actor=acting_user, action=AuditEvent.Action.CREATE, origin=origin,
                      obj=facility, detail={"mass_detention": event.pk,
                                            "areas": facility.rooms.count()})
@@ -263,12 +267,12 @@ def temporary_place_register(*, acting_user: User, origin: Origin, event: MassDe
 
 def measure_review_decide(*, acting_user: User, origin: Origin, review: MeasureReview,
                           decision: str, decided_on: dt.date | None,
-                          reasons: str) -> MeasureReview:
+                          reasons: str, now: dt.datetime | None = None) -> MeasureReview:
     record = review.custody_record
     if not FACILITY_POLICY.can(acting_user, "review_detention_measures", record.facility_id):
         _refuse(acting_user, origin, f"review {review.pk}", review)
     errors: dict[str, str] = {}
-    now = timezone.now()
+    now = now or timezone.now()
     if decision not in MeasureReview.Decision.values:
         errors["decision"] = _("Choose the decision.")
     if decided_on is None:

@@ -30,9 +30,11 @@ from custodywatch.complaints.demo import (
     wipe_complaints,
 )
 from custodywatch.custody.demo import build_custody, expected_custody_rows
+from custodywatch.custody.demo_mass import build_mass_detentions, wipe_mass
 from custodywatch.custody.models import CustodyAlert, CustodyRecord, LawyerLicence
 from custodywatch.demo.coverage import build_coverage_demo
 from custodywatch.demo.models import DemoDataset
+from custodywatch.escrow.demo import build_body_cameras
 from custodywatch.escrow.models import (
     BodyCameraAssignment,
     BodyCameraGap,
@@ -178,6 +180,8 @@ def wipe() -> None:
         EscrowHold.rooms.through.objects.all().delete()
         EscrowHold.cameras.through.objects.all().delete()
         EscrowHold.objects.all().delete()
+        # Mass detention and whereabouts protect records, places and the people who asked.
+        wipe_mass()
         # Custody first: its stays and interrogations protect the rooms they happened in.
         CustodyAlert.objects.all().delete()
         CustodyRecord.objects.all().delete()
@@ -369,6 +373,12 @@ def load(
         _refresh_planner_figures()
         # Markers, incidents, blind custody alerts, tickets and the burn-down (issue 19).
         build_coverage_demo(rng=rng, now=timezone.now())
+        # Their own generator, so that the builders above keep their data whatever these do.
+        extra = random.Random(seed * 1000 + 22)  # noqa: S311 - deterministic demo data
+        # Mass detention: a past event and one on now, through custody's services (issue 22).
+        build_mass_detentions(scale_name=scale_name, rng=extra, now=demo_now)
+        # Body-worn cameras of the staff's facility, their shifts, files and a gap (issue 20).
+        build_body_cameras(rng=extra, now=timezone.now())
         # Last: the precomputed figures count what the builders above wrote.
         build_reports(now=timezone.now())
         DemoDataset.objects.create(scale=scale_name, seed=seed,

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from custodywatch.accounts.models import Role, Scope, User
+from custodywatch.custody.demo_mass import whereabouts_example
 from custodywatch.custody.models import CustodyAlert
 from custodywatch.demo import generator
 from custodywatch.registry.models import Camera, Facility, HeadAppointment, Room
@@ -43,10 +44,14 @@ def test_small_demo_has_its_size_and_one_login_per_role():
     logins, loaded = generator.load(scale_name="small", seed=0)
     scale = generator.SCALES["small"]
     assert loaded
-    assert Facility.objects.count() == scale.facilities
+    # Beside them, the temporary places of the mass detention demo (custody/demo_mass.py).
+    temporary = Facility.Kind.TEMPORARY_PLACE
+    assert Facility.objects.exclude(kind=temporary).count() == scale.facilities
     # The coverage demo adds an escort corridor and van (demo/coverage.py).
-    assert Room.objects.filter(custody_use=True).count() == scale.custody_rooms + 2
-    assert Camera.objects.count() == scale.cameras
+    assert Room.objects.filter(custody_use=True).exclude(facility__kind=temporary).count() == (
+        scale.custody_rooms + 2)
+    # Fixed in rooms; beside them the body-worn cameras of the staff's facility.
+    assert Camera.objects.filter(rooms__isnull=False).distinct().count() == scale.cameras
     assert 0 < custody_rooms_without_camera().count() < scale.custody_rooms
     human_roles = {role for role in Role if role not in (Role.EDGE_AGENT, Role.STATE_SYSTEM)}
     assert {User.objects.get(username=login.username).role for login in logins} == human_roles
@@ -89,6 +94,10 @@ def test_demo_command_prints_logins_without_serving():
                      "forensic", "compensation", "analyst"):
         assert f"user: {username} " in text
     assert generator.DEMO_PASSWORD in text
+    # The lawyer's lookup needs a name and an IIN: the demo prints a person held now.
+    example = whereabouts_example()
+    assert example is not None and example.iin
+    assert f"ask about {example.full_name}, IIN {example.iin}" in text
 
 
 def test_demo_reproduces_the_audit_proportions_from_camera_data():
@@ -99,12 +108,16 @@ def test_demo_reproduces_the_audit_proportions_from_camera_data():
     totals = video_totals(user=gpo, now=now)
     scale = generator.SCALES["small"]
     # Beside the audit's figures, the demo has one site blacked out now (all its cameras,
-    # all working before, silent) and an escort corridor and van without cameras.
+    # all working before, silent), an escort corridor and van without cameras, and the
+    # holding areas of the temporary place of the mass detention on now (none has a camera).
     site = CoverageIncident.objects.get(kind="blackout", closed_at__isnull=True).facility
     blackout = video_totals(user=gpo, now=now, place=Place(facility_code=site.code))
     assert blackout.cameras >= 3 and blackout.working == 0
     assert totals.out_of_order - blackout.cameras == round(937 / 20_000 * scale.cameras)
-    assert (totals.blind_rooms - blackout.blind_rooms + blackout.never_covered - 2
+    holding = Room.objects.filter(facility__kind=Facility.Kind.TEMPORARY_PLACE,
+                                  custody_use=True).count()
+    assert holding > 0
+    assert (totals.blind_rooms - blackout.blind_rooms + blackout.never_covered - 2 - holding
             == round(6_159 / 30_000 * scale.custody_rooms))
     assert 0 < totals.never_covered < totals.blind_rooms
 

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from tqdm import tqdm
 
 from custodywatch.core.processes import spawn_tied_to_this_process
+from custodywatch.custody.demo_mass import whereabouts_example
 from custodywatch.demo import edge_agent, generator
 from custodywatch.escrow import store as escrow_store
 from custodywatch.escrow.embedded import EmbeddedStore, StoreError
@@ -60,6 +61,12 @@ class Command(BaseCommand):
         for login in logins:
             self.stdout.write(f"  {login.role:<{width}}  user: {login.username:<13} "
                               f"password: {login.password}   scope: {login.scope}")
+        example = whereabouts_example()
+        if example is not None:
+            born = f", born {example.date_of_birth:%Y-%m-%d}" if example.date_of_birth else ""
+            self.stdout.write(f"\n\"Where is he held?\" (lawyer, operator): ask about "
+                              f"{example.full_name}, IIN {example.iin}{born} "
+                              f"(held at {example.facility}).")
         if not options["no_serve"]:
             self.stdout.write("")
             # Stopped by a signal, the demo still runs its exit handlers, which stop the agent.
