@@ -57,7 +57,7 @@ class MassScale:
 
 MASS_SCALES = {
     "small": MassScale(past_people=40, open_people=6),
-    "national": MassScale(past_people=300, open_people=12),
+    "national": MassScale(past_people=200, open_people=12),
 }
 SURNAMES = ["Ахметов", "Сейтказиев", "Жумабаев", "Нурланов", "Иванов", "Ким", "Серикбаев",
             "Абенов", "Тулегенов", "Петров", "Касымов", "Омаров", "Бекетов", "Исаев",

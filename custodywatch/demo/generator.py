@@ -42,6 +42,7 @@ from custodywatch.escrow.models import (
     EscrowObject,
     SegmentFingerprint,
 )
+from custodywatch.escrow.services import lock_updates_batched
 from custodywatch.ledger import db_guards
 from custodywatch.liveview.demo import build_liveview
 from custodywatch.medical.demo import build_referrals, wipe_medical
@@ -354,7 +355,9 @@ def load(
     load_fund_tables(MciRate, FundTariff)
     rng = random.Random(seed)  # noqa: S311 - deterministic demo data, not a secret
     demo_now = timezone.now().replace(minute=0, second=0, microsecond=0)
-    with transaction.atomic():
+    # Each legal hold the builders place schedules its escrow lock update after commit; with
+    # a store configured they go one per facility, not one per hold (escrow/services.py).
+    with transaction.atomic(), lock_updates_batched():
         facilities = build_registry(SCALES[scale_name], rng, progress)
         # Camera health is judged against the clock: its "now" is the real one.
         build_video(scale_name=scale_name, rng=rng, now=timezone.now(), progress=progress)

@@ -4,6 +4,8 @@ through the services (their audit events are there)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -123,3 +125,42 @@ def test_the_head_sees_body_cameras_and_the_prosecutor_their_gap(client, signed_
     assert seen.status_code == 200
     assert {gap.pk for gap in seen.context["gaps"]} == set(gaps.values_list("pk", flat=True))
     assert timezone.now() > gaps.first().raised_at
+
+
+def test_the_demo_load_schedules_one_lock_update_per_facility_not_per_hold(
+        facility_a, facility_b, settings, django_capture_on_commit_callbacks, monkeypatch):
+    """With an escrow store configured, each legal hold schedules its lock update after
+    commit; the demo's load (thousands of holds in one transaction) gathers them per
+    facility (escrow.services.lock_updates_batched); outside the block, one per hold."""
+    from custodywatch.accounts.audit import SYSTEM_ORIGIN
+    from custodywatch.escrow import services
+
+    settings.ESCROW_S3_ENDPOINT, settings.ESCROW_S3_ACCESS_KEY = "http://127.0.0.1:9", "x"
+    applied: list[int] = []
+    monkeypatch.setattr(services, "apply_holds",
+                        lambda *, facility=None, now=None: applied.append(facility.pk) or 0)
+    now = timezone.now()
+
+    def holds(count: int) -> None:
+        for n in range(count):
+            services.place_hold(acting_user=None, origin=SYSTEM_ORIGIN,
+                                facility=facility_a if n % 3 else facility_b,
+                                started_at=now - dt.timedelta(hours=n + 2),
+                                ended_at=now - dt.timedelta(hours=n + 1),
+                                reason=services.HoldReason.COMPLAINT, reference=f"C-{n}")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        holds(6)
+    assert len(callbacks) == 6 and len(applied) == 6
+    applied.clear()
+    with (django_capture_on_commit_callbacks(execute=True) as callbacks,
+          services.lock_updates_batched()):
+        holds(6)
+    assert len(callbacks) == 2
+    assert sorted(applied) == sorted([facility_a.pk, facility_b.pk])
+    # Nothing is scheduled when the block fails (its transaction rolls back anyway).
+    with (django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError),
+          services.lock_updates_batched()):
+        holds(2)
+        raise RuntimeError
+    assert not callbacks
