@@ -31,7 +31,7 @@ from django.utils import timezone
 from custodywatch.accounts.audit import Origin
 from custodywatch.accounts.models import Role, User
 from custodywatch.custody import intake, mass, services, whereabouts
-from custodywatch.custody.models import CustodyRecord, EndReason, iin_is_valid
+from custodywatch.custody.models import CustodyRecord, EndReason, Regime, iin_is_valid
 from custodywatch.custody.models_mass import (
     BulkIntake,
     IdentityCheck,
@@ -98,11 +98,14 @@ def _iin(rng: random.Random, birth: dt.date, male: bool) -> str:
 
 def _list_file(rng: random.Random, prefix: str, count: int, start: dt.datetime,
                span: dt.timedelta, latest_arrival: dt.datetime) -> bytes:
-    """A list of detainees as a police unit sends it (CSV, UTF-8, the intake's columns)."""
+    """A list of detainees as a police unit sends it (CSV, UTF-8, the intake's columns).
+    Detained under the criminal procedure (48 h until a court decides), stated: the law table
+    would propose delivery (3 h) for a temporary place."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["external_ref", "full_name", "iin", "date_of_birth", "detained_at",
-                     "arrived_at", "detained_place", "detaining_officer", "grounds", "room"])
+                     "arrived_at", "detained_place", "detaining_officer", "grounds", "regime",
+                     "room"])
     moments = sorted(start + span * rng.random() for _ in range(count))
     for n, detained in enumerate(moments, start=1):
         birth = (detained - dt.timedelta(days=rng.randint(19 * 365, 55 * 365))).date()
@@ -113,7 +116,8 @@ def _list_file(rng: random.Random, prefix: str, count: int, start: dt.datetime,
             _iin(rng, birth, male=True), birth.isoformat(),
             timezone.localtime(detained).isoformat(timespec="minutes"),
             timezone.localtime(arrived).isoformat(timespec="minutes"),
-            rng.choice(PLACES), rng.choice(OFFICERS), GROUNDS, f"H{rng.randint(1, 2)}"])
+            rng.choice(PLACES), rng.choice(OFFICERS), GROUNDS, Regime.CRIMINAL_DETENTION,
+            f"H{rng.randint(1, 2)}"])
     return out.getvalue().encode()
 
 

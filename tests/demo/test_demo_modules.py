@@ -54,6 +54,12 @@ def test_demo_has_a_past_and_an_open_mass_detention_with_its_queue(signed_in):
     assert AuditEvent.objects.filter(object_type="custody.measurereview",
                                      actor=prosecutor).count() == (
         MeasureReview.objects.exclude(decision="").count())
+    # Held under the criminal procedure, as their lists say, and out within its 48 hours (a
+    # temporary place's proposed regime, delivery, would make every one of them overdue).
+    now = timezone.now()
+    for record in CustodyRecord.objects.filter(facility__kind=Facility.Kind.TEMPORARY_PLACE):
+        assert record.regime == "criminal_detention"
+        assert (record.ended_at or now) < record.detention_due_at
     # The open one: a few people held now, one release decided and not carried out yet.
     held = CustodyRecord.objects.filter(facility__temporary_place__mass_detention=now_on,
                                         ended_at__isnull=True)
