@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -227,7 +228,7 @@ class MedicalCheckForm(MomentsMixin, forms.ModelForm):
                     self.add_error(name, _("Describe the injury found."))
         return data
 
-    def service_arguments(self) -> tuple[dict, list[dict]]:
+    def service_arguments(self) -> tuple[dict[str, Any], list[Mapping[str, Any]]]:
         data = self.cleaned_data
         values = {name: data[name] for name in self._meta.fields}
         values["no_injuries"] = data["findings"] == "none"
