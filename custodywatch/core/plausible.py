@@ -183,6 +183,13 @@ def datetime_type(kind: Kind) -> Any:
                      AfterValidator(pydantic_check(kind))]
 
 
+# Two of them as named types, for annotations the type checker reads (datetime_type's are Any).
+PastMoment = Annotated[AwareDatetime, BeforeValidator(_timestamp),
+                       AfterValidator(pydantic_check(Kind.PAST))]
+EventMoment = Annotated[AwareDatetime, BeforeValidator(_timestamp),
+                        AfterValidator(pydantic_check(Kind.EVENT))]
+
+
 def epoch_ms_window(kind: Kind, now: dt.datetime | None = None) -> tuple[int, int]:
     """The window in epoch milliseconds, for the parsers of contract timestamps."""
     earliest, latest = window(kind, now)
