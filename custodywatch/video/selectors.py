@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 from django.conf import settings
@@ -42,6 +43,9 @@ from custodywatch.video.models import (
 )
 from custodywatch.video.sparkline import Strip, state_strip
 from custodywatch.video.timing import from_ms, silence_after, to_ms
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # Never reported, or reported as still learning its view (CameraState.UNKNOWN): not covered.
 UNKNOWN = CameraState.UNKNOWN.value
@@ -84,7 +88,13 @@ def _marker_seen_now(now: dt.datetime, camera: OuterRef, marker: OuterRef) -> Ex
                                                 ended_at__gte=now - marker_fresh()))
 
 
-def cameras_with_health(*, now: dt.datetime) -> QuerySet[Camera]:
+class CameraHealth(TypedDict):
+    state_now: str  # a CameraState, or UNKNOWN
+    state_since: dt.datetime | None
+
+
+def cameras_with_health(*, now: dt.datetime
+                        ) -> QuerySet[WithAnnotations[Camera, CameraHealth]]:
     """Cameras annotated with ``state_now`` and ``state_since`` (None when unknown)."""
     silent_before = now - silence_after()
     return Camera.objects.select_related("facility", "health").annotate(
@@ -103,8 +113,8 @@ def cameras_with_health(*, now: dt.datetime) -> QuerySet[Camera]:
     )
 
 
-def cameras_out_of_order(*, user: User, now: dt.datetime,
-                         place: Place = EVERYWHERE) -> QuerySet[Camera]:
+def cameras_out_of_order(*, user: User, now: dt.datetime, place: Place = EVERYWHERE
+                         ) -> QuerySet[WithAnnotations[Camera, CameraHealth]]:
     """Cameras in service whose picture is not working now, the longest broken first."""
     return (cameras_with_health(now=now)
             .filter(facility_q(user, "facility"), place.q(), is_active=True)
