@@ -35,6 +35,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 if TYPE_CHECKING:  # types only: every page with actions is behind login
+    from django_stubs_ext import StrOrPromise
+
     from custodywatch.accounts.http import AuthedRequest
 
 T = TypeVar("T")
@@ -71,7 +73,7 @@ class Action(Generic[T]):
     check: Check[T] | None = None
     slot: str = ""
     flash: bool = False
-    invalid: str = ""
+    invalid: StrOrPromise = ""
 
     @property
     def place(self) -> str:
@@ -104,7 +106,7 @@ class Actions(Generic[T]):
         self._actions: dict[str, Action[T]] = {}
 
     def action(self, name: str, *, form: FormFactory[T], check: Check[T] | None = None,
-               slot: str = "", flash: bool = False, invalid: str = ""
+               slot: str = "", flash: bool = False, invalid: StrOrPromise = ""
                ) -> Callable[[Run[T]], Run[T]]:
         """Register the decorated function as the service call of the action `name`."""
         def register(run: Run[T]) -> Run[T]:
