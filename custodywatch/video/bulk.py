@@ -42,7 +42,8 @@ def time_adapter(connection: BaseDatabaseWrapper) -> Callable[[int], Any]:
     return lambda ms: adapt(from_ms(ms))
 
 
-def _column(model: type[Model], name: str) -> str:
+def column_of(model: type[Model], name: str) -> str:
+    """The database column of the model's field `name` (a ValueError if it has none)."""
     field = model._meta.get_field(name)
     if not isinstance(field, Field) or field.column is None:
         raise ValueError(f"{model._meta.label}.{name} is no column.")
@@ -53,7 +54,7 @@ def _names(model: type[Model], fields: Sequence[str], connection: BaseDatabaseWr
            ) -> tuple[str, list[str]]:
     quote = connection.ops.quote_name
     meta = model._meta
-    return quote(meta.db_table), [quote(_column(model, name)) for name in fields]
+    return quote(meta.db_table), [quote(column_of(model, name)) for name in fields]
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
