@@ -122,8 +122,12 @@ def cameras_out_of_order(*, user: User, now: dt.datetime, place: Place = EVERYWH
             .order_by(F("state_since").asc(nulls_first=True), "facility__code", "code"))
 
 
-def custody_rooms_blind_now(*, user: User, now: dt.datetime,
-                            place: Place = EVERYWHERE) -> QuerySet[Room]:
+class HasCamera(TypedDict):
+    has_camera: bool  # a camera in service points at it (all broken), or none does
+
+
+def custody_rooms_blind_now(*, user: User, now: dt.datetime, place: Place = EVERYWHERE
+                            ) -> QuerySet[WithAnnotations[Room, HasCamera]]:
     """Custody rooms no camera in service covers with a working picture now.
 
     ``has_camera`` tells the rooms with cameras that are all broken from those with none.
@@ -186,11 +190,11 @@ def _room_counts(*, scope: Q, now: dt.datetime, group: str) -> dict[int, RoomCou
     # per room.
     links = Camera.rooms.through.objects.filter(camera__is_active=True)
     covered = links.values("room_id")
-    working = links.filter(_working_q(now, "camera__"))
+    working_links = links.filter(_working_q(now, "camera__"))
     if coverage_rule() == CoverageRule.PROVEN:
-        working = working.filter(_marker_seen_now(now, OuterRef("camera_id"),
-                                                  OuterRef("room__marker_id")))
-    working = working.values("room_id")
+        working_links = working_links.filter(_marker_seen_now(now, OuterRef("camera_id"),
+                                                              OuterRef("room__marker_id")))
+    working = working_links.values("room_id")
     rows = (Room.objects.filter(scope, custody_use=True, facility__is_active=True)
             .values_list(group)
             .annotate(n=Count("pk"), blind=Count("pk", filter=~Q(pk__in=working)),
@@ -400,7 +404,8 @@ def facility_tickets(*, facility: Facility, now: dt.datetime, limit: int = LIST_
                  .select_related("room", "camera").order_by("due_at")[:limit])
     rows = (tickets.values_list("owner_name")
             .annotate(open=Count("pk", filter=Q(status="open")),
-                      overdue=Count("pk", filter=Q(status="open", due_at__lt=now)),
+                      # (not "overdue": the model's property of that name)
+                      overdue_n=Count("pk", filter=Q(status="open", due_at__lt=now)),
                       closed=Count("pk", filter=Q(status="closed")))
             .order_by("owner_name"))
     return open_, [TicketSummary(*row) for row in rows]
