@@ -15,7 +15,7 @@ import hmac
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Model
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -30,11 +30,11 @@ from custodywatch.ledger.models import Leaf, PendingLeaf
 from custodywatch.video.models import AgentDiskAlert, CoverageIncident, CoverageWork
 
 
-def _queue(name: str, documentation: str, model: type, stamp: str) -> Iterator[Metric]:
+def _queue(name: str, documentation: str, model: type[Model], stamp: str) -> Iterator[Metric]:
     """Depth of a queue and the age of its oldest entry (0 when empty)."""
     now = timezone.now()
-    figures = model.objects.aggregate(oldest=Min(stamp))  # type: ignore[attr-defined]  # any queue model
-    depth = model.objects.count()  # type: ignore[attr-defined]  # any queue model
+    figures = model._default_manager.aggregate(oldest=Min(stamp))  # `objects` of each queue
+    depth = model._default_manager.count()
     yield GaugeMetricFamily(f"custodywatch_{name}_depth", f"{documentation}: entries waiting",
                             value=depth)
     lag = (now - figures["oldest"]).total_seconds() if figures["oldest"] else 0.0

@@ -146,8 +146,9 @@ def _compensation_case(prosecutor: User, fund_officer: User, now: dt.datetime) -
                                     victim__person__isnull=False)
               .exclude(victim__compensation_claims__isnull=False)
               .select_related("case", "victim", "accused__officer").order_by("pk").first())
-    if charge is None:
+    if charge is None or charge.accused.officer is None:  # the recourse needs the officer
         return
+    officer = charge.accused.officer
     today = timezone.localtime(now).date()
     victim = CaseParty.objects.get(pk=charge.victim_id)
     claim = compensation_claim_add(acting_user=prosecutor, origin=SYSTEM_ORIGIN,
@@ -165,7 +166,7 @@ def _compensation_case(prosecutor: User, fund_officer: User, now: dt.datetime) -
                                     register=register, paid_on=today - dt.timedelta(days=30))
     claim = CompensationClaim.objects.get(pk=claim.pk)
     recourse = services.recourse_file(acting_user=fund_officer, origin=SYSTEM_ORIGIN,
-                                      claim=claim, officer=charge.accused.officer,
+                                      claim=claim, officer=officer,
                                       filed_on=today - dt.timedelta(days=20))
     services.recourse_update(acting_user=fund_officer, origin=SYSTEM_ORIGIN, recourse=recourse,
                              recovered=(recourse.amount / 4).quantize(Decimal("0.01")),

@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodywatch.accounts import services
-from custodywatch.accounts.admin_audit import AuditedAdmin
+from custodywatch.accounts.admin_audit import AuditedAdmin, staff_request
 from custodywatch.accounts.models import AuditEvent, MachineToken, User
 
 
@@ -18,7 +18,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_filter = ["role", "scope", "is_active", "region"]
     autocomplete_fields = ["facility"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Role and scope"), {"fields": ("role", "scope", "region", "facility", "time_zone",
                                           "language", "organisation")}),
     )
@@ -26,10 +26,9 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
     @admin.action(description=_("Reset the second factor (the person enrols a new device)"))
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        origin = request.origin
+        staff = staff_request(request)
         for user in queryset:
-            services.totp_reset(acting_user=request.user, origin=origin,  # type: ignore[arg-type]  # admin: staff signed in
-                                user=user)
+            services.totp_reset(acting_user=staff.user, origin=staff.origin, user=user)
         count = queryset.count()
         self.message_user(request, ngettext(
             "The second factor of %(count)d person was reset.",
@@ -59,9 +58,8 @@ class TOTPDeviceAdmin(AuditedAdmin):
     list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
     list_filter = ["confirmed"]
     search_fields = ["user__username"]
-    fields = ["user", "name", "confirmed", "created_at", "last_used_at",
-              "throttling_failure_count", "throttling_failure_timestamp"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "name", "confirmed", "created_at", "last_used_at",
+                                "throttling_failure_count", "throttling_failure_timestamp")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a device is enrolled by its owner, who alone sees the secret

@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.accounts.services import admin_action_record, admin_list_record
 
 
+def staff_request(request: HttpRequest) -> AuthedRequest:
+    """Django's admin types its request HttpRequest; every admin page is behind the admin
+    site's staff sign-in and the middlewares: request.user is a User, request.origin set."""
+    return cast(AuthedRequest, request)
+
+
 class AuditedAdmin(admin.ModelAdmin):
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        admin_action_record(user=request.user, origin=request.origin,
+        admin_action_record(user=staff_request(request).user,
+                            origin=staff_request(request).origin,
                             action=AuditEvent.Action.CREATE, obj=obj, message=message)
         return super().log_addition(request, obj, message)
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        admin_action_record(user=request.user, origin=request.origin,
+        admin_action_record(user=staff_request(request).user,
+                            origin=staff_request(request).origin,
                             action=AuditEvent.Action.UPDATE, obj=obj, message=message)
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
         for obj in queryset:
-            admin_action_record(user=request.user, origin=request.origin,
+            admin_action_record(user=staff_request(request).user,
+                                origin=staff_request(request).origin,
                                 action=AuditEvent.Action.DELETE, obj=obj)
         return super().log_deletions(request, queryset)
 
@@ -33,7 +43,8 @@ class AuditedAdmin(admin.ModelAdmin):
         if request.method == "GET" and response.status_code == 200:
             obj = self.get_object(request, object_id)
             if obj is not None:
-                admin_action_record(user=request.user, origin=request.origin,
+                admin_action_record(user=staff_request(request).user,
+                                    origin=staff_request(request).origin,
                                     action=AuditEvent.Action.READ, obj=obj, message=page)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
@@ -58,7 +69,8 @@ class AuditedAdmin(admin.ModelAdmin):
                         extra_context: dict | None = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         if request.method == "GET" and response.status_code == 200:
-            admin_list_record(user=request.user, origin=request.origin,
+            admin_list_record(user=staff_request(request).user,
+                              origin=staff_request(request).origin,
                               model=self.model, query=request.GET.urlencode())
         return response
 

@@ -62,11 +62,16 @@ HALF_SIGNED_IN_PATHS = frozenset({"/i18n/setlang/"})
 HALF_SIGNED_IN_PREFIXES = ("/static/", "/api/")
 
 
+def second_factor_passed(user: object) -> bool:
+    """Whether the session of the request's user passed its second factor."""
+    return bool(user.is_verified())  # type: ignore[attr-defined]  # django-otp's middleware adds it
+
+
 def needs_second_factor(user: object) -> bool:
     """A signed-in person whose session has not passed the second factor it needs."""
     return bool(
         getattr(user, "is_authenticated", False)
-        and not user.is_verified()  # type: ignore[attr-defined]  # django-otp's middleware adds it
+        and not second_factor_passed(user)
         and (settings.CUSTODYWATCH_REQUIRE_2FA or user_has_device(user))
     )
 

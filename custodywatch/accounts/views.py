@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from custodywatch.accounts import selectors, services
 from custodywatch.accounts.forms import OneTimeCodeForm, PreferencesForm, SignInForm
 from custodywatch.accounts.http import AuthedRequest, Request
+from custodywatch.accounts.middleware import second_factor_passed
 
 SETUP_DEVICE_SESSION_KEY = "custodywatch_totp_setup_device"
 
@@ -58,7 +59,7 @@ def otp_verify(request: AuthedRequest) -> HttpResponse:
 def otp_setup(request: AuthedRequest) -> HttpResponse:
     """Enrolment: the first device after the password, or another one only after the second
     factor has been passed with the device it replaces (an administrator's reset otherwise)."""
-    if user_has_device(request.user) and not request.user.is_verified():
+    if user_has_device(request.user) and not second_factor_passed(request.user):
         return redirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
     device = TOTPDevice.objects.filter(
         pk=request.session.get(SETUP_DEVICE_SESSION_KEY), user=request.user, confirmed=False
@@ -71,7 +72,7 @@ def otp_setup(request: AuthedRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["code"]):
             services.totp_device_confirm(
                 user=request.user, origin=request.origin, device=device,
-                session_verified=request.user.is_verified(),
+                session_verified=second_factor_passed(request.user),
             )
             otp_login(request, device)
             del request.session[SETUP_DEVICE_SESSION_KEY]

@@ -68,7 +68,7 @@ class ChargeIn(Schema):
     article: str = Field(..., max_length=10)
     article_part: str = Field("", max_length=10)
     verdict: str = Field("pending", max_length=10)
-    verdict_on: plausible.date_type(plausible.Kind.PAST) | None = None  # type: ignore[valid-type]  # a pydantic type built at import
+    verdict_on: plausible.PastDate | None = None
     imprisonment_months: int | None = Field(None, ge=0, le=MAX_IMPRISONMENT_MONTHS)
     probation: bool = False
     amnesty: bool = False

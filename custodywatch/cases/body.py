@@ -8,11 +8,23 @@ finding's x/y are fractions (0..1) of that box.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 WIDTH, HEIGHT = 100.0, 220.0
+
+
+class Marked(Protocol):
+    """A mark on the diagram: a case's forensic finding or a medical examination's injury."""
+
+    @property
+    def view(self) -> str: ...
+    @property
+    def x(self) -> float: ...
+    @property
+    def y(self) -> float: ...
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,9 @@ def _lifecycle(case: Case, actor: User, status: CaseStatus, first_step: dt.datet
 
 def _people_and_charges(court_cases: list[Case], rng: random.Random, n_accused: int,
                         n_victims: int, n_convicted: int, n_flagged: int) -> None:
-    officers, victims_by_case, accused_by_case = [], {}, {}
+    officers: list[tuple[Case, Officer]] = []
+    victims_by_case: dict[int, list[CaseParty]] = {}
+    accused_by_case: dict[int, list[CaseParty]] = {}
     for n in range(n_accused):
         case = court_cases[n % len(court_cases)]
         officers.append((case, Officer(full_name=_name(rng), personnel_number=f"D-{n + 1:05d}",
@@ -247,7 +249,7 @@ def _people_and_charges(court_cases: list[Case], rng: random.Random, n_accused: 
     Officer.objects.bulk_create([o for _c, o in officers])
     parties = []
     for case, officer in officers:
-        day = case.events_from.date()
+        day = (case.events_from or case.registered_at).date()  # the demo opens each with both
         party = CaseParty(case=case, role=CaseParty.Role.ACCUSED, officer=officer,
                           unit_head=head_at(list(case.facility.head_appointments.all()), day))
         parties.append(party)
@@ -374,9 +376,9 @@ def _examinations(cases: list[Case], rng: random.Random, examiner: User | None,
                                     description=text, consistency=consistency))
     Finding.objects.bulk_create(findings)
     first: dict[int, dt.datetime] = {}
-    for case, examined in chosen:
-        if examined is not None and (case.pk not in first or examined < first[case.pk]):
-            first[case.pk] = examined
+    for case, when in chosen:
+        if when is not None and (case.pk not in first or when < first[case.pk]):
+            first[case.pk] = when
     for case_pk, examined in first.items():
         Case.objects.filter(pk=case_pk).update(examination_at=examined)
 

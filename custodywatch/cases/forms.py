@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -38,6 +38,9 @@ from custodywatch.kernels.case_rules import RELEASE_FLAGS
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # a label: str or lazy text
 
+    from custodywatch.complaints.models import Complaint, LegalHold
+    from custodywatch.registry.models import Facility
+
 BLANK = [("", "—")]
 
 
@@ -56,6 +59,16 @@ def date_field(label: StrOrPromise, *, required: bool = True,
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.username
+
+
+class OfficerMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Officer) -> str:
+        return _officer_label(obj)
+
+
+class CrisisCentreChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: CrisisCentre) -> str:
+        return f"{obj.name} ({obj.region.name}: {', '.join(obj.service_labels)})"
 
 
 class PartyChoiceField(forms.ModelChoiceField):
@@ -80,9 +93,10 @@ class CaseForm(forms.Form):
     register_number = forms.CharField(label=_("ERDR number"), max_length=40,
                                       help_text=_("15 digits; spaces are ignored."))
     title = forms.CharField(label=_("Title"), max_length=300)
-    facility = forms.ModelChoiceField(label=_("Facility concerned"), queryset=None)
-    complaints = forms.ModelMultipleChoiceField(label=_("Complaints"), queryset=None,
-                                                required=False)
+    facility: forms.ModelChoiceField[Facility] = forms.ModelChoiceField(
+        label=_("Facility concerned"), queryset=None)
+    complaints: forms.ModelMultipleChoiceField[Complaint] = forms.ModelMultipleChoiceField(
+        label=_("Complaints"), queryset=None, required=False)
     ex_officio = forms.BooleanField(label=_("Opened ex officio"), required=False)
     unit = forms.CharField(label=_("Unit concerned"), max_length=200, required=False)
     investigating_prosecutor = UserChoiceField(label=_("Investigating prosecutor"),
@@ -91,7 +105,7 @@ class CaseForm(forms.Form):
     events_until = moment_field(_("Events until"), required=False)
     summary = forms.CharField(label=_("Summary of the allegation"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
-    suspects = forms.ModelMultipleChoiceField(
+    suspects = OfficerMultipleChoiceField(
         label=_("Suspects"), queryset=None, required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The officers the complaints accuse; uncheck any who is not a suspect."))
@@ -99,13 +113,12 @@ class CaseForm(forms.Form):
     def __init__(self, *args, facilities, complaints, prosecutors, suspects=None,
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = facilities
-        self.fields["complaints"].queryset = complaints
-        self.fields["investigating_prosecutor"].queryset = prosecutors
-        self.fields["suspects"].queryset = suspects if suspects is not None \
-            else Officer.objects.none()
-        self.fields["suspects"].label_from_instance = _officer_label
-        if not self.fields["suspects"].queryset.exists():
+        cast(forms.ModelChoiceField, self.fields["facility"]).queryset = facilities
+        cast(forms.ModelChoiceField, self.fields["complaints"]).queryset = complaints
+        cast(forms.ModelChoiceField, self.fields["investigating_prosecutor"]).queryset = prosecutors
+        offered = suspects if suspects is not None else Officer.objects.none()
+        cast(forms.ModelChoiceField, self.fields["suspects"]).queryset = offered
+        if not offered.exists():
             del self.fields["suspects"]
 
 
@@ -155,7 +168,8 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if allowed is not None:
             labels = dict(CaseStatus.choices)
-            self.fields["to_status"].choices = [(s, labels[s]) for s in allowed]
+            cast(forms.ChoiceField, self.fields["to_status"]).choices = [
+                (s, labels[s]) for s in allowed]
 
 
 class StepForm(forms.Form):
@@ -184,7 +198,7 @@ class PersonPartyForm(forms.Form):
 
     def __init__(self, *args, victims, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["represents"].queryset = victims
+        cast(forms.ModelChoiceField, self.fields["represents"]).queryset = victims
 
 
 class OfficerPartyForm(forms.Form):
@@ -224,8 +238,8 @@ class ChargeForm(forms.Form):
 
     def __init__(self, *args, accused, victims, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accused"].queryset = accused
-        self.fields["victim"].queryset = victims
+        cast(forms.ModelChoiceField, self.fields["accused"]).queryset = accused
+        cast(forms.ModelChoiceField, self.fields["victim"]).queryset = victims
 
     def outcome(self) -> dict:
         data = self.cleaned_data
@@ -241,8 +255,8 @@ class ExaminationRequestForm(forms.Form):
 
     def __init__(self, *args, persons, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["subject"].queryset = persons
-        self.fields["examiner"].queryset = User.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["subject"]).queryset = persons
+        cast(forms.ModelChoiceField, self.fields["examiner"]).queryset = User.objects.filter(
             role__in=roles_with(Capability.EXAMINE_FOR_CASES), is_active=True).order_by(
             "last_name", "username")
 
@@ -274,7 +288,7 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body_region"].choices = body.region_choices()
+        cast(forms.ChoiceField, self.fields["body_region"]).choices = body.region_choices()
 
 
 class PhotoForm(forms.Form):
@@ -293,15 +307,17 @@ class EvidenceForm(forms.Form):
     holder = forms.CharField(label=_("Current holder"), max_length=200)
     location = forms.CharField(label=_("Storage location"), max_length=300)
     file = forms.FileField(label=_("File (digital items)"), required=False)
-    legal_hold = forms.ModelChoiceField(label=_("Held footage"), queryset=None, required=False)
+    legal_hold: forms.ModelChoiceField[LegalHold] = forms.ModelChoiceField(
+        label=_("Held footage"), queryset=None, required=False)
 
     def __init__(self, *args, holds, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["legal_hold"].queryset = holds
+        cast(forms.ModelChoiceField, self.fields["legal_hold"]).queryset = holds
 
 
 class TransferForm(forms.Form):
-    item = forms.ModelChoiceField(label=_("Item"), queryset=None)
+    item: forms.ModelChoiceField[EvidenceItem] = forms.ModelChoiceField(
+        label=_("Item"), queryset=None)
     from_holder = forms.CharField(label=_("From (holder)"), max_length=200)
     from_location = forms.CharField(label=_("From (location)"), max_length=300)
     to_holder = forms.CharField(label=_("To (holder)"), max_length=200)
@@ -311,13 +327,13 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, items, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = items
+        cast(forms.ModelChoiceField, self.fields["item"]).queryset = items
 
 
 class ReferralForm(forms.Form):
     victim = PartyChoiceField(label=_("Victim"), queryset=None)
     kind = forms.ChoiceField(label=_("Support"), choices=SupportReferral.Kind.choices)
-    crisis_centre = forms.ModelChoiceField(label=_("Crisis centre"), queryset=None)
+    crisis_centre = CrisisCentreChoiceField(label=_("Crisis centre"), queryset=None)
     consent = forms.ChoiceField(
         label=_("The person's consent"), choices=[("", "---------"), *Consent.choices],
         help_text=_("Nobody is referred without consent to the referral and to the centre "
@@ -326,12 +342,10 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args, victims, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["victim"].queryset = victims
-        self.fields["crisis_centre"].queryset = CrisisCentre.objects.filter(
-            is_active=True).select_related("region").order_by("region__code", "name")
-        self.fields["crisis_centre"].label_from_instance = (
-            lambda centre: f"{centre.name} ({centre.region.name}: "
-                           f"{', '.join(centre.service_labels)})")
+        cast(forms.ModelChoiceField, self.fields["victim"]).queryset = victims
+        cast(forms.ModelChoiceField, self.fields["crisis_centre"]).queryset = (
+            CrisisCentre.objects.filter(is_active=True).select_related("region")
+            .order_by("region__code", "name"))
 
 
 class ReferralStatusForm(forms.Form):
@@ -350,12 +364,13 @@ class ReferralServiceForm(forms.Form):
 
     def __init__(self, *args, referrals, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["referral"].choices = [
+        cast(forms.ChoiceField, self.fields["referral"]).choices = [
             (r.pk, f"#{r.pk} {r.centre}: {r.get_kind_display()}") for r in referrals]
 
 
 class ExclusionForm(forms.Form):
-    facility = forms.ModelChoiceField(label=_("Unit that obtained it"), queryset=None)
+    facility: forms.ModelChoiceField[Facility] = forms.ModelChoiceField(
+        label=_("Unit that obtained it"), queryset=None)
     court = forms.CharField(label=_("Court"), max_length=200)
     ruling_reference = forms.CharField(label=_("Ruling"), max_length=100)
     ruled_on = date_field(_("Ruled on"))
@@ -370,7 +385,7 @@ class ExclusionForm(forms.Form):
 
     def __init__(self, *args, facilities, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = facilities
+        cast(forms.ModelChoiceField, self.fields["facility"]).queryset = facilities
 
 
 class ClaimForm(forms.Form):
@@ -382,7 +397,7 @@ class ClaimForm(forms.Form):
 
     def __init__(self, *args, victims, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["victim"].queryset = victims
+        cast(forms.ModelChoiceField, self.fields["victim"]).queryset = victims
 
 
 class DecisionForm(forms.Form):

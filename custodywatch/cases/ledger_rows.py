@@ -92,9 +92,9 @@ def check_transfers(entries: list[Entry]) -> Iterable[Finding]:
 
 
 def open_evidence(user: Any, fields: dict[str, Any]) -> tuple[str, dict[str, Any], Any] | None:
-    item = EvidenceItem.objects.select_related("case", "registered_by").filter(
-        pk=pk_of(fields.get("evidence"), "case-evidence:"),
-        case__in=cases_visible(user=user)).first()
+    pk = pk_of(fields.get("evidence"), "case-evidence:")
+    item = None if pk is None else EvidenceItem.objects.select_related(
+        "case", "registered_by").filter(pk=pk, case__in=cases_visible(user=user)).first()
     if item is None:
         return None
     return str(fields["evidence"]), evidence_details(

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 from django.utils.html import format_html
@@ -13,7 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from custodywatch.cases import body
-from custodywatch.cases.models import CaseStep, CaseTransition, EvidenceItem, Finding
+from custodywatch.cases.models import CaseStep, CaseTransition, EvidenceItem
 from custodywatch.custody import presenters
 from custodywatch.kernels.case_clocks import CaseClock, CaseClockKind
 from custodywatch.kernels.deadlines import ClockKind, ClockState
@@ -103,10 +106,10 @@ class Mark:
     view: str
     cx: float
     cy: float
-    finding: Finding
+    finding: body.Marked  # a Finding, or a medical examination's Injury
 
 
-def body_diagram(findings: list[Finding], *, clickable: bool) -> dict:
+def body_diagram(findings: Sequence[body.Marked], *, clickable: bool) -> dict[str, Any]:
     """Shapes of both views and numbered marks, in the template's coordinates."""
     views = []
     for offset, view in ((0, "front"), (body.WIDTH + 20, "back")):
@@ -123,7 +126,7 @@ def body_diagram(findings: list[Finding], *, clickable: bool) -> dict:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    at: object
+    at: dt.datetime
     kind: str
     title: str
     text: str

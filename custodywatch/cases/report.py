@@ -8,6 +8,7 @@ every Kazakh letter). The body diagram is drawn with the same region table as th
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -51,7 +52,7 @@ def _moment(value) -> str:
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else "—"
 
 
-def _diagram(pdf: FPDF, findings: list[Finding]) -> None:
+def _diagram(pdf: FPDF, findings: Sequence[body.Marked]) -> None:
     if pdf.get_y() + body.HEIGHT * SCALE + 12 > pdf.h - 16:
         pdf.add_page()
     top = pdf.get_y() + 6

@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from custodywatch.accounts.capabilities import Capability, has_capability, roles_with
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.accounts.models import Scope, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.cases import batch, body, forms, pictures, report, selectors, services
@@ -50,7 +52,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     form = forms.CaseFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     filters = selectors.CaseFilters(
@@ -62,7 +64,8 @@ def index(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(case, selectors.clocks_of(case, now)) for case in page]
-    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    query = urlencode({k: v for k, v in request.GET.items()
+                       if k != "page" and isinstance(v, str) and v})
     context = {"form": form, "page": page, "rows": rows, "query": query,
                "can_open": has_capability(request.user, Capability.RUN_CASES),
                "target": "#case-results"}
@@ -72,16 +75,16 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _prosecutors_for(user: User):  # type: ignore[no-untyped-def]
+def _prosecutors_for(user: User) -> QuerySet[User]:
     prosecutors = User.objects.filter(role__in=roles_with(Capability.RUN_CASES), is_active=True)
-    if user.scope == Scope.REGION:
+    if user.scope == Scope.REGION and user.region_id is not None:  # set: accounts' constraint
         prosecutors = prosecutors.filter(region_id=user.region_id) | prosecutors.filter(
             scope=Scope.COUNTRY)
     return prosecutors.order_by("username")
 
 
 @login_required
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not has_capability(user, Capability.RUN_CASES):
         raise PermissionDenied
@@ -131,7 +134,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------ case page
 
 
-def _case(request: HttpRequest, pk: int) -> Case:
+def _case(request: AuthedRequest, pk: int) -> Case:
     try:
         return selectors.case_detail(user=request.user, pk=pk, origin=request.origin)
     except Case.DoesNotExist:
@@ -167,7 +170,7 @@ def _action_forms(case: Case, bound: dict) -> dict:
     }
 
 
-def _render_case(request: HttpRequest, case: Case, status: int = 200, **bound: object
+def _render_case(request: AuthedRequest, case: Case, status: int = 200, **bound: object
                  ) -> HttpResponse:
     user = request.user
     contents = selectors.case_contents(user=user, case=case)
@@ -191,19 +194,19 @@ def _render_case(request: HttpRequest, case: Case, status: int = 200, **bound: o
 
 
 @login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_case(request, _case(request, pk))
 
 
-def _victims(case: Case):  # type: ignore[no-untyped-def]
+def _victims(case: Case) -> QuerySet[CaseParty]:
     return case.parties.filter(role=CaseParty.Role.VICTIM).select_related("person")
 
 
-def _accused(case: Case):  # type: ignore[no-untyped-def]
+def _accused(case: Case) -> QuerySet[CaseParty]:
     return case.parties.filter(role=CaseParty.Role.ACCUSED)
 
 
-def _may_write(request: HttpRequest, case: Case) -> None:
+def _may_write(request: AuthedRequest, case: Case) -> None:
     if not selectors.can_write(user=request.user, case=case):
         raise PermissionDenied
 
@@ -215,7 +218,7 @@ ACTIONS: Actions[Case] = Actions()
 
 @ACTIONS.action("transition", form=lambda request, case: forms.TransitionForm(request.POST),
                 check=_may_write)
-def _transition(request, case, form):  # type: ignore[no-untyped-def]
+def _transition(request: AuthedRequest, case: Case, form: forms.TransitionForm) -> None:
     d = form.cleaned_data
     services.case_transition(acting_user=request.user, origin=request.origin, case=case,
                              to_status=d["to_status"], ground=d["ground"], note=d["note"],
@@ -224,7 +227,7 @@ def _transition(request, case, form):  # type: ignore[no-untyped-def]
 
 @ACTIONS.action("step", form=lambda request, case: forms.StepForm(request.POST),
                 check=_may_write)
-def _step(request, case, form):  # type: ignore[no-untyped-def]
+def _step(request: AuthedRequest, case: Case, form: forms.StepForm) -> None:
     d = form.cleaned_data
     services.case_step_add(acting_user=request.user, origin=request.origin, case=case,
                            kind=d["kind"], taken_at=d["taken_at"], description=d["description"])
@@ -232,7 +235,7 @@ def _step(request, case, form):  # type: ignore[no-untyped-def]
 
 @ACTIONS.action("person", check=_may_write, form=lambda request, case: forms.PersonPartyForm(
     request.POST, victims=_victims(case)))
-def _person(request, case, form):  # type: ignore[no-untyped-def]
+def _person(request: AuthedRequest, case: Case, form: forms.PersonPartyForm) -> None:
     d = form.cleaned_data
     # The service refuses a record outside the prosecutor's scope; an unknown number
     # is refused the same way, so that neither says whether the record exists.
@@ -248,7 +251,7 @@ def _person(request, case, form):  # type: ignore[no-untyped-def]
 
 @ACTIONS.action("officer", form=lambda request, case: forms.OfficerPartyForm(request.POST),
                 check=_may_write)
-def _officer(request, case, form):  # type: ignore[no-untyped-def]
+def _officer(request: AuthedRequest, case: Case, form: forms.OfficerPartyForm) -> None:
     d = form.cleaned_data
     services.party_add_officer(acting_user=request.user, origin=request.origin, case=case,
                                role=d["role"], full_name=d["full_name"],
@@ -258,7 +261,7 @@ def _officer(request, case, form):  # type: ignore[no-untyped-def]
 
 @ACTIONS.action("charge", check=_may_write, form=lambda request, case: forms.ChargeForm(
     request.POST, victims=_victims(case), accused=_accused(case)))
-def _charge(request, case, form):  # type: ignore[no-untyped-def]
+def _charge(request: AuthedRequest, case: Case, form: forms.ChargeForm) -> None:
     d = form.cleaned_data
     services.charge_add(acting_user=request.user, origin=request.origin, case=case,
                         accused=d["accused"], victim=d["victim"], article=d["article"],
@@ -268,7 +271,8 @@ def _charge(request, case, form):  # type: ignore[no-untyped-def]
 @ACTIONS.action("examination", check=_may_write,
                 form=lambda request, case: forms.ExaminationRequestForm(
                     request.POST, persons=case.parties.filter(person__isnull=False)))
-def _examination_request(request, case, form):  # type: ignore[no-untyped-def]
+def _examination_request(request: AuthedRequest, case: Case,
+                         form: forms.ExaminationRequestForm) -> str:
     d = form.cleaned_data
     examination = services.examination_request(
         acting_user=request.user, origin=request.origin, case=case, subject=d["subject"],
@@ -279,7 +283,7 @@ def _examination_request(request, case, form):  # type: ignore[no-untyped-def]
 @ACTIONS.action("evidence", check=_may_write, form=lambda request, case: forms.EvidenceForm(
     request.POST, request.FILES, holds=LegalHold.objects.filter(
         complaint__in=case.complaints.all())))
-def _evidence_register(request, case, form):  # type: ignore[no-untyped-def]
+def _evidence_register(request: AuthedRequest, case: Case, form: forms.EvidenceForm) -> str:
     d = form.cleaned_data
     item = services.evidence_register(
         acting_user=request.user, origin=request.origin, case=case, label=d["label"],
@@ -291,7 +295,7 @@ def _evidence_register(request, case, form):  # type: ignore[no-untyped-def]
 
 @ACTIONS.action("transfer", check=_may_write, form=lambda request, case: forms.TransferForm(
     request.POST, items=case.evidence.all()))
-def _transfer(request, case, form):  # type: ignore[no-untyped-def]
+def _transfer(request: AuthedRequest, case: Case, form: forms.TransferForm) -> None:
     d = form.cleaned_data
     services.evidence_transfer(
         acting_user=request.user, origin=request.origin, item=d["item"],
@@ -302,7 +306,7 @@ def _transfer(request, case, form):  # type: ignore[no-untyped-def]
 
 @ACTIONS.action("referral", check=_may_write, form=lambda request, case: forms.ReferralForm(
     request.POST, victims=_victims(case)))
-def _referral(request, case, form):  # type: ignore[no-untyped-def]
+def _referral(request: AuthedRequest, case: Case, form: forms.ReferralForm) -> None:
     d = form.cleaned_data
     services.referral_add(acting_user=request.user, origin=request.origin, case=case,
                           victim=d["victim"], kind=d["kind"], crisis_centre=d["crisis_centre"],
@@ -311,7 +315,7 @@ def _referral(request, case, form):  # type: ignore[no-untyped-def]
 
 @ACTIONS.action("referral_status", slot="referral", check=_may_write,
                 form=lambda request, case: forms.ReferralStatusForm(request.POST))
-def _referral_status(request, case, form):  # type: ignore[no-untyped-def]
+def _referral_status(request: AuthedRequest, case: Case, form: forms.ReferralStatusForm) -> None:
     referral = get_object_or_404(case.referrals, pk=form.cleaned_data["referral"])
     services.referral_status_set(acting_user=request.user, origin=request.origin,
                                  referral=referral, status=form.cleaned_data["status"],
@@ -321,7 +325,7 @@ def _referral_status(request, case, form):  # type: ignore[no-untyped-def]
 @ACTIONS.action("referral_service", check=_may_write,
                 form=lambda request, case: forms.ReferralServiceForm(
                     request.POST, referrals=case.referrals.all()))
-def _referral_service(request, case, form):  # type: ignore[no-untyped-def]
+def _referral_service(request: AuthedRequest, case: Case, form: forms.ReferralServiceForm) -> None:
     d = form.cleaned_data
     referral = get_object_or_404(case.referrals, pk=d["referral"])
     services.referral_service_add(acting_user=request.user, origin=request.origin,
@@ -331,7 +335,7 @@ def _referral_service(request, case, form):  # type: ignore[no-untyped-def]
 
 @ACTIONS.action("claim", check=_may_write, form=lambda request, case: forms.ClaimForm(
     request.POST, victims=_victims(case)))
-def _claim(request, case, form):  # type: ignore[no-untyped-def]
+def _claim(request: AuthedRequest, case: Case, form: forms.ClaimForm) -> None:
     d = form.cleaned_data
     services.compensation_claim_add(acting_user=request.user, origin=request.origin,
                                     case=case, victim=d["victim"], claimed_at=d["claimed_at"],
@@ -339,7 +343,7 @@ def _claim(request, case, form):  # type: ignore[no-untyped-def]
 
 
 @ACTIONS.action("decision", form=lambda request, case: forms.DecisionForm(request.POST))
-def _decision(request, case, form):  # type: ignore[no-untyped-def]
+def _decision(request: AuthedRequest, case: Case, form: forms.DecisionForm) -> None:
     d = form.cleaned_data
     claim_pk = str(request.POST.get("claim", ""))
     claim = (CompensationClaim.objects.filter(case=case, pk=int(claim_pk)).first()
@@ -353,7 +357,7 @@ def _decision(request, case, form):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_POST
-def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def case_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     case = _case(request, pk)
     outcome = ACTIONS.dispatch(request, case, action)
     slot = outcome.action.place
@@ -367,14 +371,14 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # ------------------------------------------------------------------ examinations
 
 
-def _examination(request: HttpRequest, pk: int) -> Examination:
+def _examination(request: AuthedRequest, pk: int) -> Examination:
     try:
         return selectors.examination_detail(user=request.user, pk=pk, origin=request.origin)
     except Examination.DoesNotExist:
         raise Http404(_("No such forensic report for you.")) from None
 
 
-def _render_examination(request: HttpRequest, examination: Examination, status: int = 200,
+def _render_examination(request: AuthedRequest, examination: Examination, status: int = 200,
                         **bound: object) -> HttpResponse:
     findings = list(examination.findings.all())
     can_write = (selectors.may_write_examination(user=request.user, examination=examination)
@@ -399,7 +403,7 @@ def _render_examination(request: HttpRequest, examination: Examination, status: 
 
 
 @login_required
-def examination(request: HttpRequest, pk: int) -> HttpResponse:
+def examination(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_examination(request, _examination(request, pk))
 
 
@@ -408,7 +412,7 @@ EXAMINATION_ACTIONS: Actions[Examination] = Actions()
 
 @EXAMINATION_ACTIONS.action(
     "record", form=lambda request, item: forms.ExaminationRecordForm(request.POST))
-def _record(request, item, form):  # type: ignore[no-untyped-def]
+def _record(request: AuthedRequest, item: Examination, form: forms.ExaminationRecordForm) -> None:
     d = form.cleaned_data
     services.examination_record(
         acting_user=request.user, origin=request.origin, examination=item,
@@ -419,7 +423,7 @@ def _record(request, item, form):  # type: ignore[no-untyped-def]
 
 
 @EXAMINATION_ACTIONS.action("finding", form=lambda request, item: forms.FindingForm(request.POST))
-def _finding(request, item, form):  # type: ignore[no-untyped-def]
+def _finding(request: AuthedRequest, item: Examination, form: forms.FindingForm) -> None:
     d = form.cleaned_data
     services.finding_add(acting_user=request.user, origin=request.origin, examination=item,
                          view=d["view"], body_region=d["body_region"], x=d["x"], y=d["y"],
@@ -428,14 +432,14 @@ def _finding(request, item, form):  # type: ignore[no-untyped-def]
 
 @EXAMINATION_ACTIONS.action(
     "photo", form=lambda request, item: forms.PhotoForm(request.POST, request.FILES))
-def _photo(request, item, form):  # type: ignore[no-untyped-def]
+def _photo(request: AuthedRequest, item: Examination, form: forms.PhotoForm) -> None:
     services.photo_add(acting_user=request.user, origin=request.origin, examination=item,
                        upload=form.cleaned_data["photo"], caption=form.cleaned_data["caption"])
 
 
 @login_required
 @require_POST
-def examination_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def examination_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     item = _examination(request, pk)
     outcome = EXAMINATION_ACTIONS.dispatch(request, item, action)
     if outcome.ok:
@@ -445,7 +449,7 @@ def examination_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 
 
 @login_required
-def examination_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def examination_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _examination(request, pk)
     payload = report.examination_pdf(examination=item, findings=list(item.findings.all()))
     response = HttpResponse(payload, content_type="application/pdf")
@@ -455,7 +459,7 @@ def examination_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
+def photo(request: AuthedRequest, pk: int) -> HttpResponse | FileResponse:
     picture = ExaminationPhoto.objects.select_related("examination").filter(pk=pk).first()
     if picture is None:
         raise Http404
@@ -470,7 +474,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------ evidence
 
 
-def _evidence(request: HttpRequest, pk: int) -> EvidenceItem:
+def _evidence(request: AuthedRequest, pk: int) -> EvidenceItem:
     try:
         return selectors.evidence_detail(user=request.user, pk=pk, origin=request.origin)
     except EvidenceItem.DoesNotExist:
@@ -478,7 +482,7 @@ def _evidence(request: HttpRequest, pk: int) -> EvidenceItem:
 
 
 @login_required
-def evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _evidence(request, pk)
     leaves = selectors.evidence_ledger_leaves(item=item)
     proof = None
@@ -496,7 +500,7 @@ def evidence(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_file(request: AuthedRequest, pk: int) -> HttpResponse | FileResponse:
     item = _evidence(request, pk)
     if not item.file:
         raise Http404
@@ -511,7 +515,7 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_package(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         case = selectors.case_for_evidence_package(user=request.user, pk=pk,
                                                    origin=request.origin)
@@ -519,10 +523,12 @@ def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("No such case in your scope.")) from None
     indexes, files = selectors.evidence_package_indexes(case=case)
     for item in case.evidence.exclude(file=""):
-        if stored_files.check_object(item, item.file, item.sha256) is not None:
+        problem = stored_files.check_object(item, item.file, item.sha256)
+        if problem is not None:
             # A court package never carries a damaged file, nor silently leaves one out.
-            error = stored_files.StoredFileDamaged(stored_files.open_alert(item).problem,
-                                                   item.file.name)
+            alert = stored_files.open_alert(item)  # the first problem found, if still open
+            error = stored_files.StoredFileDamaged(
+                alert.problem if alert is not None else problem, item.file.name or "")
             return stored_files.refusal(error)
     if not indexes:
         messages.warning(request, _("No evidence of this case is in the signed ledger yet; "
@@ -544,7 +550,7 @@ def evidence_package(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def officer(request: HttpRequest, pk: int) -> HttpResponse:
+def officer(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         person, cases = selectors.officer_cases(user=request.user, pk=pk,
                                                 origin=request.origin)
@@ -560,7 +566,7 @@ def officer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def unit(request: HttpRequest, code: str) -> HttpResponse:
+def unit(request: AuthedRequest, code: str) -> HttpResponse:
     try:
         facility, cases, heads = selectors.unit_cases(user=request.user, code=code,
                                                       origin=request.origin)
@@ -578,7 +584,7 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def charges_import(request: HttpRequest) -> HttpResponse:
+def charges_import(request: AuthedRequest) -> HttpResponse:
     if not has_capability(request.user, Capability.RUN_CASES):
         raise PermissionDenied
     form = forms.ImportForm(request.POST or None, request.FILES or None)
@@ -605,7 +611,7 @@ def charges_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def crisis_centres(request: HttpRequest) -> HttpResponse:
+def crisis_centres(request: AuthedRequest) -> HttpResponse:
     """The registry of crisis centres: region, services, contacts, and how they answer the
     referrals of the reader's scope."""
     if not selectors.may_read_crisis_centres(request.user):
@@ -621,7 +627,7 @@ def crisis_centres(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def exclusions(request: HttpRequest) -> HttpResponse:
+def exclusions(request: AuthedRequest) -> HttpResponse:
     """Evidence excluded by the courts as obtained by torture: the list and, for
     prosecutors, the form to record a ruling."""
     found = selectors.evidence_exclusions(user=request.user, origin=request.origin)

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from custodywatch.accounts.admin_audit import AuditedAdmin
+from custodywatch.accounts.admin_audit import AuditedAdmin, staff_request
 from custodywatch.complaints.models import Complaint, LegalHold
 from custodywatch.complaints.selectors import complaints_q
 
@@ -38,8 +38,8 @@ class ComplaintAdmin(ScopedReadOnlyAdmin):
               "registration_due_at", "answer_due_at", "answered_at", "is_anonymous"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Complaint]:
-        return super().get_queryset(request).filter(complaints_q(request.user)).select_related(
-            "region")
+        return super().get_queryset(request).filter(
+            complaints_q(staff_request(request).user)).select_related("region")
 
 
 @admin.register(LegalHold)
@@ -49,4 +49,4 @@ class LegalHoldAdmin(ScopedReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LegalHold]:
         return super().get_queryset(request).filter(
-            complaint__in=Complaint.objects.filter(complaints_q(request.user)))
+            complaint__in=Complaint.objects.filter(complaints_q(staff_request(request).user)))

@@ -25,7 +25,7 @@ router = Router(tags=["complaints"])
 
 
 # With its offset, since 1991, not in the future (core/plausible.py); never true/false.
-PastMoment = plausible.datetime_type(plausible.Kind.PAST)
+PastMoment = plausible.PastMoment
 
 
 class ComplaintIn(Schema):

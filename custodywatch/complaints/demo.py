@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.db import transaction
 
@@ -52,10 +52,11 @@ CHANNEL_SHARES = [(Channel.WEB, 0.30), (Channel.KIOSK, 0.20), (Channel.HOTLINE, 
 DISPOSITION_SHARES = [(Disposition.REFERRED, 0.12), (Disposition.CASE_OPENED, 0.05),
                       (Disposition.REFUSED, 0.28), (Disposition.SUBSTANTIATED, 0.1),
                       (Disposition.NOT_SUBSTANTIATED, 0.35), (Disposition.REMEDY, 0.1)]
-DISPOSITION_DETAILS = {Disposition.REFERRED: "ЕРДР 26{n:07d}",
-                       Disposition.CASE_OPENED: "УД 26{n:07d}",
-                       Disposition.REFUSED: "п. 1 ч. 1 ст. 35 УПК: нет события правонарушения",
-                       Disposition.REMEDY: "Восстановлено право на свидание с адвокатом"}
+DISPOSITION_DETAILS: dict[str, str] = {
+    Disposition.REFERRED: "ЕРДР 26{n:07d}",
+    Disposition.CASE_OPENED: "УД 26{n:07d}",
+    Disposition.REFUSED: "п. 1 ч. 1 ст. 35 УПК: нет события правонарушения",
+    Disposition.REMEDY: "Восстановлено право на свидание с адвокатом"}
 TEXTS = {
     Category.TORTURE: ("В отделе полиции меня избили и требовали признание.", ["избили"]),
     Category.CRUEL_TREATMENT: ("Сотрудники унижают задержанных и не дают спать.", ["унижают"]),
@@ -74,7 +75,7 @@ def expected_complaint_rows(scale_name: str) -> int:
     return total + torture + round((total - torture) * cruel_share)
 
 
-def _pick(rng: random.Random, shares: list[tuple[str, float]]) -> str:
+def _pick(rng: random.Random, shares: Sequence[tuple[str, float]]) -> str:
     return rng.choices([value for value, _share in shares],
                        weights=[share for _value, share in shares])[0]
 
@@ -94,7 +95,7 @@ def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
     if not facilities:
         return 0
     total, torture = COUNTS[scale_name], TORTURE_COUNTS[scale_name]
-    categories = [Category.TORTURE] * torture + [
+    categories: list[str] = [Category.TORTURE] * torture + [
         _pick(rng, OTHER_SHARES) for _ in range(total - torture)]
     rng.shuffle(categories)
     year_start = now - dt.timedelta(days=365)
@@ -109,9 +110,9 @@ def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
         # Older answered complaints are closed, each with how it ended (issue 23, item 6).
         closed = answered and age > dt.timedelta(days=40) and rng.random() < 0.6
         disposition = _pick(rng, DISPOSITION_SHARES) if closed else ""
-        complaints.append(Complaint(
+        complaint = Complaint(
             reference=f"C-D{received_at.year}-{number:06d}",
-            channel=_pick(rng, CHANNEL_SHARES), received_at=received_at, text=text,
+            channel=_pick(rng, CHANNEL_SHARES), received_at=received_at,
             language="ru", facility=facility, region=facility.region,
             suggested_category=category, category=category, triggering_words=words,
             urgency=Urgency.HIGH if rng.random() < 0.1 else Urgency.NORMAL,
@@ -129,7 +130,9 @@ def build_complaints(*, scale_name: str, rng: random.Random, now: dt.datetime,
             is_anonymous=rng.random() < 0.3,
             # A lower-case letter: never a real locator (those are upper-case base32).
             receipt_locator=f"d{number:07d}", receipt_hash=receipts.UNUSABLE_HASH,
-            receipt_sha256=""))
+            receipt_sha256="")
+        complaint.text = text  # a property (sealed with the row): set as Model() would
+        complaints.append(complaint)
     with transaction.atomic():
         created: list[Complaint] = []
         for start in range(0, len(complaints), CHUNK):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -98,14 +100,16 @@ class ComplaintForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = Facility.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["facility"]).queryset = Facility.objects.filter(
             is_active=True).select_related("region").order_by("region__code", "name")
         for field in self.fields.values():
             # Nothing typed here may be kept by the browser: kiosks and shared computers.
             field.widget.attrs.setdefault("autocomplete", "off")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
+        if data is None:  # never: Form.clean returns the cleaned data
+            return data
         if not data.get("facility") and not data.get("region"):
             self.add_error("facility", _("Choose the facility, or at least the region."))
         if data.get("anonymous") and (data.get("full_name") or data.get("contact")):
@@ -123,7 +127,7 @@ class KioskForm(ComplaintForm):
             del self.fields[name]
         self.fields["still_in_custody"].initial = True
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any] | None:
         return forms.Form.clean(self)
 
 
@@ -172,7 +176,8 @@ class TerminalAddForm(forms.Form):
     def __init__(self, *args, facilities=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if facilities is not None:
-            self.fields["facility"].queryset = facilities.order_by("code")
+            cast(forms.ModelChoiceField, self.fields["facility"]).queryset = facilities.order_by(
+                "code")
 
 
 class ComplainantReplyForm(forms.Form):
@@ -209,7 +214,8 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, regions, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("Any"))] + [(r.code, r.name) for r in regions]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("Any"))] + [
+            (r.code, r.name) for r in regions]
 
 
 class TriageForm(forms.Form):
@@ -231,7 +237,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, handlers, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = handlers
+        cast(forms.ModelChoiceField, self.fields["handler"]).queryset = handlers
 
 
 class IdentityRequestForm(forms.Form):

@@ -32,8 +32,10 @@ def complaint_receipt_sha256(complaint: Any) -> str:
 
 
 def check_receipts(entries: list[Entry]) -> Iterable[Finding]:
-    by_receipt = {c.receipt_sha256: c for c in Complaint.objects.filter(
-        receipt_sha256__in=[f.get("receipt_sha256") for _i, _k, f in entries])}
+    # Looked up with each entry's field, which may be missing (None): it finds nothing.
+    by_receipt: dict[str | None, Complaint] = {
+        c.receipt_sha256: c for c in Complaint.objects.filter(
+            receipt_sha256__in=[f.get("receipt_sha256") for _i, _k, f in entries])}
     for index, kind, fields in entries:
         complaint = by_receipt.get(fields.get("receipt_sha256"))
         if complaint is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -332,7 +333,7 @@ class Complaint(models.Model):
 
     # ------------------------------------------------------------ sealed contents
 
-    def _opened(self, name: str, sealed: bytes | None, context: str) -> str:
+    def _opened(self, name: str, sealed: bytes | memoryview | None, context: str) -> str:
         if name not in self.__dict__:
             self.__dict__[name] = unseal(bytes(sealed), context=context).decode() \
                 if sealed else ""
@@ -366,7 +367,7 @@ class Complaint(models.Model):
         self.__dict__["_contents_changed"] = False
 
     @classmethod
-    def seal_created(cls, complaints: Iterable[Complaint]) -> None:
+    def seal_created(cls, complaints: Iterable[Self]) -> None:
         """After ``bulk_create`` (which skips ``save``): seal and store their contents."""
         rows = list(complaints)
         for complaint in rows:

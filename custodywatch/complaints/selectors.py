@@ -329,7 +329,7 @@ def identity_accesses_to_decide(*, user: User) -> QuerySet[IdentityAccess]:
 def disposition_words(complaint: Complaint) -> str:
     """How the complaint ended, in plain words for the complainant ("" while it is open)."""
     detail = complaint.disposition_detail
-    words = {
+    texts: dict[str, str] = {
         Disposition.REFERRED: _("Your complaint was sent for a criminal investigation "
                                 "(register number %(detail)s)."),
         Disposition.CASE_OPENED: _("A criminal case was opened on your complaint (number "
@@ -340,7 +340,8 @@ def disposition_words(complaint: Complaint) -> str:
                                          "confirmed."),
         Disposition.REMEDY: _("Your complaint was examined and this was done to put it "
                               "right: %(detail)s."),
-    }.get(complaint.disposition)
+    }
+    words = texts.get(complaint.disposition)
     return str(words) % {"detail": detail} if words else ""
 
 
@@ -436,9 +437,9 @@ def _suppressed_charts(complaints: QuerySet[Complaint], channel_labels: dict,
     by_month = [(row["month"].strftime("%Y-%m") if row["month"] else "—", row["n"]) for row in
                 complaints.order_by().annotate(month=TruncMonth("received_at"))
                 .values("month").annotate(n=Count("pk")).order_by("month")]
-    pairs = {(row["region__code"], row["facility__code"]): row["n"] for row in
-             complaints.order_by().values("region__code", "facility__code")
-             .annotate(n=Count("pk"))}
+    pairs: dict[tuple[str, str | None], int] = {
+        (row["region__code"], row["facility__code"]): row["n"] for row in
+        complaints.order_by().values("region__code", "facility__code").annotate(n=Count("pk"))}
     result = {
         "channel": chart([(str(channel_labels.get(k, k)), n) for k, n in counted("channel")]),
         "region": [],

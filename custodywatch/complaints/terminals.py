@@ -291,11 +291,14 @@ def silence_sweep(*, now: dt.datetime | None = None) -> int:
                                                            cleared_at__isnull=True))))
     raised = 0
     for terminal in silent.select_related("facility"):
+        since = terminal.last_heartbeat_at or terminal.enrolled_at
+        if since is None:  # never: only enrolled terminals are picked above
+            continue
         try:
             with transaction.atomic():
                 alert = TerminalAlert.objects.create(
                     terminal=terminal, raised_at=now,
-                    silent_since=terminal.last_heartbeat_at or terminal.enrolled_at)
+                    silent_since=since)
         except IntegrityError:
             continue  # a concurrent sweep raised it
         audit_record(actor=None, action=AuditEvent.Action.CREATE, origin=SYSTEM_ORIGIN,

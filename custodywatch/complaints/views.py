@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
+from typing import Any
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.forms import BaseForm, Form
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -33,6 +35,7 @@ from custodywatch.accounts.capabilities import (
     is_region_bound,
     roles_with,
 )
+from custodywatch.accounts.http import AuthedRequest, Request
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q
 from custodywatch.complaints import languages, receipts, rules, selectors, services, terminals
@@ -93,7 +96,7 @@ def _receipt_context(filed: services.FiledComplaint) -> dict:
             "proof": filed.proof_of_filing, "qr": _qr_data_uri(filed.receipt_code)}
 
 
-def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
+def _file(request: Request, form: ComplaintForm, channel: Channel,
           facility: Facility | None = None, still_in_custody: bool = False,
           terminal: Terminal | None = None) -> services.FiledComplaint | None:
     data = form.cleaned_data
@@ -119,7 +122,7 @@ def _file(request: HttpRequest, form: ComplaintForm, channel: Channel,
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: Request) -> HttpResponse:
     form = ComplaintForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         filed = _file(request, form, Channel.WEB)
@@ -137,12 +140,12 @@ def _kiosk_facility(code: str) -> Facility:
     return get_object_or_404(Facility, code=code, is_active=True)
 
 
-def _wipe(request: HttpRequest) -> None:
+def _wipe(request: Request) -> None:
     # A kiosk keeps nothing from one person to the next: no session, no language, no cookie.
     request.session.flush()
 
 
-def _refuse_staff_browser(request: HttpRequest, facility: Facility) -> HttpResponse | None:
+def _refuse_staff_browser(request: Request, facility: Facility) -> HttpResponse | None:
     """A kiosk never ends a staff session (a link to it signed staff out) and never runs
     beside one: a browser signed in to CustodyWatch is told to sign out first, itself."""
     if not request.user.is_authenticated:
@@ -153,7 +156,7 @@ def _refuse_staff_browser(request: HttpRequest, facility: Facility) -> HttpRespo
 
 @detainee_pages
 @never_cache
-def kiosk_start(request: HttpRequest, facility_code: str) -> HttpResponse:
+def kiosk_start(request: Request, facility_code: str) -> HttpResponse:
     facility = _kiosk_facility(facility_code)
     if (refused := _refuse_staff_browser(request, facility)) is not None:
         return refused
@@ -166,7 +169,7 @@ def kiosk_start(request: HttpRequest, facility_code: str) -> HttpResponse:
     return response
 
 
-def _refuse_unenrolled(request: HttpRequest, facility: Facility
+def _refuse_unenrolled(request: Request, facility: Facility
                        ) -> tuple[Terminal | None, HttpResponse | None]:
     """Only an enrolled terminal of this facility files as its kiosk: anything else is told
     why, with a 403, and files nothing (complaints/terminals.py)."""
@@ -183,7 +186,7 @@ def _refuse_unenrolled(request: HttpRequest, facility: Facility
 @detainee_pages
 @never_cache
 @require_http_methods(["GET", "POST"])
-def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
+def kiosk_form(request: Request, facility_code: str) -> HttpResponse:
     facility = _kiosk_facility(facility_code)
     if (refused := _refuse_staff_browser(request, facility)) is not None:
         return refused
@@ -211,7 +214,7 @@ def kiosk_form(request: HttpRequest, facility_code: str) -> HttpResponse:
 @receipts.terminal_cookie
 @never_cache
 @require_http_methods(["GET", "POST"])
-def kiosk_status(request: HttpRequest, facility_code: str) -> HttpResponse:
+def kiosk_status(request: Request, facility_code: str) -> HttpResponse:
     """The kiosk's own status entry: the answer read at the terminal with the code and PIN
     (no reply from here; nothing of it stays in the browser)."""
     facility = _kiosk_facility(facility_code)
@@ -246,7 +249,7 @@ def kiosk_status(request: HttpRequest, facility_code: str) -> HttpResponse:
 @never_cache
 @require_POST
 @idempotent
-def kiosk_queue(request: HttpRequest, facility_code: str) -> HttpResponse:
+def kiosk_queue(request: Request, facility_code: str) -> HttpResponse:
     """A complaint an enrolled terminal stored while offline (complaints.js), sent when the
     network returned, with an Idempotency-Key: a retry returns the first answer, so a
     complaint is never filed twice. JSON in (the kiosk form's fields, the short code the
@@ -284,10 +287,12 @@ def kiosk_queue(request: HttpRequest, facility_code: str) -> HttpResponse:
     return JsonResponse({"reference": filed.complaint.reference}, status=201)
 
 
-def kiosk_service_worker(request: HttpRequest) -> HttpResponse:
+def kiosk_service_worker(request: Request) -> HttpResponse:
     """The kiosk's service worker, served under /complaints/kiosk/ so that its scope is the
     kiosk's pages (complaints/static/complaints/kiosk-sw.js)."""
     source = finders.find("complaints/kiosk-sw.js")
+    if source is None:  # shipped in the package: only a broken install lacks it
+        raise ImproperlyConfigured("complaints/kiosk-sw.js is not among the static files.")
     with open(source, encoding="utf-8") as handle:
         response = HttpResponse(handle.read(), content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
@@ -296,7 +301,7 @@ def kiosk_service_worker(request: HttpRequest) -> HttpResponse:
 
 @detainee_pages
 @require_http_methods(["GET"])
-def rights(request: HttpRequest) -> HttpResponse:
+def rights(request: Request) -> HttpResponse:
     """The rights leaflet, printable, in the languages of the people held."""
     return render(request, "complaints/rights.html", {
         "status_url": _status_url(request),
@@ -306,7 +311,7 @@ def rights(request: HttpRequest) -> HttpResponse:
 @detainee_pages
 @never_cache
 @require_http_methods(["GET"])
-def kiosk_rights(request: HttpRequest, facility_code: str) -> HttpResponse:
+def kiosk_rights(request: Request, facility_code: str) -> HttpResponse:
     """The rights leaflet on the terminal (printed on its printer)."""
     facility = _kiosk_facility(facility_code)
     if (refused := _refuse_staff_browser(request, facility)) is not None:
@@ -321,7 +326,7 @@ def kiosk_rights(request: HttpRequest, facility_code: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def terminal_enrol(request: HttpRequest) -> HttpResponse:
+def terminal_enrol(request: Request) -> HttpResponse:
     """On the device: the one-time enrolment code gives this browser its credential."""
     form = TerminalEnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -344,7 +349,7 @@ def terminal_enrol(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # the credential cookie is SameSite=Strict: no other site can send it
 @never_cache
 @require_POST
-def terminal_heartbeat(request: HttpRequest) -> HttpResponse:
+def terminal_heartbeat(request: Request) -> HttpResponse:
     terminal = terminals.terminal_of(request)
     if terminal is None:
         return HttpResponse(_("This browser is not an enrolled complaint terminal."),
@@ -356,7 +361,7 @@ def terminal_heartbeat(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------ complainant's status page
 
 
-def _open_with_code(request: HttpRequest, code: str, pin: str = "") -> Complaint | HttpResponse:
+def _open_with_code(request: Request, code: str, pin: str = "") -> Complaint | HttpResponse:
     try:
         return services.complainant_open(code=code, origin=request.origin,
                                          terminal=receipts.terminal_of(request), pin=pin)
@@ -376,7 +381,7 @@ def _open_with_code(request: HttpRequest, code: str, pin: str = "") -> Complaint
         return render(request, "complaints/status_code.html", {"form": form}, status=403)
 
 
-def _status_page(request: HttpRequest, complaint: Complaint, code: str,
+def _status_page(request: Request, complaint: Complaint, code: str,
                  reply_form: ComplainantReplyForm | None = None, status: int = 200,
                  pin: str = "") -> HttpResponse:
     context = selectors.complainant_view(complaint) | {
@@ -389,7 +394,7 @@ def _status_page(request: HttpRequest, complaint: Complaint, code: str,
 @receipts.terminal_cookie
 @never_cache
 @require_http_methods(["GET", "POST"])
-def status(request: HttpRequest) -> HttpResponse:
+def status(request: Request) -> HttpResponse:
     """The code travels in a POST body only: never in a URL, a log line or the history."""
     # A language switched before any code was typed only re-renders the empty form.
     form = ReceiptCodeForm(request.POST if request.POST.get("code") else None)
@@ -404,14 +409,14 @@ def status(request: HttpRequest) -> HttpResponse:
                                {"form": form, "status_url": _status_url(request)}), language)
 
 
-def _status_url(request: HttpRequest) -> str:
+def _status_url(request: Request) -> str:
     """The status page's address to tell a person (the public one where configured)."""
     path = reverse("complaints:status")
     return settings.PUBLIC_BASE_URL + path if settings.PUBLIC_BASE_URL else \
         request.build_absolute_uri(path)
 
 
-def _status_language(request: HttpRequest) -> str | None:
+def _status_language(request: Request) -> str | None:
     """The language chosen inside the status form (posted with the code, so that switching it
     keeps the complaint open); it applies to this answer and is remembered as usual."""
     language = request.POST.get("language", "")
@@ -433,7 +438,7 @@ def _in_language(response: HttpResponse, language: str | None) -> HttpResponse:
 @receipts.terminal_cookie
 @never_cache
 @require_POST
-def status_reply(request: HttpRequest) -> HttpResponse:
+def status_reply(request: Request) -> HttpResponse:
     form = ComplainantReplyForm(request.POST, request.FILES)
     opened = _open_with_code(request, request.POST.get("code", ""), request.POST.get("pin", ""))
     if isinstance(opened, HttpResponse):
@@ -456,11 +461,13 @@ def status_reply(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------ officials
 
 
-def _capability_only(capability: Capability):  # type: ignore[no-untyped-def]
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _capability_only(
+    capability: Capability,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
         @login_required
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+        def wrapper(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not has_capability(request.user, capability):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -478,7 +485,7 @@ terminal_managers_only = _capability_only(Capability.MANAGE_TERMINALS)
 
 @terminal_managers_only
 @require_http_methods(["GET", "POST"])
-def terminal_list(request: HttpRequest) -> HttpResponse:
+def terminal_list(request: AuthedRequest) -> HttpResponse:
     """The complaint terminals in the person's scope, their state and alerts; add one."""
     facilities = Facility.objects.filter(facility_q(request.user), is_active=True)
     form = TerminalAddForm(request.POST or None, facilities=facilities)
@@ -502,26 +509,26 @@ def terminal_list(request: HttpRequest) -> HttpResponse:
     return _terminal_page(request, form, enrolment_code, status)
 
 
-def _terminal_page(request: HttpRequest, form: Form, enrolment_code: str | None,
+def _terminal_page(request: AuthedRequest, form: Form, enrolment_code: str | None,
                    status: int = 200) -> HttpResponse:
     rows = terminals.terminals_visible(user=request.user).select_related("facility")
     if facility_code := request.GET.get("facility", ""):
         rows = rows.filter(facility__code=facility_code)
-    rows = list(rows)
+    listed = list(rows)
     open_alerts = dict(TerminalAlert.objects.filter(
-        terminal__in=rows, cleared_at__isnull=True).values_list("terminal_id", "silent_since"))
+        terminal__in=listed, cleared_at__isnull=True).values_list("terminal_id", "silent_since"))
     audit_record(actor=request.user, action=AuditEvent.Action.LIST,
                  origin=request.origin, object_type="complaints.terminal",
-                 detail={"terminals": len(rows)})
+                 detail={"terminals": len(listed)})
     return render(request, "complaints/terminals.html", {
         "form": form, "enrolment_code": enrolment_code,
         "silent_minutes": int(terminals.silent_after().total_seconds() // 60),
-        "rows": [(terminal, open_alerts.get(terminal.pk)) for terminal in rows]}, status=status)
+        "rows": [(terminal, open_alerts.get(terminal.pk)) for terminal in listed]}, status=status)
 
 
 @terminal_managers_only
 @require_POST
-def terminal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def terminal_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     terminal = get_object_or_404(terminals.terminals_visible(user=request.user), pk=pk)
     origin = request.origin
     if action == "revoke":
@@ -553,12 +560,13 @@ def _inbox_filters(form: InboxFilterForm) -> selectors.InboxFilters:
 
 def _visible_regions(user: User) -> list[Region]:
     if is_region_bound(user):
-        return list(Region.objects.filter(pk=user.region_id))
+        return ([] if user.region_id is None
+                else list(Region.objects.filter(pk=user.region_id)))
     return list(Region.objects.all())
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthedRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None, regions=_visible_regions(request.user))
     complaints = selectors.complaint_inbox(user=request.user, origin=request.origin,
                                            filters=_inbox_filters(form))
@@ -573,7 +581,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthedRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None, regions=_visible_regions(request.user))
     rows = selectors.complaint_export_rows(user=request.user,
                                            origin=request.origin,
@@ -588,7 +596,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 @operators_only
 @require_http_methods(["GET", "POST"])
-def operator_intake(request: HttpRequest) -> HttpResponse:
+def operator_intake(request: AuthedRequest) -> HttpResponse:
     form = OperatorForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         filed = _file(request, form, Channel(form.cleaned_data["channel"]))
@@ -616,7 +624,10 @@ def _timeline(complaint: Complaint, visible: frozenset[str]) -> list:
     return events
 
 
-def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -> dict:
+def _detail_context(request: AuthedRequest, complaint: Complaint,
+                    forms: Mapping[str, BaseForm] | None = None,
+                    identity: dict[str, Any] | None = None) -> dict[str, Any]:
+    forms = forms or {}
     user = request.user
     # A row changed behind the application's back is shown as such, loudly (issue 17 item 6).
     ledger_mismatch = complaint_ledger_rows.complaint_row_findings(complaint)
@@ -651,12 +662,12 @@ def _detail_context(request: HttpRequest, complaint: Complaint, **forms: Form) -
             handlers=User.objects.filter(pk__in=[h.pk for h in handlers])),
         "identity_form": forms.get("identity_form") or IdentityRequestForm(),
         "link_form": forms.get("link_form") or LinkCustodyForm(),
-        "identity": forms.get("identity"),
+        "identity": identity,
         **sections.context,
     }
 
 
-def _complaint_for(request: HttpRequest, pk: int) -> Complaint:
+def _complaint_for(request: AuthedRequest, pk: int) -> Complaint:
     try:
         return selectors.complaint_detail(user=request.user, pk=pk,
                                           origin=request.origin)
@@ -665,13 +676,14 @@ def _complaint_for(request: HttpRequest, pk: int) -> Complaint:
 
 
 @handlers_only
-def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def complaint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = _complaint_for(request, pk)
     return render(request, "complaints/detail.html", _detail_context(request, complaint))
 
 
 @handlers_only
-def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+def attachment_download(request: AuthedRequest, pk: int, attachment_pk: int
+                        ) -> HttpResponse | FileResponse:
     try:
         attachment = selectors.attachment_for_download(
             user=request.user, complaint_pk=pk, attachment_pk=attachment_pk,
@@ -699,20 +711,20 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
 
 @ACTIONS.action("triage", slot="triage_form",
                 form=lambda request, complaint: TriageForm(request.POST))
-def _triage(request, complaint, form):  # type: ignore[no-untyped-def]
+def _triage(request: AuthedRequest, complaint: Complaint, form: TriageForm) -> None:
     services.complaint_triage_confirm(acting_user=request.user, origin=request.origin,
                                       complaint=complaint, **form.cleaned_data)
 
 
 @ACTIONS.action("register", form=lambda request, complaint: Form(request.POST))
-def _register(request, complaint, form):  # type: ignore[no-untyped-def]
+def _register(request: AuthedRequest, complaint: Complaint, form: Form) -> None:
     services.complaint_register(acting_user=request.user, origin=request.origin,
                                 complaint=complaint)
 
 
 @ACTIONS.action("message", slot="message_form",
                 form=lambda request, complaint: OfficialMessageForm(request.POST))
-def _message(request, complaint, form):  # type: ignore[no-untyped-def]
+def _message(request: AuthedRequest, complaint: Complaint, form: OfficialMessageForm) -> None:
     kind = form.cleaned_data["kind"]
     services.message_send_official(
         acting_user=request.user, origin=request.origin, complaint=complaint,
@@ -722,14 +734,14 @@ def _message(request, complaint, form):  # type: ignore[no-untyped-def]
 @ACTIONS.action("reassign", slot="reassign_form",
                 form=lambda request, complaint: ReassignForm(request.POST, handlers=(
                     User.objects.filter(pk__in=[h.pk for h in _eligible_handlers(complaint)]))))
-def _reassign(request, complaint, form):  # type: ignore[no-untyped-def]
+def _reassign(request: AuthedRequest, complaint: Complaint, form: ReassignForm) -> None:
     services.complaint_reassign(acting_user=request.user, origin=request.origin,
                                 complaint=complaint, **form.cleaned_data)
 
 
 @ACTIONS.action("link", slot="link_form",
                 form=lambda request, complaint: LinkCustodyForm(request.POST))
-def _link(request, complaint, form):  # type: ignore[no-untyped-def]
+def _link(request: AuthedRequest, complaint: Complaint, form: LinkCustodyForm) -> None:
     try:
         record = selectors.custody_record_to_link(
             user=request.user, pk=form.cleaned_data["custody_record"], origin=request.origin)
@@ -741,21 +753,22 @@ def _link(request, complaint, form):  # type: ignore[no-untyped-def]
 
 @ACTIONS.action("identity_request", slot="identity_form",
                 form=lambda request, complaint: IdentityRequestForm(request.POST))
-def _identity_request(request, complaint, form):  # type: ignore[no-untyped-def]
+def _identity_request(request: AuthedRequest, complaint: Complaint,
+                      form: IdentityRequestForm) -> None:
     services.identity_access_request(
         acting_user=request.user, origin=request.origin, complaint=complaint,
         reason=form.cleaned_data["reason"], break_glass=form.cleaned_data["break_glass"])
 
 
 @ACTIONS.action("identity_open", form=lambda request, complaint: Form(request.POST))
-def _identity_open(request, complaint, form):  # type: ignore[no-untyped-def]
+def _identity_open(request: AuthedRequest, complaint: Complaint, form: Form) -> dict[str, Any]:
     return services.identity_unseal(acting_user=request.user, origin=request.origin,
                                     complaint=complaint)
 
 
 @ACTIONS.action("close", slot="close_form",
                 form=lambda request, complaint: CloseForm(request.POST))
-def _close(request, complaint, form):  # type: ignore[no-untyped-def]
+def _close(request: AuthedRequest, complaint: Complaint, form: CloseForm) -> None:
     services.complaint_close(acting_user=request.user, origin=request.origin,
                              complaint=complaint, disposition=form.cleaned_data["disposition"],
                              detail=form.cleaned_data["detail"])
@@ -763,13 +776,13 @@ def _close(request, complaint, form):  # type: ignore[no-untyped-def]
 
 @handlers_only
 @require_POST
-def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def complaint_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     """Every change on the complaint page: one POST per action, then back to the page."""
     complaint = _complaint_for(request, pk)
     outcome = ACTIONS.dispatch(request, complaint, action)
     if not outcome.ok:
         slot = outcome.action.slot
-        context = _detail_context(request, complaint, **{slot or "x": outcome.form})
+        context = _detail_context(request, complaint, {slot or "x": outcome.form})
         context["action_errors"] = [] if slot else outcome.form.non_field_errors()
         return render(request, "complaints/detail.html", context, status=422)
     if outcome.result is not None:
@@ -783,7 +796,7 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 
 @login_required
 @require_POST
-def identity_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def identity_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     origin = request.origin
     try:
         access = selectors.identity_access_to_decide(user=request.user, pk=pk, origin=origin)
@@ -799,7 +812,7 @@ def identity_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def statistics(request: HttpRequest) -> HttpResponse:
+def statistics(request: AuthedRequest) -> HttpResponse:
     year = request.GET.get("year", "")
     charts = selectors.complaint_statistics(
         user=request.user, origin=request.origin,

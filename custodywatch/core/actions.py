@@ -27,18 +27,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404
+
+if TYPE_CHECKING:  # types only: every page with actions is behind login
+    from django_stubs_ext import StrOrPromise
+
+    from custodywatch.accounts.http import AuthedRequest
 
 T = TypeVar("T")
 
-FormFactory = Callable[[HttpRequest, T], forms.BaseForm]
-Run = Callable[[HttpRequest, T, Any], Any]
-Check = Callable[[HttpRequest, T], None]
+FormFactory = Callable[["AuthedRequest", T], forms.BaseForm]
+Run = Callable[["AuthedRequest", T, Any], Any]
+Check = Callable[["AuthedRequest", T], None]
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -68,7 +73,7 @@ class Action(Generic[T]):
     check: Check[T] | None = None
     slot: str = ""
     flash: bool = False
-    invalid: str = ""
+    invalid: StrOrPromise = ""
 
     @property
     def place(self) -> str:
@@ -101,7 +106,7 @@ class Actions(Generic[T]):
         self._actions: dict[str, Action[T]] = {}
 
     def action(self, name: str, *, form: FormFactory[T], check: Check[T] | None = None,
-               slot: str = "", flash: bool = False, invalid: str = ""
+               slot: str = "", flash: bool = False, invalid: StrOrPromise = ""
                ) -> Callable[[Run[T]], Run[T]]:
         """Register the decorated function as the service call of the action `name`."""
         def register(run: Run[T]) -> Run[T]:
@@ -118,7 +123,7 @@ class Actions(Generic[T]):
     def names(self) -> list[str]:
         return list(self._actions)
 
-    def dispatch(self, request: HttpRequest, target: T, name: str) -> Outcome[T]:
+    def dispatch(self, request: AuthedRequest, target: T, name: str) -> Outcome[T]:
         """Run the action `name` on `target` for this POST; 404 for an unknown name."""
         action = self._actions.get(name)
         if action is None:

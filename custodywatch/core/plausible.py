@@ -183,6 +183,18 @@ def datetime_type(kind: Kind) -> Any:
                      AfterValidator(pydantic_check(kind))]
 
 
+# Those the API's schemas use as named types, for annotations the type checker reads
+# (date_type's and datetime_type's results are Any).
+PastMoment = Annotated[AwareDatetime, BeforeValidator(_timestamp),
+                       AfterValidator(pydantic_check(Kind.PAST))]
+EventMoment = Annotated[AwareDatetime, BeforeValidator(_timestamp),
+                        AfterValidator(pydantic_check(Kind.EVENT))]
+PastDate = Annotated[dt.date, BeforeValidator(_date_text),
+                     AfterValidator(pydantic_check(Kind.PAST))]
+BirthDate = Annotated[dt.date, BeforeValidator(_date_text),
+                      AfterValidator(pydantic_check(Kind.BIRTH))]
+
+
 def epoch_ms_window(kind: Kind, now: dt.datetime | None = None) -> tuple[int, int]:
     """The window in epoch milliseconds, for the parsers of contract timestamps."""
     earliest, latest = window(kind, now)

@@ -115,25 +115,31 @@ def verify_name(name: str, sha256: str, label: str = "") -> None:
         raise StoredFileDamaged(Problem.DAMAGED, name, f"sha256 {actual} != {sha256}")
 
 
+def _name_of(file: FieldFile) -> str:
+    """The stored name of a file field ("" where none is set: then found missing)."""
+    return file.name or ""
+
+
 def open_verified(obj: models.Model, file: FieldFile, sha256: str) -> IO[bytes]:
     """`file` opened for reading, after its SHA-256 is checked against `sha256`; on a missing
     or damaged file the alert is raised and StoredFileDamaged propagates (nothing sent)."""
+    name = _name_of(file)
     decode = _decoder(obj._meta.label_lower)
     if decode is not None:
         try:
-            return io.BytesIO(_decoded(file.name, sha256, decode))
+            return io.BytesIO(_decoded(name, sha256, decode))
         except StoredFileDamaged as error:
-            alert(obj, file.name, sha256, error.problem)
+            alert(obj, name, sha256, error.problem)
             raise
-    handle = _open(file.name)
+    handle = _open(name)
     try:
         actual = _sha256(handle)
         if actual != sha256:
-            raise StoredFileDamaged(Problem.DAMAGED, file.name, f"sha256 {actual} != {sha256}")
+            raise StoredFileDamaged(Problem.DAMAGED, name, f"sha256 {actual} != {sha256}")
         handle.seek(0)
     except StoredFileDamaged as error:
         handle.close()
-        alert(obj, file.name, sha256, error.problem)
+        alert(obj, name, sha256, error.problem)
         raise
     except BaseException:
         handle.close()
@@ -143,10 +149,11 @@ def open_verified(obj: models.Model, file: FieldFile, sha256: str) -> IO[bytes]:
 
 def check_object(obj: models.Model, file: FieldFile, sha256: str) -> str | None:
     """The problem of one object's file (alert raised), or None when it is intact."""
+    name = _name_of(file)
     try:
-        verify_name(file.name, sha256, obj._meta.label_lower)
+        verify_name(name, sha256, obj._meta.label_lower)
     except StoredFileDamaged as error:
-        alert(obj, file.name, sha256, error.problem)
+        alert(obj, name, sha256, error.problem)
         return error.problem
     return None
 
@@ -220,7 +227,7 @@ def resolve_repaired(name: str, sha256: str) -> int:
     """Close the open alerts of every object whose file is `name`, now that it is intact."""
     closed = 0
     for model, file_field, hash_field in _models():
-        ids = [str(pk) for pk in model.objects.filter(
+        ids = [str(pk) for pk in model._default_manager.filter(
             **{file_field: name, hash_field: sha256}).values_list("pk", flat=True)]
         if ids:
             closed += StoredFileAlert.objects.filter(
@@ -240,7 +247,7 @@ def _models() -> Iterator[tuple[type[models.Model], str, str]]:
 def stored_objects() -> Iterator[tuple[models.Model, FieldFile, str]]:
     """Every object of KINDS with a stored file: (object, file, recorded SHA-256)."""
     for model, file_field, hash_field in _models():
-        rows = model.objects.exclude(**{file_field: ""}).exclude(**{hash_field: ""})
+        rows = model._default_manager.exclude(**{file_field: ""}).exclude(**{hash_field: ""})
         for obj in rows.order_by("pk").iterator(chunk_size=500):
             yield obj, getattr(obj, file_field), getattr(obj, hash_field)
 
@@ -265,5 +272,5 @@ def check_stored_files() -> CheckResult:
                 repaired += 1
         else:
             object_type, object_id = _label(obj)
-            problems.append((object_type, object_id, file.name, problem))
+            problems.append((object_type, object_id, _name_of(file), problem))
     return CheckResult(checked=checked, problems=problems, repaired=repaired)

@@ -319,16 +319,18 @@ def transit_alerts_raise(*, now: dt.datetime) -> int:
     for record in CustodyRecord.objects.filter(iin__in={r.iin for r in sent}).only(
             "pk", "iin", "facility_id", "arrived_at", "detained_at", "ended_at", "end_reason"):
         same_person.setdefault(record.iin, []).append(record)
-    lost = []
+    lost: list[tuple[CustodyRecord, dt.datetime]] = []  # and when it was due
     for record in sent:
+        if record.ended_at is None:  # never: sent were chosen by their end
+            continue
         for item in handover.handovers(legs_of(same_person[record.iin]), now=now,
                                        transit_limit=limit):
             if item.from_record == record.pk and item.state == handover.HandoverState.LOST:
-                lost.append(record)
+                lost.append((record, record.ended_at + limit))
     CustodyAlert.objects.bulk_create(
         [CustodyAlert(custody_record=record, clock=CustodyAlert.Clock.TRANSIT,
                       level=CustodyAlert.Level.LOST, warning_seconds=0,
-                      due_at=record.ended_at + limit, raised_at=now) for record in lost],
+                      due_at=due_at, raised_at=now) for record, due_at in lost],
         ignore_conflicts=True)
     return len(lost)
 

@@ -88,7 +88,7 @@ class CellCheckIn(Schema):
 
 class RecordIn(RecordKey):
     full_name: str = Field(..., max_length=200)
-    date_of_birth: plausible.date_type(plausible.Kind.BIRTH) | None = None  # type: ignore[valid-type]  # a pydantic type built at import
+    date_of_birth: plausible.BirthDate | None = None
     iin: str = Field("", max_length=12)
     identity_document: str = Field("", max_length=120)
     gender: str = Field("", max_length=40)

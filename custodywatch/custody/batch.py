@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -37,6 +37,12 @@ MOMENT_FIELDS = {"detained_at", "arrived_at", "rights_explained_at", "lawyer_req
 AHEAD_FIELDS = {"term_ends_at", "until"}
 
 
+@overload
+def moment(value: str | int | float, name: str,
+           kind: plausible.Kind = plausible.Kind.EVENT) -> dt.datetime: ...
+@overload
+def moment(value: str | int | float | None, name: str,
+           kind: plausible.Kind = plausible.Kind.EVENT) -> dt.datetime | None: ...
 def moment(value: str | int | float | None, name: str,
            kind: plausible.Kind = plausible.Kind.EVENT) -> dt.datetime | None:
     """A contract timestamp (ISO 8601 with offset, or epoch seconds) as an aware datetime,

@@ -140,7 +140,7 @@ class Ids:
 
     def take(self, model: type[models.Model]) -> int:
         if model not in self.next:
-            self.next[model] = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+            self.next[model] = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
         self.next[model] += 1
         return self.next[model] - 1
 
@@ -162,8 +162,7 @@ def _regime_of(rng: random.Random, rooms: FacilityRooms, *, open_now: bool) -> R
 
 
 def _court_term(rng: random.Random, regime: Regime, detained_at: dt.datetime,
-                now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None,
-                                             dt.datetime | None]:
+                now: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
     """(court order, end of term, end of custody) of a regime a court sets."""
     if regime == Regime.REMAND:
         order = detained_at + rng.uniform(30, 46) * H  # inside the 48 h of detention
@@ -193,6 +192,7 @@ def _record(rng: random.Random, ids: Ids, rooms: FacilityRooms, detained_at: dt.
     terms = law.terms_on(detained_at)
     overrun = rng.random() < 0.015
     order_at = term_ends = extension_at = None
+    ended_at: dt.datetime | None
     if regime in deadlines.COURT_TERM_REGIMES:
         order_at, term_ends, ended_at = _court_term(rng, regime, detained_at, now)
         if overrun and ended_at is not None and term_ends is not None:
@@ -452,6 +452,12 @@ def _care(rng: random.Random, ids: Ids, record: Row, now: dt.datetime, into: Chi
         moment += interval * rng.uniform(0.7, 1.0)
 
 
+def _column(field: models.Field) -> str:
+    if field.column is None:  # never for a concrete field
+        raise ValueError(f"{field.name} has no column.")
+    return field.column
+
+
 def _column_writer(model: type[models.Model]) -> tuple[str, Callable[[Row], tuple]]:
     """An INSERT for every concrete column, and a function from a row to its values."""
     fields = model._meta.concrete_fields
@@ -475,7 +481,7 @@ def _column_writer(model: type[models.Model]) -> tuple[str, Callable[[Row], tupl
         defaults.append(model_field.get_default() if model_field.has_default() else (
             None if model_field.null else ""))
     names = [model_field.attname for model_field in fields]
-    columns = ", ".join(ops.quote_name(model_field.column) for model_field in fields)
+    columns = ", ".join(ops.quote_name(_column(model_field)) for model_field in fields)
     # noqa below: names come from the models, values travel as parameters.
     sql = (f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) "  # noqa: S608
            f"VALUES ({', '.join(['%s'] * len(fields))})")

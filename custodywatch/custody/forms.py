@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -79,7 +80,7 @@ class DetentionForm(MomentsMixin, forms.ModelForm):
 
     def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = rooms
+        cast(forms.ModelChoiceField, self.fields["room"]).queryset = rooms
         self.fields["detained_at"].help_text = _(
             "The actual moment the person was detained: the clock starts here, not at booking.")
         self.fields["regime"].required = False
@@ -142,7 +143,7 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = rooms
+        cast(forms.ModelChoiceField, self.fields["room"]).queryset = rooms
 
 
 class InterrogationForm(MomentsMixin, forms.ModelForm):
@@ -159,7 +160,7 @@ class InterrogationForm(MomentsMixin, forms.ModelForm):
 
     def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = rooms
+        cast(forms.ModelChoiceField, self.fields["room"]).queryset = rooms
         self.fields["lawyer_present"].required = False
 
 
@@ -219,19 +220,19 @@ class MedicalCheckForm(MomentsMixin, forms.ModelForm):
         fields = ["occasion", "examined_at", "examiner", "declared_ill_treatment", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
-        if data.get("findings") == "injuries":
+        if data is not None and data.get("findings") == "injuries":
             for name in ("body_location", "injury_kind"):
                 if not data.get(name):
                     self.add_error(name, _("Describe the injury found."))
         return data
 
-    def service_arguments(self) -> tuple[dict, list[dict]]:
+    def service_arguments(self) -> tuple[dict[str, Any], list[Mapping[str, Any]]]:
         data = self.cleaned_data
-        values = {name: data[name] for name in self._meta.fields}
+        values: dict[str, Any] = {name: data[name] for name in self.Meta.fields}
         values["no_injuries"] = data["findings"] == "none"
-        injuries = [] if values["no_injuries"] else [{
+        injuries: list[Mapping[str, Any]] = [] if values["no_injuries"] else [{
             "body_location": data["body_location"], "kind": data["injury_kind"],
             "description": data["injury_description"], "photo_refs": data["photo_refs"]}]
         return values, injuries

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.forms import BaseForm
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,27 +19,30 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.accounts.models import Scope
 from custodywatch.custody import alerts, forms, hooks, law, presenters, selectors, services
 from custodywatch.custody.models import CustodyRecord
 from custodywatch.custody.timeline import build_person_timeline, build_timeline
 from custodywatch.kernels import deadlines
-from custodywatch.registry.models import Facility
+from custodywatch.registry.models import Facility, Room
 
 DESK_POLL_SECONDS = 30
 OVERRUN_PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
 
+F = TypeVar("F", bound=BaseForm)
+
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """Facility staff land on their duty desk; those who oversee, on the overruns."""
     user = request.user
-    if user.scope == Scope.FACILITY and user.facility_id:
+    if user.scope == Scope.FACILITY and user.facility is not None:
         return redirect("custody:desk", code=user.facility.code)
     return redirect("custody:overruns")
 
 
-def _facility(request: HttpRequest, code: str) -> Facility:
+def _facility(request: AuthedRequest, code: str) -> Facility:
     try:
         return selectors.facility_for_desk(user=request.user, code=code,
                                            origin=request.origin)
@@ -44,7 +51,7 @@ def _facility(request: HttpRequest, code: str) -> Facility:
 
 
 @login_required
-def desk(request: HttpRequest, code: str) -> HttpResponse:
+def desk(request: AuthedRequest, code: str) -> HttpResponse:
     facility = _facility(request, code)
     rows = selectors.duty_desk(user=request.user, facility=facility,
                                origin=request.origin, now=timezone.now())
@@ -60,7 +67,7 @@ def desk(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def record_new(request: HttpRequest, code: str) -> HttpResponse:
+def record_new(request: AuthedRequest, code: str) -> HttpResponse:
     facility = _facility(request, code)
     if not services.can_write_custody(user=request.user, facility=facility, token=None):
         raise PermissionDenied  # overseers read the register; they do not keep it
@@ -84,7 +91,7 @@ def record_new(request: HttpRequest, code: str) -> HttpResponse:
                   status=status)
 
 
-def _record(request: HttpRequest, pk: int) -> CustodyRecord:
+def _record(request: AuthedRequest, pk: int) -> CustodyRecord:
     try:
         return selectors.custody_record_detail(user=request.user, pk=pk,
                                                origin=request.origin)
@@ -117,7 +124,7 @@ def _record_forms(record: CustodyRecord, now: dt.datetime, **bound: object) -> d
     }
 
 
-def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 200,
+def _render_record(request: AuthedRequest, record: CustodyRecord, status: int = 200,
                    **bound: object) -> HttpResponse:
     now = timezone.now()
     history = selectors.record_history(record=record)
@@ -148,7 +155,7 @@ def _render_record(request: HttpRequest, record: CustodyRecord, status: int = 20
     return render(request, "custody/record.html", context, status=status)
 
 
-def _care(request: HttpRequest, record: CustodyRecord, history: dict,
+def _care(request: AuthedRequest, record: CustodyRecord, history: dict,
           facts: deadlines.CustodyFacts, now: dt.datetime) -> dict:
     """Issue 22, items 4-6: missed reviews and cell checks, and the safeguards each
     interrogation broke. Whether an investigator is accused elsewhere is shown to readers
@@ -177,12 +184,12 @@ def _care(request: HttpRequest, record: CustodyRecord, history: dict,
 
 
 @login_required
-def record(request: HttpRequest, pk: int) -> HttpResponse:
+def record(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_record(request, _record(request, pk))
 
 
 @login_required
-def person(request: HttpRequest, pk: int) -> HttpResponse:
+def person(request: AuthedRequest, pk: int) -> HttpResponse:
     """The person of a record across facilities (by IIN), in the reader's scope."""
     record = _record(request, pk)
     now = timezone.now()
@@ -194,12 +201,14 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
                                           now=now)})
 
 
-def _record_action(form_name: str, build_form, call):  # type: ignore[no-untyped-def]
+def _record_action(form_name: str, build_form: Callable[[AuthedRequest, CustodyRecord], F],
+                   call: Callable[[AuthedRequest, CustodyRecord, F], object]
+                   ) -> Callable[[AuthedRequest, int], HttpResponse]:
     """A POST on a record: bind the form, call the service, show errors in place."""
 
     @login_required
     @require_POST
-    def view(request: HttpRequest, pk: int) -> HttpResponse:
+    def view(request: AuthedRequest, pk: int) -> HttpResponse:
         record = _record(request, pk)
         form = build_form(request, record)
         if form.is_valid():
@@ -215,11 +224,11 @@ def _record_action(form_name: str, build_form, call):  # type: ignore[no-untyped
     return view
 
 
-def _rooms(record: CustodyRecord):  # type: ignore[no-untyped-def]
+def _rooms(record: CustodyRecord) -> QuerySet[Room]:
     return selectors.custody_rooms(facility=record.facility)
 
 
-def _common(request: HttpRequest, record: CustodyRecord) -> dict:
+def _common(request: AuthedRequest, record: CustodyRecord) -> dict[str, Any]:
     return {"acting_user": request.user, "origin": request.origin,
             "record": record}
 
@@ -256,7 +265,7 @@ record_safeguards = _record_action(
         request.POST, instance=CustodyRecord.objects.get(pk=record.pk)),
     lambda request, record, form: services.custody_record_update(
         **_common(request, record), values={name: form.cleaned_data[name]
-                                            for name in form._meta.fields}))
+                                            for name in form.Meta.fields}))
 
 record_delay = _record_action(
     "delay_form",
@@ -270,7 +279,7 @@ record_regime = _record_action(
         request.POST, instance=CustodyRecord.objects.get(pk=record.pk)),
     lambda request, record, form: services.custody_record_update(
         **_common(request, record), values={name: form.cleaned_data[name]
-                                            for name in form._meta.fields}))
+                                            for name in form.Meta.fields}))
 
 record_review = _record_action(
     "review_form",
@@ -309,7 +318,7 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 
 
 @login_required
-def overruns(request: HttpRequest) -> HttpResponse:
+def overruns(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
     days = OVERRUN_PERIODS.get(request.GET.get("days", ""), 30)
     regions = selectors.regions_in_scope(user=request.user)
@@ -340,7 +349,7 @@ def overruns(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: AuthedRequest) -> HttpResponse:
     open_only = request.GET.get("all") != "1"
     items = selectors.alerts_visible(user=request.user)
     if open_only:
@@ -352,7 +361,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(selectors.alerts_visible(user=request.user), pk=pk)
     try:
         alerts.alert_acknowledge(acting_user=request.user, origin=request.origin,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.accounts.policies import FACILITY_POLICY
 from custodywatch.accounts.scoping import region_q
 from custodywatch.custody import forms_mass, intake, mass, services, whereabouts
@@ -22,12 +24,12 @@ from custodywatch.custody.views import _facility, _record
 from custodywatch.registry.models import Region
 
 
-def _regions(request: HttpRequest):
+def _regions(request: AuthedRequest) -> QuerySet[Region]:
     return Region.objects.filter(region_q(request.user)).order_by("code")
 
 
 @login_required
-def mass_index(request: HttpRequest) -> HttpResponse:
+def mass_index(request: AuthedRequest) -> HttpResponse:
     if not mass.may_open(request.user):
         raise PermissionDenied
     form = forms_mass.DeclareForm(request.POST or None, regions=_regions(request))
@@ -51,14 +53,14 @@ def mass_index(request: HttpRequest) -> HttpResponse:
         status=422 if request.method == "POST" else 200)
 
 
-def _event(request: HttpRequest, pk: int) -> MassDetention:
+def _event(request: AuthedRequest, pk: int) -> MassDetention:
     event = mass.mass_detentions_visible(user=request.user).filter(pk=pk).first()
     if event is None:
         raise Http404(_("No such mass detention in your scope."))
     return event
 
 
-def _render_detail(request: HttpRequest, event: MassDetention, status: int = 200,
+def _render_detail(request: AuthedRequest, event: MassDetention, status: int = 200,
                    place_form: forms_mass.PlaceForm | None = None) -> HttpResponse:
     origin = request.origin
     queue = mass.review_queue(user=request.user, event=event, origin=origin)
@@ -73,7 +75,7 @@ def _render_detail(request: HttpRequest, event: MassDetention, status: int = 200
 
 
 @login_required
-def mass_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def mass_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if not mass.may_open(request.user):
         raise PermissionDenied
     return _render_detail(request, _event(request, pk))
@@ -81,7 +83,7 @@ def mass_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mass_end(request: HttpRequest, pk: int) -> HttpResponse:
+def mass_end(request: AuthedRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     try:
         mass.mass_detention_end(acting_user=request.user, origin=request.origin,
@@ -95,7 +97,7 @@ def mass_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mass_place_new(request: HttpRequest, pk: int) -> HttpResponse:
+def mass_place_new(request: AuthedRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     form = forms_mass.PlaceForm(request.POST, regions=_regions(request))
     if form.is_valid():
@@ -118,7 +120,7 @@ def mass_place_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def review_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     origin = request.origin
     try:
         review = mass.review_for_decision(user=request.user, pk=pk, origin=origin)
@@ -140,7 +142,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def intake_upload(request: HttpRequest, code: str) -> HttpResponse:
+def intake_upload(request: AuthedRequest, code: str) -> HttpResponse:
     facility = _facility(request, code)
     if not services.can_write_custody(user=request.user, facility=facility, token=None):
         raise PermissionDenied
@@ -168,7 +170,7 @@ def intake_upload(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def incommunicado(request: HttpRequest, pk: int) -> HttpResponse:
+def incommunicado(request: AuthedRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
     if not FACILITY_POLICY.can(request.user, "record_incommunicado_order", record.facility_id):
         raise PermissionDenied
@@ -190,7 +192,7 @@ def incommunicado(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def whereabouts_lawyer(request: HttpRequest) -> HttpResponse:
+def whereabouts_lawyer(request: AuthedRequest) -> HttpResponse:
     if not has_capability(request.user, Capability.LOOKUP_WHEREABOUTS_AS_LAWYER):
         raise PermissionDenied
     form = forms_mass.LawyerLookupForm(request.POST or None)
@@ -214,7 +216,7 @@ def whereabouts_lawyer(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def whereabouts_operator(request: HttpRequest) -> HttpResponse:
+def whereabouts_operator(request: AuthedRequest) -> HttpResponse:
     if not has_capability(request.user, Capability.CHECK_RELATIVE_IDENTITY):
         raise PermissionDenied
     form = forms_mass.IdentityCheckForm(request.POST or None)
@@ -235,7 +237,7 @@ def whereabouts_operator(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def whereabouts_relative(request: HttpRequest, pk: int) -> HttpResponse:
+def whereabouts_relative(request: AuthedRequest, pk: int) -> HttpResponse:
     """The operator asks for the relative of identity check ``pk`` (his own)."""
     if not has_capability(request.user, Capability.LOOKUP_WHEREABOUTS_FOR_RELATIVE):
         raise PermissionDenied

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -83,7 +84,7 @@ class Answer:
 
 
 def _deny(user: User, origin: Origin, why: str, exc: type[PermissionDenied] = PermissionDenied,
-          message: str = "") -> None:
+          message: str = "") -> NoReturn:
     audit_record(actor=user, action=AuditEvent.Action.DENIED, origin=origin,
                  object_type="custody.whereaboutsquery", detail={"whereabouts": why})
     raise exc(message or _("You may not ask where a person is held."))
@@ -272,7 +273,7 @@ def incommunicado_order_record(*, acting_user: User, origin: Origin, record: Cus
         errors["ends_at"] = [_("At most %(days)s days.") % {"days": LONGEST_ORDER.days}]
     if record.ended_at is not None:
         errors["custody_record"] = [_("Custody has already ended.")]
-    if errors:
+    if errors or ordered_at is None or ends_at is None:  # None: named in errors
         raise ValidationError(errors)
     with transaction.atomic():
         order = IncommunicadoOrder.objects.create(

@@ -68,8 +68,9 @@ def _sightings(rng: random.Random, now: dt.datetime) -> None:
            .values_list("last_heartbeat_at", flat=True).first() or now)
     since = now - dt.timedelta(days=SIGHTING_DAYS)
     cameras = {c.pk: c for c in cameras_with_health(now=now).filter(is_active=True)}
-    markers = dict(Room.objects.filter(custody_use=True, marker_id__isnull=False)
-                   .values_list("pk", "marker_id"))
+    markers = {pk: marker for pk, marker in Room.objects.filter(
+        custody_use=True, marker_id__isnull=False).values_list("pk", "marker_id")
+        if marker is not None}  # all of them (the filter): for the type checker
     rows = []
     for camera_id, room_id in Camera.rooms.through.objects.filter(
             camera__is_active=True, room__in=list(markers)).values_list("camera_id", "room_id"):

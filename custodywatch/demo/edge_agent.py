@@ -116,7 +116,8 @@ def room_markers(camera_ids: list[int]) -> dict[int, tuple[int, ...]]:
             .order_by("camera_id", "room__code").values_list("camera_id", "room__marker_id"))
     markers: dict[int, tuple[int, ...]] = {}
     for camera_id, marker in rows:
-        markers[camera_id] = (*markers.get(camera_id, ()), marker)
+        if marker is not None:  # all of them (the filter): for the type checker
+            markers[camera_id] = (*markers.get(camera_id, ()), marker)
     return markers
 
 

@@ -12,8 +12,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from custodywatch.accountability.demo import build_accountability, wipe_accountability
@@ -69,6 +71,8 @@ CHUNK = 2000
 # with no camera at all, and the video demo's broken cameras bring the blind rooms to about
 # the audit's 6,159.
 WIDE_ANGLE_SHARE = 0.6
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -150,10 +154,11 @@ def _allocate(total: int, weights: list[float]) -> list[int]:
     return counts
 
 
-def _bulk(model: type, rows: list, progress: Progress) -> list:
-    created = []
+def _bulk(model: type[M], rows: list[M], progress: Progress) -> list[M]:
+    created: list[M] = []
     for start in range(0, len(rows), CHUNK):
-        created.extend(model.objects.bulk_create(rows[start : start + CHUNK]))
+        # The default manager: `objects` on every model given here.
+        created.extend(model._default_manager.bulk_create(rows[start : start + CHUNK]))
         progress(len(rows[start : start + CHUNK]))
     return created
 
@@ -194,8 +199,8 @@ def wipe() -> None:
         AuditEvent.objects.all().delete()
         User.objects.all().delete()
         Camera.rooms.through.objects.all().delete()
-        for model in (Camera, Recorder, Room, HeadAppointment, Facility):
-            model.objects.all().delete()
+        for registry_model in (Camera, Recorder, Room, HeadAppointment, Facility):
+            registry_model.objects.all().delete()
         DemoDataset.objects.all().delete()
 
 

@@ -41,12 +41,14 @@ def _split(room: Room, started_at: dt.datetime, ended_at: dt.datetime
                                                 ended_at__gt=started_at)
                 .prefetch_related(Prefetch("escrow", queryset=EscrowObject.objects.filter(
                     state=EscrowState.STORED), to_attr="stored")))
-    escrowed, local = [], []
+    escrowed: list[tuple[int, int]] = []
+    local: list[tuple[int, int]] = []
     for segment in segments:
         span = (_ms(segment.started_at), _ms(segment.ended_at))
         (escrowed if segment.stored else local).append(span)
-    parts = footage_split((_ms(started_at), _ms(ended_at)), escrowed, local)
-    return [camera.code for camera in cameras], tuple(part / 60000 for part in parts)
+    stored, only_local, lost = footage_split((_ms(started_at), _ms(ended_at)), escrowed, local)
+    return ([camera.code for camera in cameras],
+            (stored / 60000, only_local / 60000, lost / 60000))
 
 
 def record_footage(*, user: User, pk: int, origin: Origin

@@ -128,9 +128,9 @@ def _check_upper_tiles(size: int) -> None:
         below = {i: bytes(r) for i, r in Tile.objects.filter(level=level - 1)
                  .values_list("index", "root")}
         for index, hashes in Tile.objects.filter(level=level).values_list("index", "hashes"):
-            entries = [below.get(index * TILE_WIDTH + k) for k in range(TILE_WIDTH)]
+            roots = [below.get(index * TILE_WIDTH + k) for k in range(TILE_WIDTH)]
             first_leaf = (index * TILE_WIDTH) << (8 * level)
-            if entries != split_hashes(hashes):
+            if roots != split_hashes(hashes):
                 raise _Failure(first_leaf, f"stored tile {level}/{index} does not match")
         level += 1
 

@@ -43,6 +43,8 @@ def build_liveview(*, rng: random.Random, now: dt.datetime) -> int:
     watchings = []
     for viewer in viewers:
         start = viewer.bound_at
+        if start is None:  # never: every demo viewer is bound above
+            continue
         last = start + dt.timedelta(seconds=rng.randint(60, 1800))
         watchings.append(Watching(viewer=viewer, started_at=start, last_frame_at=last,
                                   ended_at=last if last < now else None,

@@ -3,6 +3,8 @@ link, code entry and watching page (no sign-in: the link is the key). Thin views
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from custodywatch.accounts.capabilities import Capability, has_capability
 from custodywatch.accounts.http import AuthedRequest, Request
+from custodywatch.accounts.models import User
 from custodywatch.custody import selectors as custody_selectors
 from custodywatch.custody.models import CustodyRecord, Interrogation
 from custodywatch.custody.services import can_write_custody
@@ -246,7 +249,8 @@ def watch_request_new(request: Request) -> HttpResponse:
                 origin=request.origin, requester_name=data["requester_name"],
                 relationship=data["relationship"], contact=data["contact"],
                 person_name=data["person_name"], facility=data.get("facility"),
-                acting_user=request.user if operator else None)
+                acting_user=request.user if operator and isinstance(request.user, User)
+                else None)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -284,12 +288,14 @@ def _watch_request(request: AuthedRequest, pk: int) -> WatchRequest:
 
 
 def _render_watch_request(request: AuthedRequest, made: WatchRequest, status: int = 200,
-                          **forms: Form) -> HttpResponse:
+                          offered: dict[str, object] | None = None,
+                          forms: Mapping[str, Form] | None = None) -> HttpResponse:
+    forms = forms or {}
     context = {"made": made, "missing": selectors.watch_links_missing(request=made),
                "interrogations": list(watch_requests.interrogations_for(made)),
                "check_form": forms.get("check_form") or IdentityCheckForm(),
                "decision_form": forms.get("decision_form") or WatchDecisionForm(),
-               "offered": forms.get("offered")}
+               "offered": offered}
     return render(request, "liveview/watch_request.html", context, status=status)
 
 
@@ -351,4 +357,4 @@ def watch_request_action(request: AuthedRequest, pk: int, action: str) -> HttpRe
                 "interrogation": interrogation})
     else:
         raise Http404
-    return _render_watch_request(request, made, status=422, **{key: form})
+    return _render_watch_request(request, made, status=422, forms={key: form})

@@ -103,7 +103,7 @@ def watch_request_check_identity(
         errors["custody_record"] = [_("No such custody record in your scope.")]
     if request.status != Status.SUBMITTED:
         errors["status"] = [_("This request is no longer waiting for an identity check.")]
-    if errors:
+    if errors or record is None:  # no record: named in errors
         raise ValidationError(errors)
     now = now or timezone.now()
     with transaction.atomic():
@@ -214,7 +214,10 @@ def watch_links_sweep(now: dt.datetime | None = None) -> int:
                                                decided_at__lte=now - OFFER_GRACE):
         for interrogation in interrogations_for(request).filter(
                 started_at__lte=now - OFFER_GRACE):
-            deadline = max(interrogation.started_at, request.decided_at) + OFFER_GRACE
+            started, decided = interrogation.started_at, request.decided_at
+            if started is None or decided is None:  # never: both chosen by them above
+                continue
+            deadline = max(started, decided) + OFFER_GRACE
             offered = Viewer.objects.filter(_offered_q(request),
                                             session__interrogation=interrogation,
                                             created_at__lte=deadline).exists()

@@ -47,14 +47,15 @@ def wipe_medical() -> None:
 def _items() -> list[tuple[CustodyRecord, MedicalCheck | None, list[str], dt.datetime]]:
     checks = (MedicalCheck.objects.filter(Q(no_injuries=False) | Q(declared_ill_treatment=True))
               .select_related("custody_record__facility__region").order_by("examined_at", "pk"))
-    items = []
+    items: list[tuple[CustodyRecord, MedicalCheck | None, list[str], dt.datetime]] = []
     for check in checks:
         triggers = ([str(Trigger.INJURY_FOUND)] if not check.no_injuries else []) + (
             [str(Trigger.DECLARED)] if check.declared_ill_treatment else [])
         items.append((check.custody_record, check, triggers, check.examined_at))
     for record in (CustodyRecord.objects.filter(end_reason=EndReason.DIED)
                    .select_related("facility__region").order_by("ended_at", "pk")):
-        items.append((record, None, [str(Trigger.DEATH)], record.ended_at))
+        if record.ended_at is not None:  # always: a death ends the custody
+            items.append((record, None, [str(Trigger.DEATH)], record.ended_at))
     return sorted(items, key=lambda item: (item[3], item[0].pk))
 
 
@@ -74,9 +75,9 @@ def build_referrals(*, rng: random.Random, now: dt.datetime,
         end = max(opened, record.detained_at + dt.timedelta(minutes=1))
         facility = record.facility
         in_custody = record.ended_at is None or record.ended_at > opened
-        complaints.append(Complaint(
+        complaint = Complaint(
             reference=f"C-X{opened.year}-{index:06d}", channel=Channel.EX_OFFICIO,
-            received_at=opened, text=_allegation_text(record, triggers, None, check),
+            received_at=opened,
             facility=facility, region=facility.region, incident_started_at=record.detained_at,
             incident_ended_at=end, still_in_custody=in_custody, custody_record=record,
             suggested_category=Category.TORTURE, category=Category.TORTURE,
@@ -87,7 +88,10 @@ def build_referrals(*, rng: random.Random, now: dt.datetime,
             answer_due_at=opened + complaint_rules.answer_term(Category.TORTURE),
             # "x": never a real locator (those are upper-case base32), as the demo's "d".
             receipt_locator=f"x{index:07d}", receipt_hash=receipts.UNUSABLE_HASH,
-            receipt_sha256=""))
+            receipt_sha256="")
+        # A property (sealed with the row): set as Model() would.
+        complaint.text = _allegation_text(record, triggers, None, check)
+        complaints.append(complaint)
         death = check is None
         old = now - opened > dt.timedelta(days=3)
         cases.append(Case(
@@ -128,7 +132,7 @@ def build_referrals(*, rng: random.Random, now: dt.datetime,
     for case in cases:
         transitions.append(CaseTransition(case=case, from_status="",
                                           to_status=CaseStatus.REGISTERED, at=case.registered_at))
-        if case.status == CaseStatus.INVESTIGATION:
+        if case.status == CaseStatus.INVESTIGATION and case.first_step_at is not None:
             transitions.append(CaseTransition(case=case, from_status=CaseStatus.REGISTERED,
                                               to_status=CaseStatus.INVESTIGATION,
                                               at=case.first_step_at))
@@ -164,8 +168,8 @@ def build_referrals(*, rng: random.Random, now: dt.datetime,
                  first_step_due_at=opened + step)
         for (r, check, triggers, opened), complaint, hold, case, request
         in zip(items, complaints, holds, cases, requests, strict=True)], progress)
-    _bulk(Death, [Death(custody_record=r, died_at=r.ended_at, place=r.facility.name)
-                  for r, check, *_rest in items if check is None], progress)
+    _bulk(Death, [Death(custody_record=r, died_at=ended, place=r.facility.name)
+                  for r, check, _triggers, ended in items if check is None], progress)
     return len(items)
 
 

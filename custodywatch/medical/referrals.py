@@ -180,7 +180,7 @@ def referral_open(*, record: CustodyRecord, triggers: list[str],
             complaint.urgency = Urgency.HIGH
         complaint.save(update_fields=["category", "handling_body", "answer_due_at",
                                       "custody_record", "urgency"])
-        hold = complaint.legal_holds.order_by("id").first()
+        hold = complaint.legal_holds.earliest("id")  # the filing placed it
         case = Case.objects.create(
             register_number=register_number(complaint.pk, now),
             title=(_("Death in custody at %(facility)s") if death

@@ -4,11 +4,14 @@ examination form on the body map, an examination, its photographs and the person
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.forms import ChoiceField
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +30,7 @@ from custodywatch.custody.models import CustodyRecord
 from custodywatch.kernels import risk_rules
 from custodywatch.medical import forms, report, selectors, services
 from custodywatch.medical import risk as risk_module
-from custodywatch.medical.models import Death, Examination, Injury, Photo
+from custodywatch.medical.models import Death, Examination, Injury, Photo, RiskAlert
 
 
 def _require_reader(request: AuthedRequest) -> None:
@@ -111,7 +114,7 @@ def _photo_form(examination: Examination, injuries: list[Injury],
                 data=None, files=None) -> forms.PhotoForm:
     form = forms.PhotoForm(data, files)
     labels = {region.code: region.label for region in body.REGIONS}
-    form.fields["injury"].choices = [("", "—")] + [
+    cast(ChoiceField, form.fields["injury"]).choices = [("", "—")] + [
         (injury.pk, f"{n}. {labels.get(injury.body_region, injury.body_region)}")
         for n, injury in enumerate(injuries, start=1)]
     return form
@@ -166,9 +169,9 @@ def photo_add(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The photograph is stored and its hash is queued "
                                         "for the ledger."))
     else:
-        for texts in form.errors.values():
-            for text in texts:
-                messages.error(request, text)
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))  # ErrorList gives the messages
     return redirect("medical:examination", pk=item.pk)
 
 
@@ -182,7 +185,7 @@ def examination_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def photo(request: AuthedRequest, pk: int) -> HttpResponse:
+def photo(request: AuthedRequest, pk: int) -> HttpResponse | FileResponse:
     _require_reader(request)
     try:
         picture = selectors.photo_detail(user=request.user, pk=pk,
@@ -230,6 +233,16 @@ def death(request: AuthedRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- risk moments
 
 
+@dataclass(frozen=True)
+class ShownAlert:
+    """A risk moment as the page shows it: its rule's title, why, and its evidence."""
+
+    alert: RiskAlert
+    title: str
+    reason: str
+    links: list[tuple[str, str | None]]
+
+
 def _evidence_links(alert, user) -> list[tuple[str, str | None]]:
     """Each ``kind:id`` reference of an alert as (label, link or None)."""
     links = []
@@ -257,12 +270,13 @@ def risk(request: AuthedRequest) -> HttpResponse:
     rules = [{"rule": rule, "title": _(rule.title),
               "explanation": _(rule.explanation) % rule.params, "count": counts.get(rule.code, 0)}
              for rule in risk_rules.RULES]
-    latest = list(alerts.select_related("custody_record__facility").order_by("-at")[:100])
-    for alert in latest:
+    latest = []
+    for alert in alerts.select_related("custody_record__facility").order_by("-at")[:100]:
         rule = risk_rules.BY_CODE.get(alert.rule)
-        alert.title = _(rule.title) if rule else alert.rule
-        alert.reason = _(alert.why) % alert.facts if alert.facts else _(alert.why)
-        alert.links = _evidence_links(alert, request.user)
+        latest.append(ShownAlert(
+            alert=alert, title=_(rule.title) if rule else alert.rule,
+            reason=_(alert.why) % alert.facts if alert.facts else _(alert.why),
+            links=_evidence_links(alert, request.user)))
     audit_record(actor=request.user, action=AuditEvent.Action.LIST,
                  origin=request.origin, object_type="medical.riskalert",
                  detail={"shown": len(latest)})

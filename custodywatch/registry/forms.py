@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -19,10 +21,10 @@ class FacilityFilterForm(forms.Form):
 
     def __init__(self, *args, regions=(), agencies=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("All regions"))] + [
+        cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("All regions"))] + [
             (r.code, r.name) for r in regions
         ]
-        self.fields["agency"].choices = [("", _("All agencies"))] + [
+        cast(forms.ChoiceField, self.fields["agency"]).choices = [("", _("All agencies"))] + [
             (a.code, a.name) for a in agencies
         ]
 
@@ -54,9 +56,9 @@ class CameraProposalForm(forms.Form):
 
     def __init__(self, *args, facility: Facility, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rooms"].choices = [(room.code, f"{room.code} {room.local_name}")
-                                        for room in facility.rooms.all()]
-        self.fields["recorder"].choices = [("", "—")] + [
+        cast(forms.MultipleChoiceField, self.fields["rooms"]).choices = [
+            (room.code, f"{room.code} {room.local_name}") for room in facility.rooms.all()]
+        cast(forms.ChoiceField, self.fields["recorder"]).choices = [("", "—")] + [
             (recorder.code, recorder.code) for recorder in facility.recorders.all()]
 
 

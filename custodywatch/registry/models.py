@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -84,13 +86,17 @@ class LocalNameMixin(models.Model):
     name_kk = models.CharField(_("name (Kazakh)"), max_length=300, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
 
+    if TYPE_CHECKING:
+        name: str  # every model of a registered name has it (a CharField)
+
     class Meta:
         abstract = True
 
     @property
     def local_name(self) -> str:
         language = (get_language() or "ru")[:2]
-        return (language != "ru" and getattr(self, f"name_{language}", "")) or self.name
+        local: str = getattr(self, f"name_{language}", "") if language != "ru" else ""
+        return local or self.name
 
 
 class Facility(LocalNameMixin):

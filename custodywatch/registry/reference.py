@@ -7,6 +7,11 @@ a tile-grid map that keeps the country's rough shape (west left, north top).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from custodywatch.registry.models import Agency, Region
+
 # code, kind, English, Russian, Kazakh, grid row, grid column
 REGIONS: list[tuple[str, str, str, str, str, int, int]] = [
     ("KZ-27", "region", "West Kazakhstan Region", "Западно-Казахстанская область",
@@ -53,7 +58,7 @@ AGENCIES: list[tuple[str, str, str, str, str]] = [
 ]
 
 
-def load_reference_data(region_model: type, agency_model: type) -> None:
+def load_reference_data(region_model: type[Region], agency_model: type[Agency]) -> None:
     """Create or update the regions and agencies; the models are passed in so the data
     migration can use its historical models and everyone else the current ones."""
     for code, kind, en, ru, kk, row, col in REGIONS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -9,6 +11,13 @@ from custodywatch.accounts.audit import Origin, audit_record
 from custodywatch.accounts.models import AuditEvent, User
 from custodywatch.accounts.scoping import facility_q, region_q
 from custodywatch.registry.models import Agency, Camera, Facility, HeadAppointment, Region, Room
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class CameraCount(TypedDict):
+    camera_count: int  # the room's cameras in service
 
 
 def _count_subquery(queryset: QuerySet, field: str = "facility") -> Coalesce:
@@ -89,7 +98,7 @@ def facility_detail(*, user: User, code: str, origin: Origin) -> Facility:
     return facility
 
 
-def facility_rooms(*, facility: Facility) -> QuerySet[Room]:
+def facility_rooms(*, facility: Facility) -> QuerySet[WithAnnotations[Room, CameraCount]]:
     """Rooms of a facility the caller already holds through facility_detail."""
     active_cameras = Camera.objects.filter(rooms=OuterRef("pk"), is_active=True)
     return (

@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from custodywatch.accounts.audit import audit_record
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.accounts.models import AuditEvent
 from custodywatch.registry import camera_changes as changes
 from custodywatch.registry import marker_sheet as sheets
@@ -31,7 +33,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def facility_list(request: HttpRequest) -> HttpResponse:
+def facility_list(request: AuthedRequest) -> HttpResponse:
     form = FacilityFilterForm(
         request.GET or None,
         regions=selectors.regions_visible(user=request.user),
@@ -55,7 +57,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def facility_detail(request: HttpRequest, code: str) -> HttpResponse:
+def facility_detail(request: AuthedRequest, code: str) -> HttpResponse:
     try:
         facility = selectors.facility_detail(
             user=request.user, code=code, origin=request.origin
@@ -78,7 +80,7 @@ def facility_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def registry_import(request: HttpRequest) -> HttpResponse:
+def registry_import(request: AuthedRequest) -> HttpResponse:
     if not has_capability(request.user, Capability.EDIT_REGISTRY):
         raise PermissionDenied
     form = RegistryImportForm(request.POST or None, request.FILES or None)
@@ -107,7 +109,7 @@ def registry_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _facility(request: HttpRequest, code: str) -> Facility:
+def _facility(request: AuthedRequest, code: str) -> Facility:
     try:
         return selectors.facility_detail(user=request.user, code=code,
                                          origin=request.origin)
@@ -115,14 +117,14 @@ def _facility(request: HttpRequest, code: str) -> Facility:
         raise Http404(_("No such facility in your scope.")) from None
 
 
-def _form_errors(form, error: ValidationError) -> None:  # type: ignore[no-untyped-def]
+def _form_errors(form: BaseForm, error: ValidationError) -> None:
     for field, messages_ in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages_)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def camera_changes(request: HttpRequest, code: str) -> HttpResponse:
+def camera_changes(request: AuthedRequest, code: str) -> HttpResponse:
     """A facility's cameras and the proposed changes to them: the facility's own staff
     propose, a prosecutor or NPM monitor in scope approves or rejects."""
     facility = _facility(request, code)
@@ -187,7 +189,7 @@ def camera_changes(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def marker_sheet(request: HttpRequest, code: str) -> HttpResponse:
+def marker_sheet(request: AuthedRequest, code: str) -> HttpResponse:
     """The facility's room markers as a PDF to print (room, marker, check code)."""
     facility = _facility(request, code)
     rooms = list(Room.objects.filter(facility=facility, custody_use=True,
@@ -201,7 +203,7 @@ def marker_sheet(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def marker_check(request: HttpRequest) -> HttpResponse:
+def marker_check(request: AuthedRequest) -> HttpResponse:
     """An NPM monitor in the room checks the sheet on the wall: is this the room's marker?"""
     form = MarkerCheckForm(request.GET or None)
     result = None

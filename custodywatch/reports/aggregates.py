@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -76,7 +77,8 @@ def convicted_case_q(path: str = "") -> Q:
                 .values("case_id")})
 
 
-def _add(into: dict[Key, dict[str, int]], rows: Iterable[dict], figures: dict[str, str]) -> None:
+def _add(into: dict[Key, dict[str, int]], rows: Iterable[Mapping[str, Any]],
+         figures: dict[str, str]) -> None:
     for row in rows:
         key = (row["facility_id"], row["day"])
         for figure, column in figures.items():
@@ -183,15 +185,16 @@ def region_months(*, since: dt.date, now: dt.datetime,
                 .order_by()):
         into[(row["region_id"], _as_date(row["month"]))]["complaints"] += row["n"]
         into[(row["region_id"], _as_date(row["month"]))]["allegations"] += row["bad"]
-    for row in (Case.objects.filter(registered_at__gte=start, registered_at__lt=now)
-                .annotate(month=TruncMonth("registered_at", tzinfo=zone()))
-                .values("region_id", "month").annotate(n=Count("pk")).order_by()):
-        into[(row["region_id"], _as_date(row["month"]))]["cases"] += row["n"]
-    for row in (Charge.objects.filter(verdict=Verdict.CONVICTED, verdict_on__gte=start.date(),
+    for case_row in (Case.objects.filter(registered_at__gte=start, registered_at__lt=now)
+                     .annotate(month=TruncMonth("registered_at", tzinfo=zone()))
+                     .values("region_id", "month").annotate(n=Count("pk")).order_by()):
+        into[(case_row["region_id"], _as_date(case_row["month"]))]["cases"] += case_row["n"]
+    convicted = Charge.objects.filter(verdict=Verdict.CONVICTED, verdict_on__gte=start.date(),
                                       verdict_on__lte=now.astimezone(zone()).date())
-                .annotate(month=TruncMonth("verdict_on")).values("case__region_id", "month")
-                .annotate(n=Count("pk")).order_by()):
-        into[(row["case__region_id"], _as_date(row["month"]))]["convictions"] += row["n"]
+    for charge_row in (convicted.annotate(month=TruncMonth("verdict_on"))
+                       .values("case__region_id", "month").annotate(n=Count("pk")).order_by()):
+        into[(charge_row["case__region_id"], _as_date(charge_row["month"]))]["convictions"] += (
+            charge_row["n"])
     return {key: values for key, values in into.items() if any(values.values())}
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Case as DbCase
 from django.db.models import CharField, Count, Q, Sum, Value, When
@@ -18,13 +20,24 @@ from django.utils.translation import gettext as _
 
 from custodywatch.accounts.models import User
 from custodywatch.accounts.scoping import facility_q
-from custodywatch.cases.models import Case, CaseParty, CaseStatus, Charge, CompensationClaim, Person
+from custodywatch.cases.models import (
+    Article,
+    Case,
+    CaseParty,
+    CaseStatus,
+    Charge,
+    CompensationClaim,
+    Person,
+)
 from custodywatch.cases.models import Verdict as V
 from custodywatch.complaints.models import Complaint, Disposition, Status
 from custodywatch.registry.models import Agency, Facility, Region
 from custodywatch.reports import cat_sections
 from custodywatch.reports.aggregates import ALLEGATION_CATEGORIES, local_midnight
 from custodywatch.reports.cat_providers import provided
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PROSECUTED = (CaseStatus.SENT_TO_COURT, CaseStatus.VERDICT, CaseStatus.APPEAL, CaseStatus.FINAL)
 AGE_GROUPS = [(0, 18, "0-17"), (18, 30, "18-29"), (30, 45, "30-44"), (45, 60, "45-59"),
@@ -58,8 +71,8 @@ def _by(queryset, key: str, **annotations) -> dict:
     return {row[key]: row for row in queryset.values(key).annotate(**annotations).order_by()}
 
 
-def _flow_rows(labels: list[tuple[object, str]], received: dict, cases: dict, convicted: dict,
-               paid: dict) -> list[list[object]]:
+def _flow_rows(labels: Sequence[tuple[object, StrOrPromise]], received: dict, cases: dict,
+               convicted: dict, paid: dict) -> list[list[object]]:
     rows = []
     total = [0, 0, 0, 0, 0, 0.0]
     for key, label in labels:
@@ -249,7 +262,7 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 def _scope_label(user: User) -> str:
     if user.facility_id:
         return str(user.facility)
-    if user.region_id:
+    if user.region is not None:
         return user.region.name
     return _("the whole country")
 
@@ -262,11 +275,13 @@ def _victims(cases, year: int) -> Table:
     for sex, born, moment in parties:
         counts[(sex or Person.Sex.UNKNOWN, _age_group(born, moment.date()))] += 1
     groups = [label for _low, _high, label in AGE_GROUPS] + [_("age not stated")]
-    rows = []
+    rows: list[list[object]] = []
+    numbers: list[list[int]] = []  # each row's figures, for the totals
     for sex, label in Person.Sex.choices:
         row = [counts.get((sex, group), 0) for group in groups]
+        numbers.append([*row, sum(row)])
         rows.append([str(label), *row, sum(row)])
-    totals = [sum(row[i] for row in rows) for i in range(1, len(groups) + 2)]
+    totals = [sum(line[i] for line in numbers) for i in range(len(groups) + 1)]
     rows.append([_("Total"), *totals])
     return Table("victims", _("Victims in cases registered, by sex and age group"), _(
         "Victims: parties with the role victim in the pre-trial investigations registered in "
@@ -284,7 +299,7 @@ def _age_group(born: dt.date | None, on: dt.date) -> str:
 
 def _sentences(convicted, year: int) -> Table:
     rows = []
-    for article, label in Charge._meta.get_field("article").choices:
+    for article, label in Article.choices:  # those of Charge.article
         charges = convicted.filter(article=article)
         figures = charges.aggregate(
             n=Count("pk"), prison=Count("pk", filter=Q(imprisonment_months__isnull=False,

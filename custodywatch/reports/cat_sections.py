@@ -7,7 +7,9 @@ as reports/cat.py.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from statistics import median
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
@@ -19,6 +21,9 @@ from custodywatch.custody.models import CustodyAlert, CustodyRecord
 from custodywatch.registry.models import Region
 from custodywatch.reports.aggregates import local_midnight
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def _late(clock: str) -> Exists:
     return Exists(CustodyAlert.objects.filter(custody_record=OuterRef("pk"), clock=clock,
@@ -29,7 +34,8 @@ def _share(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
-def _safeguard_rows(groups: list[tuple[object, str]], rows: dict) -> list[list[object]]:
+def _safeguard_rows(groups: Sequence[tuple[object, StrOrPromise]], rows: dict
+                    ) -> list[list[object]]:
     out = []
     total = [0, 0, 0, 0]
     for key, label in groups:
@@ -89,7 +95,8 @@ def redress(user: User, year: int, scope_label: str) -> list:
     claims = CompensationClaim.objects.filter(facility_q(user, "case__facility"))
     applied = claims.filter(claimed_at__year=year)
     paid = claims.filter(paid_at__year=year)
-    days = [(p - c).days for c, p in paid.values_list("claimed_at", "paid_at")]
+    days = [(p - c).days for c, p in paid.values_list("claimed_at", "paid_at")
+            if p is not None]  # all of them: paid in the year
     rows = [
         [_("Claims received"), applied.count()],
         [_("Claims granted (decided in the year)"), claims.filter(
@@ -154,7 +161,8 @@ def _rehabilitation_services(user: User, year: int, scope_label: str) -> list:
                            "referral__crisis_centre__region_id").annotate(
                            s=Sum("sessions")).order_by()}
 
-    def rows_of(groups: list[tuple[object, str]], by: dict, given: dict) -> list[list[object]]:
+    def rows_of(groups: Sequence[tuple[object, StrOrPromise]], by: dict, given: dict
+                ) -> list[list[object]]:
         out = []
         total = [0] * (5 + len(ReferralOutcome.values))
         for key, label in groups:
@@ -184,7 +192,8 @@ def _rehabilitation_services(user: User, year: int, scope_label: str) -> list:
                .order_by()}
     by_region = {row["crisis_centre__region_id"]: row for row in referrals.values(
         "crisis_centre__region_id").annotate(**counts).order_by()}
-    regions = [(r.pk, r.name) for r in Region.objects.order_by("code")]
+    regions: list[tuple[int | None, str]] = [
+        (r.pk, r.name) for r in Region.objects.order_by("code")]
     regions.append((None, _("centre not in the registry")))
     return [
         Table("rehabilitation_services", _("Rehabilitation through crisis centres, by kind "

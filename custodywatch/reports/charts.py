@@ -7,6 +7,7 @@ format_html.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from django.utils.html import format_html, format_html_join
@@ -146,8 +147,9 @@ def burndown(points: Sequence[tuple[str, int, int, bool]], title: str, first_lab
         return round(4 + i * step, 1), round(height - 6 - value / top * (height - 14), 1)
 
     lines = []
-    for which, css, label in ((1, "burn-rooms", first_label), (2, "burn-cameras",
-                                                               second_label)):
+    series: tuple[tuple[Literal[1, 2], str, str], ...] = (
+        (1, "burn-rooms", first_label), (2, "burn-cameras", second_label))
+    for which, css, label in series:
         coords = [xy(i, point[which]) for i, point in enumerate(points)]
         path = " ".join(f"{x},{y}" for x, y in coords)
         dots = format_html_join("", '<circle cx="{}" cy="{}" r="{}" class="{}"><title>{}, {}: '

@@ -91,12 +91,12 @@ def coverage_snapshot_take(*, now: dt.datetime | None = None) -> int:
         by_agency[agency_of[facility_id]].append(figures)
         rows.append(CoverageSnapshot(key=f"facility:{facility_id}", level=Level.FACILITY,
                                      facility_id=facility_id, day=day, rule=rule, **figures))
-    for region_id, figures in by_region.items():
+    for region_id, members in by_region.items():
         rows.append(CoverageSnapshot(key=f"region:{region_id}", level=Level.REGION,
-                                     region_id=region_id, day=day, rule=rule, **_sum(figures)))
-    for agency_id, figures in by_agency.items():
+                                     region_id=region_id, day=day, rule=rule, **_sum(members)))
+    for agency_id, members in by_agency.items():
         rows.append(CoverageSnapshot(key=f"agency:{agency_id}", level=Level.AGENCY,
-                                     agency_id=agency_id, day=day, rule=rule, **_sum(figures)))
+                                     agency_id=agency_id, day=day, rule=rule, **_sum(members)))
     rows.append(CoverageSnapshot(key="country", level=Level.COUNTRY, day=day, rule=rule,
                                  **_sum(per_facility.get(pk, dict.fromkeys(FIGURES, 0))
                                         for pk in units)))
@@ -178,9 +178,9 @@ def _names(keys: set[str]) -> dict[str, str]:
     for level, model in (("region", Region), ("agency", Agency)):
         for obj in model.objects.filter(pk__in=ids[level]):
             names[f"{level}:{obj.pk}"] = obj.name
-    for pk, code, name in Facility.objects.filter(pk__in=ids["facility"]).values_list(
+    for facility_pk, code, name in Facility.objects.filter(pk__in=ids["facility"]).values_list(
             "pk", "code", "name"):
-        names[f"facility:{pk}"] = f"{code} {name}"
+        names[f"facility:{facility_pk}"] = f"{code} {name}"
     return names
 
 
@@ -208,7 +208,7 @@ def burndown(*, user: User, facility: Facility | None = None, days: int = 400
         series.setdefault(row.key, Series(key=row.key, level=row.level, name="")).points.append(
             row)
     names = _names(set(series))
-    order = {Level.COUNTRY: 0, Level.REGION: 1, Level.AGENCY: 2, Level.FACILITY: 3}
+    order: dict[str, int] = {Level.COUNTRY: 0, Level.REGION: 1, Level.AGENCY: 2, Level.FACILITY: 3}
     for item in series.values():
         item.name = names.get(item.key, item.key)
     return sorted(series.values(), key=lambda s: (order.get(s.level, 9), s.name))

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -14,6 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.capabilities import Capability, has_capability
+from custodywatch.accounts.http import AuthedRequest
 from custodywatch.accounts.models import User
 from custodywatch.core.region_map import RegionValue
 from custodywatch.core.shared_figures import scope_key, shared
@@ -63,12 +63,12 @@ TILE_MODULES = {
 }
 
 
-def _url(name: str, **query: object) -> str:
+def _url(name: str, **query: str | int) -> str:
     base = reverse(name)
     return f"{base}?{urlencode(query)}" if query else base
 
 
-def _complaints_url(user: User, **query: object) -> str:
+def _complaints_url(user: User, **query: str | int) -> str:
     if has_capability(user, Capability.HANDLE_COMPLAINTS):
         return _url("complaints:inbox", **query)
     return _url("complaints:statistics")
@@ -188,7 +188,7 @@ def tiles(*, user: User, now: dt.datetime, data: Figures | None = None) -> list[
     ]
 
 
-def region_map(*, request: HttpRequest, indicator: str, now: dt.datetime,
+def region_map(*, request: AuthedRequest, indicator: str, now: dt.datetime,
                data: Figures | None = None) -> list[RegionValue]:
     """The regions for the tile-grid map, shaded by ``indicator``; a click opens the list of
     that region behind the indicator."""

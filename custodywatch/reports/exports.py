@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils import formats
@@ -114,10 +115,11 @@ def cat_pdf(*, title: str, tables: list[Table], provenance: Provenance) -> bytes
         pdf.ln(1)
         with pdf.table(text_align="RIGHT", first_row_as_headings=True,
                        line_height=5) as grid:
-            for values in [table.header, *table.rows]:
+            lines: list[Sequence[object]] = [table.header, *table.rows]
+            for values in lines:
                 row = grid.row()
-                for value in values:
-                    row.cell(_text(value))
+                for cell in values:
+                    row.cell(_text(cell))
     if provenance.checkpoint is not None:
         pdf.add_page()
         pdf.set_font(FAMILY, "", 12)

@@ -24,7 +24,12 @@ from fpdf.enums import XPos, YPos
 
 from custodywatch.core.pdf import BOLD_FONT, FAMILY, REGULAR_FONT
 from custodywatch.reports.exports import Provenance
-from custodywatch.visits.models import Recommendation, Source
+from custodywatch.visits.models import (
+    ImplementationStatus,
+    Recommendation,
+    Source,
+    StatusChange,
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,8 @@ def chosen(references: list[str]) -> list[Observation]:
     return out
 
 
-def _status_line(change) -> str:
-    labels = dict(Recommendation._meta.get_field("status").choices)
+def _status_line(change: StatusChange) -> str:
+    labels = dict(ImplementationStatus.choices)  # the choices of Recommendation.status
     return "{day}: {before} → {after}{note}".format(
         day=formats.date_format(change.changed_at, "SHORT_DATE_FORMAT"),
         before=labels.get(change.from_status, change.from_status),

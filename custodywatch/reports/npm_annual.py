@@ -7,6 +7,7 @@ facility, person or monitor is named, so nothing identifying reaches the publish
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -42,9 +43,11 @@ def npm_tables(*, year: int) -> list[Table]:
                    for region in Region.objects.order_by("code")]
     findings = Finding.objects.filter(visit__in=visits, conflict_of__isnull=True)
     severities = list(Finding.Severity.choices)
-    by_category = {row["category"]: row for row in findings.values("category").annotate(
-        **{value: Count("pk", filter=Q(severity=value)) for value, _label in severities}
-    ).order_by()}
+    # Each row: the category and its count per severity (values named at run time).
+    by_category: dict[str, Mapping[str, object]] = {
+        row["category"]: row for row in findings.values("category").annotate(
+            **{value: Count("pk", filter=Q(severity=value)) for value, _label in severities}
+        ).order_by()}
     finding_rows = [[str(label), *(by_category.get(category, {}).get(value, 0)
                                    for value, _l in severities)]
                     for category, label in Category.choices]

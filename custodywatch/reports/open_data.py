@@ -90,7 +90,8 @@ def open_tables(*, year: int, today: dt.date | None = None) -> list[OpenTable]:
     complaint_counts = {(row["region_id"], row["category"]): row["n"] for row in
                         Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
                         .values("region_id", "category").annotate(n=Count("pk")).order_by()}
-    stage_of = {status: stage for stage, statuses in CASE_STAGES.items() for status in statuses}
+    stage_of: dict[str, str] = {status: stage for stage, statuses in CASE_STAGES.items()
+                                for status in statuses}
     case_counts: dict[tuple[int, str], int] = {}
     for row in (Case.objects.filter(registered_at__gte=start, registered_at__lt=end)
                 .values("region_id", "status").annotate(n=Count("pk")).order_by()):

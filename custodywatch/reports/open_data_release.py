@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +70,8 @@ def month_rows(month: dt.date) -> list[dict[str, object]]:
     facilities = list(Facility.objects.filter(is_active=True).select_related("region", "agency")
                       .order_by("region__code", "code"))
     figures = {row.facility_id: row for row in FacilityMonth.objects.filter(month=month)}
-    last_day = {row["facility_id"]: row["day"] for row in CoverageSnapshot.objects.filter(
+    last_day: dict[int | None, dt.date] = {
+        row["facility_id"]: row["day"] for row in CoverageSnapshot.objects.filter(
         level=CoverageSnapshot.Level.FACILITY, baseline=False, day__gte=month, day__lt=end)
         .values("facility_id").annotate(day=Max("day")).order_by()}
     snapshots = {row.facility_id: row for row in CoverageSnapshot.objects.filter(
@@ -84,7 +86,7 @@ def month_rows(month: dt.date) -> list[dict[str, object]]:
     for facility in facilities:
         figure = figures.get(facility.pk)
         snapshot = snapshots.get(facility.pk)
-        recommended = recommendations.get(facility.pk, {})
+        recommended: Mapping[str, object] = recommendations.get(facility.pk, {})
         rows.append({
             "facility": facility.code, "facility_name": facility.name,
             "region": facility.region.code, "agency": facility.agency.code,
@@ -107,6 +109,11 @@ def month_rows(month: dt.date) -> list[dict[str, object]]:
     return rows
 
 
+def _people(value: object) -> int:
+    """A count of people in a row (None where the figure is unknown: counted as 0)."""
+    return value if isinstance(value, int) else 0
+
+
 def _suppress_people(rows: list[dict[str, object]]) -> None:
     by_region: dict[object, list[dict[str, object]]] = {}
     for row in rows:
@@ -116,7 +123,7 @@ def _suppress_people(rows: list[dict[str, object]]) -> None:
         if not people:
             continue
         for region_rows in by_region.values():
-            cells = np.array([[int(row[column] or 0)] for row in region_rows], dtype=np.int64)
+            cells = np.array([[_people(row[column])] for row in region_rows], dtype=np.int64)
             full, mask = suppress(cells, threshold=limit)
             shown = published(full, mask)
             for row, line in zip(region_rows, shown, strict=False):

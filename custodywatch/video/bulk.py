@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from custodywatch.video.timing import EPOCH, from_ms
 
@@ -42,11 +42,19 @@ def time_adapter(connection: BaseDatabaseWrapper) -> Callable[[int], Any]:
     return lambda ms: adapt(from_ms(ms))
 
 
+def column_of(model: type[Model], name: str) -> str:
+    """The database column of the model's field `name` (a ValueError if it has none)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"{model._meta.label}.{name} is no column.")
+    return field.column
+
+
 def _names(model: type[Model], fields: Sequence[str], connection: BaseDatabaseWrapper
            ) -> tuple[str, list[str]]:
     quote = connection.ops.quote_name
     meta = model._meta
-    return quote(meta.db_table), [quote(meta.get_field(name).column) for name in fields]
+    return quote(meta.db_table), [quote(column_of(model, name)) for name in fields]
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -114,8 +122,8 @@ def time_reader(connection: BaseDatabaseWrapper) -> Callable[[Any], int]:
             return (value - _NAIVE_EPOCH) // _ONE_MS
 
         return sqlite_ms
-    convert = connection.ops.convert_datetimefield_value if connection.vendor != "postgresql" \
-        else None
+    convert = (connection.ops.convert_datetimefield_value  # type: ignore[attr-defined]  # sqlite's, mysql's and oracle's operations have it, not the base class
+               if connection.vendor != "postgresql" else None)
 
     def aware_ms(value: Any) -> int:
         if convert is not None:

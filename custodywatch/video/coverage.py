@@ -109,8 +109,9 @@ def _proving(cameras: IntArray, starts: IntArray, ends: IntArray,
              ) -> tuple[IntArray, IntArray, IntArray]:
     """Working recordings narrowed to the time each camera's picture showed each room's
     marker: ``(room, start ms, end ms)``. Rooms without a marker are never proven."""
-    markers = dict(Room.objects.filter(pk__in={room for _c, room in pairs},
-                                       marker_id__isnull=False).values_list("pk", "marker_id"))
+    markers = {pk: marker for pk, marker in Room.objects.filter(
+        pk__in={room for _c, room in pairs}, marker_id__isnull=False).values_list("pk", "marker_id")
+        if marker is not None}  # all of them (the filter): for the type checker
     proven_pairs = [(c, r, markers[r]) for c, r in pairs if r in markers]
     if not proven_pairs:
         empty = np.zeros(0, np.int64)

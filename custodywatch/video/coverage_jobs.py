@@ -20,16 +20,22 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import astuple, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from custodywatch.custody import alerts
 from custodywatch.custody.models import Interrogation, RoomStay
 from custodywatch.registry.models import Camera
-from custodywatch.video.bulk import connection_for, insert_rows, time_adapter, time_reader
+from custodywatch.video.bulk import (
+    column_of,
+    connection_for,
+    insert_rows,
+    time_adapter,
+    time_reader,
+)
 from custodywatch.video.coverage import StayCoverage, stay_coverage
 from custodywatch.video.models import CoverageWork
 from custodywatch.video.timing import EPOCH, ONE_MS, from_ms, silence_after, to_ms
@@ -84,8 +90,9 @@ def coverage_work_for_cameras(*, windows: Mapping[int, tuple[int, int]],
     quote = connection.ops.quote_name
     through = Camera.rooms.through._meta
     table = quote(CoverageWork._meta.db_table)
-    columns = ", ".join(quote(CoverageWork._meta.get_field(name).column) for name in COLUMNS)
-    camera_col, room_col = (quote(through.get_field(name).column) for name in ("camera", "room"))
+    columns = ", ".join(quote(column_of(CoverageWork, name)) for name in COLUMNS)
+    camera_col, room_col = (quote(column_of(Camera.rooms.through, name))
+                            for name in ("camera", "room"))
     mark = ("(%s::bigint, %s::timestamptz, %s::timestamptz)"
             if connection.vendor == "postgresql" else "(%s, %s, %s)")
     params: list[Any] = []
@@ -127,6 +134,15 @@ def _period_row(room_id: int, started_at: dt.datetime, ended_at: dt.datetime | N
     return room_id, to_ms(started_at), _ceil_ms(end)
 
 
+Period = TypeVar("Period", RoomStay, Interrogation)  # the periods whose blind time is stored
+
+
+def _stale(model: type[Period], not_final: Q, before: dt.datetime) -> QuerySet[Period]:
+    stale = (model.objects.filter(not_final, coverage_computed_at__lt=before)
+             | model.objects.filter(ended_at__isnull=True, coverage_computed_at__isnull=True))
+    return stale.exclude(room__in=CoverageWork.objects.values("room"))
+
+
 def coverage_work_refresh(*, now: dt.datetime | None = None,
                           every: dt.timedelta = REFRESH_EVERY) -> int:
     """Queue the periods of stays and actions whose stored value is not final yet.
@@ -140,10 +156,8 @@ def coverage_work_refresh(*, now: dt.datetime | None = None,
     rows: list[tuple[int, int, int]] = []
     not_final = (Q(ended_at__isnull=True)
                  | Q(coverage_computed_at__lt=F("ended_at") + grace))
-    for model in (RoomStay, Interrogation):
-        stale = (model.objects.filter(not_final, coverage_computed_at__lt=now - every)
-                 | model.objects.filter(ended_at__isnull=True, coverage_computed_at__isnull=True))
-        stale = stale.exclude(room__in=CoverageWork.objects.values("room"))
+    for stale in (_stale(RoomStay, not_final, now - every),
+                  _stale(Interrogation, not_final, now - every)):
         rows += [(room_id, to_ms(start), to_ms(end or max(now, start)))
                  for room_id, start, end in stale.values_list("room_id", "started_at",
                                                               "ended_at")[:CLAIM_LIMIT]]
@@ -202,7 +216,7 @@ def coverage_work_claim(*, limit: int = CLAIM_LIMIT, ids: Sequence[int] | None =
     connection = connection_for(CoverageWork)
     read = time_reader(connection)
     table = connection.ops.quote_name(CoverageWork._meta.db_table)
-    room, start, end, pk = (connection.ops.quote_name(CoverageWork._meta.get_field(name).column)
+    room, start, end, pk = (connection.ops.quote_name(column_of(CoverageWork, name))
                             for name in ("room", "starts_at", "ends_at", "id"))
     claimed: list[tuple[int, int, int]] = []
     with connection.cursor() as cursor:

@@ -70,19 +70,20 @@ def _marker_lost_open(now: dt.datetime) -> int:
     links = (Camera.rooms.through.objects
              .filter(_working_now(now, "camera__"), camera__is_active=True,
                      room__marker_id__isnull=False)
-             .annotate(
-                 ever=Exists(MarkerSighting.objects.filter(camera_id=OuterRef("camera_id"),
-                                                           marker_id=OuterRef("room__marker_id"))),
-                 lately=Exists(MarkerSighting.objects.filter(
-                     _fresh(now), camera_id=OuterRef("camera_id"),
-                     marker_id=OuterRef("room__marker_id"))))
-             .filter(ever=True, lately=False)
+             # Seen once, not lately.
+             .filter(Exists(MarkerSighting.objects.filter(camera_id=OuterRef("camera_id"),
+                                                          marker_id=OuterRef("room__marker_id"))),
+                     ~Exists(MarkerSighting.objects.filter(
+                         _fresh(now), camera_id=OuterRef("camera_id"),
+                         marker_id=OuterRef("room__marker_id"))))
              .exclude(Exists(CoverageIncident.objects.filter(
                  kind=CoverageIncident.Kind.MARKER_LOST, closed_at__isnull=True,
                  camera_id=OuterRef("camera_id"), room_id=OuterRef("room_id"))))
              .values_list("camera_id", "room_id", "camera__facility_id", "room__marker_id"))
     opened = 0
     for camera_id, room_id, facility_id, marker in links:
+        if marker is None:  # never: chosen by their marker above
+            continue
         last = (MarkerSighting.objects.filter(camera_id=camera_id, marker_id=marker)
                 .order_by("-ended_at").values_list("ended_at", flat=True).first())
         CoverageIncident.objects.create(

@@ -15,7 +15,8 @@ from custodywatch.video.models import RecordingSegment
 
 def check_segments(entries: list[Entry]) -> Iterable[Finding]:
     pairs = {(f.get("facility"), f.get("camera")) for _i, _k, f in entries}
-    cameras: dict[tuple[str, str], int] = {}
+    # Keyed by the entries' facility and camera codes (a field may be missing: None).
+    cameras: dict[tuple[str | None, str | None], int] = {}
     for facility in {facility for facility, _c in pairs}:
         codes = [camera for f, camera in pairs if f == facility]
         for pk, code in Camera.objects.filter(facility__code=facility, code__in=codes
@@ -27,7 +28,7 @@ def check_segments(entries: list[Entry]) -> Iterable[Finding]:
         if camera is not None:
             moment = dt.datetime.fromisoformat(str(fields.get("start")).replace("Z", "+00:00"))
             starts.setdefault(camera, set()).add(moment)
-    stored: dict[tuple[int, str], tuple[str, str]] = {}
+    stored: dict[tuple[int, str | None], tuple[str, str]] = {}
     for camera, moments in starts.items():
         for started, ended, sha256 in RecordingSegment.objects.filter(
                 camera_id=camera, started_at__in=moments).values_list(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 from django.conf import settings
@@ -42,6 +43,9 @@ from custodywatch.video.models import (
 )
 from custodywatch.video.sparkline import Strip, state_strip
 from custodywatch.video.timing import from_ms, silence_after, to_ms
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # Never reported, or reported as still learning its view (CameraState.UNKNOWN): not covered.
 UNKNOWN = CameraState.UNKNOWN.value
@@ -84,7 +88,13 @@ def _marker_seen_now(now: dt.datetime, camera: OuterRef, marker: OuterRef) -> Ex
                                                 ended_at__gte=now - marker_fresh()))
 
 
-def cameras_with_health(*, now: dt.datetime) -> QuerySet[Camera]:
+class CameraHealth(TypedDict):
+    state_now: str  # a CameraState, or UNKNOWN
+    state_since: dt.datetime | None
+
+
+def cameras_with_health(*, now: dt.datetime
+                        ) -> QuerySet[WithAnnotations[Camera, CameraHealth]]:
     """Cameras annotated with ``state_now`` and ``state_since`` (None when unknown)."""
     silent_before = now - silence_after()
     return Camera.objects.select_related("facility", "health").annotate(
@@ -103,8 +113,8 @@ def cameras_with_health(*, now: dt.datetime) -> QuerySet[Camera]:
     )
 
 
-def cameras_out_of_order(*, user: User, now: dt.datetime,
-                         place: Place = EVERYWHERE) -> QuerySet[Camera]:
+def cameras_out_of_order(*, user: User, now: dt.datetime, place: Place = EVERYWHERE
+                         ) -> QuerySet[WithAnnotations[Camera, CameraHealth]]:
     """Cameras in service whose picture is not working now, the longest broken first."""
     return (cameras_with_health(now=now)
             .filter(facility_q(user, "facility"), place.q(), is_active=True)
@@ -112,8 +122,12 @@ def cameras_out_of_order(*, user: User, now: dt.datetime,
             .order_by(F("state_since").asc(nulls_first=True), "facility__code", "code"))
 
 
-def custody_rooms_blind_now(*, user: User, now: dt.datetime,
-                            place: Place = EVERYWHERE) -> QuerySet[Room]:
+class HasCamera(TypedDict):
+    has_camera: bool  # a camera in service points at it (all broken), or none does
+
+
+def custody_rooms_blind_now(*, user: User, now: dt.datetime, place: Place = EVERYWHERE
+                            ) -> QuerySet[WithAnnotations[Room, HasCamera]]:
     """Custody rooms no camera in service covers with a working picture now.
 
     ``has_camera`` tells the rooms with cameras that are all broken from those with none.
@@ -176,11 +190,11 @@ def _room_counts(*, scope: Q, now: dt.datetime, group: str) -> dict[int, RoomCou
     # per room.
     links = Camera.rooms.through.objects.filter(camera__is_active=True)
     covered = links.values("room_id")
-    working = links.filter(_working_q(now, "camera__"))
+    working_links = links.filter(_working_q(now, "camera__"))
     if coverage_rule() == CoverageRule.PROVEN:
-        working = working.filter(_marker_seen_now(now, OuterRef("camera_id"),
-                                                  OuterRef("room__marker_id")))
-    working = working.values("room_id")
+        working_links = working_links.filter(_marker_seen_now(now, OuterRef("camera_id"),
+                                                              OuterRef("room__marker_id")))
+    working = working_links.values("room_id")
     rows = (Room.objects.filter(scope, custody_use=True, facility__is_active=True)
             .values_list(group)
             .annotate(n=Count("pk"), blind=Count("pk", filter=~Q(pk__in=working)),
@@ -390,7 +404,8 @@ def facility_tickets(*, facility: Facility, now: dt.datetime, limit: int = LIST_
                  .select_related("room", "camera").order_by("due_at")[:limit])
     rows = (tickets.values_list("owner_name")
             .annotate(open=Count("pk", filter=Q(status="open")),
-                      overdue=Count("pk", filter=Q(status="open", due_at__lt=now)),
+                      # (not "overdue": the model's property of that name)
+                      overdue_n=Count("pk", filter=Q(status="open", due_at__lt=now)),
                       closed=Count("pk", filter=Q(status="closed")))
             .order_by("owner_name"))
     return open_, [TicketSummary(*row) for row in rows]

@@ -81,7 +81,8 @@ def _owners(facility_ids: set[int]) -> dict[int, str]:
         owners.setdefault(facility_id, name)
     for user in User.objects.filter(holders_q(Capability.RECEIVE_FACILITY_NOTICES),
                                     facility_id__in=facility_ids, is_active=True):
-        owners.setdefault(user.facility_id, user.get_full_name() or user.get_username())
+        if user.facility_id is not None:  # always: chosen by their facility above
+            owners.setdefault(user.facility_id, user.get_full_name() or user.get_username())
     return owners
 
 
@@ -104,11 +105,12 @@ def _open_rooms(now: dt.datetime) -> list[Ticket]:
         markers = dict(Room.objects.filter(pk__in=candidates).values_list("pk", "marker_id"))
         links = list(Camera.rooms.through.objects.filter(
             room_id__in=candidates, camera__is_active=True).values_list("camera_id", "room_id"))
-        last_seen = {(camera_id, marker): last for camera_id, marker, last in
-                     MarkerSighting.objects.filter(camera_id__in={c for c, _r in links},
-                                                   started_at__lt=now)
-                     .values_list("camera_id", "marker_id").annotate(last=Max("ended_at"))
-                     .values_list("camera_id", "marker_id", "last").order_by()}
+        last_seen: dict[tuple[int, int | None], dt.datetime] = {
+            (camera_id, marker): last for camera_id, marker, last in
+            MarkerSighting.objects.filter(camera_id__in={c for c, _r in links},
+                                          started_at__lt=now)
+            .values_list("camera_id", "marker_id").annotate(last=Max("ended_at"))
+            .values_list("camera_id", "marker_id", "last").order_by()}
         seen: dict[int, dt.datetime] = {}
         for camera_id, room_id in links:
             last = last_seen.get((camera_id, markers.get(room_id)))
@@ -153,7 +155,7 @@ def _longest(pieces: list[tuple[int, int]]) -> tuple[int, int] | None:
 
 
 def _room_fixed(ticket: Ticket, now: dt.datetime, blind_now: set[int]) -> dict | None:
-    if ticket.room_id in blind_now:
+    if ticket.room_id is None or ticket.room_id in blind_now:  # None: never, a room's ticket
         return None
     coverage = stay_coverage(stays=[(ticket.pk, ticket.room_id, ticket.opened_at, now)],
                              now=now)[0]

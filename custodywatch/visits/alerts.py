@@ -34,8 +34,9 @@ class SweepResult:
 
 def addressees(recommendation: Recommendation) -> list[User]:
     """The named official, else the head of the facility concerned."""
-    if recommendation.responsible_user_id and recommendation.responsible_user.is_active:
-        return [recommendation.responsible_user]
+    named = recommendation.responsible_user
+    if named is not None and named.is_active:
+        return [named]
     if recommendation.facility_id is None:
         return []
     return list(User.objects.filter(holders_q(Capability.RECEIVE_FACILITY_NOTICES), is_active=True,
@@ -47,13 +48,15 @@ def superiors(recommendation: Recommendation) -> list[User]:
 
     The registry holds no chain of command inside the agencies yet; the supervising
     prosecutor is the official above every facility's head that it does know."""
-    if recommendation.superior_user_id and recommendation.superior_user.is_active:
-        return [recommendation.superior_user]
-    if recommendation.facility_id is None:
+    superior = recommendation.superior_user
+    if superior is not None and superior.is_active:
+        return [superior]
+    facility = recommendation.facility
+    if facility is None:
         return list(User.objects.filter(holders_q(Capability.RECEIVE_COUNTRY_ESCALATIONS),
                                         is_active=True))
     return list(User.objects.filter(holders_q(Capability.RECEIVE_REGION_NOTICES), is_active=True,
-                                    region_id=recommendation.facility.region_id))
+                                    region_id=facility.region_id))
 
 
 def overdue_recommendations(today: dt.date):

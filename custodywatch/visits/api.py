@@ -39,7 +39,7 @@ class FindingIn(Schema):
     room_code: str = Field("", max_length=40)
     base_revision: int = Field(0, ge=0)
     # With its offset, since the system's start, not in the future (core/plausible.py).
-    recorded_at: plausible.datetime_type(plausible.Kind.EVENT) | None = None  # type: ignore[valid-type]  # a pydantic type built at import
+    recorded_at: plausible.EventMoment | None = None
     photos: list[PhotoIn] = Field(default_factory=list, max_length=10)
 
 

@@ -89,7 +89,7 @@ STATUS_BY_AGE = [
 def _bulk(model: type[Model], rows: list, progress: Progress) -> list:
     created = []
     for start in range(0, len(rows), CHUNK):
-        created.extend(model.objects.bulk_create(rows[start:start + CHUNK]))  # type: ignore[attr-defined]  # any demo model
+        created.extend(model._default_manager.bulk_create(rows[start:start + CHUNK]))
         progress(len(rows[start:start + CHUNK]))
     return created
 
@@ -135,7 +135,10 @@ def build_visits(*, scale_name: str, rng: random.Random, now: dt.datetime,
             if status == Visit.Status.COMPLETED else None))
     visits = _bulk(Visit, visits, progress)
 
-    team, inspected, findings, interviews = [], [], [], []
+    team: list[TeamMember] = []
+    inspected: list[Model] = []  # rows of the visits' rooms_inspected table
+    findings: list[Finding] = []
+    interviews: list[Interview] = []
     through = Visit.rooms_inspected.through
     for visit in visits:
         team.append(TeamMember(visit=visit, user=author, full_name=(
@@ -152,11 +155,11 @@ def build_visits(*, scale_name: str, rng: random.Random, now: dt.datetime,
         inspected.extend(through(visit_id=visit.pk, room_id=room.pk) for room in visited)
         for _n in range(rng.randint(1, 4)):
             category, text = rng.choice(FINDINGS)
-            room = rng.choice(visited) if visited else None
+            spot = rng.choice(visited) if visited else None
             findings.append(Finding(
-                visit=visit, category=category, room=room,
+                visit=visit, category=category, room=spot,
                 severity=rng.choice(list(Finding.Severity.values)),
-                text=text.format(room=room.code if room else "—"),
+                text=text.format(room=spot.code if spot else "—"),
                 recorded_at=dt.datetime.combine(visit.starts_on, dt.time(11), tzinfo=dt.UTC),
                 recorded_by=author))
         interview = Interview(visit=visit, interviewee=Interview.Interviewee.DETAINEE,
@@ -194,7 +197,7 @@ def _recommendations(findings: list[Finding], rng: random.Random, today: dt.date
         rows.append(Recommendation(
             source=Source.VISIT, visit_id=finding.visit_id, finding=finding, facility=facility,
             addressee_body=facility.agency, responsible_official="Начальник учреждения",
-            text=RECOMMENDATIONS[finding.category], category=finding.category,
+            text=RECOMMENDATIONS[Category(finding.category)], category=finding.category,
             issued_on=issued, deadline=issued + dt.timedelta(days=rng.choice([30, 90, 180])),
             created_by=author))
     return _bulk(Recommendation, rows, progress)

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.accounts.capabilities import Capability, roles_with
@@ -53,15 +56,18 @@ def _affiliation(text: str) -> str | None:
     return None
 
 
-class _AffiliationHelp:
+def _affiliation_help() -> str:
     """The help text lists the affiliations in the reader's language, as they may be typed."""
-
-    def __str__(self) -> str:
-        labels = ", ".join(str(label) for _value, label in TeamMember.Affiliation.choices)
-        return str(_("Affiliation, as one of: %(labels)s.")) % {"labels": labels}
+    labels = ", ".join(str(label) for _value, label in TeamMember.Affiliation.choices)
+    return str(_("Affiliation, as one of: %(labels)s.")) % {"labels": labels}
 
 
-AFFILIATION_HELP = _AffiliationHelp()
+AFFILIATION_HELP = lazy(_affiliation_help, str)()  # in the language of each rendering
+
+
+class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return _person_label(obj)
 
 
 class VisitPlanForm(forms.Form):
@@ -70,7 +76,7 @@ class VisitPlanForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of visit"), choices=Visit.Kind.choices)
     starts_on = forms.DateField(label=_("First day"), widget=DATE, validators=[PLAN])
     ends_on = forms.DateField(label=_("Last day"), widget=DATE, validators=[PLAN])
-    monitors = forms.ModelMultipleChoiceField(
+    monitors = PersonMultipleChoiceField(
         label=_("Monitors in the team"), queryset=User.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
     others = forms.CharField(
@@ -82,12 +88,11 @@ class VisitPlanForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = Facility.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["facility"]).queryset = Facility.objects.filter(
             is_active=True).select_related("region").order_by("region__code", "name")
-        self.fields["monitors"].queryset = User.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["monitors"]).queryset = User.objects.filter(
             role__in=roles_with(Capability.PLAN_VISITS), is_active=True).order_by(
             "first_name", "last_name", "username")
-        self.fields["monitors"].label_from_instance = _person_label
 
     def clean_others(self) -> list[tuple[str, str]]:
         members = []
@@ -113,7 +118,7 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].choices = [("", _("Not in one room"))] + [
+        cast(forms.ChoiceField, self.fields["room"]).choices = [("", _("Not in one room"))] + [
             (r.code, f"{r.code} {r.name}") for r in rooms]
 
 
@@ -130,7 +135,8 @@ class RoomsForm(forms.Form):
 
     def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rooms"].choices = [(r.code, f"{r.code} {r.name}") for r in rooms]
+        cast(forms.ChoiceField, self.fields["rooms"]).choices = [
+            (r.code, f"{r.code} {r.name}") for r in rooms]
 
 
 class ChecklistForm(forms.Form):
@@ -164,7 +170,7 @@ class RecommendationForm(forms.Form):
 
     def __init__(self, *args, findings=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["finding"].choices = [("", _("None"))] + [
+        cast(forms.ChoiceField, self.fields["finding"]).choices = [("", _("None"))] + [
             (str(f.uuid), f"{f.get_category_display()}: {f.text[:80]}") for f in findings]
 
     def clean_sdg_targets(self) -> list[str]:
@@ -201,7 +207,7 @@ class StatusForm(forms.Form):
 
     def __init__(self, *args, evidence=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["evidence"].choices = [
+        cast(forms.ChoiceField, self.fields["evidence"]).choices = [
             (str(e.pk), f"{e.get_kind_display()}: {e.description[:60]}") for e in evidence]
 
 
@@ -225,9 +231,9 @@ class TrackerFilterForm(forms.Form):
 
     def __init__(self, *args, regions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("All regions"))] + [
+        cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("All regions"))] + [
             (r.code, r.name) for r in regions]
-        self.fields["body"].choices = [("", _("All bodies"))] + [
+        cast(forms.ChoiceField, self.fields["body"]).choices = [("", _("All bodies"))] + [
             (a.code, a.name) for a in Agency.objects.order_by("code")]
 
 
@@ -245,7 +251,7 @@ class RegionChoiceForm(forms.Form):
 
     def __init__(self, *args, regions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("All regions"))] + [
+        cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("All regions"))] + [
             (r.code, r.name) for r in regions]
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
+
 from custodywatch.accounts.capabilities import Capability, has_capability, user_can
 from custodywatch.accounts.models import Scope, User
 from custodywatch.visits.models import Recommendation
@@ -44,7 +46,7 @@ def is_addressee(user: User, recommendation: Recommendation) -> bool:
     )
 
 
-def may_comment(user: User) -> bool:
+def may_comment(user: User | AnonymousUser) -> bool:
     """A registered NGO comments on the public recommendations."""
     return user_can(user, Capability.COMMENT_ON_RECOMMENDATIONS)
 

@@ -27,9 +27,9 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Max, Q
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from custodywatch.complaints.models import Complaint
@@ -43,6 +43,9 @@ from custodywatch.video.models import CameraState
 from custodywatch.video.timing import silence_after
 from custodywatch.visits.models import CLOSED_STATUSES, Recommendation, Visit
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a label: str or lazy text
+
 Provider = Callable[[Sequence[int], dt.datetime], dict[int, float]]
 YEAR = dt.timedelta(days=365)
 BLIND_WINDOW = dt.timedelta(days=30)
@@ -50,9 +53,9 @@ BLIND_WINDOW = dt.timedelta(days=30)
 
 @dataclass(frozen=True)
 class FactorLabel:
-    label: str | Promise
-    unit: str | Promise
-    comes_from: str | Promise
+    label: StrOrPromise
+    unit: StrOrPromise
+    comes_from: StrOrPromise
 
 
 LABELS: dict[str, FactorLabel] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -31,13 +32,17 @@ from custodywatch.visits.models import (
     PUBLIC_SOURCES,
     ChecklistItem,
     CommentStatus,
+    Evidence,
     Finding,
     FindingPhoto,
     ImplementationStatus,
     Interview,
+    OverdueAlert,
     PlanningWeight,
     Recommendation,
     RecommendationComment,
+    Response,
+    StatusChange,
     Visit,
 )
 from custodywatch.visits.permissions import (
@@ -197,7 +202,15 @@ def recommendation_detail(*, user: User, pk: int, origin: Origin) -> Recommendat
     return recommendation
 
 
-def recommendation_follow_up(*, recommendation: Recommendation) -> dict[str, object]:
+class FollowUp(TypedDict):
+    history: QuerySet[StatusChange]
+    responses: QuerySet[Response]
+    evidence: QuerySet[Evidence]
+    group_members: list[Recommendation]
+    alerts: QuerySet[OverdueAlert]
+
+
+def recommendation_follow_up(*, recommendation: Recommendation) -> FollowUp:
     """History, responses, evidence and group members of one recommendation already read."""
     group_members: list[Recommendation] = []
     if recommendation.group_id:

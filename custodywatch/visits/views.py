@@ -279,7 +279,7 @@ def visit_report(request: AuthedRequest, pk: int, language: str) -> HttpResponse
 
 
 @login_required
-def finding_photo(request: AuthedRequest, pk: int) -> HttpResponse:
+def finding_photo(request: AuthedRequest, pk: int) -> HttpResponse | FileResponse:
     try:
         photo = selectors.photo_for(user=request.user, pk=pk, origin=request.origin)
     except FindingPhoto.DoesNotExist:
@@ -335,7 +335,7 @@ def recommendation_new(request: AuthedRequest) -> HttpResponse:
             "visit"].isdigit() else 0)
     findings = list(selectors.visit_findings(visit=visit)) if visit else []
     today = timezone.localdate()
-    initial = {"issued_on": today, "deadline": today + dt.timedelta(days=90),
+    initial: dict[str, object] = {"issued_on": today, "deadline": today + dt.timedelta(days=90),
                "source": Source.VISIT if visit else Source.OMBUDSPERSON,
                "facility": visit.facility.code if visit else "",
                "finding": request.GET.get("finding", "")}
@@ -378,7 +378,7 @@ def recommendation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     follow_up = selectors.recommendation_follow_up(recommendation=recommendation)
     evidence_choices = list(Evidence.objects.filter(
         recommendation__in=[recommendation, *follow_up["group_members"]]))
-    forms_ = {
+    forms_: dict[str, forms.BaseForm] = {
         "respond": visit_forms.ResponseForm(),
         "evidence": visit_forms.EvidenceForm(),
         "status": visit_forms.StatusForm(evidence=evidence_choices),
@@ -538,7 +538,7 @@ def recommendation_comment(request: AuthedRequest, pk: int) -> HttpResponse:
     form = visit_forms.CommentForm(request.POST)
     back = reverse("visits:public_recommendations") + f"#recommendation-{pk}"
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("text", [])))
+        messages.error(request, " ".join(str(text) for text in form.errors.get("text", [])))
         return redirect(back)
     try:
         comment = services.comment_add(acting_user=request.user, origin=request.origin,
