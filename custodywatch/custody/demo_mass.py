@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from custodywatch.accounts.audit import Origin
-from custodywatch.accounts.models import Role, User
+from custodywatch.accounts.capabilities import Capability, holders_q
+from custodywatch.accounts.models import User
 from custodywatch.custody import intake, mass, services, whereabouts
 from custodywatch.custody.models import CustodyRecord, EndReason, Regime, iin_is_valid
 from custodywatch.custody.models_mass import (
@@ -161,9 +162,10 @@ def _end(admin: User, record: CustodyRecord, at: dt.datetime, reason: EndReason,
 def build_mass_detentions(*, scale_name: str, rng: random.Random, now: dt.datetime) -> int:
     """The two events in the demo prosecutor's region; returns the people taken in."""
     scale = MASS_SCALES[scale_name]
-    prosecutor = User.objects.filter(role=Role.REGIONAL_PROSECUTOR,
-                                     region__code="KZ-75").first()
-    admin = User.objects.filter(role=Role.SYSTEM_ADMIN).order_by("pk").first()
+    # Who does what is asked of the capability table (accounts.capabilities), never a role.
+    prosecutor = User.objects.filter(holders_q(Capability.DECLARE_MASS_DETENTION),
+                                     region__code="KZ-75").order_by("pk").first()
+    admin = User.objects.filter(holders_q(Capability.EDIT_REGISTRY)).order_by("pk").first()
     if prosecutor is None or admin is None or not Region.objects.filter(code="KZ-75").exists():
         return 0
     # The past event: people taken in over a day, listed by the evening, reviewed over the
@@ -240,7 +242,8 @@ def _close_place(admin: User, event: MassDetention) -> None:
 
 def _operator_check(record_pk: int) -> None:
     """A relative's identity, checked by the hotline operator: his question waits to be asked."""
-    operator = User.objects.filter(role=Role.HOTLINE_OPERATOR).order_by("pk").first()
+    operator = User.objects.filter(holders_q(Capability.CHECK_RELATIVE_IDENTITY)
+                                   ).order_by("pk").first()
     if operator is None:
         return
     record = CustodyRecord.objects.get(pk=record_pk)
